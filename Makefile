@@ -1,0 +1,58 @@
+# Two commands for a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install guardrails pytest messages messages-update clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: $(STAMP)
+	cd infobase && ../$(BIN)/infobase compilemessages --ignore '.venv' -v0
+
+demo: install messages
+	$(BIN)/infobase migrate --noinput -v0
+	$(BIN)/infobase load-reference
+	$(BIN)/infobase demo-data --scale small --seed 1
+	$(BIN)/infobase collectstatic --noinput -v0
+	@echo ""
+	@echo "Infobase is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Demo logins (illustrative accounts, password infobase-demo):"
+	@echo "  secretariat      Secretariat staff (administers everything; also /admin/)"
+	@echo "  focal.egypt      State focal point for Egypt (Arabic interface)"
+	@echo "  focal.senegal    State focal point for Senegal (French interface)"
+	@echo "  delegate.mexico  Working-group member for Mexico (chair, Bureau)"
+	@echo "  donor            Donor (Demonstration Donor Fund)"
+	$(BIN)/infobase runserver --insecure --noreload $(HOST):$(PORT)
+
+guardrails: install messages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/infobase check --fail-level WARNING
+	$(BIN)/infobase makemigrations --check --dry-run
+	$(BIN)/python scripts/check_messages.py
+
+pytest: install messages
+	$(BIN)/pytest
+
+test: guardrails pytest
+
+clean:
+	rm -rf $(VENV) var/static
+
+# Re-extract the translatable strings of every app into its catalogs (then translate them).
+messages-update: $(STAMP)
+	for app in core accounts reference demo; do \
+	  (cd infobase/$$app && mkdir -p locale && ../../$(BIN)/infobase makemessages --no-obsolete -v0 \
+	    -l en -l ar -l fr -l zh_Hans -l ru -l es); \
+	done

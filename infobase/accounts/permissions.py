@@ -1,0 +1,98 @@
+"""Who may do what: the one place permissions are defined.
+
+Views, the admin (through ``rules``' object permission backend), exports and the API all ask
+``user.has_perm(name, obj)`` or use the scoping functions below; none decides on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import rules
+from django.db.models import Model, QuerySet
+
+from infobase.accounts.models import Role
+
+M = TypeVar("M", bound=Model)
+
+
+@rules.predicate
+def is_secretariat(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_secretariat)
+
+
+@rules.predicate
+def is_focal_point(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.FOCAL_POINT)
+
+
+@rules.predicate
+def is_wg_member(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.WG_MEMBER)
+
+
+@rules.predicate
+def is_donor(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.DONOR)
+
+
+def state_id_of(obj: Any) -> int | None:
+    """The State a record belongs to: the State itself, or the record's ``state``."""
+    from infobase.reference.models import State
+
+    if isinstance(obj, State):
+        return obj.pk
+    return getattr(obj, "state_id", None)
+
+
+@rules.predicate
+def acts_for_state_of(user: Any, obj: Any) -> bool:
+    """True for a focal point bound to the record's State.
+
+    With no object (a list or "add" screen) it is true for any focal point: the list is then
+    scoped with ``scope_to_user``.
+    """
+    if not (user.is_authenticated and user.state_id):
+        return False
+    if obj is None:
+        return True
+    return state_id_of(obj) == user.state_id
+
+
+everyone = rules.always_allow
+state_focal_point = is_focal_point & acts_for_state_of
+
+# Reference data is public; only the secretariat changes it.
+for model in (
+    "state",
+    "instrument",
+    "article",
+    "participation",
+    "organization",
+    "codelist",
+    "codelistitem",
+):
+    rules.add_perm(f"reference.view_{model}", everyone)
+    for action in ("add", "change", "delete"):
+        rules.add_perm(f"reference.{action}_{model}", is_secretariat)
+
+# National contacts are personal data: the secretariat, and the State's own focal points.
+for action in ("view", "add", "change", "delete"):
+    rules.add_perm(f"reference.{action}_statecontact", is_secretariat | state_focal_point)
+
+for action in ("view", "add", "change", "delete"):
+    rules.add_perm(f"accounts.{action}_user", is_secretariat)
+    rules.add_perm(f"demo.{action}_demodataset", is_secretariat)
+
+rules.add_perm("infobase.view_history", is_secretariat | state_focal_point)
+rules.add_perm("infobase.use_admin", is_secretariat)
+
+
+def scope_to_user(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Rows of a State-owned model that ``user`` may see: all for the secretariat, the own
+    State's for a focal point, none for anyone else."""
+    if is_secretariat(user):
+        return queryset
+    if is_focal_point(user) and user.state_id:
+        return queryset.filter(state_id=user.state_id)
+    return queryset.none()

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from infobase.reference.models import Instrument, LegalFamily, RegionalGroup, StateContact
+from infobase.reference.selectors import PartyStatus
+
+
+class StateFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or code"), required=False)
+    regional_group = forms.ChoiceField(
+        label=_("Regional group"),
+        required=False,
+        choices=[("", _("All groups")), *RegionalGroup.choices, ("none", _("No group"))],
+    )
+    legal_family = forms.ChoiceField(
+        label=_("Legal system"),
+        required=False,
+        choices=[("", _("All legal systems")), *LegalFamily.choices, ("mixed", _("Mixed"))],
+    )
+    instrument = forms.ModelChoiceField(
+        label=_("Instrument"),
+        required=False,
+        queryset=Instrument.objects.all(),
+        to_field_name="code",
+        empty_label=_("Any instrument"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Any status")),
+            (PartyStatus.PARTY, _("Party")),
+            (PartyStatus.SIGNATORY, _("Signatory, not party")),
+            (PartyStatus.NONE, _("Neither")),
+        ],
+    )
+    on = forms.DateField(
+        label=_("On date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class StateContactForm(forms.ModelForm):
+    class Meta:
+        model = StateContact
+        fields = ["name", "institution", "email", "phone", "language"]
+        widgets = {"language": forms.Select(choices=[])}
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        self.fields["language"].widget.choices = settings.LANGUAGES  # type: ignore[attr-defined]

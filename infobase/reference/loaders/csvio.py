@@ -1,0 +1,165 @@
+"""Reading reference CSV files: every row is checked before anything is written.
+
+Each problem names the file, the line (the header is line 1) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from infobase.core.errors import InputProblem, InvalidInput
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[str], Any] = str
+    required: bool = False  # the cell must not be empty
+
+
+def parse_date(value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            _("“%(value)s” is not a date in the form YYYY-MM-DD.") % {"value": value}
+        ) from None
+
+
+def parse_flag(value: str) -> bool:
+    if value in {"1", "true", "yes"}:
+        return True
+    if value in {"0", "false", "no", ""}:
+        return False
+    raise ValueError(_("“%(value)s” is not 1 or 0.") % {"value": value})
+
+
+def parse_choice(choices: type[models.TextChoices]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value and value not in choices.values:
+            raise ValueError(
+                _("“%(value)s” is not one of: %(allowed)s.")
+                % {"value": value, "allowed": ", ".join(choices.values)}
+            )
+        return value
+
+    return parse
+
+
+def parse_code(length: int, *, digits: bool = False) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        ok = len(value) == length and (value.isdigit() if digits else value.isalpha())
+        if value and not ok:
+            raise ValueError(
+                _("“%(value)s” is not a code of %(length)s %(kind)s.")
+                % {
+                    "value": value,
+                    "length": length,
+                    "kind": _("digits") if digits else _("letters"),
+                }
+            )
+        return value.upper()
+
+    return parse
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict[str, Any]
+
+
+def open_text(source: Path | IO[bytes] | IO[str]) -> IO[str]:
+    if isinstance(source, Path):
+        return source.open(encoding="utf-8-sig", newline="")
+    raw = source.read()
+    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    return io.StringIO(text, newline="")
+
+
+def read_csv(
+    source: Path | IO[bytes] | IO[str], *, name: str, columns: Iterable[Column]
+) -> tuple[list[Row], list[InputProblem]]:
+    """Parse every row; return the rows and every problem found (nothing is written here)."""
+    columns = list(columns)
+    problems: list[InputProblem] = []
+    rows: list[Row] = []
+    try:
+        with open_text(source) as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            missing = [c.name for c in columns if c.name not in header]
+            for column in missing:
+                problems.append(
+                    InputProblem(name, _("the column is missing from the header."), 1, column)
+                )
+            if missing:
+                return [], problems
+            for record in reader:
+                line = reader.line_num
+                if None in record:
+                    problems.append(
+                        InputProblem(name, _("the row has more cells than the header."), line)
+                    )
+                    continue
+                values: dict[str, Any] = {}
+                for column in columns:
+                    cell = (record.get(column.name) or "").strip()
+                    if column.required and not cell:
+                        problems.append(
+                            InputProblem(name, _("a value is required."), line, column.name)
+                        )
+                        continue
+                    try:
+                        values[column.name] = column.parse(cell)
+                    except ValueError as exc:
+                        problems.append(InputProblem(name, str(exc), line, column.name))
+                rows.append(Row(line, values))
+    except FileNotFoundError:
+        problems.append(InputProblem(name, _("the file does not exist.")))
+    except UnicodeDecodeError:
+        problems.append(InputProblem(name, _("the file is not UTF-8 text.")))
+    except csv.Error as exc:
+        problems.append(
+            InputProblem(name, _("the file is not valid CSV (%(error)s).") % {"error": exc})
+        )
+    return rows, problems
+
+
+def raise_if(problems: list[InputProblem]) -> None:
+    if problems:
+        raise InvalidInput(problems)
+
+
+def upsert(
+    model: type[models.Model], *, lookup: dict[str, Any], values: dict[str, Any], reason: str
+) -> str:
+    """Create or update one row, saving (and so writing history) only when something changed.
+
+    Returns "created", "updated" or "unchanged".
+    """
+    instance = model._default_manager.filter(**lookup).first()
+    if instance is None:
+        instance = model(**lookup, **values)
+        instance._change_reason = reason  # type: ignore[attr-defined]
+        instance.save()
+        return "created"
+    changed = [field for field, value in values.items() if getattr(instance, field) != value]
+    if not changed:
+        return "unchanged"
+    for field in changed:
+        setattr(instance, field, values[field])
+    instance._change_reason = reason  # type: ignore[attr-defined]
+    instance.save()
+    return "updated"

@@ -1,0 +1,116 @@
+"""Reads of reference data: who is party to what, on which date; the States directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+
+from infobase.core.text import fold
+from infobase.reference.models import Instrument, LegalFamily, Participation, State
+
+
+class PartyStatus:
+    PARTY = "party"
+    SIGNATORY = "signatory"  # signed, not (yet) bound
+    NONE = "none"
+
+
+def parties_on(*, instrument: Instrument, on: date) -> QuerySet[State]:
+    """States bound by ``instrument`` on ``on`` (consent to be bound given on or before it)."""
+    bound = Participation.objects.filter(
+        instrument=instrument, state=OuterRef("pk"), consent_date__lte=on
+    )
+    return State.objects.filter(Exists(bound))
+
+
+def signatories_not_parties_on(*, instrument: Instrument, on: date) -> QuerySet[State]:
+    signed = Participation.objects.filter(
+        Q(consent_date__isnull=True) | Q(consent_date__gt=on),
+        instrument=instrument,
+        state=OuterRef("pk"),
+        signature_date__lte=on,
+    )
+    return State.objects.filter(Exists(signed))
+
+
+def status_filter(*, instrument: Instrument, status: str, on: date) -> QuerySet[State]:
+    if status == PartyStatus.PARTY:
+        return parties_on(instrument=instrument, on=on)
+    if status == PartyStatus.SIGNATORY:
+        return signatories_not_parties_on(instrument=instrument, on=on)
+    involved = Participation.objects.filter(
+        Q(signature_date__lte=on) | Q(consent_date__lte=on),
+        instrument=instrument,
+        state=OuterRef("pk"),
+    )
+    return State.objects.exclude(Exists(involved))
+
+
+def family_count() -> Case | Value:
+    """How many legal families a State's system draws on (more than one: mixed)."""
+    total: Case | Value = Value(0)
+    for family in LegalFamily:
+        total = total + Case(  # type: ignore[assignment]
+            When(**{f"legal_{family.value}": True}, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    return total
+
+
+def state_list(
+    *,
+    query: str = "",
+    regional_group: str = "",
+    legal_family: str = "",
+    instrument: Instrument | None = None,
+    status: str = "",
+    on: date | None = None,
+) -> QuerySet[State]:
+    """The States directory. ``query`` matches a name in any of the six languages or a code,
+    ignoring Arabic spelling variants, accents and case."""
+    states = State.objects.all()
+    if query:
+        states = states.filter(search_names__contains=fold(query))
+    if regional_group == "none":
+        states = states.filter(regional_group="")
+    elif regional_group:
+        states = states.filter(regional_group=regional_group)
+    if legal_family == "mixed":
+        states = states.alias(families=family_count()).filter(families__gt=1)
+    elif legal_family in LegalFamily.values:
+        states = states.filter(**{f"legal_{legal_family}": True})
+    if instrument is not None and status:
+        chosen = status_filter(instrument=instrument, status=status, on=on or date.today())
+        states = states.filter(pk__in=chosen.values("pk"))
+    return states
+
+
+@dataclass(frozen=True)
+class InstrumentCount:
+    instrument: Instrument
+    parties: int
+    signatories: int
+
+
+def participation_counts(*, on: date) -> list[InstrumentCount]:
+    return [
+        InstrumentCount(
+            instrument=instrument,
+            parties=parties_on(instrument=instrument, on=on).count(),
+            signatories=signatories_not_parties_on(instrument=instrument, on=on).count(),
+        )
+        for instrument in Instrument.objects.all()
+    ]
+
+
+def regional_group_counts() -> dict[str, int]:
+    rows = State.objects.values("regional_group").annotate(n=Count("pk"))
+    return {row["regional_group"]: row["n"] for row in rows}
+
+
+def snapshot_date() -> date | None:
+    latest = Participation.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+    return latest

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from infobase.accounts.permissions import scope_to_user
+from infobase.reference import selectors
+from infobase.reference.forms import StateContactForm, StateFilterForm
+from infobase.reference.models import Instrument, Organization, State, StateContact
+from infobase.reference.services import contact_save
+
+
+def state_list(request: HttpRequest) -> HttpResponse:
+    form = StateFilterForm(request.GET or None)
+    states = State.objects.all()
+    on = date.today()
+    if form.is_valid():
+        data = form.cleaned_data
+        on = data["on"] or on
+        states = selectors.state_list(
+            query=data["q"],
+            regional_group=data["regional_group"],
+            legal_family=data["legal_family"],
+            instrument=data["instrument"],
+            status=data["status"],
+            on=on,
+        )
+    page = Paginator(states.order_by("name_en"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reference/state_list.html",
+        {"form": form, "page": page, "total": states.count(), "on": on},
+    )
+
+
+def state_detail(request: HttpRequest, iso3: str) -> HttpResponse:
+    state = get_object_or_404(State, iso3=iso3.upper())
+    participations = {p.instrument_id: p for p in state.participations.all()}
+    rows = [(i, participations.get(i.pk)) for i in Instrument.objects.all()]
+    contacts = None
+    if request.user.has_perm("reference.view_statecontact", state):
+        contacts = scope_to_user(request.user, state.contacts.all())
+    return render(
+        request,
+        "reference/state_detail.html",
+        {
+            "state": state,
+            "rows": rows,
+            "contacts": contacts,
+            "can_edit_contacts": request.user.has_perm("reference.add_statecontact", state),
+            "today": date.today(),
+        },
+    )
+
+
+@login_required
+def contact_edit(request: HttpRequest, iso3: str, pk: int | None = None) -> HttpResponse:
+    state = get_object_or_404(State, iso3=iso3.upper())
+    contact = None
+    if pk is not None:
+        contact = get_object_or_404(StateContact, pk=pk, state=state)
+    if not request.user.has_perm("reference.change_statecontact", contact or state):
+        raise PermissionDenied
+    form = StateContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        contact_save(
+            user=request.user, state=state, instance=form.instance, data=form.cleaned_data,
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("The contact was saved."))
+        return redirect("state_detail", iso3=state.iso3)
+    return render(
+        request, "reference/contact_form.html", {"state": state, "form": form, "contact": contact}
+    )
+
+
+def instrument_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "reference/instrument_list.html",
+        {"counts": selectors.participation_counts(on=date.today())},
+    )
+
+
+def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
+    instrument = get_object_or_404(Instrument, code=code)
+    return render(
+        request,
+        "reference/instrument_detail.html",
+        {"instrument": instrument, "articles": instrument.articles.all()},
+    )
+
+
+def organization_list(request: HttpRequest) -> HttpResponse:
+    organizations = Organization.objects.select_related("state")
+    return render(
+        request, "reference/organization_list.html", {"organizations": organizations}
+    )

@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("infobase.accounts.urls")),
+    path("", include("infobase.reference.urls")),
+    path("", include("infobase.core.urls")),
+]

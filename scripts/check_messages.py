@@ -1,0 +1,72 @@
+"""Guardrail: every app's catalogs exist in the six languages and are current.
+
+- English, Arabic and French have no untranslated or fuzzy message.
+- Chinese, Russian and Spanish exist (they may be partial).
+- The catalogs hold every msgid the code uses (run ``make messages-update`` otherwise).
+Exits non-zero with one line per problem.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["core", "accounts", "reference", "demo"]
+COMPLETE = ["en", "ar", "fr"]
+PARTIAL = ["zh_Hans", "ru", "es"]
+
+
+def msgids(path: Path) -> tuple[set[str], list[str]]:
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    ids, untranslated = set(), []
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        ids.add(key)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings) or message.fuzzy:
+            untranslated.append(key)
+    return ids, untranslated
+
+
+def main() -> int:
+    problems: list[str] = []
+    for app in APPS:
+        locale = ROOT / "infobase" / app / "locale"
+        with tempfile.TemporaryDirectory() as tmp:
+            # Extract the current msgids into a scratch copy of the app to compare.
+            scratch = Path(tmp) / app
+            subprocess.run(
+                ["cp", "-r", str(ROOT / "infobase" / app), str(scratch)], check=True
+            )
+            subprocess.run(
+                [sys.executable, "-m", "django", "makemessages", "-l", "en", "--no-obsolete", "-v0"],
+                cwd=scratch, check=True,
+                env={"DJANGO_SETTINGS_MODULE": "infobase.settings", "PATH": "/usr/bin:/bin"},
+            )
+            current, _ = msgids(scratch / "locale" / "en" / "LC_MESSAGES" / "django.po")
+        for lang in COMPLETE + PARTIAL:
+            po = locale / lang / "LC_MESSAGES" / "django.po"
+            if not po.exists():
+                problems.append(f"{po.relative_to(ROOT)}: missing catalog")
+                continue
+            ids, untranslated = msgids(po)
+            for missing in sorted(current - ids):
+                problems.append(f"{po.relative_to(ROOT)}: not extracted yet: {missing!r}")
+            if lang in COMPLETE:
+                for key in untranslated:
+                    problems.append(f"{po.relative_to(ROOT)}: untranslated or fuzzy: {key!r}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
