@@ -43,7 +43,7 @@ guardrails: install messages
 	$(BIN)/python scripts/check_messages.py
 
 pytest: install messages
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 test: guardrails pytest
 

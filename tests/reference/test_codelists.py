@@ -107,7 +107,9 @@ def test_it_loads_one_row_per_codelist_item_in_every_file() -> None:
         assert CodelistItem.objects.filter(codelist__name=root.get("name")).count() == expected, (
             path.name
         )
-    assert result.items_created == result.items_total == expected_total
+    # The session fixture may already have loaded the codelists: count what is there.
+    assert result.items_total == expected_total
+    assert result.items_created + result.items_updated + result.items_unchanged == expected_total
     assert CodelistItem.objects.count() == expected_total
 
 

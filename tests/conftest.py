@@ -1,0 +1,92 @@
+"""Shared fixtures: the reference data loaded once, and a few personas (healthchecks style)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from infobase.accounts.models import Role, User
+from infobase.reference.loaders.reference import load_reference
+from infobase.reference.models import Organization, State, StateContact
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    # Reference data is read-only for nearly every test: load it once for the session.
+    with django_db_blocker.unblock():
+        load_reference()
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is not beside the project")
+    return SHARED
+
+
+def make_user(username: str, **fields: object) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username, **fields)
+    return user
+
+
+@pytest.fixture
+def egypt() -> State:
+    return State.objects.get(iso3="EGY")
+
+
+@pytest.fixture
+def senegal() -> State:
+    return State.objects.get(iso3="SEN")
+
+
+@pytest.fixture
+def secretariat(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("alice", role=Role.SECRETARIAT, is_staff=True)
+
+
+@pytest.fixture
+def focal_egypt(egypt: State) -> User:
+    return make_user("hoda", role=Role.FOCAL_POINT, state=egypt, language="ar")
+
+
+@pytest.fixture
+def focal_senegal(senegal: State) -> User:
+    return make_user("awa", role=Role.FOCAL_POINT, state=senegal, language="fr")
+
+
+@pytest.fixture
+def delegate(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user(
+        "diego", role=Role.WG_MEMBER, state=State.objects.get(iso3="MEX"), is_wg_chair=True
+    )
+
+
+@pytest.fixture
+def donor(db) -> User:  # type: ignore[no-untyped-def]
+    org = Organization.objects.create(code="test-fund", name_en="Test Fund", kind="fund")
+    return make_user("dana", role=Role.DONOR, organization=org)
+
+
+@pytest.fixture
+def egypt_contact(egypt: State) -> StateContact:
+    return StateContact.objects.create(
+        state=egypt, name="Contact EG", email="eg@example.org", language="ar"
+    )
+
+
+@pytest.fixture
+def senegal_contact(senegal: State) -> StateContact:
+    return StateContact.objects.create(
+        state=senegal, name="Contact SN", email="sn@example.org", language="fr"
+    )
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from infobase.core.errors import InvalidInput
+from infobase.reference.loaders.reference import import_participation
+from infobase.reference.models import Participation
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "instrument,iso3,signature_date,consent_date,consent_type,as_of\n"
+
+
+def csv_file(text: str) -> io.BytesIO:
+    return io.BytesIO(text.encode("utf-8"))
+
+
+def snapshot() -> list[tuple]:
+    return list(Participation.objects.order_by("pk").values_list(
+        "state_id", "instrument_id", "signature_date", "consent_date", "consent_type", "as_of"
+    ))
+
+
+def test_it_updates_a_participation_and_keeps_the_change_in_history():
+    # The 2014 snapshot predates the State of Palestine's accession.
+    assert not Participation.objects.filter(state__iso3="PSE", instrument__code="untoc").exists()
+    result = import_participation(
+        csv_file(HEADER + "untoc,PSE,,2017-12-29,accession,2024-05-04\n"), name="update.csv"
+    )
+    assert result.counts["participation.created"] == 1
+    p = Participation.objects.get(state__iso3="PSE", instrument__code="untoc")
+    assert p.consent_date == date(2017, 12, 29) and p.consent_type == "accession"
+    assert p.history.first().history_change_reason == "Imported from update.csv"
+
+
+def test_it_rejects_a_bad_file_naming_line_and_column_and_changes_nothing():
+    before = snapshot()
+    bad = (
+        HEADER
+        + "untoc,PSE,,2017-12-29,accession,2024-05-04\n"  # fine on its own
+        + "untoc,XXX,2000-12-12,,,2024-05-04\n"  # unknown State
+        + "tip,FRA,2000-12-12,2002-13-01,ratification,2024-05-04\n"  # bad date
+        + "som,FRA,2000-12-12,2002-10-29,,2024-05-04\n"  # consent without kind
+    )
+    with pytest.raises(InvalidInput) as caught:
+        import_participation(csv_file(bad), name="bad.csv")
+    messages = [str(p) for p in caught.value.problems]
+    assert any("bad.csv, line 3" in m and "“iso3”" in m for m in messages)
+    assert any("bad.csv, line 4" in m and "“consent_date”" in m for m in messages)
+    assert any("bad.csv, line 5" in m and "“consent_type”" in m for m in messages)
+    assert snapshot() == before
+
+
+def test_it_rejects_a_file_without_the_expected_columns():
+    with pytest.raises(InvalidInput) as caught:
+        import_participation(csv_file("state,instrument\nFRA,untoc\n"), name="wrong.csv")
+    assert "wrong.csv, line 1, column “iso3”" in str(caught.value)
+
+
+def test_the_command_reports_problems_on_stderr_and_fails(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "untoc,FRA,yesterday,,,2024-05-04\n", encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        call_command("import-participation", str(path))
+    assert "bad.csv, line 2, column “signature_date”" in str(caught.value)
+
+
+def test_the_command_imports_a_good_file(tmp_path):
+    path = tmp_path / "good.csv"
+    path.write_text(HEADER + "firearms,PSE,,2018-01-02,accession,2024-05-04\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("import-participation", str(path), stdout=out)
+    assert "participation.created: 1" in out.getvalue()
