@@ -1,6 +1,6 @@
 """Guardrail: every app's catalogs exist in the six languages and are current.
 
-- English, Arabic and French have no untranslated or fuzzy message.
+- Arabic and French (English is the source) have no untranslated or fuzzy message.
 - Chinese, Russian and Spanish exist (they may be partial).
 - The catalogs hold every msgid the code uses (run ``make messages-update`` otherwise).
 Exits non-zero with one line per problem.
@@ -17,8 +17,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ["core", "accounts", "reference", "demo"]
-COMPLETE = ["en", "ar", "fr"]
-PARTIAL = ["zh_Hans", "ru", "es"]
+COMPLETE = ["ar", "fr"]
+PARTIAL = ["en", "zh_Hans", "ru", "es"]
 
 
 def msgids(path: Path) -> tuple[set[str], list[str]]:

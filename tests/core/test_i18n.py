@@ -1,0 +1,97 @@
+"""Six languages: direction, language switching, translated database content, no network."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from infobase.core.i18n import is_rtl, language
+from infobase.reference.models import Article
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["home", "state_list", "instrument_list", "organization_list"]
+
+
+@pytest.mark.parametrize("code", [c for c, _ in settings.LANGUAGES])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_sets_lang_and_dir(client, code, page):
+    html = client.get(reverse(page), {"lang": code}).content.decode()
+    expected_dir = "rtl" if code == "ar" else "ltr"
+    expected_lang = "zh-Hans" if code == "zh-hans" else code
+    assert f'<html lang="{expected_lang}" dir="{expected_dir}">' in html
+
+
+def test_the_state_page_shows_the_arabic_name_in_arabic(client):
+    html = client.get(reverse("state_detail", args=["EGY"]), {"lang": "ar"}).content.decode()
+    assert '<h1><span lang="ar">مصر</span></h1>' in html
+    assert "<h2>Participation</h2>" not in html  # the heading is translated
+
+
+def test_the_interface_is_translated_in_arabic_and_french(client):
+    ar = client.get(reverse("home"), {"lang": "ar"}).content.decode()
+    fr = client.get(reverse("home"), {"lang": "fr"}).content.decode()
+    assert "What the information base holds" not in ar
+    assert "What the information base holds" not in fr
+    with language("ar"):
+        assert translation.gettext("States") != "States"
+    with language("fr"):
+        assert translation.gettext("States") == "États"
+
+
+def test_a_missing_translation_falls_back_to_english_visibly(client):
+    article = Article.objects.get(instrument__code="untoc", number=5)
+    article.title_fr = ""
+    article.save()
+    html = client.get(reverse("instrument_detail", args=["untoc"]), {"lang": "fr"}).content.decode()
+    assert re.search(r'<span lang="en" dir="ltr" class="fallback" title="[^"]+">' + re.escape(article.title_en), html)
+
+
+def test_the_language_switch_remembers_the_choice_for_the_user(focal_senegal):
+    client = client_for(focal_senegal)
+    response = client.post(reverse("switch_language"), {"language": "ru", "next": "/states/"})
+    assert response.status_code == 302 and response["Location"] == "/states/"
+    focal_senegal.refresh_from_db()
+    assert focal_senegal.language == "ru"
+    assert client.get(reverse("home")).headers["Content-Language"] == "ru"
+
+
+def test_a_users_saved_language_applies_in_a_new_browser(focal_egypt):
+    html = client_for(focal_egypt).get(reverse("home")).content.decode()
+    assert 'dir="rtl"' in html
+
+
+def test_the_switch_refuses_to_redirect_off_site(client):
+    response = client.post(reverse("switch_language"), {"language": "fr", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_language_context_manager_restores_the_previous_language():
+    translation.activate("fr")
+    with language("ar"):
+        assert is_rtl()
+    assert translation.get_language() == "fr"
+    assert not is_rtl()
+
+
+def test_pages_load_nothing_from_the_network(client):
+    for page in PAGES:
+        html = client.get(reverse(page), {"lang": "ar"}).content.decode()
+        assert not re.search(r'(src|href)="(https?:)?//', html), page
+
+
+def test_the_fonts_ship_with_the_project(client):
+    from django.contrib.staticfiles import finders
+
+    css = finders.find("infobase/fonts/fonts.css")
+    assert css, "fonts.css is missing"
+    text = open(css, encoding="utf-8").read()
+    for url in re.findall(r"url\(['\"]?([^'\")]+)", text):
+        assert not url.startswith(("http", "//"))
+        assert finders.find("infobase/fonts/" + url.split("/")[-1]), url
+    assert "U+0600" in text.upper()  # an Arabic face is declared
