@@ -8,6 +8,7 @@ Exits non-zero with one line per problem.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,12 +44,20 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             # Extract the current msgids into a scratch copy of the app to compare.
             scratch = Path(tmp) / app
+            shutil.copytree(ROOT / "infobase" / app, scratch)
             subprocess.run(
-                ["cp", "-r", str(ROOT / "infobase" / app), str(scratch)], check=True
-            )
-            subprocess.run(
-                [sys.executable, "-m", "django", "makemessages", "-l", "en", "--no-obsolete", "-v0"],
-                cwd=scratch, check=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "django",
+                    "makemessages",
+                    "-l",
+                    "en",
+                    "--no-obsolete",
+                    "-v0",
+                ],
+                cwd=scratch,
+                check=True,
                 env={"DJANGO_SETTINGS_MODULE": "infobase.settings", "PATH": "/usr/bin:/bin"},
             )
             current, _ = msgids(scratch / "locale" / "en" / "LC_MESSAGES" / "django.po")

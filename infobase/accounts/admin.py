@@ -8,9 +8,29 @@ from infobase.accounts.models import User
 
 @admin.register(User)
 class InfobaseUserAdmin(UserAdmin, SimpleHistoryAdmin):
-    list_display = ["username", "get_full_name", "role", "state", "organization", "language", "is_active"]
+    list_display = [
+        "username",
+        "get_full_name",
+        "role",
+        "state",
+        "organization",
+        "language",
+        "is_active",
+    ]
     list_filter = ["role", "is_active", "is_wg_chair", "is_bureau_member", "is_demo"]
     fieldsets = (
-        *UserAdmin.fieldsets,
-        (_("Role in Infobase"), {"fields": ("role", "state", "organization", "is_wg_chair", "is_bureau_member", "language")}),
+        *(UserAdmin.fieldsets or ()),
+        (
+            _("Role in Infobase"),
+            {
+                "fields": (
+                    "role",
+                    "state",
+                    "organization",
+                    "is_wg_chair",
+                    "is_bureau_member",
+                    "language",
+                )
+            },
+        ),
     )

@@ -24,6 +24,6 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         )
         user = request.user
         if user.is_authenticated and getattr(user, "language", None) != code:
-            user.language = code  # type: ignore[union-attr]
+            user.language = code
             user.save(update_fields=["language"])
     return response

@@ -9,4 +9,3 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from infobase.core import checks  # noqa: F401  (registers system checks)
-

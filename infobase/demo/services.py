@@ -41,9 +41,19 @@ class DemoUser:
 DEMO_USERS = [
     DemoUser("secretariat", Role.SECRETARIAT, "Demo", "Secretariat officer"),
     DemoUser("focal.egypt", Role.FOCAL_POINT, "Demo", "Focal point (Egypt)", "EGY", language="ar"),
-    DemoUser("focal.senegal", Role.FOCAL_POINT, "Demo", "Focal point (Senegal)", "SEN", language="fr"),
-    DemoUser("delegate.mexico", Role.WG_MEMBER, "Demo", "Delegate (Mexico), chair", "MEX",
-             language="es", is_wg_chair=True, is_bureau_member=True),
+    DemoUser(
+        "focal.senegal", Role.FOCAL_POINT, "Demo", "Focal point (Senegal)", "SEN", language="fr"
+    ),
+    DemoUser(
+        "delegate.mexico",
+        Role.WG_MEMBER,
+        "Demo",
+        "Delegate (Mexico), chair",
+        "MEX",
+        language="es",
+        is_wg_chair=True,
+        is_bureau_member=True,
+    ),
     DemoUser("donor", Role.DONOR, "Demo", "Donor officer", organization_code="demo-donor-fund"),
 ]
 
@@ -98,7 +108,9 @@ def users(ctx: DemoContext) -> None:
         user.language = spec.language
         user.state = State.objects.get(iso3=spec.state_iso3) if spec.state_iso3 else None
         user.organization = (
-            Organization.objects.get(code=spec.organization_code) if spec.organization_code else None
+            Organization.objects.get(code=spec.organization_code)
+            if spec.organization_code
+            else None
         )
         user.is_wg_chair, user.is_bureau_member = spec.is_wg_chair, spec.is_bureau_member
         user.is_staff = spec.role == Role.SECRETARIAT

@@ -16,7 +16,14 @@ from infobase.reference.models import (
 @admin.register(State)
 class StateAdmin(SimpleHistoryAdmin):
     list_display = ["name_en", "iso3", "iso2", "m49", "regional_group", "un_status"]
-    list_filter = ["regional_group", "un_status", "legal_civil", "legal_common", "legal_islamic", "legal_customary"]
+    list_filter = [
+        "regional_group",
+        "un_status",
+        "legal_civil",
+        "legal_common",
+        "legal_islamic",
+        "legal_customary",
+    ]
     search_fields = ["name_en", "name_fr", "name_ar", "iso3", "search_names"]
 
 
@@ -41,7 +48,14 @@ class ArticleAdmin(admin.ModelAdmin):
 
 @admin.register(Participation)
 class ParticipationAdmin(SimpleHistoryAdmin):
-    list_display = ["state", "instrument", "signature_date", "consent_date", "consent_type", "as_of"]
+    list_display = [
+        "state",
+        "instrument",
+        "signature_date",
+        "consent_date",
+        "consent_type",
+        "as_of",
+    ]
     list_filter = ["instrument", "consent_type"]
     search_fields = ["state__name_en", "state__iso3"]
     list_select_related = ["state", "instrument"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -47,8 +49,8 @@ class StateContactForm(forms.ModelForm):
         fields = ["name", "institution", "email", "phone", "language"]
         widgets = {"language": forms.Select(choices=[])}
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from django.conf import settings
 
-        self.fields["language"].widget.choices = settings.LANGUAGES  # type: ignore[attr-defined]
+        self.fields["language"].widget.choices = settings.LANGUAGES

@@ -71,7 +71,10 @@ def contact_edit(request: HttpRequest, iso3: str, pk: int | None = None) -> Http
     form = StateContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
         contact_save(
-            user=request.user, state=state, instance=form.instance, data=form.cleaned_data,
+            user=request.user,
+            state=state,
+            instance=form.instance,
+            data=form.cleaned_data,
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, _("The contact was saved."))
@@ -100,6 +103,4 @@ def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def organization_list(request: HttpRequest) -> HttpResponse:
     organizations = Organization.objects.select_related("state")
-    return render(
-        request, "reference/organization_list.html", {"organizations": organizations}
-    )
+    return render(request, "reference/organization_list.html", {"organizations": organizations})

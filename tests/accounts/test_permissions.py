@@ -17,7 +17,12 @@ def test_a_focal_point_sees_and_edits_its_own_states_contacts(focal_egypt, egypt
     assert "eg@example.org" in page.content.decode()
     response = client.post(
         reverse("contact_edit", args=["EGY", egypt_contact.pk]),
-        {"name": "Contact EG", "email": "new@example.org", "language": "ar", "reason": "New address"},
+        {
+            "name": "Contact EG",
+            "email": "new@example.org",
+            "language": "ar",
+            "reason": "New address",
+        },
     )
     assert response.status_code == 302
     egypt_contact.refresh_from_db()
@@ -38,7 +43,8 @@ def test_it_rejects_other_states_contacts_for_a_focal_point(focal_egypt, senegal
     )
     assert edit.status_code == 403
     add = client.post(
-        reverse("contact_add", args=["SEN"]), {"name": "Hijack", "email": "x@example.org", "language": "en"}
+        reverse("contact_add", args=["SEN"]),
+        {"name": "Hijack", "email": "x@example.org", "language": "en"},
     )
     assert add.status_code == 403
     senegal_contact.refresh_from_db()
@@ -94,7 +100,9 @@ def test_only_the_secretariat_enters_the_admin(request, persona):
     assert "/admin/login/" in response["Location"]
 
 
-def test_permissions_answer_the_same_for_objects_and_models(focal_egypt, secretariat, egypt, senegal, egypt_contact):
+def test_permissions_answer_the_same_for_objects_and_models(
+    focal_egypt, secretariat, egypt, senegal, egypt_contact
+):
     assert focal_egypt.has_perm("reference.change_statecontact", egypt_contact)
     assert focal_egypt.has_perm("reference.add_statecontact", egypt)
     assert not focal_egypt.has_perm("reference.add_statecontact", senegal)
@@ -103,7 +111,9 @@ def test_permissions_answer_the_same_for_objects_and_models(focal_egypt, secreta
     assert focal_egypt.has_perm("reference.view_state", senegal)
 
 
-def test_scoping_returns_only_the_users_state(focal_egypt, secretariat, donor, egypt_contact, senegal_contact):
+def test_scoping_returns_only_the_users_state(
+    focal_egypt, secretariat, donor, egypt_contact, senegal_contact
+):
     from infobase.accounts.permissions import scope_to_user
 
     everyone = StateContact.objects.all()

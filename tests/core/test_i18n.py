@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -49,7 +50,10 @@ def test_a_missing_translation_falls_back_to_english_visibly(client):
     article.title_fr = ""
     article.save()
     html = client.get(reverse("instrument_detail", args=["untoc"]), {"lang": "fr"}).content.decode()
-    assert re.search(r'<span lang="en" dir="ltr" class="fallback" title="[^"]+">' + re.escape(article.title_en), html)
+    assert re.search(
+        r'<span lang="en" dir="ltr" class="fallback" title="[^"]+">' + re.escape(article.title_en),
+        html,
+    )
 
 
 def test_the_language_switch_remembers_the_choice_for_the_user(focal_senegal):
@@ -67,7 +71,9 @@ def test_a_users_saved_language_applies_in_a_new_browser(focal_egypt):
 
 
 def test_the_switch_refuses_to_redirect_off_site(client):
-    response = client.post(reverse("switch_language"), {"language": "fr", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("switch_language"), {"language": "fr", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -90,7 +96,7 @@ def test_the_fonts_ship_with_the_project(client):
 
     css = finders.find("infobase/fonts/fonts.css")
     assert css, "fonts.css is missing"
-    text = open(css, encoding="utf-8").read()
+    text = Path(css).read_text(encoding="utf-8")
     for url in re.findall(r"url\(['\"]?([^'\")]+)", text):
         assert not url.startswith(("http", "//"))
         assert finders.find("infobase/fonts/" + url.split("/")[-1]), url

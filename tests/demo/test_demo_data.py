@@ -14,8 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 def snapshot() -> list[tuple]:
-    users = list(User.objects.order_by("username").values_list("username", "role", "state__iso3", "language"))
-    contacts = list(StateContact.objects.order_by("state__iso3").values_list("state__iso3", "name", "language"))
+    users = list(
+        User.objects.order_by("username").values_list("username", "role", "state__iso3", "language")
+    )
+    contacts = list(
+        StateContact.objects.order_by("state__iso3").values_list("state__iso3", "name", "language")
+    )
     return users + contacts
 
 

@@ -21,9 +21,11 @@ def csv_file(text: str) -> io.BytesIO:
 
 
 def snapshot() -> list[tuple]:
-    return list(Participation.objects.order_by("pk").values_list(
-        "state_id", "instrument_id", "signature_date", "consent_date", "consent_type", "as_of"
-    ))
+    return list(
+        Participation.objects.order_by("pk").values_list(
+            "state_id", "instrument_id", "signature_date", "consent_date", "consent_type", "as_of"
+        )
+    )
 
 
 def test_it_updates_a_participation_and_keeps_the_change_in_history():

@@ -31,7 +31,9 @@ def test_it_holds_the_193_members_and_2_observer_states():
 
 
 def test_regional_group_counts_match_the_dgacm_derived_table(shared):
-    with (shared / "reference" / "un_member_states_regional_groups.csv").open(encoding="utf-8-sig") as f:
+    with (shared / "reference" / "un_member_states_regional_groups.csv").open(
+        encoding="utf-8-sig"
+    ) as f:
         expected = Counter(GROUPS[row["regional_group_electoral"]] for row in csv.DictReader(f))
     assert selectors.regional_group_counts() == dict(expected)
     assert expected["weog"] == 29 and expected[""] == 3
@@ -71,7 +73,9 @@ def test_parties_per_instrument_match_the_untc_snapshot(shared):
                 signatories[instrument] += 1
     on = date(2014, 12, 31)
     for instrument in Instrument.objects.all():
-        assert selectors.parties_on(instrument=instrument, on=on).count() == parties[instrument.code]
+        assert (
+            selectors.parties_on(instrument=instrument, on=on).count() == parties[instrument.code]
+        )
         assert (
             selectors.signatories_not_parties_on(instrument=instrument, on=on).count()
             == signatories[instrument.code]
@@ -83,7 +87,11 @@ def test_parties_on_a_date_excludes_later_ratifications():
     untoc = Instrument.objects.get(code="untoc")
     p = Participation.objects.filter(instrument=untoc, consent_date__isnull=False).first()
     assert p is not None and p.consent_date is not None
-    before = p.consent_date.replace(day=1) if p.consent_date.day > 1 else date(p.consent_date.year - 1, 1, 1)
+    before = (
+        p.consent_date.replace(day=1)
+        if p.consent_date.day > 1
+        else date(p.consent_date.year - 1, 1, 1)
+    )
     assert p.state in selectors.parties_on(instrument=untoc, on=p.consent_date)
     assert p.state not in selectors.parties_on(instrument=untoc, on=before)
     if p.signature_date and p.signature_date <= before:
@@ -96,7 +104,11 @@ def test_the_instruments_and_their_articles_are_loaded():
     art5 = Article.objects.get(instrument__code="untoc", number=5)
     assert "organized criminal group" in art5.title_en
     assert art5.title_ar
-    assert list(Instrument.objects.get(code="untoc").protocols.order_by("position").values_list("code", flat=True)) == ["tip", "som", "firearms"]
+    assert list(
+        Instrument.objects.get(code="untoc")
+        .protocols.order_by("position")
+        .values_list("code", flat=True)
+    ) == ["tip", "som", "firearms"]
 
 
 def test_loading_twice_changes_nothing_and_writes_no_history():

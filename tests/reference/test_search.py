@@ -62,12 +62,25 @@ def test_filters_combine():
     from infobase.reference.models import Instrument
 
     firearms = Instrument.objects.get(code="firearms")
-    states = state_list(regional_group="african", legal_family="islamic", instrument=firearms,
-                        status="party", on=date(2014, 12, 31))
+    states = state_list(
+        regional_group="african",
+        legal_family="islamic",
+        instrument=firearms,
+        status="party",
+        on=date(2014, 12, 31),
+    )
     for state in states:
         assert state.regional_group == "african" and state.legal_islamic
         assert state.participations.get(instrument=firearms).consent_date <= date(2014, 12, 31)
     assert states.exists()
     mixed = state_list(legal_family="mixed")
     assert mixed.exists() and all(s.is_mixed_legal_system for s in mixed)
-    assert not state_list(legal_family="mixed").filter(pk__in=state_list(legal_family="civil").filter(legal_common=False, legal_islamic=False, legal_customary=False).values("pk")).exists()
+    assert (
+        not state_list(legal_family="mixed")
+        .filter(
+            pk__in=state_list(legal_family="civil")
+            .filter(legal_common=False, legal_islamic=False, legal_customary=False)
+            .values("pk")
+        )
+        .exists()
+    )

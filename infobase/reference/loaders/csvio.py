@@ -100,9 +100,9 @@ def read_csv(
             reader = csv.DictReader(handle)
             header = reader.fieldnames or []
             missing = [c.name for c in columns if c.name not in header]
-            for column in missing:
+            for column_name in missing:
                 problems.append(
-                    InputProblem(name, _("the column is missing from the header."), 1, column)
+                    InputProblem(name, _("the column is missing from the header."), 1, column_name)
                 )
             if missing:
                 return [], problems

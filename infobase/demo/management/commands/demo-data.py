@@ -24,4 +24,6 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (illustrative accounts):")
         for login in demo_logins():
             where = f" [{login['state']}]" if login["state"] else ""
-            self.stdout.write(f"  {login['username']} / {login['password']}  ({login['role']}{where})")
+            self.stdout.write(
+                f"  {login['username']} / {login['password']}  ({login['role']}{where})"
+            )

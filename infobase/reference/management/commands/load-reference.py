@@ -9,7 +9,10 @@ from infobase.reference.loaders.reference import load_reference
 
 
 class Command(BaseCommand):
-    help = "Load (or refresh) the shipped reference data: States, instruments, participation, organizations, IATI codelists."
+    help = (
+        "Load (or refresh) the shipped reference data: States, instruments, participation, "
+        "organizations, IATI codelists."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
