@@ -48,6 +48,7 @@ def main() -> int:
             subprocess.run(
                 [
                     sys.executable,
+                    "-P",  # the app folder must not shadow stdlib modules (selectors)
                     "-m",
                     "django",
                     "makemessages",
