@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from infobase.core.errors import InputProblem
 from infobase.core.i18n import FIELD_LANGUAGES
 from infobase.core.text import search_key
+from infobase.reference.loaders.codelists import load_codelists
 from infobase.reference.loaders.csvio import (
     Column,
     Row,
@@ -340,8 +341,6 @@ def load_organizations(source: Path | IO[bytes], *, name: str = "organizations.c
 
 def load_reference(*, data_dir: Path = DATA_DIR) -> LoadResult:
     """Load every shipped reference file, in dependency order. Safe to run again."""
-    from infobase.reference.loaders.codelists import load_codelists
-
     result = LoadResult()
     with transaction.atomic():
         for partial in (
@@ -354,5 +353,8 @@ def load_reference(*, data_dir: Path = DATA_DIR) -> LoadResult:
         ):
             result.counts.update(partial.counts)
         codelists = load_codelists(directory=data_dir / "iati_codelists")
-    result.counts["codelist.loaded"] = getattr(codelists, "codelists", 0)
+    result.counts["codelist.loaded"] = codelists.codelists
+    result.counts["codelistitem.created"] = codelists.items_created
+    result.counts["codelistitem.updated"] = codelists.items_updated
+    result.counts["codelistitem.deleted"] = codelists.items_deleted
     return result
