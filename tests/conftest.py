@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 @pytest.fixture
 def shared() -> Path:
     if not SHARED.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("../shared/data must be beside the project in CI")
         pytest.skip("../shared/data is not beside the project")
     return SHARED
 
