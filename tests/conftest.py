@@ -93,3 +93,13 @@ def client_for(user: User | None) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():  # type: ignore[no-untyped-def]
+    # A request in another language leaves it active in the thread; start each test in English.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

@@ -57,3 +57,18 @@ def test_the_command_prints_the_demo_logins():
     call_command("demo-data", "--scale", "small", "--seed", "1", stdout=out)
     assert "focal.egypt / infobase-demo" in out.getvalue()
     assert User.objects.get(username="focal.egypt").check_password("infobase-demo")
+
+
+def test_a_demo_focal_point_signs_in_and_lands_in_arabic(client):
+    generate(scale="small", seed=1)
+    response = client.post(
+        reverse("login"), {"username": "focal.egypt", "password": "infobase-demo"}, follow=True
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.wsgi_request.user.username == "focal.egypt"
+    assert 'dir="rtl"' in html
+    egypt = client.get(reverse("state_detail", args=["EGY"])).content.decode()
+    assert "contact.egy@demo.invalid" in egypt
+    senegal = client.get(reverse("state_detail", args=["SEN"])).content.decode()
+    assert "contact.sen@demo.invalid" not in senegal

@@ -78,3 +78,12 @@ def test_the_command_imports_a_good_file(tmp_path):
     out = io.StringIO()
     call_command("import-participation", str(path), stdout=out)
     assert "participation.created: 1" in out.getvalue()
+
+
+def test_the_problems_are_reported_in_the_active_language():
+    from infobase.core.i18n import language
+
+    with language("ar"), pytest.raises(InvalidInput) as caught:
+        import_participation(csv_file(HEADER + "untoc,FRA,2000-13-40,,,2024-05-04\n"), name="b.csv")
+    text = str(caught.value)
+    assert "b.csv" in text and "السطر 2" in text and "signature_date" in text
