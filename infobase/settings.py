@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "infobase.core",
     "infobase.accounts",
     "infobase.reference",
+    "infobase.questionnaires",
     "infobase.demo",
 ]
 

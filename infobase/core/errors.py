@@ -15,8 +15,25 @@ class InputProblem:
     message: str
     line: int | None = None
     column: str | None = None
+    sheet: str | None = None  # for workbooks: the line is then the sheet's row number
 
     def __str__(self) -> str:
+        if self.sheet:
+            place = _("%(file)s, sheet “%(sheet)s”") % {"file": self.file, "sheet": self.sheet}
+            if self.line is not None and self.column:
+                return _("%(place)s, row %(row)s, column “%(column)s”: %(message)s") % {
+                    "place": place,
+                    "row": self.line,
+                    "column": self.column,
+                    "message": self.message,
+                }
+            if self.line is not None:
+                return _("%(place)s, row %(row)s: %(message)s") % {
+                    "place": place,
+                    "row": self.line,
+                    "message": self.message,
+                }
+            return _("%(place)s: %(message)s") % {"place": place, "message": self.message}
         if self.line is not None and self.column:
             return _("%(file)s, line %(line)s, column “%(column)s”: %(message)s") % {
                 "file": self.file,

@@ -29,6 +29,26 @@ class LegalFamily(models.TextChoices):
     CUSTOMARY = "customary", _("Customary law")
 
 
+class AssistanceKind(models.TextChoices):
+    """Kinds of technical assistance, shared by questionnaires, requests and the needs register."""
+
+    LEGISLATIVE = "legislative", _("Legislative advice and drafting")
+    MODEL_LEGISLATION = "model_legislation", _("Model legislation")
+    TRAINING = "training", _("Capacity building and training")
+    INSTITUTION_BUILDING = "institution_building", _("Institution building")
+    ONSITE_EXPERT = "onsite_expert", _("On-site expert")
+    GOOD_PRACTICES = "good_practices", _("Good practices")
+    TECHNOLOGY = "technology", _("Technology and equipment")
+    ACTION_PLAN = "action_plan", _("Action plan")
+    OTHER = "other", _("Other assistance")
+
+
+class Priority(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
 class UNStatus(models.TextChoices):
     MEMBER = "member_state", _("Member State")
     OBSERVER = "observer_state", _("Non-member observer State")

@@ -1,0 +1,405 @@
+"""Implementation questionnaires, their dispatch to States, and the States' answers.
+
+A questionnaire is stored as the ordered rows of its XLSForm ``survey`` sheet (``Item``), so
+that any XLSForm can be imported, answered and exported again without loss. Labels are JSON
+maps from a language code to text, because imported forms carry languages beyond the six
+(Swahili, Dari …). Items tied to a treaty provision carry ``article``/``paragraph``; items with
+a ``role`` feed the information base (implementation status, technical-assistance needs).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from infobase.reference.models import Article, AssistanceKind, Instrument, Priority, State
+
+
+def pick_label(labels: dict[str, str] | None, *, default: str = "en") -> tuple[str, str]:
+    """The text for the active language, else the form's default, else English, else any.
+
+    Returns ``(text, language code of the text)``.
+    """
+    labels = labels or {}
+    active = (translation.get_language() or "en").split("-")[0]
+    for code in (active, default, "en"):
+        if labels.get(code):
+            return labels[code], code
+    for code, text in labels.items():
+        if text:
+            return text, code
+    return "", active
+
+
+class ReportingCycle(models.Model):
+    number = models.PositiveSmallIntegerField(_("cycle"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("reporting cycle")
+        verbose_name_plural = _("reporting cycles")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuestionnaireStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CLOSED = "closed", _("Closed")
+
+
+class Questionnaire(models.Model):
+    cycle = models.ForeignKey(
+        ReportingCycle, on_delete=models.PROTECT, related_name="questionnaires",
+        verbose_name=_("reporting cycle"),
+    )
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    title = models.JSONField(_("title"), default=dict)
+    instruments = models.ManyToManyField(Instrument, related_name="questionnaires", blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=QuestionnaireStatus.choices,
+        default=QuestionnaireStatus.DRAFT,
+    )
+    default_language = models.CharField(_("default language"), max_length=20, default="en")
+    # [{"code": "ar", "column": "Arabic (ar)"} …] in the order of the source columns.
+    languages = models.JSONField(_("languages"), default=list)
+    form_id = models.CharField(_("form id"), max_length=200, blank=True)
+    version = models.CharField(_("version"), max_length=100, blank=True)
+    xlsform_settings = models.JSONField(_("other settings"), default=dict, blank=True)
+    source_filename = models.CharField(_("imported from"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_demo = models.BooleanField(_("illustrative demo record"), default=False)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    class Meta:
+        ordering = ["-cycle__number", "code"]
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return pick_label(self.title, default=self.default_language)[0] or self.code
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [lang["code"] for lang in self.languages]
+
+
+class ChoiceList(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="choice_lists"
+    )
+    name = models.CharField(_("list name"), max_length=200)
+
+    class Meta:
+        ordering = ["questionnaire", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "name"], name="choicelist_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Choice(models.Model):
+    choice_list = models.ForeignKey(ChoiceList, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=200)
+    label = models.JSONField(_("label"), default=dict)
+    # Other columns of the choices sheet (choice-filter columns, media …), kept for export.
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["choice_list", "position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def display_label(self, default: str = "en") -> str:
+        return pick_label(self.label, default=default)[0] or self.name
+
+
+class ItemKind(models.TextChoices):
+    GROUP = "group", _("Section")
+    REPEAT = "repeat", _("Repeated section")
+    STATUS = "status", _("Implementation status")
+    SELECT_ONE = "select_one", _("Select one")
+    SELECT_MULTIPLE = "select_multiple", _("Select many")
+    INTEGER = "integer", _("Whole number")
+    DECIMAL = "decimal", _("Number")
+    DATE = "date", _("Date")
+    TEXT = "text", _("Text")
+    FILE = "file", _("Attachment")
+    NOTE = "note", _("Note")
+    CALCULATE = "calculate", _("Calculation")
+    META = "meta", _("Metadata (not asked)")
+    OTHER = "other", _("Other (kept for export, not asked on the web)")
+
+
+ANSWERABLE_KINDS = {
+    ItemKind.STATUS, ItemKind.SELECT_ONE, ItemKind.SELECT_MULTIPLE, ItemKind.INTEGER,
+    ItemKind.DECIMAL, ItemKind.DATE, ItemKind.TEXT, ItemKind.FILE,
+}
+
+
+class ItemRole(models.TextChoices):
+    """What an answer means for the information base (see ``services.derive``)."""
+
+    NONE = "", _("None")
+    STATUS = "status", _("Implementation status of the article")
+    EXPLANATION = "explanation", _("Explanation of the status")
+    CHALLENGES = "challenges", _("Challenges reported")
+    TA_NEEDED = "ta_needed", _("Technical assistance needed")
+    TA_KINDS = "ta_kinds", _("Kinds of technical assistance")
+    TA_PRIORITY = "ta_priority", _("Priority of the assistance")
+
+
+class Item(models.Model):
+    """One row of the survey sheet: a question, a note, or the start of a group/repeat."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    position = models.PositiveIntegerField(_("row"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
+    xlsform_type = models.CharField(_("XLSForm type"), max_length=200)
+    name = models.CharField(_("name"), max_length=200)
+    label = models.JSONField(_("label"), default=dict, blank=True)
+    hint = models.JSONField(_("hint"), default=dict, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    required_message = models.JSONField(default=dict, blank=True)
+    relevant = models.TextField(_("relevance"), blank=True)
+    constraint = models.TextField(_("constraint"), blank=True)
+    constraint_message = models.JSONField(default=dict, blank=True)
+    choice_list = models.ForeignKey(
+        ChoiceList, on_delete=models.PROTECT, null=True, blank=True, related_name="items"
+    )
+    choice_filter = models.TextField(_("choice filter"), blank=True)
+    appearance = models.CharField(_("appearance"), max_length=200, blank=True)
+    calculation = models.TextField(_("calculation"), blank=True)
+    default = models.CharField(_("default"), max_length=500, blank=True)
+    read_only = models.BooleanField(_("read only"), default=False)
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, null=True, blank=True, related_name="items",
+        verbose_name=_("article"),
+    )
+    paragraph = models.PositiveSmallIntegerField(_("paragraph"), null=True, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=ItemRole.choices, blank=True)
+    # Every other column of the row, in source order, for a lossless export.
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["questionnaire", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "position"], name="item_unique_row"),
+        ]
+        indexes = [models.Index(fields=["questionnaire", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_answerable(self) -> bool:
+        return self.kind in ANSWERABLE_KINDS
+
+    def display_label(self, default: str = "en") -> str:
+        return pick_label(self.label, default=default)[0] or self.name
+
+    def display_hint(self, default: str = "en") -> str:
+        return pick_label(self.hint, default=default)[0]
+
+
+class AssignmentStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for clarification")
+    VALIDATED = "validated", _("Validated")
+
+
+class Assignment(models.Model):
+    """A questionnaire sent to one State."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="assignments"
+    )
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(
+        _("status"), max_length=20, choices=AssignmentStatus.choices,
+        default=AssignmentStatus.NOT_STARTED,
+    )
+    deadline = models.DateField(_("deadline"))
+    dispatched_at = models.DateTimeField(_("dispatched"))
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["questionnaire", "state__name_en"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "state"], name="assignment_unique")
+        ]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire.code} / {self.state.iso3}"
+
+    @property
+    def is_editable_by_state(self) -> bool:
+        return self.status in {
+            AssignmentStatus.NOT_STARTED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.RETURNED
+        }
+
+
+class Answer(models.Model):
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="answers")
+    # Position inside repeats, e.g. "" outside repeats, "2" or "2.1" for nested repeats.
+    repeat_path = models.CharField(max_length=100, blank=True, default="")
+    # A string, a number, a date in ISO form or a list of choice names (select many).
+    value = models.JSONField(null=True, blank=True)
+    confidential = models.BooleanField(_("confidential"), default=False)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["assignment", "item__position", "repeat_path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "item", "repeat_path"], name="answer_unique"
+            )
+        ]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self) -> str:
+        return f"{self.assignment} / {self.item.name}"
+
+    @property
+    def state_id(self) -> int:  # for the permission rules
+        return self.assignment.state_id
+
+
+def attachment_path(instance: AnswerFile, filename: str) -> str:
+    a = instance.answer.assignment
+    return f"answers/{a.questionnaire.code}/{a.state.iso3}/{filename}"
+
+
+class AnswerFile(models.Model):
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=300)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReviewComment(models.Model):
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="comments")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class NotificationKind(models.TextChoices):
+    DISPATCH = "dispatch", _("Questionnaire sent")
+    REMINDER_BEFORE = "reminder_before", _("Reminder before the deadline")
+    REMINDER_AFTER = "reminder_after", _("Reminder after the deadline")
+    MANUAL_REMINDER = "manual_reminder", _("Reminder sent by the secretariat")
+    RETURNED = "returned", _("Returned for clarification")
+    VALIDATED = "validated", _("Submission validated")
+
+
+class Notification(models.Model):
+    """An e-mail sent about an assignment (kept so that reminders are not sent twice)."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.JSONField(default=list)
+    language = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+
+class ImplementationStatus(models.TextChoices):
+    YES = "yes", _("Implemented")
+    PARTLY = "partly", _("Partly implemented")
+    NO = "no", _("Not implemented")
+    NOT_APPLICABLE = "na", _("Not applicable")
+
+
+class ArticleImplementation(models.Model):
+    """Derived from validated answers: a State's implementation of an article in a cycle."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="article_statuses"
+    )
+    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    paragraph = models.PositiveSmallIntegerField(default=0)  # 0: the article as a whole
+    status = models.CharField(max_length=10, choices=ImplementationStatus.choices, blank=True)
+    explanation = models.TextField(blank=True)
+    challenges = models.TextField(blank=True)
+    confidential = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "article", "paragraph"], name="article_impl_unique"
+            )
+        ]
+
+
+class StatedNeed(models.Model):
+    """Derived from validated answers: assistance a State asks for (State × article × kind)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="stated_needs")
+    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=AssistanceKind.choices)
+    priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
+    confidential = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "article", "kind"], name="stated_need_unique"
+            )
+        ]
+
