@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("infobase.accounts.urls")),
     path("", include("infobase.reference.urls")),
+    path("", include("infobase.questionnaires.urls")),
     path("", include("infobase.core.urls")),
 ]

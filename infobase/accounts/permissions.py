@@ -85,14 +85,38 @@ for action in ("view", "add", "change", "delete"):
     rules.add_perm(f"demo.{action}_demodataset", is_secretariat)
 
 rules.add_perm("infobase.view_history", is_secretariat | state_focal_point)
+
+
+@rules.predicate
+def is_signed_in(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+state_delegate = is_wg_member & acts_for_state_of
+
+# Questionnaires: the secretariat authors, dispatches and reviews; a State's focal points
+# answer for their State only; its working-group delegate may read its answers.
+rules.add_perm("questionnaires.view_questionnaire", is_signed_in)
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"questionnaires.{action}_questionnaire", is_secretariat)
+rules.add_perm("questionnaires.dispatch_questionnaire", is_secretariat)
+rules.add_perm("questionnaires.view_assignment", is_secretariat | state_focal_point | state_delegate)
+rules.add_perm("questionnaires.answer_assignment", is_secretariat | state_focal_point)
+rules.add_perm("questionnaires.review_assignment", is_secretariat)
+rules.add_perm("questionnaires.view_responses", is_secretariat)
+rules.add_perm("questionnaires.import_submissions", is_secretariat)
 rules.add_perm("infobase.use_admin", is_secretariat)
 
 
-def scope_to_user(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
+def scope_to_user(
+    user: Any, queryset: QuerySet[M], *, delegates: bool = False, state_field: str = "state_id"
+) -> QuerySet[M]:
     """Rows of a State-owned model that ``user`` may see: all for the secretariat, the own
-    State's for a focal point, none for anyone else."""
+    State's for a focal point (and, with ``delegates``, for a working-group delegate), none for
+    anyone else."""
     if is_secretariat(user):
         return queryset
-    if is_focal_point(user) and user.state_id:
-        return queryset.filter(state_id=user.state_id)
+    own_state = is_focal_point(user) or (delegates and is_wg_member(user))
+    if own_state and user.state_id:
+        return queryset.filter(**{state_field: user.state_id})
     return queryset.none()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -350,6 +350,7 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     sent_at = models.DateTimeField(auto_now_add=True)
+    sent_on = models.DateField(default=timezone.localdate)  # the day the reminder run was for
     recipients = models.JSONField(default=list)
     language = models.CharField(max_length=10)
 

@@ -30,3 +30,42 @@ def tr(obj: Any, field: str) -> SafeString:
 @register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key, 0)
+
+
+@register.simple_tag
+def ml(labels: dict[str, str] | None, default: str = "en", fallback: str = "") -> SafeString:
+    """A label held as a language → text map, in the active language or marked as fallback."""
+    from django.utils import translation
+
+    from infobase.core.i18n import html_lang
+
+    labels = labels or {}
+    active = (translation.get_language() or "en").split("-")[0]
+    code = next((c for c in (active, default, "en") if labels.get(c)), None)
+    if code is None:
+        code, text = next(((c, t) for c, t in labels.items() if t), (active, fallback))
+    else:
+        text = labels[code]
+    rtl = code in {"ar", "fa", "prs", "ur", "he", "ps"}
+    if code == active:
+        return format_html('<span lang="{}">{}</span>', html_lang(code), text)
+    return format_html(
+        '<span lang="{}" dir="{}" class="fallback" title="{}">{}</span>',
+        html_lang(code),
+        "rtl" if rtl else "ltr",
+        _("Not yet available in this language; shown in the questionnaire's language."),
+        text,
+    )
+
+
+@register.filter
+def get_item_default(mapping: dict[Any, Any], key: Any) -> Any:
+    """``mapping[key]``, True when absent (for maps of flags such as relevance)."""
+    return mapping.get(key, True)
+
+
+@register.filter
+def join_list(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from infobase.questionnaires.models import ReportingCycle
+from infobase.reference.models import Instrument, State
+
+
+class DispatchForm(forms.Form):
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("Parties and signatories as of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for today."),
+    )
+    states = forms.ModelMultipleChoiceField(
+        label=_("Only these States"),
+        queryset=State.objects.all(),
+        required=False,
+        help_text=_("Leave empty to send to every party and signatory of the instruments."),
+    )
+
+
+class XLSFormUploadForm(forms.Form):
+    file = forms.FileField(label=_("XLSForm workbook (.xlsx)"))
+    cycle = forms.ModelChoiceField(label=_("Reporting cycle"), queryset=ReportingCycle.objects.all())
+    instruments = forms.ModelMultipleChoiceField(
+        label=_("Instruments covered"), queryset=Instrument.objects.all(), required=False
+    )
+
+
+class WorkbookUploadForm(forms.Form):
+    file = forms.FileField(label=_("Filled-in workbook (.xlsx)"))
+
+
+class SubmissionsUploadForm(forms.Form):
+    file = forms.FileField(label=_("ODK or KoboToolbox export (.csv or .xlsx)"))
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(label=_("Comment to the State"), widget=forms.Textarea, required=False)

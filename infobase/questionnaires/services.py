@@ -1,0 +1,526 @@
+"""Writes for State reporting: dispatch, notifications, answers, review, derivation.
+
+Views, commands and imports all call these functions; none writes answers on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from infobase.accounts.models import Role, User
+from infobase.core.i18n import language
+from infobase.questionnaires.models import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    ArticleImplementation,
+    ImplementationStatus,
+    Item,
+    ItemKind,
+    ItemRole,
+    Notification,
+    NotificationKind,
+    Questionnaire,
+    QuestionnaireStatus,
+    ReviewComment,
+    StatedNeed,
+)
+from infobase.reference.models import AssistanceKind, Participation, State
+
+# --- Dispatch ---------------------------------------------------------------------------
+
+
+def recipients_on(*, questionnaire: Questionnaire, on: date) -> list[State]:
+    """Parties and signatories of any of the questionnaire's instruments on ``on``."""
+    instruments = list(questionnaire.instruments.all())
+    involved = Participation.objects.filter(instrument__in=instruments).filter(
+        Q(signature_date__lte=on) | Q(consent_date__lte=on)
+    )
+    return list(State.objects.filter(pk__in=involved.values("state_id")).order_by("name_en"))
+
+
+@transaction.atomic
+def dispatch(
+    *,
+    questionnaire: Questionnaire,
+    deadline: date,
+    by: Any,
+    on: date | None = None,
+    states: Iterable[State] | None = None,
+) -> list[Assignment]:
+    """Send the questionnaire to ``states`` or, by default, to every party and signatory of
+    its instruments on ``on`` (today). States already assigned keep their assignment."""
+    if not by.has_perm("questionnaires.dispatch_questionnaire", questionnaire):
+        raise PermissionDenied
+    on = on or timezone.localdate()
+    targets = list(states) if states is not None else recipients_on(questionnaire=questionnaire, on=on)
+    existing = set(questionnaire.assignments.values_list("state_id", flat=True))
+    now = timezone.now()
+    created = [
+        Assignment(questionnaire=questionnaire, state=state, deadline=deadline, dispatched_at=now)
+        for state in targets
+        if state.pk not in existing
+    ]
+    for assignment in created:
+        assignment._change_reason = _("Dispatched")  # type: ignore[attr-defined]
+        assignment.save()
+    if questionnaire.status == QuestionnaireStatus.DRAFT:
+        questionnaire.status = QuestionnaireStatus.PUBLISHED
+        questionnaire.save(update_fields=["status"])
+    for assignment in created:
+        transaction.on_commit(lambda a=assignment: notify(assignment=a, kind=NotificationKind.DISPATCH))
+    return created
+
+
+# --- Notifications ----------------------------------------------------------------------
+
+
+def focal_points(state: State) -> list[User]:
+    return list(
+        User.objects.filter(role=Role.FOCAL_POINT, state=state, is_active=True).exclude(email="")
+    )
+
+
+def notify(
+    *, assignment: Assignment, kind: str, text: str = "", on: date | None = None
+) -> Notification | None:
+    """E-mail the State's focal points, each in their own language. Returns the record kept."""
+    users = focal_points(assignment.state)
+    if not users:
+        return None
+    languages = set()
+    for user in users:
+        code = user.language or settings.LANGUAGE_CODE
+        languages.add(code)
+        with language(code):
+            context = {
+                "assignment": assignment,
+                "questionnaire": assignment.questionnaire,
+                "user": user,
+                "kind": kind,
+                "text": text,
+                "site": getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
+            }
+            subject = render_to_string("questionnaires/email/subject.txt", context).strip()
+            body = render_to_string("questionnaires/email/body.txt", context)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return Notification.objects.create(
+        assignment=assignment,
+        kind=kind,
+        sent_on=on or timezone.localdate(),
+        recipients=[u.email for u in users],
+        language=",".join(sorted(languages)),
+    )
+
+
+REMINDER_DAYS_BEFORE = 14
+REMINDER_EVERY_DAYS_AFTER = 7
+
+
+def send_reminders(*, today: date | None = None) -> list[Notification]:
+    """Remind States that have not submitted: once in the two weeks before the deadline, then
+    once a week after it. Safe to run as often as cron likes."""
+    today = today or timezone.localdate()
+    sent: list[Notification] = []
+    open_assignments = Assignment.objects.filter(
+        status__in=[AssignmentStatus.NOT_STARTED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.RETURNED],
+        questionnaire__status=QuestionnaireStatus.PUBLISHED,
+    ).select_related("state", "questionnaire").prefetch_related("notifications")
+    for assignment in open_assignments:
+        last_sent: dict[str, date] = {}
+        for note in assignment.notifications.all():
+            last_sent[note.kind] = max(note.sent_on, last_sent.get(note.kind, note.sent_on))
+        kind = None
+        if assignment.deadline >= today:
+            due = assignment.deadline - today <= timedelta(days=REMINDER_DAYS_BEFORE)
+            if due and NotificationKind.REMINDER_BEFORE not in last_sent:
+                kind = NotificationKind.REMINDER_BEFORE
+        else:
+            last = last_sent.get(NotificationKind.REMINDER_AFTER)
+            if last is None or (today - last).days >= REMINDER_EVERY_DAYS_AFTER:
+                kind = NotificationKind.REMINDER_AFTER
+        if kind:
+            note = notify(assignment=assignment, kind=kind, on=today)
+            sent += [note] if note else []
+    return sent
+
+
+# --- Answers ----------------------------------------------------------------------------
+
+
+@dataclass
+class Conflict:
+    item: Item
+    repeat_path: str
+    theirs: Any
+    by: str
+
+
+@dataclass
+class SaveResult:
+    saved: int = 0
+    unchanged: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # item name → message
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer as submitted: ``version`` is the version the user started from (0: new)."""
+
+    item: Item
+    value: Any
+    repeat_path: str = ""
+    confidential: bool = False
+    version: int | None = None  # None: do not check (imports that replace on purpose)
+
+
+def clean_value(item: Item, raw: Any) -> Any:
+    """Normalise a raw value for ``item``; raises ValueError with a translated message."""
+    if raw in (None, "", []):
+        return None
+    kind = item.kind
+    if kind == ItemKind.INTEGER:
+        try:
+            return int(str(raw).strip())
+        except ValueError:
+            raise ValueError(_("Enter a whole number.")) from None
+    if kind == ItemKind.DECIMAL:
+        try:
+            return str(Decimal(str(raw).strip().replace(",", ".")))
+        except InvalidOperation:
+            raise ValueError(_("Enter a number.")) from None
+    if kind == ItemKind.DATE:
+        if isinstance(raw, datetime):
+            return raw.date().isoformat()
+        if isinstance(raw, date):
+            return raw.isoformat()
+        try:
+            return date.fromisoformat(str(raw).strip()).isoformat()
+        except ValueError:
+            raise ValueError(_("Enter a date in the form YYYY-MM-DD.")) from None
+    if kind in (ItemKind.SELECT_ONE, ItemKind.STATUS):
+        names = choice_names(item)
+        value = str(raw).strip()
+        if value not in names:
+            raise ValueError(_("“%(value)s” is not one of the choices.") % {"value": value})
+        return value
+    if kind == ItemKind.SELECT_MULTIPLE:
+        values = raw if isinstance(raw, list) else str(raw).split()
+        names = choice_names(item)
+        unknown = [v for v in values if v not in names]
+        if unknown:
+            raise ValueError(
+                _("“%(value)s” is not one of the choices.") % {"value": " ".join(unknown)}
+            )
+        return [name for name in names if name in values]  # choice order, no duplicates
+    return str(raw).strip()
+
+
+def choice_names(item: Item) -> list[str]:
+    if item.choice_list_id is None:
+        return [s.value for s in ImplementationStatus] if item.kind == ItemKind.STATUS else []
+    cache = getattr(item, "_choice_names", None)
+    if cache is None:
+        cache = list(item.choice_list.choices.values_list("name", flat=True))  # type: ignore[union-attr]
+        item._choice_names = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def can_answer(user: Any, assignment: Assignment) -> bool:
+    return bool(user.has_perm("questionnaires.answer_assignment", assignment))
+
+
+@transaction.atomic
+def answers_save(
+    *, assignment: Assignment, user: Any, answers: Iterable[AnswerInput], reason: str = ""
+) -> SaveResult:
+    """Save a batch of answers as a draft. An answer changed by someone else since the user
+    loaded it is not overwritten: it is reported as a conflict."""
+    if not can_answer(user, assignment):
+        raise PermissionDenied
+    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if not locked.is_editable_by_state and not user.is_secretariat:
+        raise PermissionDenied
+    result = SaveResult()
+    current = {
+        (a.item_id, a.repeat_path): a
+        for a in Answer.objects.select_for_update().filter(assignment=assignment)
+        .select_related("updated_by")
+    }
+    for given in answers:
+        try:
+            value = clean_value(given.item, given.value)
+        except ValueError as exc:
+            result.errors[given.item.name] = str(exc)
+            continue
+        existing = current.get((given.item.pk, given.repeat_path))
+        if existing is None:
+            if given.version not in (None, 0) or (value is None and not given.confidential):
+                result.unchanged += value is None
+                continue
+            answer = Answer(
+                assignment=assignment, item=given.item, repeat_path=given.repeat_path,
+                value=value, confidential=given.confidential, updated_by=user,
+            )
+            answer._change_reason = reason  # type: ignore[attr-defined]
+            answer.save()
+            result.saved += 1
+            continue
+        if existing.value == value and existing.confidential == given.confidential:
+            result.unchanged += 1
+            continue
+        if given.version is not None and given.version != existing.version:
+            who = existing.updated_by.get_username() if existing.updated_by else ""
+            result.conflicts.append(Conflict(given.item, given.repeat_path, existing.value, who))
+            continue
+        existing.value = value
+        existing.confidential = given.confidential
+        existing.version += 1
+        existing.updated_by = user
+        existing._change_reason = reason  # type: ignore[attr-defined]
+        existing.save()
+        result.saved += 1
+    if result.saved and locked.status == AssignmentStatus.NOT_STARTED:
+        locked.status = AssignmentStatus.IN_PROGRESS
+        locked._change_reason = _("First answers saved")  # type: ignore[attr-defined]
+        locked.save(update_fields=["status"])
+    return result
+
+
+def answer_values(assignment: Assignment) -> dict[str, Any]:
+    """Answers outside repeats by item name, for expressions (relevance, constraints)."""
+    return {
+        name: value
+        for name, value in Answer.objects.filter(assignment=assignment, repeat_path="")
+        .values_list("item__name", "value")
+    }
+
+
+def validation_problems(assignment: Assignment) -> dict[str, str]:
+    """Required answers missing and constraints broken, among relevant questions."""
+    from infobase.questionnaires import expressions
+
+    values = answer_values(assignment)
+    items = list(assignment.questionnaire.items.select_related("parent"))
+    by_pk = {i.pk: i for i in items}
+    problems: dict[str, str] = {}
+
+    def relevant(item: Item) -> bool:
+        node: Item | None = item
+        while node is not None:
+            if node.relevant and not expressions.is_relevant(node.relevant, values):
+                return False
+            node = by_pk.get(node.parent_id) if node.parent_id else None
+        return True
+
+    for item in items:
+        if not item.is_answerable or _inside_repeat(item, by_pk) or not relevant(item):
+            continue
+        value = values.get(item.name)
+        if item.required and value in (None, "", []):
+            problems[item.name] = _("An answer is required.")
+        elif item.constraint and value not in (None, "", []):
+            try:
+                ok = expressions.check_constraint(item.constraint, value, values)
+            except expressions.ExpressionError:
+                ok = True  # a rule we cannot read does not block the State
+            if not ok:
+                from infobase.questionnaires.models import pick_label
+
+                message = pick_label(item.constraint_message, default=assignment.questionnaire.default_language)[0]
+                problems[item.name] = message or _("The answer is outside the allowed values.")
+    return problems
+
+
+def _inside_repeat(item: Item, by_pk: Mapping[int, Item]) -> bool:
+    parent = by_pk.get(item.parent_id) if item.parent_id else None
+    while parent is not None:
+        if parent.kind == ItemKind.REPEAT:
+            return True
+        parent = by_pk.get(parent.parent_id) if parent.parent_id else None
+    return False
+
+
+class SubmissionInvalid(Exception):
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+
+@transaction.atomic
+def assignment_submit(*, assignment: Assignment, user: Any) -> Assignment:
+    if not can_answer(user, assignment) or not assignment.is_editable_by_state:
+        raise PermissionDenied
+    problems = validation_problems(assignment)
+    if problems:
+        raise SubmissionInvalid(problems)
+    assignment.status = AssignmentStatus.SUBMITTED
+    assignment.submitted_at = timezone.now()
+    assignment._change_reason = _("Submitted")  # type: ignore[attr-defined]
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def assignment_return(*, assignment: Assignment, user: Any, comment: str) -> Assignment:
+    if not user.has_perm("questionnaires.review_assignment", assignment):
+        raise PermissionDenied
+    if assignment.status != AssignmentStatus.SUBMITTED:
+        raise PermissionDenied
+    ReviewComment.objects.create(assignment=assignment, author=user, text=comment)
+    assignment.status = AssignmentStatus.RETURNED
+    assignment._change_reason = comment  # type: ignore[attr-defined]
+    assignment.save()
+    transaction.on_commit(
+        lambda: notify(assignment=assignment, kind=NotificationKind.RETURNED, text=comment)
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_validate(*, assignment: Assignment, user: Any, comment: str = "") -> Assignment:
+    if not user.has_perm("questionnaires.review_assignment", assignment):
+        raise PermissionDenied
+    if assignment.status != AssignmentStatus.SUBMITTED:
+        raise PermissionDenied
+    if comment:
+        ReviewComment.objects.create(assignment=assignment, author=user, text=comment)
+    assignment.status = AssignmentStatus.VALIDATED
+    assignment.validated_at = timezone.now()
+    assignment._change_reason = comment or _("Validated")  # type: ignore[attr-defined]
+    assignment.save()
+    derive(assignment=assignment)
+    transaction.on_commit(lambda: notify(assignment=assignment, kind=NotificationKind.VALIDATED))
+    return assignment
+
+
+# --- Into the information base ----------------------------------------------------------
+
+
+def article_of(item: Item, by_pk: Mapping[int, Item]) -> tuple[int | None, int]:
+    """The article an item is about: its own, else its section's."""
+    node: Item | None = item
+    while node is not None:
+        if node.article_id:
+            return node.article_id, node.paragraph or 0
+        node = by_pk.get(node.parent_id) if node.parent_id else None
+    return None, 0
+
+
+@transaction.atomic
+def derive(*, assignment: Assignment) -> tuple[int, int]:
+    """Rebuild the implementation statuses and stated needs of one validated assignment.
+
+    Returns (statuses, needs). Re-running gives the same rows (idempotent).
+    """
+    items = {i.pk: i for i in assignment.questionnaire.items.all()}
+    answers = [
+        a for a in Answer.objects.filter(assignment=assignment, repeat_path="") if a.item_id in items
+    ]
+    by_article: dict[tuple[int, int], dict[str, Any]] = {}
+    for answer in answers:
+        item = items[answer.item_id]
+        role = item.role or (ItemRole.STATUS if item.kind == ItemKind.STATUS else "")
+        if not role:
+            continue
+        article_id, paragraph = article_of(item, items)
+        if article_id is None:
+            continue
+        slot = by_article.setdefault((article_id, paragraph), {"confidential": False})
+        slot[role] = answer.value
+        slot["confidential"] = slot["confidential"] or answer.confidential
+    ArticleImplementation.objects.filter(assignment=assignment).delete()
+    StatedNeed.objects.filter(assignment=assignment).delete()
+    statuses, needs = [], []
+    kinds = set(AssistanceKind.values)
+    for (article_id, paragraph), slot in by_article.items():
+        if ItemRole.STATUS in slot or ItemRole.CHALLENGES in slot:
+            statuses.append(
+                ArticleImplementation(
+                    assignment=assignment, state_id=assignment.state_id, article_id=article_id,
+                    paragraph=paragraph,
+                    status=slot.get(ItemRole.STATUS) or "",
+                    explanation=slot.get(ItemRole.EXPLANATION) or "",
+                    challenges=slot.get(ItemRole.CHALLENGES) or "",
+                    confidential=slot["confidential"],
+                )
+            )
+        if slot.get(ItemRole.TA_NEEDED) in ("yes", True, "1"):
+            asked = slot.get(ItemRole.TA_KINDS) or [AssistanceKind.OTHER]
+            for kind in dict.fromkeys(k if k in kinds else AssistanceKind.OTHER for k in asked):
+                needs.append(
+                    StatedNeed(
+                        assignment=assignment, state_id=assignment.state_id,
+                        article_id=article_id, kind=kind,
+                        priority=slot.get(ItemRole.TA_PRIORITY) or "",
+                        confidential=slot["confidential"],
+                    )
+                )
+    ArticleImplementation.objects.bulk_create(statuses)
+    # One need per article and kind even when several paragraphs ask for it.
+    unique = {(n.article_id, n.kind): n for n in needs}
+    StatedNeed.objects.bulk_create(unique.values())
+    return len(statuses), len(unique)
+
+
+def relevance_map(assignment: Assignment, values: Mapping[str, Any]) -> dict[str, bool]:
+    """Whether each item (by name) is relevant given the answers so far (parents included).
+
+    An expression that cannot be read counts as relevant: the question is shown.
+    """
+    from infobase.questionnaires import expressions
+
+    items = list(assignment.questionnaire.items.only("pk", "name", "relevant", "parent_id"))
+    by_pk = {i.pk: i for i in items}
+    own: dict[int, bool] = {}
+    for item in items:
+        try:
+            own[item.pk] = not item.relevant or expressions.is_relevant(item.relevant, values)
+        except expressions.ExpressionError:
+            own[item.pk] = True
+    out: dict[str, bool] = {}
+    for item in items:
+        node: Item | None = item
+        shown = True
+        while node is not None and shown:
+            shown = own[node.pk]
+            node = by_pk.get(node.parent_id) if node.parent_id else None
+        out[item.name] = shown
+    return out
+
+
+@transaction.atomic
+def answer_file_add(
+    *, assignment: Assignment, item: Item, repeat_path: str, upload: Any, user: Any
+) -> Answer:
+    """Attach an uploaded file to an attachment question; the answer lists the file names."""
+    from infobase.questionnaires.models import AnswerFile
+
+    if not can_answer(user, assignment) or item.kind != ItemKind.FILE:
+        raise PermissionDenied
+    answer, _created = Answer.objects.get_or_create(
+        assignment=assignment, item=item, repeat_path=repeat_path,
+        defaults={"value": [], "updated_by": user},
+    )
+    AnswerFile.objects.create(
+        answer=answer, file=upload, original_name=upload.name[:300], uploaded_by=user
+    )
+    answer.value = list(answer.files.values_list("original_name", flat=True))
+    answer.version += 1
+    answer.updated_by = user
+    answer.save()
+    return answer

@@ -1,0 +1,405 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from infobase.core.errors import InvalidInput
+from infobase.questionnaires import selectors, services
+from infobase.questionnaires.forms import (
+    DispatchForm,
+    ReviewForm,
+    SubmissionsUploadForm,
+    WorkbookUploadForm,
+    XLSFormUploadForm,
+)
+from infobase.questionnaires.models import (
+    AnswerFile,
+    Assignment,
+    AssignmentStatus,
+    ItemKind,
+    NotificationKind,
+    Questionnaire,
+)
+
+
+def _require(user: Any, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+@login_required
+def questionnaire_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "questionnaires.view_questionnaire")
+    questionnaires = Questionnaire.objects.select_related("cycle").prefetch_related("instruments")
+    return render(
+        request,
+        "questionnaires/questionnaire_list.html",
+        {
+            "questionnaires": questionnaires,
+            "assignments": selectors.assignments_for(request.user).order_by(
+                "-questionnaire__cycle__number", "state__name_en"
+            )[:200],
+            "can_manage": request.user.has_perm("questionnaires.add_questionnaire"),
+        },
+    )
+
+
+@login_required
+def questionnaire_detail(request: HttpRequest, code: str) -> HttpResponse:
+    questionnaire = get_object_or_404(Questionnaire, code=code)
+    _require(request.user, "questionnaires.view_questionnaire", questionnaire)
+    items = questionnaire.items.select_related("article__instrument", "choice_list").order_by("position")
+    return render(
+        request,
+        "questionnaires/questionnaire_detail.html",
+        {
+            "questionnaire": questionnaire,
+            "items": items,
+            "can_manage": request.user.has_perm("questionnaires.dispatch_questionnaire", questionnaire),
+        },
+    )
+
+
+@login_required
+def questionnaire_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    from infobase.questionnaires.xlsform import export_xform, export_xlsform
+
+    questionnaire = get_object_or_404(Questionnaire, code=code)
+    _require(request.user, "questionnaires.view_questionnaire", questionnaire)
+    if fmt == "xlsform":
+        content = export_xlsform(questionnaire)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        name = f"{questionnaire.code}.xlsx"
+    elif fmt == "xform":
+        content, mime, name = export_xform(questionnaire), "application/xml", f"{questionnaire.code}.xml"
+    else:
+        raise PermissionDenied
+    response = HttpResponse(content, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def questionnaire_import(request: HttpRequest) -> HttpResponse:
+    from infobase.questionnaires.xlsform import import_xlsform
+
+    _require(request.user, "questionnaires.add_questionnaire")
+    form = XLSFormUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            questionnaire = import_xlsform(
+                upload,
+                filename=upload.name,
+                cycle=form.cleaned_data["cycle"],
+                user=request.user,
+                instruments=form.cleaned_data["instruments"],
+            )
+        except InvalidInput as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            messages.success(request, _("The questionnaire was imported."))
+            return redirect("questionnaire_detail", code=questionnaire.code)
+    return render(
+        request, "questionnaires/import.html", {"form": form, "problems": problems}
+    )
+
+
+@login_required
+def questionnaire_dispatch(request: HttpRequest, code: str) -> HttpResponse:
+    questionnaire = get_object_or_404(Questionnaire, code=code)
+    _require(request.user, "questionnaires.dispatch_questionnaire", questionnaire)
+    form = DispatchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created = services.dispatch(
+            questionnaire=questionnaire,
+            deadline=data["deadline"],
+            by=request.user,
+            on=data["on"],
+            states=data["states"] or None,
+        )
+        messages.success(
+            request,
+            _("Sent to %(count)s States.") % {"count": len(created)},
+        )
+        return redirect("questionnaire_responses", code=questionnaire.code)
+    recipients = services.recipients_on(
+        questionnaire=questionnaire, on=timezone.localdate()
+    )
+    return render(
+        request,
+        "questionnaires/dispatch.html",
+        {"questionnaire": questionnaire, "form": form, "recipients": recipients},
+    )
+
+
+@login_required
+def responses(request: HttpRequest, code: str) -> HttpResponse:
+    questionnaire = get_object_or_404(Questionnaire, code=code)
+    _require(request.user, "questionnaires.view_responses", questionnaire)
+    qs = [questionnaire]
+    return render(
+        request,
+        "questionnaires/responses.html",
+        {
+            "questionnaire": questionnaire,
+            "total": selectors.response_rate(qs),
+            "by_group": selectors.rates_by_group(qs),
+            "by_family": selectors.rates_by_legal_family(qs),
+            "by_status": selectors.rates_by_status(qs),
+            "over_cycles": selectors.rates_over_cycles(),
+            "overdue": selectors.overdue(qs),
+            "assignments": questionnaire.assignments.select_related("state").order_by("state__name_en"),
+            "status_choices": AssignmentStatus.choices,
+        },
+    )
+
+
+def _assignment(request: HttpRequest, pk: int, perm: str) -> Assignment:
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("questionnaire__cycle", "state"), pk=pk
+    )
+    _require(request.user, perm, assignment)
+    return assignment
+
+
+def _answers_from_post(request: HttpRequest, page: selectors.Block) -> list[services.AnswerInput]:
+    given = []
+    for f in page.fields():
+        if not f.item.is_answerable or f.item.kind == ItemKind.FILE:
+            continue
+        if f"v-{f.key}" not in request.POST:
+            continue  # not on the submitted form: leave it alone
+        if f.item.kind == ItemKind.SELECT_MULTIPLE:
+            value: Any = request.POST.getlist(f"q-{f.key}")
+        else:
+            value = request.POST.get(f"q-{f.key}", "")
+        try:
+            version = int(request.POST.get(f"v-{f.key}", "0"))
+        except ValueError:
+            version = 0
+        given.append(
+            services.AnswerInput(
+                item=f.item,
+                value=value,
+                repeat_path=f.path,
+                confidential=f"c-{f.key}" in request.POST,
+                version=version,
+            )
+        )
+    return given
+
+
+@login_required
+def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk, "questionnaires.view_assignment")
+    can_answer = request.user.has_perm("questionnaires.answer_assignment", assignment) and (
+        assignment.is_editable_by_state
+    )
+    previous = selectors.previous_answers(assignment)
+    page = selectors.answer_page(assignment, previous=previous)
+    result: services.SaveResult | None = None
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        if not can_answer:
+            raise PermissionDenied
+        action = request.POST.get("action", "save")
+        with transaction.atomic():
+            if action == "prefill":
+                fill = [
+                    services.AnswerInput(item=f.item, value=f.previous, version=0)
+                    for f in page.fields()
+                    if f.previous not in (None, "", []) and f.value in (None, "", [])
+                ]
+                result = services.answers_save(
+                    assignment=assignment, user=request.user, answers=fill,
+                    reason=_("Copied from the previous cycle"),
+                )
+            else:
+                result = services.answers_save(
+                    assignment=assignment, user=request.user,
+                    answers=_answers_from_post(request, page),
+                )
+                for f in page.fields():
+                    upload = request.FILES.get(f"f-{f.key}")
+                    if upload is not None and f.item.kind == ItemKind.FILE:
+                        services.answer_file_add(
+                            assignment=assignment, item=f.item, repeat_path=f.path,
+                            upload=upload, user=request.user,
+                        )
+        if not result.errors and not result.conflicts:
+            if action == "submit":
+                try:
+                    services.assignment_submit(assignment=assignment, user=request.user)
+                except services.SubmissionInvalid as exc:
+                    problems = exc.problems
+                else:
+                    messages.success(request, _("Your answers were submitted to the secretariat."))
+                    return redirect("assignment_answer", pk=assignment.pk)
+            else:
+                messages.success(
+                    request, _("Saved: %(count)s answers changed.") % {"count": result.saved}
+                )
+                return redirect(request.get_full_path())
+        page = selectors.answer_page(assignment, previous=previous)
+    errors = {**(result.errors if result else {}), **problems}
+    conflicts = {c.item.name + (f"@{c.repeat_path}" if c.repeat_path else ""): c for c in (result.conflicts if result else [])}
+    for f in page.fields():
+        f.error = errors.get(f.item.name, "")
+        f.conflict = conflicts.get(f.key)
+    values = services.answer_values(assignment)
+    return render(
+        request,
+        "questionnaires/answer.html",
+        {
+            "assignment": assignment,
+            "questionnaire": assignment.questionnaire,
+            "page": page,
+            "can_answer": can_answer,
+            "relevance": services.relevance_map(assignment, values),
+            "errors": errors,
+            "conflicts": conflicts,
+            "comments": assignment.comments.select_related("author"),
+            "has_previous": bool(previous),
+            "status": assignment.get_status_display(),
+        },
+        status=400 if errors or conflicts else 200,
+    )
+
+
+@login_required
+def workbook_download(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk, "questionnaires.view_assignment")
+    from infobase.questionnaires.workbook import workbook_export
+
+    content = workbook_export(assignment=assignment, language=get_language() or "en")
+    name = f"{assignment.questionnaire.code}-{assignment.state.iso3}.xlsx"
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{slugify(name[:-5])}.xlsx"'
+    return response
+
+
+@login_required
+def workbook_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk, "questionnaires.answer_assignment")
+    from infobase.questionnaires.workbook import workbook_import
+
+    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = workbook_import(
+                assignment=assignment, source=upload, filename=upload.name, user=request.user
+            )
+        except InvalidInput as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            if not result.conflicts:
+                messages.success(
+                    request, _("Workbook imported: %(count)s answers changed.") % {"count": result.saved}
+                )
+                return redirect("assignment_answer", pk=assignment.pk)
+    return render(
+        request,
+        "questionnaires/workbook_upload.html",
+        {"assignment": assignment, "form": form, "problems": problems, "result": result},
+        status=400 if problems else 200,
+    )
+
+
+@login_required
+def submissions_upload(request: HttpRequest, code: str) -> HttpResponse:
+    from infobase.questionnaires.workbook import submissions_import
+
+    questionnaire = get_object_or_404(Questionnaire, code=code)
+    _require(request.user, "questionnaires.import_submissions", questionnaire)
+    form = SubmissionsUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            results = submissions_import(
+                questionnaire=questionnaire, source=upload, filename=upload.name, user=request.user
+            )
+        except InvalidInput as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            messages.success(
+                request, _("Submissions imported for %(count)s States.") % {"count": len(results)}
+            )
+            return redirect("questionnaire_responses", code=questionnaire.code)
+    return render(
+        request,
+        "questionnaires/submissions_upload.html",
+        {"questionnaire": questionnaire, "form": form, "problems": problems},
+        status=400 if problems else 200,
+    )
+
+
+@login_required
+def assignment_review(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk, "questionnaires.review_assignment")
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        comment = form.cleaned_data["comment"]
+        if request.POST.get("action") == "return":
+            if not comment:
+                form.add_error("comment", _("Say what the State should clarify."))
+            else:
+                services.assignment_return(assignment=assignment, user=request.user, comment=comment)
+                messages.success(request, _("Returned to the State for clarification."))
+                return redirect("questionnaire_responses", code=assignment.questionnaire.code)
+        else:
+            services.assignment_validate(assignment=assignment, user=request.user, comment=comment)
+            messages.success(request, _("The submission was validated."))
+            return redirect("questionnaire_responses", code=assignment.questionnaire.code)
+    page = selectors.answer_page(assignment)
+    return render(
+        request,
+        "questionnaires/review.html",
+        {
+            "assignment": assignment,
+            "questionnaire": assignment.questionnaire,
+            "page": page,
+            "form": form,
+            "can_decide": assignment.status == AssignmentStatus.SUBMITTED,
+            "relevance": services.relevance_map(assignment, services.answer_values(assignment)),
+            "comments": assignment.comments.select_related("author"),
+        },
+    )
+
+
+@require_POST
+@login_required
+def assignment_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk, "questionnaires.review_assignment")
+    note = services.notify(assignment=assignment, kind=NotificationKind.MANUAL_REMINDER)
+    if note:
+        messages.success(request, _("Reminder sent to %(state)s.") % {"state": assignment.state})
+    else:
+        messages.warning(request, _("%(state)s has no focal point with an e-mail address.") % {"state": assignment.state})
+    return redirect("questionnaire_responses", code=assignment.questionnaire.code)
+
+
+@login_required
+def answer_file(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(AnswerFile.objects.select_related("answer__assignment"), pk=pk)
+    _require(request.user, "questionnaires.view_assignment", attachment.answer.assignment)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
