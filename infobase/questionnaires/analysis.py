@@ -43,7 +43,9 @@ def status_counts(
     of at least ``MIN_AGGREGATE`` States; in smaller cells it is left out.
     """
     rows = ArticleImplementation.objects.filter(
-        assignment__questionnaire__in=list(questionnaires), article_id=article_id, paragraph=0,
+        assignment__questionnaire__in=list(questionnaires),
+        article_id=article_id,
+        paragraph=0,
         assignment__status="validated",
     ).values_list(f"state__{group_by}", "status", "state_id", "confidential")
     cells: dict[tuple[str, str], set[int]] = defaultdict(set)

@@ -25,7 +25,9 @@ class DispatchForm(forms.Form):
 
 class XLSFormUploadForm(forms.Form):
     file = forms.FileField(label=_("XLSForm workbook (.xlsx)"))
-    cycle = forms.ModelChoiceField(label=_("Reporting cycle"), queryset=ReportingCycle.objects.all())
+    cycle = forms.ModelChoiceField(
+        label=_("Reporting cycle"), queryset=ReportingCycle.objects.all()
+    )
     instruments = forms.ModelMultipleChoiceField(
         label=_("Instruments covered"), queryset=Instrument.objects.all(), required=False
     )
@@ -40,4 +42,6 @@ class SubmissionsUploadForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(label=_("Comment to the State"), widget=forms.Textarea, required=False)
+    comment = forms.CharField(
+        label=_("Comment to the State"), widget=forms.Textarea, required=False
+    )

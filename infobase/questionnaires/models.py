@@ -57,14 +57,18 @@ class QuestionnaireStatus(models.TextChoices):
 
 class Questionnaire(models.Model):
     cycle = models.ForeignKey(
-        ReportingCycle, on_delete=models.PROTECT, related_name="questionnaires",
+        ReportingCycle,
+        on_delete=models.PROTECT,
+        related_name="questionnaires",
         verbose_name=_("reporting cycle"),
     )
     code = models.SlugField(_("code"), max_length=80, unique=True)
     title = models.JSONField(_("title"), default=dict)
     instruments = models.ManyToManyField(Instrument, related_name="questionnaires", blank=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=QuestionnaireStatus.choices,
+        _("status"),
+        max_length=20,
+        choices=QuestionnaireStatus.choices,
         default=QuestionnaireStatus.DRAFT,
     )
     default_language = models.CharField(_("default language"), max_length=20, default="en")
@@ -75,7 +79,10 @@ class Questionnaire(models.Model):
     xlsform_settings = models.JSONField(_("other settings"), default=dict, blank=True)
     source_filename = models.CharField(_("imported from"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -152,8 +159,14 @@ class ItemKind(models.TextChoices):
 
 
 ANSWERABLE_KINDS = {
-    ItemKind.STATUS, ItemKind.SELECT_ONE, ItemKind.SELECT_MULTIPLE, ItemKind.INTEGER,
-    ItemKind.DECIMAL, ItemKind.DATE, ItemKind.TEXT, ItemKind.FILE,
+    ItemKind.STATUS,
+    ItemKind.SELECT_ONE,
+    ItemKind.SELECT_MULTIPLE,
+    ItemKind.INTEGER,
+    ItemKind.DECIMAL,
+    ItemKind.DATE,
+    ItemKind.TEXT,
+    ItemKind.FILE,
 }
 
 
@@ -196,7 +209,11 @@ class Item(models.Model):
     default = models.CharField(_("default"), max_length=500, blank=True)
     read_only = models.BooleanField(_("read only"), default=False)
     article = models.ForeignKey(
-        Article, on_delete=models.PROTECT, null=True, blank=True, related_name="items",
+        Article,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
         verbose_name=_("article"),
     )
     paragraph = models.PositiveSmallIntegerField(_("paragraph"), null=True, blank=True)
@@ -241,7 +258,9 @@ class Assignment(models.Model):
     )
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="assignments")
     status = models.CharField(
-        _("status"), max_length=20, choices=AssignmentStatus.choices,
+        _("status"),
+        max_length=20,
+        choices=AssignmentStatus.choices,
         default=AssignmentStatus.NOT_STARTED,
     )
     deadline = models.DateField(_("deadline"))
@@ -265,7 +284,9 @@ class Assignment(models.Model):
     @property
     def is_editable_by_state(self) -> bool:
         return self.status in {
-            AssignmentStatus.NOT_STARTED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.RETURNED
+            AssignmentStatus.NOT_STARTED,
+            AssignmentStatus.IN_PROGRESS,
+            AssignmentStatus.RETURNED,
         }
 
 
@@ -279,7 +300,10 @@ class Answer(models.Model):
     confidential = models.BooleanField(_("confidential"), default=False)
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -332,6 +356,9 @@ class ReviewComment(models.Model):
     class Meta:
         ordering = ["created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.assignment}: {self.text[:40]}"
+
 
 class NotificationKind(models.TextChoices):
     DISPATCH = "dispatch", _("Questionnaire sent")
@@ -356,6 +383,9 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} / {self.kind}"
 
 
 class ImplementationStatus(models.TextChoices):
@@ -386,11 +416,16 @@ class ArticleImplementation(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.state_id} / {self.article_id}: {self.status}"
+
 
 class StatedNeed(models.Model):
     """Derived from validated answers: assistance a State asks for (State × article × kind)."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="stated_needs")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="stated_needs"
+    )
     state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="+")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30, choices=AssistanceKind.choices)
@@ -404,3 +439,5 @@ class StatedNeed(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.state_id} / {self.article_id}: {self.kind}"

@@ -82,9 +82,7 @@ class Block:
         return sum(1 for f in fields if f.value not in (None, "", [])), len(fields)
 
 
-def answer_page(
-    assignment: Assignment, *, previous: dict[str, Any] | None = None
-) -> Block:
+def answer_page(assignment: Assignment, *, previous: dict[str, Any] | None = None) -> Block:
     """The questionnaire as a tree of blocks holding the current answers."""
     items = list(
         assignment.questionnaire.items.select_related("choice_list", "article__instrument")
@@ -103,9 +101,9 @@ def answer_page(
     def instances(repeat: Item, prefix: str) -> int:
         inside = {i.pk for i in _descendants(repeat, children)}
         counts = {
-            int(path[len(prefix):].split(".")[0])
+            int(path[len(prefix) :].split(".")[0])
             for (item_id, path) in answers
-            if item_id in inside and path.startswith(prefix) and path[len(prefix):]
+            if item_id in inside and path.startswith(prefix) and path[len(prefix) :]
         }
         return max(counts, default=0) + 1  # the existing ones and one empty
 
@@ -122,7 +120,12 @@ def answer_page(
                 continue
             else:
                 block.entries.append(
-                    Field(item, path, answers.get((item.pk, path)), previous.get(item.name) if not path else None)
+                    Field(
+                        item,
+                        path,
+                        answers.get((item.pk, path)),
+                        previous.get(item.name) if not path else None,
+                    )
                 )
         return block
 
@@ -222,12 +225,19 @@ def rates_over_cycles() -> list[Rate]:
         .order_by("questionnaire__cycle__number")
     )
     return [
-        Rate(str(r["questionnaire__cycle__number"]), r["questionnaire__cycle__name"], r["asked"], r["answered"])
+        Rate(
+            str(r["questionnaire__cycle__number"]),
+            r["questionnaire__cycle__name"],
+            r["asked"],
+            r["answered"],
+        )
         for r in rows
     ]
 
 
-def overdue(questionnaires: Iterable[Questionnaire], *, today: date | None = None) -> QuerySet[Assignment]:
+def overdue(
+    questionnaires: Iterable[Questionnaire], *, today: date | None = None
+) -> QuerySet[Assignment]:
     today = today or timezone.localdate()
     return (
         _assignments(questionnaires)

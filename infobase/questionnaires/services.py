@@ -24,9 +24,9 @@ from infobase.accounts.models import Role, User
 from infobase.core.i18n import language
 from infobase.questionnaires.models import (
     Answer,
+    ArticleImplementation,
     Assignment,
     AssignmentStatus,
-    ArticleImplementation,
     ImplementationStatus,
     Item,
     ItemKind,
@@ -66,7 +66,9 @@ def dispatch(
     if not by.has_perm("questionnaires.dispatch_questionnaire", questionnaire):
         raise PermissionDenied
     on = on or timezone.localdate()
-    targets = list(states) if states is not None else recipients_on(questionnaire=questionnaire, on=on)
+    targets = (
+        list(states) if states is not None else recipients_on(questionnaire=questionnaire, on=on)
+    )
     existing = set(questionnaire.assignments.values_list("state_id", flat=True))
     now = timezone.now()
     created = [
@@ -80,8 +82,12 @@ def dispatch(
     if questionnaire.status == QuestionnaireStatus.DRAFT:
         questionnaire.status = QuestionnaireStatus.PUBLISHED
         questionnaire.save(update_fields=["status"])
-    for assignment in created:
-        transaction.on_commit(lambda a=assignment: notify(assignment=a, kind=NotificationKind.DISPATCH))
+
+    def announce() -> None:
+        for assignment in created:
+            notify(assignment=assignment, kind=NotificationKind.DISPATCH)
+
+    transaction.on_commit(announce)
     return created
 
 
@@ -135,10 +141,18 @@ def send_reminders(*, today: date | None = None) -> list[Notification]:
     once a week after it. Safe to run as often as cron likes."""
     today = today or timezone.localdate()
     sent: list[Notification] = []
-    open_assignments = Assignment.objects.filter(
-        status__in=[AssignmentStatus.NOT_STARTED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.RETURNED],
-        questionnaire__status=QuestionnaireStatus.PUBLISHED,
-    ).select_related("state", "questionnaire").prefetch_related("notifications")
+    open_assignments = (
+        Assignment.objects.filter(
+            status__in=[
+                AssignmentStatus.NOT_STARTED,
+                AssignmentStatus.IN_PROGRESS,
+                AssignmentStatus.RETURNED,
+            ],
+            questionnaire__status=QuestionnaireStatus.PUBLISHED,
+        )
+        .select_related("state", "questionnaire")
+        .prefetch_related("notifications")
+    )
     for assignment in open_assignments:
         last_sent: dict[str, date] = {}
         for note in assignment.notifications.all():
@@ -153,8 +167,8 @@ def send_reminders(*, today: date | None = None) -> list[Notification]:
             if last is None or (today - last).days >= REMINDER_EVERY_DAYS_AFTER:
                 kind = NotificationKind.REMINDER_AFTER
         if kind:
-            note = notify(assignment=assignment, kind=kind, on=today)
-            sent += [note] if note else []
+            reminder = notify(assignment=assignment, kind=kind, on=today)
+            sent += [reminder] if reminder else []
     return sent
 
 
@@ -258,7 +272,8 @@ def answers_save(
     result = SaveResult()
     current = {
         (a.item_id, a.repeat_path): a
-        for a in Answer.objects.select_for_update().filter(assignment=assignment)
+        for a in Answer.objects.select_for_update()
+        .filter(assignment=assignment)
         .select_related("updated_by")
     }
     for given in answers:
@@ -273,8 +288,12 @@ def answers_save(
                 result.unchanged += value is None
                 continue
             answer = Answer(
-                assignment=assignment, item=given.item, repeat_path=given.repeat_path,
-                value=value, confidential=given.confidential, updated_by=user,
+                assignment=assignment,
+                item=given.item,
+                repeat_path=given.repeat_path,
+                value=value,
+                confidential=given.confidential,
+                updated_by=user,
             )
             answer._change_reason = reason  # type: ignore[attr-defined]
             answer.save()
@@ -305,8 +324,9 @@ def answer_values(assignment: Assignment) -> dict[str, Any]:
     """Answers outside repeats by item name, for expressions (relevance, constraints)."""
     return {
         name: value
-        for name, value in Answer.objects.filter(assignment=assignment, repeat_path="")
-        .values_list("item__name", "value")
+        for name, value in Answer.objects.filter(assignment=assignment, repeat_path="").values_list(
+            "item__name", "value"
+        )
     }
 
 
@@ -341,7 +361,9 @@ def validation_problems(assignment: Assignment) -> dict[str, str]:
             if not ok:
                 from infobase.questionnaires.models import pick_label
 
-                message = pick_label(item.constraint_message, default=assignment.questionnaire.default_language)[0]
+                message = pick_label(
+                    item.constraint_message, default=assignment.questionnaire.default_language
+                )[0]
                 problems[item.name] = message or _("The answer is outside the allowed values.")
     return problems
 
@@ -429,7 +451,9 @@ def derive(*, assignment: Assignment) -> tuple[int, int]:
     """
     items = {i.pk: i for i in assignment.questionnaire.items.all()}
     answers = [
-        a for a in Answer.objects.filter(assignment=assignment, repeat_path="") if a.item_id in items
+        a
+        for a in Answer.objects.filter(assignment=assignment, repeat_path="")
+        if a.item_id in items
     ]
     by_article: dict[tuple[int, int], dict[str, Any]] = {}
     for answer in answers:
@@ -451,7 +475,9 @@ def derive(*, assignment: Assignment) -> tuple[int, int]:
         if ItemRole.STATUS in slot or ItemRole.CHALLENGES in slot:
             statuses.append(
                 ArticleImplementation(
-                    assignment=assignment, state_id=assignment.state_id, article_id=article_id,
+                    assignment=assignment,
+                    state_id=assignment.state_id,
+                    article_id=article_id,
                     paragraph=paragraph,
                     status=slot.get(ItemRole.STATUS) or "",
                     explanation=slot.get(ItemRole.EXPLANATION) or "",
@@ -464,8 +490,10 @@ def derive(*, assignment: Assignment) -> tuple[int, int]:
             for kind in dict.fromkeys(k if k in kinds else AssistanceKind.OTHER for k in asked):
                 needs.append(
                     StatedNeed(
-                        assignment=assignment, state_id=assignment.state_id,
-                        article_id=article_id, kind=kind,
+                        assignment=assignment,
+                        state_id=assignment.state_id,
+                        article_id=article_id,
+                        kind=kind,
                         priority=slot.get(ItemRole.TA_PRIORITY) or "",
                         confidential=slot["confidential"],
                     )
@@ -513,7 +541,9 @@ def answer_file_add(
     if not can_answer(user, assignment) or item.kind != ItemKind.FILE:
         raise PermissionDenied
     answer, _created = Answer.objects.get_or_create(
-        assignment=assignment, item=item, repeat_path=repeat_path,
+        assignment=assignment,
+        item=item,
+        repeat_path=repeat_path,
         defaults={"value": [], "updated_by": user},
     )
     AnswerFile.objects.create(

@@ -59,14 +59,18 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
 def questionnaire_detail(request: HttpRequest, code: str) -> HttpResponse:
     questionnaire = get_object_or_404(Questionnaire, code=code)
     _require(request.user, "questionnaires.view_questionnaire", questionnaire)
-    items = questionnaire.items.select_related("article__instrument", "choice_list").order_by("position")
+    items = questionnaire.items.select_related("article__instrument", "choice_list").order_by(
+        "position"
+    )
     return render(
         request,
         "questionnaires/questionnaire_detail.html",
         {
             "questionnaire": questionnaire,
             "items": items,
-            "can_manage": request.user.has_perm("questionnaires.dispatch_questionnaire", questionnaire),
+            "can_manage": request.user.has_perm(
+                "questionnaires.dispatch_questionnaire", questionnaire
+            ),
         },
     )
 
@@ -82,7 +86,11 @@ def questionnaire_export(request: HttpRequest, code: str, fmt: str) -> HttpRespo
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         name = f"{questionnaire.code}.xlsx"
     elif fmt == "xform":
-        content, mime, name = export_xform(questionnaire), "application/xml", f"{questionnaire.code}.xml"
+        content, mime, name = (
+            export_xform(questionnaire),
+            "application/xml",
+            f"{questionnaire.code}.xml",
+        )
     else:
         raise PermissionDenied
     response = HttpResponse(content, content_type=mime)
@@ -112,9 +120,7 @@ def questionnaire_import(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The questionnaire was imported."))
             return redirect("questionnaire_detail", code=questionnaire.code)
-    return render(
-        request, "questionnaires/import.html", {"form": form, "problems": problems}
-    )
+    return render(request, "questionnaires/import.html", {"form": form, "problems": problems})
 
 
 @login_required
@@ -136,9 +142,7 @@ def questionnaire_dispatch(request: HttpRequest, code: str) -> HttpResponse:
             _("Sent to %(count)s States.") % {"count": len(created)},
         )
         return redirect("questionnaire_responses", code=questionnaire.code)
-    recipients = services.recipients_on(
-        questionnaire=questionnaire, on=timezone.localdate()
-    )
+    recipients = services.recipients_on(questionnaire=questionnaire, on=timezone.localdate())
     return render(
         request,
         "questionnaires/dispatch.html",
@@ -162,7 +166,9 @@ def responses(request: HttpRequest, code: str) -> HttpResponse:
             "by_status": selectors.rates_by_status(qs),
             "over_cycles": selectors.rates_over_cycles(),
             "overdue": selectors.overdue(qs),
-            "assignments": questionnaire.assignments.select_related("state").order_by("state__name_en"),
+            "assignments": questionnaire.assignments.select_related("state").order_by(
+                "state__name_en"
+            ),
             "status_choices": AssignmentStatus.choices,
         },
     )
@@ -225,20 +231,26 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
                     if f.previous not in (None, "", []) and f.value in (None, "", [])
                 ]
                 result = services.answers_save(
-                    assignment=assignment, user=request.user, answers=fill,
+                    assignment=assignment,
+                    user=request.user,
+                    answers=fill,
                     reason=_("Copied from the previous cycle"),
                 )
             else:
                 result = services.answers_save(
-                    assignment=assignment, user=request.user,
+                    assignment=assignment,
+                    user=request.user,
                     answers=_answers_from_post(request, page),
                 )
                 for f in page.fields():
                     upload = request.FILES.get(f"f-{f.key}")
                     if upload is not None and f.item.kind == ItemKind.FILE:
                         services.answer_file_add(
-                            assignment=assignment, item=f.item, repeat_path=f.path,
-                            upload=upload, user=request.user,
+                            assignment=assignment,
+                            item=f.item,
+                            repeat_path=f.path,
+                            upload=upload,
+                            user=request.user,
                         )
         if not result.errors and not result.conflicts:
             if action == "submit":
@@ -256,7 +268,10 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(request.get_full_path())
         page = selectors.answer_page(assignment, previous=previous)
     errors = {**(result.errors if result else {}), **problems}
-    conflicts = {c.item.name + (f"@{c.repeat_path}" if c.repeat_path else ""): c for c in (result.conflicts if result else [])}
+    conflicts = {
+        c.item.name + (f"@{c.repeat_path}" if c.repeat_path else ""): c
+        for c in (result.conflicts if result else [])
+    }
     for f in page.fields():
         f.error = errors.get(f.item.name, "")
         f.conflict = conflicts.get(f.key)
@@ -313,7 +328,8 @@ def workbook_upload(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if not result.conflicts:
                 messages.success(
-                    request, _("Workbook imported: %(count)s answers changed.") % {"count": result.saved}
+                    request,
+                    _("Workbook imported: %(count)s answers changed.") % {"count": result.saved},
                 )
                 return redirect("assignment_answer", pk=assignment.pk)
     return render(
@@ -363,7 +379,9 @@ def assignment_review(request: HttpRequest, pk: int) -> HttpResponse:
             if not comment:
                 form.add_error("comment", _("Say what the State should clarify."))
             else:
-                services.assignment_return(assignment=assignment, user=request.user, comment=comment)
+                services.assignment_return(
+                    assignment=assignment, user=request.user, comment=comment
+                )
                 messages.success(request, _("Returned to the State for clarification."))
                 return redirect("questionnaire_responses", code=assignment.questionnaire.code)
         else:
@@ -394,7 +412,10 @@ def assignment_remind(request: HttpRequest, pk: int) -> HttpResponse:
     if note:
         messages.success(request, _("Reminder sent to %(state)s.") % {"state": assignment.state})
     else:
-        messages.warning(request, _("%(state)s has no focal point with an e-mail address.") % {"state": assignment.state})
+        messages.warning(
+            request,
+            _("%(state)s has no focal point with an e-mail address.") % {"state": assignment.state},
+        )
     return redirect("questionnaire_responses", code=assignment.questionnaire.code)
 
 
@@ -402,4 +423,6 @@ def assignment_remind(request: HttpRequest, pk: int) -> HttpResponse:
 def answer_file(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(AnswerFile.objects.select_related("answer__assignment"), pk=pk)
     _require(request.user, "questionnaires.view_assignment", attachment.answer.assignment)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
+    )

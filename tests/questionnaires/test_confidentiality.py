@@ -18,21 +18,32 @@ pytestmark = pytest.mark.django_db
 def validated(questionnaire, iso3, status, *, confidential=False):
     state = State.objects.get(iso3=iso3)
     a = Assignment.objects.create(
-        questionnaire=questionnaire, state=state, deadline=date(2030, 1, 1),
-        dispatched_at=timezone.now(), status="validated",
+        questionnaire=questionnaire,
+        state=state,
+        deadline=date(2030, 1, 1),
+        dispatched_at=timezone.now(),
+        status="validated",
     )
     ArticleImplementation.objects.create(
-        assignment=a, state=state, article=Article.objects.get(instrument__code="untoc", number=5),
-        status=status, confidential=confidential,
+        assignment=a,
+        state=state,
+        article=Article.objects.get(instrument__code="untoc", number=5),
+        status=status,
+        confidential=confidential,
     )
 
 
 def counts(questionnaire, viewer):
     art5 = Article.objects.get(instrument__code="untoc", number=5)
-    return {(c.group, c.status): c.states for c in status_counts(questionnaires=[questionnaire], article_id=art5.pk, viewer=viewer)}
+    return {
+        (c.group, c.status): c.states
+        for c in status_counts(questionnaires=[questionnaire], article_id=art5.pk, viewer=viewer)
+    }
 
 
-def test_a_confidential_answer_is_left_out_of_a_small_cell(questionnaire, delegate, secretariat, focal_egypt):
+def test_a_confidential_answer_is_left_out_of_a_small_cell(
+    questionnaire, delegate, secretariat, focal_egypt
+):
     validated(questionnaire, "EGY", "no", confidential=True)  # African
     validated(questionnaire, "NGA", "no")
     assert counts(questionnaire, delegate)[("african", "no")] == 1

@@ -25,30 +25,53 @@ from tests.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
-def test_dispatch_goes_to_parties_and_signatories_on_the_date(questionnaire, secretariat, focal_egypt):
+def test_dispatch_goes_to_parties_and_signatories_on_the_date(
+    questionnaire, secretariat, focal_egypt
+):
     on = date(2014, 12, 31)
     untoc = Instrument.objects.get(code="untoc")
     expected = set(reference.parties_on(instrument=untoc, on=on)) | set(
         reference.signatories_not_parties_on(instrument=untoc, on=on)
     )
-    created = services.dispatch(questionnaire=questionnaire, deadline=date(2030, 1, 1), by=secretariat, on=on)
+    created = services.dispatch(
+        questionnaire=questionnaire, deadline=date(2030, 1, 1), by=secretariat, on=on
+    )
     assert {a.state for a in created} == expected
-    again = services.dispatch(questionnaire=questionnaire, deadline=date(2030, 1, 1), by=secretariat, on=on)
+    again = services.dispatch(
+        questionnaire=questionnaire, deadline=date(2030, 1, 1), by=secretariat, on=on
+    )
     assert again == []
 
 
 def test_dispatch_mails_each_focal_point_in_their_language(
-    django_capture_on_commit_callbacks, questionnaire, secretariat, focal_egypt, focal_senegal, egypt, senegal
+    django_capture_on_commit_callbacks,
+    questionnaire,
+    secretariat,
+    focal_egypt,
+    focal_senegal,
+    egypt,
+    senegal,
 ):
     focal_egypt.email, focal_senegal.email = "hoda@example.org", "awa@example.org"
     focal_egypt.save()
     focal_senegal.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.dispatch(questionnaire=questionnaire, deadline=date(2030, 1, 1), by=secretariat, states=[egypt, senegal])
+        services.dispatch(
+            questionnaire=questionnaire,
+            deadline=date(2030, 1, 1),
+            by=secretariat,
+            states=[egypt, senegal],
+        )
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert "تنفيذ الاتفاقية" in by_recipient["hoda@example.org"].subject
-    assert "Questionnaire à remplir" in by_recipient["awa@example.org"].subject or "Implementation" in by_recipient["awa@example.org"].subject
-    assert by_recipient["awa@example.org"].body.startswith("Madame, Monsieur") or "Implementation of the Convention" in by_recipient["awa@example.org"].body
+    assert (
+        "Questionnaire à remplir" in by_recipient["awa@example.org"].subject
+        or "Implementation" in by_recipient["awa@example.org"].subject
+    )
+    assert (
+        by_recipient["awa@example.org"].body.startswith("Madame, Monsieur")
+        or "Implementation of the Convention" in by_recipient["awa@example.org"].body
+    )
     assert Notification.objects.filter(kind="dispatch").count() == 2
 
 
@@ -56,7 +79,9 @@ def test_only_the_secretariat_dispatches(questionnaire, focal_egypt, egypt):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.dispatch(questionnaire=questionnaire, deadline=date(2030, 1, 1), by=focal_egypt, states=[egypt])
+        services.dispatch(
+            questionnaire=questionnaire, deadline=date(2030, 1, 1), by=focal_egypt, states=[egypt]
+        )
 
 
 def test_reminders_are_sent_once_before_and_weekly_after_the_deadline(assignment, focal_egypt):
@@ -98,24 +123,36 @@ def test_a_focal_point_answers_in_arabic_saves_resumes_and_submits(assignment, f
     page = client.get(reverse("assignment_answer", args=[assignment.pk]))
     html = page.content.decode()
     assert 'dir="rtl"' in html and "هل تُجرّم المشاركة في جماعة إجرامية منظمة؟" in html
-    response = post_answers(client, assignment, {"q-authority": "وزارة العدل", "q-a5_status": "partly"})
+    response = post_answers(
+        client, assignment, {"q-authority": "وزارة العدل", "q-a5_status": "partly"}
+    )
     assert response.status_code == 302
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.IN_PROGRESS
     resumed = client.get(reverse("assignment_answer", args=[assignment.pk])).content.decode()
     assert "وزارة العدل" in resumed
     response = post_answers(
-        client, assignment,
-        {"q-a5_explanation": "مشروع قانون قيد النظر", "q-a5_ta_needed": "yes", "q-a5_ta_kinds": ["legislative", "training"]},
+        client,
+        assignment,
+        {
+            "q-a5_explanation": "مشروع قانون قيد النظر",
+            "q-a5_ta_needed": "yes",
+            "q-a5_ta_kinds": ["legislative", "training"],
+        },
         action="submit",
     )
     assert response.status_code == 302
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.SUBMITTED
-    assert Answer.objects.get(assignment=assignment, item__name="a5_ta_kinds").value == ["legislative", "training"]
+    assert Answer.objects.get(assignment=assignment, item__name="a5_ta_kinds").value == [
+        "legislative",
+        "training",
+    ]
 
 
-def test_submission_refuses_missing_required_answers_and_broken_constraints(assignment, focal_egypt):
+def test_submission_refuses_missing_required_answers_and_broken_constraints(
+    assignment, focal_egypt
+):
     client = client_for(focal_egypt)
     response = post_answers(client, assignment, {"q-cases": "-3"}, action="submit")
     assert response.status_code == 400
@@ -145,7 +182,10 @@ def test_two_editors_do_not_silently_overwrite_each_other(assignment, focal_egyp
     first, second = client_for(focal_egypt), client_for(colleague)
     form_first, form_second = form_data(first, assignment), form_data(second, assignment)
     url = reverse("assignment_answer", args=[assignment.pk])
-    assert first.post(url, {**form_first, "q-authority": "Ministry A", "action": "save"}).status_code == 302
+    assert (
+        first.post(url, {**form_first, "q-authority": "Ministry A", "action": "save"}).status_code
+        == 302
+    )
     response = second.post(url, {**form_second, "q-authority": "Ministry B", "action": "save"})
     assert response.status_code == 400
     assert "authority" in response.context["conflicts"]
@@ -156,12 +196,24 @@ def test_it_rejects_other_states_answers_by_url(assignment, focal_senegal):
     client = client_for(focal_senegal)
     for name in ("assignment_answer", "workbook_download", "workbook_upload", "assignment_review"):
         assert client.get(reverse(name, args=[assignment.pk])).status_code == 403, name
-    assert client.post(reverse("assignment_answer", args=[assignment.pk]), {"v-authority": "0", "q-authority": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("assignment_answer", args=[assignment.pk]),
+            {"v-authority": "0", "q-authority": "x"},
+        ).status_code
+        == 403
+    )
     assert not Answer.objects.filter(assignment=assignment).exists()
 
 
 def test_other_states_assignments_do_not_appear_in_lists(assignment, focal_senegal, focal_egypt):
-    assert assignment.questionnaire.code not in client_for(focal_senegal).get(reverse("questionnaire_list")).content.decode().split("All questionnaires")[0]
+    assert (
+        assignment.questionnaire.code
+        not in client_for(focal_senegal)
+        .get(reverse("questionnaire_list"))
+        .content.decode()
+        .split("All questionnaires")[0]
+    )
     html = client_for(focal_egypt).get(reverse("questionnaire_list")).content.decode()
     assert reverse("assignment_answer", args=[assignment.pk]) in html
 
@@ -173,33 +225,53 @@ def test_review_returns_then_validates_and_derives_the_information(
     focal_egypt.save()
     client = client_for(focal_egypt)
     post_answers(
-        client, assignment,
-        {"q-authority": "MoJ", "q-a5_status": "partly", "q-a5_explanation": "Draft law",
-         "q-a5_ta_needed": "yes", "q-a5_ta_kinds": ["legislative", "training"], "c-a5_explanation": "on"},
+        client,
+        assignment,
+        {
+            "q-authority": "MoJ",
+            "q-a5_status": "partly",
+            "q-a5_explanation": "Draft law",
+            "q-a5_ta_needed": "yes",
+            "q-a5_ta_kinds": ["legislative", "training"],
+            "c-a5_explanation": "on",
+        },
         action="submit",
     )
     reviewer = client_for(secretariat)
     url = reverse("assignment_review", args=[assignment.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        assert reviewer.post(url, {"action": "return", "comment": "Please cite the law."}).status_code == 302
+        assert (
+            reviewer.post(url, {"action": "return", "comment": "Please cite the law."}).status_code
+            == 302
+        )
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.RETURNED
     assert any("Please cite the law." in m.body for m in mail.outbox)
     post_answers(client, assignment, {"q-a5_explanation": "Law 80/2010"}, action="submit")
     assert reviewer.post(url, {"action": "validate", "comment": ""}).status_code == 302
     status = ArticleImplementation.objects.get(assignment=assignment)
-    assert (status.status, status.explanation, status.confidential) == ("partly", "Law 80/2010", True)
-    assert set(StatedNeed.objects.filter(assignment=assignment).values_list("kind", flat=True)) == {"legislative", "training"}
+    assert (status.status, status.explanation, status.confidential) == (
+        "partly",
+        "Law 80/2010",
+        True,
+    )
+    assert set(StatedNeed.objects.filter(assignment=assignment).values_list("kind", flat=True)) == {
+        "legislative",
+        "training",
+    }
     assert services.derive(assignment=assignment) == (1, 2)  # idempotent
 
 
-def test_previous_cycle_answers_are_offered_and_copied(questionnaire, assignment, focal_egypt, egypt):
+def test_previous_cycle_answers_are_offered_and_copied(
+    questionnaire, assignment, focal_egypt, egypt
+):
+    from infobase.questionnaires.models import Assignment
     from tests.questionnaires.conftest import build_questionnaire
 
-    from infobase.questionnaires.models import Assignment
-
     later = build_questionnaire(cycle_number=92, code="test-q2")
-    nxt = Assignment.objects.create(questionnaire=later, state=egypt, deadline=date(2031, 1, 1), dispatched_at=timezone.now())
+    nxt = Assignment.objects.create(
+        questionnaire=later, state=egypt, deadline=date(2031, 1, 1), dispatched_at=timezone.now()
+    )
     client = client_for(focal_egypt)
     post_answers(client, assignment, {"q-authority": "Ministry of Justice", "q-a5_status": "no"})
     html = client.get(reverse("assignment_answer", args=[nxt.pk])).content.decode()
@@ -208,7 +280,9 @@ def test_previous_cycle_answers_are_offered_and_copied(questionnaire, assignment
     assert Answer.objects.get(assignment=nxt, item__name="a5_status").value == "no"
 
 
-def test_the_secretariat_sees_response_rates_and_reminds(assignment, secretariat, focal_egypt, focal_senegal):
+def test_the_secretariat_sees_response_rates_and_reminds(
+    assignment, secretariat, focal_egypt, focal_senegal
+):
     focal_egypt.email = "hoda@example.org"
     focal_egypt.save()
     assignment.deadline = date(2020, 1, 1)
@@ -219,4 +293,9 @@ def test_the_secretariat_sees_response_rates_and_reminds(assignment, secretariat
     assert page.context["total"].asked == 1 and list(page.context["overdue"]) == [assignment]
     client.post(reverse("assignment_remind", args=[assignment.pk]))
     assert mail.outbox and mail.outbox[-1].to == ["hoda@example.org"]
-    assert client_for(focal_senegal).get(reverse("questionnaire_responses", args=[assignment.questionnaire.code])).status_code == 403
+    assert (
+        client_for(focal_senegal)
+        .get(reverse("questionnaire_responses", args=[assignment.questionnaire.code]))
+        .status_code
+        == 403
+    )
