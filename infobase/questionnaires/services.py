@@ -208,15 +208,15 @@ def clean_value(item: Item, raw: Any) -> Any:
         return None
     kind = item.kind
     if kind == ItemKind.INTEGER:
-        try:
-            return int(str(raw).strip())
-        except ValueError:
-            raise ValueError(_("Enter a whole number.")) from None
+        number = _finite_number(raw)
+        if number is None or number != number.to_integral_value():
+            raise ValueError(_("Enter a whole number."))
+        return int(number)
     if kind == ItemKind.DECIMAL:
-        try:
-            return str(Decimal(str(raw).strip().replace(",", ".")))
-        except InvalidOperation:
-            raise ValueError(_("Enter a number.")) from None
+        number = _finite_number(raw)
+        if number is None:
+            raise ValueError(_("Enter a number."))
+        return str(number)
     if kind == ItemKind.DATE:
         if isinstance(raw, datetime):
             return raw.date().isoformat()
@@ -242,6 +242,18 @@ def clean_value(item: Item, raw: Any) -> Any:
             )
         return [name for name in names if name in values]  # choice order, no duplicates
     return str(raw).strip()
+
+
+def _finite_number(raw: Any) -> Decimal | None:
+    """A number typed by a person or read from a spreadsheet; None if it is not one."""
+    text = str(raw).strip().replace(",", ".")
+    if "_" in text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def choice_names(item: Item) -> list[str]:
@@ -277,15 +289,23 @@ def answers_save(
         .select_related("updated_by")
     }
     for given in answers:
+        key = given.item.name + (f"@{given.repeat_path}" if given.repeat_path else "")
+        if given.item.questionnaire_id != locked.questionnaire_id or not given.item.is_answerable:
+            result.errors[key] = _("This is not a question of this questionnaire.")
+            continue
         try:
             value = clean_value(given.item, given.value)
         except ValueError as exc:
-            result.errors[given.item.name] = str(exc)
+            result.errors[key] = str(exc)
             continue
         existing = current.get((given.item.pk, given.repeat_path))
         if existing is None:
-            if given.version not in (None, 0) or (value is None and not given.confidential):
-                result.unchanged += value is None
+            if value is None and not given.confidential:
+                result.unchanged += 1
+                continue
+            if given.version not in (None, 0):
+                # The user edited an answer that no longer exists: say so, do not guess.
+                result.conflicts.append(Conflict(given.item, given.repeat_path, None, ""))
                 continue
             answer = Answer(
                 assignment=assignment,

@@ -273,7 +273,7 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
         for c in (result.conflicts if result else [])
     }
     for f in page.fields():
-        f.error = errors.get(f.item.name, "")
+        f.error = errors.get(f.key, "")
         f.conflict = conflicts.get(f.key)
     values = services.answer_values(assignment)
     return render(
