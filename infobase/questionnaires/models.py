@@ -201,7 +201,7 @@ class Item(models.Model):
     constraint = models.TextField(_("constraint"), blank=True)
     constraint_message = models.JSONField(default=dict, blank=True)
     choice_list = models.ForeignKey(
-        ChoiceList, on_delete=models.PROTECT, null=True, blank=True, related_name="items"
+        ChoiceList, on_delete=models.RESTRICT, null=True, blank=True, related_name="items"
     )
     choice_filter = models.TextField(_("choice filter"), blank=True)
     appearance = models.CharField(_("appearance"), max_length=200, blank=True)

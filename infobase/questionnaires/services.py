@@ -469,7 +469,12 @@ def derive(*, assignment: Assignment) -> tuple[int, int]:
 
     Returns (statuses, needs). Re-running gives the same rows (idempotent).
     """
-    items = {i.pk: i for i in assignment.questionnaire.items.all()}
+    items = {
+        i.pk: i
+        for i in assignment.questionnaire.items.only(
+            "pk", "parent_id", "article_id", "paragraph", "role", "kind"
+        )
+    }
     answers = [
         a
         for a in Answer.objects.filter(assignment=assignment, repeat_path="")
