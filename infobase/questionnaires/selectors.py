@@ -20,7 +20,13 @@ from infobase.questionnaires.models import (
     ItemKind,
     Questionnaire,
 )
-from infobase.reference.models import LegalFamily, RegionalGroup, State
+from infobase.reference.models import (
+    Instrument,
+    LegalFamily,
+    Participation,
+    RegionalGroup,
+    State,
+)
 
 ANSWERED = (AssignmentStatus.SUBMITTED, AssignmentStatus.VALIDATED)
 
@@ -210,6 +216,23 @@ def rates_by_legal_family(questionnaires: Iterable[Questionnaire]) -> list[Rate]
         )
         if rows["asked"]:
             out.append(Rate(family.value, str(family.label), rows["asked"], rows["answered"]))
+    return out
+
+
+def rates_by_instrument(questionnaires: Iterable[Questionnaire]) -> list[Rate]:
+    """For each instrument covered, the States asked that take part in it (signed or bound)."""
+    questionnaires = list(questionnaires)
+    qs = _assignments(questionnaires)
+    out = []
+    instruments = Instrument.objects.filter(questionnaires__in=questionnaires).distinct()
+    for instrument in instruments:
+        involved = Participation.objects.filter(instrument=instrument).values("state_id")
+        rows = qs.filter(state_id__in=involved).aggregate(
+            asked=Count("pk"), answered=Count("pk", filter=Q(status__in=ANSWERED))
+        )
+        if rows["asked"]:
+            label = str(instrument.translated("short_name"))
+            out.append(Rate(instrument.code, label, rows["asked"], rows["answered"]))
     return out
 
 

@@ -163,6 +163,7 @@ def responses(request: HttpRequest, code: str) -> HttpResponse:
             "total": selectors.response_rate(qs),
             "by_group": selectors.rates_by_group(qs),
             "by_family": selectors.rates_by_legal_family(qs),
+            "by_instrument": selectors.rates_by_instrument(qs),
             "by_status": selectors.rates_by_status(qs),
             "over_cycles": selectors.rates_over_cycles(),
             "overdue": selectors.overdue(qs),

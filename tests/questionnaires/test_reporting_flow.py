@@ -299,3 +299,13 @@ def test_the_secretariat_sees_response_rates_and_reminds(
         .status_code
         == 403
     )
+
+
+def test_response_rates_by_instrument_count_only_states_taking_part(assignment, secretariat):
+    from infobase.questionnaires.selectors import rates_by_instrument
+
+    rates = {r.key: r for r in rates_by_instrument([assignment.questionnaire])}
+    assert rates["untoc"].asked == 1 and rates["untoc"].answered == 0
+    assignment.status = AssignmentStatus.VALIDATED
+    assignment.save()
+    assert rates_by_instrument([assignment.questionnaire])[0].percent == 100.0
