@@ -23,6 +23,7 @@ demo: install messages
 	$(BIN)/infobase migrate --noinput -v0
 	$(BIN)/infobase load-reference
 	$(BIN)/infobase demo-data --scale small --seed 1
+	$(BIN)/infobase send-reminders
 	$(BIN)/infobase collectstatic --noinput -v0
 	@echo ""
 	@echo "Infobase is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"

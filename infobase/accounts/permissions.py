@@ -103,6 +103,7 @@ rules.add_perm("questionnaires.dispatch_questionnaire", is_secretariat)
 rules.add_perm(
     "questionnaires.view_assignment", is_secretariat | state_focal_point | state_delegate
 )
+rules.add_perm("questionnaires.view_answer", is_secretariat | state_focal_point | state_delegate)
 rules.add_perm("questionnaires.answer_assignment", is_secretariat | state_focal_point)
 rules.add_perm("questionnaires.review_assignment", is_secretariat)
 rules.add_perm("questionnaires.view_responses", is_secretariat)

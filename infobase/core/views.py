@@ -17,6 +17,8 @@ HISTORY_MODELS = {
     "reference.participation",
     "reference.organization",
     "reference.statecontact",
+    "questionnaires.assignment",
+    "questionnaires.answer",
 }
 
 

@@ -309,3 +309,14 @@ def test_response_rates_by_instrument_count_only_states_taking_part(assignment, 
     assignment.status = AssignmentStatus.VALIDATED
     assignment.save()
     assert rates_by_instrument([assignment.questionnaire])[0].percent == 100.0
+
+
+def test_an_answers_history_is_shown_to_its_state_only(assignment, focal_egypt, focal_senegal):
+    client = client_for(focal_egypt)
+    post_answers(client, assignment, {"q-authority": "First"})
+    post_answers(client, assignment, {"q-authority": "Second"})
+    answer = Answer.objects.get(assignment=assignment, item__name="authority")
+    url = reverse("history", args=["questionnaires.answer", answer.pk])
+    html = client.get(url).content.decode()
+    assert "First" in html and "Second" in html and "hoda" in html
+    assert client_for(focal_senegal).get(url).status_code == 403
