@@ -273,9 +273,13 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
         c.item.name + (f"@{c.repeat_path}" if c.repeat_path else ""): c
         for c in (result.conflicts if result else [])
     }
+    error_list = []
     for f in page.fields():
         f.error = errors.get(f.key, "")
         f.conflict = conflicts.get(f.key)
+        if f.error:
+            label = f.item.display_label(assignment.questionnaire.default_language)
+            error_list.append((f.key, label, f.error))
     values = services.answer_values(assignment)
     return render(
         request,
@@ -287,6 +291,7 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
             "can_answer": can_answer,
             "relevance": services.relevance_map(assignment, values),
             "errors": errors,
+            "error_list": error_list,
             "conflicts": conflicts,
             "comments": assignment.comments.select_related("author"),
             "has_previous": bool(previous),
