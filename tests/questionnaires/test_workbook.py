@@ -228,7 +228,7 @@ def test_export_in_arabic_has_arabic_questions_and_reads_right_to_left(egypt_ass
     rows = rows_by_name(ws)
     assert list(rows) == ["status", "kinds", "cases", "adopted", "details"]  # no note, no repeat
     status = [c.value for c in ws[rows["status"]]]
-    assert status[1:5] == ["المادة 5", "UNTOC art. 5", "هل هي جريمة؟", "اختر واحدا"]
+    assert status[1:5] == ["المادة 5", "UNTOC، المادة 5", "هل هي جريمة؟", "اختر واحدا"]
     assert status[6] == "yes = نعم; partly = جزئياً; no = لا; na = لا ينطبق"
     assert ws.column_dimensions["A"].hidden  # the key
     assert ws.column_dimensions["J"].hidden  # the version
