@@ -493,7 +493,6 @@ def derive(*, assignment: Assignment) -> tuple[int, int]:
         slot[role] = answer.value
         slot["confidential"] = slot["confidential"] or answer.confidential
     ArticleImplementation.objects.filter(assignment=assignment).delete()
-    StatedNeed.objects.filter(assignment=assignment).delete()
     statuses, needs = [], []
     kinds = set(AssistanceKind.values)
     for (article_id, paragraph), slot in by_article.items():
@@ -524,10 +523,24 @@ def derive(*, assignment: Assignment) -> tuple[int, int]:
                     )
                 )
     ArticleImplementation.objects.bulk_create(statuses)
-    # One need per article and kind even when several paragraphs ask for it.
-    unique = {(n.article_id, n.kind): n for n in needs}
-    StatedNeed.objects.bulk_create(unique.values())
-    return len(statuses), len(unique)
+    # One need per article and kind even when several paragraphs ask for it. Stated needs keep
+    # their identity across re-derivations: the needs register links to them as evidence.
+    wanted = {(n.article_id, n.kind): n for n in needs}
+    existing = {(n.article_id, n.kind): n for n in StatedNeed.objects.filter(assignment=assignment)}
+    StatedNeed.objects.filter(
+        pk__in=[n.pk for k, n in existing.items() if k not in wanted]
+    ).delete()
+    changed = []
+    for key, need in wanted.items():
+        old = existing.get(key)
+        if old is None:
+            continue
+        if (old.priority, old.confidential) != (need.priority, need.confidential):
+            old.priority, old.confidential = need.priority, need.confidential
+            changed.append(old)
+    StatedNeed.objects.bulk_update(changed, ["priority", "confidential"])
+    StatedNeed.objects.bulk_create([n for k, n in wanted.items() if k not in existing])
+    return len(statuses), len(wanted)
 
 
 def relevance_map(assignment: Assignment, values: Mapping[str, Any]) -> dict[str, bool]:

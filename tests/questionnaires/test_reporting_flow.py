@@ -314,3 +314,27 @@ def test_an_answers_history_is_shown_to_its_state_only(assignment, focal_egypt, 
     html = client.get(url).content.decode()
     assert "First" in html and "Second" in html and "hoda" in html
     assert client_for(focal_senegal).get(url).status_code == 403
+
+
+def test_rederiving_keeps_the_identity_of_stated_needs(assignment, focal_egypt, secretariat):
+    client = client_for(focal_egypt)
+    post_answers(
+        client,
+        assignment,
+        {
+            "q-authority": "MoJ",
+            "q-a5_status": "no",
+            "q-a5_ta_needed": "yes",
+            "q-a5_ta_kinds": ["legislative", "training"],
+        },
+        action="submit",
+    )
+    assignment.refresh_from_db()
+    services.assignment_validate(assignment=assignment, user=secretariat)
+    before = dict(StatedNeed.objects.filter(assignment=assignment).values_list("kind", "pk"))
+    Answer.objects.filter(assignment=assignment, item__name="a5_ta_kinds").update(
+        value=["training"]
+    )
+    services.derive(assignment=assignment)
+    after = dict(StatedNeed.objects.filter(assignment=assignment).values_list("kind", "pk"))
+    assert after == {"training": before["training"]}
