@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "infobase.accounts",
     "infobase.reference",
     "infobase.questionnaires",
+    "infobase.needs",
     "infobase.demo",
 ]
 

@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("infobase.accounts.urls")),
     path("", include("infobase.reference.urls")),
     path("", include("infobase.questionnaires.urls")),
+    path("", include("infobase.needs.urls")),
     path("", include("infobase.core.urls")),
 ]

@@ -108,6 +108,45 @@ rules.add_perm("questionnaires.answer_assignment", is_secretariat | state_focal_
 rules.add_perm("questionnaires.review_assignment", is_secretariat)
 rules.add_perm("questionnaires.view_responses", is_secretariat)
 rules.add_perm("questionnaires.import_submissions", is_secretariat)
+
+
+@rules.predicate
+def is_wg_chair(user: Any) -> bool:
+    return bool(is_wg_member(user) and user.is_wg_chair)
+
+
+@rules.predicate
+def is_not_confidential(user: Any, obj: Any) -> bool:
+    return obj is None or not getattr(obj, "confidential", False)
+
+
+own_state = state_focal_point | state_delegate
+
+# Requests for assistance: the State's own focal points file and follow them; the secretariat
+# records, reviews and moves them on. Nobody else sees them one by one.
+rules.add_perm("needs.view_assistancerequest", is_secretariat | own_state)
+rules.add_perm("needs.add_assistancerequest", is_secretariat | state_focal_point)
+rules.add_perm("needs.change_assistancerequest", is_secretariat)
+rules.add_perm("needs.withdraw_assistancerequest", is_secretariat | state_focal_point)
+rules.add_perm("needs.import_assistancerequests", is_secretariat)
+# Lessons learned are shared knowledge for everyone signed in; the secretariat records them.
+rules.add_perm("needs.view_lessonlearned", is_signed_in)
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"needs.{action}_lessonlearned", is_secretariat)
+# The needs register: the working group and donors review it, without confidential needs of
+# other States; the secretariat decides (merge, split, close); the chair may pin or exclude.
+rules.add_perm(
+    "needs.view_need",
+    is_secretariat | own_state | ((is_wg_member | is_donor) & is_not_confidential),
+)
+rules.add_perm("needs.view_register", is_secretariat | is_wg_member | is_donor | is_focal_point)
+rules.add_perm("needs.decide_need", is_secretariat)
+rules.add_perm("needs.rank_need", is_secretariat | is_wg_chair)
+rules.add_perm("needs.view_workprogramme", is_signed_in)
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"needs.{action}_workprogramme", is_secretariat)
+    rules.add_perm(f"needs.{action}_prioritytheme", is_secretariat)
+    rules.add_perm(f"needs.{action}_scoringweights", is_secretariat)
 rules.add_perm("infobase.use_admin", is_secretariat)
 
 

@@ -1,0 +1,386 @@
+"""Requests for technical assistance, lessons learned, the consolidated needs register and the
+Conference's multi-year work programmes (decision 2/6, paragraphs (b) and (c)(i)-(ii))."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from infobase.questionnaires.models import StatedNeed
+from infobase.reference.models import (
+    Article,
+    AssistanceKind,
+    Instrument,
+    Priority,
+    RegionalGroup,
+    State,
+)
+
+# --- Requests for technical assistance --------------------------------------------------
+
+
+class RequestStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    UNDER_REVIEW = "under_review", _("Under review")
+    MATCHED = "matched", _("Matched with a provider")
+    IN_DELIVERY = "in_delivery", _("In delivery")
+    MET = "met", _("Met")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DECLINED = "declined", _("Declined")
+
+
+OPEN_REQUEST_STATUSES = (
+    RequestStatus.RECEIVED,
+    RequestStatus.UNDER_REVIEW,
+    RequestStatus.MATCHED,
+    RequestStatus.IN_DELIVERY,
+)
+
+
+class RequestSource(models.TextChoices):
+    WEB = "web", _("Filed on the web by the State")
+    NOTE_VERBALE = "note_verbale", _("Note verbale recorded by the secretariat")
+    SPREADSHEET = "spreadsheet", _("Imported from a spreadsheet")
+
+
+def request_document_path(instance: AssistanceRequest, filename: str) -> str:
+    return f"requests/{instance.state.iso3}/{filename}"
+
+
+class AssistanceRequest(models.Model):
+    state = models.ForeignKey(
+        State, on_delete=models.PROTECT, related_name="assistance_requests", verbose_name=_("State")
+    )
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="+", verbose_name=_("instrument")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"))
+    language = models.CharField(_("language of the request"), max_length=10, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Priority.choices)
+    received_on = models.DateField(_("received on"))
+    needed_by = models.DateField(_("needed by"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.RECEIVED
+    )
+    matched_on = models.DateField(_("matched on"), null=True, blank=True)
+    follow_up_sent_on = models.DateField(_("follow-up sent on"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=RequestSource.choices)
+    reference = models.CharField(
+        _("reference (e.g. note verbale number)"), max_length=200, blank=True
+    )
+    document = models.FileField(_("document"), upload_to=request_document_path, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_("Visible only to the State and the secretariat; counted only in aggregates."),
+    )
+    is_demo = models.BooleanField(_("illustrative demo record"), default=False)
+    search_text = models.TextField(editable=False, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["search_text", "created_at"])
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("request for technical assistance")
+        verbose_name_plural = _("requests for technical assistance")
+
+    def __str__(self) -> str:
+        return f"{self.state.iso3}: {self.title}"
+
+
+class RequestLine(models.Model):
+    """One article × kind of assistance asked for in a request (the request's evidence unit)."""
+
+    request = models.ForeignKey(AssistanceRequest, on_delete=models.CASCADE, related_name="lines")
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="+")
+    paragraph = models.PositiveSmallIntegerField(null=True, blank=True)
+    kind = models.CharField(_("kind of assistance"), max_length=30, choices=AssistanceKind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "article", "kind"], name="request_line_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.article} / {self.kind}"
+
+    @property
+    def state_id(self) -> int:
+        return self.request.state_id
+
+
+# --- Lessons learned ----------------------------------------------------------------------
+
+
+class Rating(models.IntegerChoices):
+    """OECD-DAC evaluation scale (highly satisfactory … unsatisfactory)."""
+
+    UNSATISFACTORY = 1, _("Unsatisfactory")
+    PARTLY = 2, _("Partly satisfactory")
+    SATISFACTORY = 3, _("Satisfactory")
+    HIGHLY = 4, _("Highly satisfactory")
+
+
+DAC_CRITERIA = ("relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability")
+
+
+def evaluation_path(instance: LessonLearned, filename: str) -> str:
+    return f"lessons/{instance.pk or 'new'}/{filename}"
+
+
+class LessonLearned(models.Model):
+    title = models.CharField(_("title"), max_length=300)
+    activity = models.CharField(
+        _("activity or project"),
+        max_length=300,
+        help_text=_("The delivered activity or project, with its identifier if it has one."),
+    )
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    what_worked = models.TextField(_("what worked"), blank=True)
+    what_did_not = models.TextField(_("what did not work"), blank=True)
+    recommendations = models.TextField(_("recommendations"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    relevance = models.PositiveSmallIntegerField(
+        _("relevance"), choices=Rating.choices, null=True, blank=True
+    )
+    coherence = models.PositiveSmallIntegerField(
+        _("coherence"), choices=Rating.choices, null=True, blank=True
+    )
+    effectiveness = models.PositiveSmallIntegerField(
+        _("effectiveness"), choices=Rating.choices, null=True, blank=True
+    )
+    efficiency = models.PositiveSmallIntegerField(
+        _("efficiency"), choices=Rating.choices, null=True, blank=True
+    )
+    impact = models.PositiveSmallIntegerField(
+        _("impact"), choices=Rating.choices, null=True, blank=True
+    )
+    sustainability = models.PositiveSmallIntegerField(
+        _("sustainability"), choices=Rating.choices, null=True, blank=True
+    )
+    states = models.ManyToManyField(
+        State, related_name="lessons", blank=True, verbose_name=_("States")
+    )
+    articles = models.ManyToManyField(
+        Article, related_name="lessons", blank=True, verbose_name=_("articles")
+    )
+    kinds = models.JSONField(_("kinds of assistance"), default=list, blank=True)
+    evaluation = models.FileField(_("evaluation report"), upload_to=evaluation_path, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_demo = models.BooleanField(_("illustrative demo record"), default=False)
+    search_text = models.TextField(editable=False, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["search_text", "created_at"])
+
+    class Meta:
+        ordering = ["-delivered_on", "-pk"]
+        verbose_name = _("lesson learned")
+        verbose_name_plural = _("lessons learned")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- The consolidated needs register ----------------------------------------------------
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MET = "met", _("Met")
+    NOT_RELEVANT = "not_relevant", _("No longer relevant")
+    MERGED = "merged", _("Merged into another need")
+
+
+class Need(models.Model):
+    """One need: State × article × kind of assistance, with links to all of its evidence.
+
+    Derived automatically (``services.needs_derive``); decisions taken by hand — merge, split,
+    close, pin, exclude — are kept and never undone by a later derivation.
+    """
+
+    state = models.ForeignKey(
+        State, on_delete=models.PROTECT, related_name="needs", verbose_name=_("State")
+    )
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, related_name="needs", verbose_name=_("article")
+    )
+    kind = models.CharField(_("kind of assistance"), max_length=30, choices=AssistanceKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=NeedStatus.choices, default=NeedStatus.OPEN
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_needs",
+        verbose_name=_("merged into"),
+    )
+    split_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="split_needs",
+        verbose_name=_("split from"),
+    )
+    decision_reason = models.TextField(_("reason for the last decision"), blank=True)
+    pinned = models.BooleanField(_("pinned by the working group"), default=False)
+    excluded = models.BooleanField(_("excluded from the ranking"), default=False)
+    ranking_reason = models.TextField(_("reason for pinning or excluding"), blank=True)
+    first_seen = models.DateField(_("first identified"))
+    has_evidence = models.BooleanField(_("has current evidence"), default=True)
+    # True when every piece of evidence is confidential (kept up to date by the derivation).
+    confidential = models.BooleanField(_("confidential"), default=False)
+    is_manual = models.BooleanField(_("created by hand"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["state__name_en", "article__instrument__position", "article__number", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state", "article", "kind"],
+                condition=~models.Q(status="merged"),
+                name="need_unique_key_unless_merged",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "state"])]
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+
+    def __str__(self) -> str:
+        return f"{self.state.iso3} / {self.article} / {self.kind}"
+
+
+class EvidenceKind(models.TextChoices):
+    ANSWER = "answer", _("Questionnaire answer")
+    REQUEST = "request", _("Request for assistance")
+
+
+class NeedEvidence(models.Model):
+    """A source behind a need: a validated questionnaire answer or a line of a request."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
+    stated_need = models.OneToOneField(
+        StatedNeed, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    request_line = models.OneToOneField(
+        RequestLine, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(stated_need__isnull=False) & models.Q(request_line__isnull=True)
+                )
+                | (models.Q(stated_need__isnull=True) & models.Q(request_line__isnull=False)),
+                name="evidence_has_one_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id}: {self.kind}"
+
+
+# --- Multi-year work programmes and priorities -------------------------------------------
+
+
+class WorkProgramme(models.Model):
+    name = models.CharField(_("name"), max_length=300)
+    approved_at = models.CharField(_("approved at (session)"), max_length=200)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    starts = models.PositiveSmallIntegerField(_("first year"))
+    ends = models.PositiveSmallIntegerField(_("last year"))
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("guides the current priorities"), default=True)
+    is_demo = models.BooleanField(_("illustrative demo record"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts"]
+        verbose_name = _("multi-year work programme")
+        verbose_name_plural = _("multi-year work programmes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriorityTheme(models.Model):
+    """A priority of a programme; empty dimensions match everything."""
+
+    programme = models.ForeignKey(WorkProgramme, on_delete=models.CASCADE, related_name="themes")
+    title = models.CharField(_("title"), max_length=300)
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, null=True, blank=True)
+    articles = models.ManyToManyField(Article, blank=True, related_name="+")
+    kind = models.CharField(
+        _("kind of assistance"), max_length=30, choices=AssistanceKind.choices, blank=True
+    )
+    regional_group = models.CharField(
+        _("regional group"), max_length=30, choices=RegionalGroup.choices, blank=True
+    )
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=Decimal("1"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme", "-weight", "title"]
+        verbose_name = _("priority theme")
+        verbose_name_plural = _("priority themes")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ScoringWeights(models.Model):
+    """How much each term counts in a need's priority score, set per working-group session."""
+
+    session = models.CharField(_("working-group session"), max_length=200, unique=True)
+    programme = models.DecimalField(
+        _("work programme"), max_digits=5, decimal_places=2, default=Decimal("3")
+    )
+    severity = models.DecimalField(
+        _("severity"), max_digits=5, decimal_places=2, default=Decimal("2")
+    )
+    breadth_region = models.DecimalField(
+        _("breadth in the region"), max_digits=5, decimal_places=2, default=Decimal("1")
+    )
+    breadth_overall = models.DecimalField(
+        _("breadth overall"), max_digits=5, decimal_places=2, default=Decimal("1")
+    )
+    urgency = models.DecimalField(
+        _("State's urgency"), max_digits=5, decimal_places=2, default=Decimal("1.5")
+    )
+    coverage = models.DecimalField(
+        _("coverage by current activities"), max_digits=5, decimal_places=2, default=Decimal("2")
+    )
+    age = models.DecimalField(_("age"), max_digits=5, decimal_places=2, default=Decimal("0.5"))
+    is_active = models.BooleanField(_("in use"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_active", "session"]
+        verbose_name = _("scoring weights")
+        verbose_name_plural = _("scoring weights")
+
+    def __str__(self) -> str:
+        return self.session
