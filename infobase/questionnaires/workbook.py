@@ -33,7 +33,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -41,6 +40,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from infobase.core import i18n
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.exporters import FORMULA_START, safe_cell
 from infobase.core.text import fold
 from infobase.questionnaires.models import (
     Answer,
@@ -94,7 +94,6 @@ WORKBOOK_KINDS = {
 }
 CHOICE_KINDS = {ItemKind.STATUS, ItemKind.SELECT_ONE}
 NUMBER_KINDS = {ItemKind.INTEGER, ItemKind.DECIMAL}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _INSTANCE = re.compile(r"^\d+(\.\d+)*$")
 
@@ -106,23 +105,12 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 # --- Cells ------------------------------------------------------------------------------
 
 
-def safe_cell(value: Any) -> Any:
-    """A value safe to put in a cell: text a spreadsheet could run as a formula is prefixed
-    with an apostrophe, and characters XML cannot hold are dropped. Other values unchanged."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.lstrip("'").startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def unsafe_cell(value: Any) -> Any:
     """The inverse of ``safe_cell`` for text read back from a workbook."""
     if (
         isinstance(value, str)
         and value.startswith("'")
-        and value.lstrip("'").startswith(_FORMULA_START)
+        and value.lstrip("'").startswith(FORMULA_START)
     ):
         return value[1:]
     return value

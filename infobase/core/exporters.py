@@ -1,0 +1,109 @@
+"""One exporter interface for tables, used by the web pages, the commands and (later) the API.
+
+An exporter names its columns and yields rows of plain values; ``render`` writes them as CSV or
+XLSX in a given language. Every text cell is guarded against formula injection: spreadsheet
+programs run a cell that starts with = + - @ (or a tab or carriage return) as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from infobase.core.i18n import is_rtl, language
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("csv", "xlsx")
+
+
+def safe_cell(value: Any) -> Any:
+    """A value safe to put in a cell: text a spreadsheet could run as a formula is prefixed
+    with an apostrophe, and characters XML cannot hold are dropped. Other values unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.lstrip("'").startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+class Exporter(ABC):
+    """Subclasses set ``identifier`` and implement ``columns`` and ``rows``; both are called
+    inside the export's language, so labels may use gettext."""
+
+    identifier: str = "export"
+
+    @abstractmethod
+    def columns(self) -> Sequence[str]: ...
+
+    @abstractmethod
+    def rows(self) -> Iterable[Sequence[Any]]: ...
+
+    def sheet_title(self) -> str:
+        return self.identifier[:31]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+def render(exporter: Exporter, *, fmt: str, lang: str) -> Export:
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    with language(lang):
+        header = [str(c) for c in exporter.columns()]
+        rows = [[safe_cell(_plain(v)) for v in row] for row in exporter.rows()]
+        title = exporter.sheet_title()
+        rtl = is_rtl(lang)
+    name = f"{exporter.identifier}-{lang}.{fmt}"
+    if fmt == "csv":
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(
+                ["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in row]
+            )
+        # A BOM so that spreadsheet programs read the UTF-8 (Arabic, Chinese) correctly.
+        return Export(
+            name, "text/csv; charset=utf-8", ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        )
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.sheet_view.rightToLeft = rtl
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    book.properties.creator = "Infobase"
+    out = io.BytesIO()
+    book.save(out)
+    return Export(
+        name,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        out.getvalue(),
+    )
