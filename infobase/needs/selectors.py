@@ -1,0 +1,115 @@
+"""Reads of the needs register: who sees which needs, filters, heat tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from infobase.accounts.permissions import is_secretariat
+from infobase.needs.models import Need, NeedStatus
+from infobase.reference.models import Article, AssistanceKind, LegalFamily, RegionalGroup
+
+
+def needs_visible_to(user: Any) -> QuerySet[Need]:
+    """The secretariat sees every need; anyone else sees their own State's needs and the other
+    States' needs that do not rest only on confidential evidence."""
+    needs = Need.objects.exclude(status=NeedStatus.MERGED)
+    if is_secretariat(user):
+        return needs
+    own = (
+        Q(state_id=getattr(user, "state_id", None))
+        if getattr(user, "state_id", None)
+        else Q(pk__in=[])
+    )
+    return needs.filter(own | Q(confidential=False))
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    instrument: str = ""
+    article: int | None = None
+    kind: str = ""
+    regional_group: str = ""
+    legal_family: str = ""
+    state: str = ""  # ISO3
+    status: str = NeedStatus.OPEN
+
+
+def register(*, user: Any, filters: RegisterFilters) -> QuerySet[Need]:
+    needs = needs_visible_to(user).select_related("state", "article__instrument")
+    if filters.status:
+        needs = needs.filter(status=filters.status)
+    if filters.instrument:
+        needs = needs.filter(article__instrument__code=filters.instrument)
+    if filters.article:
+        needs = needs.filter(article_id=filters.article)
+    if filters.kind:
+        needs = needs.filter(kind=filters.kind)
+    if filters.regional_group:
+        group = "" if filters.regional_group == "none" else filters.regional_group
+        needs = needs.filter(state__regional_group=group)
+    if filters.legal_family in LegalFamily.values:
+        needs = needs.filter(**{f"state__legal_{filters.legal_family}": True})
+    if filters.state:
+        needs = needs.filter(state__iso3=filters.state.upper())
+    return needs
+
+
+@dataclass
+class HeatTable:
+    """Distinct States with a need, by row (article or kind) and regional group."""
+
+    rows: list[tuple[Any, str]]  # (key, label)
+    columns: list[tuple[str, str]]
+    cells: dict[tuple[Any, str], int] = field(default_factory=dict)
+    maximum: int = 0
+
+    def cell(self, row: Any, column: str) -> int:
+        return self.cells.get((row, column), 0)
+
+    def matrix(self) -> list[tuple[Any, str, list[tuple[int, int]]]]:
+        """Rows with their cells as (count, intensity 0–100) for the template."""
+        out = []
+        for key, label in self.rows:
+            values = []
+            for column, _label in self.columns:
+                n = self.cell(key, column)
+                values.append((n, round(100 * n / self.maximum) if self.maximum else 0))
+            out.append((key, label, values))
+        return out
+
+
+GROUP_COLUMNS = [*RegionalGroup.choices, ("", "—")]
+
+
+def _heat(needs: QuerySet[Need], row_field: str) -> dict[tuple[Any, str], int]:
+    states: dict[tuple[Any, str], set[int]] = defaultdict(set)
+    for row, group, state_id in needs.values_list(row_field, "state__regional_group", "state_id"):
+        states[(row, group)].add(state_id)
+    return {key: len(ids) for key, ids in states.items()}
+
+
+def heat_articles_by_group(needs: QuerySet[Need]) -> HeatTable:
+    cells = _heat(needs, "article_id")
+    article_ids = {key[0] for key in cells}
+    articles = Article.objects.filter(pk__in=article_ids).select_related("instrument")
+    rows = [
+        (a.pk, f"{a.instrument.code.upper()} {a.number} — {a.translated('title')}")
+        for a in articles
+    ]
+    columns = [
+        (code, str(label)) for code, label in GROUP_COLUMNS if any(k[1] == code for k in cells)
+    ]
+    return HeatTable(rows, columns, cells, max(cells.values(), default=0))
+
+
+def heat_kinds_by_group(needs: QuerySet[Need]) -> HeatTable:
+    cells = _heat(needs, "kind")
+    rows = [(k.value, str(k.label)) for k in AssistanceKind if any(c[0] == k.value for c in cells)]
+    columns = [
+        (code, str(label)) for code, label in GROUP_COLUMNS if any(k[1] == code for k in cells)
+    ]
+    return HeatTable(rows, columns, cells, max(cells.values(), default=0))
