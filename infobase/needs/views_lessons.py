@@ -1,0 +1,235 @@
+"""Screens for lessons learned: search and filters, a lesson's page, the secretariat's form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from infobase.core.errors import InvalidInput
+from infobase.needs.lessons import (
+    field_label,
+    kind_labels,
+    lesson_ratings,
+    lesson_save,
+    lesson_search,
+)
+from infobase.needs.models import DAC_CRITERIA, LessonLearned
+from infobase.reference.models import Article, AssistanceKind, State
+
+
+class ArticleChoiceMixin:
+    def label_from_instance(self, obj: Article) -> str:
+        return f"{obj} — {obj.translated('title')}"
+
+
+class ArticleChoiceField(ArticleChoiceMixin, forms.ModelChoiceField):
+    pass
+
+
+class ArticleMultipleChoiceField(ArticleChoiceMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+def _articles() -> Any:
+    return Article.objects.select_related("instrument")
+
+
+class LessonFilterForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Words"),
+        required=False,
+        help_text=gettext_lazy("In any of the six languages; every word must appear."),
+    )
+    article = ArticleChoiceField(
+        label=gettext_lazy("Article"),
+        queryset=_articles(),
+        required=False,
+        empty_label=gettext_lazy("Any article"),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of assistance"),
+        required=False,
+        choices=[("", gettext_lazy("Any kind")), *AssistanceKind.choices],
+    )
+    state = forms.ModelChoiceField(
+        label=gettext_lazy("State"),
+        queryset=State.objects.all(),
+        to_field_name="iso3",
+        required=False,
+        empty_label=gettext_lazy("Any State"),
+    )
+
+
+class LessonForm(forms.ModelForm):
+    states = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("States concerned"),
+        queryset=State.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+    articles = ArticleMultipleChoiceField(
+        label=gettext_lazy("Articles concerned"),
+        queryset=_articles(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+    kinds = forms.MultipleChoiceField(
+        label=gettext_lazy("Kinds of assistance"),
+        choices=AssistanceKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = LessonLearned
+        fields = [
+            "title",
+            "activity",
+            "delivered_on",
+            "language",
+            "what_worked",
+            "what_did_not",
+            "recommendations",
+            *DAC_CRITERIA,
+            "states",
+            "articles",
+            "kinds",
+            "evaluation",
+        ]
+        widgets = {
+            "delivered_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "language": forms.Select(choices=[]),
+            "title": forms.TextInput(attrs={"dir": "auto"}),
+            "activity": forms.TextInput(attrs={"dir": "auto"}),
+            "what_worked": forms.Textarea(attrs={"dir": "auto", "rows": 5}),
+            "what_did_not": forms.Textarea(attrs={"dir": "auto", "rows": 5}),
+            "recommendations": forms.Textarea(attrs={"dir": "auto", "rows": 5}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].widget.choices = [("", "—"), *settings.LANGUAGES]
+
+
+def _require(user: Any, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _row(lesson: LessonLearned) -> dict[str, Any]:
+    return {
+        "lesson": lesson,
+        "ratings": lesson_ratings(lesson),
+        "kinds": kind_labels(lesson.kinds or []),
+    }
+
+
+@login_required
+def lesson_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "needs.view_lessonlearned")
+    form = LessonFilterForm(request.GET or None)
+    lessons = lesson_search()
+    if form.is_valid():
+        data = form.cleaned_data
+        lessons = lesson_search(
+            query=data["q"], article=data["article"], kind=data["kind"], state=data["state"]
+        )
+    lessons = lessons.prefetch_related("states", "articles__instrument")
+    page = Paginator(lessons, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "needs/lesson_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [_row(lesson) for lesson in page],
+            "total": page.paginator.count,
+            "criteria": [field_label(c) for c in DAC_CRITERIA],
+            "can_add": request.user.has_perm("needs.add_lessonlearned"),
+        },
+    )
+
+
+@login_required
+def lesson_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lesson = get_object_or_404(LessonLearned.objects.select_related("recorded_by"), pk=pk)
+    _require(request.user, "needs.view_lessonlearned", lesson)
+    return render(
+        request,
+        "needs/lesson_detail.html",
+        {
+            **_row(lesson),
+            "states": lesson.states.all(),
+            "articles": lesson.articles.select_related("instrument"),
+            "can_edit": request.user.has_perm("needs.change_lessonlearned", lesson),
+        },
+    )
+
+
+@login_required
+def lesson_evaluation(request: HttpRequest, pk: int) -> FileResponse:
+    lesson = get_object_or_404(LessonLearned, pk=pk)
+    _require(request.user, "needs.view_lessonlearned", lesson)
+    if not lesson.evaluation:
+        raise Http404
+    name = (lesson.evaluation.name or "").rsplit("/", 1)[-1]
+    return FileResponse(lesson.evaluation.open("rb"), as_attachment=True, filename=name)
+
+
+def _edit(request: HttpRequest, lesson: LessonLearned | None) -> HttpResponse:
+    if lesson is None:
+        _require(request.user, "needs.add_lessonlearned")
+    else:
+        _require(request.user, "needs.change_lessonlearned", lesson)
+    form = LessonForm(request.POST or None, request.FILES or None, instance=lesson)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        states = data.pop("states")
+        articles = data.pop("articles")
+        kinds = data.pop("kinds")
+        evaluation = data.pop("evaluation")
+        # A new upload replaces the report, a ticked "clear" removes it, otherwise keep it.
+        if evaluation is False:
+            data["evaluation"] = False
+        elif isinstance(evaluation, UploadedFile):
+            data["evaluation"] = evaluation
+        try:
+            saved = lesson_save(
+                user=request.user,
+                instance=lesson or LessonLearned(),
+                data=data,
+                states=states,
+                articles=articles,
+                kinds=kinds,
+                reason=request.POST.get("reason", "").strip(),
+            )
+        except InvalidInput as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            messages.success(request, _("The lesson learned was saved."))
+            return redirect("lesson_detail", pk=saved.pk)
+    return render(
+        request, "needs/lesson_form.html", {"form": form, "lesson": lesson, "problems": problems}
+    )
+
+
+@login_required
+def lesson_new(request: HttpRequest) -> HttpResponse:
+    return _edit(request, None)
+
+
+@login_required
+def lesson_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _edit(request, get_object_or_404(LessonLearned, pk=pk))
