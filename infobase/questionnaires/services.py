@@ -284,7 +284,7 @@ def answers_save(
     result = SaveResult()
     current = {
         (a.item_id, a.repeat_path): a
-        for a in Answer.objects.select_for_update()
+        for a in Answer.objects.select_for_update(of=("self",))
         .filter(assignment=assignment)
         .select_related("updated_by")
     }
