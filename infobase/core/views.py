@@ -19,6 +19,8 @@ HISTORY_MODELS = {
     "reference.statecontact",
     "questionnaires.assignment",
     "questionnaires.answer",
+    "needs.assistancerequest",
+    "needs.lessonlearned",
 }
 
 

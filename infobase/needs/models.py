@@ -208,7 +208,7 @@ class NeedStatus(models.TextChoices):
 class Need(models.Model):
     """One need: State × article × kind of assistance, with links to all of its evidence.
 
-    Derived automatically (``services.needs_derive``); decisions taken by hand — merge, split,
+    Derived automatically (``derivation.needs_derive``); decisions taken by hand — merge, split,
     close, pin, exclude — are kept and never undone by a later derivation.
     """
 

@@ -1,0 +1,582 @@
+"""Benchmark: the consolidated needs register at world scale, checked against pandas.
+
+Run: ``.venv/bin/python benchmarks/needs_world.py`` (needs pandas, a dev dependency). It uses a
+scratch SQLite database, or ``DATABASE_URL`` when set: point it at an empty scratch database,
+never a real one.
+
+It loads the reference data, generates the "world" demo data set (two reporting cycles answered
+by every State), then synthesises, deterministically, twelve more validated reporting cycles
+(stated needs and article statuses written directly) and a few thousand requests, so that the
+register has hundreds of thousands of evidence sources behind tens of thousands of needs. Then:
+
+1. a full derivation (``needs_derive`` on an empty register);
+2. an incremental derivation after changing about 1 % of the sources (answers no longer stated,
+   new answers, requests withdrawn), then one after no change at all;
+3. the scoring of the whole register (``scoring.scored_register``, demo programme and weights).
+
+After steps 1 and 2 a plain pandas recomputation from the same database rows (raw SQL, no ORM,
+none of the app's code) must agree with the register on every need: the same keys, the same
+sources behind each, the same ``confidential`` flag (and ``first_seen`` after the full run);
+after step 3 it must agree on every need's facts (severity, urgency, breadth, programme weight)
+and on every score (to the 3 decimal places of the total).
+
+Baseline ("dev-container-2026-11", SQLite, 2 cores): see ``BASELINE``, about 1.5 times the
+figures measured there. Prints the figures next to it; exits 1 if pandas and the app disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+BASELINE_NAME = "dev-container-2026-11"
+BASELINE = {
+    "full_derive_s": 35.0,
+    "incremental_derive_s": 9.0,
+    "noop_derive_s": 9.0,
+    "score_register_s": 12.0,
+    "pandas_register_s": 6.0,
+    "pandas_scores_s": 4.0,
+}
+TODAY = date(2026, 6, 1)
+EXTRA_CYCLES = range(3, 15)  # cycles synthesised on top of the demo's two
+KINDS = [
+    "legislative",
+    "model_legislation",
+    "training",
+    "institution_building",
+    "onsite_expert",
+    "good_practices",
+    "technology",
+    "action_plan",
+    "other",
+]
+
+
+def timed(func: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = func()
+    return value, time.perf_counter() - started
+
+
+def frame(sql: str, columns: list[str]) -> Any:
+    import pandas as pd
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
+
+
+# --- Synthetic rows ---------------------------------------------------------------------
+
+
+def synthesise(rng: random.Random) -> dict[str, int]:
+    """More validated cycles and requests, written in bulk (no history: benchmark rows)."""
+    from django.db import transaction
+
+    from infobase.needs.models import AssistanceRequest, RequestLine
+    from infobase.questionnaires.models import (
+        ArticleImplementation,
+        Assignment,
+        Questionnaire,
+        ReportingCycle,
+        StatedNeed,
+    )
+    from infobase.reference.models import Article, Instrument, State
+
+    states = list(State.objects.order_by("iso3"))
+    articles = list(Article.objects.select_related("instrument").order_by("pk"))
+    untoc = Instrument.objects.get(code="untoc")
+    # Each State has gaps in a fixed part of the articles and asks for a few fixed kinds there.
+    profile = {
+        s.pk: {a.pk: rng.sample(KINDS, rng.randint(2, 5)) for a in articles if rng.random() < 0.4}
+        for s in states
+    }
+    with transaction.atomic():
+        stated: list[StatedNeed] = []
+        statuses: list[ArticleImplementation] = []
+        for number in EXTRA_CYCLES:
+            cycle, _ = ReportingCycle.objects.get_or_create(
+                number=number, defaults={"name": f"Synthetic cycle {number}"}
+            )
+            q = Questionnaire.objects.create(
+                cycle=cycle, code=f"bench-cycle-{number}", title={"en": f"Cycle {number}"}
+            )
+            validated = datetime(2026, 1, 5, tzinfo=UTC) - timedelta(days=60 * (14 - number))
+            assignments = Assignment.objects.bulk_create(
+                Assignment(
+                    questionnaire=q,
+                    state=s,
+                    status="validated" if rng.random() < 0.9 else "submitted",
+                    deadline=validated.date(),
+                    dispatched_at=validated - timedelta(days=120),
+                    validated_at=validated,
+                )
+                for s in states
+            )
+            for a in assignments:
+                for article_id, kinds in profile[a.state_id].items():
+                    statuses.append(
+                        ArticleImplementation(
+                            assignment=a,
+                            state_id=a.state_id,
+                            article_id=article_id,
+                            status=rng.choice(["no", "partly", "partly", "yes"]),
+                        )
+                    )
+                    for kind in kinds:
+                        if rng.random() < 0.75:
+                            stated.append(
+                                StatedNeed(
+                                    assignment=a,
+                                    state_id=a.state_id,
+                                    article_id=article_id,
+                                    kind=kind,
+                                    priority=rng.choice(["", "low", "medium", "high"]),
+                                    confidential=rng.random() < 0.05,
+                                )
+                            )
+        ArticleImplementation.objects.bulk_create(statuses, batch_size=2000)
+        StatedNeed.objects.bulk_create(stated, batch_size=2000)
+        requests = AssistanceRequest.objects.bulk_create(
+            AssistanceRequest(
+                state=rng.choice(states),
+                instrument=untoc,
+                title=f"Synthetic request {n}",
+                description="Benchmark",
+                urgency=rng.choice(["low", "medium", "high"]),
+                received_on=date(2020, 1, 1) + timedelta(days=rng.randint(0, 2300)),
+                status=rng.choice(
+                    ["received", "under_review", "matched", "in_delivery", "met", "declined"]
+                ),
+                source="web",
+                confidential=rng.random() < 0.1,
+            )
+            for n in range(4000)
+        )
+        lines = [
+            RequestLine(request=r, article=article, kind=kind)
+            for r in requests
+            for article, kind in {
+                (rng.choice(articles), rng.choice(KINDS)) for _ in range(rng.randint(1, 3))
+            }
+        ]
+        RequestLine.objects.bulk_create(lines, batch_size=2000)
+    return {"stated_needs": len(stated), "requests": len(requests), "lines": len(lines)}
+
+
+def change_one_percent(rng: random.Random) -> dict[str, int]:
+    """Re-derived answers drop and add stated needs; some requests are withdrawn."""
+    from infobase.needs.models import AssistanceRequest
+    from infobase.questionnaires.models import Assignment, StatedNeed
+
+    ids = list(StatedNeed.objects.values_list("pk", flat=True))
+    dropped = rng.sample(ids, len(ids) // 200)
+    StatedNeed.objects.filter(pk__in=dropped).delete()  # their links go with them (cascade)
+    existing = set(StatedNeed.objects.values_list("assignment_id", "article_id", "kind"))
+    assignments = list(Assignment.objects.filter(status="validated").values_list("pk", "state_id"))
+    from infobase.reference.models import Article
+
+    articles = list(Article.objects.values_list("pk", flat=True))
+    added = []
+    while len(added) < len(ids) // 200:
+        assignment_id, state_id = rng.choice(assignments)
+        key = (assignment_id, rng.choice(articles), rng.choice(KINDS))
+        if key in existing:
+            continue
+        existing.add(key)
+        added.append(
+            StatedNeed(
+                assignment_id=key[0],
+                state_id=state_id,
+                article_id=key[1],
+                kind=key[2],
+                priority="high",
+            )
+        )
+    StatedNeed.objects.bulk_create(added, batch_size=2000)
+    open_requests = list(
+        AssistanceRequest.objects.exclude(status__in=["withdrawn", "declined"]).values_list(
+            "pk", flat=True
+        )
+    )
+    withdrawn = rng.sample(open_requests, len(open_requests) // 100)
+    AssistanceRequest.objects.filter(pk__in=withdrawn).update(status="withdrawn")
+    return {"dropped": len(dropped), "added": len(added), "withdrawn": len(withdrawn)}
+
+
+# --- The pandas recomputation -----------------------------------------------------------
+
+
+def pandas_sources() -> Any:
+    """Every evidence source that counts, from the raw tables: one row per source."""
+    import pandas as pd
+
+    answers = frame(
+        """SELECT sn.id, sn.state_id, sn.article_id, sn.kind, sn.confidential, sn.priority,
+                  a.validated_at
+           FROM questionnaires_statedneed sn
+           JOIN questionnaires_assignment a ON a.id = sn.assignment_id
+           WHERE a.status = 'validated'""",
+        ["source_id", "state_id", "article_id", "kind", "confidential", "urgency", "on"],
+    )
+    answers["source"] = "answer"
+    answers["on"] = pd.to_datetime(answers["on"], utc=True).dt.date
+    lines = frame(
+        """SELECT l.id, r.state_id, l.article_id, l.kind, r.confidential, r.urgency,
+                  r.received_on
+           FROM needs_requestline l
+           JOIN needs_assistancerequest r ON r.id = l.request_id
+           WHERE r.status NOT IN ('withdrawn', 'declined')""",
+        ["source_id", "state_id", "article_id", "kind", "confidential", "urgency", "on"],
+    )
+    lines["source"] = "request"
+    lines["on"] = pd.to_datetime(lines["on"]).dt.date
+    sources = pd.concat([answers, lines], ignore_index=True)
+    sources["confidential"] = sources["confidential"].astype(bool)
+    return sources
+
+
+def pandas_register(sources: Any) -> Any:
+    """One row per (State, article, kind) with evidence."""
+    register = sources.groupby(["state_id", "article_id", "kind"], as_index=False).agg(
+        sources=("source_id", "size"),
+        confidential=("confidential", "all"),
+        first_seen=("on", "min"),
+    )
+    register["first_seen"] = register["first_seen"].where(register["first_seen"] <= TODAY, TODAY)
+    return register
+
+
+def compare_register(sources: Any, *, first_seen: bool) -> list[str]:
+    """Differences between the app's register and the pandas recomputation (empty: agree)."""
+    expected = pandas_register(sources)
+    needs = frame(
+        "SELECT id, state_id, article_id, kind, status, has_evidence, confidential, first_seen "
+        "FROM needs_need",
+        [
+            "need_id",
+            "state_id",
+            "article_id",
+            "kind",
+            "status",
+            "has_evidence",
+            "confidential",
+            "first_seen",
+        ],
+    )
+    needs["has_evidence"] = needs["has_evidence"].astype(bool)
+    needs["confidential"] = needs["confidential"].astype(bool)
+    links = frame(
+        "SELECT need_id, stated_need_id, request_line_id FROM needs_needevidence",
+        ["need_id", "stated_need_id", "request_line_id"],
+    )
+    links["source"] = links["stated_need_id"].notna().map({True: "answer", False: "request"})
+    links["source_id"] = links["stated_need_id"].fillna(links["request_line_id"]).astype(int)
+    problems: list[str] = []
+    # Every source linked exactly once, to the need of its own key (no merges or splits here).
+    linked = sources.merge(links, on=["source", "source_id"], how="outer", indicator=True)
+    if (linked["_merge"] != "both").any():
+        problems.append(f"{(linked['_merge'] != 'both').sum()} sources linked wrongly or not")
+    linked = linked.merge(needs, on="need_id", suffixes=("", "_need"))
+    keys = ["state_id", "article_id", "kind"]
+    wrong = (linked[keys].values != linked[[f"{k}_need" for k in keys]].values).any(axis=1)
+    if wrong.any():
+        problems.append(f"{wrong.sum()} sources linked to a need of another key")
+    # The needs with evidence are exactly the keys of the recomputation, with the same figures.
+    evidenced = needs[needs["has_evidence"]].merge(
+        expected, on=keys, how="outer", indicator=True, suffixes=("", "_pd")
+    )
+    if (evidenced["_merge"] != "both").any():
+        problems.append(f"{(evidenced['_merge'] != 'both').sum()} needs only on one side")
+    both = evidenced[evidenced["_merge"] == "both"]
+    counts = links.groupby("need_id").size()
+    if (both["need_id"].map(counts) != both["sources"]).any():
+        problems.append("source counts differ")
+    if (both["confidential"] != both["confidential_pd"]).any():
+        problems.append(f"{(both['confidential'] != both['confidential_pd']).sum()} flags differ")
+    if first_seen and (both["first_seen"] != both["first_seen_pd"]).any():
+        problems.append("first_seen differs")
+    if needs.duplicated(keys).any():
+        problems.append("duplicate needs")
+    return problems
+
+
+def pandas_scores(sources: Any) -> Any:
+    """Facts and scores of every need, recomputed with pandas from the raw rows."""
+    import pandas as pd
+
+    needs = frame(
+        """SELECT n.id, n.state_id, s.iso3, s.regional_group, n.article_id, a.number,
+                  i.code, i.position, n.kind, n.first_seen, n.pinned, n.excluded
+           FROM needs_need n JOIN reference_state s ON s.id = n.state_id
+           JOIN reference_article a ON a.id = n.article_id
+           JOIN reference_instrument i ON i.id = a.instrument_id""",
+        [
+            "need_id",
+            "state_id",
+            "iso3",
+            "group",
+            "article_id",
+            "number",
+            "instrument",
+            "position",
+            "kind",
+            "first_seen",
+            "pinned",
+            "excluded",
+        ],
+    )
+    keys = ["state_id", "article_id", "kind"]
+    register = pandas_register(sources)[keys]
+    # Breadth: States with an (open, evidenced) need of the same article and kind.
+    shared = register.merge(needs[[*keys, "group"]], on=keys)
+    overall = shared.groupby(["article_id", "kind"]).size().rename("breadth_overall")
+    region = (
+        shared[shared["group"] != ""]
+        .groupby(["article_id", "kind", "group"])
+        .size()
+        .rename("breadth_region")
+    )
+    region_max = region.groupby(level="group").max().rename("breadth_region_max")
+    needs = needs.merge(overall.reset_index(), on=["article_id", "kind"], how="left")
+    needs = needs.merge(region.reset_index(), on=["article_id", "kind", "group"], how="left")
+    needs = needs.merge(region_max.reset_index(), on="group", how="left")
+    needs[["breadth_overall", "breadth_region", "breadth_region_max"]] = (
+        needs[["breadth_overall", "breadth_region", "breadth_region_max"]].fillna(0).astype(int)
+    )
+    needs["breadth_overall_max"] = int(overall.max())
+    # Severity: the worst status of the latest validated cycle with rows for the article.
+    statuses = frame(
+        """SELECT ai.state_id, ai.article_id, c.number, ai.status
+           FROM questionnaires_articleimplementation ai
+           JOIN questionnaires_assignment a ON a.id = ai.assignment_id
+           JOIN questionnaires_questionnaire q ON q.id = a.questionnaire_id
+           JOIN questionnaires_reportingcycle c ON c.id = q.cycle_id
+           WHERE a.status = 'validated'""",
+        ["state_id", "article_id", "cycle", "status"],
+    )
+    latest = statuses.groupby(["state_id", "article_id"])["cycle"].transform("max")
+    statuses = statuses[statuses["cycle"] == latest]
+    statuses["rank"] = statuses["status"].map({"no": 2, "partly": 1}).fillna(0)
+    worst = statuses.groupby(["state_id", "article_id"])["rank"].max()
+    severity = worst.map({2: "no", 1: "partly", 0: ""}).rename("severity").reset_index()
+    needs = needs.merge(severity, on=["state_id", "article_id"], how="left")
+    needs["severity"] = needs["severity"].fillna("")
+    # Urgency: the highest stated by the sources of the need's key.
+    order = {"high": 3, "medium": 2, "low": 1}
+    ranked = sources.assign(u=sources["urgency"].map(order).fillna(0))
+    urgency = ranked.groupby(keys)["u"].max().map({3: "high", 2: "medium", 1: "low", 0: ""})
+    needs = needs.merge(urgency.rename("urgency").reset_index(), on=keys, how="left")
+    needs["urgency"] = needs["urgency"].fillna("")
+    # Programme: the heaviest matching theme of the active programmes.
+    themes = frame(
+        """SELECT t.id, t.weight, COALESCE(i.code, ''), t.kind, t.regional_group
+           FROM needs_prioritytheme t JOIN needs_workprogramme p ON p.id = t.programme_id
+           LEFT JOIN reference_instrument i ON i.id = t.instrument_id
+           WHERE p.is_active""",
+        ["theme_id", "weight", "t_instrument", "t_kind", "t_group"],
+    )
+    themes["weight"] = themes["weight"].astype(float)
+    theme_articles = frame(
+        "SELECT prioritytheme_id, article_id FROM needs_prioritytheme_articles",
+        ["theme_id", "t_article"],
+    )
+    pairs = needs[["need_id", "instrument", "article_id", "kind", "group"]].merge(
+        themes, how="cross"
+    )
+    with_articles = set(theme_articles["theme_id"])
+    listed = set(zip(theme_articles["theme_id"], theme_articles["t_article"], strict=True))
+    article_ok = [
+        t not in with_articles or (t, a) in listed
+        for t, a in zip(pairs["theme_id"], pairs["article_id"], strict=True)
+    ]
+    match = (
+        ((pairs["t_instrument"] == "") | (pairs["t_instrument"] == pairs["instrument"]))
+        & ((pairs["t_kind"] == "") | (pairs["t_kind"] == pairs["kind"]))
+        & ((pairs["t_group"] == "") | (pairs["t_group"] == pairs["group"]))
+        & pd.Series(article_ok, index=pairs.index)
+    )
+    programme = pairs[match].groupby("need_id")["weight"].max().rename("programme")
+    needs = needs.merge(programme.reset_index(), on="need_id", how="left")
+    needs["programme"] = needs["programme"].fillna(0.0)
+    heaviest = themes["weight"].max() if len(themes) else 0.0
+    # The score, in floating point.
+    w = (
+        frame(
+            """SELECT programme, severity, breadth_overall, breadth_region, urgency, coverage, age
+           FROM needs_scoringweights WHERE is_active ORDER BY session LIMIT 1""",
+            [
+                "programme",
+                "severity",
+                "breadth_overall",
+                "breadth_region",
+                "urgency",
+                "coverage",
+                "age",
+            ],
+        )
+        .astype(float)
+        .iloc[0]
+    )
+    age_days = (pd.to_datetime(TODAY) - pd.to_datetime(needs["first_seen"])).dt.days
+    needs["age_days"] = age_days
+    needs["score"] = (
+        w["programme"] * (needs["programme"] / heaviest if heaviest else 0.0)
+        + w["severity"] * needs["severity"].map({"no": 1.0, "partly": 0.5, "": 0.0})
+        + w["breadth_overall"] * needs["breadth_overall"] / needs["breadth_overall_max"]
+        + w["breadth_region"]
+        * (
+            needs["breadth_region"]
+            / needs["breadth_region_max"].where(needs["breadth_region_max"] > 0)
+        ).fillna(0.0)
+        + w["urgency"] * needs["urgency"].map({"high": 1.0, "medium": 0.6, "low": 0.3, "": 0.0})
+        + w["coverage"] * (1 - 0.0)
+        + w["age"] * (age_days.clip(lower=0) / 730).clip(upper=1)
+    )
+    return needs
+
+
+def compare_scores(app: list[Any], expected: Any) -> list[str]:
+    import pandas as pd
+
+    got = pd.DataFrame(
+        [
+            {
+                "need_id": s.facts.need_id,
+                "severity_app": s.facts.severity,
+                "urgency_app": s.facts.urgency,
+                "breadth_overall_app": s.facts.breadth_overall,
+                "breadth_region_app": s.facts.breadth_region,
+                "breadth_region_max_app": s.facts.breadth_region_max,
+                "programme_app": float(s.explanation.term("programme").raw),
+                "age_days_app": s.facts.age_days,
+                "total": float(s.total),
+            }
+            for s in app
+        ]
+    )
+    both = expected.merge(got, on="need_id", how="outer", indicator=True)
+    problems = []
+    if (both["_merge"] != "both").any():
+        problems.append(f"{(both['_merge'] != 'both').sum()} needs scored on one side only")
+    for name in (
+        "severity",
+        "urgency",
+        "breadth_overall",
+        "breadth_region",
+        "breadth_region_max",
+        "programme",
+        "age_days",
+    ):
+        differ = both[name] != both[f"{name}_app"]
+        if differ.any():
+            problems.append(f"{name}: {differ.sum()} needs differ")
+    # The app keeps normalised values and contributions to 6 places (each term off by at most
+    # 0.5e-6 × weight + 0.5e-6) and rounds the total to 3 places: the exact (float) value
+    # must be within half a unit of the third place of the total, plus those 7 small errors.
+    diff = (both["score"] - both["total"]).abs()
+    off = diff > 0.0005 + 7 * (0.5e-6 * 4 + 0.5e-6)
+    if off.any():
+        problems.append(f"score: {off.sum()} needs differ (max {diff.max():.6f})")
+    print(
+        f"    scores: largest difference {diff.max():.6f}; rounded alike: "
+        f"{(both['score'].round(3) == both['total']).sum()} of {len(both)}"
+    )
+    return problems
+
+
+def main() -> int:
+    scratch = tempfile.mkdtemp(prefix="infobase-bench-")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(scratch) / 'bench.sqlite3'}")
+    os.environ.setdefault("INFOBASE_VAR_DIR", scratch)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infobase.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from infobase.demo.services import generate
+    from infobase.needs.derivation import needs_derive
+    from infobase.needs.models import Need, NeedEvidence
+    from infobase.needs.programmes import demo_programme
+    from infobase.needs.scoring import scored_register
+    from infobase.questionnaires.models import Answer
+    from infobase.reference.loaders.reference import load_reference
+
+    call_command("migrate", verbosity=0)
+    load_reference()
+    rng = random.Random(7)
+    _, generate_s = timed(lambda: generate(scale="world", seed=1))
+    extra, synth_s = timed(lambda: synthesise(rng))
+    demo_programme()
+    # Start from an empty register even if the demo data set derived one.
+    with connection.cursor() as cursor:
+        for table in ("needs_needevidence", "needs_historicalneed", "needs_need"):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
+    print(f"database: {os.environ['DATABASE_URL'].split(':')[0]}; baseline: {BASELINE_NAME}")
+    print(
+        f"world demo generated in {generate_s:.1f} s ({Answer.objects.count()} answers); "
+        f"synthesised in {synth_s:.1f} s: {extra}"
+    )
+
+    failures: list[str] = []
+    full, full_s = timed(lambda: needs_derive(today=TODAY))
+    sources, pandas_s = timed(pandas_sources)
+    problems, compare_s = timed(lambda: compare_register(sources, first_seen=True))
+    failures += [f"full derive: {p}" for p in problems]
+    print(
+        f"full derive: {full.as_dict()}\n    {Need.objects.count()} needs, "
+        f"{NeedEvidence.objects.count()} links; pandas agrees: {not problems}"
+    )
+
+    changes = change_one_percent(rng)
+    incremental, incremental_s = timed(lambda: needs_derive(today=TODAY))
+    sources = pandas_sources()
+    problems = compare_register(sources, first_seen=False)
+    failures += [f"incremental derive: {p}" for p in problems]
+    print(f"changes: {changes}")
+    print(f"incremental derive: {incremental.as_dict()}; pandas agrees: {not problems}")
+    noop, noop_s = timed(lambda: needs_derive(today=TODAY))
+    if noop.changed:
+        failures.append(f"a derive without changes changed something: {noop.as_dict()}")
+
+    scored, score_s = timed(lambda: scored_register(needs_qs=Need.objects.all(), today=TODAY))
+    expected, pandas_scores_s = timed(lambda: pandas_scores(sources))
+    problems = compare_scores(scored, expected)
+    failures += [f"scores: {p}" for p in problems]
+    print(
+        f"scored {len(scored)} needs; top: "
+        + ", ".join(
+            f"{s.facts.state_iso3}/{s.facts.instrument_code} {s.facts.article_number}/"
+            f"{s.facts.kind} {s.total}"
+            for s in scored[:3]
+        )
+        + f"; pandas agrees: {not problems}"
+    )
+
+    figures = {
+        "full_derive_s": full_s,
+        "incremental_derive_s": incremental_s,
+        "noop_derive_s": noop_s,
+        "score_register_s": score_s,
+        "pandas_register_s": pandas_s + compare_s,
+        "pandas_scores_s": pandas_scores_s,
+    }
+    for name, value in figures.items():
+        print(f"{name:22} {value:8.2f}   baseline {BASELINE[name]}")
+    for failure in failures:
+        print("DISAGREE:", failure)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from infobase.needs.derivation import needs_derive
+
+
+class Command(BaseCommand):
+    help = (
+        "Bring the consolidated needs register up to date with the validated questionnaire "
+        "answers and the requests for assistance. Incremental: safe to run as often as you like; "
+        "decisions taken by hand (merge, split, close, pin, exclude) are kept."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = needs_derive(today=options["today"])
+        for name, value in result.as_dict().items():
+            self.stdout.write(f"{name.replace('_', ' ')}: {value}")
+        if result.new_evidence_on_closed:
+            ids = ", ".join(str(pk) for pk in result.new_evidence_on_closed)
+            self.stdout.write(f"closed needs with new evidence (to review): {ids}")

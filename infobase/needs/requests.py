@@ -1,0 +1,910 @@
+"""Requests for technical assistance (decision 2/6, paragraph (b)): services and selectors.
+
+A State's focal point files a request on the web; the secretariat records one from a note
+verbale (with the document attached) or imports many from a spreadsheet. A request then moves
+received → under review → matched → in delivery → met, or is withdrawn or declined while open;
+every change is kept in its history with who, when and why. A request still open a year after
+it was matched earns a follow-up e-mail to the State's focal points, once a year.
+
+Spreadsheets are read without ever evaluating a formula: a cell holding one is read as its text
+and stored as text, like any other value that merely looks like a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from infobase.accounts.models import Role, User
+from infobase.accounts.permissions import is_secretariat, scope_to_user
+from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.i18n import language
+from infobase.core.text import fold, search_key
+from infobase.needs.models import (
+    OPEN_REQUEST_STATUSES,
+    AssistanceRequest,
+    RequestLine,
+    RequestSource,
+    RequestStatus,
+)
+from infobase.reference.models import Article, AssistanceKind, Instrument, Priority, State
+
+# The forward moves; withdrawn and declined are reachable from every open status.
+FORWARD = {
+    RequestStatus.RECEIVED: RequestStatus.UNDER_REVIEW,
+    RequestStatus.UNDER_REVIEW: RequestStatus.MATCHED,
+    RequestStatus.MATCHED: RequestStatus.IN_DELIVERY,
+    RequestStatus.IN_DELIVERY: RequestStatus.MET,
+}
+CLOSING = (RequestStatus.WITHDRAWN, RequestStatus.DECLINED)
+FOLLOW_UP_STATUSES = (RequestStatus.MATCHED, RequestStatus.IN_DELIVERY)
+MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+_ARTICLE = re.compile(
+    r"^(?:art(?:icle)?\.?\s*)?(?P<number>\d+)\s*(?:\(\s*(?P<para>\d+)\s*\)|\.(?P<dot>\d+))?$",
+    re.IGNORECASE,
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Line = tuple[Article, int | None, str]
+
+
+# --- Selectors ----------------------------------------------------------------------------
+
+
+def requests_for(user: Any) -> QuerySet[AssistanceRequest]:
+    """The requests ``user`` may see: all for the secretariat, the own State's for its focal
+    points and working-group delegate, none for anyone else."""
+    qs = AssistanceRequest.objects.select_related("state", "instrument", "filed_by")
+    return scope_to_user(user, qs, delegates=True)
+
+
+def request_search(qs: QuerySet[AssistanceRequest], query: str) -> QuerySet[AssistanceRequest]:
+    """Requests whose title, description or reference contain every word of ``query``,
+    regardless of case, accents and Arabic spelling variants."""
+    for word in fold(query).split():
+        qs = qs.filter(search_text__contains=word)
+    return qs
+
+
+def request_filter(
+    qs: QuerySet[AssistanceRequest],
+    *,
+    status: str = "",
+    instrument: Instrument | None = None,
+    state: State | None = None,
+    query: str = "",
+) -> QuerySet[AssistanceRequest]:
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_REQUEST_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    if instrument is not None:
+        qs = qs.filter(instrument=instrument)
+    if state is not None:
+        qs = qs.filter(state=state)
+    return request_search(qs, query) if query else qs
+
+
+def allowed_moves(request: AssistanceRequest, user: Any) -> list[str]:
+    """The statuses ``user`` may move ``request`` to now, in workflow order."""
+    if request.status not in OPEN_REQUEST_STATUSES:
+        return []
+    moves = []
+    forward = FORWARD.get(RequestStatus(request.status))
+    if forward and user.has_perm("needs.change_assistancerequest", request):
+        moves.append(str(forward))
+    if user.has_perm("needs.withdraw_assistancerequest", request):
+        moves.append(str(RequestStatus.WITHDRAWN))
+    if user.has_perm("needs.change_assistancerequest", request):
+        moves.append(str(RequestStatus.DECLINED))
+    return moves
+
+
+# --- Filing -------------------------------------------------------------------------------
+
+
+def clean_language(code: str) -> str:
+    """A language code as stored (``ar``, ``fr``, ``pt-br`` …); raises ValueError."""
+    code = (code or "").strip().lower().replace("_", "-")
+    if code == "zh-hans":
+        code = "zh"
+    if code and not _LANGUAGE_CODE.match(code):
+        raise ValueError(
+            _("“%(value)s” is not a language code (for example ar, en, fr).") % {"value": code}
+        )
+    return code
+
+
+def parse_articles(text: str, instrument: Instrument) -> list[tuple[Article, int | None]]:
+    """``"5; 6(2); 12"`` as the instrument's articles with their optional paragraph.
+
+    Raises ValueError naming every token that is not an article of the instrument."""
+    articles = {a.number: a for a in instrument.articles.all()}
+    found: list[tuple[Article, int | None]] = []
+    errors: list[str] = []
+    for token in re.split(r"[;,]", text or ""):
+        token = token.strip()
+        if not token:
+            continue
+        match = _ARTICLE.match(token)
+        if match is None:
+            errors.append(
+                _("“%(value)s” is not an article number (write for example 5 or 6(2)).")
+                % {"value": token}
+            )
+            continue
+        number = int(match["number"])
+        para_text = match["para"] or match["dot"]
+        paragraph = int(para_text) if para_text else None
+        article = articles.get(number)
+        if article is None:
+            errors.append(
+                _("%(instrument)s has no article %(number)s.")
+                % {"instrument": instrument.code.upper(), "number": number}
+            )
+            continue
+        if paragraph is not None and (
+            paragraph < 1 or (article.paragraph_count and paragraph > article.paragraph_count)
+        ):
+            errors.append(
+                _("Article %(number)s has no paragraph %(paragraph)s.")
+                % {"number": number, "paragraph": paragraph}
+            )
+            continue
+        found.append((article, paragraph))
+    if errors:
+        raise ValueError(" ".join(errors))
+    if not found:
+        raise ValueError(_("Name at least one article."))
+    return found
+
+
+def _kind_index() -> dict[str, str]:
+    """Folded value or label (in any of the six languages) → AssistanceKind value."""
+    index: dict[str, str] = {}
+    for code, _name in settings.LANGUAGES:
+        with language(code):
+            for kind in AssistanceKind:
+                index.setdefault(fold(str(kind.label)), kind.value)
+    for kind in AssistanceKind:
+        index[fold(kind.value)] = kind.value
+    return index
+
+
+def parse_kinds(text: str, index: dict[str, str] | None = None) -> list[str]:
+    """``"training; legislative"`` (values or labels) as AssistanceKind values."""
+    index = index or _kind_index()
+    kinds: list[str] = []
+    errors: list[str] = []
+    for token in re.split(r"[;\n]", text or ""):
+        token = token.strip()
+        if not token:
+            continue
+        kind = index.get(fold(token))
+        if kind is None:
+            errors.append(
+                _("“%(value)s” is not a kind of assistance (use one of: %(choices)s).")
+                % {"value": token, "choices": ", ".join(AssistanceKind.values)}
+            )
+        elif kind not in kinds:
+            kinds.append(kind)
+    if errors:
+        raise ValueError(" ".join(errors))
+    if not kinds:
+        raise ValueError(_("Name at least one kind of assistance."))
+    return kinds
+
+
+def lines_from(articles: Sequence[tuple[Article, int | None]], kinds: Sequence[str]) -> list[Line]:
+    """Every article × kind of assistance asked for."""
+    return [(article, paragraph, kind) for article, paragraph in articles for kind in kinds]
+
+
+def _check_fields(
+    *,
+    instrument: Instrument,
+    title: str,
+    description: str,
+    urgency: str,
+    received_on: date,
+    needed_by: date | None,
+    lines: list[Line],
+    reference: str,
+) -> list[str]:
+    """Every problem with a request's content, translated; empty when it is valid."""
+    errors: list[str] = []
+    if not title.strip():
+        errors.append(_("A title is required."))
+    elif len(title.strip()) > 300:
+        errors.append(_("The title is longer than 300 characters."))
+    if not description.strip():
+        errors.append(_("A description is required."))
+    if len(reference.strip()) > 200:
+        errors.append(_("The reference is longer than 200 characters."))
+    if urgency not in Priority.values:
+        errors.append(
+            _("“%(value)s” is not an urgency (high, medium or low).") % {"value": urgency}
+        )
+    if needed_by is not None and needed_by < received_on:
+        errors.append(_("The date needed by is before the date received."))
+    if received_on > timezone.localdate():
+        errors.append(_("The date received is in the future."))
+    if not lines:
+        errors.append(_("Name at least one article and one kind of assistance."))
+    seen: set[tuple[int, str]] = set()
+    for article, paragraph, kind in lines:
+        if article.instrument_id != instrument.pk:
+            errors.append(
+                _("%(article)s is not an article of %(instrument)s.")
+                % {"article": article, "instrument": instrument.code.upper()}
+            )
+        if kind not in AssistanceKind.values:
+            errors.append(_("“%(value)s” is not a kind of assistance.") % {"value": kind})
+        if paragraph is not None and paragraph < 1:
+            errors.append(_("A paragraph number starts at 1."))
+        if (article.pk, kind) in seen:
+            errors.append(
+                _("%(article)s is asked for twice for the same kind of assistance.")
+                % {"article": article}
+            )
+        seen.add((article.pk, kind))
+    return errors
+
+
+def _save_request(
+    *,
+    user: Any,
+    state: State,
+    instrument: Instrument,
+    title: str,
+    description: str,
+    language_code: str,
+    urgency: str,
+    received_on: date,
+    needed_by: date | None,
+    lines: list[Line],
+    source: str,
+    reference: str,
+    document: File[Any] | None,
+    confidential: bool,
+    reason: str,
+) -> AssistanceRequest:
+    request = AssistanceRequest(
+        state=state,
+        instrument=instrument,
+        title=title.strip(),
+        description=description.strip(),
+        language=language_code,
+        urgency=urgency,
+        received_on=received_on,
+        needed_by=needed_by,
+        source=source,
+        reference=reference.strip(),
+        filed_by=user if getattr(user, "pk", None) else None,
+        confidential=confidential,
+    )
+    request.search_text = search_key(request.title, request.description, request.reference)
+    if document is not None:
+        request.document = document
+    request._change_reason = reason  # type: ignore[attr-defined]
+    request._history_user = user if getattr(user, "pk", None) else None  # type: ignore[attr-defined]
+    request.save()
+    RequestLine.objects.bulk_create(
+        RequestLine(request=request, article=article, paragraph=paragraph, kind=kind)
+        for article, paragraph, kind in lines
+    )
+    return request
+
+
+def request_create(
+    *,
+    user: Any,
+    state: State,
+    instrument: Instrument,
+    title: str,
+    description: str,
+    language: str,
+    urgency: str,
+    received_on: date,
+    needed_by: date | None = None,
+    lines: Iterable[Line],
+    source: str,
+    reference: str = "",
+    document: File[Any] | None = None,
+    confidential: bool = False,
+) -> AssistanceRequest:
+    """File a request for ``state``: a focal point on the web for their own State, or the
+    secretariat from a note verbale (or a spreadsheet) on a State's behalf.
+
+    Raises PermissionDenied, or ValueError with every problem in the content."""
+    if not user.has_perm("needs.add_assistancerequest", state):
+        raise PermissionDenied
+    secretariat = is_secretariat(user)
+    if source not in RequestSource.values:
+        raise ValueError(_("“%(value)s” is not a source of requests.") % {"value": source})
+    if not secretariat and source != RequestSource.WEB:
+        raise PermissionDenied(_("Only the secretariat records notes verbales and imports."))
+    if secretariat and source == RequestSource.WEB:
+        raise ValueError(_("The secretariat records a request from a note verbale."))
+    line_list = list(lines)
+    errors = _check_fields(
+        instrument=instrument,
+        title=title,
+        description=description,
+        urgency=urgency,
+        received_on=received_on,
+        needed_by=needed_by,
+        lines=line_list,
+        reference=reference,
+    )
+    try:
+        code = clean_language(language)
+    except ValueError as exc:
+        errors.append(str(exc))
+        code = ""
+    if document is not None and (document.size or 0) > MAX_DOCUMENT_BYTES:
+        errors.append(_("The document is larger than 25 MB."))
+    if errors:
+        raise ValueError(" ".join(errors))
+    if source == RequestSource.NOTE_VERBALE:
+        reason = (
+            _("Recorded from the note verbale %(reference)s") % {"reference": reference.strip()}
+            if reference.strip()
+            else _("Recorded from a note verbale")
+        )
+    elif source == RequestSource.SPREADSHEET:
+        reason = _("Imported from a spreadsheet")
+    else:
+        reason = _("Filed on the web by the State")
+    with transaction.atomic():
+        return _save_request(
+            user=user,
+            state=state,
+            instrument=instrument,
+            title=title,
+            description=description,
+            language_code=code,
+            urgency=urgency,
+            received_on=received_on,
+            needed_by=needed_by,
+            lines=line_list,
+            source=source,
+            reference=reference,
+            document=document,
+            confidential=confidential,
+            reason=reason,
+        )
+
+
+# --- Workflow -----------------------------------------------------------------------------
+
+
+def request_transition(
+    *, request: AssistanceRequest, user: Any, to: str, reason: str
+) -> AssistanceRequest:
+    """Move ``request`` to status ``to``, keeping who, when and why in its history.
+
+    Withdrawing is for the State's focal points or the secretariat; every other move is the
+    secretariat's. Raises PermissionDenied, or ValueError for a move the workflow forbids or a
+    missing reason."""
+    if to not in RequestStatus.values:
+        raise ValueError(_("“%(value)s” is not a status of a request.") % {"value": to})
+    target = RequestStatus(to)
+    perm = (
+        "needs.withdraw_assistancerequest"
+        if target == RequestStatus.WITHDRAWN
+        else "needs.change_assistancerequest"
+    )
+    if not user.has_perm(perm, request):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        current = AssistanceRequest.objects.select_for_update().get(pk=request.pk)
+        status = RequestStatus(current.status)
+        allowed = status in OPEN_REQUEST_STATUSES and (
+            target in CLOSING or FORWARD.get(status) == target
+        )
+        if not allowed:
+            raise ValueError(
+                _("A request that is “%(current)s” cannot be moved to “%(target)s”.")
+                % {"current": status.label, "target": target.label}
+            )
+        if target in CLOSING and not reason:
+            raise ValueError(_("Give the reason for withdrawing or declining the request."))
+        current.status = target
+        if target == RequestStatus.MATCHED:
+            current.matched_on = timezone.localdate()
+            current.follow_up_sent_on = None
+        current._change_reason = reason or (  # type: ignore[attr-defined]
+            _("Moved to “%(status)s”") % {"status": target.label}
+        )
+        current._history_user = user if getattr(user, "pk", None) else None  # type: ignore[attr-defined]
+        current.save()
+    request.refresh_from_db()
+    return request
+
+
+# --- Follow-up ----------------------------------------------------------------------------
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _focal_points(state_id: int) -> list[User]:
+    return list(
+        User.objects.filter(role=Role.FOCAL_POINT, state_id=state_id, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def requests_follow_up(*, today: date | None = None) -> list[AssistanceRequest]:
+    """E-mail the State's focal points about each request still matched or in delivery a year
+    after it was matched, then once a year. Safe to run from cron as often as you like.
+
+    Returns the requests followed up; a request whose State has no focal point with an e-mail
+    address is left for a later run."""
+    today = today or timezone.localdate()
+    year_ago = _year_before(today)
+    due = (
+        AssistanceRequest.objects.filter(
+            status__in=FOLLOW_UP_STATUSES, matched_on__isnull=False, matched_on__lte=year_ago
+        )
+        .filter(Q(follow_up_sent_on__isnull=True) | Q(follow_up_sent_on__lte=year_ago))
+        .select_related("state", "instrument")
+        .order_by("pk")
+    )
+    site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
+    done: list[AssistanceRequest] = []
+    for request in due:
+        users = _focal_points(request.state_id)
+        if not users:
+            continue
+        for user in users:
+            with language(user.language or settings.LANGUAGE_CODE):
+                context = {"request": request, "user": user, "site": site, "today": today}
+                subject = render_to_string(
+                    "needs/email/request_follow_up_subject.txt", context
+                ).strip()
+                body = render_to_string("needs/email/request_follow_up_body.txt", context)
+            send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        with language(settings.LANGUAGE_CODE):
+            request.follow_up_sent_on = today
+            request._change_reason = _(  # type: ignore[attr-defined]
+                "Follow-up sent to the State's focal points (%(recipients)s)"
+            ) % {"recipients": ", ".join(u.email for u in users)}
+            request._history_user = None  # type: ignore[attr-defined]
+            request.save(update_fields=["follow_up_sent_on"])
+        done.append(request)
+    return done
+
+
+# --- Import from a spreadsheet ------------------------------------------------------------
+
+COLUMNS = (
+    "iso3",
+    "instrument",
+    "articles",
+    "kinds",
+    "title",
+    "description",
+    "language",
+    "urgency",
+    "received_on",
+    "needed_by",
+    "reference",
+    "confidential",
+)
+REQUIRED_COLUMNS = (
+    "iso3",
+    "instrument",
+    "articles",
+    "kinds",
+    "title",
+    "description",
+    "urgency",
+    "received_on",
+)
+COLUMN_ALIASES = {"state": "iso3", "country": "iso3"}
+YES_VALUES = {"yes", "y", "true", "1", "x", "oui", "si", "sí", "да", "是", "نعم"}
+NO_VALUES = {"no", "n", "false", "0", "", "non", "нет", "否", "لا"}
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _read_bytes(source: Path | IO[bytes]) -> bytes:
+    if isinstance(source, Path):
+        return source.read_bytes()
+    data = source.read()
+    return data if isinstance(data, bytes) else bytes(data)
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as text: numbers without a spurious ``.0``, dates as ISO, formulas as their text.
+
+    An apostrophe put before formula-looking text by a guarded export is taken off again."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str | int | float):
+        value = getattr(value, "text", None) or str(value)  # array formulas
+    text = str(value)
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+        text = text[1:]
+    return text
+
+
+def _not_readable(filename: str) -> InvalidInput:
+    return InvalidInput(
+        [
+            InputProblem(
+                file=filename,
+                message=_("The file is neither an Excel workbook (.xlsx) nor a CSV file in UTF-8."),
+            )
+        ]
+    )
+
+
+def _read_rows(data: bytes, filename: str) -> tuple[str | None, list[tuple[Any, ...]]]:
+    """(sheet name, rows) of the first sheet of a workbook, or (None, rows) of a CSV file.
+
+    Workbooks are read with formulas as their text: nothing is evaluated."""
+    if data[:4] == b"PK\x03\x04" or zipfile.is_zipfile(io.BytesIO(data)):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        except Exception as exc:  # a zip that is not a workbook, broken XML …
+            raise _not_readable(filename) from exc
+        try:
+            if not wb.worksheets:
+                raise _not_readable(filename)
+            ws = wb.worksheets[0]
+            ws.reset_dimensions()  # do not trust the stored size
+            return ws.title, [tuple(row) for row in ws.iter_rows(values_only=True)]
+        except InvalidInput:
+            raise
+        except Exception as exc:
+            raise _not_readable(filename) from exc
+        finally:
+            wb.close()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _not_readable(filename) from None
+    if "\x00" in text:
+        raise _not_readable(filename)
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count) if first else ","
+    try:
+        rows = [
+            tuple(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        ]
+    except csv.Error as exc:
+        raise InvalidInput([InputProblem(file=filename, message=str(exc))]) from exc
+    return None, rows
+
+
+def _state_index() -> dict[str, State | None]:
+    """Folded ISO codes and names (in the six languages) → State; None when ambiguous."""
+    index: dict[str, State | None] = {}
+    fields = ["iso3", "iso2"] + [
+        f"{kind}_{lang}"
+        for kind in ("name", "formal_name")
+        for lang in ("ar", "zh", "en", "fr", "ru", "es")
+    ]
+    for state in State.objects.all():
+        for name in fields:
+            key = fold(getattr(state, name) or "")
+            if not key:
+                continue
+            if key in index and index[key] is not None and index[key] != state:
+                index[key] = None
+            else:
+                index.setdefault(key, state)
+    return index
+
+
+def _parse_date(text: str) -> date:
+    text = text.strip()
+    try:
+        return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
+    except ValueError:
+        raise ValueError(_("Enter a date in the form YYYY-MM-DD.")) from None
+
+
+@dataclass
+class _Parsed:
+    line: int
+    state: State
+    instrument: Instrument
+    lines: list[Line]
+    title: str
+    description: str
+    language: str
+    urgency: str
+    received_on: date
+    needed_by: date | None
+    reference: str
+    confidential: bool
+
+
+def requests_import(
+    *, source: Path | IO[bytes], filename: str, user: Any
+) -> list[AssistanceRequest]:
+    """Import requests from a CSV or XLSX file (one request per row), all or nothing.
+
+    Every row is checked first and every problem is reported with its file, sheet, line and
+    column (InvalidInput); only then are all the requests created, in one transaction."""
+    if not user.has_perm("needs.import_assistancerequests"):
+        raise PermissionDenied
+    sheet, rows = _read_rows(_read_bytes(source), filename)
+    problems: list[InputProblem] = []
+
+    def problem(message: str, line: int | None = None, column: str | None = None) -> None:
+        problems.append(
+            InputProblem(file=filename, message=message, line=line, column=column, sheet=sheet)
+        )
+
+    while rows and all(not _cell_text(v).strip() for v in rows[0]):
+        rows = rows[1:]  # leading blank rows
+    if not rows:
+        problem(_("The file is empty."))
+        raise InvalidInput(problems)
+    header_line = 1
+    columns: dict[str, int] = {}
+    for n, raw in enumerate(rows[0]):
+        name = fold(_cell_text(raw)).replace(" ", "_")
+        if not name:
+            continue
+        name = COLUMN_ALIASES.get(name, name)
+        if name not in COLUMNS:
+            problem(
+                _("“%(name)s” is not a column of a request (expected: %(columns)s).")
+                % {"name": _cell_text(raw), "columns": ", ".join(COLUMNS)},
+                header_line,
+                _cell_text(raw),
+            )
+        elif name in columns:
+            problem(_("The column appears twice."), header_line, _cell_text(raw))
+        else:
+            columns[name] = n
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            problem(_("The column “%(name)s” is missing.") % {"name": name}, header_line)
+    if problems:
+        raise InvalidInput(problems)
+
+    states = _state_index()
+    kind_index = _kind_index()
+    urgency_index: dict[str, str] = {}
+    for code, _name in settings.LANGUAGES:
+        with language(code):
+            urgency_index.update({fold(str(p.label)): p.value for p in Priority})
+    urgency_index.update({p.value: p.value for p in Priority})
+    instruments = {fold(i.code): i for i in Instrument.objects.prefetch_related("articles")}
+    parsed: list[_Parsed] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for line, row in enumerate(rows[1:], start=header_line + 1):
+        values = dict.fromkeys(COLUMNS, "")
+        values.update(
+            {name: _cell_text(row[n]) if n < len(row) else "" for name, n in columns.items()}
+        )
+        raw_dates: dict[str, Any] = {
+            name: row[columns[name]]
+            for name in ("received_on", "needed_by")
+            if name in columns and columns[name] < len(row)
+        }
+        if all(not v.strip() for v in values.values()):
+            continue
+        before = len(problems)
+
+        for name in REQUIRED_COLUMNS:
+            if not values[name].strip():
+                problem(_("A value is required."), line, name)
+
+        state: State | None = None
+        if values["iso3"].strip():
+            key = fold(values["iso3"])
+            if key in states and states[key] is None:
+                problem(
+                    _("“%(value)s” names more than one State; use the ISO alpha-3 code.")
+                    % {"value": values["iso3"]},
+                    line,
+                    "iso3",
+                )
+            else:
+                state = states.get(key)
+                if state is None:
+                    problem(
+                        _("“%(value)s” is not a known State.") % {"value": values["iso3"]},
+                        line,
+                        "iso3",
+                    )
+        instrument: Instrument | None = None
+        if values["instrument"].strip():
+            instrument = instruments.get(fold(values["instrument"]))
+            if instrument is None:
+                problem(
+                    _("“%(value)s” is not an instrument code (expected one of: %(codes)s).")
+                    % {"value": values["instrument"], "codes": ", ".join(sorted(instruments))},
+                    line,
+                    "instrument",
+                )
+        articles: list[tuple[Article, int | None]] = []
+        if instrument is not None and values["articles"].strip():
+            try:
+                articles = parse_articles(values["articles"], instrument)
+            except ValueError as exc:
+                problem(str(exc), line, "articles")
+        kinds: list[str] = []
+        if values["kinds"].strip():
+            try:
+                kinds = parse_kinds(values["kinds"], kind_index)
+            except ValueError as exc:
+                problem(str(exc), line, "kinds")
+        urgency = urgency_index.get(fold(values["urgency"]), "")
+        if values["urgency"].strip() and not urgency:
+            problem(
+                _("“%(value)s” is not an urgency (high, medium or low).")
+                % {"value": values["urgency"]},
+                line,
+                "urgency",
+            )
+        dates: dict[str, date | None] = {"received_on": None, "needed_by": None}
+        for name in dates:
+            raw = raw_dates.get(name)
+            if isinstance(raw, datetime):
+                dates[name] = raw.date()
+            elif isinstance(raw, date):
+                dates[name] = raw
+            elif values[name].strip():
+                try:
+                    dates[name] = _parse_date(values[name])
+                except ValueError as exc:
+                    problem(str(exc), line, name)
+        received_on, needed_by = dates["received_on"], dates["needed_by"]
+        if received_on and needed_by and needed_by < received_on:
+            problem(_("The date needed by is before the date received."), line, "needed_by")
+        if received_on and received_on > timezone.localdate():
+            problem(_("The date received is in the future."), line, "received_on")
+        title, description, reference = values["title"], values["description"], values["reference"]
+        if len(title.strip()) > 300:
+            problem(_("The title is longer than 300 characters."), line, "title")
+        if len(reference.strip()) > 200:
+            problem(_("The reference is longer than 200 characters."), line, "reference")
+        try:
+            language_code = clean_language(values["language"])
+        except ValueError as exc:
+            problem(str(exc), line, "language")
+            language_code = ""
+        confidential_text = fold(values["confidential"])
+        if confidential_text not in YES_VALUES | NO_VALUES:
+            problem(
+                _("Write yes or no, not “%(value)s”.") % {"value": values["confidential"]},
+                line,
+                "confidential",
+            )
+        if len(problems) > before or state is None or instrument is None or not received_on:
+            continue
+        same = (state.pk, instrument.pk, fold(title), received_on, fold(reference))
+        if same in seen:
+            problem(
+                _("The same request is already on line %(line)s.") % {"line": seen[same]},
+                line,
+                "title",
+            )
+            continue
+        seen[same] = line
+        existing = AssistanceRequest.objects.filter(
+            state=state,
+            instrument=instrument,
+            title=title.strip(),
+            received_on=received_on,
+            reference=reference.strip(),
+        ).first()
+        if existing is not None:
+            problem(
+                _("This request was already recorded (request %(pk)s).") % {"pk": existing.pk},
+                line,
+                "title",
+            )
+            continue
+        parsed.append(
+            _Parsed(
+                line=line,
+                state=state,
+                instrument=instrument,
+                lines=lines_from(articles, kinds),
+                title=title,
+                description=description,
+                language=language_code,
+                urgency=urgency,
+                received_on=received_on,
+                needed_by=needed_by,
+                reference=reference,
+                confidential=confidential_text in YES_VALUES,
+            )
+        )
+    if not parsed and not problems:
+        problem(_("The file has no requests, only its header."))
+    if problems:
+        raise InvalidInput(problems)
+
+    created: list[AssistanceRequest] = []
+    with transaction.atomic():
+        for item in parsed:
+            place = (
+                _("%(file)s, sheet “%(sheet)s”, row %(line)s")
+                if sheet
+                else _("%(file)s, line %(line)s")
+            ) % {"file": filename, "sheet": sheet, "line": item.line}
+            created.append(
+                _save_request(
+                    user=user,
+                    state=item.state,
+                    instrument=item.instrument,
+                    title=item.title,
+                    description=item.description,
+                    language_code=item.language,
+                    urgency=item.urgency,
+                    received_on=item.received_on,
+                    needed_by=item.needed_by,
+                    lines=item.lines,
+                    source=RequestSource.SPREADSHEET,
+                    reference=item.reference,
+                    document=None,
+                    confidential=item.confidential,
+                    reason=_("Imported from %(place)s") % {"place": place},
+                )
+            )
+    return created
+
+
+__all__ = [
+    "allowed_moves",
+    "parse_articles",
+    "parse_kinds",
+    "request_create",
+    "request_filter",
+    "request_search",
+    "request_transition",
+    "requests_follow_up",
+    "requests_for",
+    "requests_import",
+]

@@ -1,0 +1,483 @@
+"""Priority scores of needs, explained term by term (issue 4, point 5).
+
+The pure part (``NeedFacts``, ``Weights``, ``score``, ``rank``) takes plain data and does no
+database or HTTP work; ``needs_facts`` and ``scored_register`` load that data with a constant
+number of queries whatever the size of the register.
+
+A need's score is the sum of seven terms. Each term has a raw value, a value normalised to
+0..1, a weight (``ScoringWeights`` of the working-group session in use) and a contribution =
+weight × normalised value:
+
+=================  ==========================================  ================================
+term               raw value                                   normalised value
+=================  ==========================================  ================================
+programme          largest weight of the work-programme        raw / largest weight of all the
+                   themes matching the need (0 if none)        themes (0 when there are none)
+severity           status of the article in the State's        "no" → 1, "partly" → 0.5,
+                   latest validated cycle                      anything else → 0
+breadth_overall    number of States with an open need of the   raw / the largest such number
+                   same article and kind of assistance         over the register
+breadth_region     the same, within the need's regional group  raw / the largest such number
+                                                               within that group
+urgency            the State's stated urgency (highest of its  high → 1, medium → 0.6,
+                   answers' priorities and requests' urgency)  low → 0.3, none stated → 0
+coverage           share (0..1) of the need that current       1 − coverage (a need nobody
+                   activities already cover                    covers counts fully)
+age                days since the need was first identified    min(days / 730, 1)
+=================  ==========================================  ================================
+
+Normalised values and contributions are kept to 6 decimal places (half up); the total is the
+sum of the contributions rounded to 3 places (half up). Details:
+
+- severity: the status rows (``ArticleImplementation``) of the State's *latest* validated cycle
+  that has rows for the article; the worst of them counts (a paragraph reported "no" makes the
+  article "no"), so the whole-article row and the per-paragraph rows are treated alike;
+- breadth counts open needs that have current evidence (closed, merged and evidence-less needs
+  are not shared needs); a need whose State has no regional group has regional breadth 0;
+- coverage is zero until the coordination of activities is recorded: ``needs_facts`` takes a
+  ``coverage`` callable so that it can be supplied then.
+
+``rank`` orders needs deterministically: pinned needs first, then by total (highest first),
+then by State (ISO code), instrument, article number and kind of assistance (and the need's id
+as the last resort). Excluded needs are left out of the ranking and listed apart, with the
+working group's reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from infobase.needs.models import Need, NeedEvidence, NeedStatus, ScoringWeights
+from infobase.needs.programmes import ThemeSpec, active_themes, theme_weight
+from infobase.questionnaires.models import (
+    ArticleImplementation,
+    AssignmentStatus,
+    ImplementationStatus,
+)
+from infobase.reference.models import LegalFamily, Priority, RegionalGroup
+
+SEVERITY_VALUES: dict[str, Decimal] = {
+    ImplementationStatus.NO: Decimal("1"),
+    ImplementationStatus.PARTLY: Decimal("0.5"),
+}
+URGENCY_VALUES: dict[str, Decimal] = {
+    Priority.HIGH: Decimal("1"),
+    Priority.MEDIUM: Decimal("0.6"),
+    Priority.LOW: Decimal("0.3"),
+}
+URGENCY_ORDER: dict[str, int] = {Priority.HIGH: 3, Priority.MEDIUM: 2, Priority.LOW: 1}
+AGE_FULL_DAYS = 730
+PLACES = Decimal("0.000001")
+TOTAL_PLACES = Decimal("0.001")
+
+TERMS = (
+    "programme",
+    "severity",
+    "breadth_overall",
+    "breadth_region",
+    "urgency",
+    "coverage",
+    "age",
+)
+TERM_LABELS = {
+    "programme": gettext_lazy("Work programme"),
+    "severity": gettext_lazy("Severity"),
+    "breadth_overall": gettext_lazy("Breadth overall"),
+    "breadth_region": gettext_lazy("Breadth in the region"),
+    "urgency": gettext_lazy("State's urgency"),
+    "coverage": gettext_lazy("Not yet covered by activities"),
+    "age": gettext_lazy("Age"),
+}
+
+
+@dataclass(frozen=True)
+class NeedFacts:
+    """Everything the score of one need depends on."""
+
+    need_id: int
+    state_iso3: str
+    regional_group: str
+    legal_families: tuple[str, ...]
+    instrument_code: str
+    instrument_position: int
+    article_id: int
+    article_number: int
+    kind: str
+    severity: str = ""  # "no" | "partly" | "" (latest validated cycle)
+    urgency: str = ""  # "high" | "medium" | "low" | ""
+    breadth_overall: int = 0
+    breadth_overall_max: int = 0
+    breadth_region: int = 0
+    breadth_region_max: int = 0
+    coverage: Decimal = Decimal("0")  # 0..1
+    age_days: int = 0
+    pinned: bool = False
+    excluded: bool = False
+    ranking_reason: str = ""
+    status: str = NeedStatus.OPEN
+
+
+@dataclass(frozen=True)
+class Weights:
+    programme: Decimal = Decimal("3")
+    severity: Decimal = Decimal("2")
+    breadth_overall: Decimal = Decimal("1")
+    breadth_region: Decimal = Decimal("1")
+    urgency: Decimal = Decimal("1.5")
+    coverage: Decimal = Decimal("2")
+    age: Decimal = Decimal("0.5")
+    session: str = ""
+
+    @classmethod
+    def from_model(cls, weights: ScoringWeights) -> Weights:
+        return cls(
+            programme=weights.programme,
+            severity=weights.severity,
+            breadth_overall=weights.breadth_overall,
+            breadth_region=weights.breadth_region,
+            urgency=weights.urgency,
+            coverage=weights.coverage,
+            age=weights.age,
+            session=weights.session,
+        )
+
+    def of(self, term: str) -> Decimal:
+        value: Decimal = getattr(self, term)
+        return value
+
+
+@dataclass(frozen=True)
+class ScoreTerm:
+    name: str
+    label: str
+    raw: object  # Decimal, int or str, as shown
+    normalised: Decimal
+    weight: Decimal
+    contribution: Decimal
+    explanation: str
+
+
+@dataclass(frozen=True)
+class ScoreExplanation:
+    terms: tuple[ScoreTerm, ...]
+    total: Decimal
+    themes: tuple[str, ...] = ()
+
+    def term(self, name: str) -> ScoreTerm:
+        return next(t for t in self.terms if t.name == name)
+
+
+@dataclass(frozen=True)
+class ScoredNeed:
+    facts: NeedFacts
+    explanation: ScoreExplanation
+    position: int | None = None  # 1-based place in the ranking; None when excluded
+
+    @property
+    def need_id(self) -> int:
+        return self.facts.need_id
+
+    @property
+    def total(self) -> Decimal:
+        return self.explanation.total
+
+
+class Ranking(NamedTuple):
+    ranked: list[ScoredNeed]
+    excluded: list[ScoredNeed]  # with ``facts.ranking_reason``
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def _ratio(part: int, whole: int) -> Decimal:
+    return _q(Decimal(part) / Decimal(whole)) if whole > 0 else Decimal("0")
+
+
+def _number(value: Decimal) -> str:
+    """A Decimal as shown in explanations (no trailing zeros)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreExplanation:
+    """The need's score, term by term (pure: no database)."""
+    weight, titles = theme_weight(facts, themes)
+    heaviest = max((t.weight for t in themes), default=Decimal("0"))
+    group = RegionalGroup(facts.regional_group).label if facts.regional_group else ""
+    raw: dict[str, object] = {}
+    norm: dict[str, Decimal] = {}
+    text: dict[str, str] = {}
+
+    raw["programme"] = weight
+    norm["programme"] = _q(weight / heaviest) if heaviest > 0 else Decimal("0")
+    text["programme"] = (
+        _("Matches the work programme's themes: %(themes)s (weight %(weight)s of at most %(max)s).")
+        % {"themes": "; ".join(titles), "weight": _number(weight), "max": _number(heaviest)}
+        if titles
+        else _("Matches no theme of the work programme.")
+    )
+
+    raw["severity"] = facts.severity
+    norm["severity"] = SEVERITY_VALUES.get(facts.severity, Decimal("0"))
+    if facts.severity == ImplementationStatus.NO:
+        text["severity"] = _("Article reported as not implemented in the latest validated cycle.")
+    elif facts.severity == ImplementationStatus.PARTLY:
+        text["severity"] = _(
+            "Article reported as partly implemented in the latest validated cycle."
+        )
+    else:
+        text["severity"] = _("No gap reported for this article in a validated questionnaire.")
+
+    raw["breadth_overall"] = facts.breadth_overall
+    norm["breadth_overall"] = _ratio(facts.breadth_overall, facts.breadth_overall_max)
+    text["breadth_overall"] = _(
+        "%(count)s States have this need (the most widely shared need: %(max)s States)."
+    ) % {"count": facts.breadth_overall, "max": facts.breadth_overall_max}
+
+    raw["breadth_region"] = facts.breadth_region
+    norm["breadth_region"] = _ratio(facts.breadth_region, facts.breadth_region_max)
+    text["breadth_region"] = (
+        _("%(count)s States of the group “%(group)s” have this need (at most %(max)s).")
+        % {"count": facts.breadth_region, "group": group, "max": facts.breadth_region_max}
+        if group
+        else _("The State belongs to no regional group.")
+    )
+
+    raw["urgency"] = facts.urgency
+    norm["urgency"] = URGENCY_VALUES.get(facts.urgency, Decimal("0"))
+    text["urgency"] = (
+        _("Urgency stated by the State: %(urgency)s.") % {"urgency": Priority(facts.urgency).label}
+        if facts.urgency in URGENCY_VALUES
+        else _("The State stated no urgency.")
+    )
+
+    coverage = min(max(facts.coverage, Decimal("0")), Decimal("1"))
+    raw["coverage"] = coverage
+    norm["coverage"] = _q(Decimal("1") - coverage)
+    text["coverage"] = _(
+        "Current activities cover %(percent)s%% of this need (zero until activities are recorded)."
+    ) % {"percent": _number((coverage * 100).quantize(Decimal("0.1")))}
+
+    days = max(facts.age_days, 0)
+    raw["age"] = facts.age_days
+    norm["age"] = min(_ratio(days, AGE_FULL_DAYS), Decimal("1"))
+    text["age"] = _("First identified %(days)s days ago (counts fully after %(full)s days).") % {
+        "days": facts.age_days,
+        "full": AGE_FULL_DAYS,
+    }
+
+    terms = tuple(
+        ScoreTerm(
+            name=name,
+            label=str(TERM_LABELS[name]),
+            raw=raw[name],
+            normalised=norm[name],
+            weight=weights.of(name),
+            contribution=_q(weights.of(name) * norm[name]),
+            explanation=text[name],
+        )
+        for name in TERMS
+    )
+    total = sum((t.contribution for t in terms), Decimal("0")).quantize(
+        TOTAL_PLACES, rounding=ROUND_HALF_UP
+    )
+    return ScoreExplanation(terms=terms, total=total, themes=tuple(titles))
+
+
+def rank_key(scored: ScoredNeed) -> tuple[bool, Decimal, str, int, int, str, int]:
+    f = scored.facts
+    return (
+        not f.pinned,
+        -scored.total,
+        f.state_iso3,
+        f.instrument_position,
+        f.article_number,
+        f.kind,
+        f.need_id,
+    )
+
+
+def rank(scored: Iterable[ScoredNeed]) -> Ranking:
+    """Pinned first, then by score; excluded needs apart (deterministic, ties included)."""
+    items = sorted(scored, key=rank_key)
+    ranked = [
+        replace(s, position=n)
+        for n, s in enumerate((s for s in items if not s.facts.excluded), start=1)
+    ]
+    excluded = [replace(s, position=None) for s in items if s.facts.excluded]
+    return Ranking(ranked, excluded)
+
+
+# --- Loading the facts ------------------------------------------------------------------
+
+NeedKey = tuple[int, int, int, str]  # (need id, state id, article id, kind)
+CoverageFn = Callable[[Sequence[NeedKey]], Mapping[int, Decimal]]
+
+
+def no_coverage(keys: Sequence[NeedKey]) -> Mapping[int, Decimal]:
+    """Coverage by current activities: zero until the coordination issue lands."""
+    return {}
+
+
+def _severities(state_ids: QuerySet[Need, Any]) -> dict[tuple[int, int], str]:
+    """(state, article) → worst status of the latest validated cycle with rows (one query)."""
+    rows = (
+        ArticleImplementation.objects.filter(
+            assignment__status=AssignmentStatus.VALIDATED, state_id__in=state_ids
+        )
+        .values("state_id", "article_id", "assignment__questionnaire__cycle__number")
+        .annotate(
+            no=Count("pk", filter=Q(status=ImplementationStatus.NO)),
+            partly=Count("pk", filter=Q(status=ImplementationStatus.PARTLY)),
+        )
+        .order_by()
+    )
+    latest: dict[tuple[int, int], tuple[int, str]] = {}
+    for row in rows:
+        key = (row["state_id"], row["article_id"])
+        cycle = row["assignment__questionnaire__cycle__number"]
+        worst = (
+            ImplementationStatus.NO
+            if row["no"]
+            else ImplementationStatus.PARTLY
+            if row["partly"]
+            else ""
+        )
+        current = latest.get(key)
+        # A later cycle replaces; in the same cycle (several questionnaires) the worst counts.
+        if (
+            current is None
+            or cycle > current[0]
+            or (cycle == current[0] and current[1] != ImplementationStatus.NO and worst)
+        ):
+            latest[key] = (cycle, worst)
+    return {key: worst for key, (_cycle, worst) in latest.items()}
+
+
+def needs_facts(
+    qs: QuerySet[Need], *, today: date | None = None, coverage: CoverageFn | None = None
+) -> list[NeedFacts]:
+    """The facts of the needs of ``qs`` (four queries, plus what ``coverage`` does)."""
+    today = today or timezone.localdate()
+    coverage = coverage or no_coverage
+    rows = list(
+        qs.order_by().values_list(
+            "pk",
+            "state_id",
+            "state__iso3",
+            "state__regional_group",
+            "state__legal_civil",
+            "state__legal_common",
+            "state__legal_islamic",
+            "state__legal_customary",
+            "article_id",
+            "article__number",
+            "article__instrument__code",
+            "article__instrument__position",
+            "kind",
+            "first_seen",
+            "pinned",
+            "excluded",
+            "ranking_reason",
+            "status",
+        )
+    )
+    # Breadth: States with an open, evidenced need of the same article and kind.
+    overall: dict[tuple[int, str], set[int]] = defaultdict(set)
+    region: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+    for article_id, kind, group, state_id in (
+        Need.objects.filter(status=NeedStatus.OPEN, has_evidence=True)
+        .order_by()
+        .values_list("article_id", "kind", "state__regional_group", "state_id")
+    ):
+        overall[(article_id, kind)].add(state_id)
+        if group:
+            region[(article_id, kind, group)].add(state_id)
+    overall_max = max((len(s) for s in overall.values()), default=0)
+    region_max: dict[str, int] = defaultdict(int)
+    for (_a, _k, group), states in region.items():
+        region_max[group] = max(region_max[group], len(states))
+
+    ids = qs.order_by().values("pk")
+    severities = _severities(qs.order_by().values("state_id"))
+    urgency: dict[int, str] = {}
+    for need_id, priority, request_urgency in NeedEvidence.objects.filter(
+        need_id__in=ids
+    ).values_list("need_id", "stated_need__priority", "request_line__request__urgency"):
+        for value in (priority, request_urgency):
+            if value in URGENCY_ORDER and URGENCY_ORDER[value] > URGENCY_ORDER.get(
+                urgency.get(need_id, ""), 0
+            ):
+                urgency[need_id] = value
+    covered = coverage([(r[0], r[1], r[8], r[12]) for r in rows])
+
+    facts = []
+    families = [f.value for f in LegalFamily]
+    for r in rows:
+        (pk, state_id, iso3, group, *legal) = r[:8]
+        article_id, number, instrument, position, kind, first_seen = r[8:14]
+        pinned, excluded, reason, status = r[14:18]
+        facts.append(
+            NeedFacts(
+                need_id=pk,
+                state_iso3=iso3,
+                regional_group=group or "",
+                legal_families=tuple(f for f, on in zip(families, legal, strict=True) if on),
+                instrument_code=instrument,
+                instrument_position=position,
+                article_id=article_id,
+                article_number=number,
+                kind=kind,
+                severity=severities.get((state_id, article_id), ""),
+                urgency=urgency.get(pk, ""),
+                breadth_overall=len(overall.get((article_id, kind), ())),
+                breadth_overall_max=overall_max,
+                breadth_region=len(region.get((article_id, kind, group), ())) if group else 0,
+                breadth_region_max=region_max.get(group, 0) if group else 0,
+                coverage=Decimal(covered.get(pk, Decimal("0"))),
+                age_days=(today - first_seen).days,
+                pinned=pinned,
+                excluded=excluded,
+                ranking_reason=reason,
+                status=status,
+            )
+        )
+    return facts
+
+
+def weights_in_use() -> Weights:
+    """The weights of the session in use (the first active one), else the defaults."""
+    current = ScoringWeights.objects.filter(is_active=True).order_by("session").first()
+    return Weights.from_model(current) if current else Weights()
+
+
+def scored_register(
+    *,
+    needs_qs: QuerySet[Need],
+    weights: Weights | ScoringWeights | None = None,
+    themes: list[ThemeSpec] | None = None,
+    coverage: CoverageFn | None = None,
+    today: date | None = None,
+) -> list[ScoredNeed]:
+    """Every need of ``needs_qs`` scored and explained, in ranking order (``position`` set),
+    followed by the excluded needs (``position`` None)."""
+    if weights is None:
+        weights = weights_in_use()
+    elif isinstance(weights, ScoringWeights):
+        weights = Weights.from_model(weights)
+    themes = active_themes() if themes is None else themes
+    facts = needs_facts(needs_qs, today=today, coverage=coverage)
+    ranking = rank(ScoredNeed(f, score(f, weights, themes)) for f in facts)
+    return ranking.ranked + ranking.excluded
