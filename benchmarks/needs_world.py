@@ -221,12 +221,30 @@ def pandas_sources() -> Any:
 
     answers = frame(
         """SELECT sn.id, sn.state_id, sn.article_id, sn.kind, sn.confidential, sn.priority,
-                  a.validated_at
+                  a.validated_at, sn.assignment_id
            FROM questionnaires_statedneed sn
            JOIN questionnaires_assignment a ON a.id = sn.assignment_id
            WHERE a.status = 'validated'""",
-        ["source_id", "state_id", "article_id", "kind", "confidential", "urgency", "on"],
+        [
+            "source_id",
+            "state_id",
+            "article_id",
+            "kind",
+            "confidential",
+            "urgency",
+            "on",
+            "assignment_id",
+        ],
     )
+    # No gap, no need: drop answers for articles reported implemented or not applicable.
+    implemented = frame(
+        """SELECT assignment_id, article_id FROM questionnaires_articleimplementation
+           WHERE paragraph = 0 AND status IN ('yes', 'na')""",
+        ["assignment_id", "article_id"],
+    )
+    implemented["no_gap"] = True
+    answers = answers.merge(implemented, on=["assignment_id", "article_id"], how="left")
+    answers = answers[answers["no_gap"].isna()].drop(columns=["no_gap", "assignment_id"])
     answers["source"] = "answer"
     answers["on"] = pd.to_datetime(answers["on"], utc=True).dt.date
     lines = frame(

@@ -142,7 +142,7 @@ rules.add_perm(
 rules.add_perm("needs.view_register", is_secretariat | is_wg_member | is_donor | is_focal_point)
 rules.add_perm("needs.decide_need", is_secretariat)
 rules.add_perm("needs.rank_need", is_secretariat | is_wg_chair)
-rules.add_perm("needs.view_workprogramme", is_signed_in)
+rules.add_perm("needs.view_workprogramme", everyone)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"needs.{action}_workprogramme", is_secretariat)
     rules.add_perm(f"needs.{action}_prioritytheme", is_secretariat)

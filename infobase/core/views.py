@@ -19,6 +19,8 @@ HISTORY_MODELS = {
     "reference.statecontact",
     "questionnaires.assignment",
     "questionnaires.answer",
+    "needs.need",
+    "needs.workprogramme",
     "needs.assistancerequest",
     "needs.lessonlearned",
 }

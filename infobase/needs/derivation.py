@@ -39,6 +39,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -50,7 +51,12 @@ from infobase.needs.models import (
     RequestLine,
     RequestStatus,
 )
-from infobase.questionnaires.models import AssignmentStatus, StatedNeed
+from infobase.questionnaires.models import (
+    ArticleImplementation,
+    AssignmentStatus,
+    ImplementationStatus,
+    StatedNeed,
+)
 
 # Kept in the history of every need the derivation creates or changes (not translated: it is
 # stored, like the other change reasons written by jobs).
@@ -114,7 +120,17 @@ def current_sources() -> dict[SourceId, Source]:
     """Every evidence source that counts now (two queries)."""
     sources: dict[SourceId, Source] = {}
     days: dict[datetime | None, date | None] = {}  # many answers share a validation time
-    answers = StatedNeed.objects.filter(assignment__status=AssignmentStatus.VALIDATED)
+    # An answer is a need when there is a gap: assistance asked for an article the State did
+    # not report as implemented (or as not applicable) in the same answers.
+    no_gap = ArticleImplementation.objects.filter(
+        assignment=OuterRef("assignment"),
+        article=OuterRef("article"),
+        paragraph=0,
+        status__in=[ImplementationStatus.YES, ImplementationStatus.NOT_APPLICABLE],
+    )
+    answers = StatedNeed.objects.filter(assignment__status=AssignmentStatus.VALIDATED).exclude(
+        Exists(no_gap)
+    )
     for pk, state_id, article_id, kind, confidential, validated_at in answers.values_list(
         "pk", "state_id", "article_id", "kind", "confidential", "assignment__validated_at"
     ).iterator(chunk_size=5000):

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from infobase.needs import views_register as views
+
+urlpatterns = [
+    path("programmes/", views.programme_list, name="programme_list"),
+]

@@ -1,3 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from infobase.needs import views_register as views
+
+urlpatterns = [
+    path("needs/", views.register, name="need_register"),
+    path("needs/heat/", views.heat, name="need_heat"),
+    path("needs/export.<str:fmt>", views.export, name="need_export"),
+    path("needs/<int:pk>/", views.need_detail, name="need_detail"),
+    path("needs/<int:pk>/decide/", views.need_decide, name="need_decide"),
+]

@@ -101,8 +101,15 @@ def request(
 def expected_register() -> dict[tuple[str, int, str], set[tuple[str, int]]]:
     """Recomputed from the raw rows, without the derivation's code: key → its sources."""
     out: dict[tuple[str, int, str], set[tuple[str, int]]] = defaultdict(set)
+    from infobase.questionnaires.models import ArticleImplementation
+
+    no_gap = set(
+        ArticleImplementation.objects.filter(paragraph=0, status__in=["yes", "na"]).values_list(
+            "assignment_id", "article_id"
+        )
+    )
     for sn in StatedNeed.objects.select_related("assignment", "state", "article"):
-        if sn.assignment.status == "validated":
+        if sn.assignment.status == "validated" and (sn.assignment_id, sn.article_id) not in no_gap:
             out[(sn.state.iso3, sn.article.number, sn.kind)].add(("answer", sn.pk))
     for line in RequestLine.objects.select_related("request__state", "article"):
         if line.request.status not in ("withdrawn", "declined"):
@@ -453,3 +460,24 @@ def test_command_prints_the_counts(world: None, capsys: pytest.CaptureFixture[st
     assert "linked: 10" in out
     call_command("needs-derive")
     assert "created: 0" in capsys.readouterr().out
+
+
+def test_assistance_asked_for_an_implemented_article_is_not_a_need(world: None) -> None:
+    """Issue 4: a need comes from a gap (no or partly) and assistance asked for."""
+    from infobase.questionnaires.models import ArticleImplementation
+
+    sn = StatedNeed.objects.select_related("assignment").first()
+    assert sn is not None
+    ArticleImplementation.objects.update_or_create(
+        assignment=sn.assignment,
+        article=sn.article,
+        paragraph=0,
+        defaults={"state": sn.state, "status": "yes"},
+    )
+    needs_derive(today=TODAY)
+    assert not NeedEvidence.objects.filter(stated_need=sn).exists()
+    ArticleImplementation.objects.filter(assignment=sn.assignment, article=sn.article).update(
+        status="partly"
+    )
+    needs_derive(today=TODAY)
+    assert NeedEvidence.objects.filter(stated_need=sn).exists()
