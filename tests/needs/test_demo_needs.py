@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+
+from infobase.demo.services import generate
+from infobase.needs.models import (
+    AssistanceRequest,
+    LessonLearned,
+    Need,
+    NeedEvidence,
+    WorkProgramme,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        AssistanceRequest.objects.count(),
+        LessonLearned.objects.count(),
+        Need.objects.count(),
+        NeedEvidence.objects.count(),
+        WorkProgramme.objects.count(),
+    )
+
+
+def test_the_demo_register_is_derived_from_the_demo_answers_and_requests_and_is_stable():
+    generate(scale="small", seed=1)
+    first = counts()
+    assert first[0] == 7 and first[1] == 3 and first[2] > 100
+    languages = set(AssistanceRequest.objects.values_list("language", flat=True))
+    assert {"ar", "fr", "es"} <= languages
+    assert NeedEvidence.objects.filter(request_line__isnull=False).exists()
+    generate(scale="small", seed=1)
+    assert counts() == first
