@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import is_secretariat
 from infobase.needs.models import Need, NeedStatus
@@ -82,7 +83,7 @@ class HeatTable:
         return out
 
 
-GROUP_COLUMNS = [*RegionalGroup.choices, ("", "—")]
+GROUP_COLUMNS = [*RegionalGroup.choices, ("", gettext_lazy("No group"))]
 
 
 def _heat(needs: QuerySet[Need], row_field: str) -> dict[tuple[Any, str], int]:
