@@ -66,7 +66,7 @@ def test_a_needs_page_explains_its_score_and_shows_its_evidence(register_data, s
     page = client_for(secretariat).get(reverse("need_detail", args=[egypt.pk]))
     scored = page.context["scored"]
     assert page.status_code == 200 and scored.need_id == egypt.pk
-    assert sum(t.contribution for t in scored.explanation.terms) == pytest.approx(
+    assert float(sum(t.contribution for t in scored.explanation.terms)) == pytest.approx(
         float(scored.total), abs=0.002
     )
     assert len(page.context["evidence"]) == 1

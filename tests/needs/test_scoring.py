@@ -233,7 +233,8 @@ def register() -> None:
     senegal = answers("SEN", [(5, "training"), (16, "legislative")], validated_on=date(2025, 3, 1))
     status(senegal, 5, "no")
     mexico = answers("MEX", [(5, "training")], priority="low")
-    status(mexico, 5, "yes")
+    status(mexico, 5, "yes")  # implemented: the answer is no need …
+    request("MEX", [(5, "training")], urgency="low")  # … but a request asks for training
     needs_derive(today=date(2026, 3, 1))
     demo_programme()
 
