@@ -229,7 +229,7 @@ def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreE
         else _("Matches no theme of the work programme.")
     )
 
-    raw["severity"] = facts.severity
+    raw["severity"] = str(ImplementationStatus(facts.severity).label) if facts.severity else ""
     norm["severity"] = SEVERITY_VALUES.get(facts.severity, Decimal("0"))
     if facts.severity == ImplementationStatus.NO:
         text["severity"] = _("Article reported as not implemented in the latest validated cycle.")
@@ -255,7 +255,7 @@ def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreE
         else _("The State belongs to no regional group.")
     )
 
-    raw["urgency"] = facts.urgency
+    raw["urgency"] = str(Priority(facts.urgency).label) if facts.urgency else ""
     norm["urgency"] = URGENCY_VALUES.get(facts.urgency, Decimal("0"))
     text["urgency"] = (
         _("Urgency stated by the State: %(urgency)s.") % {"urgency": Priority(facts.urgency).label}

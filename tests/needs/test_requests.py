@@ -161,7 +161,7 @@ def test_articles_must_belong_to_the_instrument_and_kinds_must_exist(focal_egypt
 
 def test_web_form_reports_an_article_the_instrument_lacks(focal_egypt):
     response = client_for(focal_egypt).post(
-        reverse("request_new"),
+        reverse("request_new") + "?lang=en",  # the focal point's own language is Arabic
         {
             "instrument": Instrument.objects.get(code="tip").pk,
             "articles": "3; 99",
