@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "infobase.reference",
     "infobase.questionnaires",
     "infobase.needs",
+    "infobase.activities",
     "infobase.demo",
 ]
 

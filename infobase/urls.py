@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("infobase.reference.urls")),
     path("", include("infobase.questionnaires.urls")),
     path("", include("infobase.needs.urls")),
+    path("", include("infobase.activities.urls")),
     path("", include("infobase.core.urls")),
 ]

@@ -162,3 +162,37 @@ def scope_to_user(
     if own_state and user.state_id:
         return queryset.filter(**{state_field: user.state_id})
     return queryset.none()
+
+
+@rules.predicate
+def provides_activity(user: Any, activity: Any) -> bool:
+    """A donor's own activity: provided by the donor's organization."""
+    if activity is None:
+        return True
+    org = getattr(user, "organization_id", None)
+    return bool(org and activity.provider_id == org)
+
+
+@rules.predicate
+def activity_in_own_state(user: Any, activity: Any) -> bool:
+    if activity is None:
+        return True
+    state = getattr(user, "state_id", None)
+    return bool(state and activity.recipients.filter(state_id=state).exists())
+
+
+# Activities: who does what where. Everyone signed in reads; the secretariat and donors record
+# (donors only their own organization's); focal points comment on activities in their State.
+rules.add_perm("activities.view_activity", is_signed_in)
+rules.add_perm("activities.add_activity", is_secretariat | is_donor)
+rules.add_perm("activities.change_activity", is_secretariat | (is_donor & provides_activity))
+rules.add_perm("activities.delete_activity", is_secretariat)
+rules.add_perm(
+    "activities.comment_activity", is_secretariat | (is_focal_point & activity_in_own_state)
+)
+rules.add_perm("activities.import_iati", is_secretariat)
+rules.add_perm("activities.export_iati", is_secretariat)
+rules.add_perm("activities.decide_link", is_secretariat)
+rules.add_perm(
+    "activities.view_coverage", is_secretariat | is_wg_member | is_donor | is_focal_point
+)

@@ -1,0 +1,256 @@
+"""Technical-assistance activities of the secretariat, States, UN entities and international
+organizations — who does what where (decision 2/6, paragraph (c)(iii)) — in IATI terms, and
+their links to the needs they address."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from infobase.needs.models import Need
+from infobase.reference.models import Article, AssistanceKind, Instrument, Organization, State
+
+
+class ActivitySource(models.TextChoices):
+    MANUAL = "manual", _("Entered by hand")
+    IATI = "iati", _("Imported from IATI")
+    SPREADSHEET = "spreadsheet", _("Imported from a spreadsheet")
+
+
+class ProviderKind(models.TextChoices):
+    SECRETARIAT = "secretariat", _("Secretariat (UNODC)")
+    STATE = "state", _("State")
+    UN_ENTITY = "un_entity", _("United Nations entity")
+    INTERNATIONAL = "international", _("International organization")
+    NGO = "ngo", _("Non-governmental organization")
+    OTHER = "other", _("Other")
+
+
+class Activity(models.Model):
+    # The IATI identifier; hand-entered activities get "XM-INFOBASE-<pk>" style ids.
+    iati_identifier = models.CharField(_("IATI identifier"), max_length=255, unique=True)
+    source = models.CharField(_("source"), max_length=20, choices=ActivitySource.choices)
+    provider = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("provider"),
+    )
+    provider_kind = models.CharField(
+        _("kind of provider"), max_length=20, choices=ProviderKind.choices
+    )
+    provider_state = models.ForeignKey(
+        State,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="provided_activities",
+        verbose_name=_("providing State"),
+    )
+    reporting_org_ref = models.CharField(
+        _("reporting organisation identifier"), max_length=255, blank=True
+    )
+    reporting_org_name = models.CharField(_("reporting organisation"), max_length=500, blank=True)
+    title = models.JSONField(_("title"), default=dict)  # language code → text
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    default_language = models.CharField(_("default language"), max_length=10, blank=True)
+    status = models.CharField(_("status (IATI ActivityStatus)"), max_length=5, blank=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    default_currency = models.CharField(_("currency"), max_length=3, blank=True)
+    budget = models.DecimalField(
+        _("total budget"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    disbursed = models.DecimalField(
+        _("disbursed and spent"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    instruments = models.ManyToManyField(Instrument, blank=True, related_name="activities")
+    last_updated = models.DateTimeField(_("last updated by the publisher"), null=True, blank=True)
+    iati_version = models.CharField(_("IATI version"), max_length=10, blank=True)
+    source_file = models.CharField(_("source file"), max_length=300, blank=True)
+    # An activity missing from a newer file of its publisher is marked, never deleted.
+    missing_from_source = models.BooleanField(_("no longer in the publisher's file"), default=False)
+    relevance = models.JSONField(_("why it was kept"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_demo = models.BooleanField(_("illustrative demo record"), default=False)
+    search_text = models.TextField(editable=False, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
+    class Meta:
+        ordering = ["-actual_start", "-planned_start", "iati_identifier"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+
+    def __str__(self) -> str:
+        from infobase.questionnaires.models import pick_label
+
+        return pick_label(self.title, default=self.default_language)[0] or self.iati_identifier
+
+
+class ParticipantRole(models.TextChoices):
+    """IATI OrganisationRole codes."""
+
+    FUNDING = "1", _("Funding")
+    ACCOUNTABLE = "2", _("Accountable")
+    EXTENDING = "3", _("Extending")
+    IMPLEMENTING = "4", _("Implementing")
+
+
+class Participant(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="participants")
+    role = models.CharField(_("role"), max_length=2, choices=ParticipantRole.choices)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ref = models.CharField(_("identifier"), max_length=255, blank=True)
+    name = models.CharField(_("name"), max_length=500, blank=True)
+    org_type = models.CharField(_("IATI organisation type"), max_length=5, blank=True)
+
+    def __str__(self) -> str:
+        return self.name or self.ref
+
+
+class Recipient(models.Model):
+    """A recipient State (or, for regional activities, an IATI region code)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="recipients")
+    state = models.ForeignKey(
+        State, on_delete=models.PROTECT, null=True, blank=True, related_name="activity_recipients"
+    )
+    region_code = models.CharField(_("IATI region"), max_length=10, blank=True)
+    percentage = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    from_transactions = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.state.iso3 if self.state else self.region_code
+
+
+class Sector(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sectors")
+    vocabulary = models.CharField(max_length=10, default="1")
+    code = models.CharField(max_length=20)
+    percentage = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    from_transactions = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.vocabulary}:{self.code}"
+
+
+class Theme(models.Model):
+    """What the activity addresses in our treaties: article and kind of assistance."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="themes")
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=30, choices=AssistanceKind.choices, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.article} / {self.kind}"
+
+
+class Transaction(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="transactions")
+    kind = models.CharField(_("type (IATI TransactionType)"), max_length=5)
+    date = models.DateField(null=True, blank=True)
+    value = models.DecimalField(max_digits=18, decimal_places=2)
+    currency = models.CharField(max_length=3, blank=True)
+    value_date = models.DateField(null=True, blank=True)
+    provider_ref = models.CharField(max_length=255, blank=True)
+    receiver_ref = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value} {self.currency}"
+
+
+class Document(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="documents")
+    url = models.URLField(max_length=1000)
+    title = models.JSONField(default=dict, blank=True)
+    category = models.CharField(max_length=10, blank=True)
+    format = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Comment(models.Model):
+    """A focal point's (or anyone's with access) comment on an activity in their State."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="comments")
+    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class LinkStatus(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    MANUAL = "manual", _("Linked by hand")
+
+
+class NeedLink(models.Model):
+    """An activity addressing a need: made by a person, or suggested and then accepted/rejected."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="activity_links")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="need_links")
+    status = models.CharField(max_length=10, choices=LinkStatus.choices)
+    confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0)
+    reasons = models.JSONField(default=list, blank=True)
+    # Share of the need the activity covers when accepted (1: fully).
+    share = models.DecimalField(max_digits=4, decimal_places=3, default=1)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["need", "activity"], name="need_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} ↔ {self.activity_id}: {self.status}"
+
+
+class ImportRun(models.Model):
+    """One IATI import: what was created, updated, skipped and rejected, and why."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    files = models.JSONField(default=list)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)  # left out by the relevance filter
+    rejected = models.PositiveIntegerField(default=0)
+    marked_missing = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=list)  # per activity: identifier, outcome, reasons
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M}"
