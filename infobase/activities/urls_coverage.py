@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from infobase.activities import views_coverage as views
+
+urlpatterns = [
+    path("coverage/", views.coverage_overview, name="coverage_overview"),
+    path("coverage/export/<str:what>.<str:fmt>", views.coverage_export, name="coverage_export"),
+    path("needs/<int:pk>/activities/", views.need_links, name="need_links"),
+]

@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from infobase.activities import views_iati as views
+
+urlpatterns = [
+    path("activities/import/", views.iati_import_upload, name="iati_import_upload"),
+    path("activities/imports/<int:pk>/", views.import_run_detail, name="import_run_detail"),
+]

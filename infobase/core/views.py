@@ -23,6 +23,7 @@ HISTORY_MODELS = {
     "needs.workprogramme",
     "needs.assistancerequest",
     "needs.lessonlearned",
+    "activities.activity",
 }
 
 

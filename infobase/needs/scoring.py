@@ -34,8 +34,9 @@ sum of the contributions rounded to 3 places (half up). Details:
   article "no"), so the whole-article row and the per-paragraph rows are treated alike;
 - breadth counts open needs that have current evidence (closed, merged and evidence-less needs
   are not shared needs); a need whose State has no regional group has regional breadth 0;
-- coverage is zero until the coordination of activities is recorded: ``needs_facts`` takes a
-  ``coverage`` callable so that it can be supplied then.
+- coverage is min(1, sum of the shares of the need's accepted and hand-made links to current
+  and planned activities) (``infobase.activities.coverage.coverage_of``, the default);
+  ``needs_facts`` takes any other ``coverage`` callable (``no_coverage``: none at all).
 
 ``rank`` orders needs deterministically: pinned needs first, then by total (highest first),
 then by State (ISO code), instrument, article number and kind of assistance (and the need's id
@@ -267,7 +268,8 @@ def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreE
     raw["coverage"] = coverage
     norm["coverage"] = _q(Decimal("1") - coverage)
     text["coverage"] = _(
-        "Current activities cover %(percent)s%% of this need (zero until activities are recorded)."
+        "Current and planned activities cover %(percent)s%% of this need (accepted and "
+        "hand-made links to activities)."
     ) % {"percent": _number((coverage * 100).quantize(Decimal("0.1")))}
 
     days = max(facts.age_days, 0)
@@ -327,8 +329,18 @@ CoverageFn = Callable[[Sequence[NeedKey]], Mapping[int, Decimal]]
 
 
 def no_coverage(keys: Sequence[NeedKey]) -> Mapping[int, Decimal]:
-    """Coverage by current activities: zero until the coordination issue lands."""
+    """No coverage at all (every need counts as uncovered)."""
     return {}
+
+
+def activities_coverage(
+    keys: Sequence[NeedKey], today: date | None = None
+) -> Mapping[int, Decimal]:
+    """Coverage by current and planned activities on ``today``: accepted and hand-made links
+    (``infobase.activities.coverage.coverage_of``, imported lazily)."""
+    from infobase.activities.coverage import coverage_of
+
+    return coverage_of(keys, today=today)
 
 
 def _severities(state_ids: QuerySet[Need, Any]) -> dict[tuple[int, int], str]:
@@ -371,7 +383,9 @@ def needs_facts(
 ) -> list[NeedFacts]:
     """The facts of the needs of ``qs`` (four queries, plus what ``coverage`` does)."""
     today = today or timezone.localdate()
-    coverage = coverage or no_coverage
+    if coverage is None:
+        day = today
+        coverage = lambda keys: activities_coverage(keys, day)  # noqa: E731
     rows = list(
         qs.order_by().values_list(
             "pk",

@@ -1,0 +1,269 @@
+"""Benchmark: IATI activity import — throughput (MB/s, activities/s) and peak memory.
+
+Run: ``.venv/bin/python benchmarks/iati_import.py [--big] [--big-size-mb N]``. It uses a scratch
+SQLite database (a fresh copy per measurement), or ``DATABASE_URL`` when set: point it at an
+empty scratch database, never a real one. Needs ``iatikit`` (a dev dependency) for the peer
+column; without it that column is left out.
+
+For each file, three methods run side by side, each in its own subprocess (peak memory is the
+subprocess's ``ru_maxrss``; "base" is its RSS just before reading the file, so peak − base is
+what reading the file cost):
+
+- ``lxml``: bare ``lxml.etree.iterparse`` over the file, with the importer's safe settings,
+  clearing each activity — the practical limit of any streaming reader;
+- ``infobase``: ``iati_import`` with the default relevance filter (what the command does:
+  checked prolog, one bare pass for well-formedness, then the streaming import and the writes
+  of the kept activities); on the real files also ``infobase --all`` (every activity written);
+- ``iatikit``: ``iatikit.Dataset(path)`` and a walk over ``dataset.activities`` reading each
+  ``iati_identifier``. iatikit loads a single file directly but parses it whole into an lxml
+  tree (no streaming), so its memory grows with the file.
+
+Files: the real files in ``../shared/data/iati/activities/``; with ``--big`` also a file of at
+least 1 GB (``--big-size-mb``, default 1024) made by concatenating the activities of the real
+files with unique identifiers (suffix ``-BIG<n>``), written to a temporary folder and deleted
+afterwards.
+
+Baseline ("dev-container-2026-11", SQLite, 2 cores): ``BASELINE`` holds the figures measured
+there (the big-file lxml figure was taken with a test run in parallel); each run prints its
+own next to them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data" / "iati" / "activities"
+BASELINE_NAME = "dev-container-2026-11"
+# MB/s, activities/s, peak RSS MB for the real files together and the 1 GB file.
+BASELINE: dict[str, dict[str, float]] = {
+    "real/lxml": {"mb_s": 85.0, "act_s": 14400.0, "peak_mb": 33.0},
+    "real/infobase": {"mb_s": 7.3, "act_s": 1250.0, "peak_mb": 62.0},
+    "real/infobase --all": {"mb_s": 2.5, "act_s": 424.0, "peak_mb": 64.0},
+    "real/iatikit": {"mb_s": 40.0, "act_s": 6800.0, "peak_mb": 64.0},
+    "big/lxml": {"mb_s": 24.0, "act_s": 4200.0, "peak_mb": 43.0},
+    "big/infobase": {"mb_s": 3.7, "act_s": 644.0, "peak_mb": 103.0},
+    "big/iatikit": {"mb_s": 33.0, "act_s": 5850.0, "peak_mb": 7750.0},
+}
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return rss_mb()
+
+
+def worker(method: str, files: list[str]) -> dict[str, Any]:
+    """Runs in a subprocess: read ``files`` with ``method``; returns figures."""
+    if method.startswith("infobase"):
+        import django
+
+        django.setup()
+        from infobase.activities.iati_import import RelevanceFilter, iati_import
+
+        relevance = None if method.endswith("--all") else RelevanceFilter()
+        base = current_rss_mb()
+        started = time.perf_counter()
+        run = iati_import(paths=[Path(f) for f in files], relevance=relevance)
+        seconds = time.perf_counter() - started
+        activities = run.created + run.updated + run.unchanged + run.skipped + run.rejected
+        extra = {"created": run.created, "skipped": run.skipped, "rejected": run.rejected}
+    elif method == "lxml":
+        from lxml import etree
+
+        base = current_rss_mb()
+        started = time.perf_counter()
+        activities = 0
+        for name in files:
+            context = etree.iterparse(
+                name,
+                events=("end",),
+                tag="iati-activity",
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=False,
+                remove_comments=True,
+            )
+            for _event, el in context:
+                activities += 1
+                el.clear(keep_tail=False)
+                parent = el.getparent()
+                while el.getprevious() is not None:
+                    del parent[0]
+        seconds = time.perf_counter() - started
+        extra = {}
+    elif method == "iatikit":
+        import iatikit
+
+        base = current_rss_mb()
+        started = time.perf_counter()
+        activities = 0
+        for name in files:
+            dataset = iatikit.Dataset(name)
+            for activity in dataset.activities:
+                activity.iati_identifier  # noqa: B018 - touch each activity
+                activities += 1
+            del dataset
+        seconds = time.perf_counter() - started
+        extra = {}
+    else:
+        raise SystemExit(f"unknown method {method}")
+    return {
+        "seconds": seconds,
+        "activities": activities,
+        "peak_mb": rss_mb(),
+        "base_mb": base,
+        **extra,
+    }
+
+
+def measure(method: str, files: list[Path], db_template: Path, scratch: Path) -> dict[str, Any]:
+    env = dict(os.environ)
+    if "DATABASE_URL" not in os.environ:
+        db = scratch / "run.sqlite3"
+        shutil.copyfile(db_template, db)
+        env["DATABASE_URL"] = f"sqlite:///{db}"
+    result = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, __file__, "--worker", method, *map(str, files)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        return {"error": result.stderr.strip().splitlines()[-1:] or ["failed"]}
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    size = sum(f.stat().st_size for f in files) / 1e6
+    figures["mb"] = size
+    figures["mb_s"] = size / figures["seconds"] if figures["seconds"] else 0.0
+    figures["act_s"] = figures["activities"] / figures["seconds"] if figures["seconds"] else 0.0
+    return figures
+
+
+def make_big_file(target: Path, size_mb: int) -> int:
+    """Concatenate the real files' activities, with unique identifiers, up to ``size_mb``."""
+    from lxml import etree
+
+    chunks: list[bytes] = []
+    for path in sorted(SHARED.glob("*.xml")):
+        for _event, el in etree.iterparse(str(path), events=("end",), tag="iati-activity"):
+            chunks.append(etree.tostring(el))
+            el.clear(keep_tail=False)
+    identifier = re.compile(rb"<iati-identifier>\s*([^<]*?)\s*</iati-identifier>")
+    written = 0
+    count = 0
+    limit = size_mb * 1024 * 1024
+    copy = 0
+    with open(target, "wb") as out:
+        out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n')
+        while written < limit:
+            copy += 1
+            suffix = b"-BIG%d" % copy
+            for chunk in chunks:
+                data = identifier.sub(
+                    lambda m, s=suffix: (
+                        b"<iati-identifier>" + m.group(1) + s + b"</iati-identifier>"
+                    ),
+                    chunk,
+                    count=1,
+                )
+                out.write(data)
+                out.write(b"\n")
+                written += len(data) + 1
+                count += 1
+        out.write(b"</iati-activities>\n")
+    return count
+
+
+def line(label: str, figures: dict[str, Any]) -> str:
+    if "error" in figures:
+        return f"  {label:<22} failed: {figures['error']}"
+    base = BASELINE.get(label, {})
+    return (
+        f"  {label:<22} {figures['mb_s']:8.2f} MB/s ({base.get('mb_s', 0):7.1f})"
+        f"  {figures['act_s']:9.0f} act/s ({base.get('act_s', 0):7.0f})"
+        f"  peak {figures['peak_mb']:7.0f} MB ({base.get('peak_mb', 0):5.0f}),"
+        f" base {figures['base_mb']:5.0f} MB"
+        f"  [{figures['activities']} activities, {figures['seconds']:.1f} s"
+        + (
+            f", {figures['created']} created, {figures['skipped']} skipped,"
+            f" {figures['rejected']} rejected"
+            if "created" in figures
+            else ""
+        )
+        + "]"
+    )
+
+
+def main() -> int:
+    big = "--big" in sys.argv
+    size_mb = 1024
+    if "--big-size-mb" in sys.argv:
+        size_mb = int(sys.argv[sys.argv.index("--big-size-mb") + 1])
+    scratch = Path(tempfile.mkdtemp(prefix="infobase-iati-bench-"))
+    try:
+        template = scratch / "template.sqlite3"
+        os.environ.setdefault("INFOBASE_VAR_DIR", str(scratch))
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infobase.settings")
+        env = dict(os.environ)
+        env.setdefault("DATABASE_URL", f"sqlite:///{template}")
+        setup = (
+            "import django; django.setup();"
+            "from django.core.management import call_command; call_command('migrate', verbosity=0);"
+            "from infobase.reference.loaders.reference import load_reference; load_reference()"
+        )
+        subprocess.run([sys.executable, "-c", setup], env=env, check=True, cwd=ROOT)  # noqa: S603
+        try:
+            import iatikit  # noqa: F401
+
+            peers = ["iatikit"]
+        except ImportError:
+            peers = []
+            print("iatikit is not installed: its column is left out.")
+        real = sorted(SHARED.glob("*.xml"))
+        total_mb = sum(p.stat().st_size for p in real) / 1e6
+        print(f"IATI import benchmark; baseline “{BASELINE_NAME}” in parentheses.")
+        print(f"Real files: {len(real)} files, {total_mb:.1f} MB")
+        for method in ["lxml", "infobase", "infobase --all", *peers]:
+            print(line(f"real/{method}", measure(method, real, template, scratch)), flush=True)
+        if big:
+            path = scratch / "big.xml"
+            started = time.perf_counter()
+            count = make_big_file(path, size_mb)
+            print(
+                f"Big file: {path.stat().st_size / 1e9:.2f} GB, {count} activities "
+                f"(made in {time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
+            for method in ["lxml", "infobase", *peers]:
+                print(line(f"big/{method}", measure(method, [path], template, scratch)), flush=True)
+            path.unlink()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--worker":
+        sys.path.insert(0, str(ROOT))
+        os.chdir(ROOT)
+        print(json.dumps(worker(sys.argv[2], sys.argv[3:])))
+        sys.exit(0)
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Coverage of needs by activities: the overview (counts, gaps, overlaps), its exports, and
+one need's suggested and decided links (issue 5, point 4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from infobase.activities import coverage
+from infobase.activities.models import Activity, LinkStatus, NeedLink
+from infobase.core.exporters import FORMATS
+from infobase.core.exporters import render as render_export
+from infobase.needs.models import Need
+
+
+def _require(user: Any, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+@login_required
+def coverage_overview(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "activities.view_coverage")
+    counts = coverage.status_counts(user=request.user)
+    tables = [
+        (by, coverage.dimension_label(by), coverage.gaps(user=request.user, by=by))
+        for by in coverage.GAP_DIMENSIONS
+    ]
+    return render(
+        request,
+        "activities/coverage.html",
+        {
+            "counts": counts,
+            "total": sum(counts.values()),
+            "tables": tables,
+            "overlaps": coverage.overlaps(),
+            "exports": [
+                ("gaps", _("Gaps by region, legal system, article and kind")),
+                ("needs", _("Needs not fully covered")),
+                ("overlaps", _("Overlaps")),
+            ],
+            "formats": FORMATS,
+        },
+    )
+
+
+@login_required
+def coverage_export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
+    _require(request.user, "activities.view_coverage")
+    if what not in coverage.EXPORTS or fmt not in FORMATS:
+        raise Http404
+    result = render_export(
+        coverage.exporter_for(what, user=request.user), fmt=fmt, lang=get_language() or "en"
+    )
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
+
+
+def _share(raw: str) -> Decimal | None:
+    raw = (raw or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation as exc:
+        raise ValidationError(
+            {"share": _("The share must be a number above 0 and at most 1.")}
+        ) from exc
+
+
+def _post(request: HttpRequest, need: Need) -> None:
+    user = request.user
+    action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")
+    if action in ("accept", "reject"):
+        link = get_object_or_404(NeedLink, pk=request.POST.get("link") or 0, need=need)
+        coverage.link_decide(
+            user=user,
+            link=link,
+            accept=action == "accept",
+            share=_share(request.POST.get("share", "")),
+            reason=reason,
+        )
+    elif action == "link":
+        identifier = request.POST.get("activity", "").strip()
+        activity = Activity.objects.filter(iati_identifier=identifier).first()
+        if activity is None:
+            raise ValidationError(
+                {"activity": _("No activity has the identifier “%(id)s”.") % {"id": identifier}}
+            )
+        coverage.link_create(
+            user=user,
+            need=need,
+            activity=activity,
+            share=_share(request.POST.get("share", "")) or Decimal("1"),
+            reason=reason,
+        )
+    else:
+        raise PermissionDenied
+
+
+@login_required
+def need_links(request: HttpRequest, pk: int) -> HttpResponse:
+    need = get_object_or_404(Need.objects.select_related("state", "article__instrument"), pk=pk)
+    _require(request.user, "needs.view_need", need)
+    _require(request.user, "activities.view_coverage")
+    if request.method == "POST":
+        _require(request.user, "activities.decide_link")
+        try:
+            _post(request, need)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The decision was recorded."))
+        return redirect("need_links", pk=need.pk)
+    links = list(
+        need.activity_links.select_related("activity__provider", "decided_by").order_by(
+            "-confidence", "activity__iati_identifier"
+        )
+    )
+    order: dict[str, int] = {
+        LinkStatus.MANUAL: 0,
+        LinkStatus.ACCEPTED: 0,
+        LinkStatus.SUGGESTED: 1,
+        LinkStatus.REJECTED: 2,
+    }
+    links.sort(key=lambda link: order.get(link.status, 3))
+    current = set(
+        coverage.current_activities()
+        .filter(pk__in=[link.activity_id for link in links])
+        .values_list("pk", flat=True)
+    )
+    value = coverage.coverage_of([need.pk]).get(need.pk, Decimal("0"))
+    status = coverage.coverage_status(value)
+    return render(
+        request,
+        "activities/need_links.html",
+        {
+            "need": need,
+            "rows": [
+                (link, coverage.reason_texts(link.reasons), link.activity_id in current)
+                for link in links
+            ],
+            "coverage": value,
+            "status": status,
+            "status_label": coverage.status_label(status),
+            "can_decide": request.user.has_perm("activities.decide_link"),
+        },
+    )

@@ -1,0 +1,116 @@
+"""IATI import from the web: the secretariat uploads activity files and reads the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy
+
+from infobase.activities.iati_import import RelevanceFilter, iati_import
+from infobase.activities.models import Activity, ImportRun
+
+OUTCOMES = {
+    "created": gettext_lazy("Created"),
+    "updated": gettext_lazy("Updated"),
+    "unchanged": gettext_lazy("Unchanged"),
+    "skipped": gettext_lazy("Left out by the relevance filter"),
+    "rejected": gettext_lazy("Rejected"),
+    "marked_missing": gettext_lazy("No longer in the publisher's file"),
+}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class IatiUploadForm(forms.Form):
+    upload = MultipleFileField(label=gettext_lazy("IATI activity files (.xml)"))
+    validate = forms.BooleanField(
+        label=gettext_lazy("Also validate against the IATI schema (errors reported, not blocking)"),
+        required=False,
+    )
+    all_activities = forms.BooleanField(
+        label=gettext_lazy("Import every activity (no relevance filter)"), required=False
+    )
+
+
+def _require_import(user: Any) -> None:
+    if not user.has_perm("activities.import_iati"):
+        raise PermissionDenied
+
+
+@login_required
+def iati_import_upload(request: HttpRequest) -> HttpResponse:
+    _require_import(request.user)
+    form = IatiUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        uploads = form.cleaned_data["upload"]
+        relevance = None if form.cleaned_data["all_activities"] else RelevanceFilter.from_settings()
+        run = iati_import(
+            files=[(upload.name, upload) for upload in uploads],
+            user=request.user,
+            relevance=relevance,
+            validate=form.cleaned_data["validate"],
+        )
+        return redirect("import_run_detail", pk=run.pk)
+    return render(
+        request,
+        "activities/iati_import.html",
+        {
+            "form": form,
+            "runs": ImportRun.objects.select_related("user")[:20],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_import(request.user)
+    run = get_object_or_404(ImportRun, pk=pk)
+    outcome = request.GET.get("outcome", "")
+    entries = [e for e in run.report if not outcome or e.get("outcome") == outcome]
+    page = Paginator(entries, 200).get_page(request.GET.get("page"))
+    identifiers = [e["identifier"] for e in page.object_list if e.get("identifier")]
+    pks = dict(
+        Activity.objects.filter(iati_identifier__in=identifiers).values_list(
+            "iati_identifier", "pk"
+        )
+    )
+    rows = [
+        (
+            entry,
+            OUTCOMES.get(entry.get("outcome", ""), entry.get("outcome")),
+            pks.get(entry.get("identifier")),
+        )
+        for entry in page.object_list
+    ]
+    counts = [(key, label, getattr(run, key)) for key, label in OUTCOMES.items()]
+    return render(
+        request,
+        "activities/import_run.html",
+        {
+            "run": run,
+            "counts": counts,
+            "rows": rows,
+            "page": page,
+            "outcome": outcome,
+            "query": f"outcome={outcome}" if outcome else "",
+        },
+    )

@@ -1,0 +1,645 @@
+"""Activity screens: the list, an activity's page, recording by hand, comments, who does what
+where (the matrix, with exports) and the world map."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from infobase.activities import selectors, worldmap
+from infobase.activities.models import (
+    Activity,
+    ActivitySource,
+    Comment,
+    ParticipantRole,
+    ProviderKind,
+)
+from infobase.activities.services import ParticipantSpec, activity_save, comment_add
+from infobase.core.errors import InvalidInput
+from infobase.core.exporters import Exporter
+from infobase.core.exporters import render as render_export
+from infobase.core.i18n import FIELD_LANGUAGES, html_lang
+from infobase.reference.models import (
+    Article,
+    AssistanceKind,
+    CodelistItem,
+    Instrument,
+    Organization,
+    RegionalGroup,
+    State,
+)
+
+UN_LANGUAGES = FIELD_LANGUAGES  # ar zh en fr ru es
+RTL = set(settings.LANGUAGES_RTL)
+
+
+def _require(user: Any, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _active() -> str:
+    return (translation.get_language() or "en").split("-")[0]
+
+
+def texts_in_order(texts: dict[str, str]) -> list[dict[str, str]]:
+    """A language → text map as a list for the page: the active language first, then the
+    others in code order, each with its ``lang`` and ``dir``."""
+    active = (translation.get_language() or "en").lower()
+    active = "zh" if active.startswith("zh") else active.split("-")[0]
+    order = sorted(texts, key=lambda code: (code.lower().split("-")[0] != active, code))
+    return [
+        {
+            "code": code,
+            "lang": html_lang(code.lower()),
+            "dir": "rtl" if code.lower().split("-")[0] in RTL else "ltr",
+            "text": texts[code],
+            "active": str(code.lower().split("-")[0] == active),
+        }
+        for code in order
+        if texts[code]
+    ]
+
+
+# --- The list -----------------------------------------------------------------------------
+
+
+class ActivityFilterForm(forms.Form):
+    text = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
+    provider = forms.ModelChoiceField(
+        label=gettext_lazy("Provider"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Any provider"),
+    )
+    provider_kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of provider"),
+        required=False,
+        choices=[("", gettext_lazy("Any kind of provider")), *ProviderKind.choices],
+    )
+    recipient = forms.ModelChoiceField(
+        label=gettext_lazy("Recipient State"),
+        queryset=State.objects.all(),
+        to_field_name="iso3",
+        required=False,
+        empty_label=gettext_lazy("Any State"),
+    )
+    regional_group = forms.ChoiceField(
+        label=gettext_lazy("Regional group"),
+        required=False,
+        choices=[("", gettext_lazy("All groups")), *RegionalGroup.choices],
+    )
+    instrument = forms.ModelChoiceField(
+        label=gettext_lazy("Instrument"),
+        queryset=Instrument.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("Any instrument"),
+    )
+    article = forms.ModelChoiceField(
+        label=gettext_lazy("Article"),
+        queryset=Article.objects.select_related("instrument"),
+        required=False,
+        empty_label=gettext_lazy("Any article"),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of assistance"),
+        required=False,
+        choices=[("", gettext_lazy("Any kind")), *AssistanceKind.choices],
+    )
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    source = forms.ChoiceField(
+        label=gettext_lazy("Source"),
+        required=False,
+        choices=[("", gettext_lazy("Any source")), *ActivitySource.choices],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = selectors.provider_choices()  # type: ignore[attr-defined]
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            ("", _("Any status")),
+            *CodelistItem.objects.filter(codelist__name="ActivityStatus").values_list(
+                "code", "name_en"
+            ),
+        ]
+
+    def filters(self) -> selectors.ActivityFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        provider, recipient = data.get("provider"), data.get("recipient")
+        instrument, article = data.get("instrument"), data.get("article")
+        return selectors.ActivityFilters(
+            provider=provider.pk if provider else None,
+            provider_kind=data.get("provider_kind", ""),
+            recipient=recipient.iso3 if recipient else "",
+            regional_group=data.get("regional_group", ""),
+            instrument=instrument.code if instrument else "",
+            article=article.pk if article else None,
+            kind=data.get("kind", ""),
+            status=data.get("status", ""),
+            source=data.get("source", ""),
+            text=data.get("text", ""),
+        )
+
+
+@login_required
+def activity_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "activities.view_activity")
+    form = ActivityFilterForm(request.GET or None)
+    qs = selectors.activities(filters=form.filters()).prefetch_related("recipients__state")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "activities/activity_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(a, next(iter(texts_in_order(a.title)), None)) for a in page],
+            "query": query.urlencode(),
+            "can_add": request.user.has_perm("activities.add_activity"),
+        },
+    )
+
+
+# --- An activity --------------------------------------------------------------------------
+
+
+@login_required
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_object_or_404(
+        Activity.objects.select_related("provider", "provider_state"), pk=pk
+    )
+    user = request.user
+    _require(user, "activities.view_activity", activity)
+    sectors = list(activity.sectors.all())
+    names = dict(
+        CodelistItem.objects.filter(
+            codelist__name__in=["Sector", "SectorCategory"], code__in=[s.code for s in sectors]
+        ).values_list("code", "name_en" if _active() != "fr" else "name_fr")
+    )
+    recipients = list(activity.recipients.select_related("state"))
+    comment_states = [r.state for r in recipients if r.state is not None]
+    own_state = getattr(user, "state_id", None)
+    if not getattr(user, "is_secretariat", False) and own_state:
+        comment_states = [s for s in comment_states if s.pk == own_state]
+    comments = Comment.objects.filter(activity=activity).select_related("state", "author")
+    return render(
+        request,
+        "activities/activity_detail.html",
+        {
+            "activity": activity,
+            "titles": texts_in_order(activity.title),
+            "descriptions": texts_in_order(activity.description),
+            "participants": activity.participants.select_related("organization"),
+            "recipients": recipients,
+            "sectors": [(s, names.get(s.code, "")) for s in sectors],
+            "themes": activity.themes.select_related("article__instrument"),
+            "instruments": activity.instruments.all(),
+            "transactions": activity.transactions.order_by("date", "pk"),
+            "documents": activity.documents.all(),
+            "need_links": activity.need_links.select_related(
+                "need__state", "need__article__instrument"
+            ).exclude(status="rejected"),
+            "comments": comments,
+            "status_name": CodelistItem.objects.filter(
+                codelist__name="ActivityStatus", code=activity.status
+            )
+            .values_list("name_en", flat=True)
+            .first(),
+            "can_comment": user.has_perm("activities.comment_activity", activity)
+            and bool(comment_states),
+            "comment_states": comment_states,
+            "can_edit": user.has_perm("activities.change_activity", activity)
+            and activity.source == ActivitySource.MANUAL,
+            "can_see_history": user.has_perm("activities.view_activity", activity),
+        },
+    )
+
+
+@require_POST
+@login_required
+def activity_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_object_or_404(Activity, pk=pk)
+    _require(request.user, "activities.comment_activity", activity)
+    state = get_object_or_404(State, iso3=request.POST.get("state", ""))
+    try:
+        comment_add(
+            user=request.user, activity=activity, state=state, text=request.POST.get("text", "")
+        )
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            messages.error(request, problem.message)
+    else:
+        messages.success(request, _("Your comment was recorded."))
+    return redirect("activity_detail", pk=activity.pk)
+
+
+# --- Recording by hand --------------------------------------------------------------------
+
+THEME_ROWS = 5
+SECTOR_ROWS = 4
+PARTICIPANT_ROWS = 4
+
+
+class ActivityForm(forms.Form):
+    def __init__(self, *args: Any, user: Any, instance: Activity, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        f = self.fields
+        language_names = dict(settings.LANGUAGES)
+        for code in UN_LANGUAGES:
+            name = language_names.get("zh-hans" if code == "zh" else code, code)
+            f[f"title_{code}"] = forms.CharField(
+                label=_("Title (%(language)s)") % {"language": name}, required=False, max_length=500
+            )
+            f[f"description_{code}"] = forms.CharField(
+                label=_("Description (%(language)s)") % {"language": name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        if getattr(user, "is_secretariat", False):
+            f["provider"] = forms.ModelChoiceField(
+                label=_("Provider"), queryset=Organization.objects.all()
+            )
+        f["status"] = forms.ChoiceField(
+            label=_("Status"),
+            required=False,
+            choices=[
+                ("", "—"),
+                *CodelistItem.objects.filter(codelist__name="ActivityStatus").values_list(
+                    "code", "name_en"
+                ),
+            ],
+        )
+        for name, label in (
+            ("planned_start", _("Planned start")),
+            ("planned_end", _("Planned end")),
+            ("actual_start", _("Actual start")),
+            ("actual_end", _("Actual end")),
+        ):
+            f[name] = forms.DateField(
+                label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+            )
+        f["default_currency"] = forms.CharField(
+            label=_("Currency (ISO 4217)"), required=False, max_length=3
+        )
+        f["budget"] = forms.DecimalField(label=_("Total budget"), required=False, min_value=0)
+        f["disbursed"] = forms.DecimalField(
+            label=_("Disbursed and spent"), required=False, min_value=0
+        )
+        f["recipients"] = forms.ModelMultipleChoiceField(
+            label=_("Recipient States"), queryset=State.objects.all(), required=False
+        )
+        f["instruments"] = forms.ModelMultipleChoiceField(
+            label=_("Instruments"),
+            queryset=Instrument.objects.all(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        articles = Article.objects.select_related("instrument")
+        kinds = [("", "—"), *AssistanceKind.choices]
+        themes = list(instance.themes.all()) if instance.pk else []
+        for i in range(max(THEME_ROWS, len(themes) + 2)):
+            f[f"theme_article_{i}"] = forms.ModelChoiceField(
+                label=_("Article"), queryset=articles, required=False
+            )
+            f[f"theme_kind_{i}"] = forms.ChoiceField(
+                label=_("Kind of assistance"), choices=kinds, required=False
+            )
+        self.theme_rows = max(THEME_ROWS, len(themes) + 2)
+        sectors = list(instance.sectors.all()) if instance.pk else []
+        self.sector_rows = max(SECTOR_ROWS, len(sectors) + 1)
+        for i in range(self.sector_rows):
+            f[f"sector_code_{i}"] = forms.CharField(
+                label=_("DAC sector code"), required=False, max_length=10
+            )
+            f[f"sector_percentage_{i}"] = forms.DecimalField(label=_("Percentage"), required=False)
+        participants = list(instance.participants.all()) if instance.pk else []
+        self.participant_rows = max(PARTICIPANT_ROWS, len(participants) + 1)
+        for i in range(self.participant_rows):
+            f[f"participant_role_{i}"] = forms.ChoiceField(
+                label=_("Role"), choices=[("", "—"), *ParticipantRole.choices], required=False
+            )
+            f[f"participant_org_{i}"] = forms.ModelChoiceField(
+                label=_("Organization"), queryset=Organization.objects.all(), required=False
+            )
+            f[f"participant_name_{i}"] = forms.CharField(
+                label=_("Name"), required=False, max_length=500
+            )
+        if instance.pk and not self.is_bound:
+            self.initial.update(self._initial(instance, themes, sectors, participants))
+
+    @staticmethod
+    def _initial(
+        instance: Activity,
+        themes: Sequence[Any],
+        sectors: Sequence[Any],
+        participants: Sequence[Any],
+    ) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
+        for code in UN_LANGUAGES:
+            initial[f"title_{code}"] = instance.title.get(code, "")
+            initial[f"description_{code}"] = instance.description.get(code, "")
+        for name in (
+            "status",
+            "planned_start",
+            "planned_end",
+            "actual_start",
+            "actual_end",
+            "default_currency",
+            "budget",
+            "disbursed",
+        ):
+            initial[name] = getattr(instance, name)
+        initial["provider"] = instance.provider_id
+        initial["recipients"] = [r.state_id for r in instance.recipients.all() if r.state_id]
+        initial["instruments"] = list(instance.instruments.values_list("pk", flat=True))
+        for i, t in enumerate(themes):
+            initial[f"theme_article_{i}"], initial[f"theme_kind_{i}"] = t.article_id, t.kind
+        for i, s in enumerate(sectors):
+            initial[f"sector_code_{i}"], initial[f"sector_percentage_{i}"] = s.code, s.percentage
+        for i, p in enumerate(participants):
+            initial[f"participant_role_{i}"] = p.role
+            initial[f"participant_org_{i}"] = p.organization_id
+            initial[f"participant_name_{i}"] = p.name
+        return initial
+
+    def row_fields(self, prefix: str, count: int, names: Iterable[str]) -> list[list[Any]]:
+        return [[self[f"{prefix}_{n}_{i}"] for n in names] for i in range(count)]
+
+    def parts(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        title = {c: d[f"title_{c}"] for c in UN_LANGUAGES if d.get(f"title_{c}")}
+        description = {c: d[f"description_{c}"] for c in UN_LANGUAGES if d.get(f"description_{c}")}
+        # Languages the form does not show (from an earlier record) are kept.
+        for code, text in self.instance.title.items():
+            if code not in UN_LANGUAGES:
+                title[code] = text
+        for code, text in self.instance.description.items():
+            if code not in UN_LANGUAGES:
+                description[code] = text
+        data: dict[str, Any] = {
+            "title": title,
+            "description": description,
+            "status": d["status"],
+            "planned_start": d["planned_start"],
+            "planned_end": d["planned_end"],
+            "actual_start": d["actual_start"],
+            "actual_end": d["actual_end"],
+            "default_currency": (d["default_currency"] or "").upper(),
+            "budget": d["budget"],
+            "disbursed": d["disbursed"],
+        }
+        if "provider" in d:
+            data["provider"] = d["provider"]
+        themes = [
+            (d[f"theme_article_{i}"], d[f"theme_kind_{i}"])
+            for i in range(self.theme_rows)
+            if d.get(f"theme_article_{i}") or d.get(f"theme_kind_{i}")
+        ]
+        sectors: list[tuple[str, Decimal | None]] = [
+            (d[f"sector_code_{i}"].strip(), d[f"sector_percentage_{i}"])
+            for i in range(self.sector_rows)
+            if (d.get(f"sector_code_{i}") or "").strip()
+        ]
+        participants: list[ParticipantSpec] = [
+            (d[f"participant_role_{i}"], d[f"participant_org_{i}"], d[f"participant_name_{i}"])
+            for i in range(self.participant_rows)
+            if d.get(f"participant_role_{i}")
+            or d.get(f"participant_org_{i}")
+            or d.get(f"participant_name_{i}")
+        ]
+        return {
+            "data": data,
+            "recipients": list(d["recipients"]),
+            "instruments": list(d["instruments"]),
+            "themes": themes,
+            "sectors": sectors,
+            "participants": participants,
+        }
+
+
+def _activity_form(request: HttpRequest, instance: Activity) -> HttpResponse:
+    form = ActivityForm(request.POST or None, user=request.user, instance=instance)
+    problems: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = activity_save(user=request.user, instance=instance, **form.parts())
+        except InvalidInput as exc:
+            problems = exc.problems
+        else:
+            messages.success(request, _("The activity was saved."))
+            return redirect("activity_detail", pk=saved.pk)
+    return render(
+        request,
+        "activities/activity_form.html",
+        {
+            "form": form,
+            "activity": instance if instance.pk else None,
+            "problems": problems,
+            "languages": UN_LANGUAGES,
+            "theme_rows": form.row_fields("theme", form.theme_rows, ("article", "kind")),
+            "sector_rows": form.row_fields("sector", form.sector_rows, ("code", "percentage")),
+            "participant_rows": form.row_fields(
+                "participant", form.participant_rows, ("role", "org", "name")
+            ),
+        },
+    )
+
+
+@login_required
+def activity_new(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "activities.add_activity")
+    return _activity_form(request, Activity(source=ActivitySource.MANUAL))
+
+
+@login_required
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_object_or_404(Activity, pk=pk)
+    _require(request.user, "activities.change_activity", activity)
+    if activity.source != ActivitySource.MANUAL:
+        raise PermissionDenied
+    return _activity_form(request, activity)
+
+
+# --- Who does what where ------------------------------------------------------------------
+
+
+class MatrixFilterForm(ActivityFilterForm):
+    axis = forms.ChoiceField(
+        label=gettext_lazy("Themes by"),
+        required=False,
+        choices=[
+            ("instrument", gettext_lazy("Instrument")),
+            ("article", gettext_lazy("Article")),
+            ("kind", gettext_lazy("Kind of assistance")),
+        ],
+    )
+
+    def axis_value(self) -> selectors.ThemeAxis:
+        value = self.cleaned_data.get("axis") if self.is_valid() else ""
+        for axis in selectors.THEME_AXES:
+            if value == axis:
+                return axis
+        return "instrument"
+
+
+class MatrixExporter(Exporter):
+    identifier = "who-does-what-where"
+
+    def __init__(self, matrix: selectors.Matrix) -> None:
+        self.matrix = matrix
+
+    def columns(self) -> Sequence[str]:
+        return [
+            _("Provider"),
+            _("Recipient"),
+            _("ISO code"),
+            _("Theme"),
+            _("Activities"),
+            _("Budget (share for this recipient)"),
+            _("Activity identifiers"),
+        ]
+
+    def rows(self) -> Iterable[Sequence[Any]]:
+        ids = {r for row in self.matrix.rows for r in row.activity_ids}
+        idents = dict(Activity.objects.filter(pk__in=ids).values_list("pk", "iati_identifier"))
+        for row in self.matrix.rows:
+            yield [
+                row.provider,
+                row.state,
+                row.state_key if not row.state_key.startswith("region:") else "",
+                row.theme,
+                row.activities,
+                row.budget_text(),
+                [idents[i] for i in row.activity_ids],
+            ]
+
+
+@login_required
+def who_what_where(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "activities.view_activity")
+    form = MatrixFilterForm(request.GET or None)
+    matrix = selectors.who_what_where(filters=form.filters(), axis=form.axis_value())
+    page = Paginator(matrix.rows, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "activities/matrix.html",
+        {"form": form, "matrix": matrix, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def who_what_where_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _require(request.user, "activities.view_activity")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    form = MatrixFilterForm(request.GET or None)
+    matrix = selectors.who_what_where(filters=form.filters(), axis=form.axis_value())
+    result = render_export(MatrixExporter(matrix), fmt=fmt, lang=translation.get_language() or "en")
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
+
+
+# --- The map ------------------------------------------------------------------------------
+
+MEASURE_LABELS = {
+    "needs": gettext_lazy("Open needs"),
+    "coverage": gettext_lazy("Coverage of open needs"),
+    "funding": gettext_lazy("Funded activities"),
+}
+
+
+def _value_label(measure: str, value: Decimal | int | None) -> str:
+    if value is None:
+        return _("no open needs") if measure == "coverage" else "—"
+    if measure == "coverage":
+        return _("%(percent)s %%") % {"percent": round(Decimal(value) * 100)}
+    return str(value)
+
+
+def _state_url(request: HttpRequest, measure: str, iso3: str) -> str:
+    if measure == "needs" and request.user.has_perm("needs.view_register"):
+        return reverse("need_register") + "?" + urlencode({"state": iso3})
+    return reverse("activity_list") + "?" + urlencode({"recipient": iso3})
+
+
+@login_required
+def activity_map(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "activities.view_activity")
+    measure = request.GET.get("measure", "needs")
+    if measure not in selectors.MEASURES:
+        measure = "needs"
+    if measure == "coverage" and not request.user.has_perm("activities.view_coverage"):
+        raise PermissionDenied
+    figures = selectors.map_figures(measure=measure, user=request.user)  # type: ignore[arg-type]
+    states = sorted(State.objects.all(), key=lambda s: str(s))
+    map_states = []
+    for state in states:
+        name = state.translated("name")
+        value = figures.get(state.iso3)
+        map_states.append(
+            worldmap.MapState(
+                iso3=state.iso3,
+                m49=state.m49,
+                name=name.text,
+                lang=name.html_lang,
+                value=value,
+                label=_value_label(measure, value),
+                url=_state_url(request, measure, state.iso3),
+            )
+        )
+    if measure == "coverage":
+        scale = worldmap.share_scale(
+            label=lambda lo, hi: _("%(low)s–%(high)s %%") % {"low": lo, "high": hi},
+            zero_label=_("0 % (uncovered)"),
+            no_value_label=_("No open needs"),
+        )
+    else:
+        scale = worldmap.count_scale(
+            figures.values(),
+            label=lambda lo, hi: (
+                str(lo) if lo == hi else _("%(low)s–%(high)s") % {"low": lo, "high": hi}
+            ),
+            zero_label=_("None"),
+            no_value_label=_("No data"),
+        )
+    title = str(MEASURE_LABELS[measure])
+    funding = {
+        iso3: "; ".join(f"{amount:,} {currency}" for currency, amount in sums.items())
+        for iso3, sums in (selectors.funding_by_currency() if measure == "funding" else {}).items()
+    }
+    return render(
+        request,
+        "activities/map.html",
+        {
+            "measure": measure,
+            "measures": [(m, MEASURE_LABELS[m]) for m in selectors.MEASURES],
+            "title": title,
+            "svg": worldmap.svg(states=map_states, scale=scale, title=title),
+            "legend": worldmap.legend(scale, _("Not a State in the information base")),
+            "rows": [(s, funding.get(s.iso3, "")) for s in map_states],
+            "small": worldmap.unmapped(map_states),
+        },
+    )
