@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "infobase.questionnaires",
     "infobase.needs",
     "infobase.activities",
+    "infobase.funding",
     "infobase.demo",
 ]
 

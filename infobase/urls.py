@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("infobase.questionnaires.urls")),
     path("", include("infobase.needs.urls")),
     path("", include("infobase.activities.urls")),
+    path("", include("infobase.funding.urls")),
     path("", include("infobase.core.urls")),
 ]

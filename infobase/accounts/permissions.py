@@ -196,3 +196,25 @@ rules.add_perm("activities.decide_link", is_secretariat)
 rules.add_perm(
     "activities.view_coverage", is_secretariat | is_wg_member | is_donor | is_focal_point
 )
+
+
+@rules.predicate
+def is_own_pledge(user: Any, pledge: Any) -> bool:
+    if pledge is None:
+        return True
+    org = getattr(user, "organization_id", None)
+    return bool(org and pledge.donor_id == org)
+
+
+# Resources and projects: a donor sees its own pledges one by one and everything else only in
+# aggregates; the working group sees aggregates; the secretariat records and allocates.
+rules.add_perm("funding.view_pledge", is_secretariat | (is_donor & is_own_pledge))
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"funding.{action}_pledge", is_secretariat)
+    rules.add_perm(f"funding.{action}_exchangerate", is_secretariat)
+    rules.add_perm(f"funding.{action}_project", is_secretariat)
+rules.add_perm("funding.view_exchangerate", is_signed_in)
+rules.add_perm("funding.view_project", is_signed_in)
+rules.add_perm("funding.view_overview", is_secretariat | is_wg_member | is_donor)
+rules.add_perm("funding.allocate", is_secretariat)
+rules.add_perm("funding.view_proposal", is_secretariat)
