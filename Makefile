@@ -53,7 +53,7 @@ clean:
 
 # Re-extract the translatable strings of every app into its catalogs (then translate them).
 messages-update: $(STAMP)
-	for app in core accounts reference questionnaires needs activities demo; do \
+	for app in core accounts reference questionnaires needs activities funding demo; do \
 	  (cd infobase/$$app && mkdir -p locale && ../../$(BIN)/infobase makemessages --no-obsolete -v0 \
 	    -l en -l ar -l fr -l zh_Hans -l ru -l es); \
 	done

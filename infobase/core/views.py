@@ -24,6 +24,8 @@ HISTORY_MODELS = {
     "needs.assistancerequest",
     "needs.lessonlearned",
     "activities.activity",
+    "funding.pledge",
+    "funding.project",
 }
 
 

@@ -4,6 +4,8 @@ funding allocated to them, and allocation proposals."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,7 @@ from infobase.reference.models import (
     State,
 )
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
 
 
 class ExchangeRate(models.Model):

@@ -1,3 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from infobase.funding import views_equity as views
+
+urlpatterns = [
+    path("funding/gaps/", views.gaps, name="funding_gaps"),
+    path("funding/gaps/export.<str:fmt>", views.gaps_export, name="funding_gaps_export"),
+    path("funding/mobilization/", views.mobilization, name="funding_mobilization"),
+    path("funding/equity/", views.equity, name="funding_equity"),
+]

@@ -1,0 +1,134 @@
+"""Server-side SVG bar charts (no script, nothing fetched): each group's share of the resources
+beside its share of the priority-weighted needs, as horizontal bars.
+
+The drawing is always laid out left to right (``dir="ltr"``, bars grow rightwards); labels are
+in the active language, and on right-to-left pages they are written right to left
+(``direction="rtl"``) so Arabic reads correctly with the page's fonts (inline SVG inherits
+them). Percentages are formatted for the active locale."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.utils import formats
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from infobase.core.i18n import is_rtl
+from infobase.funding.equity import GroupShare
+
+WIDTH = 720
+LABEL_WIDTH = 340  # room for the longest group names (French, Russian) at 12 px
+BAR_AREA = 310
+ROW_HEIGHT = 40
+BAR_HEIGHT = 13
+TOP = 50
+RESOURCES_COLOUR = "#005a9c"
+NEEDS_COLOUR = "#9aa5b1"
+FLAG_COLOUR = "#b3261e"
+
+
+def percent(share: Decimal | None) -> str:
+    """A share (0..1) as a percentage in the active locale, one decimal ("—" if undefined)."""
+    if share is None:
+        return "—"
+    return _("%(value)s %%") % {
+        "value": formats.number_format(share * 100, decimal_pos=1, use_l10n=True)
+    }
+
+
+def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:
+    """Two bars per group: share of resources (dark) and share of weighted needs (grey)."""
+    rtl = is_rtl()
+    scale = max(
+        [Decimal("0.0001")]
+        + [r.resource_share or Decimal(0) for r in rows]
+        + [r.need_share or Decimal(0) for r in rows]
+    )
+    height = TOP + ROW_HEIGHT * len(rows) + 8
+    label_x = LABEL_WIDTH - 10
+    # Right-aligned labels at ``label_x``; legend texts left-aligned after their swatch. On
+    # right-to-left pages the text runs right to left, so "start" is its right edge.
+    label_attrs = (
+        mark_safe(' direction="rtl" unicode-bidi="embed" text-anchor="start"')
+        if rtl
+        else mark_safe(' text-anchor="end"')
+    )
+    legend_attrs = (
+        mark_safe(' direction="rtl" unicode-bidi="embed" text-anchor="end"') if rtl else ""
+    )
+    parts: list[SafeString] = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="share-chart" dir="ltr" '
+            'viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}" '
+            'font-size="12">',
+            WIDTH,
+            height,
+            WIDTH,
+            height,
+            title,
+        ),
+        format_html("<title>{}</title>", title),
+    ]
+    for line, (colour, text) in enumerate(
+        (
+            (RESOURCES_COLOUR, _("Share of resources")),
+            (NEEDS_COLOUR, _("Share of needs (weighted by priority)")),
+        )
+    ):
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
+                '<text x="{}" y="{}"{}>{}</text>',
+                LABEL_WIDTH,
+                4 + 18 * line,
+                colour,
+                LABEL_WIDTH + 18,
+                14 + 18 * line,
+                legend_attrs,
+                text,
+            )
+        )
+    for i, row in enumerate(rows):
+        y = TOP + ROW_HEIGHT * i
+        label = row.label
+        if row.under_served:
+            label = _("%(group)s (under-served)") % {"group": row.label}
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}"{} fill="{}">{}</text>',
+                label_x,
+                y + BAR_HEIGHT + 4,
+                label_attrs,
+                FLAG_COLOUR if row.under_served else "currentColor",
+                label,
+            )
+        )
+        for j, (share, colour) in enumerate(
+            ((row.resource_share, RESOURCES_COLOUR), (row.need_share, NEEDS_COLOUR))
+        ):
+            value = share or Decimal(0)
+            width = (value / scale * BAR_AREA).quantize(Decimal("0.1"))
+            bar_y = y + j * (BAR_HEIGHT + 2)
+            parts.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+                    '<text x="{}" y="{}" font-size="11">{}</text>',
+                    LABEL_WIDTH,
+                    bar_y,
+                    width,
+                    BAR_HEIGHT,
+                    colour,
+                    LABEL_WIDTH + width + 4,
+                    bar_y + BAR_HEIGHT - 3,
+                    percent(share),
+                )
+            )
+    if not rows:
+        parts.append(
+            format_html('<text x="{}" y="{}">{}</text>', LABEL_WIDTH, TOP + 14, _("No data."))
+        )
+    parts.append(mark_safe("</svg>"))
+    return format_html_join("", "{}", ((p,) for p in parts))

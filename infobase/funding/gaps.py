@@ -1,0 +1,603 @@
+"""Funding gaps and resource-mobilization lists (decision 2/6, paragraph (c)(iv)).
+
+All amounts are in US dollars at a *report date* ``on``: budget lines (in the project's currency)
+and allocations (in the pledge's currency) are converted with the exchange rates valid on that
+date (``money.to_usd_exact``: exact, summed, rounded to cents only for display); the rates used
+are listed with the report (``GapReport.rates``). Allocations made after ``on`` do not count.
+
+A need's **cost**:
+
+- when the need is addressed by one or more projects: the sum over those projects of the
+  project's budget divided by the number of needs the project addresses (its *budget share*);
+  a project's budget is the sum of its budget lines; a project with no budget line yet is
+  costed at the illustrative unit costs of its needs (below);
+- otherwise an illustrative **unit cost** per kind of assistance, in US dollars, from the setting
+  ``INFOBASE_UNIT_COSTS`` (a mapping kind → amount; the kinds it leaves out keep the default):
+
+  ====================  =======  ====================  =======
+  legislative            60,000  onsite_expert         120,000
+  model_legislation      40,000  good_practices         30,000
+  training               80,000  technology            100,000
+  institution_building  150,000  action_plan            50,000
+  other                  50,000
+  ====================  =======  ====================  =======
+
+A need's **funding**: the allocations to the projects addressing it, each project's funding
+shared equally among the project's needs. Its **gap** is ``max(cost − funding, 0)``.
+
+A project's gap is ``max(budget − funding, 0)``. The gap of a State, regional group,
+legal-system family, instrument or kind of assistance is the sum of the gaps of its open needs
+(one need's surplus does not fill another's gap); a State with a mixed legal system counts in
+each of its families, so the family rows may add up to more than the total.
+
+**Mobilization list**: which open needs with a gap match which donors' stated interests, each
+match with its reasons and a score (interest points, below; ties: the need's priority score,
+then the need, then the donor):
+
+- earmarks — a pledge of the donor whose earmark the need satisfies entirely (the rules of
+  ``services.earmark_allows``, applied to the need): a named project addressing the need (5),
+  thematic (2, plus 1 for each of instrument, article and kind it restricts), geographic (4 when
+  it names the need's State, 3 when the need's State is in its regional group), not earmarked
+  (1, only while money of the pledge remains unallocated); the donor's best pledge counts;
+- past funding — allocations of the donor's pledges to projects addressing needs with the same
+  State (2), article (2), regional group (1) or kind of assistance (1); each counted once.
+
+Donors see only their own matches; reasons never show pledge amounts to someone who may not see
+the pledge.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from infobase.accounts.permissions import is_donor, is_secretariat
+from infobase.funding.models import (
+    Allocation,
+    BudgetLine,
+    Earmark,
+    Pledge,
+    Project,
+    ProjectStatus,
+)
+from infobase.funding.money import RatesUsed, cents, to_usd_exact
+from infobase.needs.models import Need, NeedStatus
+from infobase.needs.selectors import needs_visible_to
+from infobase.reference.models import AssistanceKind, Instrument, LegalFamily, RegionalGroup, State
+
+ZERO = Decimal("0")
+
+DEFAULT_UNIT_COSTS: dict[str, Decimal] = {
+    AssistanceKind.LEGISLATIVE: Decimal("60000"),
+    AssistanceKind.MODEL_LEGISLATION: Decimal("40000"),
+    AssistanceKind.TRAINING: Decimal("80000"),
+    AssistanceKind.INSTITUTION_BUILDING: Decimal("150000"),
+    AssistanceKind.ONSITE_EXPERT: Decimal("120000"),
+    AssistanceKind.GOOD_PRACTICES: Decimal("30000"),
+    AssistanceKind.TECHNOLOGY: Decimal("100000"),
+    AssistanceKind.ACTION_PLAN: Decimal("50000"),
+    AssistanceKind.OTHER: Decimal("50000"),
+}
+
+DIMENSIONS: tuple[tuple[str, Any], ...] = (
+    ("state", gettext_lazy("State")),
+    ("regional_group", gettext_lazy("Regional group")),
+    ("legal_family", gettext_lazy("Legal system")),
+    ("instrument", gettext_lazy("Instrument")),
+    ("kind", gettext_lazy("Kind of assistance")),
+)
+
+
+def unit_costs() -> dict[str, Decimal]:
+    """The illustrative unit costs in USD: the defaults, overridden by ``INFOBASE_UNIT_COSTS``."""
+    costs = dict(DEFAULT_UNIT_COSTS)
+    for kind, value in (getattr(settings, "INFOBASE_UNIT_COSTS", None) or {}).items():
+        if kind not in AssistanceKind.values:
+            raise ImproperlyConfigured(f"INFOBASE_UNIT_COSTS: unknown kind of assistance {kind!r}")
+        try:
+            amount = Decimal(str(value))
+        except ArithmeticError as exc:
+            raise ImproperlyConfigured(f"INFOBASE_UNIT_COSTS[{kind!r}]: not a number") from exc
+        if not amount.is_finite() or amount < 0:
+            raise ImproperlyConfigured(f"INFOBASE_UNIT_COSTS[{kind!r}]: must be 0 or more")
+        costs[kind] = amount
+    return costs
+
+
+# --- Gaps --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeedGap:
+    need_id: int
+    status: str
+    state_id: int
+    state_iso3: str
+    regional_group: str
+    legal_families: tuple[str, ...]
+    instrument_code: str
+    article_id: int
+    article_number: int
+    kind: str
+    cost_usd: Decimal  # unrounded
+    funded_usd: Decimal  # unrounded
+    from_projects: bool  # cost from project budgets (else the unit cost)
+    project_ids: tuple[int, ...]
+
+    @property
+    def gap_usd(self) -> Decimal:
+        return max(self.cost_usd - self.funded_usd, ZERO)
+
+
+@dataclass(frozen=True)
+class ProjectGap:
+    project_id: int
+    code: str
+    label: str
+    status: str
+    needs: int
+    budget_usd: Decimal
+    budget_estimated: bool  # no budget line: the unit costs of its needs
+    funded_usd: Decimal
+
+    @property
+    def gap_usd(self) -> Decimal:
+        return max(self.budget_usd - self.funded_usd, ZERO)
+
+    @property
+    def status_label(self) -> str:
+        return str(ProjectStatus(self.status).label)
+
+
+@dataclass
+class GapRow:
+    key: str
+    label: str
+    needs: int = 0
+    unfunded: int = 0  # needs with no funding at all
+    cost_usd: Decimal = ZERO
+    funded_usd: Decimal = ZERO
+    gap_usd: Decimal = ZERO
+
+    def add(self, need: NeedGap) -> None:
+        self.needs += 1
+        self.unfunded += need.funded_usd <= 0
+        self.cost_usd += need.cost_usd
+        self.funded_usd += need.funded_usd
+        self.gap_usd += need.gap_usd
+
+    def rounded(self) -> GapRow:
+        return GapRow(
+            self.key,
+            self.label,
+            self.needs,
+            self.unfunded,
+            cents(self.cost_usd),
+            cents(self.funded_usd),
+            cents(self.gap_usd),
+        )
+
+
+@dataclass
+class GapReport:
+    on: date
+    needs: list[NeedGap]  # every open need of the scope
+    projects: list[ProjectGap]
+    by: dict[str, list[GapRow]]  # dimension → rows (rounded to cents)
+    total: GapRow
+    rates: RatesUsed
+    unit_costs: dict[str, Decimal] = field(default_factory=dict)
+
+    def need(self, need_id: int) -> NeedGap:
+        return next(n for n in self.needs if n.need_id == need_id)
+
+
+def _funding(
+    on: date, rates: RatesUsed, project_ids: Iterable[int] | None = None
+) -> dict[int, Decimal]:
+    funded: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    allocations = Allocation.objects.filter(allocated_on__lte=on)
+    if project_ids is not None:
+        allocations = allocations.filter(project_id__in=list(project_ids))
+    for project_id, amount, currency in allocations.order_by("pk").values_list(
+        "project_id", "amount", "pledge__currency"
+    ):
+        funded[project_id] += to_usd_exact(amount, currency, on, used=rates)
+    return funded
+
+
+def project_gaps(
+    *, on: date, rates: RatesUsed, projects: QuerySet[Project] | None = None
+) -> tuple[list[ProjectGap], dict[int, list[tuple[int, str]]]]:
+    """Every project's budget, funding and gap in USD on ``on``, and its needs (id, kind)."""
+    projects = Project.objects.all() if projects is None else projects
+    projects = projects.order_by("code")
+    ids = list(projects.values_list("pk", flat=True))
+    needs: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for project_id, need_id, kind in (
+        Project.needs.through.objects.filter(project_id__in=ids)
+        .order_by("need_id")
+        .values_list("project_id", "need_id", "need__kind")
+    ):
+        needs[project_id].append((need_id, kind))
+    budgets: dict[int, Decimal] = {}
+    for project_id, amount, currency in (
+        BudgetLine.objects.filter(project_id__in=ids)
+        .order_by("pk")
+        .values_list("project_id", "amount", "project__currency")
+    ):
+        budgets[project_id] = budgets.get(project_id, ZERO) + to_usd_exact(
+            amount, currency, on, used=rates
+        )
+    funded = _funding(on, rates, ids)
+    costs = unit_costs()
+    out = []
+    for project in projects:
+        estimated = project.pk not in budgets
+        budget = (
+            sum((costs[k] for _n, k in needs[project.pk]), ZERO)
+            if estimated
+            else budgets[project.pk]
+        )
+        out.append(
+            ProjectGap(
+                project_id=project.pk,
+                code=project.code,
+                label=str(project),
+                status=project.status,
+                needs=len(needs[project.pk]),
+                budget_usd=budget,
+                budget_estimated=estimated,
+                funded_usd=funded.get(project.pk, ZERO),
+            )
+        )
+    return out, needs
+
+
+def _labels(dimension: str, keys: Iterable[str]) -> dict[str, str]:
+    keys = set(keys)
+    if dimension == "state":
+        return {s.iso3: str(s.translated("name")) for s in State.objects.filter(iso3__in=keys)}
+    if dimension == "regional_group":
+        return {**{c: str(label) for c, label in RegionalGroup.choices}, "": _("No regional group")}
+    if dimension == "legal_family":
+        return {c: str(label) for c, label in LegalFamily.choices}
+    if dimension == "instrument":
+        return {i.code: str(i) for i in Instrument.objects.filter(code__in=keys)}
+    return {c: str(label) for c, label in AssistanceKind.choices}
+
+
+def _keys(need: NeedGap, dimension: str) -> tuple[str, ...]:
+    if dimension == "state":
+        return (need.state_iso3,)
+    if dimension == "regional_group":
+        return (need.regional_group,)
+    if dimension == "legal_family":
+        return need.legal_families
+    if dimension == "instrument":
+        return (need.instrument_code,)
+    return (need.kind,)
+
+
+def _order(dimension: str) -> list[str] | None:
+    if dimension == "regional_group":
+        return [*RegionalGroup.values, ""]
+    if dimension == "legal_family":
+        return list(LegalFamily.values)
+    if dimension == "kind":
+        return list(AssistanceKind.values)
+    return None
+
+
+def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapReport:
+    """Gaps by need, project and each dimension in USD on ``on`` (see the module docstring).
+
+    ``needs_qs`` limits the needs (default: all); only open needs are counted.
+    Raises ``money.MissingRate`` when a currency has no rate valid on ``on``."""
+    rates = RatesUsed()
+    projects, project_needs = project_gaps(on=on, rates=rates)
+    costs = unit_costs()
+    share_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    share_funded: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    in_projects: dict[int, list[int]] = defaultdict(list)
+    for project in projects:
+        linked = project_needs[project.project_id]
+        if not linked:
+            continue
+        count = Decimal(len(linked))
+        for need_id, _kind in linked:
+            share_cost[need_id] += project.budget_usd / count
+            share_funded[need_id] += project.funded_usd / count
+            in_projects[need_id].append(project.project_id)
+
+    qs = Need.objects.all() if needs_qs is None else needs_qs
+    families = [f.value for f in LegalFamily]
+    needs = []
+    for row in (
+        qs.filter(status=NeedStatus.OPEN)
+        .order_by("state__iso3", "article__instrument__position", "article__number", "kind", "pk")
+        .values_list(
+            "pk",
+            "status",
+            "state_id",
+            "state__iso3",
+            "state__regional_group",
+            "state__legal_civil",
+            "state__legal_common",
+            "state__legal_islamic",
+            "state__legal_customary",
+            "article__instrument__code",
+            "article_id",
+            "article__number",
+            "kind",
+        )
+    ):
+        pk, status, state_id, iso3, group, *legal = row[:9]
+        instrument, article_id, number, kind = row[9:]
+        projects_of = tuple(in_projects.get(pk, ()))
+        needs.append(
+            NeedGap(
+                need_id=pk,
+                status=status,
+                state_id=state_id,
+                state_iso3=iso3,
+                regional_group=group or "",
+                legal_families=tuple(f for f, on_ in zip(families, legal, strict=True) if on_),
+                instrument_code=instrument,
+                article_id=article_id,
+                article_number=number,
+                kind=kind,
+                cost_usd=share_cost[pk] if projects_of else costs[kind],
+                funded_usd=share_funded.get(pk, ZERO),
+                from_projects=bool(projects_of),
+                project_ids=projects_of,
+            )
+        )
+
+    by: dict[str, list[GapRow]] = {}
+    total = GapRow("", _("All needs"))
+    for need in needs:
+        total.add(need)
+    for dimension, _label in DIMENSIONS:
+        rows: dict[str, GapRow] = {}
+        for need in needs:
+            for key in _keys(need, dimension):
+                rows.setdefault(key, GapRow(key, key)).add(need)
+        labels = _labels(dimension, rows)
+        order = _order(dimension)
+        keys = sorted(rows) if order is None else [k for k in order if k in rows]
+        if dimension == "state":
+            keys = sorted(rows, key=lambda k: (labels.get(k, k), k))
+        by[dimension] = [
+            GapRow(
+                k,
+                labels.get(k, k),
+                rows[k].needs,
+                rows[k].unfunded,
+                rows[k].cost_usd,
+                rows[k].funded_usd,
+                rows[k].gap_usd,
+            ).rounded()
+            for k in keys
+        ]
+    return GapReport(
+        on=on,
+        needs=needs,
+        projects=projects,
+        by=by,
+        total=total.rounded(),
+        rates=rates,
+        unit_costs=costs,
+    )
+
+
+# --- Mobilization ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    need_id: int
+    donor_id: int
+    donor: str
+    score: int
+    priority: Decimal  # the need's priority score
+    gap_usd: Decimal  # rounded to cents
+    reasons: tuple[str, ...]  # translated
+    pledge_ids: tuple[int, ...]  # the pledges whose earmarks the need satisfies (shown only to
+    # those who may see them; see ``visible_pledges``)
+
+
+@dataclass(frozen=True)
+class _Place:
+    state_id: int
+    iso3: str
+    regional_group: str
+    instrument_id: int
+    article_id: int
+    kind: str
+
+
+def earmark_points(
+    pledge: Pledge,
+    place: _Place,
+    project_need_ids: set[int],
+    need_id: int,
+    *,
+    remaining: Decimal | None,
+) -> tuple[int, list[str]]:
+    """How well ``pledge``'s earmark fits a need (0: the need is outside the earmark)."""
+    if pledge.earmark == Earmark.PROJECT:
+        if pledge.project_id and need_id in project_need_ids:
+            return 5, [_("earmarked for a project that addresses this need")]
+        return 0, []
+    if pledge.earmark == Earmark.THEMATIC:
+        points, reasons = 2, []
+        if pledge.instrument_id:
+            if pledge.instrument_id != place.instrument_id:
+                return 0, []
+            points += 1
+            reasons.append(_("thematic earmark: the same instrument"))
+        if pledge.article_id:
+            if pledge.article_id != place.article_id:
+                return 0, []
+            points += 1
+            reasons.append(_("thematic earmark: the same article"))
+        if pledge.kind:
+            if pledge.kind != place.kind:
+                return 0, []
+            points += 1
+            reasons.append(_("thematic earmark: the same kind of assistance"))
+        return points, reasons or [_("thematic earmark without restriction")]
+    if pledge.earmark == Earmark.GEOGRAPHIC:
+        # As ``services.earmark_allows``: the pledge's States and its regional group's States.
+        if place.state_id in {s.pk for s in pledge.states.all()}:
+            return 4, [_("geographic earmark: this State")]
+        if pledge.regional_group and pledge.regional_group == place.regional_group:
+            return 3, [_("geographic earmark: this regional group")]
+        return 0, []
+    # Not earmarked: any need, while money remains.
+    if remaining is not None and remaining > 0:
+        return 1, [_("a pledge that is not earmarked still has unallocated money")]
+    return 0, []
+
+
+def _remaining(pledge: Pledge) -> Decimal | None:
+    from infobase.funding.services import pledge_remaining
+
+    return pledge_remaining(pledge)
+
+
+def mobilization_list(
+    *, user: Any, on: date | None = None, limit: int | None = None
+) -> list[Match]:
+    """Open needs with a funding gap that the user may see, matched with donors' interests.
+
+    The secretariat and the working group see every donor's matches; a donor only its own."""
+    from django.utils import timezone
+
+    on = on or timezone.localdate()
+    visible = needs_visible_to(user)
+    report = funding_gaps(on=on, needs_qs=visible)
+    open_needs = {n.need_id: n for n in report.needs if n.gap_usd > 0}
+    if not open_needs:
+        return []
+    places = {
+        pk: _Place(state_id, iso3, group or "", instrument_id, article_id, kind)
+        for pk, state_id, iso3, group, instrument_id, article_id, kind in Need.objects.filter(
+            pk__in=open_needs
+        ).values_list(
+            "pk",
+            "state_id",
+            "state__iso3",
+            "state__regional_group",
+            "article__instrument_id",
+            "article_id",
+            "kind",
+        )
+    }
+    from infobase.needs.scoring import scored_register
+
+    priority = {
+        s.need_id: s.total
+        for s in scored_register(needs_qs=Need.objects.filter(pk__in=open_needs), today=on)
+    }
+
+    pledges = Pledge.objects.select_related("donor").prefetch_related("states").order_by("pk")
+    if is_donor(user) and not is_secretariat(user):
+        pledges = pledges.filter(donor_id=getattr(user, "organization_id", None) or 0)
+    pledges_list = list(pledges)
+    project_needs: dict[int, set[int]] = defaultdict(set)
+    for project_id, need_id in Project.needs.through.objects.filter(
+        project_id__in={p.project_id for p in pledges_list if p.project_id}
+    ).values_list("project_id", "need_id"):
+        project_needs[project_id].add(need_id)
+
+    # Past funding: features of the needs of the projects each donor funded.
+    donor_ids = {p.donor_id for p in pledges_list}
+    past: dict[int, dict[str, set[Any]]] = defaultdict(lambda: defaultdict(set))
+    for donor_id, state_id, group, article_id, kind in (
+        Allocation.objects.filter(pledge__donor_id__in=donor_ids, allocated_on__lte=on)
+        .filter(project__needs__isnull=False)
+        .values_list(
+            "pledge__donor_id",
+            "project__needs__state_id",
+            "project__needs__state__regional_group",
+            "project__needs__article_id",
+            "project__needs__kind",
+        )
+        .distinct()
+    ):
+        past[donor_id]["state"].add(state_id)
+        past[donor_id]["group"].add(group or "")
+        past[donor_id]["article"].add(article_id)
+        past[donor_id]["kind"].add(kind)
+
+    remaining = {p.pk: _remaining(p) for p in pledges_list if p.earmark == Earmark.NONE}
+    donors: dict[int, list[Pledge]] = defaultdict(list)
+    for pledge in pledges_list:
+        donors[pledge.donor_id].append(pledge)
+
+    matches = []
+    for need_id, need in open_needs.items():
+        place = places[need_id]
+        for donor_id, donor_pledges in donors.items():
+            best, best_reasons, fitting = 0, [], []
+            for pledge in donor_pledges:
+                points, reasons = earmark_points(
+                    pledge,
+                    place,
+                    project_needs.get(pledge.project_id or 0, set()),
+                    need_id,
+                    remaining=remaining.get(pledge.pk),
+                )
+                if points:
+                    fitting.append(pledge.pk)
+                if points > best:
+                    best, best_reasons = points, reasons
+            features = past.get(donor_id, {})
+            past_points, past_reasons = 0, []
+            for key, value, points, reason in (
+                ("state", place.state_id, 2, _("funded needs of this State before")),
+                ("article", place.article_id, 2, _("funded needs under this article before")),
+                ("group", place.regional_group, 1, _("funded needs in this regional group before")),
+                ("kind", place.kind, 1, _("funded this kind of assistance before")),
+            ):
+                if value in features.get(key, set()):
+                    past_points += points
+                    past_reasons.append(reason)
+            score = best + past_points
+            if not score:
+                continue
+            matches.append(
+                Match(
+                    need_id=need_id,
+                    donor_id=donor_id,
+                    donor=str(donor_pledges[0].donor),
+                    score=score,
+                    priority=priority.get(need_id, ZERO),
+                    gap_usd=cents(need.gap_usd),
+                    reasons=tuple([*best_reasons, *past_reasons]),
+                    pledge_ids=tuple(fitting),
+                )
+            )
+    matches.sort(key=lambda m: (-m.score, -m.priority, m.need_id, m.donor, m.donor_id))
+    return matches[:limit] if limit is not None else matches
+
+
+def visible_pledges(user: Any, match: Match, pledges: Mapping[int, Pledge]) -> list[Pledge]:
+    """The pledges of a match that ``user`` may see one by one."""
+    return [
+        pledges[pk]
+        for pk in match.pledge_ids
+        if pk in pledges and user.has_perm("funding.view_pledge", pledges[pk])
+    ]

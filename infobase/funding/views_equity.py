@@ -1,0 +1,303 @@
+"""Funding gaps, resource-mobilization lists and equity screens (issue 6, points 3 and 4).
+
+Everyone with ``funding.view_overview`` (secretariat, working group, donors) sees aggregates;
+needs are listed one by one only when the user may see them (``needs_visible_to``), and a
+donor's mobilization list holds only its own pledges' matches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from infobase.core.exporters import Exporter
+from infobase.core.exporters import render as render_export
+from infobase.funding import charts
+from infobase.funding.equity import portfolio_equity, proposal_equity, weighted_needs
+from infobase.funding.gaps import DIMENSIONS, GapReport, funding_gaps, mobilization_list
+from infobase.funding.models import Pledge, Proposal
+from infobase.funding.money import MissingRate
+from infobase.needs.models import Need
+from infobase.needs.selectors import needs_visible_to
+from infobase.reference.models import AssistanceKind
+
+
+def _require(user: Any, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _report_date(request: HttpRequest) -> tuple[date, str]:
+    """The report date from ``?on=YYYY-MM-DD`` (today when absent), and a problem if invalid."""
+    raw = request.GET.get("on", "").strip()
+    today = timezone.localdate()
+    if not raw:
+        return today, ""
+    try:
+        return date.fromisoformat(raw), ""
+    except ValueError:
+        return today, _("“%(value)s” is not a date (YYYY-MM-DD); today's date is used.") % {
+            "value": raw
+        }
+
+
+def _need_labels(need_ids: Iterable[int]) -> dict[int, Need]:
+    return {
+        n.pk: n
+        for n in Need.objects.filter(pk__in=list(need_ids)).select_related(
+            "state", "article__instrument"
+        )
+    }
+
+
+def need_label(need: Need) -> str:
+    state = need.state.translated("name")
+    kind = AssistanceKind(need.kind).label
+    return f"{state} — {need.article.instrument.code.upper()} {need.article.number} — {kind}"
+
+
+# --- Gaps --------------------------------------------------------------------------------
+
+
+class FundingGapsExporter(Exporter):
+    """Every gap table of a report in one sheet: a dimension column, then the figures (USD)."""
+
+    identifier = "funding-gaps"
+
+    def __init__(self, *, report: GapReport, visible_need_ids: set[int]) -> None:
+        self.report = report
+        self.needs = _need_labels(n.need_id for n in report.needs if n.need_id in visible_need_ids)
+
+    def sheet_title(self) -> str:
+        return _("Funding gaps")[:31]
+
+    def columns(self) -> Sequence[str]:
+        return [
+            _("Dimension"),
+            _("Code"),
+            _("Name"),
+            _("Needs"),
+            _("Needs without funding"),
+            _("Cost (USD)"),
+            _("Funded (USD)"),
+            _("Gap (USD)"),
+            _("Report date"),
+        ]
+
+    def rows(self) -> Iterable[Sequence[Any]]:
+        from infobase.funding.money import cents
+
+        on = self.report.on
+        total = self.report.total
+        yield [
+            _("All needs"),
+            "",
+            total.label,
+            total.needs,
+            total.unfunded,
+            total.cost_usd,
+            total.funded_usd,
+            total.gap_usd,
+            on,
+        ]
+        for dimension, label in DIMENSIONS:
+            for row in self.report.by[dimension]:
+                yield [
+                    str(label),
+                    row.key,
+                    row.label,
+                    row.needs,
+                    row.unfunded,
+                    row.cost_usd,
+                    row.funded_usd,
+                    row.gap_usd,
+                    on,
+                ]
+        for project in self.report.projects:
+            yield [
+                _("Project"),
+                project.code,
+                project.label,
+                project.needs,
+                "",
+                cents(project.budget_usd),
+                cents(project.funded_usd),
+                cents(project.gap_usd),
+                on,
+            ]
+        for need in self.report.needs:
+            if need.need_id in self.needs:
+                yield [
+                    _("Need"),
+                    str(need.need_id),
+                    need_label(self.needs[need.need_id]),
+                    1,
+                    int(need.funded_usd <= 0),
+                    cents(need.cost_usd),
+                    cents(need.funded_usd),
+                    cents(need.gap_usd),
+                    on,
+                ]
+        for rate in self.report.rates:
+            yield [
+                _("Exchange rate used"),
+                rate.currency,
+                _("%(rate)s per US dollar from %(date)s (%(source)s)")
+                % {
+                    "rate": rate.per_usd,
+                    "date": rate.valid_from.isoformat(),
+                    "source": rate.source or "—",
+                },
+                "",
+                "",
+                "",
+                "",
+                "",
+                on,
+            ]
+
+
+def _headings() -> dict[str, str]:
+    return {
+        "state": _("By State"),
+        "regional_group": _("By regional group"),
+        "legal_family": _("By legal system"),
+        "instrument": _("By instrument"),
+        "kind": _("By kind of assistance"),
+    }
+
+
+@login_required
+def gaps(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "funding.view_overview")
+    on, date_problem = _report_date(request)
+    context: dict[str, Any] = {
+        "on": on,
+        "date_problem": date_problem,
+        "query": request.GET.urlencode(),
+    }
+    try:
+        report = funding_gaps(on=on)
+    except MissingRate as exc:
+        context["problem"] = str(exc)
+        return render(request, "funding/gaps.html", context)
+    visible = set(needs_visible_to(request.user).values_list("pk", flat=True))
+    need_rows = sorted(
+        (n for n in report.needs if n.need_id in visible),
+        key=lambda n: (-n.gap_usd, n.need_id),
+    )
+    page = Paginator(need_rows, 50).get_page(request.GET.get("page"))
+    labels = _need_labels(n.need_id for n in page)
+    context.update(
+        report=report,
+        tables=[(dim, label, _headings()[dim], report.by[dim]) for dim, label in DIMENSIONS],
+        kinds=AssistanceKind.choices,
+        page=page,
+        need_rows=[(n, labels[n.need_id]) for n in page],
+        hidden=len(report.needs) - len(need_rows),
+    )
+    return render(request, "funding/gaps.html", context)
+
+
+@login_required
+def gaps_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _require(request.user, "funding.view_overview")
+    if fmt not in ("csv", "xlsx"):
+        raise PermissionDenied
+    on, _problem = _report_date(request)
+    try:
+        report = funding_gaps(on=on)
+    except MissingRate as exc:
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
+    visible = set(needs_visible_to(request.user).values_list("pk", flat=True))
+    result = render_export(
+        FundingGapsExporter(report=report, visible_need_ids=visible),
+        fmt=fmt,
+        lang=get_language() or "en",
+    )
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
+
+
+# --- Mobilization ------------------------------------------------------------------------
+
+
+@login_required
+def mobilization(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "funding.view_overview")
+    on, date_problem = _report_date(request)
+    context: dict[str, Any] = {"on": on, "date_problem": date_problem}
+    try:
+        matches = mobilization_list(user=request.user, on=on)
+    except MissingRate as exc:
+        context["problem"] = str(exc)
+        return render(request, "funding/mobilization.html", context)
+    page = Paginator(matches, 50).get_page(request.GET.get("page"))
+    labels = _need_labels(m.need_id for m in page)
+    pledges = {
+        p.pk: p
+        for p in Pledge.objects.filter(
+            pk__in={pk for m in page for pk in m.pledge_ids}
+        ).select_related("donor")
+    }
+    rows = []
+    for match in page:
+        shown = [
+            pledges[pk]
+            for pk in match.pledge_ids
+            if pk in pledges and request.user.has_perm("funding.view_pledge", pledges[pk])
+        ]
+        rows.append((match, labels[match.need_id], shown))
+    context.update(page=page, rows=rows, total=len(matches))
+    return render(request, "funding/mobilization.html", context)
+
+
+# --- Equity ------------------------------------------------------------------------------
+
+
+def _charts(report: Any) -> list[tuple[Any, Any]]:
+    return [
+        (
+            report.regional,
+            charts.share_bars(
+                report.regional.rows, title=_("Regional groups: share of resources and of needs")
+            ),
+        ),
+        (
+            report.legal,
+            charts.share_bars(
+                report.legal.rows, title=_("Legal systems: share of resources and of needs")
+            ),
+        ),
+    ]
+
+
+@login_required
+def equity(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "funding.view_overview")
+    on, date_problem = _report_date(request)
+    context: dict[str, Any] = {"on": on, "date_problem": date_problem}
+    needs = weighted_needs(today=on)  # priority scores as on the report date
+    try:
+        report = portfolio_equity(on=on, needs=needs)
+    except MissingRate as exc:
+        context["problem"] = str(exc)
+        return render(request, "funding/equity.html", context)
+    context.update(report=report, sections=_charts(report))
+    proposal_pk = request.GET.get("proposal", "")
+    if proposal_pk.isdigit():
+        proposal = get_object_or_404(Proposal, pk=int(proposal_pk))
+        _require(request.user, "funding.view_proposal", proposal)
+        proposed = proposal_equity(proposal, needs=needs, threshold=report.threshold)
+        context.update(proposal=proposal, proposed=proposed, proposal_sections=_charts(proposed))
+    return render(request, "funding/equity.html", context)

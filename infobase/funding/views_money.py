@@ -1,0 +1,356 @@
+"""Screens for money: pledges (a donor sees only its own), a pledge's page and form, and the
+exchange-rate table kept by the secretariat."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from infobase.accounts.permissions import is_donor, is_secretariat
+from infobase.core.errors import InvalidInput
+from infobase.funding.models import (
+    Earmark,
+    ExchangeRate,
+    Pledge,
+    PledgeStatus,
+    Project,
+)
+from infobase.funding.money import MissingRate, RatesUsed, to_usd
+from infobase.funding.services import (
+    pledge_allocated,
+    pledge_remaining,
+    pledge_save,
+    rate_save,
+)
+from infobase.reference.models import (
+    Article,
+    AssistanceKind,
+    CodelistItem,
+    Instrument,
+    Organization,
+    OrganizationKind,
+    RegionalGroup,
+    State,
+)
+
+
+def _require(user: Any, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def pledges_visible_to(user: Any) -> QuerySet[Pledge]:
+    """Every pledge for the secretariat, a donor's own pledges for a donor, none otherwise."""
+    pledges = Pledge.objects.select_related("donor", "instrument", "article__instrument", "project")
+    if is_secretariat(user):
+        return pledges
+    if is_donor(user) and getattr(user, "organization_id", None):
+        return pledges.filter(donor_id=user.organization_id)
+    return pledges.none()
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    items = CodelistItem.objects.filter(codelist__name="Currency", withdrawn=False).order_by("code")
+    return [(i.code, f"{i.code} — {i.name_en}" if i.name_en else i.code) for i in items]
+
+
+def earmark_text(pledge: Pledge) -> str:
+    """The pledge's earmark in words (translated)."""
+    if pledge.earmark == Earmark.THEMATIC:
+        parts = []
+        if pledge.article:
+            parts.append(str(pledge.article))
+        elif pledge.instrument:
+            parts.append(str(pledge.instrument))
+        if pledge.kind:
+            parts.append(str(AssistanceKind(pledge.kind).label))
+        return _("Thematic: %(theme)s") % {"theme": ", ".join(parts)}
+    if pledge.earmark == Earmark.GEOGRAPHIC:
+        parts = [str(RegionalGroup(pledge.regional_group).label)] if pledge.regional_group else []
+        parts.extend(str(s) for s in pledge.states.all())
+        return _("Geographic: %(where)s") % {"where": ", ".join(parts)}
+    if pledge.earmark == Earmark.PROJECT and pledge.project:
+        return _("Project: %(project)s") % {"project": pledge.project.code}
+    return str(Earmark.NONE.label)
+
+
+# --- Pledges -------------------------------------------------------------------------------
+
+
+class PledgeFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("Any status")), *PledgeStatus.choices],
+    )
+    earmark = forms.ChoiceField(
+        label=gettext_lazy("Earmarking"),
+        required=False,
+        choices=[("", gettext_lazy("Any earmarking")), *Earmark.choices],
+    )
+    currency = forms.CharField(label=gettext_lazy("Currency"), required=False, max_length=3)
+
+
+@login_required
+def pledge_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "funding.view_pledge")
+    pledges = pledges_visible_to(request.user).prefetch_related("states", "allocations")
+    form = PledgeFilterForm(request.GET or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            pledges = pledges.filter(status=data["status"])
+        if data["earmark"]:
+            pledges = pledges.filter(earmark=data["earmark"])
+        if data["currency"]:
+            pledges = pledges.filter(currency=data["currency"].strip().upper())
+    page = Paginator(pledges, 50).get_page(request.GET.get("page"))
+    today = date.today()
+    used = RatesUsed()
+    rows = []
+    for pledge in page:
+        allocated = sum((a.amount for a in pledge.allocations.all()), Decimal(0))
+        try:
+            usd: Decimal | None = to_usd(pledge.amount, pledge.currency, today, used=used)
+        except MissingRate:
+            usd = None
+        rows.append(
+            {
+                "pledge": pledge,
+                "earmark": earmark_text(pledge),
+                "allocated": allocated,
+                "remaining": pledge.amount - allocated,
+                "usd": usd,
+            }
+        )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "funding/pledge_list.html",
+        {
+            "form": form,
+            "query": params.urlencode(),
+            "page": page,
+            "rows": rows,
+            "total": page.paginator.count,
+            "rates": list(used),
+            "today": today,
+            "can_add": request.user.has_perm("funding.add_pledge"),
+        },
+    )
+
+
+@login_required
+def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pledge = get_object_or_404(
+        Pledge.objects.select_related("donor", "instrument", "article__instrument", "project"),
+        pk=pk,
+    )
+    _require(request.user, "funding.view_pledge", pledge)
+    return render(
+        request,
+        "funding/pledge_detail.html",
+        {
+            "pledge": pledge,
+            "earmark": earmark_text(pledge),
+            "allocated": pledge_allocated(pledge),
+            "remaining": pledge_remaining(pledge),
+            "allocations": pledge.allocations.select_related("project", "decided_by"),
+            "can_edit": request.user.has_perm("funding.change_pledge", pledge),
+        },
+    )
+
+
+class ArticleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Article) -> str:
+        return f"{obj} — {obj.translated('title')}"
+
+
+class PledgeForm(forms.ModelForm):
+    donor = forms.ModelChoiceField(
+        label=gettext_lazy("Donor"),
+        queryset=Organization.objects.all(),
+    )
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=[])
+    instrument = forms.ModelChoiceField(
+        label=gettext_lazy("Instrument"),
+        queryset=Instrument.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("Any instrument"),
+    )
+    article = ArticleChoiceField(
+        label=gettext_lazy("Article"),
+        queryset=Article.objects.select_related("instrument"),
+        required=False,
+        empty_label=gettext_lazy("Any article"),
+    )
+    states = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("States"),
+        queryset=State.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    project = forms.ModelChoiceField(
+        label=gettext_lazy("Project"), queryset=Project.objects.all(), required=False
+    )
+
+    class Meta:
+        model = Pledge
+        fields = [
+            "donor",
+            "amount",
+            "currency",
+            "pledged_on",
+            "status",
+            "earmark",
+            "instrument",
+            "article",
+            "kind",
+            "regional_group",
+            "states",
+            "project",
+            "notes",
+        ]
+        widgets = {
+            "pledged_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"dir": "auto", "rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        donors = Organization.objects.filter(
+            kind__in=[
+                OrganizationKind.GOVERNMENT,
+                OrganizationKind.FUND,
+                OrganizationKind.REGIONAL,
+                OrganizationKind.INTERNATIONAL,
+            ]
+        )
+        if self.instance.pk:
+            donors = donors | Organization.objects.filter(pk=self.instance.donor_id)
+        self.fields["donor"].queryset = donors.distinct()  # type: ignore[attr-defined]
+        self.fields["currency"].choices = currency_choices()  # type: ignore[attr-defined]
+        self.fields["kind"].help_text = _("Thematic earmarks: leave empty for any.")
+        self.fields["regional_group"].help_text = _(
+            "Geographic earmarks: a regional group, States, or both (either allows)."
+        )
+
+
+def _pledge_edit(request: HttpRequest, pledge: Pledge | None) -> HttpResponse:
+    if pledge is None:
+        _require(request.user, "funding.add_pledge")
+    else:
+        _require(request.user, "funding.change_pledge", pledge)
+    form = PledgeForm(
+        request.POST or None,
+        instance=pledge,
+        initial={} if pledge else {"currency": "USD", "pledged_on": date.today()},
+    )
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        states = data.pop("states")
+        try:
+            saved = pledge_save(
+                user=request.user,
+                instance=pledge or Pledge(),
+                data=data,
+                states=states,
+                reason=request.POST.get("reason", "").strip(),
+            )
+        except InvalidInput as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            messages.success(request, _("The pledge was saved."))
+            return redirect("pledge_detail", pk=saved.pk)
+    return render(
+        request, "funding/pledge_form.html", {"form": form, "pledge": pledge, "problems": problems}
+    )
+
+
+@login_required
+def pledge_new(request: HttpRequest) -> HttpResponse:
+    return _pledge_edit(request, None)
+
+
+@login_required
+def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _pledge_edit(request, get_object_or_404(Pledge, pk=pk))
+
+
+# --- Exchange rates ------------------------------------------------------------------------
+
+
+class RateForm(forms.Form):
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=[])
+    per_usd = forms.DecimalField(
+        label=gettext_lazy("Units per US dollar"), max_digits=18, decimal_places=6, min_value=0
+    )
+    valid_from = forms.DateField(
+        label=gettext_lazy("Valid from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    source = forms.CharField(label=gettext_lazy("Source"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [  # type: ignore[attr-defined]
+            c for c in currency_choices() if c[0] != "USD"
+        ]
+
+
+@login_required
+def rate_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "funding.view_exchangerate")
+    can_add = request.user.has_perm("funding.add_exchangerate")
+    form = RateForm(request.POST or None) if can_add else None
+    problems: list[str] = []
+    if request.method == "POST":
+        _require(request.user, "funding.add_exchangerate")
+        assert form is not None
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                rate_save(
+                    user=request.user,
+                    currency=data["currency"],
+                    per_usd=data["per_usd"],
+                    valid_from=data["valid_from"],
+                    source=data["source"],
+                    reason=request.POST.get("reason", "").strip(),
+                )
+            except InvalidInput as exc:
+                problems = [str(p) for p in exc.problems]
+            else:
+                messages.success(request, _("The exchange rate was saved."))
+                return redirect("rate_list")
+    rates = ExchangeRate.objects.order_by("currency", "-valid_from")
+    today = date.today()
+    current = {}
+    for rate in rates:
+        if rate.valid_from <= today and rate.currency not in current:
+            current[rate.currency] = rate.pk
+    return render(
+        request,
+        "funding/rate_list.html",
+        {
+            "rates": rates,
+            "current": set(current.values()),
+            "form": form,
+            "problems": problems,
+            "today": today,
+        },
+    )

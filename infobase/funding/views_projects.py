@@ -1,0 +1,549 @@
+"""Screens for projects: the list, a project's page (needs, beneficiaries, budget, funding and
+gap with the rates used, delivery, allocations, its life), allocating from a pledge, and the
+"design from needs" form."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from infobase.accounts.permissions import is_secretariat
+from infobase.activities.models import Activity
+from infobase.core.errors import InvalidInput
+from infobase.funding.models import Pledge, Project, ProjectStatus
+from infobase.funding.services import (
+    allocate,
+    allowed_transitions,
+    pledges_allowing,
+    project_beneficiaries,
+    project_funding,
+    project_save,
+    project_transition,
+)
+from infobase.funding.views_money import currency_choices, earmark_text, pledges_visible_to
+from infobase.needs.lessons import kind_labels
+from infobase.needs.models import LessonLearned, Need, NeedStatus
+from infobase.needs.selectors import RegisterFilters, needs_visible_to, register
+from infobase.questionnaires.models import pick_label
+from infobase.reference.models import (
+    AssistanceKind,
+    Instrument,
+    RegionalGroup,
+    State,
+)
+
+
+def _require(user: Any, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _title(labels: dict[str, str] | None) -> dict[str, str]:
+    text, lang = pick_label(labels)
+    return {"text": text, "lang": lang, "dir": "rtl" if lang == "ar" else "auto"}
+
+
+# --- List ----------------------------------------------------------------------------------
+
+
+class ProjectFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("Any status")), *ProjectStatus.choices],
+    )
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "funding.view_project")
+    projects = Project.objects.prefetch_related("states")
+    form = ProjectFilterForm(request.GET or None)
+    if form.is_valid() and form.cleaned_data["status"]:
+        projects = projects.filter(status=form.cleaned_data["status"])
+    page = Paginator(projects, 50).get_page(request.GET.get("page"))
+    rows = [{"project": p, "title": _title(p.title), "funding": project_funding(p)} for p in page]
+    return render(
+        request,
+        "funding/project_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "can_add": request.user.has_perm("funding.add_project"),
+            "can_pledges": request.user.has_perm("funding.view_pledge"),
+        },
+    )
+
+
+# --- A project's page ----------------------------------------------------------------------
+
+
+class AllocateForm(forms.Form):
+    pledge = forms.ModelChoiceField(label=gettext_lazy("Pledge"), queryset=Pledge.objects.none())
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount in the pledge's currency"),
+        max_digits=18,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    allocated_on = forms.DateField(
+        label=gettext_lazy("Allocated on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, allowed: list[tuple[Pledge, Decimal]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["pledge"]
+        field.queryset = Pledge.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[p.pk for p, _r in allowed]
+        )
+        labels = {
+            p.pk: _("%(donor)s, %(date)s — %(remaining)s %(currency)s left (%(earmark)s)")
+            % {
+                "donor": p.donor,
+                "date": p.pledged_on.isoformat(),
+                "remaining": remaining,
+                "currency": p.currency,
+                "earmark": earmark_text(p),
+            }
+            for p, remaining in allowed
+        }
+        field.label_from_instance = lambda obj: labels.get(obj.pk, str(obj))  # type: ignore[attr-defined]
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=ProjectStatus.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
+    lesson = forms.ModelChoiceField(
+        label=gettext_lazy("Link an existing lesson learned"),
+        queryset=LessonLearned.objects.all(),
+        required=False,
+    )
+    lesson_title = forms.CharField(
+        label=gettext_lazy("Or record a draft lesson: title"), max_length=300, required=False
+    )
+    what_worked = forms.CharField(
+        label=gettext_lazy("What worked"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )
+    what_did_not = forms.CharField(
+        label=gettext_lazy("What did not work"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )
+    recommendations = forms.CharField(
+        label=gettext_lazy("Recommendations"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )
+
+
+def _allowed_pledges(project: Project) -> list[tuple[Pledge, Decimal]]:
+    pledges = Pledge.objects.select_related("donor", "instrument", "article", "project")
+    return pledges_allowing(project, pledges.order_by("pledged_on", "pk"))
+
+
+def _project_page(
+    request: HttpRequest,
+    project: Project,
+    *,
+    allocate_form: AllocateForm | None = None,
+    transition_form: TransitionForm | None = None,
+    problems: list[str] | None = None,
+) -> HttpResponse:
+    user = request.user
+    all_needs = project.needs.select_related("state", "article__instrument")
+    visible = all_needs.filter(pk__in=needs_visible_to(user).values("pk"))
+    funding = project_funding(project)
+    visible_pledges = set(pledges_visible_to(user).values_list("pk", flat=True))
+    shown, others = [], Decimal(0)
+    for allocation, value in funding.rows:
+        if allocation.pledge_id in visible_pledges:
+            shown.append((allocation, value))
+        else:
+            others += value
+    can_allocate = user.has_perm("funding.allocate", project)
+    can_change = user.has_perm("funding.change_project", project)
+    if can_allocate and allocate_form is None and project.status != ProjectStatus.CLOSED:
+        allocate_form = AllocateForm(
+            allowed=_allowed_pledges(project), initial={"allocated_on": date.today()}
+        )
+    transitions = allowed_transitions(project) if can_change else []
+    if transitions and transition_form is None:
+        transition_form = TransitionForm(initial={"to": transitions[0]})
+    return render(
+        request,
+        "funding/project_detail.html",
+        {
+            "project": project,
+            "title": _title(project.title),
+            "description": _title(project.description),
+            "needs": visible,
+            "hidden_needs": all_needs.count() - visible.count(),
+            "states": project_beneficiaries(project),
+            "articles": sorted(
+                {n.article for n in all_needs}, key=lambda a: (a.instrument_id, a.number)
+            ),
+            "kinds": kind_labels(sorted({n.kind for n in all_needs})),
+            "budget_lines": project.budget_lines.all(),
+            "funding": funding,
+            "rates": list(funding.rates),
+            "allocations": shown,
+            "others": others,
+            "activities": project.activities.all(),
+            "lessons": project.lessons.all(),
+            "transitions": [(t, ProjectStatus(t).label) for t in transitions],
+            "closing": ProjectStatus.CLOSED.value in transitions,
+            "allocate_form": allocate_form if project.status != ProjectStatus.CLOSED else None,
+            "transition_form": transition_form,
+            "problems": problems or [],
+            "can_change": can_change,
+        },
+        status=400 if problems else 200,
+    )
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    _require(request.user, "funding.view_project", project)
+    return _project_page(request, project)
+
+
+@login_required
+@require_POST
+def project_allocate(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    _require(request.user, "funding.allocate", project)
+    form = AllocateForm(request.POST, allowed=_allowed_pledges(project))
+    problems: list[str] = []
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            allocate(
+                user=request.user,
+                pledge=data["pledge"],
+                project=project,
+                amount=data["amount"],
+                on=data["allocated_on"],
+                reason=data["reason"],
+            )
+        except InvalidInput as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            messages.success(request, _("The allocation was recorded."))
+            return redirect("project_detail", pk=project.pk)
+    else:
+        problems = [
+            f"{form.fields[k].label if k in form.fields else k}: {' '.join(str(e) for e in v)}"
+            for k, v in form.errors.items()
+        ]
+    return _project_page(request, project, allocate_form=form, problems=problems)
+
+
+@login_required
+@require_POST
+def project_move(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    _require(request.user, "funding.change_project", project)
+    form = TransitionForm(request.POST)
+    problems: list[str] = []
+    if form.is_valid():
+        data = form.cleaned_data
+        lesson_data = None
+        if data["lesson_title"].strip():
+            lesson_data = {
+                "title": data["lesson_title"],
+                "what_worked": data["what_worked"],
+                "what_did_not": data["what_did_not"],
+                "recommendations": data["recommendations"],
+                "delivered_on": project.ends,
+            }
+        try:
+            project_transition(
+                user=request.user,
+                project=project,
+                to=data["to"],
+                reason=data["reason"],
+                lesson=data["lesson"],
+                lesson_data=lesson_data,
+            )
+        except InvalidInput as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            messages.success(
+                request,
+                _("The project is now “%(status)s”.")
+                % {"status": ProjectStatus(project.status).label},
+            )
+            return redirect("project_detail", pk=project.pk)
+    else:
+        problems = [
+            f"{form.fields[k].label if k in form.fields else k}: {' '.join(str(e) for e in v)}"
+            for k, v in form.errors.items()
+        ]
+    project.refresh_from_db()
+    return _project_page(request, project, transition_form=form, problems=problems)
+
+
+# --- Design from needs ---------------------------------------------------------------------
+
+
+class NeedChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Need) -> str:
+        return f"{obj.state} — {obj.article} — {AssistanceKind(obj.kind).label}"
+
+
+class NeedFilterForm(forms.Form):
+    instrument = forms.ModelChoiceField(
+        label=gettext_lazy("Instrument"),
+        queryset=Instrument.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("Any instrument"),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of assistance"),
+        required=False,
+        choices=[("", gettext_lazy("Any kind")), *AssistanceKind.choices],
+    )
+    regional_group = forms.ChoiceField(
+        label=gettext_lazy("Regional group"),
+        required=False,
+        choices=[("", gettext_lazy("Any group")), *RegionalGroup.choices],
+    )
+    state = forms.ModelChoiceField(
+        label=gettext_lazy("State"),
+        queryset=State.objects.all(),
+        to_field_name="iso3",
+        required=False,
+        empty_label=gettext_lazy("Any State"),
+    )
+
+
+TITLE_LANGUAGES = [(code.split("-")[0], name) for code, name in settings.LANGUAGES]
+
+
+class ProjectForm(forms.Form):
+    code = forms.SlugField(label=gettext_lazy("Code"), max_length=50)
+    needs = NeedChoiceField(
+        label=gettext_lazy("Needs addressed"),
+        queryset=Need.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+    )
+    states = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Beneficiary States"),
+        queryset=State.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=gettext_lazy("Left empty, the States of the needs."),
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+    )
+    description_language = forms.ChoiceField(
+        label=gettext_lazy("Language of the description"), choices=TITLE_LANGUAGES, initial="en"
+    )
+    outputs = forms.CharField(
+        label=gettext_lazy("Outputs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+    )
+    starts = forms.DateField(
+        label=gettext_lazy("Start"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    ends = forms.DateField(
+        label=gettext_lazy("End"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    currency = forms.ChoiceField(label=gettext_lazy("Budget currency"), choices=[])
+    activities = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Delivery: activities"),
+        queryset=Activity.objects.order_by("iati_identifier"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    def __init__(self, *args: Any, needs: QuerySet[Need], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, name in reversed(TITLE_LANGUAGES):
+            self.fields[f"title_{code}"] = forms.CharField(
+                label=_("Title (%(language)s)") % {"language": name},
+                max_length=300,
+                required=False,
+                widget=forms.TextInput(attrs={"dir": "rtl" if code == "ar" else "auto"}),
+            )
+        self.order_fields(["code", *[f"title_{c}" for c, _n in TITLE_LANGUAGES]])
+        self.fields["needs"].queryset = needs  # type: ignore[attr-defined]
+        self.fields["currency"].choices = currency_choices()  # type: ignore[attr-defined]
+
+    def title(self) -> dict[str, str]:
+        return {c: self.cleaned_data.get(f"title_{c}", "") for c, _n in TITLE_LANGUAGES}
+
+
+class BudgetLineForm(forms.Form):
+    description = forms.CharField(label=gettext_lazy("Budget line"), max_length=300, required=False)
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount"), max_digits=18, decimal_places=2, required=False
+    )
+
+
+BudgetLineFormSet = forms.formset_factory(BudgetLineForm, extra=3)
+
+
+def _needs_for_form(request: HttpRequest, project: Project | None) -> tuple[Any, QuerySet[Need]]:
+    """The filter form and the needs offered: the filtered open needs the user may see, plus
+    the needs already chosen."""
+    user = request.user
+    filters = NeedFilterForm(request.GET or None)
+    chosen_ids = set(request.GET.getlist("need")) | set(request.POST.getlist("needs"))
+    if project is not None:
+        chosen_ids |= {str(pk) for pk in project.needs.values_list("pk", flat=True)}
+    visible = needs_visible_to(user)
+    if request.method == "POST":
+        return filters, visible.select_related("state", "article__instrument")
+    spec = RegisterFilters(status=NeedStatus.OPEN)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        spec = RegisterFilters(
+            instrument=data["instrument"].code if data["instrument"] else "",
+            kind=data["kind"],
+            regional_group=data["regional_group"],
+            state=data["state"].iso3 if data["state"] else "",
+            status=NeedStatus.OPEN,
+        )
+    offered = register(user=user, filters=spec).values("pk")
+    ids = [int(i) for i in chosen_ids if str(i).isdigit()]
+    needs = visible.filter(pk__in=offered) | visible.filter(pk__in=ids)
+    return filters, needs.select_related("state", "article__instrument").distinct()
+
+
+def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse:
+    if project is None:
+        _require(request.user, "funding.add_project")
+    else:
+        _require(request.user, "funding.change_project", project)
+    filters, needs = _needs_for_form(request, project)
+    chosen = [int(i) for i in request.GET.getlist("need") if i.isdigit()]
+    if project is not None:
+        initial: dict[str, Any] = {
+            "code": project.code,
+            "needs": list(project.needs.all()),
+            "states": list(project.states.all()),
+            "description": pick_label(project.description)[0],
+            "description_language": pick_label(project.description)[1],
+            "outputs": project.outputs,
+            "starts": project.starts,
+            "ends": project.ends,
+            "currency": project.currency,
+            "activities": list(project.activities.all()),
+            **{f"title_{code}": text for code, text in (project.title or {}).items()},
+        }
+        lines_initial = [
+            {"description": line.description, "amount": line.amount}
+            for line in project.budget_lines.all()
+        ]
+    else:
+        chosen_needs = list(needs.filter(pk__in=chosen))
+        initial = {
+            "currency": "USD",
+            "needs": chosen_needs,
+            # "Design from needs": the beneficiary States follow the chosen needs.
+            "states": sorted({n.state for n in chosen_needs}, key=lambda s: s.name_en),
+        }
+        lines_initial = []
+    form = ProjectForm(request.POST or None, needs=needs, initial=initial)
+    lines = BudgetLineFormSet(request.POST or None, initial=lines_initial, prefix="lines")
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        data = form.cleaned_data
+        budget = [
+            (line["description"], line["amount"])
+            for line in lines.cleaned_data
+            if line and (line.get("description") or line.get("amount") is not None)
+        ]
+        description = dict(project.description or {}) if project else {}
+        if data["description"].strip():
+            description[data["description_language"]] = data["description"]
+        else:
+            description.pop(data["description_language"], None)
+        try:
+            saved = project_save(
+                user=request.user,
+                instance=project or Project(),
+                data={
+                    "code": data["code"],
+                    "title": form.title(),
+                    "description": description,
+                    "outputs": data["outputs"],
+                    "starts": data["starts"],
+                    "ends": data["ends"],
+                    "currency": data["currency"],
+                },
+                needs=data["needs"],
+                states=data["states"] or None,
+                budget_lines=budget,
+                activities=data["activities"],
+                reason=request.POST.get("reason", "").strip(),
+            )
+        except InvalidInput as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            if not data["states"] and project is not None:
+                saved.states.set({n.state for n in data["needs"]})
+            messages.success(request, _("The project was saved."))
+            return redirect("project_detail", pk=saved.pk)
+    chosen_needs = list(form.initial.get("needs") or [])
+    return render(
+        request,
+        "funding/project_form.html",
+        {
+            "form": form,
+            "lines": lines,
+            "filters": filters,
+            "project": project,
+            "problems": problems,
+            "chosen": chosen_needs,
+            "chosen_articles": sorted(
+                {n.article for n in chosen_needs}, key=lambda a: (a.instrument_id, a.number)
+            ),
+            "chosen_kinds": kind_labels(sorted({n.kind for n in chosen_needs})),
+            "offered": needs.order_by(
+                "state__name_en", "article__instrument__position", "article__number"
+            )[:300],
+            "is_secretariat": is_secretariat(request.user),
+        },
+    )
+
+
+@login_required
+def project_new(request: HttpRequest) -> HttpResponse:
+    return _project_edit(request, None)
+
+
+@login_required
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_edit(request, get_object_or_404(Project, pk=pk))
