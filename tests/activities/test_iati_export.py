@@ -342,13 +342,13 @@ def test_project_hook_adds_its_activities_to_the_default_export(
 def test_invalid_currency_passes_the_schema_but_not_the_validation(
     full_activity: Activity,
 ) -> None:
-    Activity.objects.filter(pk=full_activity.pk).update(default_currency="EURO")
+    Activity.objects.filter(pk=full_activity.pk).update(default_currency="EUX")
     content = iati_export(generated=GENERATED)
 
     assert validate_iati(content, codelists=False) == []  # the schema has currency as a string
     problems = validate_iati(content)
     assert len(problems) == 1
-    assert "EURO" in problems[0] and "Currency" in problems[0]
+    assert "EUX" in problems[0] and "Currency" in problems[0]
     assert full_activity.iati_identifier in problems[0]
 
 
@@ -395,14 +395,14 @@ def test_command_writes_a_valid_file(tmp_path: Path, full_activity: Activity) ->
 def test_command_fails_and_writes_nothing_when_the_export_is_invalid(
     tmp_path: Path, full_activity: Activity
 ) -> None:
-    Transaction.objects.filter(activity=full_activity, kind="3").update(currency="EURO")
+    Transaction.objects.filter(activity=full_activity, kind="3").update(currency="EUX")
     out = tmp_path / "unodc.xml"
     stderr = io.StringIO()
 
     with pytest.raises(CommandError, match="does not validate"):
         call_command("iati-export", "--out", str(out), stderr=stderr)
     assert not out.exists()
-    assert "EURO" in stderr.getvalue()
+    assert "EUX" in stderr.getvalue()
 
 
 def test_command_exits_non_zero_on_an_invalid_export(
@@ -448,10 +448,10 @@ def test_download_of_an_invalid_export_lists_the_problems(
     secretariat,
     full_activity: Activity,  # type: ignore[no-untyped-def]
 ) -> None:
-    Activity.objects.filter(pk=full_activity.pk).update(default_currency="EURO")
+    Activity.objects.filter(pk=full_activity.pk).update(default_currency="EUX")
     request = RequestFactory().get("/activities/export.xml")
     request.user = secretariat
     response = iati_export_download(request)
 
     assert response.status_code == 422
-    assert "EURO" in response.content.decode()
+    assert "EUX" in response.content.decode()

@@ -103,7 +103,9 @@ def test_hand_entered_identifiers_are_unique_and_well_formed(
         record(secretariat, provider=unodc, iati_identifier="GB-1-123")
     assert "XM-INFOBASE-<number>" in str(malformed.value)
     nxt = record(secretariat, provider=unodc)
-    assert nxt.iati_identifier == "XM-INFOBASE-901"
+    # Above every number used (and every primary key, which differs between databases).
+    prefix, number = nxt.iati_identifier.rsplit("-", 1)
+    assert prefix == "XM-INFOBASE" and int(number) > 900
 
 
 def test_invalid_activity_lists_every_problem_and_writes_nothing(
