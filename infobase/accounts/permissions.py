@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import rules
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
 from infobase.accounts.models import Role
@@ -218,3 +219,9 @@ rules.add_perm("funding.view_project", is_signed_in)
 rules.add_perm("funding.view_overview", is_secretariat | is_wg_member | is_donor)
 rules.add_perm("funding.allocate", is_secretariat)
 rules.add_perm("funding.view_proposal", is_secretariat)
+
+
+def require(user: Any, perm: str, obj: Any = None) -> None:
+    """Raise PermissionDenied unless ``user`` has ``perm`` (on ``obj``): for views and services."""
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied

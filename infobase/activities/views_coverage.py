@@ -4,7 +4,6 @@ one need's suggested and decided links (issue 5, point 4)."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,16 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from infobase.accounts.permissions import require as _require
 from infobase.activities import coverage
 from infobase.activities.models import Activity, LinkStatus, NeedLink
 from infobase.core.exporters import FORMATS
 from infobase.core.exporters import render as render_export
 from infobase.needs.models import Need
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 @login_required

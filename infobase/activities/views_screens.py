@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from infobase.accounts.permissions import require as _require
 from infobase.activities import selectors, worldmap
 from infobase.activities.models import (
     Activity,
@@ -47,11 +48,6 @@ from infobase.reference.models import (
 
 UN_LANGUAGES = FIELD_LANGUAGES  # ar zh en fr ru es
 RTL = set(settings.LANGUAGES_RTL)
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _active() -> str:

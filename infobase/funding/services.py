@@ -23,11 +23,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.funding.models import (
@@ -96,11 +96,6 @@ def _history(instance: Any, user: Any, reason: str) -> None:
     instance._change_reason = reason
     if getattr(user, "pk", None):
         instance._history_user = user
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def known_currency(code: str) -> bool:

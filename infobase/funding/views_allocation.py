@@ -11,7 +11,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
 from infobase.funding import allocation
 from infobase.funding.models import Proposal
@@ -39,11 +39,6 @@ METHOD_LABELS = {
     "optimizer": gettext_lazy("Optimizer"),
     "greedy": gettext_lazy("Greedy baseline"),
 }
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def parse_minimums(text: str) -> dict[str, float]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from infobase.accounts.permissions import require as _require
 from infobase.core.exporters import Exporter
 from infobase.core.exporters import render as render_export
 from infobase.funding import charts
@@ -29,11 +30,6 @@ from infobase.funding.money import MissingRate
 from infobase.needs.models import Need
 from infobase.needs.selectors import needs_visible_to
 from infobase.reference.models import AssistanceKind
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _report_date(request: HttpRequest) -> tuple[date, str]:

@@ -10,7 +10,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import is_donor, is_secretariat
+from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
 from infobase.funding.models import (
     Earmark,
@@ -44,11 +44,6 @@ from infobase.reference.models import (
     RegionalGroup,
     State,
 )
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def pledges_visible_to(user: Any) -> QuerySet[Pledge]:

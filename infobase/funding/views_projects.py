@@ -12,7 +12,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import is_secretariat
+from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InvalidInput
 from infobase.funding.models import Pledge, Project, ProjectStatus
@@ -45,11 +45,6 @@ from infobase.reference.models import (
     RegionalGroup,
     State,
 )
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _title(labels: dict[str, str] | None) -> dict[str, str]:

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from infobase.accounts.models import Role, User
 from infobase.accounts.permissions import is_secretariat, scope_to_user
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.exporters import FORMULA_START
 from infobase.core.i18n import language
 from infobase.core.text import fold, search_key
 from infobase.needs.models import (
@@ -61,7 +62,6 @@ _ARTICLE = re.compile(
     r"^(?:art(?:icle)?\.?\s*)?(?P<number>\d+)\s*(?:\(\s*(?P<para>\d+)\s*\)|\.(?P<dot>\d+))?$",
     re.IGNORECASE,
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Line = tuple[Article, int | None, str]
 
@@ -564,7 +564,7 @@ def _cell_text(value: Any) -> str:
     if not isinstance(value, str | int | float):
         value = getattr(value, "text", None) or str(value)  # array formulas
     text = str(value)
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+    if text.startswith("'") and text[1:].startswith(FORMULA_START):
         text = text[1:]
     return text
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import is_secretariat
+from infobase.accounts.permissions import require as _require
 from infobase.core.exporters import render as render_export
 from infobase.needs import decisions, selectors
 from infobase.needs.exports import NeedsRegisterExporter
@@ -95,11 +96,6 @@ class RegisterFilterForm(forms.Form):
             state=data.get("state", ""),
             status=data.get("status", NeedStatus.OPEN) if self.is_bound else NeedStatus.OPEN,
         )
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _scored(request: HttpRequest, form: RegisterFilterForm) -> list[Any]:

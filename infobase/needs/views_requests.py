@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import is_secretariat
+from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
 from infobase.needs import requests as services
 from infobase.needs.forms_requests import (
@@ -38,11 +39,6 @@ MOVE_LABELS = {
     RequestStatus.WITHDRAWN: gettext_lazy("Withdraw the request"),
     RequestStatus.DECLINED: gettext_lazy("Decline the request"),
 }
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 @login_required

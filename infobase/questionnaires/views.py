@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
 from infobase.questionnaires import selectors, services
 from infobase.questionnaires.forms import (
@@ -31,11 +32,6 @@ from infobase.questionnaires.models import (
     NotificationKind,
     Questionnaire,
 )
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 @login_required
