@@ -90,6 +90,20 @@ ARABIC_RANGES: list[Range] = [
     (0xFE70, 0xFEFF),  # Arabic Presentation Forms-B
 ]
 
+# Put in the Arabic files but not claimed in CSS: Pango (WeasyPrint's PDF output) keeps the
+# spaces, digits and punctuation between Arabic words in the Arabic run and takes their glyphs
+# from the Arabic face, ignoring unicode-range; without them a PDF shows boxes for spaces.
+ARABIC_FILE_EXTRA: list[Range] = [
+    (0x0020, 0x0040),  # space, ASCII punctuation, digits
+    (0x005B, 0x0060),
+    (0x007B, 0x007E),
+    (0x00A0, 0x00A0),  # no-break space
+    (0x00AB, 0x00AB),  # guillemets
+    (0x00BB, 0x00BB),
+    (0x2010, 0x2027),  # dashes, quotes, ellipsis
+    (0x202F, 0x202F),  # narrow no-break space
+]
+
 # Blocks the CJK face claims in CSS (what is actually in the file is narrower, see below).
 # Curly quotes, ellipsis, em dash and middle dot are listed so that a Chinese-first stack
 # (--ib-font-zh) draws them with CJK metrics; in the default stack Infobase Sans wins.
@@ -329,6 +343,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="skip the bold CJK face (browsers then synthesise bold)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[face.key for face in FACES],
+        help="rebuild only this face (repeatable); the others are kept as they are",
+    )
     for face in FACES:
         parser.add_argument(
             f"--{face.key}",
@@ -346,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
 
     wanted = {
         "Infobase Sans": ranges_to_set(SANS_RANGES),
-        "Infobase Arabic": ranges_to_set(ARABIC_RANGES),
+        "Infobase Arabic": ranges_to_set(ARABIC_RANGES) | ranges_to_set(ARABIC_FILE_EXTRA),
         "Infobase CJK": ranges_to_set(CJK_BASE_RANGES) | gb2312_characters() | text_chars,
     }
 
@@ -354,6 +374,12 @@ def main(argv: list[str] | None = None) -> int:
     covered: set[int] = set()
     built: list[Face] = []
     for face in FACES:
+        if args.only and face.key not in args.only:
+            existing = args.out / face.output_name
+            if existing.exists():  # keep its file and CSS as they are
+                covered |= set(TTFont(existing).getBestCmap()) & ranges_to_set(face.css_ranges)
+                built.append(face)
+            continue
         if face.key == "cjk-bold" and args.no_cjk_bold:
             (args.out / face.output_name).unlink(missing_ok=True)
             continue
