@@ -33,6 +33,8 @@ demo: install messages
 	@echo "  focal.senegal    State focal point for Senegal (French interface)"
 	@echo "  delegate.mexico  Working-group member for Mexico (chair, Bureau)"
 	@echo "  donor            Donor (Demonstration Donor Fund)"
+	@echo "Reports are produced in the background by a worker started beside the server."
+	trap 'kill 0' EXIT; $(BIN)/infobase db_worker --interval 1 -v0 & \
 	$(BIN)/infobase runserver --insecure --noreload $(HOST):$(PORT)
 
 guardrails: install messages
@@ -53,7 +55,7 @@ clean:
 
 # Re-extract the translatable strings of every app into its catalogs (then translate them).
 messages-update: $(STAMP)
-	for app in core accounts reference questionnaires needs activities funding demo; do \
+	for app in core accounts reference questionnaires needs activities funding meetings reports demo; do \
 	  (cd infobase/$$app && mkdir -p locale && ../../$(BIN)/infobase makemessages --no-obsolete -v0 \
 	    -l en -l ar -l fr -l zh_Hans -l ru -l es); \
 	done

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rules",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "infobase.core",
     "infobase.accounts",
     "infobase.reference",
@@ -38,6 +40,8 @@ INSTALLED_APPS = [
     "infobase.needs",
     "infobase.activities",
     "infobase.funding",
+    "infobase.reports",
+    "infobase.meetings",
     "infobase.demo",
 ]
 
@@ -138,6 +142,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Background jobs (reports): Django's tasks framework (the django-tasks backport). Production and
+# the demo queue jobs in the database and run `infobase db_worker`; tests run them in-process.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("INFOBASE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -9,5 +9,7 @@ urlpatterns = [
     path("", include("infobase.needs.urls")),
     path("", include("infobase.activities.urls")),
     path("", include("infobase.funding.urls")),
+    path("", include("infobase.meetings.urls")),
+    path("", include("infobase.reports.urls")),
     path("", include("infobase.core.urls")),
 ]

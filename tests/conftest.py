@@ -103,3 +103,15 @@ def english_by_default():  # type: ignore[no-untyped-def]
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def jobs_in_process(tmp_path_factory):  # type: ignore[no-untyped-def]
+    # Background jobs run in-process (Django's immediate task backend) and files go to a
+    # throw-away media folder; tests of the queue itself switch to the database backend.
+    from django.test import override_settings
+
+    media = tmp_path_factory.mktemp("media")
+    backend = "django_tasks.backends.immediate.ImmediateBackend"
+    with override_settings(TASKS={"default": {"BACKEND": backend}}, MEDIA_ROOT=str(media)):
+        yield

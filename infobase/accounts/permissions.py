@@ -225,3 +225,56 @@ def require(user: Any, perm: str, obj: Any = None) -> None:
     """Raise PermissionDenied unless ``user`` has ``perm`` (on ``obj``): for views and services."""
     if not user.has_perm(perm, obj):
         raise PermissionDenied
+
+
+# --- Meetings: bodies, sessions, documents, outcomes and mandates (infobase.meetings) --------
+# The public browses sessions, outcomes, mandates and documents of general distribution marked
+# public; working-group members and the secretariat see every document; only the secretariat
+# records and edits (also in the admin) and sets the status of mandates.
+
+
+@rules.predicate
+def is_public_document(user: Any, document: Any) -> bool:
+    """A document anyone may read: public and of general distribution (true with no object:
+    lists are scoped with ``scope_documents``)."""
+    if document is None:
+        return True
+    return bool(document.is_public and document.distribution == "general")
+
+
+for model in (
+    "body",
+    "membership",
+    "session",
+    "agendaitem",
+    "sessionparticipant",
+    "outcome",
+    "mandate",
+    "mandateevidence",
+):
+    rules.add_perm(f"meetings.view_{model}", everyone)
+    for action in ("add", "change", "delete"):
+        rules.add_perm(f"meetings.{action}_{model}", is_secretariat)
+for model in ("document", "documentfile"):
+    for action in ("add", "change", "delete"):
+        rules.add_perm(f"meetings.{action}_{model}", is_secretariat)
+rules.add_perm("meetings.view_document", is_secretariat | is_wg_member | is_public_document)
+rules.add_perm("meetings.view_documentfile", is_secretariat | is_wg_member)
+rules.add_perm("meetings.view_all_documents", is_secretariat | is_wg_member)
+rules.add_perm("meetings.set_mandate_status", is_secretariat)
+
+
+def scope_documents(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Documents ``user`` may see: all for the secretariat and working-group members, public
+    documents of general distribution for everyone else."""
+    if is_secretariat(user) or is_wg_member(user):
+        return queryset
+    return queryset.filter(is_public=True, distribution="general")
+
+
+# --- Reports ------------------------------------------------------------------------------
+# The secretariat produces and publishes reports; published reports are public.
+rules.add_perm("reports.request_report", is_secretariat)
+rules.add_perm("reports.view_reportrun", is_secretariat)
+rules.add_perm("reports.publish_report", is_secretariat)
+rules.add_perm("reports.view_publication", everyone)

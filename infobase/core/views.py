@@ -26,6 +26,12 @@ HISTORY_MODELS = {
     "activities.activity",
     "funding.pledge",
     "funding.project",
+    "meetings.body",
+    "meetings.membership",
+    "meetings.session",
+    "meetings.document",
+    "meetings.outcome",
+    "meetings.mandate",
 }
 
 

@@ -42,6 +42,7 @@ from infobase.core import i18n
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.exporters import FORMULA_START, safe_cell
 from infobase.core.text import fold
+from infobase.core.zips import stable_zip
 from infobase.questionnaires.models import (
     Answer,
     Assignment,
@@ -544,19 +545,7 @@ def _save(wb: Any, assignment: Assignment) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()  # unlike wb.save(), keeps our "modified" time
-    stamp = _fixed_time(assignment).timetuple()[:6]
-    stamp = (max(stamp[0], 1980), *stamp[1:])
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(raw) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
+    return stable_zip(raw.getvalue(), _fixed_time(assignment))
 
 
 # --- Reading files ------------------------------------------------------------------------

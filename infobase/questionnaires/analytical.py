@@ -1,0 +1,375 @@
+"""The figures of the analytical report on implementation (decision 2/6, para. (b)).
+
+Plain functions over the information base, independent of language and of HTTP. The report is
+public, so every figure follows the public rules: a confidential answer is never shown on its
+own (no State is named with it, no quote is taken from it), and no figure covers fewer than
+``MIN_AGGREGATE`` States — such a figure is withheld (``None``), not rounded or estimated.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from infobase.needs.models import AssistanceRequest, LessonLearned, Need, NeedStatus, RequestLine
+from infobase.questionnaires.analysis import MIN_AGGREGATE
+from infobase.questionnaires.models import (
+    ArticleImplementation,
+    Assignment,
+    AssignmentStatus,
+    ImplementationStatus,
+    Questionnaire,
+    ReportingCycle,
+)
+from infobase.reference.models import Article, Instrument, LegalFamily, RegionalGroup, State
+
+ANSWERED = (AssignmentStatus.SUBMITTED, AssignmentStatus.RETURNED, AssignmentStatus.VALIDATED)
+STATUSES = tuple(s.value for s in ImplementationStatus)  # yes, partly, no, na
+MIXED = "mixed"  # States whose legal system draws on two or more families
+FAMILIES = (*(f.value for f in LegalFamily), MIXED)
+GROUPS = tuple(g.value for g in RegionalGroup)
+QUOTES_PER_ARTICLE = 2
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A State asked to answer, and what became of it."""
+
+    state_id: int
+    status: str  # the assignment's status
+
+    @property
+    def answered(self) -> bool:
+        return self.status in ANSWERED
+
+    @property
+    def validated(self) -> bool:
+        return self.status == AssignmentStatus.VALIDATED
+
+
+@dataclass(frozen=True)
+class Response:
+    asked: int
+    answered: int
+    validated: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.answered * 100 / self.asked, 1) if self.asked else None
+
+
+@dataclass(frozen=True)
+class Share:
+    """``part`` of ``whole`` States; withheld (``None`` figures) under the aggregate minimum."""
+
+    part: int | None
+    whole: int
+
+    @property
+    def percent(self) -> float | None:
+        if self.part is None or not self.whole:
+            return None
+        return round(self.part * 100 / self.whole, 1)
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """A State's status for an article as the public may see it: '' when confidential."""
+
+    state_id: int
+    article_id: int
+    status: str
+    confidential: bool
+
+
+@dataclass
+class AnalyticalFigures:
+    instrument_id: int
+    cycle: int
+    previous_cycle: int | None
+    states: dict[int, State]
+    articles: list[Article]
+    replies: list[Reply]
+    response_by_group: dict[str, Response]
+    response_by_family: dict[str, Response]
+    response_total: Response
+    # article -> status -> number of States (None: withheld), and the States reporting
+    status_counts: dict[int, dict[str, int | None]]
+    reporting: dict[int, int]
+    implemented_by_group: dict[tuple[int, str], Share]
+    implemented_by_family: dict[tuple[int, str], Share]
+    challenges: dict[int, int | None]  # article -> States reporting challenges
+    quotes: list[tuple[int, int, str]]  # (article, State, words), never from confidential answers
+    matrix: list[PublicStatus]
+    needs_by_kind: dict[str, tuple[int, int]]  # kind -> (needs, States)
+    needs_by_group: dict[str, tuple[int, int]]
+    top_needs: list[tuple[int, str, int]]  # (article, kind, States), most common first
+    needs_per_state: dict[int, int]
+    needs_total: int
+    requests_total: int
+    requests_by_group: dict[str, int]
+    request_lines_by_kind: dict[str, int]
+    lessons: list[tuple[int, str]]  # (id, title)
+    previous_response: Response | None = None
+    previous_implemented: dict[int, Share] = field(default_factory=dict)
+    changes: dict[int, tuple[int | None, int | None]] = field(
+        default_factory=dict
+    )  # improved, worsened
+
+
+def state_families(state: State) -> tuple[str, ...]:
+    families = tuple(f.value for f in LegalFamily if getattr(state, f"legal_{f.value}"))
+    return (*families, MIXED) if len(families) > 1 else families
+
+
+def questionnaires_for(instrument: Instrument, cycle: int) -> list[Questionnaire]:
+    return list(
+        Questionnaire.objects.filter(cycle__number=cycle, instruments=instrument).order_by("pk")
+    )
+
+
+def _response(replies: Iterable[Reply]) -> Response:
+    replies = list(replies)
+    return Response(
+        asked=len(replies),
+        answered=sum(r.answered for r in replies),
+        validated=sum(r.validated for r in replies),
+    )
+
+
+def _share(part: int, whole: int) -> Share:
+    return Share(part if whole >= MIN_AGGREGATE else None, whole)
+
+
+def _statuses(questionnaires: list[Questionnaire]) -> list[ArticleImplementation]:
+    return list(
+        ArticleImplementation.objects.filter(
+            assignment__questionnaire__in=questionnaires,
+            assignment__status=AssignmentStatus.VALIDATED,
+            paragraph=0,
+        )
+        .exclude(status="")
+        .order_by("state_id", "article_id", "pk")
+    )
+
+
+def _latest_per_state(
+    rows: list[ArticleImplementation],
+) -> dict[tuple[int, int], ArticleImplementation]:
+    # Two questionnaires of a cycle may cover the same article: the later answer stands.
+    out: dict[tuple[int, int], ArticleImplementation] = {}
+    for row in rows:
+        out[(row.state_id, row.article_id)] = row
+    return out
+
+
+RANK = {"no": 0, "partly": 1, "yes": 2}
+
+
+def public_rows(rows: list[ArticleImplementation]) -> list[ArticleImplementation]:
+    """The answers a public figure may count.
+
+    Confidential answers count only where there are at least ``MIN_AGGREGATE`` of them in the
+    figure: with one or two, the figure minus the States named in the annex would give them
+    away, so they are left out of it."""
+    secret = sum(r.confidential for r in rows)
+    if 0 < secret < MIN_AGGREGATE:
+        return [r for r in rows if not r.confidential]
+    return rows
+
+
+def compute(
+    *, instrument: Instrument, cycle: int, progress: Callable[[float, str], None] | None = None
+) -> AnalyticalFigures:
+    step = progress or (lambda _f, _s: None)
+    questionnaires = questionnaires_for(instrument, cycle)
+    step(0.05, "replies")
+    replies_by_state: dict[int, Reply] = {}
+    order = {s: i for i, s in enumerate(a.value for a in AssignmentStatus)}
+    for state_id, status in (
+        Assignment.objects.filter(questionnaire__in=questionnaires)
+        .order_by("state_id", "pk")
+        .values_list("state_id", "status")
+    ):
+        # A State asked twice in a cycle counts once, with its most advanced reply.
+        current = replies_by_state.get(state_id)
+        if current is None or order[status] > order[current.status]:
+            replies_by_state[state_id] = Reply(state_id, status)
+    replies = [replies_by_state[k] for k in sorted(replies_by_state)]
+    states = {s.pk: s for s in State.objects.filter(pk__in=replies_by_state)}
+    response_by_group = {
+        g: _response(r for r in replies if states[r.state_id].regional_group == g) for g in GROUPS
+    }
+    response_by_family = {
+        f: _response(r for r in replies if f in state_families(states[r.state_id]))
+        for f in FAMILIES
+    }
+
+    step(0.2, "implementation")
+    articles = list(
+        Article.objects.filter(
+            Q(instrument=instrument),
+            Q(
+                pk__in=ArticleImplementation.objects.filter(
+                    assignment__questionnaire__in=questionnaires
+                ).values("article_id")
+            ),
+        ).order_by("number")
+    )
+    latest = _latest_per_state(_statuses(questionnaires))
+    by_article: dict[int, list[ArticleImplementation]] = defaultdict(list)
+    for row in latest.values():
+        by_article[row.article_id].append(row)
+    status_counts: dict[int, dict[str, int | None]] = {}
+    reporting: dict[int, int] = {}
+    implemented_by_group: dict[tuple[int, str], Share] = {}
+    implemented_by_family: dict[tuple[int, str], Share] = {}
+    challenges: dict[int, int | None] = {}
+    quotes: list[tuple[int, int, str]] = []
+    for article in articles:
+        all_rows = by_article.get(article.pk, [])
+        rows = public_rows(all_rows)
+        counts = Counter(r.status for r in rows)
+        reporting[article.pk] = len(rows)
+        enough = len(rows) >= MIN_AGGREGATE
+        status_counts[article.pk] = {s: counts[s] if enough else None for s in STATUSES}
+        for group in GROUPS:
+            members = public_rows(
+                [r for r in all_rows if states[r.state_id].regional_group == group]
+            )
+            implemented_by_group[(article.pk, group)] = _share(
+                sum(r.status == "yes" for r in members), len(members)
+            )
+        for family in FAMILIES:
+            members = public_rows(
+                [r for r in all_rows if family in state_families(states[r.state_id])]
+            )
+            implemented_by_family[(article.pk, family)] = _share(
+                sum(r.status == "yes" for r in members), len(members)
+            )
+        with_challenges = [r for r in all_rows if r.challenges.strip()]
+        counted = public_rows(with_challenges)
+        challenges[article.pk] = len(counted) if enough else None
+        public = sorted(
+            (r for r in with_challenges if not r.confidential),
+            key=lambda r: (states[r.state_id].name_en, r.pk),
+        )
+        quotes.extend(
+            (article.pk, r.state_id, r.challenges.strip()) for r in public[:QUOTES_PER_ARTICLE]
+        )
+    matrix = [
+        PublicStatus(r.state_id, r.article_id, "" if r.confidential else r.status, r.confidential)
+        for r in sorted(latest.values(), key=lambda r: (r.state_id, r.article_id))
+    ]
+
+    step(0.5, "needs")
+    needs = list(
+        Need.objects.filter(
+            article__instrument=instrument, status=NeedStatus.OPEN, confidential=False
+        ).values_list("state_id", "article_id", "kind", "state__regional_group")
+    )
+    kind_needs: dict[str, list[int]] = defaultdict(list)
+    group_needs: dict[str, list[int]] = defaultdict(list)
+    pair_states: dict[tuple[int, str], set[int]] = defaultdict(set)
+    per_state: Counter[int] = Counter()
+    for state_id, article_id, kind, group in needs:
+        kind_needs[kind].append(state_id)
+        group_needs[group or ""].append(state_id)
+        pair_states[(article_id, kind)].add(state_id)
+        per_state[state_id] += 1
+    needs_by_kind = {k: (len(v), len(set(v))) for k, v in sorted(kind_needs.items())}
+    needs_by_group = {g: (len(group_needs[g]), len(set(group_needs[g]))) for g in GROUPS}
+    top = sorted(
+        ((a, k, len(s)) for (a, k), s in pair_states.items() if len(s) >= MIN_AGGREGATE),
+        key=lambda t: (-t[2], t[0], t[1]),
+    )[:10]
+
+    step(0.65, "requests and lessons")
+    window = ReportingCycle.objects.filter(number=cycle).values_list("starts_on", "ends_on").first()
+    requests = AssistanceRequest.objects.filter(instrument=instrument, confidential=False)
+    if window and window[0]:
+        requests = requests.filter(received_on__gte=window[0])
+    if window and window[1]:
+        requests = requests.filter(received_on__lte=window[1])
+    requests_by_group = Counter(requests.values_list("state__regional_group", flat=True))
+    lines_by_kind = Counter(
+        RequestLine.objects.filter(request__in=requests).values_list("kind", flat=True)
+    )
+    lessons = list(
+        LessonLearned.objects.filter(articles__instrument=instrument)
+        .distinct()
+        .order_by("-delivered_on", "pk")
+        .values_list("pk", "title")
+    )
+
+    figures = AnalyticalFigures(
+        instrument_id=instrument.pk,
+        cycle=cycle,
+        previous_cycle=None,
+        states=states,
+        articles=articles,
+        replies=replies,
+        response_by_group=response_by_group,
+        response_by_family=response_by_family,
+        response_total=_response(replies),
+        status_counts=status_counts,
+        reporting=reporting,
+        implemented_by_group=implemented_by_group,
+        implemented_by_family=implemented_by_family,
+        challenges=challenges,
+        quotes=quotes,
+        matrix=matrix,
+        needs_by_kind=needs_by_kind,
+        needs_by_group=needs_by_group,
+        top_needs=top,
+        needs_per_state=dict(per_state),
+        needs_total=len(needs),
+        requests_total=requests.count(),
+        requests_by_group={g: requests_by_group.get(g, 0) for g in GROUPS},
+        request_lines_by_kind=dict(sorted(lines_by_kind.items())),
+        lessons=lessons,
+    )
+
+    step(0.8, "previous cycle")
+    earlier = questionnaires_for(instrument, cycle - 1) if cycle > 1 else []
+    if earlier:
+        figures.previous_cycle = cycle - 1
+        previous_replies: dict[int, str] = {}
+        for state_id, status in (
+            Assignment.objects.filter(questionnaire__in=earlier)
+            .order_by("state_id", "pk")
+            .values_list("state_id", "status")
+        ):
+            if (
+                state_id not in previous_replies
+                or order[status] > order[previous_replies[state_id]]
+            ):
+                previous_replies[state_id] = status
+        figures.previous_response = _response(Reply(s, st) for s, st in previous_replies.items())
+        before = _latest_per_state(_statuses(earlier))
+        for article in articles:
+            rows = public_rows([r for (_s, a), r in before.items() if a == article.pk])
+            figures.previous_implemented[article.pk] = _share(
+                sum(r.status == "yes" for r in rows), len(rows)
+            )
+            pairs = [
+                (now, before[key])
+                for key, now in latest.items()
+                if key[1] == article.pk
+                and key in before
+                and now.status in RANK
+                and before[key].status in RANK
+            ]
+            secret = sum(now.confidential or then.confidential for now, then in pairs)
+            if 0 < secret < MIN_AGGREGATE:
+                pairs = [(n, t) for n, t in pairs if not (n.confidential or t.confidential)]
+            improved = sum(RANK[n.status] > RANK[t.status] for n, t in pairs)
+            worsened = sum(RANK[n.status] < RANK[t.status] for n, t in pairs)
+            figures.changes[article.pk] = (
+                (improved, worsened) if len(pairs) >= MIN_AGGREGATE else (None, None)
+            )
+    step(0.85, "figures ready")
+    return figures

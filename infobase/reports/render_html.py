@@ -1,0 +1,145 @@
+"""A report as HTML: the fragment shown in the web page and the print page WeasyPrint turns
+into the PDF (the same fragment, in a page with the UN document header and print styles)."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language_info
+
+from infobase.core.i18n import is_rtl
+from infobase.reports import charts, numbers
+from infobase.reports.blocks import (
+    BarChart,
+    Column,
+    Heading,
+    HeatTable,
+    PageBreak,
+    Paragraph,
+    Quote,
+    ReportDocument,
+    Table,
+    WorldMap,
+)
+from infobase.reports.outline import numbered
+
+
+def cell(value: object, column: Column, lang: str) -> str:
+    if value is None or value == "":
+        return "—" if column.kind != "text" else ""
+    if column.kind == "int":
+        return numbers.integer(value, lang)  # type: ignore[arg-type]
+    if column.kind == "pct":
+        return numbers.percent(value, lang, 1)  # type: ignore[arg-type]
+    if column.kind == "num":
+        return numbers.number(value, lang)  # type: ignore[arg-type]
+    return str(value)
+
+
+def table_html(table: Table, lang: str) -> SafeString:
+    head = format_html_join(
+        "",
+        '<th scope="col" class="rc-{}">{}</th>',
+        ((c.kind, c.label) for c in table.columns),
+    )
+    rows = []
+    for index, row in enumerate(table.rows):
+        total = table.total_row and index == len(table.rows) - 1
+        cells = format_html_join(
+            "",
+            '<td class="rc-{}">{}</td>',
+            ((c.kind, cell(v, c, lang)) for v, c in zip(row, table.columns, strict=True)),
+        )
+        rows.append(
+            format_html("<tr{}>{}</tr>", mark_safe(' class="rc-sum"') if total else "", cells)
+        )
+    return format_html(
+        '<figure class="rc-table"><figcaption>{}</figcaption><table class="rc-data">'
+        "<thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}</figure>",
+        table.title,
+        head,
+        mark_safe("".join(rows)),
+        charts.notes(table.notes),
+    )
+
+
+def body(document: ReportDocument) -> SafeString:
+    lang = document.lang
+    out: list[str] = []
+    for item in numbered(document):
+        block = item.block
+        if isinstance(block, Heading):
+            out.append(
+                format_html(
+                    '<h{} class="rc-h{}"><span class="rc-label">{}</span> {}</h{}>',
+                    block.level + 1,
+                    block.level,
+                    item.label,
+                    block.text,
+                    block.level + 1,
+                )
+            )
+        elif isinstance(block, Paragraph):
+            notes = format_html_join(
+                "",
+                '<span class="rc-fn" data-n="{}">{}</span>',
+                ((item.first_note + i, n) for i, n in enumerate(block.notes)),
+            )
+            out.append(
+                format_html(
+                    '<p class="rc-p"><span class="rc-num">{}</span>{}{}</p>',
+                    item.label,
+                    block.text,
+                    notes,
+                )
+            )
+        elif isinstance(block, Quote):
+            out.append(
+                format_html(
+                    '<blockquote class="rc-quote"{}><p dir="auto">{}</p>'
+                    "<footer>{}</footer></blockquote>",
+                    format_html(' lang="{}"', block.lang) if block.lang else "",
+                    block.text,
+                    block.source,
+                )
+            )
+        elif isinstance(block, Table):
+            out.append(table_html(block, lang))
+        elif isinstance(block, BarChart):
+            out.append(charts.bar_chart(block, lang))
+        elif isinstance(block, HeatTable):
+            out.append(charts.heat_table(block, lang))
+        elif isinstance(block, WorldMap):
+            out.append(charts.world_map(block, lang))
+        elif isinstance(block, PageBreak):
+            out.append('<div class="rc-break"></div>')
+    return mark_safe("".join(out))
+
+
+def header_context(document: ReportDocument) -> dict[str, object]:
+    meta = document.meta
+    return {
+        "meta": meta,
+        "date": numbers.long_date(meta.date, document.lang),
+        "original": get_language_info(meta.original_language)["name_translated"],
+        "lang": document.lang,
+        "rtl": is_rtl(document.lang),
+    }
+
+
+def fragment(document: ReportDocument) -> SafeString:
+    """The document (header and body) for a web page."""
+    return mark_safe(
+        render_to_string(
+            "reports/document.html", {**header_context(document), "body": body(document)}
+        )
+    )
+
+
+def print_page(document: ReportDocument, *, css: str) -> str:
+    """A complete HTML page for the PDF; ``css`` is inlined (fonts by file URL)."""
+    return render_to_string(
+        "reports/print.html",
+        {**header_context(document), "body": body(document), "css": mark_safe(css)},
+    )

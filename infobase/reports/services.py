@@ -1,0 +1,187 @@
+"""Producing reports: directly (the command line) or as background jobs (the web)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from infobase.accounts.permissions import require
+from infobase.core.i18n import is_rtl, language
+from infobase.reports import engine
+from infobase.reports.blocks import ReportDocument
+from infobase.reports.engine import Progress, no_progress
+from infobase.reports.fingerprint import fingerprint
+from infobase.reports.models import Publication, PublicationFile, ReportRun, RunStatus
+from infobase.reports.render_docx import render_docx
+from infobase.reports.render_html import fragment
+from infobase.reports.render_pdf import render_pdf
+from infobase.reports.render_xlsx import render_xlsx
+
+logger = logging.getLogger(__name__)
+
+# Raise when the renderers change what they write: cached files made before are not reused.
+RENDER_VERSION = "1"
+
+
+def render_html_page(document: ReportDocument) -> bytes:
+    page = render_to_string(
+        "reports/standalone.html",
+        {
+            "document": fragment(document),
+            "lang": document.lang,
+            "rtl": is_rtl(document.lang),
+            "title": document.meta.title,
+        },
+    )
+    return page.encode("utf-8")
+
+
+RENDERERS = {
+    "html": render_html_page,
+    "pdf": render_pdf,
+    "docx": render_docx,
+    "xlsx": render_xlsx,
+}
+
+
+def report_document(
+    *, report: engine.Report, params: Mapping[str, Any], lang: str, progress: Progress = no_progress
+) -> ReportDocument:
+    figures = report.compute(params, progress)
+    with language(lang):
+        return report.compose(figures, params, lang)
+
+
+def report_render(
+    *, slug: str, params: Mapping[str, Any], lang: str, fmt: str, progress: Progress = no_progress
+) -> bytes:
+    """The report's file, computed now (the command line; the jobs call this too)."""
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown format {fmt!r}")
+    report = engine.get(slug)
+    document = report_document(report=report, params=params, lang=lang, progress=progress)
+    progress(0.9, "render")
+    with language(lang):
+        return RENDERERS[fmt](document)
+
+
+def file_name(run: ReportRun) -> str:
+    return f"{run.report}-{run.lang}.{run.fmt}"
+
+
+def run_fingerprint(slug: str, params: Mapping[str, Any]) -> str:
+    report = engine.get(slug)
+    return fingerprint(report=slug, params=params, sources=report.sources, version=RENDER_VERSION)
+
+
+def report_request(
+    *, user: Any, slug: str, params: Mapping[str, Any], lang: str, fmt: str
+) -> ReportRun:
+    """A job for the report (``params`` already cleaned), or the finished or pending run for
+    the same report, parameters, language, format and data."""
+    require(user, "reports.request_report")
+    from infobase.reports.tasks import run_report
+
+    print_key = run_fingerprint(slug, params)
+    existing = (
+        ReportRun.objects.filter(report=slug, lang=lang, fmt=fmt, fingerprint=print_key)
+        .exclude(status=RunStatus.FAILED)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    run = ReportRun.objects.create(
+        report=slug,
+        params=dict(params),
+        lang=lang,
+        fmt=fmt,
+        fingerprint=print_key,
+        requested_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    result = run_report.enqueue(str(run.pk))
+    ReportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+    run.refresh_from_db()
+    return run
+
+
+def report_run_execute(run_id: str) -> None:
+    """The background job: compute, render, store, with progress written as it goes."""
+    run = ReportRun.objects.get(pk=run_id)
+    if run.status == RunStatus.DONE:
+        return
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), progress=1
+    )
+
+    def progress(fraction: float, step: str) -> None:
+        ReportRun.objects.filter(pk=run.pk).update(
+            progress=max(1, min(99, round(fraction * 100))), step=step[:200]
+        )
+
+    try:
+        data = report_render(
+            slug=run.report, params=run.params, lang=run.lang, fmt=run.fmt, progress=progress
+        )
+    except Exception as error:
+        logger.exception("report run %s failed", run.pk)
+        ReportRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            finished_at=timezone.now(),
+        )
+        return
+    run.file.save(file_name(run), ContentFile(data), save=False)
+    ReportRun.objects.filter(pk=run.pk).update(
+        file=run.file.name,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        status=RunStatus.DONE,
+        progress=100,
+        step="",
+        finished_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def publication_create(*, user: Any, run: ReportRun) -> Publication:
+    """Publish a finished run, with every other finished run of the same report, parameters
+    and data (its other languages and formats)."""
+    require(user, "reports.publish_report")
+    if run.status != RunStatus.DONE:
+        raise ValueError("only a finished report can be published")
+    publication = Publication.objects.filter(
+        report=run.report, fingerprint=run.fingerprint, withdrawn=False
+    ).first()
+    if publication is None:
+        report = engine.get(run.report)
+        titles = {}
+        for lang in ("ar", "zh-hans", "en", "fr", "ru", "es"):
+            with language(lang):
+                titles[lang.split("-")[0]] = str(report.title)
+        publication = Publication.objects.create(
+            report=run.report,
+            params=run.params,
+            fingerprint=run.fingerprint,
+            title=titles,
+            symbol=str(run.params.get("symbol", ""))[:100],
+            published_by=user,
+        )
+    siblings = ReportRun.objects.filter(
+        report=run.report, fingerprint=run.fingerprint, status=RunStatus.DONE
+    )
+    for sibling in siblings:
+        PublicationFile.objects.get_or_create(publication=publication, run=sibling)
+    return publication
+
+
+def publication_withdraw(*, user: Any, publication: Publication) -> None:
+    require(user, "reports.publish_report")
+    publication.withdrawn = True
+    publication.save(update_fields=["withdrawn"])

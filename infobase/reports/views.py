@@ -1,0 +1,166 @@
+"""Screens: the secretariat's reports (request, progress, download, publish) and the public
+list of published reports."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from infobase.accounts.permissions import require
+from infobase.core.i18n import language_codes
+from infobase.reports import engine, services
+from infobase.reports.engine import CONTENT_TYPES, FORMATS
+from infobase.reports.models import Publication, PublicationFile, ReportRun, RunStatus
+
+
+class OutputForm(forms.Form):
+    lang = forms.ChoiceField(label=gettext_lazy("Language"), choices=[])
+    fmt = forms.ChoiceField(label=gettext_lazy("Format"), choices=[])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from django.conf import settings
+
+        languages = [(c, str(n)) for c, n in settings.LANGUAGES]
+        self.fields["lang"].choices = languages  # type: ignore[attr-defined]
+        self.fields["lang"].initial = get_language()
+        self.fields["fmt"].choices = [  # type: ignore[attr-defined]
+            ("html", _("Web page (HTML)")),
+            ("pdf", _("PDF (print)")),
+            ("docx", _("Word (DOCX)")),
+            ("xlsx", _("Excel tables (XLSX)")),
+        ]
+
+
+def report_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "reports.request_report")
+    runs = ReportRun.objects.select_related("requested_by")[:30]
+    return render(
+        request,
+        "reports/report_list.html",
+        {"reports": engine.all_reports(), "runs": runs},
+    )
+
+
+def report_new(request: HttpRequest, slug: str) -> HttpResponse:
+    require(request.user, "reports.request_report")
+    try:
+        report = engine.get(slug)
+    except KeyError as missing:
+        raise Http404 from missing
+    params_form = report.Parameters(request.POST or None)
+    output_form = OutputForm(request.POST or None)
+    if request.method == "POST" and params_form.is_valid() and output_form.is_valid():
+        params = report.to_json(params_form.cleaned_data)
+        run = services.report_request(
+            user=request.user,
+            slug=slug,
+            params=params,
+            lang=output_form.cleaned_data["lang"],
+            fmt=output_form.cleaned_data["fmt"],
+        )
+        return redirect("reports:run", pk=run.pk)
+    return render(
+        request,
+        "reports/report_new.html",
+        {"report": report, "params_form": params_form, "output_form": output_form},
+    )
+
+
+def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    run = get_object_or_404(ReportRun, pk=pk)
+    require(request.user, "reports.view_reportrun", run)
+    report = engine.get(run.report)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(
+            {"status": run.status, "progress": run.progress, "step": run.step, "error": run.error}
+        )
+    others = ReportRun.objects.filter(
+        report=run.report, fingerprint=run.fingerprint, status=RunStatus.DONE
+    ).exclude(pk=run.pk)
+    return render(
+        request,
+        "reports/run_detail.html",
+        {
+            "run": run,
+            "report": report,
+            "others": others,
+            "languages": language_codes(),
+            "formats": FORMATS,
+            "publication": PublicationFile.objects.filter(run=run)
+            .select_related("publication")
+            .first(),
+        },
+    )
+
+
+def _file_response(run: ReportRun, *, inline: bool) -> FileResponse:
+    if run.status != RunStatus.DONE or not run.file:
+        raise Http404
+    return FileResponse(
+        run.file.open("rb"),
+        content_type=CONTENT_TYPES[run.fmt],
+        as_attachment=not inline,
+        filename=services.file_name(run),
+    )
+
+
+def run_download(request: HttpRequest, pk: str) -> FileResponse:
+    run = get_object_or_404(ReportRun, pk=pk)
+    require(request.user, "reports.view_reportrun", run)
+    return _file_response(run, inline=run.fmt in ("html", "pdf"))
+
+
+@require_POST
+def run_other(request: HttpRequest, pk: str) -> HttpResponse:
+    """The same report and data in another language or format."""
+    run = get_object_or_404(ReportRun, pk=pk)
+    require(request.user, "reports.request_report")
+    lang, fmt = request.POST.get("lang", ""), request.POST.get("fmt", "")
+    if lang not in language_codes() or fmt not in FORMATS:
+        raise Http404
+    other = services.report_request(
+        user=request.user, slug=run.report, params=run.params, lang=lang, fmt=fmt
+    )
+    return redirect("reports:run", pk=other.pk)
+
+
+@require_POST
+def run_publish(request: HttpRequest, pk: str) -> HttpResponse:
+    run = get_object_or_404(ReportRun, pk=pk)
+    publication = services.publication_create(user=request.user, run=run)
+    messages.success(request, _("The report is published."))
+    return redirect("reports:publication", pk=publication.pk)
+
+
+def publication_list(request: HttpRequest) -> HttpResponse:
+    publications = Publication.objects.filter(withdrawn=False).prefetch_related("files__run")
+    return render(request, "reports/publication_list.html", {"publications": publications})
+
+
+def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = get_object_or_404(Publication, pk=pk, withdrawn=False)
+    files = [
+        f.run for f in publication.files.select_related("run").order_by("run__lang", "run__fmt")
+    ]
+    return render(
+        request,
+        "reports/publication_detail.html",
+        {
+            "publication": publication,
+            "files": files,
+            "title": publication.title.get((get_language() or "en").split("-")[0])
+            or publication.title.get("en", ""),
+        },
+    )
+
+
+def publication_file(request: HttpRequest, pk: int, run_pk: str) -> FileResponse:
+    publication = get_object_or_404(Publication, pk=pk, withdrawn=False)
+    item = get_object_or_404(PublicationFile, publication=publication, run_id=run_pk)
+    return _file_response(item.run, inline=item.run.fmt in ("html", "pdf"))

@@ -1,0 +1,16 @@
+"""The demo data set, generated once for the report tests of a module and rolled back after."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from infobase.demo.services import generate
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock(), transaction.atomic():
+        generate(scale="small", seed=1)
+        yield
+        transaction.set_rollback(True)

@@ -1,0 +1,135 @@
+"""Reports as background jobs: produced once, served from the cache while the data is
+unchanged, produced again when it changes; the queue and the worker; publication."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from infobase.questionnaires.models import ReportingCycle
+from infobase.reference.models import State
+from infobase.reports.models import Publication, ReportRun, RunStatus
+from infobase.reports.services import report_request
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+FORM = {"instrument": "untoc", "cycle": "1", "date": "2008-08-01", "lang": "en", "fmt": "html"}
+
+
+@pytest.fixture
+def cycle() -> ReportingCycle:
+    return ReportingCycle.objects.create(number=1, name="Cycle 1")
+
+
+def test_the_secretariat_produces_a_report_from_the_web(secretariat, cycle):  # type: ignore[no-untyped-def]
+    client = client_for(secretariat)
+    response = client.post("/reports/new/analytical/", FORM)
+    run = ReportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/reports/runs/{run.pk}/"
+    assert run.status == RunStatus.DONE and run.progress == 100 and run.size > 0
+    page = client.get(f"/reports/runs/{run.pk}/file/")
+    assert b'lang="en" dir="ltr"' in b"".join(page.streaming_content)
+    status = client.get(f"/reports/runs/{run.pk}/", headers={"Accept": "application/json"}).json()
+    assert status == {"status": "done", "progress": 100, "step": "", "error": ""}
+
+
+def test_it_reports_bad_parameters_on_the_form(secretariat, cycle):  # type: ignore[no-untyped-def]
+    response = client_for(secretariat).post("/reports/new/analytical/", {**FORM, "cycle": "7"})
+    assert response.status_code == 200
+    assert "There is no reporting cycle 7." in response.content.decode()
+    assert not ReportRun.objects.exists()
+
+
+def test_the_same_request_on_unchanged_data_reuses_the_report(secretariat, cycle):  # type: ignore[no-untyped-def]
+    params = {"instrument": "untoc", "cycle": 1, "date": "2008-08-01"}
+    first = report_request(
+        user=secretariat, slug="analytical", params=params, lang="en", fmt="xlsx"
+    )
+    again = report_request(
+        user=secretariat, slug="analytical", params=params, lang="en", fmt="xlsx"
+    )
+    assert again.pk == first.pk
+    other = report_request(
+        user=secretariat, slug="analytical", params=params, lang="ar", fmt="xlsx"
+    )
+    assert other.pk != first.pk
+    state = State.objects.get(iso3="EGY")
+    state.name_en = "Egypt (changed)"
+    state.save()
+    changed = report_request(
+        user=secretariat, slug="analytical", params=params, lang="en", fmt="xlsx"
+    )
+    assert changed.pk != first.pk and changed.fingerprint != first.fingerprint
+
+
+def test_only_the_secretariat_produces_or_sees_unpublished_reports(
+    focal_egypt, delegate, donor, secretariat, cycle
+):  # type: ignore[no-untyped-def]
+    client_for(secretariat).post("/reports/new/analytical/", FORM)
+    run = ReportRun.objects.get()
+    for user in (focal_egypt, delegate, donor, None):
+        client = client_for(user)
+        assert client.get("/reports/").status_code in (302, 403)
+        assert client.post("/reports/new/analytical/", FORM).status_code in (302, 403)
+        assert client.get(f"/reports/runs/{run.pk}/file/").status_code in (302, 403)
+    assert ReportRun.objects.count() == 1
+
+
+def test_a_published_report_can_be_read_by_the_public(secretariat, cycle):  # type: ignore[no-untyped-def]
+    client = client_for(secretariat)
+    client.post("/reports/new/analytical/", FORM)
+    run = ReportRun.objects.get()
+    client.post(f"/reports/runs/{run.pk}/other/", {"lang": "ar", "fmt": "html"})
+    response = client.post(f"/reports/runs/{run.pk}/publish/")
+    publication = Publication.objects.get()
+    assert response["Location"] == f"/published/{publication.pk}/"
+    assert publication.files.count() == 2  # both languages produced on the same data
+    public = client_for(None)
+    listing = public.get("/published/").content.decode()
+    assert f"/published/{publication.pk}/" in listing
+    arabic = publication.files.get(run__lang="ar").run
+    page = public.get(f"/published/{publication.pk}/{arabic.pk}/")
+    assert page.status_code == 200
+    assert b'lang="ar" dir="rtl"' in b"".join(page.streaming_content)
+    publication.withdrawn = True
+    publication.save()
+    assert public.get(f"/published/{publication.pk}/{arabic.pk}/").status_code == 404
+
+
+def test_with_the_database_queue_a_worker_produces_the_report(secretariat, cycle):  # type: ignore[no-untyped-def]
+    backend = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    params = {"instrument": "untoc", "cycle": 1, "date": "2008-08-01"}
+    with override_settings(TASKS=backend):
+        run = report_request(
+            user=secretariat, slug="analytical", params=params, lang="fr", fmt="html"
+        )
+        assert run.status == RunStatus.QUEUED and run.progress == 0
+        call_command("db_worker", "--batch", "--no-startup-delay", "-v0")
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.file
+
+
+def test_the_command_writes_the_file_and_rejects_bad_options(tmp_path, cycle):  # type: ignore[no-untyped-def]
+    out = tmp_path / "report.xlsx"
+    call_command(
+        "report",
+        "analytical",
+        "--instrument",
+        "untoc",
+        "--cycle",
+        "1",
+        "--lang",
+        "ar",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+        verbosity=0,
+    )
+    assert out.read_bytes()[:2] == b"PK"
+    with pytest.raises(CommandError, match="no reporting cycle 4"):
+        call_command(
+            "report", "analytical", "--instrument", "untoc", "--cycle", "4", "--out", str(out)
+        )
