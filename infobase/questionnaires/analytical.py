@@ -169,6 +169,28 @@ def _latest_per_state(
 RANK = {"no": 0, "partly": 1, "yes": 2}
 
 
+def pick_quotes(
+    rows: list[ArticleImplementation], seed: int, states: dict[int, State]
+) -> list[ArticleImplementation]:
+    """A few statements, deterministic but varied: starting at a place that depends on the
+    article, and from different regional groups where possible."""
+    if not rows:
+        return []
+    start = seed % len(rows)
+    ordered = rows[start:] + rows[:start]
+    chosen: list[ArticleImplementation] = []
+    groups: set[str] = set()
+    for row in ordered:
+        group = states[row.state_id].regional_group
+        if group in groups or any(c.challenges.strip() == row.challenges.strip() for c in chosen):
+            continue
+        chosen.append(row)
+        groups.add(group)
+        if len(chosen) == QUOTES_PER_ARTICLE:
+            break
+    return chosen
+
+
 def public_rows(rows: list[ArticleImplementation]) -> list[ArticleImplementation]:
     """The answers a public figure may count.
 
@@ -258,7 +280,8 @@ def compute(
             key=lambda r: (states[r.state_id].name_en, r.pk),
         )
         quotes.extend(
-            (article.pk, r.state_id, r.challenges.strip()) for r in public[:QUOTES_PER_ARTICLE]
+            (article.pk, r.state_id, r.challenges.strip())
+            for r in pick_quotes(public, article.number, states)
         )
     matrix = [
         PublicStatus(r.state_id, r.article_id, "" if r.confidential else r.status, r.confidential)

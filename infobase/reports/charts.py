@@ -31,7 +31,7 @@ def _fmt(value: Number | None, *, percent: bool, lang: str) -> str:
 
 def _scale_top(chart: BarChart) -> float:
     if chart.percent:
-        return 100.0
+        return 100.0 if chart.stacked else 115.0  # room after a full bar for its label
     if chart.stacked:
         totals = [
             sum(float(s.values[i]) for s in chart.series) for i in range(len(chart.categories))

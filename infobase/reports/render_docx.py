@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, time
+from typing import Any
 
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -36,7 +36,7 @@ from infobase.reports.blocks import (
     WorldMap,
 )
 from infobase.reports.outline import numbered
-from infobase.reports.render_html import cell
+from infobase.reports.render_html import cell, original_language
 
 FONTS = {
     "ascii": "Noto Sans",
@@ -179,7 +179,7 @@ class _Writer:
         for line in (
             _("Distr.:") + " " + meta.distribution if meta.distribution else "",
             numbers.long_date(meta.date, self.lang),
-            _("Original:") + " " + get_language_info(meta.original_language)["name_translated"],
+            _("Original:") + " " + original_language(meta.original_language, self.lang),
         ):
             if line:
                 self.paragraph(line, size=9, align="end")
@@ -215,7 +215,16 @@ class _Writer:
                     bold=total,
                     numeric=column.kind != "text",
                 )
+        self._widths(grid, len(block.columns))
         self.notes(block.notes)
+
+    def _widths(self, grid: Any, count: int) -> None:
+        # The first column holds the labels (articles, States): give it room.
+        first = Mm(60) if count > 2 else Mm(85)
+        other = int((Mm(170) - first) / max(1, count - 1))
+        for row in grid.rows:
+            for index, target in enumerate(row.cells):
+                target.width = first if index == 0 else other
 
     def _table_dir(self, grid: object) -> None:
         if self.rtl:

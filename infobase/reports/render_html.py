@@ -117,12 +117,19 @@ def body(document: ReportDocument) -> SafeString:
     return mark_safe("".join(out))
 
 
+def original_language(code: str, lang: str) -> str:
+    """The name of the original language as the header writes it (lower case in French,
+    Spanish and Russian: "Original : anglais")."""
+    name = str(get_language_info(code)["name_translated"])
+    return name.lower() if lang in ("fr", "es", "ru") else name
+
+
 def header_context(document: ReportDocument) -> dict[str, object]:
     meta = document.meta
     return {
         "meta": meta,
         "date": numbers.long_date(meta.date, document.lang),
-        "original": get_language_info(meta.original_language)["name_translated"],
+        "original": original_language(meta.original_language, document.lang),
         "lang": document.lang,
         "rtl": is_rtl(document.lang),
     }

@@ -82,10 +82,17 @@ def run_fingerprint(slug: str, params: Mapping[str, Any]) -> str:
 
 
 def report_request(
-    *, user: Any, slug: str, params: Mapping[str, Any], lang: str, fmt: str
+    *,
+    user: Any,
+    slug: str,
+    params: Mapping[str, Any],
+    lang: str,
+    fmt: str,
+    run_now: bool = False,
 ) -> ReportRun:
     """A job for the report (``params`` already cleaned), or the finished or pending run for
-    the same report, parameters, language, format and data."""
+    the same report, parameters, language, format and data. ``run_now`` produces it in this
+    process instead of queueing it (the demo data, scripts)."""
     require(user, "reports.request_report")
     from infobase.reports.tasks import run_report
 
@@ -105,8 +112,11 @@ def report_request(
         fingerprint=print_key,
         requested_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    result = run_report.enqueue(str(run.pk))
-    ReportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+    if run_now:
+        report_run_execute(str(run.pk))
+    else:
+        result = run_report.enqueue(str(run.pk))
+        ReportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
     run.refresh_from_db()
     return run
 
