@@ -47,7 +47,13 @@ class Report(ABC):
 
     def clean(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Validated parameters as plain JSON values; raises ``forms.ValidationError``."""
-        form = self.Parameters(data=dict(data))
+        # Options left out take the field's initial value (a period's usual start, say).
+        defaults = {
+            name: field.initial
+            for name, field in self.Parameters.base_fields.items()
+            if field.initial is not None and not callable(field.initial)
+        }
+        form = self.Parameters(data={**defaults, **dict(data)})
         if not form.is_valid():
             raise forms.ValidationError(
                 [

@@ -1,0 +1,602 @@
+"""Reports to the Conference on the working group (decision 2/6): the chair's report on the
+activities of the working group (para. (g)) and the review of its effectiveness (para. (i))."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from infobase.activities.coverage import coverage_of
+from infobase.funding.equity import portfolio_equity
+from infobase.funding.models import Pledge, ProjectStatus
+from infobase.funding.money import MissingRate, to_usd
+from infobase.meetings import selectors
+from infobase.meetings.models import Body, Membership, MembershipRole, OutcomeKind, label
+from infobase.needs.models import Need, NeedStatus
+from infobase.needs.selectors import needs_visible_to
+from infobase.questionnaires.models import Assignment, AssignmentStatus, ReportingCycle
+from infobase.reference.models import AssistanceKind, RegionalGroup
+from infobase.reports import numbers
+from infobase.reports.blocks import (
+    BarChart,
+    Block,
+    Column,
+    DocumentMeta,
+    Heading,
+    Paragraph,
+    ReportDocument,
+    Series,
+    Table,
+)
+from infobase.reports.engine import Progress, Report, no_progress, register
+from infobase.reports.params import PeriodParameters, document_date, period
+
+GROUPS = tuple(g.value for g in RegionalGroup)
+GROUP_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
+BLUE, ORANGE = "#2166ac", "#ef8a62"
+ANSWERED = (AssignmentStatus.SUBMITTED, AssignmentStatus.RETURNED, AssignmentStatus.VALIDATED)
+FUNDED = (ProjectStatus.FUNDED, ProjectStatus.IN_DELIVERY, ProjectStatus.CLOSED)
+
+
+class WorkingGroupParameters(PeriodParameters):
+    body = forms.ModelChoiceField(
+        label=gettext_lazy("Working group"),
+        queryset=Body.objects.filter(parent__isnull=False),
+        to_field_name="code",
+        initial="wg-ta",
+    )
+    field_order = ["body", "start", "end", "symbol", "date", "session", "agenda_item"]
+
+
+def group_label(code: str) -> str:
+    return str(RegionalGroup(code).label) if code in RegionalGroup.values else _("Others")
+
+
+def conference_header(params: Mapping[str, Any], title: str, note: str) -> DocumentMeta:
+    return DocumentMeta(
+        title=title,
+        note=note,
+        symbol=params.get("symbol") or "",
+        distribution=_("General"),
+        date=document_date(params),
+        original_language="en",
+        body=_(
+            "Conference of the Parties to the United Nations Convention against "
+            "Transnational Organized Crime"
+        ),
+        session=params.get("session") or "",
+        agenda_item=params.get("agenda_item") or "",
+    )
+
+
+# --- The chair's report ----------------------------------------------------------------------
+
+
+@dataclass
+class ChairFigures:
+    body_id: int
+    start: date
+    end: date
+    sessions: list[selectors.SessionSummary]
+    chair: tuple[str, int | None] | None  # (person, State)
+    needs_reviewed: int
+    needs_by_kind: dict[str, int]
+    needs_by_group: dict[str, int]
+    recommendations: list[selectors.OutcomeLinks]
+    documents: list[tuple[str, dict[str, str], date | None, str]]
+
+
+def chair_figures(*, body: Body, start: date, end: date) -> ChairFigures:
+    summaries = selectors.session_summaries(body_code=body.code, start=start, end=end)
+    chair = (
+        Membership.objects.filter(body=body, role=MembershipRole.CHAIR, starts_on__lte=end)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        .order_by("-starts_on", "pk")
+        .first()
+    )
+    reviewed = (
+        needs_visible_to(AnonymousUser())
+        .filter(reviewed_at__in=[s.session for s in summaries])
+        .distinct()
+    )
+    kinds = Counter(reviewed.values_list("kind", flat=True))
+    groups = Counter(reviewed.values_list("state__regional_group", flat=True))
+    documents = [
+        (d.symbol, d.title, d.date, d.kind)
+        for d in selectors.documents(body_code=body.code, start=start, end=end)
+        .filter(is_public=True, distribution="general")
+        .order_by("date", "symbol")
+    ]
+    return ChairFigures(
+        body_id=body.pk,
+        start=start,
+        end=end,
+        sessions=summaries,
+        chair=(chair.person_name, chair.state_id) if chair else None,
+        needs_reviewed=reviewed.count(),
+        needs_by_kind=dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+        needs_by_group={g: groups.get(g, 0) for g in GROUPS},
+        recommendations=selectors.outcomes_with_links(
+            body_code=body.code, kind=OutcomeKind.RECOMMENDATION, start=start, end=end
+        ),
+        documents=documents,
+    )
+
+
+@register
+class ChairReport(Report):
+    slug = "chair"
+    title = gettext_lazy("Report of the Chair on the activities of the working group")
+    description = gettext_lazy(
+        "The working group's sessions, participation, what it reviewed and its "
+        "recommendations, for the Conference (decision 2/6, paragraph (g))."
+    )
+    sources = (
+        "meetings.session",
+        "meetings.sessionparticipant",
+        "meetings.outcome",
+        "meetings.document",
+        "meetings.membership",
+        "needs.need",
+        "reference.state",
+    )
+    Parameters = WorkingGroupParameters
+
+    def compute(self, params: Mapping[str, Any], progress: Progress = no_progress) -> Any:
+        start, end = period(params)
+        return chair_figures(body=Body.objects.get(code=params["body"]), start=start, end=end)
+
+    def to_json(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().to_json(cleaned)
+        out["body"] = cleaned["body"].code
+        return out
+
+    def compose(self, figures: Any, params: Mapping[str, Any], lang: str) -> ReportDocument:
+        f: ChairFigures = figures
+        body = Body.objects.get(pk=f.body_id)
+        n = lambda value: numbers.integer(value, lang)  # noqa: E731
+        day = lambda value: numbers.long_date(value, lang)  # noqa: E731
+        group_name = label(body.name)
+        blocks: list[Block] = [Heading(_("Introduction"))]
+        intro = _(
+            "In paragraph (g) of its decision 2/6, the Conference decided that the chair of "
+            "the working group would submit to it a report on the activities of the working "
+            "group. The present report covers the period from %(start)s to %(end)s."
+        ) % {"start": day(f.start), "end": day(f.end)}
+        blocks.append(Paragraph(intro))
+        if f.chair:
+            person, state_id = f.chair
+            from infobase.reference.models import State
+
+            state = State.objects.filter(pk=state_id).first() if state_id else None
+            blocks.append(
+                Paragraph(
+                    _("The working group was chaired by %(person)s (%(state)s).")
+                    % {
+                        "person": person or "—",
+                        "state": state.translated("name", lang) if state else "—",
+                    }
+                )
+            )
+        blocks += [
+            Heading(_("Sessions of the working group")),
+            Paragraph(
+                _("%(group)s held %(n)s sessions during the period.")
+                % {"group": group_name, "n": n(len(f.sessions))}
+            ),
+            Table(
+                _("Sessions held"),
+                (
+                    Column(_("Session")),
+                    Column(_("Dates")),
+                    Column(_("Place")),
+                    Column(_("Participants"), "int"),
+                    Column(_("Needs reviewed"), "int"),
+                    Column(_("Outcomes"), "int"),
+                ),
+                tuple(
+                    (
+                        label(s.session.title) or str(s.session),
+                        f"{day(s.session.starts_on)} – {day(s.session.ends_on)}",
+                        label(s.session.city),
+                        s.participants,
+                        s.needs_reviewed,
+                        s.outcomes,
+                    )
+                    for s in f.sessions
+                ),
+                sheet=_("Sessions"),
+            ),
+        ]
+        if f.sessions:
+            blocks.append(
+                BarChart(
+                    _("Participating States by regional group, by session"),
+                    tuple(label(s.session.title) or str(s.session) for s in f.sessions),
+                    tuple(
+                        Series(
+                            group_label(g),
+                            tuple(s.by_regional_group.get(g, 0) for s in f.sessions),
+                            GROUP_COLOURS[i],
+                        )
+                        for i, g in enumerate(GROUPS)
+                    ),
+                    stacked=True,
+                    sheet=_("Chart participation"),
+                )
+            )
+        blocks += [
+            Heading(_("Needs reviewed")),
+            Paragraph(
+                _(
+                    "On the basis of the information base established by the Secretariat, the "
+                    "working group reviewed %(n)s needs for technical assistance of the "
+                    "consolidated register."
+                )
+                % {"n": n(f.needs_reviewed)}
+            ),
+            Table(
+                _("Needs reviewed, by regional group"),
+                (Column(_("Regional group")), Column(_("Needs"), "int")),
+                tuple((group_label(g), v) for g, v in f.needs_by_group.items()),
+                sheet=_("Needs reviewed"),
+            ),
+        ]
+        if f.needs_by_kind:
+            blocks.append(
+                BarChart(
+                    _("Needs reviewed, by kind of assistance"),
+                    tuple(str(AssistanceKind(k).label) for k in f.needs_by_kind),
+                    (Series(_("Needs"), tuple(f.needs_by_kind.values()), BLUE),),
+                    sheet=_("Chart needs by kind"),
+                )
+            )
+        blocks.append(Heading(_("Recommendations")))
+        if not f.recommendations:
+            blocks.append(Paragraph(_("The working group made no recommendation in the period.")))
+        for item in f.recommendations:
+            outcome = item.outcome
+            text = label(outcome.text) or label(outcome.title)
+            blocks.append(
+                Paragraph(
+                    _("%(number)s %(text)s") % {"number": outcome.number, "text": text},
+                    notes=(
+                        _(
+                            "Concerns %(needs)s needs, %(projects)s projects and %(articles)s "
+                            "articles of the information base."
+                        )
+                        % {
+                            "needs": n(len(item.needs)),
+                            "projects": n(len(item.projects)),
+                            "articles": n(len(item.articles)),
+                        },
+                    ),
+                )
+            )
+        if f.documents:
+            blocks += [
+                Heading(_("Documents before the working group")),
+                Table(
+                    _("Documents"),
+                    (Column(_("Symbol")), Column(_("Title")), Column(_("Date"))),
+                    tuple((sym, label(title), day(when)) for sym, title, when, _k in f.documents),
+                    sheet=_("Documents"),
+                ),
+            ]
+        meta = conference_header(
+            params,
+            _("Report on the activities of %(group)s") % {"group": group_name},
+            _("Report of the Chair"),
+        )
+        return ReportDocument(meta=meta, lang=lang, blocks=tuple(blocks))
+
+
+# --- The review of effectiveness -------------------------------------------------------------
+
+
+@dataclass
+class YearIndicators:
+    year: int
+    sessions: int = 0
+    needs_reviewed: int = 0
+    open_needs: int = 0
+    covered_by_activities: int = 0
+    in_funded_projects: int = 0
+    pledged_usd: Decimal = Decimal("0")
+
+    def share(self, part: int) -> Decimal | None:
+        return numbers.share(part, self.open_needs)
+
+
+@dataclass
+class EffectivenessFigures:
+    body_id: int
+    start: date
+    end: date
+    years: list[YearIndicators]
+    response: list[tuple[int, int, int]]  # (cycle, asked, answered)
+    equity_regional: Decimal | None
+    equity_legal: Decimal | None
+    under_served: list[str]
+    mandates: dict[str, Any]
+    mandate_rows: list[tuple[str, str, str, bool | None]] = field(default_factory=list)
+
+
+def effectiveness_figures(
+    *, body: Body, start: date, end: date, progress: Progress = no_progress
+) -> EffectivenessFigures:
+    public_needs = needs_visible_to(AnonymousUser()).exclude(status=NeedStatus.MERGED)
+    years = []
+    span = list(range(start.year, end.year + 1))
+    for index, year in enumerate(span):
+        progress(0.1 + 0.6 * index / max(1, len(span)), str(year))
+        last = min(date(year, 12, 31), end)
+        first = max(date(year, 1, 1), start)
+        row = YearIndicators(year)
+        held = selectors.needs_reviewed_per_session(body_code=body.code, start=first, end=last)
+        row.sessions = len(held)
+        row.needs_reviewed = sum(count for _s, count in held)
+        # Needs known by the year's end that are still open or were closed after it.
+        open_then = public_needs.filter(first_seen__lte=last).filter(
+            Q(status=NeedStatus.OPEN) | Q(status__in=[NeedStatus.MET, NeedStatus.NOT_RELEVANT])
+        )
+        ids = list(open_then.values_list("pk", flat=True))
+        row.open_needs = len(ids)
+        if ids:
+            row.covered_by_activities = sum(
+                1 for v in coverage_of(ids, today=last).values() if v >= 1
+            )
+            row.in_funded_projects = (
+                Need.objects.filter(
+                    pk__in=ids,
+                    projects__status__in=FUNDED,
+                    projects__starts__lte=last,
+                )
+                .distinct()
+                .count()
+            )
+        for pledge in Pledge.objects.filter(pledged_on__gte=first, pledged_on__lte=last):
+            try:
+                row.pledged_usd += to_usd(pledge.amount, pledge.currency, pledge.pledged_on)
+            except MissingRate:
+                continue
+        years.append(row)
+    progress(0.75, "response rates")
+    response = []
+    for cycle in ReportingCycle.objects.order_by("number"):
+        statuses: dict[int, str] = {}
+        for state_id, status in Assignment.objects.filter(questionnaire__cycle=cycle).values_list(
+            "state_id", "status"
+        ):
+            if statuses.get(state_id) not in ANSWERED:
+                statuses[state_id] = status
+        if statuses:
+            answered = sum(s in ANSWERED for s in statuses.values())
+            response.append((cycle.number, len(statuses), answered))
+    progress(0.85, "equity and mandates")
+    equity = portfolio_equity(on=end)
+    states = selectors.mandate_statuses("2/6", today=end)
+    return EffectivenessFigures(
+        body_id=body.pk,
+        start=start,
+        end=end,
+        years=years,
+        response=response,
+        equity_regional=equity.regional.index,
+        equity_legal=equity.legal.index,
+        under_served=[row.code for row in equity.regional.under_served],
+        mandates=selectors.mandate_summary(states),
+        mandate_rows=[
+            (s.mandate.paragraph, Truncator(label(s.mandate.text)).words(30), s.status, s.on_time)
+            for s in states
+        ],
+    )
+
+
+@register
+class EffectivenessReport(Report):
+    slug = "effectiveness"
+    title = gettext_lazy("Review of the effectiveness of the working group")
+    description = gettext_lazy(
+        "Indicators over time — questionnaire response rates, needs reviewed, needs covered by "
+        "activities and by funded projects, resources mobilized, equity, mandates completed on "
+        "time — for the review decided in decision 2/6, paragraph (i)."
+    )
+    sources = (
+        "meetings.session",
+        "meetings.mandate",
+        "meetings.outcome",
+        "meetings.document",
+        "questionnaires.assignment",
+        "needs.need",
+        "activities.needlink",
+        "activities.activity",
+        "funding.pledge",
+        "funding.project",
+        "funding.allocation",
+        "funding.exchangerate",
+    )
+    Parameters = WorkingGroupParameters
+
+    def compute(self, params: Mapping[str, Any], progress: Progress = no_progress) -> Any:
+        start, end = period(params)
+        return effectiveness_figures(
+            body=Body.objects.get(code=params["body"]), start=start, end=end, progress=progress
+        )
+
+    def to_json(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().to_json(cleaned)
+        out["body"] = cleaned["body"].code
+        return out
+
+    def compose(self, figures: Any, params: Mapping[str, Any], lang: str) -> ReportDocument:
+        f: EffectivenessFigures = figures
+        body = Body.objects.get(pk=f.body_id)
+        n = lambda value: numbers.integer(value, lang)  # noqa: E731
+        years = [y for y in f.years if y.sessions or y.open_needs or y.pledged_usd]
+        blocks: list[Block] = [
+            Heading(_("Introduction")),
+            Paragraph(
+                _(
+                    "In paragraph (i) of its decision 2/6, the Conference decided to review the "
+                    "effectiveness and the future of the working group. The present review "
+                    "measures, from the information base, what the working group and the "
+                    "Secretariat achieved from %(start)s to %(end)s."
+                )
+                % {
+                    "start": numbers.long_date(f.start, lang),
+                    "end": numbers.long_date(f.end, lang),
+                }
+            ),
+            Heading(_("Reporting by States")),
+            Table(
+                _("Response to the implementation questionnaires, by reporting cycle"),
+                (
+                    Column(_("Reporting cycle"), "int"),
+                    Column(_("States asked"), "int"),
+                    Column(_("States that answered"), "int"),
+                    Column(_("Response rate"), "pct"),
+                ),
+                tuple((c, a, r, numbers.share(r, a)) for c, a, r in f.response),
+                sheet=_("Response rates"),
+            ),
+            Heading(_("Review of needs and response to them")),
+            Table(
+                _("Indicators by year"),
+                (
+                    Column(_("Year")),
+                    Column(_("Sessions"), "int"),
+                    Column(_("Needs reviewed"), "int"),
+                    Column(_("Open needs"), "int"),
+                    Column(_("Covered by activities"), "pct"),
+                    Column(_("In funded projects"), "pct"),
+                    Column(_("Resources pledged (USD)"), "int"),
+                ),
+                tuple(
+                    (
+                        str(y.year),
+                        y.sessions,
+                        y.needs_reviewed,
+                        y.open_needs,
+                        y.share(y.covered_by_activities),
+                        y.share(y.in_funded_projects),
+                        int(y.pledged_usd),
+                    )
+                    for y in years
+                ),
+                sheet=_("Indicators by year"),
+                notes=(
+                    _(
+                        "Needs are counted from the year they were first identified; needs met "
+                        "or no longer relevant since then are still counted for earlier years."
+                    ),
+                ),
+            ),
+        ]
+        if years:
+            blocks += [
+                BarChart(
+                    _("Share of needs covered by activities and by funded projects"),
+                    tuple(str(y.year) for y in years),
+                    (
+                        Series(
+                            _("Covered by activities"),
+                            tuple(float(y.share(y.covered_by_activities) or 0) for y in years),
+                            BLUE,
+                        ),
+                        Series(
+                            _("In funded projects"),
+                            tuple(float(y.share(y.in_funded_projects) or 0) for y in years),
+                            ORANGE,
+                        ),
+                    ),
+                    percent=True,
+                    sheet=_("Chart coverage"),
+                ),
+                BarChart(
+                    _("Resources pledged by year (USD)"),
+                    tuple(str(y.year) for y in years),
+                    (Series(_("USD"), tuple(int(y.pledged_usd) for y in years), BLUE),),
+                    sheet=_("Chart resources"),
+                ),
+            ]
+        blocks += [
+            Heading(_("Equity of distribution")),
+            Paragraph(
+                _(
+                    "The equity index of the resources allocated (1: in proportion to the "
+                    "priority-weighted needs; 0: entirely elsewhere) stood at %(regional)s "
+                    "across regional groups and %(legal)s across legal systems."
+                )
+                % {
+                    "regional": numbers.number(f.equity_regional, lang, 2),
+                    "legal": numbers.number(f.equity_legal, lang, 2),
+                }
+            ),
+        ]
+        if f.under_served:
+            blocks.append(
+                Paragraph(
+                    _("Under-served regional groups: %(groups)s.")
+                    % {"groups": ", ".join(group_label(g) for g in f.under_served)}
+                )
+            )
+        m = f.mandates
+        labels = {
+            "met": _("Met"),
+            "not_met": _("Not met"),
+            "not_yet_due": _("Not yet due"),
+            "cannot_check": _("Cannot be checked"),
+        }
+        blocks += [
+            Heading(_("Mandates of decision 2/6")),
+            Paragraph(
+                _(
+                    "Of the %(total)s mandates of decision 2/6, %(satisfied)s are carried out, "
+                    "%(on_time)s of them on time; %(failing)s are not."
+                )
+                % {
+                    "total": n(m.get("total", 0)),
+                    "satisfied": n(m.get("satisfied", 0)),
+                    "on_time": n(m.get("on_time", 0)),
+                    "failing": n(m.get("failing", 0)),
+                }
+            ),
+            Table(
+                _("Mandates and their status"),
+                (
+                    Column(_("Paragraph")),
+                    Column(_("Mandate")),
+                    Column(_("Status")),
+                    Column(_("On time")),
+                ),
+                tuple(
+                    (
+                        paragraph,
+                        text,
+                        str(labels.get(status, status)),
+                        {True: _("Yes"), False: _("No"), None: "—"}[on_time],
+                    )
+                    for paragraph, text, status, on_time in f.mandate_rows
+                ),
+                sheet=_("Mandates"),
+            ),
+        ]
+        meta = conference_header(
+            params,
+            _("Review of the effectiveness and the future of %(group)s")
+            % {"group": label(body.name)},
+            _("Report of the Secretariat"),
+        )
+        return ReportDocument(meta=meta, lang=lang, blocks=tuple(blocks))
