@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from infobase.accounts.permissions import require
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.meetings.models import (
+    Body,
     Document,
+    DocumentFile,
     Mandate,
     MandateEvidence,
     ManualStatus,
@@ -83,3 +85,92 @@ def mandate_set_status(
             defaults={"label": link_label or link_url, "added_by": added_by},
         )
     return mandate
+
+
+# --- Reports produced by Infobase, filed as documents of a session -------------------------
+
+REPORT_KINDS = {
+    "chair": "chair_report",
+    "secretariat": "secretariat_ta_report",
+}
+REPORT_FILE_FORMATS = ("pdf", "docx")
+
+
+@transaction.atomic
+def document_from_report(*, user: Any, run: Any, session: Session) -> Document:
+    """File a report produced by the report engine as the UN document it is: its symbol, kind,
+    date and the working group it reports on, before ``session``, with its PDF and Word files
+    in every language already produced on the same data. Filing it again updates the files.
+
+    This is how the Chair's and the Secretariat's reports reach the Conference, and what the
+    automatic checks of decision 2/6, paragraphs (g) and (h), find."""
+    from django.core.files.base import ContentFile
+
+    from infobase.reports.models import ReportRun, RunStatus
+
+    require(user, "meetings.add_document")
+    place = _("report %(report)s") % {"report": run.report}
+    symbol = str(run.params.get("symbol") or "")
+    if run.status != RunStatus.DONE:
+        raise InvalidInput([InputProblem(place, _("the report is not ready yet."))])
+    if not symbol:
+        raise InvalidInput(
+            [
+                InputProblem(
+                    place, _("a report needs a document symbol to be filed."), column="symbol"
+                )
+            ]
+        )
+    body = (
+        Body.objects.filter(code=run.params.get("body")).first() if run.params.get("body") else None
+    )
+    titles: dict[str, str] = {}
+    runs = ReportRun.objects.filter(
+        report=run.report,
+        fingerprint=run.fingerprint,
+        status=RunStatus.DONE,
+        fmt__in=REPORT_FILE_FORMATS,
+    ).order_by("lang", "fmt")
+    from infobase.core.i18n import language
+    from infobase.reports import engine
+
+    report = engine.get(run.report)
+    for code in {r.lang for r in runs} | {run.lang}:
+        with language(code):
+            titles[code.split("-")[0]] = str(report.title)
+    document, created = Document.objects.get_or_create(
+        symbol=symbol,
+        defaults={
+            "kind": REPORT_KINDS.get(run.report, "other"),
+            "title": titles,
+            "body": body,
+            "date": run.params.get("date"),
+            "session": session,
+            "original_language": "en",
+        },
+    )
+    if not created:
+        document.title = {**document.title, **titles}
+        document.session = session
+        document.date = run.params.get("date") or document.date
+        document._change_reason = _("Filed again from the report produced by Infobase.")  # type: ignore[attr-defined]
+        document.save()
+    for item in runs:
+        lang = item.lang.split("-")[0]
+        if item.fmt != "pdf" and runs.filter(lang=item.lang, fmt="pdf").exists():
+            continue  # one file per language: the PDF, or the Word file when there is no PDF
+        existing = DocumentFile.objects.filter(document=document, language=lang).first()
+        target = existing or DocumentFile(document=document, language=lang)
+        with item.file.open("rb") as source:
+            target.file.save(
+                f"{symbol.replace('/', '_')}-{lang}.{item.fmt}",
+                ContentFile(source.read()),
+                save=False,
+            )
+        target.mime_type = (
+            "application/pdf"
+            if item.fmt == "pdf"
+            else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        )
+        target.save()
+    return document

@@ -15,5 +15,6 @@ urlpatterns = [
     ),
     path("meetings/outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),
     path("meetings/mandates/", views.mandate_list, name="mandate_list"),
+    path("meetings/file-report/<uuid:run_pk>/", views.report_file, name="report_file"),
     path("meetings/mandates/<int:pk>/status/", views.mandate_status, name="mandate_status"),
 ]

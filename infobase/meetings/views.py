@@ -32,7 +32,7 @@ from infobase.meetings.models import (
     Session,
     SessionKind,
 )
-from infobase.meetings.services import mandate_set_status
+from infobase.meetings.services import document_from_report, mandate_set_status
 
 
 def _today(request: HttpRequest) -> date:
@@ -287,4 +287,37 @@ def mandate_status(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "problems": problems,
         },
+    )
+
+
+class FileReportForm(forms.Form):
+    session = forms.ModelChoiceField(
+        label=gettext_lazy("Before the session"),
+        queryset=Session.objects.select_related("body").order_by("-starts_on"),
+    )
+
+
+def report_file(request: HttpRequest, run_pk: str) -> HttpResponse:
+    """File a report produced by Infobase as a document before a session."""
+    from infobase.reports.models import ReportRun
+
+    run = get_object_or_404(ReportRun, pk=run_pk)
+    require(request.user, "meetings.add_document")
+    form = FileReportForm(request.POST or None)
+    problems: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = document_from_report(
+                user=request.user, run=run, session=form.cleaned_data["session"]
+            )
+        except InvalidInput as exc:
+            problems = exc.problems
+        else:
+            messages.success(
+                request,
+                _("The report is filed as document %(symbol)s.") % {"symbol": document.symbol},
+            )
+            return redirect("document_detail", pk=document.pk)
+    return render(
+        request, "meetings/report_file.html", {"run": run, "form": form, "problems": problems}
     )

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +16,13 @@ from infobase.core.i18n import language_codes
 from infobase.reports import engine, services
 from infobase.reports.engine import CONTENT_TYPES, FORMATS
 from infobase.reports.models import Publication, PublicationFile, ReportRun, RunStatus
+
+FORMAT_LABELS = {
+    "html": gettext_lazy("Web page (HTML)"),
+    "pdf": gettext_lazy("PDF (print)"),
+    "docx": gettext_lazy("Word (DOCX)"),
+    "xlsx": gettext_lazy("Excel tables (XLSX)"),
+}
 
 
 class OutputForm(forms.Form):
@@ -29,12 +36,7 @@ class OutputForm(forms.Form):
         languages = [(c, str(n)) for c, n in settings.LANGUAGES]
         self.fields["lang"].choices = languages  # type: ignore[attr-defined]
         self.fields["lang"].initial = get_language()
-        self.fields["fmt"].choices = [  # type: ignore[attr-defined]
-            ("html", _("Web page (HTML)")),
-            ("pdf", _("PDF (print)")),
-            ("docx", _("Word (DOCX)")),
-            ("xlsx", _("Excel tables (XLSX)")),
-        ]
+        self.fields["fmt"].choices = list(FORMAT_LABELS.items())  # type: ignore[attr-defined]
 
 
 def report_list(request: HttpRequest) -> HttpResponse:
@@ -146,7 +148,8 @@ def publication_list(request: HttpRequest) -> HttpResponse:
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = get_object_or_404(Publication, pk=pk, withdrawn=False)
     files = [
-        f.run for f in publication.files.select_related("run").order_by("run__lang", "run__fmt")
+        (f.run, get_language_info(f.run.lang)["name_local"], FORMAT_LABELS[f.run.fmt])
+        for f in publication.files.select_related("run").order_by("run__lang", "run__fmt")
     ]
     return render(
         request,

@@ -114,3 +114,23 @@ def test_each_report_comes_out_in_arabic_and_english_as_pdf_and_word(demo, slug)
             ".//{http://schemas.openxmlformats.org/wordprocessingml/2006/main}bidi"
         )
         assert bool(bidi) is (lang == "ar")
+
+
+def test_a_chair_report_filed_before_the_fourth_session_meets_paragraph_g(demo, secretariat):  # type: ignore[no-untyped-def]
+    from infobase.meetings.selectors import mandate_statuses
+    from infobase.meetings.services import document_from_report
+    from infobase.reports.services import report_request
+
+    def paragraph_g() -> str:
+        states = mandate_statuses("2/6", today=date(2009, 1, 1))
+        return next(s.status for s in states if s.mandate.paragraph == "g")
+
+    Document.objects.filter(kind=DocumentKind.CHAIR_REPORT).delete()
+    assert paragraph_g() == "not_met"
+    chosen = params("chair", symbol="CTOC/COP/2008/TEST.1", date="2008-08-01", end="2008-08-01")
+    run = report_request(user=secretariat, slug="chair", params=chosen, lang="ar", fmt="pdf")
+    fourth = Session.objects.get(body__code="cop", number=4)
+    document = document_from_report(user=secretariat, run=run, session=fourth)
+    assert document.kind == DocumentKind.CHAIR_REPORT and document.body.code == "wg-ta"
+    assert document.files.get().language == "ar"
+    assert paragraph_g() == "met"
