@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from infobase.activities import coverage
 from infobase.activities.models import Activity, ProviderKind
@@ -345,7 +345,7 @@ class SecretariatReport(Report):
             ),
             note=_("Report of the Secretariat"),
             symbol=params.get("symbol") or "",
-            distribution=_("General"),
+            distribution=pgettext("document distribution", "General"),
             date=document_date(params),
             original_language="en",
             body=_(

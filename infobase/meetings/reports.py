@@ -15,13 +15,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from infobase.activities.coverage import coverage_of
 from infobase.funding.equity import portfolio_equity
 from infobase.funding.models import Pledge, ProjectStatus
 from infobase.funding.money import MissingRate, to_usd
 from infobase.meetings import selectors
+from infobase.meetings.mandates import STATUS_LABELS
 from infobase.meetings.models import Body, Membership, MembershipRole, OutcomeKind, label
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
@@ -68,7 +69,7 @@ def conference_header(params: Mapping[str, Any], title: str, note: str) -> Docum
         title=title,
         note=note,
         symbol=params.get("symbol") or "",
-        distribution=_("General"),
+        distribution=pgettext("document distribution", "General"),
         date=document_date(params),
         original_language="en",
         body=_(
@@ -105,11 +106,13 @@ def chair_figures(*, body: Body, start: date, end: date) -> ChairFigures:
         .order_by("-starts_on", "pk")
         .first()
     )
-    reviewed = (
+    # One row per need: a need reviewed at several sessions counts once.
+    reviewed_ids = set(
         needs_visible_to(AnonymousUser())
         .filter(reviewed_at__in=[s.session for s in summaries])
-        .distinct()
+        .values_list("pk", flat=True)
     )
+    reviewed = Need.objects.filter(pk__in=reviewed_ids)
     kinds = Counter(reviewed.values_list("kind", flat=True))
     groups = Counter(reviewed.values_list("state__regional_group", flat=True))
     documents = [
@@ -124,7 +127,7 @@ def chair_figures(*, body: Body, start: date, end: date) -> ChairFigures:
         end=end,
         sessions=summaries,
         chair=(chair.person_name, chair.state_id) if chair else None,
-        needs_reviewed=reviewed.count(),
+        needs_reviewed=len(reviewed_ids),
         needs_by_kind=dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
         needs_by_group={g: groups.get(g, 0) for g in GROUPS},
         recommendations=selectors.outcomes_with_links(
@@ -199,9 +202,9 @@ class ChairReport(Report):
                 _("Sessions held"),
                 (
                     Column(_("Session")),
-                    Column(_("Dates")),
+                    Column(pgettext("report", "Dates")),
                     Column(_("Place")),
-                    Column(_("Participants"), "int"),
+                    Column(pgettext("report", "Participants"), "int"),
                     Column(_("Needs reviewed"), "int"),
                     Column(_("Outcomes"), "int"),
                 ),
@@ -216,7 +219,7 @@ class ChairReport(Report):
                     )
                     for s in f.sessions
                 ),
-                sheet=_("Sessions"),
+                sheet=pgettext("report", "Sessions"),
             ),
         ]
         if f.sessions:
@@ -288,10 +291,10 @@ class ChairReport(Report):
             blocks += [
                 Heading(_("Documents before the working group")),
                 Table(
-                    _("Documents"),
-                    (Column(_("Symbol")), Column(_("Title")), Column(_("Date"))),
+                    pgettext("report", "Documents"),
+                    (Column(_("Symbol")), Column(pgettext("report", "Title")), Column(_("Date"))),
                     tuple((sym, label(title), day(when)) for sym, title, when, _k in f.documents),
-                    sheet=_("Documents"),
+                    sheet=pgettext("report", "Documents"),
                 ),
             ]
         meta = conference_header(
@@ -330,7 +333,8 @@ class EffectivenessFigures:
     equity_legal: Decimal | None
     under_served: list[str]
     mandates: dict[str, Any]
-    mandate_rows: list[tuple[str, str, str, bool | None]] = field(default_factory=list)
+    # (paragraph, text in each language, status, on time)
+    mandate_rows: list[tuple[str, dict[str, str], str, bool | None]] = field(default_factory=list)
 
 
 def effectiveness_figures(
@@ -397,10 +401,7 @@ def effectiveness_figures(
         equity_legal=equity.legal.index,
         under_served=[row.code for row in equity.regional.under_served],
         mandates=selectors.mandate_summary(states),
-        mandate_rows=[
-            (s.mandate.paragraph, Truncator(label(s.mandate.text)).words(30), s.status, s.on_time)
-            for s in states
-        ],
+        mandate_rows=[(s.mandate.paragraph, s.mandate.text, s.status, s.on_time) for s in states],
     )
 
 
@@ -476,9 +477,9 @@ class EffectivenessReport(Report):
                 _("Indicators by year"),
                 (
                     Column(_("Year")),
-                    Column(_("Sessions"), "int"),
+                    Column(pgettext("report", "Sessions"), "int"),
                     Column(_("Needs reviewed"), "int"),
-                    Column(_("Open needs"), "int"),
+                    Column(pgettext("report", "Open needs"), "int"),
                     Column(_("Covered by activities"), "pct"),
                     Column(_("In funded projects"), "pct"),
                     Column(_("Resources pledged (USD)"), "int"),
@@ -553,12 +554,6 @@ class EffectivenessReport(Report):
                 )
             )
         m = f.mandates
-        labels = {
-            "met": _("Met"),
-            "not_met": _("Not met"),
-            "not_yet_due": _("Not yet due"),
-            "cannot_check": _("Cannot be checked"),
-        }
         blocks += [
             Heading(_("Mandates of decision 2/6")),
             Paragraph(
@@ -584,8 +579,8 @@ class EffectivenessReport(Report):
                 tuple(
                     (
                         paragraph,
-                        text,
-                        str(labels.get(status, status)),
+                        Truncator(label(text)).words(30),
+                        str(STATUS_LABELS.get(status, status)),
                         {True: _("Yes"), False: _("No"), None: "—"}[on_time],
                     )
                     for paragraph, text, status, on_time in f.mandate_rows

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from infobase.questionnaires.analytical import (
     FAMILIES,
@@ -176,7 +176,7 @@ class Composer:
             subtitle=_("Reporting cycle %(cycle)s") % {"cycle": self.f.cycle},
             note=_("Report of the Secretariat"),
             symbol=self.params.get("symbol") or "",
-            distribution=_("General"),
+            distribution=pgettext("document distribution", "General"),
             date=date.fromisoformat(self.params["date"]) if self.params.get("date") else None,
             original_language="en",
             body=_(

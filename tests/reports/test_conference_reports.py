@@ -134,3 +134,18 @@ def test_a_chair_report_filed_before_the_fourth_session_meets_paragraph_g(demo, 
     assert document.kind == DocumentKind.CHAIR_REPORT and document.body.code == "wg-ta"
     assert document.files.get().language == "ar"
     assert paragraph_g() == "met"
+
+
+def test_the_effectiveness_review_quotes_the_mandates_in_the_report_language(demo):  # type: ignore[no-untyped-def]
+    from infobase.reports.blocks import Table
+
+    report = engine.get("effectiveness")
+    for lang, script in (("ar", "\u0600-\u06ff"), ("en", "a-z")):
+        document = report_document(report=report, params=params("effectiveness"), lang=lang)
+        mandates = [b for b in document.blocks if isinstance(b, Table)][-1]
+        assert len(mandates.rows) == 13
+        import re
+
+        assert all(re.search(f"[{script}]", str(row[1])) for row in mandates.rows)
+        statuses = {str(row[2]) for row in mandates.rows}
+        assert not statuses & {"done", "ongoing", "in_progress", "met", "not_met"}
