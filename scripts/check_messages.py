@@ -17,7 +17,18 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["core", "accounts", "reference", "questionnaires", "needs", "activities", "funding", "meetings", "demo", "reports"]
+APPS = [
+    "core",
+    "accounts",
+    "reference",
+    "questionnaires",
+    "needs",
+    "activities",
+    "funding",
+    "meetings",
+    "demo",
+    "reports",
+]
 COMPLETE = ["ar", "fr"]
 PARTIAL = ["en", "zh_Hans", "ru", "es"]
 
