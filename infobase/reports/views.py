@@ -41,7 +41,11 @@ class OutputForm(forms.Form):
 
 def report_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "reports.request_report")
-    runs = ReportRun.objects.select_related("requested_by")[:30]
+    titles = {report.slug: report.title for report in engine.all_reports()}
+    runs = [
+        (run, titles.get(run.report, run.report), {k: v for k, v in run.params.items() if v})
+        for run in ReportRun.objects.select_related("requested_by")[:30]
+    ]
     return render(
         request,
         "reports/report_list.html",
@@ -90,6 +94,7 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "reports/run_detail.html",
         {
             "run": run,
+            "params": {k: v for k, v in run.params.items() if v},
             "report": report,
             "others": others,
             "languages": language_codes(),

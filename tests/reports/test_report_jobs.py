@@ -133,3 +133,14 @@ def test_the_command_writes_the_file_and_rejects_bad_options(tmp_path, cycle):  
         call_command(
             "report", "analytical", "--instrument", "untoc", "--cycle", "4", "--out", str(out)
         )
+
+
+def test_the_report_page_offers_filing_a_report_with_a_symbol(secretariat, cycle):  # type: ignore[no-untyped-def]
+    client = client_for(secretariat)
+    client.post("/reports/new/analytical/", {**FORM, "symbol": "CTOC/COP/2008/2"})
+    run = ReportRun.objects.get()
+    page = client.get(f"/reports/runs/{run.pk}/").content.decode()
+    assert f"/meetings/file-report/{run.pk}/" in page
+    form = client.get(f"/meetings/file-report/{run.pk}/")
+    assert form.status_code == 200
+    assert client_for(None).get(f"/meetings/file-report/{run.pk}/").status_code in (302, 403)
