@@ -98,7 +98,12 @@ def test_a_published_report_can_be_read_by_the_public(secretariat, cycle):  # ty
     assert public.get(f"/published/{publication.pk}/{arabic.pk}/").status_code == 404
 
 
-def test_with_the_database_queue_a_worker_produces_the_report(secretariat, cycle):  # type: ignore[no-untyped-def]
+def test_with_the_database_queue_a_worker_produces_the_report(secretariat, cycle, monkeypatch):  # type: ignore[no-untyped-def]
+    # The worker closes "old" connections between tasks; inside the test's transaction that
+    # would close the test's own connection (PostgreSQL), so it is left open here.
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     backend = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     params = {"instrument": "untoc", "cycle": 1, "date": "2008-08-01"}
     with override_settings(TASKS=backend):
