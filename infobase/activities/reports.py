@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from infobase.activities import coverage
 from infobase.activities.models import Activity, ProviderKind
@@ -27,7 +27,6 @@ from infobase.reports.blocks import (
     BarChart,
     Block,
     Column,
-    DocumentMeta,
     Heading,
     MapArea,
     Paragraph,
@@ -37,7 +36,7 @@ from infobase.reports.blocks import (
     WorldMap,
 )
 from infobase.reports.engine import Progress, Report, no_progress, register
-from infobase.reports.params import PeriodParameters, document_date, period
+from infobase.reports.params import PeriodParameters, conference_meta, period
 
 GROUPS = tuple(g.value for g in RegionalGroup)
 BLUE, ORANGE, LIGHT = "#2166ac", "#ef8a62", "#67a9cf"
@@ -339,20 +338,11 @@ class SecretariatReport(Report):
                     sheet=_("Projects"),
                 )
             )
-        meta = DocumentMeta(
+        meta = conference_meta(
+            params,
             title=_(
                 "Activities of the Secretariat and others in the field of technical assistance"
             ),
             note=_("Report of the Secretariat"),
-            symbol=params.get("symbol") or "",
-            distribution=pgettext("document distribution", "General"),
-            date=document_date(params),
-            original_language="en",
-            body=_(
-                "Conference of the Parties to the United Nations Convention against "
-                "Transnational Organized Crime"
-            ),
-            session=params.get("session") or "",
-            agenda_item=params.get("agenda_item") or "",
         )
         return ReportDocument(meta=meta, lang=lang, blocks=tuple(blocks))

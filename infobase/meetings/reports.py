@@ -41,7 +41,7 @@ from infobase.reports.blocks import (
     Table,
 )
 from infobase.reports.engine import Progress, Report, no_progress, register
-from infobase.reports.params import PeriodParameters, document_date, period
+from infobase.reports.params import PeriodParameters, conference_meta, period
 
 GROUPS = tuple(g.value for g in RegionalGroup)
 GROUP_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
@@ -65,20 +65,7 @@ def group_label(code: str) -> str:
 
 
 def conference_header(params: Mapping[str, Any], title: str, note: str) -> DocumentMeta:
-    return DocumentMeta(
-        title=title,
-        note=note,
-        symbol=params.get("symbol") or "",
-        distribution=pgettext("document distribution", "General"),
-        date=document_date(params),
-        original_language="en",
-        body=_(
-            "Conference of the Parties to the United Nations Convention against "
-            "Transnational Organized Crime"
-        ),
-        session=params.get("session") or "",
-        agenda_item=params.get("agenda_item") or "",
-    )
+    return conference_meta(params, title=title, note=note)
 
 
 # --- The chair's report ----------------------------------------------------------------------

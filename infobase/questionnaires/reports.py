@@ -10,9 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from infobase.questionnaires.analytical import (
     FAMILIES,
@@ -35,7 +34,6 @@ from infobase.reports.blocks import (
     BarChart,
     Block,
     Column,
-    DocumentMeta,
     Heading,
     HeatTable,
     MapArea,
@@ -48,37 +46,27 @@ from infobase.reports.blocks import (
     WorldMap,
 )
 from infobase.reports.engine import Progress, Report, no_progress, register
+from infobase.reports.params import DocumentParameters, conference_meta
 
 STATUS_COLOURS = {"yes": "#2166ac", "partly": "#67a9cf", "no": "#ef8a62", "na": "#bababa"}
 ANSWER_COLOURS = ("#2166ac", "#ef8a62")
 
 
-class AnalyticalParameters(forms.Form):
+class AnalyticalParameters(DocumentParameters):
     instrument = forms.ModelChoiceField(
         label=gettext_lazy("Instrument"),
         queryset=Instrument.objects.all(),
         to_field_name="code",
     )
     cycle = forms.IntegerField(label=gettext_lazy("Reporting cycle"), min_value=1)
-    symbol = forms.RegexField(
-        label=gettext_lazy("Document symbol"),
-        regex=r"^[A-Z][A-Za-z0-9./()\-]*$",
-        required=False,
-        max_length=100,
-        help_text=gettext_lazy("For example CTOC/COP/2008/2; leave empty for a draft."),
-    )
-    date = forms.DateField(label=gettext_lazy("Date of the document"), required=False)
-    session = forms.CharField(label=gettext_lazy("Session"), required=False, max_length=200)
-    agenda_item = forms.CharField(label=gettext_lazy("Agenda item"), required=False, max_length=200)
+
+    field_order = ["instrument", "cycle", "symbol", "date", "session", "agenda_item"]
 
     def clean_cycle(self) -> int:
         number = self.cleaned_data["cycle"]
         if not ReportingCycle.objects.filter(number=number).exists():
             raise forms.ValidationError(_("There is no reporting cycle %(n)s.") % {"n": number})
-        return number
-
-    def clean_date(self) -> Any:
-        return self.cleaned_data.get("date") or timezone.localdate()
+        return int(number)
 
 
 def group_label(code: str) -> str:
@@ -167,24 +155,14 @@ class Composer:
     # --- the document -----------------------------------------------------------------------
 
     def document(self) -> ReportDocument:
-        from datetime import date
 
         instrument = str(self.instrument.translated("short_name", self.lang))
-        meta = DocumentMeta(
+        meta = conference_meta(
+            self.params,
             title=_("Analytical report on the implementation of the %(instrument)s")
             % {"instrument": instrument},
             subtitle=_("Reporting cycle %(cycle)s") % {"cycle": self.f.cycle},
             note=_("Report of the Secretariat"),
-            symbol=self.params.get("symbol") or "",
-            distribution=pgettext("document distribution", "General"),
-            date=date.fromisoformat(self.params["date"]) if self.params.get("date") else None,
-            original_language="en",
-            body=_(
-                "Conference of the Parties to the United Nations Convention against "
-                "Transnational Organized Crime"
-            ),
-            session=self.params.get("session") or "",
-            agenda_item=self.params.get("agenda_item") or "",
         )
         self.introduction()
         self.replies()

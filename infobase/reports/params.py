@@ -8,7 +8,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
+
+from infobase.reports.blocks import DocumentMeta
 
 SYMBOL = r"^[A-Z][A-Za-z0-9./()\-]*$"
 
@@ -56,3 +58,22 @@ def period(params: Any) -> tuple[date, date]:
 
 def document_date(params: Any) -> date | None:
     return date.fromisoformat(params["date"]) if params.get("date") else None
+
+
+def conference_meta(params: Any, *, title: str, note: str, subtitle: str = "") -> DocumentMeta:
+    """The header of a document for the Conference of the Parties, from the parameters."""
+    return DocumentMeta(
+        title=title,
+        subtitle=subtitle,
+        note=note,
+        symbol=params.get("symbol") or "",
+        distribution=pgettext("document distribution", "General"),
+        date=document_date(params),
+        original_language="en",
+        body=_(
+            "Conference of the Parties to the United Nations Convention against "
+            "Transnational Organized Crime"
+        ),
+        session=params.get("session") or "",
+        agenda_item=params.get("agenda_item") or "",
+    )
