@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from infobase.needs.models import Need
 from infobase.questionnaires.analytical import GROUPS, MIN_AGGREGATE, compute
 from infobase.questionnaires.models import Answer, Assignment, Item
 from infobase.reference.models import Article, Instrument, State
@@ -65,6 +66,16 @@ def test_every_figure_matches_a_recomputation_from_the_raw_answers(demo, cycle):
     untoc = Instrument.objects.get(code="untoc")
     figures = compute(instrument=untoc, cycle=cycle)
     groups = dict(State.objects.values_list("pk", "regional_group"))
+    families: dict[int, set[str]] = {}
+    for pk, *flags in State.objects.values_list(
+        "pk", "legal_civil", "legal_common", "legal_islamic", "legal_customary"
+    ):
+        names = {
+            n
+            for n, on in zip(("civil", "common", "islamic", "customary"), flags, strict=True)
+            if on
+        }
+        families[pk] = names | ({"mixed"} if len(names) > 1 else set())
 
     # Who was asked and who answered, by regional group.
     best: dict[int, str] = {}
@@ -108,7 +119,40 @@ def test_every_figure_matches_a_recomputation_from_the_raw_answers(demo, cycle):
                 assert share.part is None and share.percent is None
             else:
                 assert share.part == sum(r["status"] == "yes" for r in members)
+        for family in ("civil", "common", "islamic", "customary", "mixed"):
+            members = shown([r for r in rows if family in families[r["state"]]])
+            share = figures.implemented_by_family[(article_id, family)]
+            assert share.whole == len(members)
+            expected = sum(r["status"] == "yes" for r in members)
+            assert share.part == (expected if len(members) >= MIN_AGGREGATE else None)
     assert checked > 0 or cycle == 2
+
+    # Needs of the register for the instrument: open, not resting only on confidential evidence.
+    kinds: dict[str, list[int]] = defaultdict(list)
+    for state_id, kind in Need.objects.filter(
+        article__instrument=untoc, status="open", confidential=False
+    ).values_list("state_id", "kind"):
+        kinds[kind].append(state_id)
+    assert figures.needs_by_kind == {k: (len(v), len(set(v))) for k, v in kinds.items()}
+
+    # Progress since the previous cycle: the same State's status in both cycles.
+    if cycle == 2:
+        before = raw_slots(untoc, 1)
+        for article_id, rows in by_article.items():
+            pairs = [
+                (r, before[(r["state"], article_id)])
+                for r in rows
+                if (r["state"], article_id) in before
+                and r["status"] in PROGRESS
+                and before[(r["state"], article_id)]["status"] in PROGRESS
+            ]
+            secret = sum(bool(a["confidential"] or b["confidential"]) for a, b in pairs)
+            if 0 < secret < MIN_AGGREGATE:
+                pairs = [(a, b) for a, b in pairs if not (a["confidential"] or b["confidential"])]
+            up = sum(PROGRESS[str(a["status"])] > PROGRESS[str(b["status"])] for a, b in pairs)
+            down = sum(PROGRESS[str(a["status"])] < PROGRESS[str(b["status"])] for a, b in pairs)
+            expected = (up, down) if len(pairs) >= MIN_AGGREGATE else (None, None)
+            assert figures.changes[article_id] == expected
 
 
 def test_no_quote_or_named_status_comes_from_a_confidential_answer(demo):  # type: ignore[no-untyped-def]
