@@ -26,7 +26,12 @@ from infobase.meetings.mandates import STATUS_LABELS
 from infobase.meetings.models import Body, Membership, MembershipRole, OutcomeKind, label
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
-from infobase.questionnaires.models import Assignment, AssignmentStatus, ReportingCycle
+from infobase.questionnaires.models import (
+    Assignment,
+    AssignmentStatus,
+    ReportingCycle,
+    pick_label,
+)
 from infobase.reference.models import AssistanceKind, RegionalGroup
 from infobase.reports import numbers
 from infobase.reports.blocks import (
@@ -36,6 +41,7 @@ from infobase.reports.blocks import (
     DocumentMeta,
     Heading,
     Paragraph,
+    Quote,
     ReportDocument,
     Series,
     Table,
@@ -257,10 +263,11 @@ class ChairReport(Report):
             blocks.append(Paragraph(_("The working group made no recommendation in the period.")))
         for item in f.recommendations:
             outcome = item.outcome
-            text = label(outcome.text) or label(outcome.title)
+            text, text_lang = pick_label(outcome.text or outcome.title)
             blocks.append(
                 Paragraph(
-                    _("%(number)s %(text)s") % {"number": outcome.number, "text": text},
+                    _("Recommendation %(number)s, made at %(session)s:")
+                    % {"number": outcome.number, "session": label(outcome.session.title)},
                     notes=(
                         _(
                             "Concerns %(needs)s needs, %(projects)s projects and %(articles)s "
@@ -274,6 +281,8 @@ class ChairReport(Report):
                     ),
                 )
             )
+            # The recommendation's own words, in the language they were recorded in.
+            blocks.append(Quote(text, "", text_lang))
         if f.documents:
             blocks += [
                 Heading(_("Documents before the working group")),

@@ -304,9 +304,9 @@ class _Writer:
                 for offset, note in enumerate(block.notes):
                     self.paragraph(f"{item.first_note + offset} {note}", size=8)
             elif isinstance(block, Quote):
-                quote = self.paragraph(block.text, style="Quote")
-                del quote
-                self.paragraph(block.source, size=8)
+                self.paragraph(block.text, style="Quote")
+                if block.source:
+                    self.paragraph(block.source, size=8)
             elif isinstance(block, Table):
                 self.table(block)
             elif isinstance(block, HeatTable):

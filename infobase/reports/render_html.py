@@ -97,11 +97,10 @@ def body(document: ReportDocument) -> SafeString:
         elif isinstance(block, Quote):
             out.append(
                 format_html(
-                    '<blockquote class="rc-quote"{}><p dir="auto">{}</p>'
-                    "<footer>{}</footer></blockquote>",
+                    '<blockquote class="rc-quote"{}><p dir="auto">{}</p>{}</blockquote>',
                     format_html(' lang="{}"', block.lang) if block.lang else "",
                     block.text,
-                    block.source,
+                    format_html("<footer>{}</footer>", block.source) if block.source else "",
                 )
             )
         elif isinstance(block, Table):
