@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -129,9 +129,11 @@ def compute(*, start: date, end: date, progress: Progress = no_progress) -> Deli
         Q(starts__lte=end) | Q(starts__isnull=True),
         Q(ends__gte=start) | Q(ends__isnull=True),
     ).exclude(status=ProjectStatus.CONCEPT)
+    counted = projects.annotate(
+        n_states=Count("states", distinct=True), n_needs=Count("needs", distinct=True)
+    )
     figures.projects = [
-        (p.code, p.title, p.status, p.states.count(), p.needs.count())
-        for p in projects.order_by("code")
+        (p.code, p.title, p.status, p.n_states, p.n_needs) for p in counted.order_by("code")
     ]
     progress(0.85, "figures ready")
     return figures

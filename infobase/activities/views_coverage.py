@@ -77,7 +77,10 @@ def _post(request: HttpRequest, need: Need) -> None:
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     if action in ("accept", "reject"):
-        link = get_object_or_404(NeedLink, pk=request.POST.get("link") or 0, need=need)
+        link_pk = request.POST.get("link", "")
+        if not link_pk.isdigit():
+            raise Http404
+        link = get_object_or_404(NeedLink, pk=int(link_pk), need=need)
         coverage.link_decide(
             user=user,
             link=link,

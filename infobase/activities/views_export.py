@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from infobase.accounts.permissions import require
 from infobase.activities.iati_export import iati_export, validate_iati
 from infobase.activities.models import Activity
 
 
 @login_required
 def iati_export_download(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("activities.export_iati"):
-        raise PermissionDenied
+    require(request.user, "activities.export_iati")
     everything = request.GET.get("all") == "1"
     content = iati_export(activities=Activity.objects.all() if everything else None)
     problems = validate_iati(content)

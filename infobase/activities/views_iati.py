@@ -6,12 +6,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
+from infobase.accounts.permissions import require
 from infobase.activities.iati_import import RelevanceFilter, iati_import
 from infobase.activities.models import Activity, ImportRun
 
@@ -50,14 +51,9 @@ class IatiUploadForm(forms.Form):
     )
 
 
-def _require_import(user: Any) -> None:
-    if not user.has_perm("activities.import_iati"):
-        raise PermissionDenied
-
-
 @login_required
 def iati_import_upload(request: HttpRequest) -> HttpResponse:
-    _require_import(request.user)
+    require(request.user, "activities.import_iati")
     form = IatiUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         uploads = form.cleaned_data["upload"]
@@ -82,7 +78,7 @@ def iati_import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_import(request.user)
+    require(request.user, "activities.import_iati")
     run = get_object_or_404(ImportRun, pk=pk)
     outcome = request.GET.get("outcome", "")
     entries = [e for e in run.report if not outcome or e.get("outcome") == outcome]
@@ -111,6 +107,6 @@ def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "page": page,
             "outcome": outcome,
-            "query": f"outcome={outcome}" if outcome else "",
+            "query": urlencode({"outcome": outcome}) if outcome else "",
         },
     )

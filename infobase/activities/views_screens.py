@@ -33,7 +33,7 @@ from infobase.activities.models import (
 )
 from infobase.activities.services import ParticipantSpec, activity_save, comment_add
 from infobase.core.errors import InvalidInput
-from infobase.core.exporters import Exporter
+from infobase.core.exporters import FORMATS, Exporter
 from infobase.core.exporters import render as render_export
 from infobase.core.i18n import FIELD_LANGUAGES, html_lang
 from infobase.reference.models import (
@@ -548,7 +548,7 @@ def who_what_where(request: HttpRequest) -> HttpResponse:
 @login_required
 def who_what_where_export(request: HttpRequest, fmt: str) -> HttpResponse:
     _require(request.user, "activities.view_activity")
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in FORMATS:
         raise Http404
     form = MatrixFilterForm(request.GET or None)
     matrix = selectors.who_what_where(filters=form.filters(), axis=form.axis_value())

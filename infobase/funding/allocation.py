@@ -99,6 +99,7 @@ ROUNDING_ATTEMPTS = 3  # solves at most, when rounding to cents breaks a floor b
 PROJECT = "project"
 NEED = "need"
 METHODS = ("optimizer", "greedy")
+SOLVED_STATUSES = ("optimal", "time_limit", "heuristic")  # a solution exists to accept
 
 
 # --- Plain data -----------------------------------------------------------------------------
@@ -282,7 +283,7 @@ class Solution:
 
     @property
     def has_solution(self) -> bool:
-        return self.status in ("optimal", "time_limit", "heuristic")
+        return self.status in SOLVED_STATUSES
 
     @property
     def total_usd(self) -> Decimal:
@@ -1311,6 +1312,11 @@ def usd_to_pledge_currency(
     return [(line, amount) for line, amount in out if amount > 0]
 
 
+def proposal_acceptable(proposal: Proposal) -> bool:
+    """Whether ``proposal_accept`` can take the proposal: not accepted yet, with a solution."""
+    return not proposal.accepted_at and proposal.status in SOLVED_STATUSES
+
+
 def proposal_accept(*, user: Any, proposal: Proposal, on: date | None = None) -> Acceptance:
     """Turn the proposal's project lines into allocations (``services.allocate``), converting
     the US dollars back to each pledge's currency with the rate the proposal used, all or
@@ -1331,7 +1337,7 @@ def proposal_accept(*, user: Any, proposal: Proposal, on: date | None = None) ->
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.accepted_at:
             raise InvalidInput([InputProblem(place, _("The proposal was already accepted."))])
-        if proposal.status not in ("optimal", "time_limit", "heuristic"):
+        if proposal.status not in SOLVED_STATUSES:
             raise InvalidInput([InputProblem(place, _("The proposal has no solution to accept."))])
         rates = {r["currency"]: Decimal(r["per_usd"]) for r in proposal.report.get("rates", [])}
         lines = list(proposal.lines.select_related("pledge", "project", "need").order_by("pk"))

@@ -325,24 +325,23 @@ def allocation_view(request: HttpRequest) -> HttpResponse:
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request.user, "funding.view_proposal")
     proposal = get_object_or_404(Proposal, pk=pk)
-    labels = _labels()
+    view = _view(proposal, _labels())
     lines = list(
         proposal.lines.select_related(
-            "pledge__donor", "project", "need__state", "need__article"
+            "pledge__donor", "project", "need__state", "need__article__instrument"
         ).order_by("project__code", "need_id", "pledge_id")
     )
     return render(
         request,
         "funding/proposal.html",
         {
-            "view": _view(proposal, labels),
+            "view": view,
             "proposal": proposal,
             "project_lines": [ln for ln in lines if ln.project_id],
             "need_lines": [ln for ln in lines if ln.need_id],
-            "projects": _project_rows([_view(proposal, labels)]),
+            "projects": _project_rows([view]),
             "can_accept": request.user.has_perm("funding.allocate")
-            and not proposal.accepted_at
-            and proposal.status in ("optimal", "time_limit", "heuristic"),
+            and allocation.proposal_acceptable(proposal),
         },
     )
 

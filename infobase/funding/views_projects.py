@@ -215,6 +215,14 @@ def _project_page(
     )
 
 
+def _form_problems(form: forms.Form) -> list[str]:
+    """A form's errors as lines "label: messages"."""
+    return [
+        f"{form.fields[k].label if k in form.fields else k}: {' '.join(str(e) for e in v)}"
+        for k, v in form.errors.items()
+    ]
+
+
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
@@ -246,10 +254,7 @@ def project_allocate(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The allocation was recorded."))
             return redirect("project_detail", pk=project.pk)
     else:
-        problems = [
-            f"{form.fields[k].label if k in form.fields else k}: {' '.join(str(e) for e in v)}"
-            for k, v in form.errors.items()
-        ]
+        problems = _form_problems(form)
     return _project_page(request, project, allocate_form=form, problems=problems)
 
 
@@ -290,10 +295,7 @@ def project_move(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("project_detail", pk=project.pk)
     else:
-        problems = [
-            f"{form.fields[k].label if k in form.fields else k}: {' '.join(str(e) for e in v)}"
-            for k, v in form.errors.items()
-        ]
+        problems = _form_problems(form)
     project.refresh_from_db()
     return _project_page(request, project, transition_form=form, problems=problems)
 
@@ -499,7 +501,8 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
                     "currency": data["currency"],
                 },
                 needs=data["needs"],
-                states=data["states"] or None,
+                # Left empty, the beneficiary States are those of the needs.
+                states=data["states"] or [n.state for n in data["needs"]],
                 budget_lines=budget,
                 activities=data["activities"],
                 reason=request.POST.get("reason", "").strip(),
@@ -507,8 +510,6 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
         except InvalidInput as exc:
             problems = [str(p) for p in exc.problems]
         else:
-            if not data["states"] and project is not None:
-                saved.states.set({n.state for n in data["needs"]})
             messages.success(request, _("The project was saved."))
             return redirect("project_detail", pk=saved.pk)
     chosen_needs = list(form.initial.get("needs") or [])

@@ -35,8 +35,17 @@ from infobase.reference.models import State
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DECISION_2_6 = DATA_DIR / "decision-2-6.json"
 
-AR_LETTERS = {"a": "أ", "b": "ب", "c": "ج", "d": "د", "e": "هـ", "f": "و", "g": "ز", "h": "ح"}
-AR_LETTERS["i"] = "ط"
+AR_LETTERS = {
+    "a": "أ",
+    "b": "ب",
+    "c": "ج",
+    "d": "د",
+    "e": "هـ",
+    "f": "و",
+    "g": "ز",
+    "h": "ح",
+    "i": "ط",
+}
 FUNCTIONS = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 
 
@@ -80,6 +89,24 @@ class _Checker:
             )
 
 
+def _shape(data: Any, check: _Checker) -> None:
+    """The file is an object whose ``decision`` is an object and whose ``bodies``, ``sessions``
+    and ``mandates`` are lists of objects (what ``_validate`` reads)."""
+    if not isinstance(data, dict):
+        check.add("", _("a JSON object is expected."))
+        return
+    if not isinstance(data.get("decision") or {}, dict):
+        check.add("decision", _("a JSON object is expected."))
+    for key in ("bodies", "sessions", "mandates"):
+        entries = data.get(key) or []
+        if not isinstance(entries, list):
+            check.add(key, _("a list is expected."))
+            continue
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                check.add(f"{key}[{i}]", _("a JSON object is expected."))
+
+
 def _session_key(ref: Any) -> tuple[str, int] | None:
     """``"cop/4"`` → ``("cop", 4)``."""
     if not isinstance(ref, str) or "/" not in ref:
@@ -89,8 +116,8 @@ def _session_key(ref: Any) -> tuple[str, int] | None:
 
 
 def _validate(data: Any, check: _Checker) -> None:
-    if not isinstance(data, dict):
-        check.add("", _("a JSON object is expected."))
+    _shape(data, check)
+    if check.problems:
         return
     body_codes = set(Body.objects.values_list("code", flat=True))
     bodies = data.get("bodies") or []
@@ -181,7 +208,9 @@ def _validate(data: Any, check: _Checker) -> None:
             check.add(f"{place}.check_params", _("a JSON object is expected."))
         elif code == "all_of":
             for j, sub in enumerate(params.get("checks") or []):
-                if sub.get("check") not in CHECKS or sub.get("check") == "all_of":
+                if not isinstance(sub, dict):
+                    check.add(f"{place}.check_params.checks[{j}]", _("a JSON object is expected."))
+                elif sub.get("check") not in CHECKS or sub.get("check") == "all_of":
                     check.add(
                         f"{place}.check_params.checks[{j}]",
                         _("unknown automatic check “%(code)s”.") % {"code": sub.get("check")},

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,11 +25,13 @@ from infobase.meetings.models import (
     Document,
     DocumentKind,
     Mandate,
+    MandateEvidence,
     ManualStatus,
     Outcome,
     OutcomeKind,
     Session,
     SessionKind,
+    label,
 )
 
 
@@ -121,13 +123,16 @@ def session_evidence(session: Session) -> EvidenceItem:
     )
 
 
-def document_evidence(document: Document) -> EvidenceItem:
-    from infobase.questionnaires.models import pick_label
+def _titled(name: str, labels: dict[str, str] | None) -> str:
+    """``name — title`` (the title in the active language), or just ``name`` without a title."""
+    title = label(labels)
+    return f"{name} — {title}" if title else name
 
-    title = pick_label(document.title)[0]
+
+def document_evidence(document: Document) -> EvidenceItem:
     return EvidenceItem(
         "document",
-        f"{document.symbol} — {title}" if title else document.symbol,
+        _titled(document.symbol, document.title),
         reverse("document_detail", args=[document.pk]),
         document.date,
         document.pk,
@@ -135,16 +140,35 @@ def document_evidence(document: Document) -> EvidenceItem:
 
 
 def outcome_evidence(outcome: Outcome) -> EvidenceItem:
-    from infobase.questionnaires.models import pick_label
-
-    title = pick_label(outcome.title)[0]
     return EvidenceItem(
         "outcome",
-        f"{outcome} — {title}" if title else str(outcome),
+        _titled(str(outcome), outcome.title),
         reverse("outcome_detail", args=[outcome.pk]),
         outcome.adopted_on or outcome.session.ends_on,
         outcome.pk,
     )
+
+
+def _found(
+    what: str,
+    evidence: tuple[EvidenceItem, ...],
+    met_on: date | None,
+    *,
+    pending: bool,
+    pending_explanation: str | None = None,
+) -> CheckResult:
+    """The result of looking for ``what``: met when ``evidence`` was found; otherwise not yet
+    due while ``pending`` (explained by ``pending_explanation`` when given), else not met."""
+    if evidence:
+        return CheckResult(
+            CheckStatus.MET, _("Looked for %(what)s: found.") % {"what": what}, evidence, met_on
+        )
+    if pending:
+        return CheckResult(
+            CheckStatus.NOT_YET_DUE,
+            pending_explanation or _("Looked for %(what)s: none yet.") % {"what": what},
+        )
+    return CheckResult(CheckStatus.NOT_MET, _("Looked for %(what)s: none found.") % {"what": what})
 
 
 def _not_recorded(ref: dict[str, Any] | None, *, today: date, due_on: date | None) -> CheckResult:
@@ -183,21 +207,13 @@ def wg_met_during_session(
         .filter(body__code=params.get("body"), during=conference)
         .order_by("starts_on", "pk")
     )
-    if found:
-        return CheckResult(
-            CheckStatus.MET,
-            _("Looked for %(what)s: found.") % {"what": looked_for},
-            tuple(session_evidence(s) for s in found),
-            found[0].ends_on,
-        )
-    if today <= conference.ends_on:
-        return CheckResult(
-            CheckStatus.NOT_YET_DUE,
-            _("Looked for %(what)s: none yet; the session ends on %(end)s.")
-            % {"what": looked_for, "end": conference.ends_on.isoformat()},
-        )
-    return CheckResult(
-        CheckStatus.NOT_MET, _("Looked for %(what)s: none found.") % {"what": looked_for}
+    return _found(
+        looked_for,
+        tuple(session_evidence(s) for s in found),
+        found[0].ends_on if found else None,
+        pending=today <= conference.ends_on,
+        pending_explanation=_("Looked for %(what)s: none yet; the session ends on %(end)s.")
+        % {"what": looked_for, "end": conference.ends_on.isoformat()},
     )
 
 
@@ -233,20 +249,11 @@ def intersessional_between(
         )
         .order_by("starts_on", "pk")
     )
-    if found:
-        return CheckResult(
-            CheckStatus.MET,
-            _("Looked for %(what)s: found.") % {"what": looked_for},
-            tuple(session_evidence(s) for s in found),
-            found[0].ends_on,
-        )
-    if today < limit:
-        return CheckResult(
-            CheckStatus.NOT_YET_DUE,
-            _("Looked for %(what)s: none yet.") % {"what": looked_for},
-        )
-    return CheckResult(
-        CheckStatus.NOT_MET, _("Looked for %(what)s: none found.") % {"what": looked_for}
+    return _found(
+        looked_for,
+        tuple(session_evidence(s) for s in found),
+        found[0].ends_on if found else None,
+        pending=today < limit,
     )
 
 
@@ -275,19 +282,13 @@ def _report_check(
     else:
         documents = documents.filter(Q(session=target) | dated)
     found = list(documents.order_by("date", "symbol"))
-    if found:
-        dates = [d.date for d in found if d.date]
-        return CheckResult(
-            CheckStatus.MET,
-            _("Looked for %(what)s: found.") % {"what": what},
-            tuple(document_evidence(d) for d in found),
-            min(dates) if dates else limit,
-        )
-    if today < limit:
-        return CheckResult(
-            CheckStatus.NOT_YET_DUE, _("Looked for %(what)s: none yet.") % {"what": what}
-        )
-    return CheckResult(CheckStatus.NOT_MET, _("Looked for %(what)s: none found.") % {"what": what})
+    dates = [d.date for d in found if d.date]
+    return _found(
+        what,
+        tuple(document_evidence(d) for d in found),
+        min(dates) if dates else limit,
+        pending=today < limit,
+    )
 
 
 def chair_report_before(
@@ -348,18 +349,12 @@ def needs_reviewed(
     if limit is not None:
         what = _("%(what)s before %(limit)s") % {"what": what, "limit": limit.isoformat()}
     found = list(sessions.distinct().order_by("starts_on", "pk"))
-    if found:
-        return CheckResult(
-            CheckStatus.MET,
-            _("Looked for %(what)s: found.") % {"what": what},
-            tuple(session_evidence(s) for s in found),
-            found[0].ends_on,
-        )
-    if limit is None or today < limit:
-        return CheckResult(
-            CheckStatus.NOT_YET_DUE, _("Looked for %(what)s: none yet.") % {"what": what}
-        )
-    return CheckResult(CheckStatus.NOT_MET, _("Looked for %(what)s: none found.") % {"what": what})
+    return _found(
+        what,
+        tuple(session_evidence(s) for s in found),
+        found[0].ends_on if found else None,
+        pending=limit is None or today < limit,
+    )
 
 
 def decision_taken_at(
@@ -382,20 +377,14 @@ def decision_taken_at(
         )
         .order_by("number")
     )
-    if found:
-        return CheckResult(
-            CheckStatus.MET,
-            _("Looked for %(what)s: found.") % {"what": what},
-            tuple(outcome_evidence(o) for o in found),
-            found[0].adopted_on or conference.ends_on,
-        )
-    if today <= conference.ends_on:
-        return CheckResult(
-            CheckStatus.NOT_YET_DUE,
-            _("Looked for %(what)s: none yet; the session ends on %(end)s.")
-            % {"what": what, "end": conference.ends_on.isoformat()},
-        )
-    return CheckResult(CheckStatus.NOT_MET, _("Looked for %(what)s: none found.") % {"what": what})
+    return _found(
+        what,
+        tuple(outcome_evidence(o) for o in found),
+        (found[0].adopted_on or conference.ends_on) if found else None,
+        pending=today <= conference.ends_on,
+        pending_explanation=_("Looked for %(what)s: none yet; the session ends on %(end)s.")
+        % {"what": what, "end": conference.ends_on.isoformat()},
+    )
 
 
 def all_of(params: dict[str, Any], *, today: date, due_on: date | None = None) -> CheckResult:
@@ -488,9 +477,19 @@ class MandateState:
         return self.met_on <= self.due_date
 
 
+# The evidence rows of mandates with what they point to, fetched once for a list of mandates.
+EVIDENCE = Prefetch(
+    "evidence",
+    queryset=MandateEvidence.objects.select_related(
+        "session__body", "document", "outcome__session"
+    ),
+)
+
+
 def manual_evidence(mandate: Mandate) -> tuple[EvidenceItem, ...]:
+    prefetch_related_objects([mandate], EVIDENCE)  # no query when already prefetched
     items = []
-    for row in mandate.evidence.select_related("session__body", "document", "outcome__session"):
+    for row in mandate.evidence.all():
         if row.document_id:
             items.append(document_evidence(row.document))  # type: ignore[arg-type]
         elif row.outcome_id:
@@ -539,7 +538,9 @@ def evaluate_mandate(mandate: Mandate, *, today: date) -> MandateState:
 
 
 def evaluate_decision(decision: Outcome, *, today: date) -> list[MandateState]:
-    mandates = decision.mandates.select_related(
-        "due_session__body", "body", "status_set_by", "decision"
-    ).order_by("position", "pk")
+    mandates = (
+        decision.mandates.select_related("due_session__body", "body", "status_set_by", "decision")
+        .prefetch_related(EVIDENCE)
+        .order_by("position", "pk")
+    )
     return [evaluate_mandate(m, today=today) for m in mandates]

@@ -26,19 +26,18 @@ from infobase.meetings.mandates import STATUS_LABELS
 from infobase.meetings.models import Body, Membership, MembershipRole, OutcomeKind, label
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
+from infobase.questionnaires.analytical import best_replies
 from infobase.questionnaires.models import (
     Assignment,
-    AssignmentStatus,
     ReportingCycle,
     pick_label,
 )
-from infobase.reference.models import AssistanceKind, RegionalGroup
+from infobase.reference.models import AssistanceKind, RegionalGroup, State
 from infobase.reports import numbers
 from infobase.reports.blocks import (
     BarChart,
     Block,
     Column,
-    DocumentMeta,
     Heading,
     Paragraph,
     Quote,
@@ -52,7 +51,6 @@ from infobase.reports.params import PeriodParameters, conference_meta, period
 GROUPS = tuple(g.value for g in RegionalGroup)
 GROUP_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
 BLUE, ORANGE = "#2166ac", "#ef8a62"
-ANSWERED = (AssignmentStatus.SUBMITTED, AssignmentStatus.RETURNED, AssignmentStatus.VALIDATED)
 FUNDED = (ProjectStatus.FUNDED, ProjectStatus.IN_DELIVERY, ProjectStatus.CLOSED)
 
 
@@ -68,10 +66,6 @@ class WorkingGroupParameters(PeriodParameters):
 
 def group_label(code: str) -> str:
     return str(RegionalGroup(code).label) if code in RegionalGroup.values else _("Others")
-
-
-def conference_header(params: Mapping[str, Any], title: str, note: str) -> DocumentMeta:
-    return conference_meta(params, title=title, note=note)
 
 
 # --- The chair's report ----------------------------------------------------------------------
@@ -173,8 +167,6 @@ class ChairReport(Report):
         blocks.append(Paragraph(intro))
         if f.chair:
             person, state_id = f.chair
-            from infobase.reference.models import State
-
             state = State.objects.filter(pk=state_id).first() if state_id else None
             blocks.append(
                 Paragraph(
@@ -293,10 +285,10 @@ class ChairReport(Report):
                     sheet=pgettext("report", "Documents"),
                 ),
             ]
-        meta = conference_header(
+        meta = conference_meta(
             params,
-            _("Report on the activities of %(group)s") % {"group": group_name},
-            _("Report of the Chair"),
+            title=_("Report on the activities of %(group)s") % {"group": group_name},
+            note=_("Report of the Chair"),
         )
         return ReportDocument(meta=meta, lang=lang, blocks=tuple(blocks))
 
@@ -375,15 +367,9 @@ def effectiveness_figures(
     progress(0.75, "response rates")
     response = []
     for cycle in ReportingCycle.objects.order_by("number"):
-        statuses: dict[int, str] = {}
-        for state_id, status in Assignment.objects.filter(questionnaire__cycle=cycle).values_list(
-            "state_id", "status"
-        ):
-            if statuses.get(state_id) not in ANSWERED:
-                statuses[state_id] = status
-        if statuses:
-            answered = sum(s in ANSWERED for s in statuses.values())
-            response.append((cycle.number, len(statuses), answered))
+        replies = best_replies(Assignment.objects.filter(questionnaire__cycle=cycle))
+        if replies:
+            response.append((cycle.number, len(replies), sum(r.answered for r in replies)))
     progress(0.85, "equity and mandates")
     equity = portfolio_equity(on=end)
     states = selectors.mandate_statuses("2/6", today=end)
@@ -584,10 +570,10 @@ class EffectivenessReport(Report):
                 sheet=_("Mandates"),
             ),
         ]
-        meta = conference_header(
+        meta = conference_meta(
             params,
-            _("Review of the effectiveness and the future of %(group)s")
+            title=_("Review of the effectiveness and the future of %(group)s")
             % {"group": label(body.name)},
-            _("Report of the Secretariat"),
+            note=_("Report of the Secretariat"),
         )
         return ReportDocument(meta=meta, lang=lang, blocks=tuple(blocks))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from infobase.core.text import fold
 from infobase.funding.models import Project
@@ -162,14 +162,25 @@ class OutcomeLinks:
     articles: list[Article] = field(default_factory=list)
 
 
+# What an outcome concerns, fetched once for a list of outcomes.
+LINKS = (
+    Prefetch("needs", queryset=Need.objects.select_related("state", "article__instrument")),
+    Prefetch("priority_themes", queryset=PriorityTheme.objects.select_related("programme")),
+    "work_programmes",
+    "projects",
+    Prefetch("articles", queryset=Article.objects.select_related("instrument")),
+)
+
+
 def outcome_links(outcome: Outcome) -> OutcomeLinks:
+    prefetch_related_objects([outcome], *LINKS)  # no query when already prefetched
     return OutcomeLinks(
         outcome=outcome,
-        needs=list(outcome.needs.select_related("state", "article__instrument")),
-        priority_themes=list(outcome.priority_themes.select_related("programme")),
+        needs=list(outcome.needs.all()),
+        priority_themes=list(outcome.priority_themes.all()),
         work_programmes=list(outcome.work_programmes.all()),
         projects=list(outcome.projects.all()),
-        articles=list(outcome.articles.select_related("instrument")),
+        articles=list(outcome.articles.all()),
     )
 
 
@@ -190,7 +201,10 @@ def outcomes_with_links(
         qs = qs.filter(session__starts_on__gte=start)
     if end:
         qs = qs.filter(session__starts_on__lte=end)
-    return [outcome_links(o) for o in qs.order_by("session__starts_on", "number")]
+    return [
+        outcome_links(o)
+        for o in qs.prefetch_related(*LINKS).order_by("session__starts_on", "number")
+    ]
 
 
 def needs_reviewed_per_session(
@@ -225,6 +239,16 @@ def mandate_statuses(number: str = "2/6", *, today: date) -> list[MandateState]:
     manual, evidence, due date, ``on_time`` = met on or before the due date)."""
     found = decision(number)
     return evaluate_decision(found, today=today) if found else []
+
+
+def mandates_by_decision(*, today: date) -> list[dict[str, Any]]:
+    """Each decision that gives mandates, with its mandates' states on ``today`` and their
+    summary: ``{"decision", "states", "summary"}`` (the mandates registry)."""
+    overview = []
+    for found in decisions_with_mandates():
+        states = evaluate_decision(found, today=today)
+        overview.append({"decision": found, "states": states, "summary": mandate_summary(states)})
+    return overview
 
 
 def mandate_summary(states: list[MandateState]) -> dict[str, Any]:

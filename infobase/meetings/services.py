@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import require
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.i18n import language
 from infobase.meetings.models import (
     Body,
     Document,
     DocumentFile,
+    DocumentKind,
     Mandate,
     MandateEvidence,
     ManualStatus,
@@ -66,18 +69,16 @@ def mandate_set_status(
     mandate._change_reason = reason  # type: ignore[attr-defined]
     mandate.save()
     added_by = mandate.status_set_by
-    for session in sessions:
-        MandateEvidence.objects.get_or_create(
-            mandate=mandate, session=session, defaults={"added_by": added_by}
-        )
-    for document in documents:
-        MandateEvidence.objects.get_or_create(
-            mandate=mandate, document=document, defaults={"added_by": added_by}
-        )
-    for outcome in outcomes:
-        MandateEvidence.objects.get_or_create(
-            mandate=mandate, outcome=outcome, defaults={"added_by": added_by}
-        )
+    records: dict[str, Iterable[Any]] = {
+        "session": sessions,
+        "document": documents,
+        "outcome": outcomes,
+    }
+    for field, values in records.items():
+        for record in values:
+            MandateEvidence.objects.get_or_create(
+                mandate=mandate, **{field: record}, defaults={"added_by": added_by}
+            )
     if link_url:
         MandateEvidence.objects.get_or_create(
             mandate=mandate,
@@ -90,8 +91,8 @@ def mandate_set_status(
 # --- Reports produced by Infobase, filed as documents of a session -------------------------
 
 REPORT_KINDS = {
-    "chair": "chair_report",
-    "secretariat": "secretariat_ta_report",
+    "chair": DocumentKind.CHAIR_REPORT,
+    "secretariat": DocumentKind.SECRETARIAT_TA_REPORT,
 }
 REPORT_FILE_FORMATS = ("pdf", "docx")
 
@@ -104,8 +105,7 @@ def document_from_report(*, user: Any, run: Any, session: Session) -> Document:
 
     This is how the Chair's and the Secretariat's reports reach the Conference, and what the
     automatic checks of decision 2/6, paragraphs (g) and (h), find."""
-    from django.core.files.base import ContentFile
-
+    from infobase.reports import engine
     from infobase.reports.models import ReportRun, RunStatus
 
     require(user, "meetings.add_document")
@@ -125,15 +125,15 @@ def document_from_report(*, user: Any, run: Any, session: Session) -> Document:
         Body.objects.filter(code=run.params.get("body")).first() if run.params.get("body") else None
     )
     titles: dict[str, str] = {}
-    runs = ReportRun.objects.filter(
-        report=run.report,
-        fingerprint=run.fingerprint,
-        status=RunStatus.DONE,
-        fmt__in=REPORT_FILE_FORMATS,
-    ).order_by("lang", "fmt")
-    from infobase.core.i18n import language
-    from infobase.reports import engine
-
+    runs = list(
+        ReportRun.objects.filter(
+            report=run.report,
+            fingerprint=run.fingerprint,
+            status=RunStatus.DONE,
+            fmt__in=REPORT_FILE_FORMATS,
+        ).order_by("lang", "fmt")
+    )
+    with_pdf = {r.lang for r in runs if r.fmt == "pdf"}
     report = engine.get(run.report)
     for code in {r.lang for r in runs} | {run.lang}:
         with language(code):
@@ -141,7 +141,7 @@ def document_from_report(*, user: Any, run: Any, session: Session) -> Document:
     document, created = Document.objects.get_or_create(
         symbol=symbol,
         defaults={
-            "kind": REPORT_KINDS.get(run.report, "other"),
+            "kind": REPORT_KINDS.get(run.report, DocumentKind.OTHER),
             "title": titles,
             "body": body,
             "date": run.params.get("date"),
@@ -157,7 +157,7 @@ def document_from_report(*, user: Any, run: Any, session: Session) -> Document:
         document.save()
     for item in runs:
         lang = item.lang.split("-")[0]
-        if item.fmt != "pdf" and runs.filter(lang=item.lang, fmt="pdf").exists():
+        if item.fmt != "pdf" and item.lang in with_pdf:
             continue  # one file per language: the PDF, or the Word file when there is no PDF
         existing = DocumentFile.objects.filter(document=document, language=lang).first()
         target = existing or DocumentFile(document=document, language=lang)

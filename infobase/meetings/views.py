@@ -198,21 +198,11 @@ def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def mandate_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "meetings.view_mandate")
     today = _today(request)
-    decisions = []
-    for decision in selectors.decisions_with_mandates():
-        states = selectors.mandate_statuses(decision.number, today=today)
-        decisions.append(
-            {
-                "decision": decision,
-                "states": states,
-                "summary": selectors.mandate_summary(states),
-            }
-        )
     return render(
         request,
         "meetings/mandate_list.html",
         {
-            "decisions": decisions,
+            "decisions": selectors.mandates_by_decision(today=today),
             "today": today,
             "can_set": request.user.has_perm("meetings.set_mandate_status"),
         },

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from infobase.needs.models import AssistanceRequest, LessonLearned, Need, NeedStatus, RequestLine
 from infobase.questionnaires.analysis import MIN_AGGREGATE
@@ -203,31 +203,35 @@ def public_rows(rows: list[ArticleImplementation]) -> list[ArticleImplementation
     return rows
 
 
+REPLY_ORDER = {s: i for i, s in enumerate(a.value for a in AssignmentStatus)}
+
+
+def best_replies(assignments: QuerySet[Assignment]) -> list[Reply]:
+    """One reply per State, by State: a State asked twice (two questionnaires of a cycle)
+    counts once, with its most advanced reply."""
+    best: dict[int, str] = {}
+    for state_id, status in assignments.order_by("state_id", "pk").values_list(
+        "state_id", "status"
+    ):
+        if state_id not in best or REPLY_ORDER[status] > REPLY_ORDER[best[state_id]]:
+            best[state_id] = status
+    return [Reply(state_id, best[state_id]) for state_id in sorted(best)]
+
+
 def compute(
     *, instrument: Instrument, cycle: int, progress: Callable[[float, str], None] | None = None
 ) -> AnalyticalFigures:
     step = progress or (lambda _f, _s: None)
     questionnaires = questionnaires_for(instrument, cycle)
     step(0.05, "replies")
-    replies_by_state: dict[int, Reply] = {}
-    order = {s: i for i, s in enumerate(a.value for a in AssignmentStatus)}
-    for state_id, status in (
-        Assignment.objects.filter(questionnaire__in=questionnaires)
-        .order_by("state_id", "pk")
-        .values_list("state_id", "status")
-    ):
-        # A State asked twice in a cycle counts once, with its most advanced reply.
-        current = replies_by_state.get(state_id)
-        if current is None or order[status] > order[current.status]:
-            replies_by_state[state_id] = Reply(state_id, status)
-    replies = [replies_by_state[k] for k in sorted(replies_by_state)]
-    states = {s.pk: s for s in State.objects.filter(pk__in=replies_by_state)}
+    replies = best_replies(Assignment.objects.filter(questionnaire__in=questionnaires))
+    states = {s.pk: s for s in State.objects.filter(pk__in=[r.state_id for r in replies])}
+    families = {pk: state_families(state) for pk, state in states.items()}
     response_by_group = {
         g: _response(r for r in replies if states[r.state_id].regional_group == g) for g in GROUPS
     }
     response_by_family = {
-        f: _response(r for r in replies if f in state_families(states[r.state_id]))
-        for f in FAMILIES
+        f: _response(r for r in replies if f in families[r.state_id]) for f in FAMILIES
     }
 
     step(0.2, "implementation")
@@ -266,9 +270,7 @@ def compute(
                 sum(r.status == "yes" for r in members), len(members)
             )
         for family in FAMILIES:
-            members = public_rows(
-                [r for r in all_rows if family in state_families(states[r.state_id])]
-            )
+            members = public_rows([r for r in all_rows if family in families[r.state_id]])
             implemented_by_family[(article.pk, family)] = _share(
                 sum(r.status == "yes" for r in members), len(members)
             )
@@ -360,18 +362,9 @@ def compute(
     earlier = questionnaires_for(instrument, cycle - 1) if cycle > 1 else []
     if earlier:
         figures.previous_cycle = cycle - 1
-        previous_replies: dict[int, str] = {}
-        for state_id, status in (
-            Assignment.objects.filter(questionnaire__in=earlier)
-            .order_by("state_id", "pk")
-            .values_list("state_id", "status")
-        ):
-            if (
-                state_id not in previous_replies
-                or order[status] > order[previous_replies[state_id]]
-            ):
-                previous_replies[state_id] = status
-        figures.previous_response = _response(Reply(s, st) for s, st in previous_replies.items())
+        figures.previous_response = _response(
+            best_replies(Assignment.objects.filter(questionnaire__in=earlier))
+        )
         before = _latest_per_state(_statuses(earlier))
         for article in articles:
             rows = public_rows([r for (_s, a), r in before.items() if a == article.pk])

@@ -36,18 +36,18 @@ class _Book:
         self.source = document
         self.lang = document.lang
         self.wb = Workbook()
+        self.names: set[str] = set()
         self.contents = self.wb.active
         self.contents.title = self.unique(_("Contents"))
-        self.names: set[str] = {self.contents.title}
+        self.names.add(self.contents.title)
         self.index: list[tuple[str, str]] = []
 
     def unique(self, name: str, number: int = 0) -> str:
         # Excel sheet names: at most 31 characters, none of []:*?/\ .
         base = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:28] or "Sheet"
         candidate = f"{number} {base}"[:31] if number else base[:31]
-        taken: set[str] = getattr(self, "names", set())
         suffix = 2
-        while candidate in taken:
+        while candidate in self.names:
             candidate = f"{base[:27]} ({suffix})"
             suffix += 1
         return candidate

@@ -11,8 +11,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import require
+from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.i18n import is_rtl, language
 from infobase.reports import engine
 from infobase.reports.blocks import ReportDocument
@@ -165,7 +167,9 @@ def publication_create(*, user: Any, run: ReportRun) -> Publication:
     and data (its other languages and formats)."""
     require(user, "reports.publish_report")
     if run.status != RunStatus.DONE:
-        raise ValueError("only a finished report can be published")
+        raise InvalidInput(
+            [InputProblem(str(engine.get(run.report).title), _("the report is not ready yet."))]
+        )
     publication = Publication.objects.filter(
         report=run.report, fingerprint=run.fingerprint, withdrawn=False
     ).first()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require
+from infobase.core.errors import InvalidInput
 from infobase.core.i18n import language_codes
 from infobase.reports import engine, services
 from infobase.reports.engine import CONTENT_TYPES, FORMATS
@@ -140,7 +141,12 @@ def run_other(request: HttpRequest, pk: str) -> HttpResponse:
 @require_POST
 def run_publish(request: HttpRequest, pk: str) -> HttpResponse:
     run = get_object_or_404(ReportRun, pk=pk)
-    publication = services.publication_create(user=request.user, run=run)
+    try:
+        publication = services.publication_create(user=request.user, run=run)
+    except InvalidInput as problems:
+        for problem in problems.problems:
+            messages.error(request, str(problem))
+        return redirect("reports:run", pk=run.pk)
     messages.success(request, _("The report is published."))
     return redirect("reports:publication", pk=publication.pk)
 

@@ -116,3 +116,15 @@ def test_the_command_loads_and_reports_counts() -> None:
     out = StringIO()
     call_command("load-mandates", stdout=out)
     assert "mandate.created: 13" in out.getvalue()
+
+
+def test_entries_that_are_not_objects_are_refused_naming_the_places(tmp_path: Path) -> None:
+    data = json.loads(DECISION_2_6.read_text(encoding="utf-8"))
+    data["mandates"][2] = "c"
+    data["sessions"] = {"cop": 4}
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        load_mandates(bad)
+    assert {p.column for p in caught.value.problems} == {"mandates[2]", "sessions"}
+    assert not Mandate.objects.exists()

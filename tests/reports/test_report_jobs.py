@@ -149,3 +149,17 @@ def test_the_report_page_offers_filing_a_report_with_a_symbol(secretariat, cycle
     form = client.get(f"/meetings/file-report/{run.pk}/")
     assert form.status_code == 200
     assert client_for(None).get(f"/meetings/file-report/{run.pk}/").status_code in (302, 403)
+
+
+def test_publishing_a_report_that_is_not_ready_says_so(secretariat, cycle):  # type: ignore[no-untyped-def]
+    run = ReportRun.objects.create(
+        report="analytical",
+        params={"instrument": "untoc", "cycle": 1},
+        lang="en",
+        fmt="pdf",
+        fingerprint="x",
+    )
+    response = client_for(secretariat).post(f"/reports/runs/{run.pk}/publish/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/reports/runs/{run.pk}/"
+    assert "not ready yet" in response.content.decode()
+    assert not Publication.objects.exists()
