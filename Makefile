@@ -8,7 +8,8 @@ PORT ?= 8000
 
 .PHONY: demo test install guardrails pytest messages messages-update clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -29,6 +30,7 @@ demo: install messages
 	@echo "Infobase is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo "Demo logins (illustrative accounts, password infobase-demo):"
 	@echo "  secretariat      Secretariat staff (administers everything; also /admin/)"
+	@echo "                   first sign-in enrols an authenticator app (TOTP key shown as text and QR code)"
 	@echo "  focal.egypt      State focal point for Egypt (Arabic interface)"
 	@echo "  focal.senegal    State focal point for Senegal (French interface)"
 	@echo "  delegate.mexico  Working-group member for Mexico (chair, Bureau)"

@@ -26,15 +26,21 @@ in part) and by the greedy baseline (``greedy``, on the same data):
    at least 50 %, and minimums of 2,000,000 USD for the firearms and migrants protocols;
 3. ``strict`` — the same with 95 % for groups and 80 % for families (the floors bind).
 
-For each: the time to an optimal solution (or one proven within ``mip_gap`` = 0.1 %), the gap,
-the objective (priority-weighted needs met) against the greedy baseline's, and for ``equity``
-the floors the greedy baseline misses. Checks every solution: no pair an earmark forbids, no
-pledge over its amount (after rounding to cents), projects funded all or nothing, equity floors
-and minimums met (recomputed here from the amounts, independently of the module); exits 1 when
-a check fails or a scenario ends without a proven ≤ 0.1 % gap.
+For each: the time to an optimal solution (or one proven within ``mip_gap`` = 0.1 %: the time
+to that gap, with the time of each solve — the money base, the equity solve, the needs solve),
+the gap, the objective (priority-weighted needs met) against the greedy baseline's, the floors
+each misses and why. Then the trade-off curve (``tradeoff_curve``, floor levels 0 to 1 with the
+minimums of ``equity``): its points and what it cost.
 
-Baseline ("dev-container-2026-11", 2 cores, SciPy 1.17 / HiGHS): see ``BASELINE`` — about 1.5
-times the figures measured there.
+Checks every solution: no pair an earmark forbids, no pledge over its amount (after rounding to
+cents), projects funded all or nothing, every equity floor and minimum either met (recomputed
+here from the amounts, independently of the module) or reported as a shortfall with a reason;
+the optimizer never below the greedy baseline without floors; money given whenever the pledges
+can give some. Exits 1 when a check fails, a scenario ends without a proven ≤ 0.1 % gap or
+takes more than ``LIMIT_S`` seconds.
+
+Baseline ("dev-container-2026-12", 2 cores shared with other work, highspy 1.15 / HiGHS): see
+``BASELINE`` — about 1.5 times the figures measured there.
 """
 
 from __future__ import annotations
@@ -50,24 +56,31 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from infobase.funding.allocation import (
+    CURVE_GAP,
     Parameters,
     Solution,
     Source,
     Target,
     greedy,
+    plain_number,
     solve,
+    tradeoff_curve,
     unmet_floors,
 )
 
-BASELINE_NAME = "dev-container-2026-11"
+BASELINE_NAME = "dev-container-2026-12"
 BASELINE = {
-    # Measured there (quiet machine / under load): plain 2.2 / 7.2 s, equity 4.7 / 16.7 s,
-    # strict 20.8 s (two of its solves re-run for rounding), greedy 0.5 / 2.0 s.
-    "plain_solve_s": 11.0,
-    "equity_solve_s": 25.0,
-    "strict_solve_s": 32.0,
+    # Measured there with little other work (load average 3-4, greedy 1.0 s): plain 4.3 s,
+    # equity 8.7 s, strict 12.5 s (proven within 0.010 %), the curve 40.3 s (6 levels, each
+    # within 0.5 %). With other work on both cores (load 9-11) the same took 2 to 4 times as
+    # long: strict 21.3 / 22.4 s at load 9, 48.4 s when greedy itself took 7.7 s.
+    "plain_solve_s": 7.0,
+    "equity_solve_s": 13.0,
+    "strict_solve_s": 19.0,
     "greedy_s": 3.0,
+    "curve_s": 60.0,
 }
+LIMIT_S = 30.0  # each scenario's solve, proven within 0.1 %
 GROUPS = {
     "african": 54,
     "asia_pacific": 53,
@@ -226,36 +239,41 @@ def check(
             problems.append(f"{t}: receives {amount}, costs {cost}")
         if by_id[t].kind == "project" and amount != cost:
             problems.append(f"{t}: a project funded in part ({amount} of {cost})")
-    if solution.method == "optimizer":
-        total = sum(received.values(), Decimal(0))
-        for attribute, alpha in (
-            ("regional_group", params.equity_fraction_group),
-            ("legal_families", params.equity_fraction_family),
-        ):
-            if not alpha:
-                continue
-            weight: dict[str, float] = defaultdict(float)
-            funds: dict[str, float] = defaultdict(float)
-            for t in targets:
-                value = getattr(t, attribute)
-                parts = (
-                    dict(value)
-                    if isinstance(value, dict)
-                    else ({value: 1.0} if isinstance(value, str) else dict.fromkeys(value, 1.0))
+    total = sum(received.values(), Decimal(0))
+    reported = {(sh.constraint.kind, str(sh.constraint.key)) for sh in solution.shortfalls}
+    reasons = {sh.reason for sh in solution.shortfalls}
+    if "" in reasons:
+        problems.append("a shortfall without a reason")
+    for attribute, kind, alpha in (
+        ("regional_group", "equity_group", params.equity_fraction_group),
+        ("legal_families", "equity_family", params.equity_fraction_family),
+    ):
+        if not alpha:
+            continue
+        weight: dict[str, float] = defaultdict(float)
+        funds: dict[str, float] = defaultdict(float)
+        for t in targets:
+            value = getattr(t, attribute)
+            parts = (
+                dict(value)
+                if isinstance(value, dict)
+                else ({value: 1.0} if isinstance(value, str) else dict.fromkeys(value, 1.0))
+            )
+            for key, fraction in parts.items():
+                weight[key] += fraction * float(t.weight)
+                funds[key] += fraction * float(received.get(t.id, 0))
+        all_weight = sum(float(t.weight) for t in targets)
+        for key in weight:
+            floor = alpha * weight[key] / all_weight * float(total)
+            # Rounding to cents may move a floor by a few cents per target.
+            if funds[key] < floor - 0.01 * len(targets) and (kind, key) not in reported:
+                problems.append(
+                    f"{attribute} {key}: {funds[key]:.2f} < floor {floor:.2f}, unreported"
                 )
-                for key, fraction in parts.items():
-                    weight[key] += fraction * float(t.weight)
-                    funds[key] += fraction * float(received.get(t.id, 0))
-            all_weight = sum(float(t.weight) for t in targets)
-            for key in weight:
-                floor = alpha * weight[key] / all_weight * float(total)
-                # Rounding to cents may move a floor by a few cents per target.
-                if funds[key] < floor - 0.01 * len(targets):
-                    problems.append(f"{attribute} {key}: {funds[key]:.2f} < floor {floor:.2f}")
-        for code, minimum in params.instrument_minimums.items():
-            funds_i = sum(float(a) for t, a in received.items() if code in by_id[t].instruments)
-            if funds_i < minimum - 0.01:
-                problems.append(f"instrument {code}: {funds_i:.2f} < minimum {minimum:.2f}")
+    for code, minimum in params.instrument_minimums.items():
+        funds_i = sum(float(a) for t, a in received.items() if code in by_id[t].instruments)
+        if funds_i < minimum - 0.01 and ("instrument_minimum", code) not in reported:
+            problems.append(f"instrument {code}: {funds_i:.2f} < minimum {minimum:.2f}, unreported")
     return problems
 
 
@@ -301,45 +319,92 @@ def main() -> int:
     greedy_solution = greedy(sources, targets)
     figures["greedy_s"] = greedy_solution.seconds
     for name, params in scenarios.items():
-        opt = solve(sources, targets, params)
         base = greedy(sources, targets, params)
+        opt = solve(sources, targets, params, baseline=base)
         figures[f"{name}_solve_s"] = opt.seconds
         gain = (opt.objective / base.objective - 1) * 100 if base.objective else float("nan")
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in opt.stage_seconds.items())
         print(f"\n[{name}] {opt.size}")
         print(
-            f"  optimizer: {opt.status}, {opt.seconds:.1f} s, gap "
-            f"{(opt.mip_gap or 0) * 100:.3f} %, objective {opt.objective:,.2f} "
-            f"(bound {opt.bound or float('nan'):,.2f}), funded {full(opt, 'project')} projects, "
-            f"{full(opt, 'need')} needs in full, {opt.total_usd:,.2f} USD"
+            f"  optimizer: {opt.status}, {opt.seconds:.1f} s to a {(opt.mip_gap or 0) * 100:.3f} % "
+            f"gap ({stages}), objective {opt.objective:,.2f} "
+            f"(bound {plain_number(opt.bound, 2)}), funded {full(opt, 'project')} projects, "
+            f"{full(opt, 'need')} needs in full, {opt.total_usd:,.2f} USD; equity index "
+            f"groups {plain_number(opt.equity_index_groups, 4)}, "
+            f"families {plain_number(opt.equity_index_families, 4)}"
         )
         print(
             f"  greedy:    {base.seconds:.1f} s, objective {base.objective:,.2f}, funded "
             f"{full(base, 'project')} projects, {full(base, 'need')} needs, "
-            f"{base.total_usd:,.2f} USD"
+            f"{base.total_usd:,.2f} USD; equity index groups "
+            f"{plain_number(base.equity_index_groups, 4)}, "
+            f"families {plain_number(base.equity_index_families, 4)}"
         )
         print(f"  optimizer vs greedy: {gain:+.2f} % priority-weighted needs met")
         binding = defaultdict(int)
         for b in opt.binding:
             binding[b.constraint.kind] += 1
         print(f"  binding constraints: {dict(binding)}")
-        missed = unmet_floors(base)
-        if any(params.instrument_minimums) or params.equity_fraction_group:
+        for label, solution in (("optimizer", opt), ("greedy", base)):
+            if not params.has_floors:
+                continue
             print(
-                "  floors/minimums the greedy baseline misses: "
+                f"  floors/minimums the {label} misses: "
                 + (
-                    ", ".join(f"{r.key} ({r.funds_usd:,.0f} < {r.floor_usd:,.0f})" for r in missed)
+                    ", ".join(
+                        f"{sh.constraint.key} ({plain_number(sh.funds_usd, 0)} < "
+                        f"{plain_number(sh.floor_usd, 0)}: {sh.reason})"
+                        for sh in solution.shortfalls
+                    )
                     or "none"
                 )
             )
         for problem in check(opt, sources, targets, params) + check(base, sources, targets, params):
             failed = True
             print(f"  CHECK FAILED: {problem}")
+        if len(unmet_floors(opt)) != len(opt.shortfalls):
+            failed = True
+            print("  CHECK FAILED: a missed floor without an explanation")
         if opt.status != "optimal" or (opt.mip_gap or 0) > 0.001 + 1e-9:
             failed = True
             print("  NOT PROVEN within 0.1 %")
+        if opt.seconds > LIMIT_S:
+            failed = True
+            print(f"  SLOWER than {LIMIT_S:.0f} s")
+        if opt.total_usd <= 0 < base.total_usd:
+            failed = True
+            print("  the optimizer gives nothing where the greedy baseline gives money")
         if opt.objective + 1e-6 < base.objective and name == "plain":
             failed = True
             print("  the optimizer is worse than the greedy baseline")
+
+    curve = tradeoff_curve(
+        sources,
+        targets,
+        Parameters(instrument_minimums=MINIMUMS, time_limit=args.time_limit),
+        baseline=greedy_solution,
+    )
+    figures["curve_s"] = curve.seconds
+    print(
+        f"\ntrade-off curve ({len(curve.points)} floor levels, minimums of 'equity'): "
+        f"{curve.seconds:.1f} s"
+    )
+    print("  level  needs met    USD given          equity groups  families  missed  status")
+    previous = None
+    for point in curve.points:
+        print(
+            f"  {point.level:5.2f}  {point.objective:10,.2f}  {point.total_usd:17,.2f}  "
+            f"{plain_number(point.equity_index_groups, 4):>13}  "
+            f"{plain_number(point.equity_index_families, 4):>8}  {point.shortfalls:6d}  "
+            f"{point.status} {(point.mip_gap or 0) * 100:.3f} % {point.seconds:.1f} s"
+        )
+        # Higher floors never meet more needs than floors at 0 (within the proven gaps).
+        if previous is not None and point.objective > curve.points[0].objective * (
+            1 + 2 * CURVE_GAP
+        ):
+            failed = True
+            print("  CHECK FAILED: a floor level meets more needs than no floor")
+        previous = point
 
     print(f"\nagainst baseline {BASELINE_NAME}:")
     for key, limit in BASELINE.items():

@@ -353,8 +353,10 @@ def pandas_scores(sources: Any) -> Any:
         ],
     )
     keys = ["state_id", "article_id", "kind"]
-    register = pandas_register(sources)[keys]
-    # Breadth: States with an (open, evidenced) need of the same article and kind.
+    register = pandas_register(sources)
+    # Breadth: States with an (open, evidenced) non-confidential need of the same article and
+    # kind; confidential needs are left out so that no published score reveals them.
+    register = register[~register["confidential"]][keys]
     shared = register.merge(needs[[*keys, "group"]], on=keys)
     overall = shared.groupby(["article_id", "kind"]).size().rename("breadth_overall")
     region = (

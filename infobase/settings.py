@@ -6,12 +6,21 @@ A clean checkout runs on SQLite under ``var/``; PostgreSQL is one variable away
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from infobase.core.env import env_bool, env_list, env_str, secret_key
+from infobase.core.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    proxy_ssl_header,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("INFOBASE_VAR_DIR", str(BASE_DIR.parent / "var")))
@@ -33,6 +42,11 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "infobase.core",
     "infobase.accounts",
     "infobase.reference",
@@ -47,16 +61,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "infobase.core.middleware.SessionIdleTimeoutMiddleware",
+    "infobase.accounts.middleware.SecondFactorRequiredMiddleware",
     "infobase.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "infobase.urls"
@@ -91,6 +111,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses sign-in while an account is locked out after repeated failures.
+    "axes.backends.AxesBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -98,12 +120,18 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# ASVS level 2 (V2.1): at least 12 characters, no composition rules, refused when in the list of
+# 20,000 passwords seen in breaches that Django ships (CommonPasswordValidator).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
 
 # The six official languages of the United Nations, in UN (English alphabetical) order.
 LANGUAGE_CODE = "en"
@@ -130,15 +158,64 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# Uploads (infobase.core.uploads): a file is cut off while streaming past this size; each
+# file field then applies its own, smaller or equal, cap and checks the type by content.
+INFOBASE_UPLOAD_MAX_BYTES = env_int("INFOBASE_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "infobase.core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "infobase@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=env_bool("SECURE_COOKIES"))
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
+# Sessions end after SESSION_COOKIE_AGE (12 hours) and after SESSION_IDLE_TIMEOUT seconds without
+# a request (30 minutes; infobase.core.middleware.SessionIdleTimeoutMiddleware), ASVS V3.3.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+# HTTPS: off by default so that a laptop serves plain HTTP; production sets them (README).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a TLS-terminating proxy: "HTTP_X_FORWARDED_PROTO,https" (only if the proxy sets it).
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+# How many reverse proxies append to X-Forwarded-For; 0 trusts only the socket's address.
+INFOBASE_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: everything is served from /static/. The report pages that
+# draw bar widths and colours as style attributes widen only style-src-attr (reports views).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sign-in throttling (django-axes): the sixth failure in a row for a username, or from an
+# address, locks it out for AXES_COOLOFF_MINUTES; a success resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 6)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "infobase.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "infobase.accounts.selectors.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+# Second factor (django-otp, TOTP and single-use recovery codes) for the secretariat and admins.
+OTP_TOTP_ISSUER = "Infobase"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -150,6 +227,11 @@ TASKS = {
         "BACKEND": env_str("INFOBASE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A running job whose worker sent no heartbeat for this long is taken for dead by
+# `infobase jobs-sweep` (infobase.core.jobs); an IATI import run that saved no counts for
+# IMPORT_RUN_LEASE_SECONDS likewise.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 120)
+IMPORT_RUN_LEASE_SECONDS = env_int("IMPORT_RUN_LEASE_SECONDS", 600)
 
 LOGGING = {
     "version": 1,
@@ -161,3 +243,8 @@ LOGGING = {
 # Serve the apps' static files directly too, so tests and a fresh checkout need no collectstatic.
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# /healthz: a job waiting longer than this means no worker is taking jobs; below this much free
+# space (MB) under MEDIA_ROOT uploads and reports would fail.
+INFOBASE_HEALTH_MAX_QUEUE_WAIT = env_int("INFOBASE_HEALTH_MAX_QUEUE_WAIT", 300)
+INFOBASE_HEALTH_MIN_FREE_MB = env_int("INFOBASE_HEALTH_MIN_FREE_MB", 500)

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from infobase.accounts.models import Role, User
+from infobase.accounts.permissions import needs_second_factor
 from infobase.reference.loaders.reference import load_reference
 from infobase.reference.models import Organization, State, StateContact
 
@@ -88,10 +91,21 @@ def senegal_contact(senegal: State) -> StateContact:
     )
 
 
-def client_for(user: User | None) -> Client:
+def client_for(user: User | None, *, second_factor: bool = True) -> Client:
+    """A client signed in as ``user``; secretariat and admins also past the second factor.
+
+    ``second_factor=False`` leaves such a session unverified (the two-factor tests use it).
+    """
     client = Client()
     if user is not None:
         client.force_login(user)
+        if second_factor and needs_second_factor(user):
+            device, _ = StaticDevice.objects.get_or_create(
+                user=user, name="test", defaults={"confirmed": True}
+            )
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
     return client
 
 
@@ -114,4 +128,13 @@ def jobs_in_process(tmp_path_factory):  # type: ignore[no-untyped-def]
     media = tmp_path_factory.mktemp("media")
     backend = "django_tasks.backends.immediate.ImmediateBackend"
     with override_settings(TASKS={"default": {"BACKEND": backend}}, MEDIA_ROOT=str(media)):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():  # type: ignore[no-untyped-def]
+    # The production hasher costs most of a second per user created; tests create hundreds.
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield

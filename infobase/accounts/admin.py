@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from infobase.accounts.models import User
+from infobase.accounts.models import AuthEvent, User
 
 
 @admin.register(User)
@@ -34,3 +35,31 @@ class InfobaseUserAdmin(UserAdmin, SimpleHistoryAdmin):
             },
         ),
     )
+
+
+@admin.register(AuthEvent)
+class AuthEventAdmin(admin.ModelAdmin):
+    """The security audit log, read-only."""
+
+    list_display = ["created_at", "kind", "username", "user", "actor", "ip_address", "detail"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["username", "ip_address", "detail"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "created_at",
+        "kind",
+        "user",
+        "username",
+        "actor",
+        "ip_address",
+        "detail",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

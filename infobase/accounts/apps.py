@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and roles")
 
     def ready(self) -> None:
-        from infobase.accounts import permissions  # noqa: F401  (registers the rules)
+        from infobase.accounts import (
+            permissions,  # noqa: F401  (registers the rules)
+            receivers,  # noqa: F401  (writes the audit log)
+        )

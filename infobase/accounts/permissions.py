@@ -89,6 +89,15 @@ rules.add_perm("infobase.view_history", is_secretariat | state_focal_point)
 
 
 @rules.predicate
+def requested_job(user: Any, job: Any) -> bool:
+    return bool(user.is_authenticated and job is not None and job.requested_by_id == user.pk)
+
+
+# A background job's page: the person who asked for it, and the secretariat.
+rules.add_perm("core.view_job", is_secretariat | requested_job)
+
+
+@rules.predicate
 def is_signed_in(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
@@ -278,3 +287,25 @@ rules.add_perm("reports.request_report", is_secretariat)
 rules.add_perm("reports.view_reportrun", is_secretariat)
 rules.add_perm("reports.publish_report", is_secretariat)
 rules.add_perm("reports.view_publication", everyone)
+
+
+@rules.predicate
+def needs_second_factor(user: Any) -> bool:
+    """The secretariat and anyone who can reach the admin must verify a second factor."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_secretariat or user.is_staff or user.is_superuser)
+    )
+
+
+# The security audit log: read by the secretariat, written only by the application.
+rules.add_perm("accounts.view_authevent", is_secretariat)
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"accounts.{action}_authevent", rules.always_deny)
+
+# Second-factor devices: the secretariat may see and remove a colleague's lost device (the
+# colleague then enrols again); only their owner creates them, through the enrolment step.
+for device in ("otp_totp.%s_totpdevice", "otp_static.%s_staticdevice"):
+    for action in ("view", "delete"):
+        rules.add_perm(device % action, is_secretariat)

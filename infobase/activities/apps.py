@@ -6,3 +6,6 @@ class ActivitiesConfig(AppConfig):
     name = "infobase.activities"
     label = "activities"
     verbose_name = _("Technical-assistance activities")
+
+    def ready(self) -> None:
+        from infobase.activities import jobs  # noqa: F401  (registers the IATI import job)

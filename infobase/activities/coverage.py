@@ -860,7 +860,7 @@ def gaps(*, user: Any, by: str, today: date | None = None) -> list[GapRow]:
     labels: dict[str, str]
     if by == "regional_group":
         labels = {k: str(v) for k, v in RegionalGroup.choices}
-        labels[""] = _("No group")
+        labels[""] = _("No regional group")
     elif by == "legal_family":
         labels = {k: str(v) for k, v in LegalFamily.choices}
         labels[""] = _("Not classified")
@@ -1099,7 +1099,7 @@ class UncoveredNeedsExporter(Exporter):
             for r in open_needs_coverage(user=self.user, today=self.today)
             if coverage_status(r[-1]) != "covered"
         }
-        groups = dict(RegionalGroup.choices)
+        groups = {**dict(RegionalGroup.choices), "": _("No regional group")}
         kinds = dict(AssistanceKind.choices)
         for need in Need.objects.filter(pk__in=list(rows)).select_related(
             "state", "article__instrument"

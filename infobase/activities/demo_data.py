@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 IATI_DEMO_DIR = Path(__file__).resolve().parent / "data" / "iati-demo"
 
-# (English title, other language, its title, recipients, [(instrument, article, kind)],
-#  DAC sector, status, (start, end), budget in USD)
+# (English title, other language, its title, recipients with their percentage of the activity,
+#  [(instrument, article, kind)], DAC sector, status, (start, end), budget in USD). Several
+#  recipients carry percentages adding up to 100, as IATI requires (one alone is 100).
 ACTIVITIES: list[dict[str, Any]] = [
     {
         "en": "Legislative advice on extradition and mutual legal assistance (illustrative)",
@@ -32,7 +33,7 @@ ACTIVITIES: list[dict[str, Any]] = [
             "ar",
             "مشورة تشريعية بشأن تسليم المجرمين والمساعدة القانونية المتبادلة (توضيحي)",
         ),
-        "states": ["EGY"],
+        "states": {"EGY": None},
         "themes": [("untoc", 16, "legislative"), ("untoc", 18, "legislative")],
         "sector": "15130",
         "status": "2",
@@ -42,7 +43,7 @@ ACTIVITIES: list[dict[str, Any]] = [
     {
         "en": "Training of the central authority for mutual legal assistance (illustrative)",
         "other": ("ar", "تدريب السلطة المركزية المعنية بالمساعدة القانونية المتبادلة (توضيحي)"),
-        "states": ["EGY"],
+        "states": {"EGY": None},
         "themes": [("untoc", 18, "training")],
         "sector": "15130",
         "status": "2",
@@ -55,7 +56,7 @@ ACTIVITIES: list[dict[str, Any]] = [
             "fr",
             "Techniques d'enquête spéciales : formation des enquêteurs (illustratif)",
         ),
-        "states": ["SEN"],
+        "states": {"SEN": None},
         "themes": [("untoc", 20, "training")],
         "sector": "15210",
         "status": "2",
@@ -65,7 +66,7 @@ ACTIVITIES: list[dict[str, Any]] = [
     {
         "en": "Witness protection: legislative drafting support (illustrative)",
         "other": ("es", "Protección de testigos: apoyo a la redacción legislativa (ilustrativo)"),
-        "states": ["GTM"],
+        "states": {"GTM": None},
         "themes": [("untoc", 24, "legislative"), ("untoc", 25, "good_practices")],
         "sector": "15130",
         "status": "2",
@@ -78,7 +79,7 @@ ACTIVITIES: list[dict[str, Any]] = [
             "es",
             "Programas de protección de testigos: intercambio de buenas prácticas (ilustrativo)",
         ),
-        "states": ["MEX", "GTM"],
+        "states": {"MEX": Decimal("60"), "GTM": Decimal("40")},
         "themes": [("untoc", 24, "good_practices")],
         "sector": "15130",
         "status": "1",
@@ -88,7 +89,7 @@ ACTIVITIES: list[dict[str, Any]] = [
     {
         "en": "Assistance to and protection of victims of trafficking (illustrative)",
         "other": ("fr", "Assistance et protection des victimes de la traite (illustratif)"),
-        "states": ["NGA"],
+        "states": {"NGA": None},
         "themes": [("tip", 6, "institution_building"), ("tip", 10, "training")],
         "sector": "15130",
         "status": "2",
@@ -98,7 +99,7 @@ ACTIVITIES: list[dict[str, Any]] = [
     {
         "en": "National referral mechanism for victims of trafficking (illustrative)",
         "other": ("ar", "آلية وطنية لإحالة ضحايا الاتجار بالأشخاص (توضيحي)"),
-        "states": ["MAR"],
+        "states": {"MAR": None},
         "themes": [("tip", 6, "institution_building"), ("tip", 9, "training")],
         "sector": "15130",
         "status": "2",
@@ -108,7 +109,7 @@ ACTIVITIES: list[dict[str, Any]] = [
     {
         "en": "Marking and record-keeping of firearms (illustrative)",
         "other": ("fr", "Marquage et enregistrement des armes à feu (illustratif)"),
-        "states": ["CIV"],
+        "states": {"CIV": None},
         "themes": [("firearms", 8, "technology"), ("firearms", 7, "technology")],
         "sector": "15210",
         "status": "2",
@@ -118,7 +119,7 @@ ACTIVITIES: list[dict[str, Any]] = [
     {
         "en": "West African network of central authorities (illustrative)",
         "other": ("fr", "Réseau ouest-africain des autorités centrales (illustratif)"),
-        "states": ["SEN", "NGA", "CIV"],
+        "states": {"SEN": Decimal("40"), "NGA": Decimal("35"), "CIV": Decimal("25")},
         "themes": [("untoc", 18, "institution_building"), ("untoc", 16, "good_practices")],
         "sector": "15130",
         "status": "2",
@@ -128,7 +129,7 @@ ACTIVITIES: list[dict[str, Any]] = [
     {
         "en": "Smuggling of migrants: cooperation at sea (illustrative)",
         "other": ("es", "Tráfico ilícito de migrantes: cooperación en el mar (ilustrativo)"),
-        "states": ["MEX"],
+        "states": {"MEX": None},
         "themes": [("som", 8, "training"), ("som", 7, "good_practices")],
         "sector": "15190",
         "status": "3",
@@ -167,6 +168,7 @@ def illustrative_activities(ctx: DemoContext) -> list[Activity]:
             is_demo=True, source=ActivitySource.MANUAL, title__en=spec["en"]
         ).first()
         if existing is not None:
+            _give_recipient_percentages(existing, spec["states"])
             made.append(existing)
             continue
         lang, other = spec["other"]
@@ -196,7 +198,10 @@ def illustrative_activities(ctx: DemoContext) -> list[Activity]:
                 "disbursed": (spec["budget"] * Decimal("0.4")).quantize(Decimal("1")),
                 "is_demo": True,
             },
-            recipients=list(State.objects.filter(iso3__in=spec["states"]).order_by("iso3")),
+            recipients=[
+                (state, spec["states"][state.iso3])
+                for state in State.objects.filter(iso3__in=spec["states"]).order_by("iso3")
+            ],
             sectors=[(spec["sector"], None)],
             themes=themes,
             participants=[("4", unodc, "")],
@@ -206,6 +211,17 @@ def illustrative_activities(ctx: DemoContext) -> list[Activity]:
         made.append(activity)
         ctx.count("activities")
     return made
+
+
+def _give_recipient_percentages(activity: Activity, shares: dict[str, Decimal | None]) -> None:
+    """Percentages for a demo activity made before the demo gave them (earlier versions)."""
+    if len(shares) < 2:
+        return
+    for recipient in activity.recipients.filter(percentage__isnull=True, state__isnull=False):
+        share = shares.get(recipient.state.iso3) if recipient.state else None
+        if share is not None:
+            recipient.percentage = share
+            recipient.save(update_fields=["percentage"])
 
 
 def accept_links(ctx: DemoContext, activities: list[Activity]) -> None:

@@ -14,6 +14,11 @@ identifiers). An invalid currency such as ``EURO`` passes the schema and is caug
 Nothing is invented to make a file validate, with three documented exceptions: an activity
 without a status gets one derived from its dates, without a description repeats its title, and
 without participants names its provider (or the reporting organisation) as implementing.
+Countries, regions and sectors an importer read only from transactions are left out at activity
+level when the activity gives its own (IATI has them at one level or the other, not both).
+
+``iati_export_valid()`` is what the command and the download use: it writes every activity that
+validates and leaves out, with their reasons, the ones that do not (``ExportResult``).
 """
 
 from __future__ import annotations
@@ -105,12 +110,108 @@ def project_activities(*, reporting: ReportingOrg, generated: datetime) -> Itera
     return iter(())
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """An activity the export left out, and why (each reason in the current language)."""
+
+    identifier: str
+    title: str
+    reasons: tuple[str, ...]
+    activity_id: int | None = None
+    # Recorded here (by hand or from a spreadsheet), so correctable in Infobase; an imported
+    # activity is corrected by its publisher and imported again.
+    recorded_here: bool = False
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """The file of every activity that validates, and the activities left out."""
+
+    content: bytes
+    exported: int
+    left_out: tuple[LeftOut, ...] = ()
+    # Problems not attributable to one activity; the file must not be published if any.
+    problems: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+# Rebuilding without the activities found invalid settles in one round; a few more guard against
+# a problem that only shows once its neighbour is gone (none is known).
+_EXPORT_ROUNDS = 4
+
+
+def iati_export_valid(
+    *, activities: QuerySet[Activity] | None = None, generated: datetime | None = None
+) -> ExportResult:
+    """An IATI 2.03 file of the activities that validate (schema, codelists and rules); the
+    others are left out, each with its reasons. ``activities``: as for ``iati_export``."""
+    generated = _aware(generated or timezone.now())
+    excluded: dict[str, list[str]] = {}
+    content, count = b"", 0
+    problems: list[str] = []
+    for _round in range(_EXPORT_ROUNDS):
+        content, count = _build(activities, generated=generated, exclude=frozenset(excluded))
+        found = _problems(content)
+        problems = [message for _line, identifier, message in found if not identifier]
+        attributed = [(ident, message) for _line, ident, message in found if ident]
+        if not attributed:
+            break
+        for identifier, message in attributed:
+            reasons = excluded.setdefault(identifier, [])
+            if message not in reasons:
+                reasons.append(message)
+    else:
+        problems = [_where_text(line, ident) + message for line, ident, message in found]
+    if not count:
+        # An empty <iati-activities> is not valid IATI; there is no file, not a bad one.
+        problems = []
+    return ExportResult(
+        content=content,
+        exported=count,
+        left_out=tuple(_left_out(excluded)),
+        problems=tuple(problems),
+    )
+
+
+def _left_out(excluded: dict[str, list[str]]) -> list[LeftOut]:
+    held = {
+        a.iati_identifier: a for a in Activity.objects.filter(iati_identifier__in=list(excluded))
+    }
+    out = []
+    for identifier in sorted(excluded):
+        activity = held.get(identifier)
+        out.append(
+            LeftOut(
+                identifier=identifier,
+                title=str(activity) if activity is not None else identifier,
+                reasons=tuple(excluded[identifier]),
+                activity_id=activity.pk if activity is not None else None,
+                recorded_here=activity is not None
+                and activity.source in (ActivitySource.MANUAL, ActivitySource.SPREADSHEET),
+            )
+        )
+    return out
+
+
 def iati_export(
     *, activities: QuerySet[Activity] | None = None, generated: datetime | None = None
 ) -> bytes:
     """An IATI 2.03 activity file of ``activities`` (default: the secretariat's own, plus
-    the project hook). Validate it with ``validate_iati`` before publishing."""
-    generated = _aware(generated or timezone.now())
+    the project hook), valid or not. ``iati_export_valid`` leaves out the invalid ones."""
+    content, _count = _build(activities, generated=_aware(generated or timezone.now()))
+    return content
+
+
+def _build(
+    activities: QuerySet[Activity] | None,
+    *,
+    generated: datetime,
+    exclude: frozenset[str] = frozenset(),
+) -> tuple[bytes, int]:
+    """The file and the number of ``<iati-activity>`` written in it."""
     reporting = reporting_org()
     include_projects = activities is None
     queryset = (default_activities() if activities is None else activities).order_by(
@@ -123,8 +224,11 @@ def iati_export(
         "transactions",
         "documents",
     )
+    if exclude:
+        queryset = queryset.exclude(iati_identifier__in=list(exclude))
     touched = _history_dates(queryset)
 
+    count = 0
     buffer = io.BytesIO()
     with etree.xmlfile(buffer, encoding="utf-8") as xf:
         xf.write_declaration()
@@ -141,10 +245,14 @@ def iati_export(
                     touched=touched.get(activity.pk),
                 )
                 xf.write(element, pretty_print=True)
+                count += 1
             if include_projects:
                 for element in project_activities(reporting=reporting, generated=generated):
+                    if (element.findtext("iati-identifier") or "").strip() in exclude:
+                        continue
                     xf.write(element, pretty_print=True)
-    return buffer.getvalue()
+                    count += 1
+    return buffer.getvalue(), count
 
 
 def activity_element(
@@ -239,10 +347,22 @@ def _participating_orgs(
             _narratives(org, {default_lang: participant.name}, default_lang)
 
 
+def _activity_level(rows: Iterable[Any]) -> list[Any]:
+    """The rows given at activity level, or, when there are none, those read from transactions."""
+    rows = list(rows)
+    own = [row for row in rows if not row.from_transactions]
+    return own or rows
+
+
 def _recipients(root: etree._Element, activity: Activity) -> None:
     recipients = sorted(
-        activity.recipients.all(),
-        key=lambda r: (r.state is None, r.state.iso2 if r.state else r.region_code),
+        _activity_level(activity.recipients.all()),
+        key=lambda r: (
+            r.state is None,
+            r.state.iso2 if r.state else "",
+            r.region_vocabulary,
+            r.region_code,
+        ),
     )
     only_one = len(recipients) == 1
     for recipient in recipients:
@@ -253,7 +373,10 @@ def _recipients(root: etree._Element, activity: Activity) -> None:
             element = etree.SubElement(root, "recipient-country", code=recipient.state.iso2)
         else:
             element = etree.SubElement(
-                root, "recipient-region", code=recipient.region_code, vocabulary="1"
+                root,
+                "recipient-region",
+                code=recipient.region_code,
+                vocabulary=recipient.region_vocabulary or "1",
             )
         if percentage is not None:
             element.set("percentage", _decimal(percentage))
@@ -261,7 +384,7 @@ def _recipients(root: etree._Element, activity: Activity) -> None:
 
 
 def _sectors(root: etree._Element, activity: Activity) -> None:
-    sectors = sorted(activity.sectors.all(), key=lambda s: (s.vocabulary, s.code))
+    sectors = sorted(_activity_level(activity.sectors.all()), key=lambda s: (s.vocabulary, s.code))
     per_vocabulary: dict[str, int] = {}
     for sector in sectors:
         vocabulary = sector.vocabulary or "1"
@@ -472,26 +595,45 @@ def validate_iati(
     An empty list means the file is valid. Each problem names the line and, where known,
     the iati-identifier of the activity it is in.
     """
+    return [
+        _where_text(line, identifier) + message
+        for line, identifier, message in _problems(
+            content, version, schema_dir=schema_dir, codelists=codelists
+        )
+    ]
+
+
+# (line or None, iati-identifier of the activity it is in or "", message)
+Problem = tuple[int | None, str, str]
+
+
+def _problems(
+    content: bytes,
+    version: str = IATI_VERSION,
+    *,
+    schema_dir: Path | None = None,
+    codelists: bool = True,
+) -> list[Problem]:
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     try:
         document = etree.parse(io.BytesIO(content), parser)
     except etree.XMLSyntaxError as exc:
-        return [_("Not well-formed XML: %(error)s") % {"error": exc}]
+        return [(None, "", _("Not well-formed XML: %(error)s") % {"error": exc})]
     if getattr(document.docinfo, "doctype", "") or document.docinfo.internalDTD is not None:
         # IATI files have no DTD; one here can only declare entities (XXE, "billion laughs").
-        return [_("A DOCTYPE declaration is not allowed in an IATI file.")]
+        return [(None, "", _("A DOCTYPE declaration is not allowed in an IATI file."))]
     starts = _activity_starts(document)
-    problems: list[str] = []
+    problems: list[Problem] = []
     schema = _schema(schema_path(version, schema_dir=schema_dir))
     try:
         valid = schema.validate(document)
     except etree.XMLSchemaValidateError as exc:
-        return [_("The schema validation could not run: %(error)s") % {"error": exc}]
+        return [(None, "", _("The schema validation could not run: %(error)s") % {"error": exc})]
     if not valid:
         for error in cast(Iterable[Any], schema.error_log):
-            problems.append(_where(starts, error.line) + error.message)
+            problems.append((error.line, _identifier_at(starts, error.line), error.message))
     if codelists:
         problems.extend(_rule_problems(document, starts))
     return problems
@@ -510,11 +652,17 @@ def _line(element: etree._Element) -> int:
     return int(line or 0)
 
 
-def _where(starts: list[tuple[int, str]], line: int | None) -> str:
+def _identifier_at(starts: list[tuple[int, str]], line: int | None) -> str:
     identifier = ""
     for start, ident in starts:
         if line is not None and start <= line:
             identifier = ident
+    return identifier
+
+
+def _where_text(line: int | None, identifier: str) -> str:
+    if line is None:
+        return ""
     if identifier:
         return _("line %(line)s, activity %(identifier)s: ") % {
             "line": line,
@@ -571,14 +719,15 @@ _CODED: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _rule_problems(document: etree._ElementTree, starts: list[tuple[int, str]]) -> list[str]:
+def _rule_problems(document: etree._ElementTree, starts: list[tuple[int, str]]) -> list[Problem]:
     codes = _Codes()
-    problems: list[str] = []
+    problems: list[Problem] = []
     seen: dict[str, int] = {}
     for activity in document.getroot().iterfind("iati-activity"):
 
         def report(element: etree._Element, message: str) -> None:
-            problems.append(_where(starts, _line(element)) + message)
+            line = _line(element)
+            problems.append((line, _identifier_at(starts, line), message))
 
         identifier = (activity.findtext("iati-identifier") or "").strip()
         if identifier in seen:
@@ -623,10 +772,18 @@ def _rule_problems(document: etree._ElementTree, starts: list[tuple[int, str]]) 
                         _("a value has no currency and the activity has no default-currency"),
                     )
 
-        recipients = activity.findall("recipient-country") + activity.findall("recipient-region")
-        problem = _percentage_problem(recipients, _("recipient countries and regions"))
-        if problem:
-            report(activity, problem)
+        # Countries and the regions of one vocabulary share the activity (100 %); a publisher
+        # may describe the same split again in another region vocabulary (DAC and UN M49).
+        countries = activity.findall("recipient-country")
+        regions: dict[str, list[etree._Element]] = {}
+        for region in activity.iterfind("recipient-region"):
+            regions.setdefault(region.get("vocabulary", "1"), []).append(region)
+        for vocabulary_regions in regions.values() or [[]]:
+            problem = _percentage_problem(
+                countries + vocabulary_regions, _("recipient countries and regions")
+            )
+            if problem:
+                report(activity, problem)
         by_vocabulary: dict[str, list[etree._Element]] = {}
         for sector in activity.iterfind("sector"):
             by_vocabulary.setdefault(sector.get("vocabulary", "1"), []).append(sector)

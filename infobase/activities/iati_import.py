@@ -19,7 +19,14 @@ Per activity
 A publisher error (no identifier, a date or value that cannot be read …) rejects that activity
 with its reasons; an unknown code (checked against the IATI codelists loaded in
 ``reference.Codelist``) is only a warning. Countries, regions and sectors are read at activity
-level and per transaction (``from_transactions=True`` when only a transaction gives them).
+level and per transaction (``from_transactions=True`` when only a transaction gives them);
+regions in every vocabulary of the RegionVocabulary codelist (OECD DAC, UN M49, the publisher's).
+
+Values are normalised so that what is held can be exported again (the codes as published are
+kept in ``Activity.original_codes``): language codes become ISO 639-1 in lower case (``eng`` and
+``EN`` → ``en``, by CLDR's language aliases); a code withdrawn from its codelist is replaced where
+the codelist (Currency: "Use code …") or ``WITHDRAWN_REPLACEMENTS`` names its successor, and is
+otherwise kept with a warning (the export then leaves the activity out and says why).
 
 Re-import: by iati-identifier. A same or older ``last-updated-datetime`` leaves the activity
 unchanged (no write); a newer one replaces its IATI rows (participants, recipients, sectors,
@@ -65,10 +72,11 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -82,6 +90,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from lxml import etree
 
 from infobase.activities.models import (
@@ -89,6 +98,7 @@ from infobase.activities.models import (
     ActivitySource,
     Document,
     ImportRun,
+    ImportRunStatus,
     Participant,
     ParticipantRole,
     ProviderKind,
@@ -107,7 +117,12 @@ from infobase.reference.models import (
     State,
 )
 
+logger = logging.getLogger(__name__)
+
 SCHEMA_DIRECTORY = Path(__file__).resolve().parent / "data" / "iati-schemas"
+# Stored on a run whose process died (translated when shown).
+IMPORT_STOPPED = gettext_noop("The import stopped before it finished.")
+COUNTS = ("created", "updated", "unchanged", "skipped", "rejected", "marked_missing")
 SUPPORTED_VERSIONS = ("2.01", "2.02", "2.03")
 BATCH = 200
 # The per-activity report is kept whole up to this many entries; beyond, only counts (the
@@ -141,6 +156,18 @@ _LEGACY_TRANSACTION = {
 _LEGACY_DATE = {"start-planned": "1", "start-actual": "2", "end-planned": "3", "end-actual": "4"}
 _LEGACY_ROLE = {"funding": "1", "accountable": "2", "extending": "3", "implementing": "4"}
 _DATE_FIELDS = {"1": "planned_start", "2": "actual_start", "3": "planned_end", "4": "actual_end"}
+
+# Successors of withdrawn codes where the IATI codelist does not name one itself. Sector: the
+# OECD DAC 2016 revision of the governance purpose codes (one-to-one successors only; a code that
+# was split, such as 15120 or 74010, has none and is flagged instead).
+WITHDRAWN_REPLACEMENTS: dict[tuple[str, str], str] = {
+    ("Sector", "15161"): "15151",  # Elections
+    ("Sector", "15162"): "15160",  # Human rights
+    ("Sector", "15163"): "15153",  # Free flow of information → Media and free flow of information
+    ("Sector", "15164"): "15170",  # Women's equality organisations and institutions
+}
+# The Currency codelist says "Withdrawn from ISO Currency codelist. Use code BYN."
+_USE_CODE = re.compile(r"\bUse code ([A-Z0-9]{2,10})\b")
 
 _KIND_BY_ORG: dict[str, ProviderKind] = {
     OrganizationKind.SECRETARIAT: ProviderKind.SECRETARIAT,
@@ -374,21 +401,51 @@ class _Parsed:
     dates: dict[str, date] = field(default_factory=dict)
     participants: list[_Org] = field(default_factory=list)
     countries: dict[str, tuple[Decimal | None, bool]] = field(default_factory=dict)
-    regions: dict[str, tuple[Decimal | None, bool]] = field(default_factory=dict)
+    # (vocabulary, code) → (percentage, from transactions)
+    regions: dict[tuple[str, str], tuple[Decimal | None, bool]] = field(default_factory=dict)
     sectors: dict[tuple[str, str], tuple[Decimal | None, bool]] = field(default_factory=dict)
     budget: Decimal | None = None
     disbursed: Decimal | None = None
     transactions: list[_Txn] = field(default_factory=list)
     documents: list[_Doc] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    original_codes: list[dict[str, str]] = field(default_factory=list)
+
+    def normalised(self, element: str, original: str, stored: str) -> None:
+        """Keep a code as published when another one is stored in its place."""
+        entry = {"element": element, "original": original, "stored": stored}
+        if entry not in self.original_codes:
+            self.original_codes.append(entry)
 
 
 def _text(el: Any) -> str:
     return "".join(el.itertext()).strip() if el is not None else ""
 
 
+@lru_cache(maxsize=1)
+def _iso639_1() -> dict[str, str]:
+    """ISO 639-2/639-3 codes with an ISO 639-1 equivalent ("eng" → "en"), from CLDR (Babel)."""
+    from babel.core import get_global
+
+    aliases = get_global("language_aliases")
+    return {
+        key: value
+        for key, value in aliases.items()
+        if len(key) == 3 and key.isalpha() and len(value) == 2 and value.isalpha()
+    }
+
+
+def normalise_language(value: str | None) -> str:
+    """A language code as IATI wants it: ISO 639-1, lower case ("eng", "EN" → "en"; "ENG-GB" →
+    "en-gb"). A code without an ISO 639-1 equivalent is only put in lower case."""
+    code = (value or "").strip().lower()
+    primary, separator, rest = code.partition("-")
+    primary = _iso639_1().get(primary, primary)
+    return (primary + separator + rest)[:10]
+
+
 def _lang(value: str | None) -> str:
-    return (value or "").strip().lower()[:10]
+    return normalise_language(value)
 
 
 def _narratives(el: Any, default_lang: str) -> dict[str, str]:
@@ -483,6 +540,7 @@ class _Codes:
         "SectorCategory",
         "Country",
         "Region",
+        "RegionVocabulary",
         "ActivityStatus",
         "Currency",
         "OrganisationType",
@@ -493,12 +551,19 @@ class _Codes:
 
     def __init__(self) -> None:
         self.codes: dict[str, set[str]] = {name: set() for name in self.NAMES}
+        self.withdrawn: dict[str, set[str]] = {name: set() for name in self.NAMES}
+        self.replacements: dict[tuple[str, str], str] = dict(WITHDRAWN_REPLACEMENTS)
         self.sector_names: dict[str, tuple[str, str]] = {}
         rows = CodelistItem.objects.filter(codelist__name__in=self.NAMES).values_list(
-            "codelist__name", "code", "name_en", "name_fr"
+            "codelist__name", "code", "name_en", "name_fr", "withdrawn", "description_en"
         )
-        for list_name, code, name_en, name_fr in rows:
+        for list_name, code, name_en, name_fr, withdrawn, description in rows:
             self.codes[list_name].add(code)
+            if withdrawn:
+                self.withdrawn[list_name].add(code)
+                successor = _USE_CODE.search(description or "")
+                if successor:
+                    self.replacements.setdefault((list_name, code), successor.group(1))
             if list_name == "Sector":
                 self.sector_names[code] = (name_en, name_fr)
 
@@ -512,6 +577,36 @@ class _Codes:
         )
         return False
 
+    def current(self, list_name: str, code: str, parsed: _Parsed, element: str) -> str:
+        """The code to store for ``code``: its successor when it is withdrawn and one is known
+        (the original kept in ``parsed``), else the code itself (a warning if withdrawn)."""
+        if code not in self.withdrawn.get(list_name, ()):
+            return code
+        successor = self.replacements.get((list_name, code), "")
+        if (
+            successor
+            and (not self.codes[list_name] or successor in self.codes[list_name])
+            and successor not in self.withdrawn[list_name]
+        ):
+            parsed.normalised(element, code, successor)
+            parsed.warnings.append(
+                _(
+                    "code “%(code)s” is withdrawn from the IATI %(codelist)s codelist: "
+                    "stored as its successor “%(successor)s”"
+                )
+                % {"code": code[:40], "codelist": list_name, "successor": successor}
+            )
+            return successor
+        parsed.warnings.append(
+            _(
+                "code “%(code)s” is withdrawn from the IATI %(codelist)s codelist and has no "
+                "successor: the activity cannot be exported to IATI until its publisher "
+                "corrects it"
+            )
+            % {"code": code[:40], "codelist": list_name}
+        )
+        return code
+
     def sector_name(self, code: str) -> str:
         from django.utils.translation import get_language
 
@@ -519,6 +614,28 @@ class _Codes:
         if (get_language() or "").startswith("fr") and name_fr:
             return name_fr
         return name_en
+
+
+def _add_share(
+    shares: dict[Any, tuple[Decimal | None, bool]],
+    key: Any,
+    percentage: Decimal | None,
+    from_transactions: bool,
+) -> None:
+    """Record a country, region or sector once. The same one repeated at activity level with
+    percentages (as some publishers do, one element per component) adds its percentages, so that
+    the total stays the publisher's; from transactions only the first is kept."""
+    if key not in shares:
+        shares[key] = (percentage, from_transactions)
+        return
+    held, held_from_transactions = shares[key]
+    if (
+        not from_transactions
+        and not held_from_transactions
+        and held is not None
+        and percentage is not None
+    ):
+        shares[key] = (held + percentage, False)
 
 
 def _parse_activity(el: Any, codes: _Codes) -> _Parsed:
@@ -533,6 +650,10 @@ def _parse_activity(el: Any, codes: _Codes) -> _Parsed:
     warnings = parsed.warnings
     parsed.language = _lang(el.get(XML_LANG)) or "en"
     lang = parsed.language
+    for node in el.iter(tag=etree.Element):
+        raw = (node.get(XML_LANG) or "").strip()
+        if raw and normalise_language(raw) != raw:
+            parsed.normalised("xml:lang", raw, normalise_language(raw))
 
     def attempt(func: Any, *args: Any) -> Any:
         try:
@@ -555,7 +676,8 @@ def _parse_activity(el: Any, codes: _Codes) -> _Parsed:
         parsed.last_updated = attempt(_datetime, updated, "last-updated-datetime")
     currency = (el.get("default-currency") or "").strip().upper()
     if currency:
-        codes.check("Currency", currency, warnings)
+        if codes.check("Currency", currency, warnings):
+            currency = codes.current("Currency", currency, parsed, "default-currency")
         parsed.currency = currency[:3]
 
     parsed.title = _narratives(el.find("title"), lang)
@@ -607,38 +729,38 @@ def _parse_activity(el: Any, codes: _Codes) -> _Parsed:
             code = (country.get("code") or "").strip().upper()
             if not code:
                 continue
-            codes.check("Country", code, warnings)
+            if codes.check("Country", code, warnings):
+                code = codes.current("Country", code, parsed, "recipient-country")
             pct = _percentage(country.get("percentage"), warnings, "recipient-country")
-            if code not in parsed.countries:
-                parsed.countries[code] = (pct, from_transactions)
+            _add_share(parsed.countries, code, pct, from_transactions)
         for region in container.iterfind("recipient-region"):
             code = (region.get("code") or "").strip()
             vocabulary = (region.get("vocabulary") or "1").strip()
             if not code:
                 continue
-            if vocabulary != "1":
+            # Every vocabulary of the RegionVocabulary codelist is kept (1 OECD DAC, 2 UN M49,
+            # 99 the publisher's own); the codes are checked where the codelist is known.
+            if not codes.check("RegionVocabulary", vocabulary, warnings):
                 warnings.append(
                     _("recipient-region %(code)s of vocabulary %(vocabulary)s left out")
                     % {"code": code[:10], "vocabulary": vocabulary[:10]}
                 )
                 continue
-            codes.check("Region", code, warnings)
+            if vocabulary == "1" and codes.check("Region", code, warnings):
+                code = codes.current("Region", code, parsed, "recipient-region")
             pct = _percentage(region.get("percentage"), warnings, "recipient-region")
-            if code not in parsed.regions:
-                parsed.regions[code[:10]] = (pct, from_transactions)
+            _add_share(parsed.regions, (vocabulary[:10], code[:10]), pct, from_transactions)
         for sector in container.iterfind("sector"):
             code = (sector.get("code") or "").strip()
             vocabulary = (sector.get("vocabulary") or "1").strip()[:10]
             if not code:
                 continue
-            if vocabulary == "1":
-                codes.check("Sector", code, warnings)
-            elif vocabulary == "2":
-                codes.check("SectorCategory", code, warnings)
+            sector_list = {"1": "Sector", "2": "SectorCategory"}.get(vocabulary)
+            if sector_list and codes.check(sector_list, code, warnings):
+                code = codes.current(sector_list, code, parsed, "sector")
             pct = _percentage(sector.get("percentage"), warnings, "sector")
             key = (vocabulary, code[:20])
-            if key not in parsed.sectors:
-                parsed.sectors[key] = (pct, from_transactions)
+            _add_share(parsed.sectors, key, pct, from_transactions)
 
     add_place(el, False)
 
@@ -652,6 +774,10 @@ def _parse_activity(el: Any, codes: _Codes) -> _Parsed:
         if value is None:
             continue
         budget_currency = (value_el.get("currency") or "").strip().upper() or parsed.currency
+        if budget_currency != parsed.currency and codes.check(
+            "Currency", budget_currency, warnings
+        ):
+            budget_currency = codes.current("Currency", budget_currency, parsed, "budget/value")
         start = budget.find("period-start")
         end = budget.find("period-end")
         period = (
@@ -698,8 +824,8 @@ def _parse_activity(el: Any, codes: _Codes) -> _Parsed:
         if value is None:
             continue
         txn_currency = (value_el.get("currency") or "").strip().upper()
-        if txn_currency:
-            codes.check("Currency", txn_currency, warnings)
+        if txn_currency and codes.check("Currency", txn_currency, warnings):
+            txn_currency = codes.current("Currency", txn_currency, parsed, "transaction/value")
         provider = txn.find("provider-org")
         receiver = txn.find("receiver-org")
         parsed.transactions.append(
@@ -961,8 +1087,16 @@ def _opened(source: Path | str | IO[bytes]) -> Iterator[IO[bytes]]:
 
 
 class _Importer:
-    def __init__(self, run: ImportRun, relevance: RelevanceFilter | None, user: Any) -> None:
+    def __init__(
+        self,
+        run: ImportRun,
+        relevance: RelevanceFilter | None,
+        user: Any,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> None:
         self.run = run
+        self.progress = progress
+        self.files_total = 1
         self.relevance = relevance
         self.user = user if getattr(user, "pk", None) else None
         self.codes = _Codes()
@@ -1145,6 +1279,18 @@ class _Importer:
         with transaction.atomic():
             for parsed, line, _identifier, _reasons in batch:
                 self._one(name, scan, parsed, line, existing)
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Save the counts so far with a heartbeat: a run whose process dies keeps them."""
+        now = timezone.now()
+        self.run.heartbeat_at = now
+        ImportRun.objects.filter(pk=self.run.pk).update(
+            heartbeat_at=now, **{key: getattr(self.run, key) for key in COUNTS}
+        )
+        if self.progress is not None:
+            done = max(0, len([f for f in self.run.files if f.get("name")]) - 1)
+            self.progress(min(0.99, done / self.files_total), gettext_noop("Importing"))
 
     def _one(
         self,
@@ -1326,6 +1472,7 @@ class _Importer:
         activity.source_file = name[:300]
         activity.missing_from_source = False
         activity.relevance = relevance
+        activity.original_codes = parsed.original_codes
         activity.search_text = search_key(
             parsed.identifier,
             parsed.reporting_name,
@@ -1369,10 +1516,14 @@ class _Importer:
                     activity=activity, state_id=state_id, percentage=pct, from_transactions=from_txn
                 )
             )
-        for code, (pct, from_txn) in parsed.regions.items():
+        for (vocabulary, code), (pct, from_txn) in parsed.regions.items():
             recipients.append(
                 Recipient(
-                    activity=activity, region_code=code, percentage=pct, from_transactions=from_txn
+                    activity=activity,
+                    region_code=code,
+                    region_vocabulary=vocabulary,
+                    percentage=pct,
+                    from_transactions=from_txn,
                 )
             )
         Recipient.objects.bulk_create(recipients)
@@ -1433,6 +1584,7 @@ def iati_import(
     user: Any = None,
     relevance: RelevanceFilter | None = None,
     validate: bool = False,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ImportRun:
     """Import IATI activity files (paths: files, or folders whose ``*.xml`` are read) and
     uploaded files (name, binary stream). ``relevance=None`` keeps every activity; pass
@@ -1441,10 +1593,43 @@ def iati_import(
     in ``run.files[i]["schema_errors"]``; they do not block the import).
 
     Returns the saved ImportRun. A file that cannot be read at all is listed in ``run.files``
-    with ``status`` "refused" and a message; nothing is written for it."""
-    run = ImportRun.objects.create(user=user if getattr(user, "pk", None) else None)
-    importer = _Importer(run, relevance, user)
-    for path in _expand(paths or ()):
+    with ``status`` "refused" and a message; nothing is written for it. The run always ends:
+    finished, or failed with the error and the counts so far when the import raises (and
+    ``infobase jobs-sweep`` fails it when its process died). ``progress(fraction, step)`` is
+    called after each batch."""
+    run = ImportRun.objects.create(
+        user=user if getattr(user, "pk", None) else None, heartbeat_at=timezone.now()
+    )
+    importer = _Importer(run, relevance, user, progress)
+    try:
+        _import_all(
+            importer, run, paths=list(_expand(paths or ())), files=list(files), validate=validate
+        )
+    except BaseException as exc:  # also SystemExit/KeyboardInterrupt: a stopped worker
+        run.status = ImportRunStatus.FAILED
+        run.error = f"{type(exc).__name__}: {exc}" if str(exc) else IMPORT_STOPPED
+        run.finished_at = timezone.now()
+        try:
+            run.save()
+        except Exception:  # e.g. inside a broken transaction: the sweep ends it later
+            logger.exception("import run %s: the failure could not be recorded", run.pk)
+        raise
+    run.status = ImportRunStatus.FINISHED
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def _import_all(
+    importer: _Importer,
+    run: ImportRun,
+    *,
+    paths: list[Path],
+    files: list[tuple[str, IO[bytes]]],
+    validate: bool,
+) -> None:
+    importer.files_total = max(1, len(paths) + len(files))
+    for path in paths:
         size = path.stat().st_size if path.is_file() else 0
         try:
             with open(path, "rb") as handle:
@@ -1476,9 +1661,6 @@ def iati_import(
                 % {"limit": REPORT_LIMIT, "count": importer.report_dropped},
             }
         )
-    run.finished_at = timezone.now()
-    run.save()
-    return run
 
 
 def _expand(paths: Iterable[Path]) -> Iterator[Path]:

@@ -77,6 +77,9 @@ class Activity(models.Model):
     # An activity missing from a newer file of its publisher is marked, never deleted.
     missing_from_source = models.BooleanField(_("no longer in the publisher's file"), default=False)
     relevance = models.JSONField(_("why it was kept"), default=list, blank=True)
+    # Codes of an imported file that were normalised on import (language codes to ISO 639-1,
+    # withdrawn codes to their replacement), as published: [{"element", "original", "stored"}].
+    original_codes = models.JSONField(_("codes as published"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -127,6 +130,10 @@ class Recipient(models.Model):
         State, on_delete=models.PROTECT, null=True, blank=True, related_name="activity_recipients"
     )
     region_code = models.CharField(_("IATI region"), max_length=10, blank=True)
+    # IATI RegionVocabulary of region_code: 1 OECD DAC, 2 UN M49, 99 the publisher's own.
+    region_vocabulary = models.CharField(
+        _("IATI region vocabulary"), max_length=10, blank=True, default="1"
+    )
     percentage = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     from_transactions = models.BooleanField(default=False)
 
@@ -232,11 +239,29 @@ class NeedLink(models.Model):
         return f"{self.need_id} ↔ {self.activity_id}: {self.status}"
 
 
+class ImportRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
 class ImportRun(models.Model):
-    """One IATI import: what was created, updated, skipped and rejected, and why."""
+    """One IATI import: what was created, updated, skipped and rejected, and why.
+
+    A run always ends, finished or failed, with its counts: they are saved after each batch
+    with a heartbeat, and ``infobase jobs-sweep`` fails a run whose heartbeat went stale (its
+    process died)."""
 
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ImportRunStatus.choices,
+        default=ImportRunStatus.RUNNING,
+    )
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +18,11 @@ from django.utils.translation import gettext_lazy
 
 from infobase.activities import coverage
 from infobase.activities.models import Activity, ProviderKind
+from infobase.funding.allocation import StoredCurve, latest_tradeoff_curve
 from infobase.funding.models import Pledge, PledgeStatus, Project, ProjectStatus
 from infobase.funding.money import MissingRate, to_usd
+from infobase.needs.models import NeedStatus
+from infobase.needs.selectors import needs_visible_to
 from infobase.questionnaires.models import pick_label
 from infobase.reference.models import Article, AssistanceKind, RegionalGroup, State
 from infobase.reports import numbers
@@ -39,6 +42,7 @@ from infobase.reports.engine import Progress, Report, no_progress, register
 from infobase.reports.params import PeriodParameters, conference_meta, period
 
 GROUPS = tuple(g.value for g in RegionalGroup)
+NO_GROUP = ""  # States outside the five regional groups
 BLUE, ORANGE, LIGHT = "#2166ac", "#ef8a62", "#67a9cf"
 
 
@@ -60,6 +64,8 @@ class DeliveryFigures:
     pledges_by_status: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
     pledges_without_rate: int = 0
     projects: list[tuple[str, dict[str, str], str, int, int]] = field(default_factory=list)
+    # The latest trade-off curve of the allocation computed by the end of the period, if any.
+    curve: StoredCurve | None = None
 
 
 def delivered_in(start: date, end: date) -> Q:
@@ -97,18 +103,18 @@ def compute(*, start: date, end: date, progress: Progress = no_progress) -> Deli
             articles[article_id] += 1
         for kind in {t.kind for t in activity.themes.all() if t.kind}:
             kinds[kind] += 1
-    figures.by_group = {g: (len(group_activities[g]), len(group_states[g])) for g in GROUPS}
-    figures.by_article = sorted(articles.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+    figures.by_group = {
+        g: (len(group_activities[g]), len(group_states[g])) for g in (*GROUPS, NO_GROUP)
+    }
+    figures.by_article = numbers.top_with_ties(
+        sorted(articles.items(), key=lambda kv: (-kv[1], kv[0])), 15, key=lambda kv: kv[1]
+    )
     figures.by_kind = dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
     figures.per_state = dict(per_state)
     figures.states_reached = len(per_state)
 
     progress(0.4, "coverage")
-    figures.coverage = coverage.status_counts(user=AnonymousUser(), today=end)
-    rows = coverage.gaps(user=AnonymousUser(), by="regional_group", today=end)
-    figures.coverage_by_group = sorted(
-        ((r.key, r.covered, r.partly, r.uncovered) for r in rows if r.key), key=lambda r: r[0]
-    )
+    figures.coverage, figures.coverage_by_group = coverage_on(end)
 
     progress(0.6, "resources")
     pledges = Pledge.objects.filter(pledged_on__gte=start, pledged_on__lte=end).order_by("pk")
@@ -125,6 +131,9 @@ def compute(*, start: date, end: date, progress: Progress = no_progress) -> Deli
     figures.pledges_by_status = {
         s: (len(by_status[s]), sum(by_status[s], Decimal("0"))) for s in PledgeStatus.values
     }
+    # The total is the sum of the rows as shown (each rounded half up to the dollar), so the
+    # table adds up to the figure in the text.
+    figures.pledged_usd = numbers.rounded_total([t for _n, t in figures.pledges_by_status.values()])
     projects = Project.objects.filter(
         Q(starts__lte=end) | Q(starts__isnull=True),
         Q(ends__gte=start) | Q(ends__isnull=True),
@@ -135,14 +144,88 @@ def compute(*, start: date, end: date, progress: Progress = no_progress) -> Deli
     figures.projects = [
         (p.code, p.title, p.status, p.n_states, p.n_needs) for p in counted.order_by("code")
     ]
+    figures.curve = latest_tradeoff_curve(
+        until=datetime.combine(end, time.max, tzinfo=UTC),
+    )
     progress(0.85, "figures ready")
     return figures
+
+
+def coverage_on(end: date) -> tuple[dict[str, int], list[tuple[str, int, int, int]]]:
+    """The open public needs identified by ``end`` by coverage status (covered, partly,
+    uncovered) in all and by regional group ``(group, covered, partly, uncovered)``, States
+    outside the groups under ``NO_GROUP``; a need first identified later is left out."""
+    needs = needs_visible_to(AnonymousUser()).filter(status=NeedStatus.OPEN, first_seen__lte=end)
+    values = coverage.coverage_of(needs, today=end)
+    totals = {"covered": 0, "partly": 0, "uncovered": 0}
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(totals, 0))
+    for pk, group in needs.order_by().values_list("pk", "state__regional_group"):
+        status = coverage.coverage_status(values.get(pk))
+        totals[status] += 1
+        groups[group or NO_GROUP][status] += 1
+    rows = [
+        (g, groups[g]["covered"], groups[g]["partly"], groups[g]["uncovered"])
+        for g in (*GROUPS, NO_GROUP)
+        if g in groups
+    ]
+    return totals, rows
 
 
 def group_label(code: str) -> str:
     return (
         str(RegionalGroup(code).label) if code in RegionalGroup.values else _("No regional group")
     )
+
+
+def tradeoff_blocks(curve: StoredCurve, lang: str) -> list[Block]:
+    """The allocation's trade-off between needs met and equity, as the working group saw it."""
+
+    def index(value: float | None) -> Decimal | None:
+        return None if value is None else numbers.round_half_up(Decimal(str(value)) * 100)
+
+    rows = tuple(
+        (
+            numbers.number(Decimal(str(point["level"])) * 100, lang, 0) + " %",
+            Decimal(str(point["objective"])).quantize(Decimal("0.1")),
+            numbers.round_half_up(Decimal(str(point["total_usd"]))),
+            index(point.get("equity_index_groups")),
+            index(point.get("equity_index_families")),
+            numbers.round_half_up(Decimal(str(point["shortfall_usd"]))),
+        )
+        for point in curve.points
+    )
+    return [
+        Heading(_("Allocation: needs met against equity"), 2),
+        Paragraph(
+            _(
+                "The allocation of the pledges to projects and needs was computed for floors on "
+                "the share of resources of every regional group and legal system from 0 %% to "
+                "100 %% of their share of the needs. Higher floors spread the money more evenly "
+                "and meet fewer priority-weighted needs; the working group chooses the level. "
+                "Latest computation: %(date)s."
+            )
+            % {"date": numbers.long_date(curve.computed_at.date(), lang)}
+        ),
+        Table(
+            _("Trade-off between needs met and equity"),
+            (
+                Column(_("Floor")),
+                Column(_("Priority-weighted needs met"), "num"),
+                Column(_("USD allocated"), "int"),
+                Column(_("Equity index, regional groups (0–100)"), "int"),
+                Column(_("Equity index, legal systems (0–100)"), "int"),
+                Column(_("Shortfall against the floors, USD"), "int"),
+            ),
+            rows,
+            sheet=_("Allocation trade-off"),
+            notes=(
+                _(
+                    "Equity index: 100 when every group's share of the resources equals its "
+                    "share of the priority-weighted needs, lower as they differ."
+                ),
+            ),
+        ),
+    ]
 
 
 @register
@@ -160,6 +243,7 @@ class SecretariatReport(Report):
         "funding.pledge",
         "funding.project",
         "funding.exchangerate",
+        "funding.proposal",
         "reference.state",
     )
     Parameters = PeriodParameters
@@ -167,6 +251,80 @@ class SecretariatReport(Report):
     def compute(self, params: Mapping[str, Any], progress: Progress = no_progress) -> Any:
         start, end = period(params)
         return compute(start=start, end=end, progress=progress)
+
+    def methodology(self, figures: Any, params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        """What each figure of the Secretariat's report counts (the methodology annex)."""
+        terms: tuple[tuple[str, str], ...] = (
+            (
+                _("Activities"),
+                _(
+                    "Activities of the information base running at some point of the period "
+                    "(by their actual dates, else their planned dates) and not missing from "
+                    "their source."
+                ),
+            ),
+            (
+                _("States reached"),
+                _("The different recipient States of these activities."),
+            ),
+            (
+                _("Regional group"),
+                _(
+                    "An activity with several recipient States counts once in each of their "
+                    "groups; States outside the five regional groups form the row “No regional "
+                    "group”."
+                ),
+            ),
+            (
+                _("Articles and kinds of assistance"),
+                _(
+                    "An activity counts once for each article and each kind of assistance of "
+                    "its themes; the chart shows the fifteen articles with the most activities, "
+                    "and every article tied with the fifteenth."
+                ),
+            ),
+            (
+                _("Coverage of the open needs"),
+                _(
+                    "Open public needs of the register first identified by the end of the "
+                    "period. A need is covered when the shares of its accepted or manual links "
+                    "to activities current or planned on that day add up to at least one, "
+                    "partly covered when they add up to less."
+                ),
+            ),
+            (
+                _("Pledges"),
+                _(
+                    "Pledges dated in the period, converted to United States dollars at the "
+                    "rate of each pledge's date; a pledge without a rate is counted but not "
+                    "converted. Amounts are rounded half up to the dollar and the total is the "
+                    "sum of the rounded rows."
+                ),
+            ),
+            (
+                _("Projects"),
+                _(
+                    "Projects other than concepts running at some point of the period, with the "
+                    "beneficiary States and needs recorded on them."
+                ),
+            ),
+        )
+        if getattr(figures, "curve", None) is not None:
+            terms += (
+                (
+                    _("Allocation trade-off"),
+                    _(
+                        "The latest allocation computed by the end of the period, solved for "
+                        "each floor level: the floor is the share of the resources each regional "
+                        "group and each legal system should receive relative to its share of the "
+                        "priority-weighted open needs. Needs met are weighted by their priority "
+                        "score; the equity index is 100 × (1 − half the sum of the differences "
+                        "between each group's share of the resources and its share of the needs); "
+                        "the shortfall is the money by which the floors were missed."
+                    ),
+                ),
+            )
+        return terms
 
     def compose(self, figures: Any, params: Mapping[str, Any], lang: str) -> ReportDocument:
         f: DeliveryFigures = figures
@@ -212,7 +370,11 @@ class SecretariatReport(Report):
                     Column(_("Activities"), "int"),
                     Column(_("States reached"), "int"),
                 ),
-                tuple((group_label(g), *f.by_group[g]) for g in GROUPS),
+                tuple(
+                    (group_label(g), *f.by_group[g])
+                    for g in (*GROUPS, NO_GROUP)
+                    if g != NO_GROUP or any(f.by_group.get(g, ()))
+                ),
                 sheet=_("By regional group"),
                 notes=(_("An activity with several recipient States counts once in each group."),),
             ),
@@ -310,12 +472,26 @@ class SecretariatReport(Report):
             Table(
                 _("Pledges by status"),
                 (Column(_("Status")), Column(_("Pledges"), "int"), Column(_("USD"), "int")),
-                tuple(
-                    (str(PledgeStatus(s).label), count, int(total))
-                    for s, (count, total) in f.pledges_by_status.items()
+                (
+                    *(
+                        (str(PledgeStatus(s).label), count, numbers.round_half_up(total))
+                        for s, (count, total) in f.pledges_by_status.items()
+                    ),
+                    (
+                        _("Total"),
+                        sum(count for count, _t in f.pledges_by_status.values()),
+                        f.pledged_usd,
+                    ),
                 ),
                 sheet=_("Pledges"),
-                notes=(_("Pledges are shown in aggregate; each donor sees its own."),),
+                total_row=True,
+                notes=(
+                    _("Pledges are shown in aggregate; each donor sees its own."),
+                    _(
+                        "Amounts are rounded half up to the dollar; the total is the sum of the "
+                        "rounded rows."
+                    ),
+                ),
             ),
         ]
         if f.projects:
@@ -340,6 +516,8 @@ class SecretariatReport(Report):
                     sheet=_("Projects"),
                 )
             )
+        if f.curve is not None and f.curve.points:
+            blocks.extend(tradeoff_blocks(f.curve, lang))
         meta = conference_meta(
             params,
             title=_(

@@ -77,10 +77,25 @@ PROVIDER_KIND = {
 
 # (IATI OrganisationRole code, organization or None, name)
 ParticipantSpec = tuple[str, Organization | None, str]
+# A recipient State with its share of the activity in percent (None: not given).
+RecipientSpec = tuple[State, Decimal | None]
 
 
 def _codes(codelist: str) -> set[str]:
     return set(CodelistItem.objects.filter(codelist__name=codelist).values_list("code", flat=True))
+
+
+def _withdrawn(codelist: str) -> set[str]:
+    return set(
+        CodelistItem.objects.filter(codelist__name=codelist, withdrawn=True).values_list(
+            "code", flat=True
+        )
+    )
+
+
+def _recipient_specs(recipients: Sequence[State | RecipientSpec]) -> list[RecipientSpec]:
+    """Recipients as (State, percentage); a bare State has no percentage."""
+    return [r if isinstance(r, tuple) else (r, None) for r in recipients]
 
 
 def next_identifier() -> str:
@@ -109,6 +124,7 @@ def _validate(
     user: Any,
     instance: Activity,
     data: Mapping[str, Any],
+    recipients: Sequence[RecipientSpec],
     sectors: Sequence[tuple[str, Decimal | None]],
     themes: Sequence[tuple[Article | None, str]],
     participants: Sequence[ParticipantSpec],
@@ -128,10 +144,17 @@ def _validate(
     titles = _texts(data.get("title", instance.title))
     if not titles:
         problem(_("A title is required, in at least one language."), "title")
+    languages = _codes("Language")
     for name in ("title", "description"):
         for code in _texts(data.get(name, {})):
             if not LANGUAGE_CODE.match(code):
                 problem(_("“%(code)s” is not a language code.") % {"code": code}, name)
+            elif languages and code.split("-")[0] not in languages:
+                problem(
+                    _("“%(code)s” is not in the IATI Language codelist (ISO 639-1).")
+                    % {"code": code},
+                    name,
+                )
     identifier = str(data.get("iati_identifier") or "").strip()
     if identifier and identifier != instance.iati_identifier:
         if not IDENTIFIER.match(identifier):
@@ -155,6 +178,11 @@ def _validate(
             _("“%(code)s” is not an ISO 4217 currency code.") % {"code": currency},
             "default_currency",
         )
+    elif currency and currency in _withdrawn("Currency"):
+        problem(
+            _("“%(code)s” is withdrawn from the IATI Currency codelist.") % {"code": currency},
+            "default_currency",
+        )
     for name in ("budget", "disbursed"):
         value = data.get(name)
         if value is not None and (not isinstance(value, Decimal | int) or value < 0):
@@ -169,20 +197,32 @@ def _validate(
     if is_secretariat(user) and not isinstance(chosen, Organization):
         problem(_("Choose the providing organization."), "provider")
     dac = _codes("Sector")
+    withdrawn = _withdrawn("Sector")
     total = Decimal(0)
     for code, percentage in sectors:
         if code not in dac:
             problem(_("“%(code)s” is not a DAC 5-digit sector code.") % {"code": code}, "sectors")
+        elif code in withdrawn:
+            problem(
+                _("“%(code)s” is withdrawn from the IATI Sector codelist: choose its successor.")
+                % {"code": code},
+                "sectors",
+            )
         if percentage is not None:
             if not 0 <= percentage <= 100:
                 problem(_("A sector's percentage is between 0 and 100."), "sectors")
             total += percentage
     given = [p for _c, p in sectors if p is not None]
-    if given and (len(given) != len(sectors) or total != 100):
+    if (given or len(sectors) > 1) and (len(given) != len(sectors) or total != 100):
+        # IATI: percentages per vocabulary add up to 100; one sector alone is implicitly 100.
         problem(
-            _("Sector percentages, when given, are given for every sector and add up to 100."),
+            _(
+                "Give a percentage for every sector, adding up to 100, when there are several "
+                "(or when any is given)."
+            ),
             "sectors",
         )
+    _check_recipients(recipients, problem)
     for article, kind in themes:
         if article is None and not kind:
             problem(_("A theme names an article, a kind of assistance or both."), "themes")
@@ -198,13 +238,45 @@ def _validate(
     return problems
 
 
+def _check_recipients(recipients: Sequence[RecipientSpec], problem: Any) -> None:
+    """IATI: the percentages of the recipient countries add up to 100; one alone is 100."""
+    seen: set[int] = set()
+    total = Decimal(0)
+    for state, percentage in recipients:
+        if state.pk in seen:
+            problem(
+                _("%(state)s is listed twice among the recipient States.") % {"state": state},
+                "recipients",
+            )
+        seen.add(state.pk)
+        if percentage is not None:
+            if not 0 <= percentage <= 100:
+                problem(_("A recipient's percentage is between 0 and 100."), "recipients")
+            total += percentage
+    given = [p for _s, p in recipients if p is not None]
+    if len(recipients) > 1 and len(given) != len(recipients):
+        problem(
+            _(
+                "With several recipient States, give each one's percentage of the activity "
+                "(together 100), as IATI requires."
+            ),
+            "recipients",
+        )
+    elif given and total != 100:
+        problem(
+            _("The percentages of the recipient States add up to %(total)s, not 100.")
+            % {"total": f"{total.normalize():f}"},
+            "recipients",
+        )
+
+
 @transaction.atomic
 def activity_save(
     *,
     user: Any,
     instance: Activity,
     data: Mapping[str, Any],
-    recipients: Sequence[State],
+    recipients: Sequence[State | RecipientSpec],
     sectors: Sequence[tuple[str, Decimal | None]],
     themes: Sequence[tuple[Article | None, str]],
     participants: Sequence[ParticipantSpec],
@@ -214,7 +286,10 @@ def activity_save(
     """Create or change an activity entered by hand, with all of its parts (replaced).
 
     The secretariat chooses the provider; a donor's activities are always its own
-    organization's. Nothing is written when a problem is found."""
+    organization's. ``recipients``: States, or (State, percentage) pairs; several recipients
+    need percentages adding up to 100 (the IATI rule, so that every activity recorded here can
+    be exported). Nothing is written when a problem is found."""
+    recipient_specs = _recipient_specs(recipients)
     if instance.pk:
         if not user.has_perm("activities.change_activity", instance):
             raise PermissionDenied
@@ -228,6 +303,7 @@ def activity_save(
         user=user,
         instance=instance,
         data=data,
+        recipients=recipient_specs,
         sectors=sectors,
         themes=themes,
         participants=participants,
@@ -282,7 +358,10 @@ def activity_save(
 
     instance.recipients.all().delete()
     Recipient.objects.bulk_create(
-        [Recipient(activity=instance, state=state) for state in dict.fromkeys(recipients)]
+        [
+            Recipient(activity=instance, state=state, percentage=percentage)
+            for state, percentage in recipient_specs
+        ]
     )
     instance.sectors.all().delete()
     Sector.objects.bulk_create(

@@ -13,8 +13,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import require
-from infobase.activities.iati_import import RelevanceFilter, iati_import
+from infobase.activities.jobs import IATI_IMPORT_JOB
 from infobase.activities.models import Activity, ImportRun
+from infobase.core.jobs import start_job, stash_uploads
+from infobase.core.uploads import IATI_XML, validate_uploads
 
 OUTCOMES = {
     "created": gettext_lazy("Created"),
@@ -50,21 +52,27 @@ class IatiUploadForm(forms.Form):
         label=gettext_lazy("Import every activity (no relevance filter)"), required=False
     )
 
+    def clean_upload(self) -> list[Any]:
+        return validate_uploads(self.cleaned_data.get("upload") or [], policy=IATI_XML)
+
 
 @login_required
 def iati_import_upload(request: HttpRequest) -> HttpResponse:
     require(request.user, "activities.import_iati")
     form = IatiUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        uploads = form.cleaned_data["upload"]
-        relevance = None if form.cleaned_data["all_activities"] else RelevanceFilter.from_settings()
-        run = iati_import(
-            files=[(upload.name, upload) for upload in uploads],
+        # Imported by a worker (infobase.activities.jobs); the job page follows it.
+        folder = stash_uploads([(upload.name, upload) for upload in form.cleaned_data["upload"]])
+        job = start_job(
+            kind=IATI_IMPORT_JOB,
+            params={
+                "folder": folder,
+                "validate": form.cleaned_data["validate"],
+                "all": form.cleaned_data["all_activities"],
+            },
             user=request.user,
-            relevance=relevance,
-            validate=form.cleaned_data["validate"],
         )
-        return redirect("import_run_detail", pk=run.pk)
+        return redirect(job)
     return render(
         request,
         "activities/iati_import.html",

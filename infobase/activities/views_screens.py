@@ -31,11 +31,17 @@ from infobase.activities.models import (
     ParticipantRole,
     ProviderKind,
 )
-from infobase.activities.services import ParticipantSpec, activity_save, comment_add
+from infobase.activities.services import (
+    ParticipantSpec,
+    RecipientSpec,
+    activity_save,
+    comment_add,
+)
 from infobase.core.errors import InvalidInput
 from infobase.core.exporters import FORMATS, Exporter
 from infobase.core.exporters import render as render_export
 from infobase.core.i18n import FIELD_LANGUAGES, html_lang
+from infobase.core.once import OnceField, once
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -252,6 +258,7 @@ def activity_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 THEME_ROWS = 5
 SECTOR_ROWS = 4
+RECIPIENT_ROWS = 4
 PARTICIPANT_ROWS = 4
 
 
@@ -260,6 +267,7 @@ class ActivityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instance = instance
         f = self.fields
+        f["once"] = OnceField()
         language_names = dict(settings.LANGUAGES)
         for code in UN_LANGUAGES:
             name = language_names.get("zh-hans" if code == "zh" else code, code)
@@ -301,9 +309,20 @@ class ActivityForm(forms.Form):
         f["disbursed"] = forms.DecimalField(
             label=_("Disbursed and spent"), required=False, min_value=0
         )
-        f["recipients"] = forms.ModelMultipleChoiceField(
-            label=_("Recipient States"), queryset=State.objects.all(), required=False
-        )
+        recipients = list(instance.recipients.filter(state__isnull=False)) if instance.pk else []
+        self.recipient_rows = max(RECIPIENT_ROWS, len(recipients) + 1)
+        for i in range(self.recipient_rows):
+            f[f"recipient_state_{i}"] = forms.ModelChoiceField(
+                label=_("Recipient State"), queryset=State.objects.all(), required=False
+            )
+            f[f"recipient_percentage_{i}"] = forms.DecimalField(
+                label=_("Percentage of the activity"),
+                required=False,
+                min_value=0,
+                max_value=100,
+                max_digits=6,
+                decimal_places=2,
+            )
         f["instruments"] = forms.ModelMultipleChoiceField(
             label=_("Instruments"),
             queryset=Instrument.objects.all(),
@@ -341,7 +360,7 @@ class ActivityForm(forms.Form):
                 label=_("Name"), required=False, max_length=500
             )
         if instance.pk and not self.is_bound:
-            self.initial.update(self._initial(instance, themes, sectors, participants))
+            self.initial.update(self._initial(instance, themes, sectors, participants, recipients))
 
     @staticmethod
     def _initial(
@@ -349,6 +368,7 @@ class ActivityForm(forms.Form):
         themes: Sequence[Any],
         sectors: Sequence[Any],
         participants: Sequence[Any],
+        recipients: Sequence[Any],
     ) -> dict[str, Any]:
         initial: dict[str, Any] = {}
         for code in UN_LANGUAGES:
@@ -366,7 +386,9 @@ class ActivityForm(forms.Form):
         ):
             initial[name] = getattr(instance, name)
         initial["provider"] = instance.provider_id
-        initial["recipients"] = [r.state_id for r in instance.recipients.all() if r.state_id]
+        for i, r in enumerate(recipients):
+            initial[f"recipient_state_{i}"] = r.state_id
+            initial[f"recipient_percentage_{i}"] = r.percentage
         initial["instruments"] = list(instance.instruments.values_list("pk", flat=True))
         for i, t in enumerate(themes):
             initial[f"theme_article_{i}"], initial[f"theme_kind_{i}"] = t.article_id, t.kind
@@ -380,6 +402,17 @@ class ActivityForm(forms.Form):
 
     def row_fields(self, prefix: str, count: int, names: Iterable[str]) -> list[list[Any]]:
         return [[self[f"{prefix}_{n}_{i}"] for n in names] for i in range(count)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for i in range(self.recipient_rows):
+            if cleaned.get(f"recipient_percentage_{i}") is not None and not cleaned.get(
+                f"recipient_state_{i}"
+            ):
+                self.add_error(
+                    f"recipient_state_{i}", _("Choose the State this percentage is for.")
+                )
+        return cleaned
 
     def parts(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -416,6 +449,11 @@ class ActivityForm(forms.Form):
             for i in range(self.sector_rows)
             if (d.get(f"sector_code_{i}") or "").strip()
         ]
+        recipients: list[RecipientSpec] = [
+            (d[f"recipient_state_{i}"], d[f"recipient_percentage_{i}"])
+            for i in range(self.recipient_rows)
+            if d.get(f"recipient_state_{i}")
+        ]
         participants: list[ParticipantSpec] = [
             (d[f"participant_role_{i}"], d[f"participant_org_{i}"], d[f"participant_name_{i}"])
             for i in range(self.participant_rows)
@@ -425,7 +463,7 @@ class ActivityForm(forms.Form):
         ]
         return {
             "data": data,
-            "recipients": list(d["recipients"]),
+            "recipients": recipients,
             "instruments": list(d["instruments"]),
             "themes": themes,
             "sectors": sectors,
@@ -437,8 +475,13 @@ def _activity_form(request: HttpRequest, instance: Activity) -> HttpResponse:
     form = ActivityForm(request.POST or None, user=request.user, instance=instance)
     problems: list[Any] = []
     if request.method == "POST" and form.is_valid():
+        token = "" if instance.pk else form.cleaned_data["once"]  # edits are idempotent anyway
         try:
-            saved = activity_save(user=request.user, instance=instance, **form.parts())
+            with once(token=token, user=request.user) as claim:
+                if claim.done is not None:  # this form was sent before: its activity
+                    return redirect(claim.done or reverse("activity_list"))
+                saved = activity_save(user=request.user, instance=instance, **form.parts())
+                claim.fulfil(reverse("activity_detail", args=[saved.pk]))
         except InvalidInput as exc:
             problems = exc.problems
         else:
@@ -454,6 +497,10 @@ def _activity_form(request: HttpRequest, instance: Activity) -> HttpResponse:
             "languages": UN_LANGUAGES,
             "theme_rows": form.row_fields("theme", form.theme_rows, ("article", "kind")),
             "sector_rows": form.row_fields("sector", form.sector_rows, ("code", "percentage")),
+            "recipient_rows": form.row_fields(
+                "recipient", form.recipient_rows, ("state", "percentage")
+            ),
+            "recipient_problems": [p.message for p in problems if p.column == "recipients"],
             "participant_rows": form.row_fields(
                 "participant", form.participant_rows, ("role", "org", "name")
             ),

@@ -18,11 +18,31 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """A ``HEADER,value`` pair such as ``HTTP_X_FORWARDED_PROTO,https``, or None when unset."""
+    parts = env_list(name, [])
+    if not parts:
+        return None
+    if len(parts) != 2:
+        raise ValueError(f"{name} must be HEADER,value (e.g. HTTP_X_FORWARDED_PROTO,https)")
+    return (parts[0], parts[1])
 
 
 def secret_key(var_dir: Path) -> str:

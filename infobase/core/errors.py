@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,29 @@ class InputProblem:
         return _("%(file)s: %(message)s") % {"file": self.file, "message": self.message}
 
 
+MAX_LISTED = 100  # a file with thousands of problems is wrong as a whole; list a sample
+
+
 class InvalidInput(Exception):
-    """Raised after validating a whole input, carrying every problem found; nothing was written."""
+    """Raised after validating a whole input, carrying the problems found; nothing was written.
+
+    At most ``MAX_LISTED`` problems are kept, followed by one saying how many more there were;
+    ``count`` is the number found.
+    """
 
     def __init__(self, problems: list[InputProblem]) -> None:
+        self.count = len(problems)
+        if len(problems) > MAX_LISTED:
+            more = len(problems) - MAX_LISTED
+            problems = [
+                *problems[:MAX_LISTED],
+                InputProblem(
+                    file=problems[MAX_LISTED].file,
+                    message=ngettext(
+                        "… and %(count)s more problem.", "… and %(count)s more problems.", more
+                    )
+                    % {"count": more},
+                ),
+            ]
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))

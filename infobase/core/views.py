@@ -4,10 +4,13 @@ from datetime import date
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
+from infobase.accounts.permissions import require
+from infobase.core import selectors as core_selectors
 from infobase.core.history import history_of
+from infobase.core.models import Job
 from infobase.reference import selectors as reference
 from infobase.reference.models import Article, Codelist, Organization, RegionalGroup, State
 
@@ -65,3 +68,22 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
         "infobase/history.html",
         {"object": obj, "entries": history_of(obj), "show_who": request.user.is_authenticated},
     )
+
+
+def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    job = get_object_or_404(Job, pk=pk)
+    require(request.user, "core.view_job", job)
+    context = {
+        "job": job,
+        "title": core_selectors.job_title(job),
+        "state": core_selectors.job_status(job),
+    }
+    return render(request, "infobase/job.html", context)
+
+
+def job_status(request: HttpRequest, pk: str) -> JsonResponse:
+    job = get_object_or_404(Job, pk=pk)
+    require(request.user, "core.view_job", job)
+    response = JsonResponse(core_selectors.job_status(job))
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,39 +1,58 @@
 """Allocation proposals (issue 6, point 5): how to spend the available pledges on candidate
-projects (and, optionally, directly on open needs) so that the priority-weighted needs met are
-as large as possible, within each pledge's earmarks and amount, each target's cost, the equity
-floors of paragraph (d) and optional minimums per instrument.
+projects (and, optionally, directly on open needs) so that the money serves paragraph (d) of
+decision 2/6 — each regional group and each legal-system family near its fair share — and, at
+that equity, the priority-weighted needs met are as large as possible, within each pledge's
+earmarks and amount and each target's cost.
 
-The core (``Source``, ``Target``, ``Parameters``, ``solve``, ``greedy``, ``equity_summary``)
-works on plain data and does no database work, so that it can be tested and benchmarked alone.
-The ORM glue at the end (``build_problem``, ``propose``, ``compare``, ``proposal_accept``)
-loads the problem from the database and stores proposals; a proposal allocates nothing until a
-person accepts it.
+The core (``Source``, ``Target``, ``Parameters``, ``solve``, ``greedy``, ``tradeoff_curve``,
+``equity_summary``, ``explain_shortfalls``) works on plain data and does no database work, so
+that it can be tested and benchmarked alone. The ORM glue at the end (``load_problem``,
+``run_allocation``, ``compute_allocation``, ``proposal_accept``, ``latest_tradeoff_curve``)
+loads the problem from the database and stores proposals; a proposal allocates nothing until
+a person accepts it.
 
-The model (a mixed-integer linear programme solved by HiGHS through ``scipy.optimize.milp``)
------------------------------------------------------------------------------------------------
+The model (mixed-integer linear programmes solved by HiGHS through ``highspy``)
+-------------------------------------------------------------------------------
 
 Variables: ``x[s,t] ≥ 0`` — US dollars of source ``s`` given to target ``t``, only for the
 compatible pairs (a pair an earmark forbids has no variable at all, so no solution can cross an
 earmark); ``y[t] ∈ [0, 1]`` — the fraction of target ``t`` funded, binary for projects when
-``projects_all_or_nothing`` (and for needs when ``needs_all_or_nothing``).
+``projects_all_or_nothing`` (and for needs when ``needs_all_or_nothing``); ``short[k] ≥ 0`` —
+how far the solution falls short of floor ``k``.
 
 Constraints:
 
-- each source: ``Σ_t x[s,t] ≤ available[s]``;
-- each target: ``Σ_s x[s,t] = cost[t] · y[t]``;
-- equity per regional group ``g`` (when ``equity_fraction_group`` α > 0):
-  ``funds(g) ≥ α · fair_share(g) · total funds``, where ``funds(g) = Σ_{t ∈ g} cost[t]·y[t]``,
-  ``total funds = Σ_t cost[t]·y[t]`` and ``fair_share(g)`` = the group's share of the
-  priority-weighted needs among all the targets (``Σ_{t ∈ g} weight[t] / Σ_t weight[t]``);
-  linear because both sides are linear in ``y``;
-- the same per legal-system family with ``equity_fraction_family``; a target counts in *each* of
-  its families (a State with a mixed system belongs to several), on both sides — its needs count
-  fully in each family's needs and its money fully in each family's resources, so the shares of
-  the families may add up to more than 1 on both sides alike; a target of several regional
-  groups (a project for States of several groups) counts in each group the same way;
-- optional minimum per instrument: ``Σ_{t addresses i} cost[t]·y[t] ≥ minimum[i]`` (USD).
+- each source: ``Σ_t x[s,t] ≤ available[s]``; each target: ``Σ_s x[s,t] = cost[t] · y[t]``;
+- each floor ``k``: ``funds(k) + short[k] ≥ floor[k]``, where ``funds(k) = Σ_{t ∈ k}
+  cost[t]·y[t]``. For a regional group ``g`` (when ``equity_fraction_group`` α > 0)
+  ``floor[g] = α · fair_share(g) · M``: ``fair_share(g)`` is the group's share of the
+  priority-weighted needs among all the targets and ``M`` the most money the pledges can give
+  to the targets (a linear programme, all-or-nothing relaxed, solved first). The same per
+  legal-system family with ``equity_fraction_family``; a target counts in *each* of its
+  families (and groups) with its fraction, on both sides. An instrument minimum is a floor of
+  its own (USD).
 
-Objective: maximise ``Σ_t weight[t] · y[t]`` (the priority-weighted needs met).
+Floors are counted against the money that *can* be given, not the money given, because a floor
+on a share of the money given is met by giving nothing: with all-or-nothing projects and a group
+that no pledge can reach, giving nothing was the only allocation that met every floor. Counted
+against ``M``, giving more never puts a floor further out of reach; and a floor that cannot be
+met makes a shortfall, never an empty proposal.
+
+Objective: maximise ``Σ_t weight[t] · y[t] − price · excess``, the priority-weighted needs met
+minus a priced shortfall, where ``excess ≥ Σ_k short[k] / floor[k] − Σ_k least[k]`` (each
+shortfall as a fraction of its floor, so a small group counts as much as a large one, beyond
+``least[k]``: the part of the floor no compatible money can reach, a constant). The price is
+twice what the money of the largest floor could meet at the best rate (weight per dollar) any
+target offers: no money that can be moved toward a floor is kept from it for the needs it would
+meet elsewhere — equity first wherever money is divisible, then the most needs met at that
+equity; only whole projects can make the optimizer accept a little shortfall for many needs.
+Without floors the objective is the needs met alone.
+
+Solving: the relaxation (all-or-nothing relaxed) is solved first and rounded — every project it
+funds at all held funded, the others dropped, the rest solved again — and HiGHS starts from the
+better of that point and the greedy baseline's allocation (both feasible): its own heuristics
+take far longer to find as good a point. Without floors the optimizer therefore never meets
+fewer needs than the baseline (should the time run out first, the baseline is kept).
 
 Sources that may fund exactly the same targets (all the unearmarked pledges, the pledges for
 the same regional group or the same project …) are interchangeable: the model pools them, which
@@ -43,19 +62,25 @@ over its sources in their given order (``_split``: the first until it is used up
 Money is rounded once: availability down to the cent and costs to the cent (half up) before the
 model is built; the solver's amounts are then rounded to cents and repaired so that no source
 ever gives more than it has and a fully funded target receives exactly its cost (see
-``_round_amounts``). Should the rounded amounts miss an equity floor or a minimum by cents, the
-model is solved again with that constraint tightened by the shortfall and half a cent (at most
-``ROUNDING_ATTEMPTS`` solves), so the floors hold on the amounts actually proposed. Inside the
-solver money is counted in thousands of dollars (better scaled).
+``_round_amounts``). Each floor is raised by half a cent for each pair that may fund it, so that
+a floor the solver meets stays met once the amounts are rounded; should one still be missed by
+cents, the model is solved again with that floor raised by the cents missed and held (at most
+``ROUNDING_ATTEMPTS`` solves). Inside the solver money is counted in thousands of dollars.
 
 Report: the solver status (``optimal`` — proven within ``mip_gap``; ``time_limit`` — the best
-solution found when the time ran out, with its proven gap; ``time_limit_no_solution``;
-``infeasible`` — with the constraints that make it so, found by solving again without each kind
-of constraint and then without each constraint of the offending kinds), the objective, the
-gap, the constraints that bind (pledges exhausted, equity floors at their minimum, instrument
-minimums at their minimum — with, when ``explain`` is set, the objective the proposal would
-reach without each binding floor or minimum: the price of that constraint), each target's
-funded fraction and each (source, target) amount.
+solution found when the time ran out, with its proven gap; ``time_limit_no_solution``), the
+objective, the gap, the constraints that bind (pledges exhausted, floors and minimums met
+exactly — with, when ``explain`` is set, the objective the proposal would reach without each:
+the price of that floor), the floors it falls short of with the amount and the reason
+(``explain_shortfalls``: no pledge may reach the group's candidates, those that may hold too
+little, every candidate that can be funded is, the pledges that could are used in full …, with
+the largest pledges whose earmarks keep their money away), the equity index of the money given
+(as ``funding.equity``: ``1 − ½ Σ |share of money − share of needs|``), each target's funded
+fraction and each (source, target) amount.
+
+The trade-off curve (``tradeoff_curve``): one proposal for each of a range of floor levels (the
+same level for groups and legal systems), with its priority-weighted needs met, its equity
+indices and its shortfalls, so that the working group can choose the level.
 
 The greedy baseline ("highest score first")
 -------------------------------------------
@@ -67,7 +92,7 @@ it keeps the baseline simple to explain). The money is taken from the compatible
 the least flexibility first — the fewest compatible targets, then the least money left, then by
 id — so that money earmarked narrowly is used where it can be used and unearmarked money is kept
 for targets nothing else can fund. The baseline ignores the equity floors and the instrument
-minimums; ``equity_summary`` says which of them its result misses.
+minimums; ``equity_summary`` and ``explain_shortfalls`` say which of them its result misses.
 """
 
 from __future__ import annotations
@@ -77,20 +102,18 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
+from scipy.sparse import coo_array, csr_array
+from scipy.sparse.csgraph import maximum_flow
 
 if TYPE_CHECKING:
     from infobase.funding.models import Proposal
-
-if TYPE_CHECKING:
-    pass
 
 CENT = Decimal("0.01")
 SCALE = 1000.0  # money inside the solver: thousands of US dollars
@@ -100,6 +123,24 @@ PROJECT = "project"
 NEED = "need"
 METHODS = ("optimizer", "greedy")
 SOLVED_STATUSES = ("optimal", "time_limit", "heuristic")  # a solution exists to accept
+HALF_CENT = Decimal("0.005")
+SHOWN_PLEDGES = 5  # pledges named in the explanation of a shortfall
+CURVE_LEVELS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # floor levels of the trade-off curve
+CURVE_GAP = 0.005  # the curve serves to choose a level: each point proven within 0.5 %
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message id for the catalogs (translated when shown) without needing settings:
+    the core runs without Django configured (benchmarks)."""
+    return message
+
+
+Progress = Callable[[float, str], None]  # percent, step (a message id)
+PROGRESS_SOLVE = 10.0
+STEP_SOLVE = gettext_noop("Solving: equity first, then the most priority-weighted needs met")
+STEP_CURVE = gettext_noop("Computing the trade-off curve")
+STEP_LOADING = gettext_noop("Loading the pledges and candidates")
+STEP_STORING = gettext_noop("Storing the proposals")
 
 
 # --- Plain data -----------------------------------------------------------------------------
@@ -145,12 +186,16 @@ Allows = Callable[[Target], bool] | AbstractSet[Hashable] | None
 @dataclass(frozen=True, eq=False)
 class Source:
     """Money that can be allocated: a pledge's remaining amount in US dollars. ``allows`` is a
-    predicate on targets, or the set of the ids of the targets it may fund (None: any)."""
+    predicate on targets, or the set of the ids of the targets it may fund (None: any).
+    ``earmark`` (none, thematic, geographic, project) and ``earmark_detail`` (what it is
+    earmarked to, e.g. a project code) serve only to explain the floors it keeps money from."""
 
     id: Hashable
     available_usd: float | Decimal
     allows: Allows = None
     label: str = ""
+    earmark: str = ""
+    earmark_detail: str = ""
 
     def may_fund(self, target: Target) -> bool:
         if self.allows is None:
@@ -167,7 +212,7 @@ class Parameters:
     instrument_minimums: Mapping[str, float] = field(default_factory=dict)  # code → USD
     projects_all_or_nothing: bool = True
     needs_all_or_nothing: bool = False
-    time_limit: float = 60.0  # seconds, for the main solve
+    time_limit: float = 60.0  # seconds, for each solve
     mip_gap: float = 0.001  # relative gap at which a solution counts as optimal
     explain: bool = True  # price each binding floor/minimum by solving again without it
     explain_limit: int = 12  # at most this many such re-solves
@@ -184,6 +229,14 @@ class Parameters:
             raise ValueError("time_limit must be positive")
         if not float(self.mip_gap) >= 0:
             raise ValueError("mip_gap must be 0 or more")
+
+    @property
+    def has_floors(self) -> bool:
+        return (
+            float(self.equity_fraction_group) > 0
+            or float(self.equity_fraction_family) > 0
+            or any(float(v) > 0 for v in self.instrument_minimums.values())
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -226,9 +279,11 @@ class Binding:
     def as_dict(self) -> dict[str, Any]:
         return {
             **self.constraint.as_dict(),
-            "value_usd": round(self.value_usd, 2),
-            "limit_usd": round(self.limit_usd, 2),
-            "objective_without": self.objective_without,
+            "value_usd": clean(self.value_usd, 2),
+            "limit_usd": clean(self.limit_usd, 2),
+            "objective_without": (
+                None if self.objective_without is None else clean(self.objective_without, 6)
+            ),
         }
 
 
@@ -246,34 +301,95 @@ class ShareRow:
     floor_usd: float  # α · fair share · total funds (0 without a floor) or the minimum
     met: bool  # the floor or minimum is met
 
+    @property
+    def shortfall_usd(self) -> float:
+        return 0.0 if self.met else max(0.0, self.floor_usd - self.funds_usd)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
-            "need_weight": round(self.need_weight, 6),
-            "fair_share": round(self.fair_share, 6),
-            "funds_usd": round(self.funds_usd, 2),
-            "funds_share": round(self.funds_share, 6),
-            "ratio": None if self.ratio is None else round(self.ratio, 6),
-            "weight_met": round(self.weight_met, 6),
-            "floor_usd": round(self.floor_usd, 2),
+            "need_weight": clean(self.need_weight, 6),
+            "fair_share": clean(self.fair_share, 6),
+            "funds_usd": clean(self.funds_usd, 2),
+            "funds_share": clean(self.funds_share, 6),
+            "ratio": None if self.ratio is None else clean(self.ratio, 6),
+            "weight_met": clean(self.weight_met, 6),
+            "floor_usd": clean(self.floor_usd, 2),
+            "shortfall_usd": clean(self.shortfall_usd, 2),
             "met": self.met,
+        }
+
+
+# Why a floor or minimum is missed (``Shortfall.reason``):
+NO_PLEDGE = "no_pledge"  # no pledge with money may fund any of its candidates (earmarks)
+TOO_LITTLE = "too_little"  # the pledges that may fund its candidates hold less than any costs
+SATURATED = "saturated"  # every candidate the pledges can fund is funded in full
+PLEDGES_USED = "pledges_used"  # the pledges that may fund its other candidates are used up
+INDIVISIBLE = "indivisible"  # what is left for it is less than any of its remaining projects
+TRADE_OFF = "trade_off"  # money could reach it: kept for floors further below theirs
+IGNORED = "ignored"  # the greedy baseline ignores the floors
+REASONS = (NO_PLEDGE, TOO_LITTLE, SATURATED, PLEDGES_USED, INDIVISIBLE, TRADE_OFF, IGNORED)
+
+
+@dataclass
+class Shortfall:
+    """A floor or minimum the solution misses, by how much, and why: ``reason`` (one of
+    ``REASONS``); ``pledges``: the pledges that could fund its candidates (used in full, or
+    holding too little); ``blocking``: the largest pledges whose earmarks keep their money
+    from all of its candidates, ``blocking_usd`` the money of all such pledges."""
+
+    constraint: ConstraintKey
+    floor_usd: float
+    funds_usd: float
+    reason: str
+    candidates: int = 0  # targets in the group, family or instrument
+    fundable: int = 0  # of which the pledges could fund
+    funded: int = 0  # of which the solution funds in full
+    compatible_usd: float = 0.0  # money of the pledges that may fund some of its candidates
+    pledges: list[str] = field(default_factory=list)
+    blocking: list[str] = field(default_factory=list)
+    blocking_usd: float = 0.0
+
+    @property
+    def shortfall_usd(self) -> float:
+        return max(0.0, self.floor_usd - self.funds_usd)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.constraint.as_dict(),
+            "floor_usd": clean(self.floor_usd, 2),
+            "funds_usd": clean(self.funds_usd, 2),
+            "shortfall_usd": clean(self.shortfall_usd, 2),
+            "reason": self.reason,
+            "candidates": self.candidates,
+            "fundable": self.fundable,
+            "funded": self.funded,
+            "compatible_usd": clean(self.compatible_usd, 2),
+            "pledges": list(self.pledges),
+            "blocking": list(self.blocking),
+            "blocking_usd": clean(self.blocking_usd, 2),
         }
 
 
 @dataclass
 class Solution:
     method: str  # "optimizer" | "greedy"
-    status: str  # optimal | time_limit | time_limit_no_solution | infeasible | error | heuristic
+    status: str  # optimal | time_limit | time_limit_no_solution | error | heuristic
     message: str = ""
     objective: float = 0.0  # Σ weight · funded fraction, of the rounded amounts
     solver_objective: float | None = None  # as the solver reported it (before rounding)
     bound: float | None = None  # the solver's proven upper bound on the objective
     mip_gap: float | None = None
-    seconds: float = 0.0  # the main solve (model building included)
+    seconds: float = 0.0  # every solve of the proposal (model building included)
     explain_seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # spendable, equity, needs
+    equity_shortfall: float | None = None  # the least Σ shortfall/floor the optimizer found
+    money_base_usd: float = 0.0  # the most money the pledges can give: the floors' base
     funded: dict[Hashable, float] = field(default_factory=dict)  # target → fraction 0..1
     amounts: dict[tuple[Hashable, Hashable], Decimal] = field(default_factory=dict)
     binding: list[Binding] = field(default_factory=list)
+    shortfalls: list[Shortfall] = field(default_factory=list)
+    # Kept for the reports of proposals computed before floors could fall short (always empty).
     infeasible_because: list[list[ConstraintKey]] = field(default_factory=list)
     groups: list[ShareRow] = field(default_factory=list)
     families: list[ShareRow] = field(default_factory=list)
@@ -289,6 +405,14 @@ class Solution:
     def total_usd(self) -> Decimal:
         return sum(self.amounts.values(), Decimal("0"))
 
+    @property
+    def equity_index_groups(self) -> float | None:
+        return equity_index(self.groups)
+
+    @property
+    def equity_index_families(self) -> float | None:
+        return equity_index(self.families)
+
     def by_source(self) -> dict[Hashable, Decimal]:
         out: dict[Hashable, Decimal] = defaultdict(Decimal)
         for (s, _t), amount in self.amounts.items():
@@ -303,19 +427,30 @@ class Solution:
 
     def as_report(self) -> dict[str, Any]:
         """JSON-serialisable summary (everything but the per-pair amounts)."""
+        index_g, index_f = self.equity_index_groups, self.equity_index_families
         return {
             "method": self.method,
             "status": self.status,
             "message": self.message,
-            "objective": round(self.objective, 6),
-            "solver_objective": self.solver_objective,
-            "bound": self.bound,
-            "mip_gap": self.mip_gap,
-            "seconds": round(self.seconds, 3),
-            "explain_seconds": round(self.explain_seconds, 3),
+            "objective": clean(self.objective, 6),
+            "solver_objective": (
+                None if self.solver_objective is None else clean(self.solver_objective, 6)
+            ),
+            "bound": None if self.bound is None else clean(self.bound, 6),
+            "mip_gap": None if self.mip_gap is None else clean(self.mip_gap, 9),
+            "seconds": clean(self.seconds, 3),
+            "explain_seconds": clean(self.explain_seconds, 3),
+            "stage_seconds": {k: clean(v, 3) for k, v in self.stage_seconds.items()},
+            "equity_shortfall": (
+                None if self.equity_shortfall is None else clean(self.equity_shortfall, 6)
+            ),
+            "money_base_usd": clean(self.money_base_usd, 2),
+            "equity_index_groups": None if index_g is None else clean(index_g, 4),
+            "equity_index_families": None if index_f is None else clean(index_f, 4),
             "total_usd": str(self.total_usd),
-            "funded": {str(k): round(v, 6) for k, v in self.funded.items() if v > 0},
+            "funded": {str(k): clean(v, 6) for k, v in self.funded.items() if v > 0},
             "binding": [b.as_dict() for b in self.binding],
+            "shortfalls": [s.as_dict() for s in self.shortfalls],
             "infeasible_because": [
                 [c.as_dict() for c in combo] for combo in self.infeasible_because
             ],
@@ -328,6 +463,21 @@ class Solution:
 
 
 # --- Helpers --------------------------------------------------------------------------------
+
+
+def clean(value: float | Decimal, places: int) -> float:
+    """``value`` rounded to ``places`` decimals, a negative zero made 0.0 (so that nothing
+    prints "-0.000")."""
+    rounded = round(float(value), places)
+    return rounded + 0.0 if rounded != 0 else 0.0
+
+
+def plain_number(value: float | Decimal | None, places: int = 2) -> str:
+    """``value`` with thousands separators and ``places`` decimals, never a signed zero
+    ("-0.000" is written "0.000")."""
+    if value is None:
+        return "—"
+    return f"{clean(value, places):,.{places}f}"
 
 
 def _cents_down(value: float | Decimal) -> Decimal:
@@ -404,6 +554,13 @@ def _instruments(t: Target) -> dict[str, float]:
     return t.instrument_fractions()
 
 
+FRACTIONS: dict[str, Fractions] = {
+    "equity_group": _groups,
+    "equity_family": _families,
+    "instrument_minimum": _instruments,
+}
+
+
 def equity_summary(
     targets: Sequence[Target],
     funded_usd: Mapping[Hashable, Decimal | float],
@@ -441,7 +598,8 @@ def equity_summary(
                     ratio=(funds_share / fair) if fair > 0 else None,
                     weight_met=met_weight,
                     floor_usd=floor,
-                    met=funds >= floor - TOLERANCE_USD,
+                    # Rounding to cents may move a group's money by a cent per target.
+                    met=funds >= floor - max(TOLERANCE_USD, 0.005 * len(index[key])),
                 )
             )
         return out
@@ -461,6 +619,16 @@ def equity_summary(
     return groups, families, instruments
 
 
+def equity_index(rows: Sequence[ShareRow]) -> float | None:
+    """``1 − ½ Σ |r̂ − n̂|`` over the rows (as ``funding.equity``): 1 when the money is
+    proportional to the priority-weighted needs, None when no money is given."""
+    funds = sum(max(0.0, r.funds_usd) for r in rows)
+    needs = sum(max(0.0, r.need_weight) for r in rows)
+    if funds <= 0 or needs <= 0:
+        return None
+    return 1 - 0.5 * sum(abs(r.funds_usd / funds - r.need_weight / needs) for r in rows)
+
+
 def _fill_summary(solution: Solution, targets: Sequence[Target], params: Parameters | None) -> None:
     by_target = solution.by_target()
     solution.funded = {
@@ -473,28 +641,136 @@ def _fill_summary(solution: Solution, targets: Sequence[Target], params: Paramet
     )
 
 
+def unmet_floors(solution: Solution) -> list[ShareRow]:
+    """The equity floors and instrument minimums a solution misses."""
+    return [r for r in (*solution.groups, *solution.families, *solution.instruments) if not r.met]
+
+
+def explain_shortfalls(
+    solution: Solution,
+    sources: Sequence[Source],
+    targets: Sequence[Target],
+    compatible: Mapping[int, Sequence[int]] | None = None,
+    params: Parameters | None = None,
+) -> list[Shortfall]:
+    """Each floor or minimum the solution misses, by how much and why (see ``REASONS``), from
+    the amounts, the earmarks (``compatible``: target index → the indices of the sources that
+    may fund it; computed when not given) and the costs alone."""
+    params = params or Parameters()
+    missed = unmet_floors(solution)
+    if not missed:
+        return []
+    if compatible is None:
+        by_target: dict[int, list[int]] = defaultdict(list)
+        for i, j in compatible_pairs(sources, targets):
+            by_target[j].append(i)
+        compatible = by_target
+    available = [_cents_down(s.available_usd) for s in sources]
+    source_index = {s.id: i for i, s in enumerate(sources)}
+    target_index = {t.id: j for j, t in enumerate(targets)}
+    given = [Decimal(0)] * len(sources)
+    received = [Decimal(0)] * len(targets)
+    for (s, t), amount in solution.amounts.items():
+        given[source_index[s]] += amount
+        received[target_index[t]] += amount
+    left = [available[i] - given[i] for i in range(len(sources))]
+    cost = [_cents_up_half(t.cost_usd) for t in targets]
+
+    def all_or_nothing(j: int) -> bool:
+        return (targets[j].kind == PROJECT and params.projects_all_or_nothing) or (
+            targets[j].kind == NEED and params.needs_all_or_nothing
+        )
+
+    def money_of(j: int) -> Decimal:
+        return sum((available[i] for i in compatible.get(j, ())), Decimal(0))
+
+    def fundable(j: int) -> bool:
+        money = money_of(j)
+        return money >= cost[j] if all_or_nothing(j) else money > 0
+
+    def largest(indices: Iterable[int]) -> list[str]:
+        ranked = sorted(set(indices), key=lambda i: (-available[i], str(sources[i].id)))
+        return [str(sources[i].id) for i in ranked[:SHOWN_PLEDGES]]
+
+    out: list[Shortfall] = []
+    for kind, rows in (
+        ("equity_group", solution.groups),
+        ("equity_family", solution.families),
+        ("instrument_minimum", solution.instruments),
+    ):
+        fractions = FRACTIONS[kind]
+        for row in rows:
+            if row.met:
+                continue
+            members = [j for j, t in enumerate(targets) if row.key in fractions(t)]
+            reach = {i for j in members for i in compatible.get(j, ()) if available[i] > 0}
+            blocking = [i for i in range(len(sources)) if available[i] > 0 and i not in reach]
+            can = [j for j in members if fundable(j)]
+            full = [j for j in members if received[j] >= cost[j] - HALF_CENT]
+            entry = Shortfall(
+                ConstraintKey(kind, row.key),
+                floor_usd=row.floor_usd,
+                funds_usd=row.funds_usd,
+                reason=TRADE_OFF,
+                candidates=len(members),
+                fundable=len(can),
+                funded=len(full),
+                compatible_usd=float(sum((available[i] for i in reach), Decimal(0))),
+                blocking=largest(blocking),
+                blocking_usd=float(sum((available[i] for i in blocking), Decimal(0))),
+            )
+            open_ = [j for j in can if received[j] < cost[j] - HALF_CENT]
+            if not reach:
+                entry.reason = NO_PLEDGE
+            elif not can:
+                entry.reason = TOO_LITTLE
+                entry.pledges = largest(reach)
+            elif not open_:
+                entry.reason = SATURATED
+            else:
+                spare = {
+                    j: sum((left[i] for i in compatible.get(j, ())), Decimal(0)) for j in open_
+                }
+                if all(spare[j] <= HALF_CENT for j in open_):
+                    entry.reason = PLEDGES_USED
+                    entry.pledges = largest(i for j in open_ for i in compatible.get(j, ()))
+                elif all(all_or_nothing(j) and spare[j] < cost[j] - received[j] for j in open_):
+                    entry.reason = INDIVISIBLE
+                    entry.pledges = largest(
+                        i for j in open_ for i in compatible.get(j, ()) if left[i] > 0
+                    )
+                elif solution.method == "greedy":
+                    entry.reason = IGNORED
+            out.append(entry)
+    return out
+
+
 # --- The optimizer --------------------------------------------------------------------------
 
 
 @dataclass
-class _Side:
-    """One side constraint ``Σ_j coef[j]·y[j] ≥ lower`` (money in thousands): ``members`` the
-    targets in the group, family or instrument with their fractions; ``fraction`` = α · fair
-    share (equity rows)."""
+class _Floor:
+    """One soft floor ``Σ_{j ∈ k} fraction_j·cost_j·y_j + short_k ≥ floor_k`` (money in
+    thousands): an equity floor (α · fair share · the money base) or an instrument minimum.
+    ``margin`` (half a cent for each pair that may fund a member) keeps a floor the solver meets
+    met once the amounts are rounded to cents."""
 
     key: ConstraintKey
-    coef: dict[int, float]
-    lower: float
-    members: list[tuple[int, float]]
-    fraction: float = 0.0
-    # What the constraint asks for (``fraction`` and ``lower`` may be tightened by cents so that
-    # the amounts rounded to cents still meet it).
-    base_fraction: float = 0.0
-    base_lower: float = 0.0
+    members: list[tuple[int, float]]  # (target index, fraction) of the targets money can reach
+    floor: float  # thousands of USD, the margin included
+    margin: float = 0.0  # thousands of USD
+    reach: float = 0.0  # at most this much money can reach it (thousands of USD)
+    base_floor: float = 0.0  # what is asked (without the margin or a raise for the rounding)
+    hard: bool = False  # raised for the rounding: to be met without shortfall
 
     def __post_init__(self) -> None:
-        self.base_fraction = self.fraction
-        self.base_lower = self.lower
+        self.base_floor = self.floor
+        self.floor += self.margin
+
+    @property
+    def least_short(self) -> float:
+        """A lower bound on its shortfall as a fraction of it: what no money can reach."""
+        return max(0.0, self.floor - self.reach) / self.floor if self.floor > 0 else 0.0
 
 
 @dataclass
@@ -502,15 +778,19 @@ class _Model:
     sources: Sequence[Source]
     targets: Sequence[Target]
     params: Parameters
-    available: list[Decimal]
+    available: list[Decimal]  # each pool's money
     cost: list[Decimal]
-    pairs: list[tuple[int, int]]
+    pairs: list[tuple[int, int]]  # (pool, target)
     integral: np.ndarray
     y_upper: np.ndarray
-    side: list[_Side]
     pools: list[list[int]]  # source indices of each pool
     member_available: list[Decimal]  # each source's money, in cents
     original_pairs: int  # compatible (source, target) pairs before pooling
+    compatible: dict[int, list[int]]  # target → the sources that may fund it
+    money_base: float = 0.0  # USD: the most the pledges can give (LP bound)
+    seconds_base: float = 0.0
+    _static: Any = None
+    _vectors: Any = None
 
     @property
     def n_pairs(self) -> int:
@@ -522,22 +802,25 @@ def _build(sources: Sequence[Source], targets: Sequence[Target], params: Paramet
     cost = [_cents_up_half(t.cost_usd) for t in targets]
     # Sources that may fund exactly the same targets are interchangeable: the model pools them
     # (far fewer variables) and ``_split`` spends each pool's amounts over its members.
-    compatible: dict[int, list[int]] = defaultdict(list)
+    by_source: dict[int, list[int]] = defaultdict(list)
+    by_target: dict[int, list[int]] = defaultdict(list)
     original = compatible_pairs(sources, targets)
     for i, j in original:
-        compatible[i].append(j)
+        by_source[i].append(j)
+        if member_available[i] > 0:
+            by_target[j].append(i)
     pool_of: dict[tuple[int, ...], int] = {}
     pools: list[list[int]] = []
     for i in range(len(sources)):
-        if not compatible[i] or member_available[i] <= 0:
+        if not by_source[i] or member_available[i] <= 0:
             continue
-        same = tuple(compatible[i])
+        same = tuple(by_source[i])
         if same not in pool_of:
             pool_of[same] = len(pools)
             pools.append([])
         pools[pool_of[same]].append(i)
     available = [sum((member_available[i] for i in members), Decimal(0)) for members in pools]
-    pairs = [(k, j) for k, members in enumerate(pools) for j in compatible[members[0]]]
+    pairs = [(k, j) for k, members in enumerate(pools) for j in by_source[members[0]]]
     reach = [Decimal("0")] * len(targets)
     for i, j in pairs:
         reach[j] += available[i]
@@ -557,39 +840,7 @@ def _build(sources: Sequence[Source], targets: Sequence[Target], params: Paramet
             y_upper[j] = 0.0
         elif reach[j] < cost[j]:
             y_upper[j] = float(reach[j] / cost[j])
-    side: list[_Side] = []
-    for kind, alpha, fractions in (
-        ("equity_group", float(params.equity_fraction_group), _groups),
-        ("equity_family", float(params.equity_fraction_family), _families),
-    ):
-        if alpha <= 0:
-            continue
-        shares, index = _fair_shares(targets, fractions)
-        for key in sorted(index):
-            if shares[key] <= 0:
-                continue
-            inside = dict(index[key])
-            # funds(g) − α·f_g·total = Σ_j cost_j·(fraction_jg − α·f_g)·y_j ≥ 0
-            coef = {
-                j: float(cost[j]) / SCALE * (inside.get(j, 0.0) - alpha * shares[key])
-                for j in range(len(targets))
-                if y_upper[j] > 0
-            }
-            members = [(j, f) for j, f in index[key] if y_upper[j] > 0]
-            fraction = alpha * shares[key]
-            side.append(_Side(ConstraintKey(kind, key), coef, 0.0, members, fraction))
-    if params.instrument_minimums:
-        _shares, index = _fair_shares(targets, _instruments)
-        for code in sorted(params.instrument_minimums):
-            minimum = float(params.instrument_minimums[code])
-            if minimum <= 0:
-                continue
-            members = [(j, f) for j, f in index.get(code, []) if y_upper[j] > 0]
-            coef = {j: f * float(cost[j]) / SCALE for j, f in members}
-            side.append(
-                _Side(ConstraintKey("instrument_minimum", code), coef, minimum / SCALE, members)
-            )
-    return _Model(
+    model = _Model(
         sources,
         targets,
         params,
@@ -598,95 +849,379 @@ def _build(sources: Sequence[Source], targets: Sequence[Target], params: Paramet
         pairs,
         integral,
         y_upper,
-        side,
         pools,
         member_available,
         len(original),
+        dict(by_target),
     )
+    started = time.perf_counter()
+    model.money_base = _money_base(model)
+    model.seconds_base = time.perf_counter() - started
+    return model
 
 
-def _run(model: _Model, drop: AbstractSet[ConstraintKey], time_limit: float, mip_gap: float) -> Any:
-    """Solve the model without the side constraints in ``drop``; the scipy result."""
-    n_s, n_t, n_p = len(model.pools), len(model.targets), model.n_pairs
-    n_var = n_p + n_t
-    c = np.zeros(n_var)
-    c[n_p:] = -np.array([float(t.weight) for t in model.targets])
-    lower = np.zeros(n_var)
-    upper = np.empty(n_var)
-    for p, (i, j) in enumerate(model.pairs):
-        upper[p] = float(min(model.available[i], model.cost[j])) / SCALE
-    upper[n_p:] = model.y_upper
+def _floors(model: _Model, params: Parameters) -> list[_Floor]:
+    """The floors of ``params``: each group's and family's α · fair share of the money base
+    (the most the pledges can give, so that giving less never helps to meet a floor), and
+    the instrument minimums."""
+    out: list[_Floor] = []
+    base = model.money_base / SCALE
+    pairs_of = np.zeros(len(model.targets))
+    pools_of: dict[int, list[int]] = defaultdict(list)
+    for i, j in model.pairs:
+        pairs_of[j] += 1
+        pools_of[j].append(i)
+
+    def floor(key: ConstraintKey, members: list[tuple[int, float]], amount: float) -> _Floor:
+        money = sum(
+            fraction * float(model.cost[j]) * float(model.y_upper[j]) for j, fraction in members
+        )
+        pools = {i for j, _f in members for i in pools_of[j]}
+        reach = min(money, float(sum((model.available[i] for i in pools), Decimal(0)))) / SCALE
+        margin = 0.005 * sum(pairs_of[j] for j, _f in members) / SCALE
+        return _Floor(key, members, amount, margin=margin, reach=reach)
+
+    for kind, alpha in (
+        ("equity_group", float(params.equity_fraction_group)),
+        ("equity_family", float(params.equity_fraction_family)),
+    ):
+        if alpha <= 0 or base <= 0:
+            continue
+        shares, index = _fair_shares(model.targets, FRACTIONS[kind])
+        for key in sorted(index):
+            if shares[key] <= 0:
+                continue
+            members = [(j, f) for j, f in index[key] if model.y_upper[j] > 0]
+            out.append(floor(ConstraintKey(kind, key), members, alpha * shares[key] * base))
+    if params.instrument_minimums:
+        _shares, index = _fair_shares(model.targets, _instruments)
+        for code in sorted(params.instrument_minimums):
+            minimum = float(params.instrument_minimums[code])
+            if minimum <= 0:
+                continue
+            members = [(j, f) for j, f in index.get(code, []) if model.y_upper[j] > 0]
+            out.append(floor(ConstraintKey("instrument_minimum", code), members, minimum / SCALE))
+    return out
+
+
+def _static(model: _Model) -> tuple[list[int], list[int], list[float], list[float], list[float]]:
+    """The rows every solve shares (COO triplets and bounds): each pool gives at most what it
+    has; each target receives exactly cost · funded fraction."""
+    if model._static is not None:
+        return model._static
+    n_p = model.n_pairs
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
     lo: list[float] = []
     hi: list[float] = []
-    row = 0
-    # Sources: Σ_t x[s,t] ≤ available[s].
-    by_source: dict[int, list[int]] = defaultdict(list)
+    by_pool: dict[int, list[int]] = defaultdict(list)
     by_target: dict[int, list[int]] = defaultdict(list)
     for p, (i, j) in enumerate(model.pairs):
-        by_source[i].append(p)
+        by_pool[i].append(p)
         by_target[j].append(p)
-    for i in range(n_s):
-        if not by_source[i]:
-            continue
-        for p in by_source[i]:
-            rows.append(row)
-            cols.append(p)
-            vals.append(1.0)
-        lo.append(-np.inf)
+    row = 0
+    for i in range(len(model.pools)):
+        rows.extend([row] * len(by_pool[i]))
+        cols.extend(by_pool[i])
+        vals.extend([1.0] * len(by_pool[i]))
+        lo.append(-highspy.kHighsInf)
         hi.append(float(model.available[i]) / SCALE)
         row += 1
-    # Targets: Σ_s x[s,t] − cost[t]·y[t] = 0.
-    for j in range(n_t):
-        for p in by_target[j]:
-            rows.append(row)
-            cols.append(p)
-            vals.append(1.0)
+    for j in range(len(model.targets)):
+        rows.extend([row] * len(by_target[j]))
+        cols.extend(by_target[j])
+        vals.extend([1.0] * len(by_target[j]))
         rows.append(row)
         cols.append(n_p + j)
         vals.append(-float(model.cost[j]) / SCALE)
         lo.append(0.0)
         hi.append(0.0)
         row += 1
-    for side in model.side:
-        if side.key in drop:
-            continue
-        for j, v in side.coef.items():
-            if v != 0.0:
-                rows.append(row)
-                cols.append(n_p + j)
-                vals.append(v)
-        lo.append(side.lower)
-        hi.append(np.inf)
+    model._static = (rows, cols, vals, lo, hi)
+    return model._static
+
+
+@dataclass
+class _Result:
+    status: str
+    message: str
+    values: np.ndarray | None  # x (pairs), y (targets), short (floors)
+    objective: float | None  # as the solver minimised it
+    bound: float | None
+    gap: float | None
+    seconds: float
+
+
+def _vectors(model: _Model) -> tuple[np.ndarray, np.ndarray]:
+    """The targets' weights and each pair's largest amount (thousands), computed once."""
+    if model._vectors is None:
+        model._vectors = (
+            np.array([float(t.weight) for t in model.targets]),
+            np.array(
+                [float(min(model.available[i], model.cost[j])) / SCALE for i, j in model.pairs]
+            ),
+        )
+    return model._vectors
+
+
+def _price(model: _Model, floors: Sequence[_Floor]) -> float:
+    """The price of a shortfall (per floor's worth, in priority-weighted needs): twice what
+    the money of the largest floor could meet at the best rate any target offers, so that no
+    money that can be moved is kept from a floor for the needs it would meet elsewhere."""
+    if not floors:
+        return 0.0
+    rate = max(
+        (
+            float(t.weight) / (float(c) / SCALE)
+            for t, c in zip(model.targets, model.cost, strict=True)
+        ),
+        default=0.0,
+    )
+    return max(1.0, 2 * rate * max(f.floor for f in floors))
+
+
+def _run(
+    model: _Model,
+    floors: Sequence[_Floor],
+    *,
+    warm: np.ndarray | None = None,
+    time_limit: float,
+    mip_gap: float,
+    relax: bool = False,
+    fixed: Mapping[int, float] | None = None,
+) -> _Result:
+    """One HiGHS solve: maximise the priority-weighted needs met minus the price of the
+    shortfalls beyond what no money can reach (``excess``: Σ short_k / floor_k − Σ of the
+    floors' ``least_short``). ``relax``: all-or-nothing relaxed (a linear programme);
+    ``fixed``: target index → its funded fraction, held."""
+    started = time.perf_counter()
+    n_p, n_t, n_f = model.n_pairs, len(model.targets), len(floors)
+    n = n_p + n_t + n_f + (1 if n_f else 0)
+    if n_p == 0:
+        return _Result("optimal", "nothing can be funded", np.zeros(n), 0.0, 0.0, 0.0, 0.0)
+    rows, cols, vals, lo, hi = (list(a) for a in _static(model))
+    row = len(lo)
+    weights, pair_upper = _vectors(model)
+    cost_vector = np.zeros(n)
+    cost_vector[n_p : n_p + n_t] = -weights
+    upper = np.empty(n)
+    upper[:n_p] = pair_upper
+    upper[n_p : n_p + n_t] = model.y_upper
+    upper[n_p + n_t : n_p + n_t + n_f] = [0.0 if f.hard else f.floor for f in floors]
+    lower = np.zeros(n)
+    for j, value in (fixed or {}).items():
+        lower[n_p + j] = upper[n_p + j] = value
+    for k, f in enumerate(floors):
+        for j, fraction in f.members:
+            rows.append(row)
+            cols.append(n_p + j)
+            vals.append(fraction * float(model.cost[j]) / SCALE)
+        rows.append(row)
+        cols.append(n_p + n_t + k)
+        vals.append(1.0)
+        lo.append(f.floor)
+        hi.append(highspy.kHighsInf)
         row += 1
-    integrality = np.concatenate([np.zeros(n_p, dtype=np.uint8), model.integral])
-    options: dict[str, Any] = {"disp": False, "time_limit": float(time_limit)}
-    if model.integral.any():
-        options["mip_rel_gap"] = float(mip_gap)
-    if row == 0:  # nothing can be funded: the empty allocation is the only one
-        return None
-    matrix = coo_array((vals, (rows, cols)), shape=(row, n_var)).tocsr()
-    return milp(
-        c,
-        integrality=integrality,
-        bounds=Bounds(lower, upper),
-        constraints=[LinearConstraint(matrix, np.array(lo), np.array(hi))],
-        options=options,
+    if n_f:
+        excess = n - 1
+        cost_vector[excess] = _price(model, floors)
+        upper[excess] = highspy.kHighsInf
+        for k, f in enumerate(floors):
+            rows.append(row)
+            cols.append(n_p + n_t + k)
+            vals.append(1.0 / f.floor)
+        rows.append(row)
+        cols.append(excess)
+        vals.append(-1.0)
+        lo.append(-highspy.kHighsInf)
+        hi.append(sum(f.least_short for f in floors))
+        row += 1
+    matrix = coo_array((vals, (rows, cols)), shape=(row, n)).tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = row
+    lp.col_cost_ = cost_vector
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = np.array(lo)
+    lp.row_upper_ = np.array(hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    free = [int(j) for j in np.flatnonzero(model.integral) if int(j) not in (fixed or {})]
+    mip = bool(free) and not relax
+    if mip:
+        kinds = [highspy.HighsVarType.kContinuous] * n
+        for j in free:
+            kinds[n_p + j] = highspy.HighsVarType.kInteger
+        lp.integrality_ = kinds
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    h.passModel(lp)
+    if warm is not None and mip:
+        start = highspy.HighsSolution()
+        start.col_value = list(map(float, warm))
+        start.value_valid = True
+        h.setSolution(start)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    found = info.primal_solution_status == 2  # a feasible point
+    values = np.array(h.getSolution().col_value) if found else None
+    if status == highspy.HighsModelStatus.kOptimal:
+        name = "optimal"
+    elif status == highspy.HighsModelStatus.kTimeLimit:
+        name = "time_limit" if found else "time_limit_no_solution"
+    elif status == highspy.HighsModelStatus.kInfeasible:
+        name = "infeasible"
+    else:
+        name = "error"
+    objective = float(info.objective_function_value) if found else None
+    bound: float | None = None
+    gap: float | None = None
+    if mip:
+        raw = float(info.mip_dual_bound)
+        bound = raw if math.isfinite(raw) else None
+        gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
+    elif name == "optimal":
+        bound, gap = objective, 0.0
+    return _Result(
+        name,
+        h.modelStatusToString(status),
+        values,
+        objective,
+        bound,
+        gap,
+        time.perf_counter() - started,
     )
 
 
-def _status(result: Any) -> str:
-    if result is None:
-        return "optimal"
-    if result.status == 0:
-        return "optimal"
-    if result.status == 1:
-        return "time_limit" if result.x is not None else "time_limit_no_solution"
-    if result.status == 2:
-        return "infeasible"
-    return "error"
+def _money_base(model: _Model) -> float:
+    """The most money (USD, to the dollar) the pledges can give to the targets, all-or-nothing
+    relaxed: the base of the equity floors. A maximum flow from the pools to the targets."""
+    if not model.pairs:
+        return 0.0
+    n_pools, n_t = len(model.pools), len(model.targets)
+    # Integral capacities (int32): whole dollars, or larger units for very large sums.
+    unit = max(1.0, float(sum(model.available, Decimal(0))) / 1e9)
+    sink = n_pools + n_t + 1
+    heads: list[int] = []
+    tails: list[int] = []
+    caps: list[int] = []
+    for i in range(n_pools):
+        heads.append(0)
+        tails.append(1 + i)
+        caps.append(int(float(model.available[i]) // unit))
+    for i, j in model.pairs:
+        heads.append(1 + i)
+        tails.append(1 + n_pools + j)
+        caps.append(int(float(min(model.available[i], model.cost[j])) // unit))
+    for j in range(n_t):
+        heads.append(1 + n_pools + j)
+        tails.append(sink)
+        caps.append(int(float(model.cost[j]) * float(model.y_upper[j]) // unit))
+    graph = csr_array(
+        (np.array(caps, dtype=np.int32), (np.array(heads), np.array(tails))),
+        shape=(sink + 1, sink + 1),
+    )
+    return float(maximum_flow(graph, 0, sink, method="dinic").flow_value) * unit
+
+
+def _equity_value(floors: Sequence[_Floor], values: np.ndarray, offset: int) -> float:
+    """Σ short_k / floor_k of a point of the model."""
+    return float(sum(values[offset + k] / f.floor for k, f in enumerate(floors)))
+
+
+def _warm(model: _Model, floors: Sequence[_Floor], baseline: Solution) -> np.ndarray:
+    """A baseline's amounts as a starting point for the solver (pooled; always feasible)."""
+    n_p, n_t, n_f = model.n_pairs, len(model.targets), len(floors)
+    values = np.zeros(n_p + n_t + n_f + (1 if n_f else 0))
+    source_index = {s.id: i for i, s in enumerate(model.sources)}
+    target_index = {t.id: j for j, t in enumerate(model.targets)}
+    pool_of = {i: k for k, members in enumerate(model.pools) for i in members}
+    pair_index = {pair: p for p, pair in enumerate(model.pairs)}
+    received = np.zeros(n_t)
+    for (s, t), amount in baseline.amounts.items():
+        j = target_index[t]
+        p = pair_index.get((pool_of.get(source_index[s], -1), j))
+        if p is None:
+            continue
+        values[p] += float(amount) / SCALE
+        received[j] += float(amount) / SCALE
+    for j in range(n_t):
+        values[n_p + j] = min(float(model.y_upper[j]), received[j] * SCALE / float(model.cost[j]))
+    for k, f in enumerate(floors):
+        funds = sum(
+            fraction * float(model.cost[j]) / SCALE * values[n_p + j] for j, fraction in f.members
+        )
+        values[n_p + n_t + k] = 0.0 if f.hard else max(0.0, f.floor - funds)
+    if n_f:
+        least = sum(f.least_short for f in floors)
+        values[-1] = max(0.0, _equity_value(floors, values, n_p + n_t) - least)
+    return values
+
+
+@dataclass
+class _Outcome:
+    result: _Result
+    equity: float | None  # Σ short/floor of the solution (None without floors)
+    seconds: dict[str, float]
+
+
+def _optimize(
+    model: _Model,
+    floors: Sequence[_Floor],
+    params: Parameters,
+    baseline: Solution | None = None,
+    progress: Progress | None = None,
+) -> _Outcome:
+    """The priced model, started from the better of the baseline's allocation and the
+    relaxation rounded (see the module's doc)."""
+    if progress:
+        progress(PROGRESS_SOLVE, STEP_SOLVE)
+    seconds: dict[str, float] = {}
+    starts = []
+    if baseline is not None and baseline.amounts:
+        starts.append(_warm(model, floors, baseline))
+    integral = np.flatnonzero(model.integral)
+    # Without floors the greedy baseline is a good start already.
+    if floors and len(integral) and model.pairs:
+        relaxed = _run(model, floors, time_limit=params.time_limit, mip_gap=0.0, relax=True)
+        seconds["relaxation"] = relaxed.seconds
+        if relaxed.values is not None:
+            n_p = model.n_pairs
+            # Every project the relaxation funds at all is held funded (the money it lacks
+            # comes off what is divisible), the others dropped; should that not fit, the
+            # projects it funds in part are dropped too.
+            for rule in (1e-6, 1 - 1e-6):
+                held = {
+                    int(j): 1.0 if relaxed.values[n_p + int(j)] > rule else 0.0 for j in integral
+                }
+                rounded = _run(model, floors, time_limit=params.time_limit, mip_gap=0.0, fixed=held)
+                seconds["rounding"] = seconds.get("rounding", 0.0) + rounded.seconds
+                if rounded.values is not None:
+                    starts.append(rounded.values)
+                    break
+    price = _price(model, floors)
+    warm = max(
+        starts, key=lambda v: _needs(model, v) - price * (v[-1] if floors else 0.0), default=None
+    )
+    result = _run(model, floors, warm=warm, time_limit=params.time_limit, mip_gap=params.mip_gap)
+    seconds["solve"] = result.seconds
+    equity = None
+    if floors and result.values is not None:
+        equity = _equity_value(floors, result.values, model.n_pairs + len(model.targets))
+    return _Outcome(result, equity, seconds)
+
+
+def _needs(model: _Model, values: np.ndarray) -> float:
+    n_p = model.n_pairs
+    return float(_vectors(model)[0] @ values[n_p : n_p + len(model.targets)])
 
 
 def _round_amounts(model: _Model, x: np.ndarray, y: np.ndarray) -> dict[tuple[int, int], Decimal]:
@@ -715,8 +1250,8 @@ def _round_amounts(model: _Model, x: np.ndarray, y: np.ndarray) -> dict[tuple[in
                 excess -= take
         return excess
 
-    # A fully funded target never gets more than its cost.
-    for j in full:
+    # A target never gets more than its cost.
+    for j in range(len(model.targets)):
         over = sum((amounts.get(p, Decimal(0)) for p in by_target[j]), Decimal(0)) - model.cost[j]
         if over > 0:
             reduce(by_target[j], over)
@@ -770,7 +1305,34 @@ def _split(model: _Model, pooled: dict[tuple[int, int], Decimal]) -> dict[tuple[
     return out
 
 
-def _bindings(model: _Model, x: np.ndarray, y: np.ndarray) -> list[Binding]:
+def _tighten(
+    model: _Model,
+    floors: Sequence[_Floor],
+    values: np.ndarray,
+    pooled: Mapping[tuple[int, int], Decimal],
+) -> bool:
+    """Raise, by the cents missed and half a cent, each floor the solver met in full but the
+    amounts rounded to cents miss; False when there is none."""
+    received: dict[int, float] = defaultdict(float)
+    for (_k, j), amount in pooled.items():
+        received[j] += float(amount)
+    offset = model.n_pairs + len(model.targets)
+    tightened = False
+    for k, f in enumerate(floors):
+        if values[offset + k] * SCALE > TOLERANCE_USD:
+            continue  # a floor the solver could not meet: cents do not matter
+        funds = sum(fraction * received.get(j, 0.0) for j, fraction in f.members)
+        short = f.base_floor * SCALE - funds
+        if short > 1e-9:
+            f.floor += (short + 0.005) / SCALE
+            f.hard = True
+            tightened = True
+    return tightened
+
+
+def _bindings(
+    model: _Model, floors: Sequence[_Floor], x: np.ndarray, y: np.ndarray, short: np.ndarray
+) -> list[Binding]:
     out: list[Binding] = []
     used: dict[int, float] = defaultdict(float)
     for p, (i, _j) in enumerate(model.pairs):
@@ -780,26 +1342,35 @@ def _bindings(model: _Model, x: np.ndarray, y: np.ndarray) -> list[Binding]:
             for i in members:  # an exhausted pool: each of its sources is used in full
                 avail = float(model.member_available[i])
                 out.append(Binding(ConstraintKey("pledge", model.sources[i].id), avail, avail))
-    total = sum(float(model.cost[j]) * float(y[j]) for j in range(len(model.targets)))
-    for row in model.side:
-        funds = sum(f * float(model.cost[j]) * float(y[j]) for j, f in row.members)
-        # With nothing allocated every floor is 0 and binds (the floors may be why).
-        minimum = row.key.kind == "instrument_minimum"
-        limit = row.base_lower * SCALE if minimum else row.base_fraction * total
-        if funds - limit <= max(TOLERANCE_USD, 1e-7 * abs(limit)):
-            out.append(Binding(row.key, funds, limit))
+    for k, f in enumerate(floors):
+        if float(short[k]) * SCALE > TOLERANCE_USD:
+            continue  # missed: a shortfall, explained elsewhere
+        funds = sum(fr * float(model.cost[j]) * float(y[j]) for j, fr in f.members)
+        limit = f.base_floor * SCALE
+        slack = max(TOLERANCE_USD, 1e-7 * abs(limit)) + (f.floor - f.base_floor) * SCALE
+        if limit > 0 and funds - limit <= slack:
+            out.append(Binding(f.key, funds, limit))
     return out
 
 
 def solve(
-    sources: Sequence[Source], targets: Sequence[Target], params: Parameters | None = None
+    sources: Sequence[Source],
+    targets: Sequence[Target],
+    params: Parameters | None = None,
+    *,
+    baseline: Solution | None = None,
+    progress: Progress | None = None,
+    _model: _Model | None = None,
 ) -> Solution:
-    """The allocation that maximises the priority-weighted needs met (see the module's doc)."""
+    """The allocation that comes closest to the floors and, at that equity, meets the most
+    priority-weighted needs (see the module's doc). ``baseline`` (the greedy solution on the
+    same data; computed here when there is no floor) is the solver's starting point."""
     params = params or Parameters()
     _check(sources, targets)
     started = time.perf_counter()
-    model = _build(sources, targets, params)
-    solution = Solution(method="optimizer", status="optimal")
+    model = _model if _model is not None else _build(sources, targets, params)
+    floors = _floors(model, params)
+    solution = Solution(method="optimizer", status="optimal", money_base_usd=model.money_base)
     solution.size = {
         "sources": len(sources),
         "targets": len(targets),
@@ -807,118 +1378,177 @@ def solve(
         "pooled_sources": len(model.pools),
         "pooled_pairs": model.n_pairs,
         "integer_variables": int(model.integral.sum()),
-        "side_constraints": len(model.side),
+        "side_constraints": len(floors),
     }
-    solution.unreachable = _unreachable(model)
-    result = _run(model, frozenset(), params.time_limit, params.mip_gap)
+    solution.unreachable = [f.key for f in floors if not f.members]
+    if baseline is None and not floors:
+        baseline = greedy(sources, targets, params)
+    outcome = _optimize(model, floors, params, baseline, progress)
     pooled: dict[tuple[int, int], Decimal] = {}
     for attempt in range(1, ROUNDING_ATTEMPTS + 1):
-        if result is None or result.x is None:
+        values = outcome.result.values
+        if values is None:
             break
-        pooled = _round_amounts(model, result.x[: model.n_pairs], result.x[model.n_pairs :])
-        if attempt == ROUNDING_ATTEMPTS or not _tighten(model, pooled):
+        pooled = _round_amounts(
+            model, values[: model.n_pairs], values[model.n_pairs : model.n_pairs + len(targets)]
+        )
+        if attempt == ROUNDING_ATTEMPTS or not _tighten(model, floors, values, pooled):
             break
-        # Rounding to cents broke a floor or minimum by a few cents: solve again with that
-        # constraint tightened by the shortfall and half a cent (the allocation moves by cents).
+        # Rounding to cents broke a floor the solver met by a few cents: solve again with that
+        # floor raised by the cents and held (the allocation moves by cents).
         solution.size["rounding_resolves"] = attempt
-        result = _run(model, frozenset(), params.time_limit, params.mip_gap)
+        again = _optimize(model, floors, params, baseline, None)
+        if again.result.values is None:
+            break
+        outcome = again
+    result = outcome.result
+    solution.stage_seconds = {"spendable": model.seconds_base, **outcome.seconds}
     solution.seconds = time.perf_counter() - started
-    solution.status = _status(result)
-    if result is not None:
-        solution.message = str(result.message)
-        bound = getattr(result, "mip_dual_bound", None)
-        solution.bound = None if bound is None or not math.isfinite(bound) else -float(bound)
-        gap = getattr(result, "mip_gap", None)
-        solution.mip_gap = None if gap is None or not math.isfinite(gap) else float(gap)
-        if not model.integral.any() and solution.status == "optimal":
-            solution.mip_gap = 0.0
-            solution.bound = -float(result.fun)
-    if solution.status == "infeasible":
-        explain_started = time.perf_counter()
-        solution.infeasible_because = _diagnose(model)
-        solution.explain_seconds = time.perf_counter() - explain_started
-        _fill_summary(solution, targets, params)
-        return solution
-    if result is None or result.x is None:
-        _fill_summary(solution, targets, params)
-        return solution
-    x = result.x[: model.n_pairs]
-    y = result.x[model.n_pairs :]
-    solution.solver_objective = -float(result.fun)
-    amounts = _split(model, pooled)
-    solution.amounts = {(sources[i].id, targets[j].id): a for (i, j), a in amounts.items()}
-    solution.binding = _bindings(model, x, y)
+    solution.status = result.status
+    solution.message = result.message
+    solution.equity_shortfall = outcome.equity
+    # With floors the solver's bound is on needs met less the price of the shortfalls (and so
+    # is its gap): not a bound on the needs met alone.
+    solution.bound = None if result.bound is None or floors else clean(-result.bound, 9)
+    solution.mip_gap = result.gap
+    if result.values is not None:
+        values = result.values
+        n_p, n_t = model.n_pairs, len(targets)
+        x, y, short = values[:n_p], values[n_p : n_p + n_t], values[n_p + n_t :]
+        solution.solver_objective = _needs(model, values)
+        amounts = _split(model, pooled)
+        solution.amounts = {(sources[i].id, targets[j].id): a for (i, j), a in amounts.items()}
+        solution.binding = _bindings(model, floors, x, y, short)
     _fill_summary(solution, targets, params)
-    if params.explain:
+    if (
+        baseline is not None
+        and baseline.method == "greedy"
+        and not params.has_floors
+        and baseline.objective > solution.objective
+    ):
+        # Only when the time ran out: the baseline is a feasible allocation, never do worse.
+        solution.amounts = dict(baseline.amounts)
+        solution.binding = list(baseline.binding)
+        solution.message = "greedy baseline kept: the solver found nothing better in time"
+        _fill_summary(solution, targets, params)
+    solution.shortfalls = explain_shortfalls(solution, sources, targets, model.compatible, params)
+    if params.explain and solution.has_solution:
         explain_started = time.perf_counter()
         priced = [b for b in solution.binding if b.constraint.kind != "pledge"]
         for b in priced[: params.explain_limit]:
-            again = _run(model, {b.constraint}, params.time_limit, params.mip_gap)
-            if again is not None and again.x is not None:
-                b.objective_without = round(-float(again.fun), 6)
+            kept = [
+                _Floor(f.key, f.members, f.base_floor, margin=f.margin, reach=f.reach)
+                for f in floors
+                if f.key != b.constraint
+            ]
+            without = _optimize(model, kept, params, baseline, None).result
+            if without.values is not None:
+                b.objective_without = clean(_needs(model, without.values), 6)
         solution.explain_seconds = time.perf_counter() - explain_started
     return solution
 
 
-def _tighten(model: _Model, pooled: Mapping[tuple[int, int], Decimal]) -> bool:
-    """Tighten the floors and minimums the rounded amounts miss; False when none is missed."""
-    received: dict[int, float] = defaultdict(float)
-    for (_k, j), amount in pooled.items():
-        received[j] += float(amount)
-    total = sum(received.values())
-    tightened = False
-    for side in model.side:
-        funds = sum(f * received.get(j, 0.0) for j, f in side.members)
-        if side.key.kind == "instrument_minimum":
-            short = side.base_lower * SCALE - funds
-            if short > 1e-9:
-                side.lower += (short + 0.005) / SCALE
-                tightened = True
-        else:
-            short = side.base_fraction * total - funds
-            if short > 1e-9 and total > 0:
-                bump = (short + 0.005) / total
-                side.fraction += bump
-                for j in side.coef:
-                    side.coef[j] -= float(model.cost[j]) / SCALE * bump
-                tightened = True
-    return tightened
+# --- The trade-off curve --------------------------------------------------------------------
 
 
-def _unreachable(model: _Model) -> list[ConstraintKey]:
-    """Floors and minimums that no compatible money can reach: with such an equity floor the
-    only feasible allocation is none at all; with such a minimum there is none."""
-    out = []
-    for side in model.side:
-        if not side.members:
-            out.append(side.key)
-    return out
+@dataclass
+class CurvePoint:
+    """The optimizer's proposal with every group and legal-system floor at ``level``."""
+
+    level: float
+    objective: float  # priority-weighted needs met
+    total_usd: float
+    equity_index_groups: float | None
+    equity_index_families: float | None
+    shortfalls: int  # floors (and minimums) missed
+    shortfall_usd: float  # by how much in all
+    status: str
+    mip_gap: float | None
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "level": clean(self.level, 4),
+            "objective": clean(self.objective, 6),
+            "total_usd": clean(self.total_usd, 2),
+            "equity_index_groups": (
+                None if self.equity_index_groups is None else clean(self.equity_index_groups, 4)
+            ),
+            "equity_index_families": (
+                None if self.equity_index_families is None else clean(self.equity_index_families, 4)
+            ),
+            "shortfalls": self.shortfalls,
+            "shortfall_usd": clean(self.shortfall_usd, 2),
+            "status": self.status,
+            "mip_gap": None if self.mip_gap is None else clean(self.mip_gap, 6),
+            "seconds": clean(self.seconds, 3),
+        }
 
 
-def _diagnose(model: _Model) -> list[list[ConstraintKey]]:
-    """Why the model is infeasible: the side constraints (alone, or whole kinds of them) whose
-    removal makes it feasible. Each entry is one set of constraints to drop."""
-    quick = min(float(model.params.time_limit), 10.0)
+@dataclass
+class Curve:
+    points: list[CurvePoint]
+    seconds: float
 
-    def feasible(drop: AbstractSet[ConstraintKey]) -> bool:
-        result = _run(model, drop, quick, 1.0)  # any feasible point will do
-        return result is None or result.x is not None or result.status not in (2,)
+    def as_dict(self) -> dict[str, Any]:
+        return {"points": [p.as_dict() for p in self.points], "seconds": clean(self.seconds, 3)}
 
-    kinds: dict[str, list[ConstraintKey]] = defaultdict(list)
-    for side in model.side:
-        kinds[side.key.kind].append(side.key)
-    culprits: list[list[ConstraintKey]] = []
-    for _kind, keys in kinds.items():
-        if not feasible(frozenset(keys)):
-            continue
-        singles = [k for k in keys if feasible(frozenset({k}))]
-        if singles:
-            culprits.extend([k] for k in singles)
-        else:
-            culprits.append(list(keys))
-    if not culprits:
-        culprits.append([side.key for side in model.side])
-    return culprits
+
+def point_of(level: float, solution: Solution) -> CurvePoint:
+    return CurvePoint(
+        level=level,
+        objective=solution.objective,
+        total_usd=float(solution.total_usd),
+        equity_index_groups=solution.equity_index_groups,
+        equity_index_families=solution.equity_index_families,
+        shortfalls=len(solution.shortfalls),
+        shortfall_usd=sum(s.shortfall_usd for s in solution.shortfalls),
+        status=solution.status,
+        mip_gap=solution.mip_gap,
+        seconds=solution.seconds,
+    )
+
+
+def tradeoff_curve(
+    sources: Sequence[Source],
+    targets: Sequence[Target],
+    params: Parameters | None = None,
+    *,
+    levels: Sequence[float] = CURVE_LEVELS,
+    baseline: Solution | None = None,
+    progress: Progress | None = None,
+    _model: _Model | None = None,
+) -> Curve:
+    """The priority-weighted needs met against the equity index when every regional group's
+    and legal-system family's floor is at each of ``levels`` (the instrument minimums of
+    ``params`` kept): one optimizer proposal per level, on one model, each proven within
+    ``CURVE_GAP`` (enough to choose a level; the proposal chosen is then computed within
+    ``params.mip_gap``)."""
+    params = params or Parameters()
+    started = time.perf_counter()
+    model = _model if _model is not None else _build(sources, targets, params)
+    if baseline is None:
+        baseline = greedy(sources, targets, params)
+    points = []
+    start = baseline
+    ordered = sorted({clean(level, 4) for level in levels})
+    for n, level in enumerate(ordered):
+        if progress:
+            progress(100 * n / max(1, len(ordered)), STEP_CURVE)
+        at = replace(
+            params,
+            equity_fraction_group=level,
+            equity_fraction_family=level,
+            explain=False,
+            mip_gap=max(float(params.mip_gap), CURVE_GAP),
+        )
+        solution = solve(sources, targets, at, baseline=start, _model=model)
+        points.append(point_of(level, solution))
+        # The point of the level below is the next one's start: often it meets the higher
+        # floors already, and then the solver has only to prove it.
+        if solution.has_solution and solution.objective >= start.objective:
+            start = solution
+    return Curve(points, time.perf_counter() - started)
 
 
 # --- The greedy baseline --------------------------------------------------------------------
@@ -969,12 +1599,9 @@ def greedy(
         if _cents_down(s.available_usd) > 0 and available[i] <= 0 and flexibility[i]:
             used = float(_cents_down(s.available_usd))
             solution.binding.append(Binding(ConstraintKey("pledge", s.id), used, used))
+    if params is not None and params.has_floors:
+        solution.shortfalls = explain_shortfalls(solution, sources, targets, compatible, params)
     return solution
-
-
-def unmet_floors(solution: Solution) -> list[ShareRow]:
-    """The equity floors and instrument minimums a solution misses (the baseline can)."""
-    return [r for r in (*solution.groups, *solution.families, *solution.instruments) if not r.met]
 
 
 # --- ORM glue: the problem from the database, proposals, acceptance -------------------------
@@ -1178,9 +1805,31 @@ def load_problem(
                 available_usd=_cents_down(usd),
                 allows=frozenset(allowed),
                 label=f"{pledge.donor} · {remaining[pledge.pk]} {pledge.currency}",
+                earmark=pledge.earmark or "none",
+                earmark_detail=earmark_detail(pledge),
             )
         )
     return Problem(sources, targets, rates, on, include_needs)
+
+
+def earmark_detail(pledge: Any) -> str:
+    """What a pledge is earmarked to, in codes (a project code; instrument · article · kind;
+    a regional group or States' ISO codes): shown beside the translated kind of earmark."""
+    from infobase.funding.models import Earmark
+
+    if pledge.earmark == Earmark.PROJECT:
+        return pledge.project.code if pledge.project else ""
+    if pledge.earmark == Earmark.THEMATIC:
+        parts = [
+            pledge.instrument.code if pledge.instrument else "",
+            f"art. {pledge.article.number}" if pledge.article else "",
+            pledge.kind or "",
+        ]
+        return " · ".join(p for p in parts if p)
+    if pledge.earmark == Earmark.GEOGRAPHIC:
+        states = sorted(s.iso3 for s in pledge.states.all())
+        return " · ".join(p for p in [pledge.regional_group or "", ", ".join(states)] if p)
+    return ""
 
 
 def _store(*, user: Any, problem: Problem, params: Parameters, solution: Solution) -> Proposal:
@@ -1190,7 +1839,12 @@ def _store(*, user: Any, problem: Problem, params: Parameters, solution: Solutio
     report["on"] = problem.on.isoformat()
     report["rates"] = problem.rates.as_list()
     report["sources"] = {
-        str(s.id): {"label": s.label, "available_usd": str(_cents_down(s.available_usd))}
+        str(s.id): {
+            "label": s.label,
+            "available_usd": str(_cents_down(s.available_usd)),
+            "earmark": s.earmark,
+            "earmark_detail": s.earmark_detail,
+        }
         for s in problem.sources
     }
     funded = {t for (_s, t) in solution.amounts}
@@ -1230,12 +1884,156 @@ def _store(*, user: Any, problem: Problem, params: Parameters, solution: Solutio
     return proposal
 
 
-def _run_method(method: str, problem: Problem, params: Parameters) -> Solution:
-    if method == "greedy":
-        return greedy(problem.sources, problem.targets, params)
-    if method == "optimizer":
-        return solve(problem.sources, problem.targets, params)
-    raise ValueError(f"unknown method {method!r}: optimizer or greedy")
+@dataclass(frozen=True)
+class AllocationRequest:
+    """What to compute: the parameters, the methods, the date of the exchange rates, whether
+    needs are targets too, and whether to compute the trade-off curve (at ``levels``)."""
+
+    params: Parameters
+    methods: tuple[str, ...] = METHODS
+    on: date | None = None
+    include_needs: bool = False
+    curve: bool = True
+    levels: tuple[float, ...] = CURVE_LEVELS
+
+    def __post_init__(self) -> None:
+        for method in self.methods:
+            if method not in METHODS:
+                raise ValueError(f"unknown method {method!r}: optimizer or greedy")
+        if not self.methods:
+            raise ValueError("no method: optimizer, greedy or both")
+        for level in self.levels:
+            if not 0 <= float(level) <= 1:
+                raise ValueError(f"floor level {level} is not between 0 and 1")
+
+    def as_job_params(self) -> dict[str, Any]:
+        """JSON for a background job (``from_job_params`` reads it back)."""
+        return {
+            "params": self.params.as_dict(),
+            "methods": list(self.methods),
+            "on": self.on.isoformat() if self.on else None,
+            "include_needs": self.include_needs,
+            "curve": self.curve,
+            "levels": [float(v) for v in self.levels],
+        }
+
+    @classmethod
+    def from_job_params(cls, data: Mapping[str, Any]) -> AllocationRequest:
+        return cls(
+            params=Parameters.from_dict(data.get("params", {})),
+            methods=tuple(data.get("methods") or METHODS),
+            on=date.fromisoformat(data["on"]) if data.get("on") else None,
+            include_needs=bool(data.get("include_needs")),
+            curve=bool(data.get("curve", True)),
+            levels=tuple(float(v) for v in data.get("levels") or CURVE_LEVELS),
+        )
+
+
+@dataclass
+class AllocationRun:
+    """The solutions of one request on one problem (loaded once), and its curve."""
+
+    request: AllocationRequest
+    problem: Problem
+    solutions: dict[str, Solution]  # method → solution, in the order asked
+    baseline: Solution  # the greedy baseline (the solver's starting point)
+    curve: Curve | None = None
+
+
+def _scaled(progress: Progress | None, low: float, high: float) -> Progress | None:
+    if progress is None:
+        return None
+
+    def report(percent: float, step: str) -> None:
+        progress(low + (high - low) * max(0.0, min(100.0, percent)) / 100, step)
+
+    return report
+
+
+def run_allocation(
+    *, request: AllocationRequest, progress: Progress | None = None
+) -> AllocationRun:
+    """Load the problem (rates of ``request.on``, default today) and compute what the request
+    asks, writing nothing. Raises ``money.MissingRate`` when a currency has no rate."""
+    if progress:
+        progress(2, STEP_LOADING)
+    problem = load_problem(on=request.on or date.today(), include_needs=request.include_needs)
+    params = request.params
+    baseline = greedy(problem.sources, problem.targets, params)
+    model = _build(problem.sources, problem.targets, params) if problem.targets else None
+    solutions: dict[str, Solution] = {}
+    for method in request.methods:
+        if method == "greedy":
+            solutions[method] = baseline
+        else:
+            solutions[method] = solve(
+                problem.sources,
+                problem.targets,
+                params,
+                baseline=baseline,
+                progress=_scaled(progress, 10, 50 if request.curve else 95),
+                _model=model,
+            )
+    curve = None
+    if request.curve and "optimizer" in request.methods:
+        curve = tradeoff_curve(
+            problem.sources,
+            problem.targets,
+            params,
+            levels=request.levels,
+            baseline=baseline,
+            progress=_scaled(progress, 50, 95),
+            _model=model,
+        )
+    return AllocationRun(request, problem, solutions, baseline, curve)
+
+
+def store_run(*, user: Any, run: AllocationRun) -> list[Proposal]:
+    """One stored proposal per solution of the run (the secretariat only), each report naming
+    the others (``compared_with``); the optimizer's carries the trade-off curve."""
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    if not user.has_perm("funding.allocate"):
+        raise PermissionDenied
+    with transaction.atomic():
+        proposals = [
+            _store(user=user, problem=run.problem, params=run.request.params, solution=solution)
+            for solution in run.solutions.values()
+        ]
+        for proposal, (method, _solution) in zip(proposals, run.solutions.items(), strict=True):
+            changed = []
+            if len(proposals) > 1:
+                proposal.report["compared_with"] = [p.pk for p in proposals if p != proposal]
+                changed.append("report")
+            if method == "optimizer" and run.curve is not None:
+                proposal.report["curve"] = {
+                    **run.curve.as_dict(),
+                    "greedy": point_of(0.0, run.baseline).as_dict(),
+                    "chosen": {
+                        "equity_fraction_group": float(run.request.params.equity_fraction_group),
+                        "equity_fraction_family": float(run.request.params.equity_fraction_family),
+                    },
+                }
+                changed.append("report")
+            if changed:
+                proposal.save(update_fields=["report"])
+    return proposals
+
+
+def compute_allocation(
+    *, params: AllocationRequest, user: Any, progress: Progress | None = None
+) -> list[Proposal]:
+    """Compute the request and store its proposals (the secretariat only): what the
+    background job ``funding.allocation`` runs. Nothing is allocated."""
+    from django.core.exceptions import PermissionDenied
+
+    if not user.has_perm("funding.allocate"):
+        raise PermissionDenied
+    run = run_allocation(request=params, progress=progress)
+    if progress:
+        progress(97, STEP_STORING)
+    return store_run(user=user, run=run)
 
 
 def propose(
@@ -1261,26 +2059,75 @@ def compare(
     include_needs: bool = False,
 ) -> list[Proposal]:
     """One stored proposal per method, computed on the same problem (loaded once), each report
-    naming the others (``compared_with``) so they can be shown side by side."""
-    from django.core.exceptions import PermissionDenied
-    from django.db import transaction
+    naming the others (``compared_with``) so they can be shown side by side; no curve."""
+    request = AllocationRequest(
+        params=params,
+        methods=tuple(methods),
+        on=on,
+        include_needs=include_needs,
+        curve=False,
+    )
+    return compute_allocation(params=request, user=user)
 
-    if not user.has_perm("funding.allocate"):
-        raise PermissionDenied
-    for method in methods:
-        if method not in METHODS:
-            raise ValueError(f"unknown method {method!r}: optimizer or greedy")
-    problem = load_problem(on=on or date.today(), include_needs=include_needs)
-    solutions = [_run_method(m, problem, params) for m in methods]
-    with transaction.atomic():
-        proposals = [
-            _store(user=user, problem=problem, params=params, solution=s) for s in solutions
-        ]
-        if len(proposals) > 1:
-            for proposal in proposals:
-                proposal.report["compared_with"] = [p.pk for p in proposals if p != proposal]
-                proposal.save(update_fields=["report"])
-    return proposals
+
+def missing_rate(*, on: date) -> Exception | None:
+    """The ``money.MissingRate`` that computing a proposal with the rates of ``on`` would
+    meet (a currency of an open pledge without a rate), or None."""
+    from infobase.funding.models import Pledge, PledgeStatus
+    from infobase.funding.money import MissingRate, normalise, rate_on
+
+    currencies = set(
+        Pledge.objects.filter(status__in=PledgeStatus.values).values_list("currency", flat=True)
+    )
+    for currency in sorted({normalise(c) for c in currencies}):
+        if currency == "USD":
+            continue
+        try:
+            rate_on(currency, on)
+        except MissingRate as exc:
+            return exc
+    return None
+
+
+@dataclass(frozen=True)
+class StoredCurve:
+    """A trade-off curve as stored with an optimizer proposal: its points (``CurvePoint``
+    dictionaries, by floor level), the greedy baseline's point, the floors chosen then."""
+
+    proposal_id: int
+    computed_at: Any  # datetime
+    on: str  # date of the exchange rates
+    points: list[dict[str, Any]]
+    greedy: dict[str, Any] | None
+    chosen: dict[str, float]
+    seconds: float
+
+
+def stored_curve(proposal: Proposal) -> StoredCurve | None:
+    curve = (proposal.report or {}).get("curve")
+    if not curve:
+        return None
+    return StoredCurve(
+        proposal_id=proposal.pk,
+        computed_at=proposal.created_at,
+        on=(proposal.report or {}).get("on", ""),
+        points=list(curve.get("points", [])),
+        greedy=curve.get("greedy"),
+        chosen=dict(curve.get("chosen", {})),
+        seconds=float(curve.get("seconds", 0)),
+    )
+
+
+def latest_tradeoff_curve(*, until: Any = None) -> StoredCurve | None:
+    """The most recent trade-off curve computed (optionally no later than the datetime
+    ``until``), or None: for pages and reports that show the working group's choice."""
+    from infobase.funding.models import Proposal
+
+    proposals = Proposal.objects.filter(method="optimizer", report__has_key="curve")
+    if until is not None:
+        proposals = proposals.filter(created_at__lte=until)
+    latest = proposals.order_by("-created_at", "-pk").first()
+    return stored_curve(latest) if latest is not None else None
 
 
 @dataclass

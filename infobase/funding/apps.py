@@ -6,3 +6,6 @@ class FundingConfig(AppConfig):
     name = "infobase.funding"
     label = "funding"
     verbose_name = _("Resources and projects")
+
+    def ready(self) -> None:
+        from infobase.funding import jobs  # noqa: F401  (registers the allocation job)

@@ -115,7 +115,10 @@ def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:
             parts.append(
                 format_html(
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
-                    '<text x="{}" y="{}" font-size="11">{}</text>',
+                    # Figures run left to right from the bar's end, also on Arabic pages
+                    # (inherited right-to-left text would end at the bar's end, over it).
+                    '<text x="{}" y="{}" font-size="11" direction="ltr" unicode-bidi="embed">'
+                    "{}</text>",
                     LABEL_WIDTH,
                     bar_y,
                     width,

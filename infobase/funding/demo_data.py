@@ -457,10 +457,13 @@ PLEDGES = [
 
 # (pledge key, project code, amount in the pledge's currency, allocated on)
 ALLOCATIONS = [
-    ("P01", "demo-egy-mla", "2000000", date(2024, 8, 1)),
+    # Funded projects are covered at the latest demo rates, which the pages and the move to
+    # "funded" use from 2025 on: 2,128,000 NOK at 11.2 = 190,000 USD (+ 230,000 USD = the
+    # 420,000 USD budget); 570,000 EUR at 0.95 = the 600,000 USD budget.
+    ("P01", "demo-egy-mla", "2128000", date(2024, 8, 1)),
     ("P24", "demo-egy-mla", "230000", date(2024, 8, 1)),
     ("P09", "demo-sen-sit", "250000", date(2025, 2, 1)),
-    ("P07", "demo-weog-extradition", "552000", date(2024, 6, 1)),
+    ("P07", "demo-weog-extradition", "570000", date(2024, 6, 1)),
     ("P04", "demo-tip-europe", "4000000", date(2025, 2, 1)),
     ("P20", "demo-tip-europe", "300000", date(2025, 2, 1)),
     ("P17", "demo-grulac-witness", "200000", date(2025, 6, 1)),

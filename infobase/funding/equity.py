@@ -13,7 +13,8 @@ Definitions (all amounts in US dollars; every figure is deterministic):
   money given to a project is shared equally among the needs the project addresses (whatever
   their status) and goes to their States; a project that addresses no need shares it equally
   among its beneficiary States; money that reaches no State is *unattributed*: reported, but
-  left out of the shares. ``R`` is the attributed total.
+  left out of the shares. ``R`` is the attributed total. Shares of money are whole cents
+  (``money.split_cents``), so the groups' resources add up exactly to ``R``.
 - **Share of needs** ``n_g = W_g / W``; **share of resources** ``r_g = R_g / R``.
 - **Ratio to the fair share** ``ρ_g = r_g / n_g`` (1 = the group receives exactly its share;
   undefined when the group has no weighted need).
@@ -41,9 +42,13 @@ that it stays between 0 and 1. A State with no legal family recorded counts in n
 needs and resources stay in ``W`` and ``R``).
 
 Money is converted to US dollars exactly with the rates valid on the report date (allocations
-made after it do not count) and the rates used are listed. Rounding (from the unrounded values):
-shares to 6 decimal places, ratios and the index to 4 (half up), amounts to cents (half even,
-as ``money.cents``).
+made after it do not count), each project's money rounded half up to the cent once (as on the
+funding-gaps page), and the rates used are listed. Rounding (from the unrounded values): shares
+to 6 decimal places, ratios and the index to 4 (half up), amounts to cents (half up, as
+``money.cents``).
+
+The needs weighed are those given (``weighted_needs(needs_qs=...)``): a screen passes the needs
+its reader may see, so that a confidential need of another State counts nowhere.
 """
 
 from __future__ import annotations
@@ -60,9 +65,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from infobase.funding.models import Allocation, Project, Proposal
-from infobase.funding.money import RatesUsed, cents, to_usd_exact
+from infobase.funding.money import RatesUsed, cents, split_cents, to_usd_exact
 from infobase.needs.models import Need, NeedStatus
-from infobase.needs.scoring import scored_register
+from infobase.needs.scoring import ranked_register
 from infobase.reference.models import LegalFamily, RegionalGroup, State
 
 DEFAULT_THRESHOLD = Decimal("0.8")
@@ -134,11 +139,11 @@ def _places(state_ids: Iterable[int]) -> dict[int, Place]:
 def weighted_needs(
     *, needs_qs: QuerySet[Need] | None = None, today: date | None = None
 ) -> list[WeightedNeed]:
-    """The open needs (all of them by default: equity is an aggregate, so confidential needs
-    count) with their priority score as weight."""
+    """The open needs of ``needs_qs`` (default: all of them; screens pass the needs their reader
+    may see) with their priority score as weight."""
     qs = Need.objects.all() if needs_qs is None else needs_qs
     qs = qs.filter(status=NeedStatus.OPEN)
-    scored = scored_register(needs_qs=qs, today=today)
+    scored = ranked_register(needs_qs=qs, today=today)
     state_of = dict(qs.order_by().values_list("pk", "state_id"))
     places = _places(state_of.values())
     return sorted(
@@ -184,10 +189,10 @@ def attribute(resources: Mapping[Target, Decimal]) -> list[Attributed]:
                 else sorted(project_states.get(target.pk, []))
             )
         if not state_ids:
-            out.append(Attributed(None, amount))
+            out.append(Attributed(None, cents(amount)))
             continue
-        share = amount / len(state_ids)
-        out.extend(Attributed(places[s], share) for s in state_ids)
+        shares = split_cents(amount, len(state_ids))
+        out.extend(Attributed(places[s], share) for s, share in zip(state_ids, shares, strict=True))
     return out
 
 
@@ -373,7 +378,8 @@ def equity_of(
 
 def portfolio_resources(*, on: date, rates: RatesUsed | None = None) -> dict[Target, Decimal]:
     """The allocations made on or before ``on``, by project, converted to USD with the rates
-    valid on ``on`` (recorded in ``rates``, a ``money.RatesUsed``)."""
+    valid on ``on`` (recorded in ``rates``, a ``money.RatesUsed``), each project's total
+    rounded half up to the cent."""
     out: dict[Target, Decimal] = defaultdict(lambda: ZERO)
     for project_id, amount, currency in (
         Allocation.objects.filter(allocated_on__lte=on)
@@ -381,7 +387,7 @@ def portfolio_resources(*, on: date, rates: RatesUsed | None = None) -> dict[Tar
         .values_list("project_id", "amount", "pledge__currency")
     ):
         out[project_target(project_id)] += to_usd_exact(amount, currency, on, used=rates)
-    return dict(out)
+    return {target: cents(amount) for target, amount in out.items()}
 
 
 def proposal_resources(proposal: Proposal) -> dict[Target, Decimal]:

@@ -1,9 +1,18 @@
 """Funding gaps and resource-mobilization lists (decision 2/6, paragraph (c)(iv)).
 
-All amounts are in US dollars at a *report date* ``on``: budget lines (in the project's currency)
-and allocations (in the pledge's currency) are converted with the exchange rates valid on that
-date (``money.to_usd_exact``: exact, summed, rounded to cents only for display); the rates used
-are listed with the report (``GapReport.rates``). Allocations made after ``on`` do not count.
+All amounts are in US dollars at a *report date* ``on`` (the as-of date of ``money.MoneyRule``):
+budget lines (in the project's currency) and allocations (in the pledge's currency) are
+converted with the exchange rates valid on that date, exactly, and each project's budget and
+funding are rounded half up to the cent once; the rates used are listed with the report
+(``GapReport.rates``). Allocations made after ``on`` do not count.
+
+Every figure is then worked out in whole cents, so that every table adds up: a project's budget
+and funding are shared among its needs in cents (equal shares, the cents left over going one
+each to its first needs by id), and a row of any table is the sum of the (rounded) figures of
+its needs. The total is the sum of the needs, and so the sum of the rows of each table, but for
+legal systems (a State with a mixed system counts in each of its families). A State without a
+regional group or without a recorded legal system is a row of its own ("No regional group",
+"No legal system recorded").
 
 A need's **cost**:
 
@@ -23,7 +32,8 @@ A need's **cost**:
   ====================  =======  ====================  =======
 
 A need's **funding**: the allocations to the projects addressing it, each project's funding
-shared equally among the project's needs. Its **gap** is ``max(cost − funding, 0)``.
+shared equally (in cents, as above) among the project's needs. Its **gap** is
+``max(cost − funding, 0)``.
 
 A project's gap is ``max(budget − funding, 0)``. The gap of a State, regional group,
 legal-system family, instrument or kind of assistance is the sum of the gaps of its open needs
@@ -50,7 +60,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -70,7 +80,7 @@ from infobase.funding.models import (
     Project,
     ProjectStatus,
 )
-from infobase.funding.money import RatesUsed, cents, to_usd_exact
+from infobase.funding.money import MoneyRule, RatesUsed, cents, split_cents, to_usd_exact
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
 from infobase.reference.models import AssistanceKind, Instrument, LegalFamily, RegionalGroup, State
@@ -129,8 +139,8 @@ class NeedGap:
     article_id: int
     article_number: int
     kind: str
-    cost_usd: Decimal  # unrounded
-    funded_usd: Decimal  # unrounded
+    cost_usd: Decimal  # in cents
+    funded_usd: Decimal  # in cents
     from_projects: bool  # cost from project budgets (else the unit cost)
     project_ids: tuple[int, ...]
 
@@ -145,10 +155,10 @@ class ProjectGap:
     code: str
     label: str
     status: str
-    needs: int
-    budget_usd: Decimal
+    needs: int  # the needs it addresses that the report counts (see ``funding_gaps``)
+    budget_usd: Decimal  # in cents
     budget_estimated: bool  # no budget line: the unit costs of its needs
-    funded_usd: Decimal
+    funded_usd: Decimal  # in cents
 
     @property
     def gap_usd(self) -> Decimal:
@@ -193,10 +203,14 @@ class GapReport:
     on: date
     needs: list[NeedGap]  # every open need of the scope
     projects: list[ProjectGap]
-    by: dict[str, list[GapRow]]  # dimension → rows (rounded to cents)
+    by: dict[str, list[GapRow]]  # dimension → rows (in cents)
     total: GapRow
     rates: RatesUsed
     unit_costs: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def rule(self) -> MoneyRule:
+        return MoneyRule(self.on)
 
     def need(self, need_id: int) -> NeedGap:
         return next(n for n in self.needs if n.need_id == need_id)
@@ -219,7 +233,8 @@ def _funding(
 def project_gaps(
     *, on: date, rates: RatesUsed, projects: QuerySet[Project] | None = None
 ) -> tuple[list[ProjectGap], dict[int, list[tuple[int, str]]]]:
-    """Every project's budget, funding and gap in USD on ``on``, and its needs (id, kind)."""
+    """Every project's budget, funding and gap in USD on ``on`` (each rounded half up to the
+    cent once), and its needs (id, kind)."""
     projects = Project.objects.all() if projects is None else projects
     projects = projects.order_by("code")
     ids = list(projects.values_list("pk", flat=True))
@@ -256,9 +271,9 @@ def project_gaps(
                 label=str(project),
                 status=project.status,
                 needs=len(needs[project.pk]),
-                budget_usd=budget,
+                budget_usd=cents(budget),
                 budget_estimated=estimated,
-                funded_usd=funded.get(project.pk, ZERO),
+                funded_usd=cents(funded.get(project.pk, ZERO)),
             )
         )
     return out, needs
@@ -271,7 +286,10 @@ def _labels(dimension: str, keys: Iterable[str]) -> dict[str, str]:
     if dimension == "regional_group":
         return {**{c: str(label) for c, label in RegionalGroup.choices}, "": _("No regional group")}
     if dimension == "legal_family":
-        return {c: str(label) for c, label in LegalFamily.choices}
+        return {
+            **{c: str(label) for c, label in LegalFamily.choices},
+            "": _("No legal system recorded"),
+        }
     if dimension == "instrument":
         return {i.code: str(i) for i in Instrument.objects.filter(code__in=keys)}
     return {c: str(label) for c, label in AssistanceKind.choices}
@@ -283,7 +301,7 @@ def _keys(need: NeedGap, dimension: str) -> tuple[str, ...]:
     if dimension == "regional_group":
         return (need.regional_group,)
     if dimension == "legal_family":
-        return need.legal_families
+        return need.legal_families or ("",)
     if dimension == "instrument":
         return (need.instrument_code,)
     return (need.kind,)
@@ -293,7 +311,7 @@ def _order(dimension: str) -> list[str] | None:
     if dimension == "regional_group":
         return [*RegionalGroup.values, ""]
     if dimension == "legal_family":
-        return list(LegalFamily.values)
+        return [*LegalFamily.values, ""]
     if dimension == "kind":
         return list(AssistanceKind.values)
     return None
@@ -302,7 +320,9 @@ def _order(dimension: str) -> list[str] | None:
 def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapReport:
     """Gaps by need, project and each dimension in USD on ``on`` (see the module docstring).
 
-    ``needs_qs`` limits the needs (default: all); only open needs are counted.
+    ``needs_qs`` limits the needs (default: all): pass the needs the reader may see
+    (``needs.selectors.needs_visible_to``) so that every figure is computed from them. Only
+    open needs are counted; a project's ``needs`` counts its needs within ``needs_qs``.
     Raises ``money.MissingRate`` when a currency has no rate valid on ``on``."""
     rates = RatesUsed()
     projects, project_needs = project_gaps(on=on, rates=rates)
@@ -314,13 +334,24 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
         linked = project_needs[project.project_id]
         if not linked:
             continue
-        count = Decimal(len(linked))
-        for need_id, _kind in linked:
-            share_cost[need_id] += project.budget_usd / count
-            share_funded[need_id] += project.funded_usd / count
+        budget_shares = split_cents(project.budget_usd, len(linked))
+        funded_shares = split_cents(project.funded_usd, len(linked))
+        for (need_id, _kind), cost, funded in zip(
+            linked, budget_shares, funded_shares, strict=True
+        ):
+            share_cost[need_id] += cost
+            share_funded[need_id] += funded
             in_projects[need_id].append(project.project_id)
 
     qs = Need.objects.all() if needs_qs is None else needs_qs
+    if needs_qs is not None:
+        counted = set(qs.values_list("pk", flat=True))
+        projects = [
+            replace(
+                p, needs=sum(1 for need_id, _k in project_needs[p.project_id] if need_id in counted)
+            )
+            for p in projects
+        ]
     families = [f.value for f in LegalFamily]
     needs = []
     for row in (
@@ -357,7 +388,7 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
                 article_id=article_id,
                 article_number=number,
                 kind=kind,
-                cost_usd=share_cost[pk] if projects_of else costs[kind],
+                cost_usd=share_cost[pk] if projects_of else cents(costs[kind]),
                 funded_usd=share_funded.get(pk, ZERO),
                 from_projects=bool(projects_of),
                 project_ids=projects_of,
@@ -505,11 +536,11 @@ def mobilization_list(
             "kind",
         )
     }
-    from infobase.needs.scoring import scored_register
+    from infobase.needs.scoring import ranked_register
 
     priority = {
         s.need_id: s.total
-        for s in scored_register(needs_qs=Need.objects.filter(pk__in=open_needs), today=on)
+        for s in ranked_register(needs_qs=Need.objects.filter(pk__in=open_needs), today=on)
     }
 
     pledges = Pledge.objects.select_related("donor").prefetch_related("states").order_by("pk")

@@ -3,8 +3,13 @@
 Rates are kept as units of a currency per one US dollar from a date (``ExchangeRate``). The
 rate used on a date is the latest one valid on that date; the US dollar is always 1. Every
 conversion is done with exact ``Decimal`` arithmetic at a high precision and rounded to cents
-(``ROUND_HALF_EVEN``, "banker's rounding") only at the end: sum the unrounded values
-(``convert_exact``) and round the total once (``cents``).
+(half up, ``cents``).
+
+The one rule for the figures shown on pages and in files (``MoneyRule``): every amount of a
+page or file is converted at the rates valid on one stated *as-of date* (today unless the
+reader picks another), each amount shown is rounded half up to the cent, and a total is the
+sum of the rounded amounts it adds up (where it cannot be, the page says why). The page or file
+states the as-of date and the rule (``MoneyRule.statement``).
 
 Reports pass a ``RatesUsed`` collector to every conversion so they can say which rates they
 used (currency, rate, valid from, source).
@@ -15,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.utils.translation import gettext as _
 
@@ -115,8 +120,47 @@ def rate_on(currency: str, on: date, *, used: RatesUsed | None = None) -> Exchan
 
 
 def cents(amount: Decimal) -> Decimal:
-    """``amount`` rounded to cents, half to even."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    """``amount`` rounded to cents, half up (away from zero)."""
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def split_cents(amount: Decimal, parts: int) -> list[Decimal]:
+    """``amount`` (in cents) shared into ``parts`` shares of whole cents that add up to it
+    exactly: equal shares, the cents left over going one each to the first shares."""
+    if parts <= 0:
+        return []
+    total = int(cents(amount) / CENT)
+    base, extra = divmod(abs(total), parts)
+    sign = -1 if total < 0 else 1
+    return [sign * (base + (1 if n < extra else 0)) * CENT for n in range(parts)]
+
+
+@dataclass(frozen=True)
+class MoneyRule:
+    """How the amounts of a page or file are converted and rounded, to be stated with them."""
+
+    on: date
+
+    def statement(self) -> str:
+        return _(
+            "Amounts converted at the exchange rates valid on %(date)s (the as-of date, the "
+            "same for every amount on this page or file); each amount is rounded half up to the "
+            "cent, and each total is the sum of the rounded amounts it adds up."
+        ) % {"date": f"\u2066{self.on.isoformat()}\u2069"}  # isolated: reads right in Arabic
+
+
+def parse_as_of(raw: str, *, today: date) -> tuple[date, str]:
+    """The as-of date written ``YYYY-MM-DD`` (``today`` when empty), and a translated problem
+    naming the value when it is not a date (``today`` is used then)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return today, ""
+    try:
+        return date.fromisoformat(raw), ""
+    except ValueError:
+        return today, _("“%(value)s” is not a date (YYYY-MM-DD); today's date is used.") % {
+            "value": raw
+        }
 
 
 def convert_exact(

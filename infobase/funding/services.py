@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import require as _require
@@ -369,12 +370,16 @@ def pledge_save(
 # --- Earmarks ------------------------------------------------------------------------------
 
 
-def project_beneficiaries(project: Project) -> list[State]:
-    """The project's beneficiary States: its own and those of the needs it addresses."""
+def project_beneficiaries(project: Project, *, needs: Iterable[Need] | None = None) -> list[State]:
+    """The project's beneficiary States: its own and those of the needs it addresses (of
+    ``needs`` when given: the project's needs someone may see)."""
     if not project.pk:
         return []
     ids = set(project.states.values_list("pk", flat=True))
-    ids |= set(project.needs.values_list("state_id", flat=True))
+    if needs is None:
+        ids |= set(project.needs.values_list("state_id", flat=True))
+    else:
+        ids |= {n.state_id for n in needs}
     return list(State.objects.filter(pk__in=ids).order_by("name_en"))
 
 
@@ -706,12 +711,12 @@ def project_budget(project: Project) -> Decimal:
 
 def project_funding(project: Project, *, on: date | None = None) -> ProjectFunding:
     """Budget, allocated and gap in the project's currency. Each allocation is converted at the
-    rate valid on the day it was made (or on ``on`` when given), exactly, and the total is
-    rounded to cents once. A missing rate does not raise: it is listed in ``missing`` and the
+    rate valid on the day it was made, or on ``on`` when given (screens and files give their
+    as-of date: ``money.MoneyRule``), and rounded half up to the cent; the total is the sum of
+    those rounded amounts. A missing rate does not raise: it is listed in ``missing`` and the
     allocation is left out of the total (so ``covered`` is False)."""
     budget = project_budget(project)
     rates = RatesUsed()
-    exact = ZERO
     rows: list[tuple[Allocation, Decimal]] = []
     missing: list[str] = []
     allocations = (
@@ -728,9 +733,8 @@ def project_funding(project: Project, *, on: date | None = None) -> ProjectFundi
         except MissingRate as exc:
             missing.append(str(exc))
             continue
-        exact += value
         rows.append((allocation, cents(value)))
-    allocated = cents(exact)
+    allocated = cents(sum((value for _allocation, value in rows), ZERO))
     return ProjectFunding(
         currency=project.currency,
         budget=budget,
@@ -755,13 +759,16 @@ def project_transition(
     reason: str = "",
     lesson: LessonLearned | None = None,
     lesson_data: Mapping[str, Any] | None = None,
+    on: date | None = None,
 ) -> Project:
     """Move a project one step along concept → approved → funded → in delivery → closed.
 
-    "Funded" needs allocations covering the whole budget. Closing asks for the lessons
-    learned: the project must already have one linked, or ``lesson`` links an existing one, or
-    ``lesson_data`` (title, what_worked, what_did_not, recommendations …) records a draft lesson
-    through ``lesson_save`` and links it.
+    "Funded" needs allocations covering the whole budget under the money rule of the pages
+    (``money.MoneyRule``): every allocation converted at the rates of one as-of date ``on``,
+    today when not given, so that a project the pages show with a gap cannot be funded.
+    Closing asks for the lessons learned: the project must already have one linked, or
+    ``lesson`` links an existing one, or ``lesson_data`` (title, what_worked, what_did_not,
+    recommendations …) records a draft lesson through ``lesson_save`` and links it.
     """
     _require(user, "funding.change_project", project)
     place = project_label(project)
@@ -778,7 +785,8 @@ def project_transition(
             ]
         )
     if to == ProjectStatus.FUNDED:
-        funding = project_funding(project)
+        on = on or timezone.localdate()
+        funding = project_funding(project, on=on)
         problems = [InputProblem(place, message) for message in funding.missing]
         if funding.budget <= ZERO:
             problems.append(InputProblem(place, _("The project has no budget yet.")))
@@ -787,10 +795,12 @@ def project_transition(
                 InputProblem(
                     place,
                     _(
-                        "The allocations cover %(allocated)s of %(budget)s %(currency)s: "
-                        "%(gap)s %(currency)s is still missing."
+                        "The allocations cover %(allocated)s of %(budget)s %(currency)s at "
+                        "the exchange rates valid on %(date)s: %(gap)s %(currency)s is still "
+                        "missing."
                     )
                     % {
+                        "date": on.isoformat(),
                         "allocated": funding.allocated,
                         "budget": funding.budget,
                         "gap": funding.gap,

@@ -13,16 +13,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
+from infobase.core.i18n import is_rtl
+from infobase.core.params import ids_from
 from infobase.funding import allocation
-from infobase.funding.models import Proposal
-from infobase.funding.money import MissingRate
+from infobase.funding.allocation import plain_number
+from infobase.funding.jobs import allocation_start
+from infobase.funding.models import Earmark, Proposal
 from infobase.reference.models import Instrument, LegalFamily, RegionalGroup
 
 MINIMUM = re.compile(r"^\s*([a-z0-9_-]+)\s*=\s*([0-9][0-9_,.]*)\s*$", re.IGNORECASE)
@@ -129,6 +133,17 @@ class ParametersForm(forms.Form):
             time_limit=float(data.get("time_limit") or 60),
         )
 
+    def allocation_request(self) -> allocation.AllocationRequest:
+        """The computation the form asks for, the trade-off curve included."""
+        method = self.cleaned_data["method"]
+        return allocation.AllocationRequest(
+            params=self.parameters(),
+            methods=allocation.METHODS if method == "both" else (method,),
+            on=self.cleaned_data.get("on") or date.today(),
+            include_needs=self.cleaned_data["include_needs"],
+            curve=method != "greedy",
+        )
+
 
 def _labels() -> dict[str, dict[str, str]]:
     return {
@@ -139,7 +154,30 @@ def _labels() -> dict[str, dict[str, str]]:
 
 
 def _money(value: Any) -> str:
-    return f"{Decimal(str(value)):,.2f}"
+    return plain_number(Decimal(str(value or 0)), 2)
+
+
+def _name(kind: str, key: str, labels: dict[str, Any]) -> str:
+    return str(labels.get(kind, {}).get(key, key))
+
+
+def _pledges(ids: list[str], report: dict[str, Any]) -> str:
+    """Pledges named by their labels, with what each is earmarked to."""
+    earmarks = dict(Earmark.choices)
+    names = []
+    for key in ids:
+        source = report.get("sources", {}).get(key, {})
+        label = source.get("label") or key
+        kind = source.get("earmark") or ""
+        if kind and kind != Earmark.NONE:
+            detail = source.get("earmark_detail") or ""
+            label = _("%(pledge)s (earmark: %(earmark)s%(detail)s)") % {
+                "pledge": label,
+                "earmark": earmarks.get(kind, kind),
+                "detail": f" — {detail}" if detail else "",
+            }
+        names.append(label)
+    return "; ".join(names)
 
 
 def describe(entry: dict[str, Any], report: dict[str, Any], labels: dict[str, Any]) -> str:
@@ -170,10 +208,100 @@ def describe(entry: dict[str, Any], report: dict[str, Any], labels: dict[str, An
         ) % {"family": name, "amount": _money(entry.get("value_usd", 0))}
     without = entry.get("objective_without")
     if without is not None:
+        current = report.get("objective", 0)
+        if plain_number(without, 3) == plain_number(current, 3):
+            text += " " + _("It costs no priority-weighted need met.")
+        else:
+            text += " " + _(
+                "Without this constraint the priority-weighted needs met would be %(value)s "
+                "instead of %(current)s."
+            ) % {"value": plain_number(without, 3), "current": plain_number(current, 3)}
+    return text
+
+
+def _floor_name(kind: str, key: str, labels: dict[str, Any]) -> str:
+    name = _name(kind, key, labels)
+    if kind == "equity_group":
+        return _("The floor of %(group)s") % {"group": name}
+    if kind == "equity_family":
+        return _("The floor of the %(family)s legal system") % {"family": name}
+    return _("The minimum for %(instrument)s") % {"instrument": name}
+
+
+def describe_shortfall(
+    entry: dict[str, Any], report: dict[str, Any], labels: dict[str, Any]
+) -> str:
+    """A floor or minimum that could not be met: by how much, and why."""
+    text = _(
+        "%(floor)s cannot be met: it receives %(funds)s USD of %(limit)s USD, %(short)s USD short."
+    ) % {
+        "floor": _floor_name(entry["kind"], entry["key"], labels),
+        "funds": _money(entry.get("funds_usd")),
+        "limit": _money(entry.get("floor_usd")),
+        "short": _money(entry.get("shortfall_usd")),
+    }
+    reason = entry.get("reason")
+    numbers = {
+        "candidates": entry.get("candidates", 0),
+        "fundable": entry.get("fundable", 0),
+        "funded": entry.get("funded", 0),
+        "compatible": _money(entry.get("compatible_usd")),
+        "pledges": _pledges(entry.get("pledges", []), report),
+    }
+    if reason == allocation.NO_PLEDGE:
+        text += (
+            " "
+            + _("No pledge with money left may fund any of its %(candidates)s candidates.")
+            % numbers
+        )
+    elif reason == allocation.TOO_LITTLE:
+        text += (
+            " "
+            + _(
+                "The pledges that may fund its candidates hold %(compatible)s USD, less than any "
+                "of its candidate projects costs: %(pledges)s."
+            )
+            % numbers
+        )
+    elif reason == allocation.SATURATED:
+        text += (
+            " "
+            + _(
+                "Every one of its candidates that the pledges can fund is funded in full "
+                "(%(funded)s of %(candidates)s); its other needs have no candidate the pledges "
+                "can fund."
+            )
+            % numbers
+        )
+    elif reason == allocation.PLEDGES_USED:
+        text += (
+            " "
+            + _("The pledges that may fund its other candidates are used in full: %(pledges)s.")
+            % numbers
+        )
+    elif reason == allocation.INDIVISIBLE:
+        text += (
+            " "
+            + _(
+                "What is left of the pledges that may fund its other candidates is less than any "
+                "of those projects costs (projects are funded all or nothing): %(pledges)s."
+            )
+            % numbers
+        )
+    elif reason == allocation.TRADE_OFF:
         text += " " + _(
-            "Without this constraint the priority-weighted needs met would be %(value)s "
-            "instead of %(current)s."
-        ) % {"value": f"{without:,.3f}", "current": f"{report.get('objective', 0):,.3f}"}
+            "Money could reach it, but only by taking it from floors further below theirs."
+        )
+    elif reason == allocation.IGNORED:
+        text += " " + _("The greedy baseline does not look at the floors.")
+    if entry.get("blocking"):
+        text += " " + _(
+            "Earmarks keep %(amount)s USD of pledges away from all of its candidates, the "
+            "largest: %(pledges)s."
+        ) % {
+            "amount": _money(entry.get("blocking_usd")),
+            "pledges": _pledges(entry["blocking"], report),
+        }
     return text
 
 
@@ -191,12 +319,151 @@ def describe_infeasible(report: dict[str, Any], labels: dict[str, Any]) -> list[
             _("Dropping %(constraints)s makes a proposal possible.")
             % {"constraints": ", ".join(names)}
         )
-    for c in report.get("unreachable", []):
+    # Proposals computed before floors could fall short: an unreachable floor emptied them.
+    for c in [] if "shortfalls" in report else report.get("unreachable", []):
         out.append(
             _("No pledge can fund %(name)s: with a floor or minimum for it, no money can be given.")
             % {"name": labels.get(c["kind"], {}).get(c["key"], c["key"])}
         )
     return out
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 640, 300, 56
+
+
+def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored trade-off curve as table rows and an SVG chart: priority-weighted needs met
+    (vertical) against the regional groups' equity index (horizontal), one point per floor
+    level, the greedy baseline as a separate mark."""
+    if not curve or not curve.get("points"):
+        return None
+    points = curve["points"]
+    rows = [
+        {
+            "level": plain_number(p["level"], 2),
+            "objective": plain_number(p["objective"], 3),
+            "total_usd": plain_number(p["total_usd"], 2),
+            "index_groups": plain_number(p.get("equity_index_groups"), 3),
+            "index_families": plain_number(p.get("equity_index_families"), 3),
+            "shortfalls": p.get("shortfalls", 0),
+            "shortfall_usd": plain_number(p.get("shortfall_usd", 0), 2),
+        }
+        for p in points
+    ]
+    greedy = curve.get("greedy")
+    marks = [p for p in points if p.get("equity_index_groups") is not None]
+    extra = [greedy] if greedy and greedy.get("equity_index_groups") is not None else []
+    chart: SafeString | None = None
+    if marks:
+        xs = [float(p["equity_index_groups"]) for p in marks + extra]
+        ys = [float(p["objective"]) for p in marks + extra]
+        x_low, x_high = min([*xs, 1.0]) - 0.02, 1.0
+        x_low = max(0.0, min(x_low, x_high - 0.1))
+        y_high = max(ys) * 1.05 or 1.0
+        y_low = max(0.0, min(ys) - (y_high - min(ys)) * 0.2)
+
+        def at(p: dict[str, Any]) -> tuple[float, float]:
+            x = float(p["equity_index_groups"])
+            y = float(p["objective"])
+            width = CHART_WIDTH - 2 * CHART_MARGIN
+            height = CHART_HEIGHT - 2 * CHART_MARGIN
+            return (
+                round(CHART_MARGIN + width * (x - x_low) / (x_high - x_low), 1),
+                round(CHART_HEIGHT - CHART_MARGIN - height * (y - y_low) / (y_high - y_low), 1),
+            )
+
+        line = " ".join(f"{x},{y}" for x, y in (at(p) for p in marks))
+        dots = format_html_join(
+            "",
+            '<circle cx="{}" cy="{}" r="4" fill="#005a9c"><title>{}</title></circle>'
+            '<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>',
+            (
+                (
+                    *at(p),
+                    _("Floors at %(level)s: %(needs)s needs met, equity index %(index)s")
+                    % {
+                        "level": plain_number(p["level"], 2),
+                        "needs": plain_number(p["objective"], 1),
+                        "index": plain_number(p["equity_index_groups"], 3),
+                    },
+                    at(p)[0],
+                    at(p)[1] - 8,
+                    plain_number(p["level"], 1),
+                )
+                for p in marks
+            ),
+        )
+        baseline = format_html_join(
+            "",
+            '<rect x="{}" y="{}" width="8" height="8" fill="#b3261e"><title>{}</title></rect>',
+            (
+                (
+                    at(g)[0] - 4,
+                    at(g)[1] - 4,
+                    _("Greedy baseline: %(needs)s needs met, equity index %(index)s")
+                    % {
+                        "needs": plain_number(g["objective"], 1),
+                        "index": plain_number(g["equity_index_groups"], 3),
+                    },
+                )
+                for g in extra
+            ),
+        )
+        bottom = CHART_HEIGHT - CHART_MARGIN
+        chart = format_html(
+            '<svg dir="ltr" role="img" aria-label="{label}" width="{w}" height="{h}" '
+            'viewBox="0 0 {w} {h}" class="chart">'
+            '<line x1="{m}" y1="{b}" x2="{r}" y2="{b}" stroke="#555"/>'
+            '<line x1="{m}" y1="{m}" x2="{m}" y2="{b}" stroke="#555"/>'
+            '<text x="{m}" y="{below}" font-size="11">{x_low}</text>'
+            '<text x="{r}" y="{below}" font-size="11" text-anchor="end">{x_high}</text>'
+            '<text x="{mid}" y="{title_y}" font-size="12" text-anchor="middle">{x_title}</text>'
+            '<text x="{left}" y="{b}" font-size="11" text-anchor="end">{y_low}</text>'
+            '<text x="{left}" y="{m}" font-size="11" text-anchor="end">{y_high}</text>'
+            '<text x="{m}" y="{top}" font-size="12"{y_attrs}>{y_title}</text>'
+            '<polyline points="{line}" fill="none" stroke="#005a9c" stroke-width="2"/>'
+            "{dots}{baseline}</svg>",
+            label=_("Trade-off between priority-weighted needs met and equity"),
+            w=CHART_WIDTH,
+            h=CHART_HEIGHT,
+            m=CHART_MARGIN,
+            b=bottom,
+            r=CHART_WIDTH - CHART_MARGIN,
+            below=bottom + 16,
+            mid=CHART_WIDTH // 2,
+            title_y=bottom + 34,
+            left=CHART_MARGIN - 6,
+            top=CHART_MARGIN - 16,
+            x_low=plain_number(x_low, 2),
+            x_high=plain_number(x_high, 2),
+            y_low=plain_number(y_low, 0),
+            y_high=plain_number(y_high, 0),
+            x_title=_("Equity index of the regional groups (1 = money in proportion to needs)"),
+            y_title=_("Priority-weighted needs met"),
+            # Right-to-left text still starts at the axis and runs into the drawing.
+            y_attrs=mark_safe(' direction="rtl" unicode-bidi="embed" text-anchor="end"')
+            if is_rtl()
+            else "",
+            line=line,
+            dots=dots,
+            baseline=baseline,
+        )
+    chosen = curve.get("chosen") or {}
+    return {
+        "rows": rows,
+        "chart": chart,
+        "seconds": plain_number(curve.get("seconds", 0), 1),
+        "greedy": None
+        if not greedy
+        else {
+            "objective": plain_number(greedy["objective"], 3),
+            "total_usd": plain_number(greedy["total_usd"], 2),
+            "index_groups": plain_number(greedy.get("equity_index_groups"), 3),
+            "index_families": plain_number(greedy.get("equity_index_families"), 3),
+        },
+        "chosen_group": plain_number(chosen.get("equity_fraction_group", 0), 2),
+        "chosen_family": plain_number(chosen.get("equity_fraction_family", 0), 2),
+    }
 
 
 def _view(proposal: Proposal, labels: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +476,11 @@ def _view(proposal: Proposal, labels: dict[str, Any]) -> dict[str, Any]:
         "gap_percent": None if report.get("mip_gap") is None else report["mip_gap"] * 100,
         "total_usd": report.get("total_usd", "0"),
         "binding": [describe(b, report, labels) for b in report.get("binding", [])],
+        "shortfalls": [describe_shortfall(e, report, labels) for e in report.get("shortfalls", [])],
         "infeasible": describe_infeasible(report, labels),
+        "equity_index_groups": report.get("equity_index_groups"),
+        "equity_index_families": report.get("equity_index_families"),
+        "curve": _curve(report.get("curve")),
         "groups": [
             {**r, "label": labels["equity_group"].get(r["key"], r["key"])}
             for r in report.get("groups", [])
@@ -272,31 +543,25 @@ def allocation_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _require(request.user, "funding.allocate")
         if form.is_valid():
-            methods = (
-                list(allocation.METHODS)
-                if form.cleaned_data["method"] == "both"
-                else [form.cleaned_data["method"]]
-            )
-            try:
-                proposals = allocation.compare(
-                    user=request.user,
-                    params=form.parameters(),
-                    methods=methods,
-                    on=form.cleaned_data.get("on") or date.today(),
-                    include_needs=form.cleaned_data["include_needs"],
-                )
-            except MissingRate as exc:
-                form.add_error("on", str(exc))
+            wanted = form.allocation_request()
+            missing = allocation.missing_rate(on=wanted.on or date.today())
+            if missing is not None:
+                form.add_error("on", str(missing))
             else:
-                query = "&".join(f"p={p.pk}" for p in proposals)
-                return redirect(f"{reverse('allocation')}?{query}")
-    chosen: list[int] = []
-    for value in request.GET.getlist("p")[:4]:
-        if value.isdigit():
-            chosen.append(int(value))
+                # Solving may take a minute: a background job, its page shows the progress.
+                job = allocation_start(request=wanted, user=request.user)
+                return redirect(job.get_absolute_url())
+    chosen = ids_from(request.GET.getlist("p"), limit=4)
     labels = _labels()
     shown = {p.pk: p for p in Proposal.objects.filter(pk__in=chosen)}
     views = [_view(shown[pk], labels) for pk in chosen if pk in shown]
+    curve = next((v["curve"] for v in views if v["curve"]), None)
+    latest = None
+    if curve is None:
+        stored = allocation.latest_tradeoff_curve()
+        if stored is not None:
+            latest = stored
+            curve = _curve(Proposal.objects.get(pk=stored.proposal_id).report.get("curve"))
     earlier = Proposal.objects.select_related("created_by", "accepted_by")[:50]
     return render(
         request,
@@ -306,6 +571,8 @@ def allocation_view(request: HttpRequest) -> HttpResponse:
             "can_allocate": can_allocate,
             "views": views,
             "projects": _project_rows(views),
+            "curve": curve,
+            "latest_curve": latest,
             "groups": _by_key(views, "groups"),
             "families": _by_key(views, "families"),
             "earlier": [

@@ -1,8 +1,10 @@
 """Funding gaps, resource-mobilization lists and equity screens (issue 6, points 3 and 4).
 
-Everyone with ``funding.view_overview`` (secretariat, working group, donors) sees aggregates;
-needs are listed one by one only when the user may see them (``needs_visible_to``), and a
-donor's mobilization list holds only its own pledges' matches."""
+Everyone with ``funding.view_overview`` (secretariat, working group, donors) sees aggregates,
+every one of them computed from the needs the user may see (``needs_visible_to``, the register's
+rule): a confidential need of another State is neither listed nor counted. A donor's
+mobilization list holds only its own pledges' matches. Every page and file states its as-of
+date and the money rule (``money.MoneyRule``)."""
 
 from __future__ import annotations
 
@@ -19,31 +21,24 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.core.exporters import Exporter
 from infobase.core.exporters import render as render_export
+from infobase.core.params import ids_from
 from infobase.funding import charts
 from infobase.funding.equity import portfolio_equity, proposal_equity, weighted_needs
 from infobase.funding.gaps import DIMENSIONS, GapReport, funding_gaps, mobilization_list
 from infobase.funding.models import Pledge, Proposal
-from infobase.funding.money import MissingRate
+from infobase.funding.money import MissingRate, MoneyRule, parse_as_of
 from infobase.needs.models import Need
 from infobase.needs.selectors import needs_visible_to
 from infobase.reference.models import AssistanceKind
 
 
-def _report_date(request: HttpRequest) -> tuple[date, str]:
-    """The report date from ``?on=YYYY-MM-DD`` (today when absent), and a problem if invalid."""
-    raw = request.GET.get("on", "").strip()
-    today = timezone.localdate()
-    if not raw:
-        return today, ""
-    try:
-        return date.fromisoformat(raw), ""
-    except ValueError:
-        return today, _("“%(value)s” is not a date (YYYY-MM-DD); today's date is used.") % {
-            "value": raw
-        }
+def report_date(request: HttpRequest) -> tuple[date, str]:
+    """The as-of date from ``?on=YYYY-MM-DD`` (today when absent), and a problem if invalid."""
+    return parse_as_of(request.GET.get("on", ""), today=timezone.localdate())
 
 
 def _need_labels(need_ids: Iterable[int]) -> dict[int, Need]:
@@ -143,6 +138,17 @@ class FundingGapsExporter(Exporter):
                     cents(need.gap_usd),
                     on,
                 ]
+        yield [
+            _("Money rule"),
+            "",
+            self.report.rule.statement(),
+            "",
+            "",
+            "",
+            "",
+            "",
+            on,
+        ]
         for rate in self.report.rates:
             yield [
                 _("Exchange rate used"),
@@ -175,22 +181,20 @@ def _headings() -> dict[str, str]:
 @login_required
 def gaps(request: HttpRequest) -> HttpResponse:
     _require(request.user, "funding.view_overview")
-    on, date_problem = _report_date(request)
+    on, date_problem = report_date(request)
     context: dict[str, Any] = {
         "on": on,
         "date_problem": date_problem,
         "query": request.GET.urlencode(),
+        "rule": MoneyRule(on),
+        "restricted": not is_secretariat(request.user),
     }
     try:
-        report = funding_gaps(on=on)
+        report = funding_gaps(on=on, needs_qs=needs_visible_to(request.user))
     except MissingRate as exc:
         context["problem"] = str(exc)
         return render(request, "funding/gaps.html", context)
-    visible = set(needs_visible_to(request.user).values_list("pk", flat=True))
-    need_rows = sorted(
-        (n for n in report.needs if n.need_id in visible),
-        key=lambda n: (-n.gap_usd, n.need_id),
-    )
+    need_rows = sorted(report.needs, key=lambda n: (-n.gap_usd, n.need_id))
     page = Paginator(need_rows, 50).get_page(request.GET.get("page"))
     labels = _need_labels(n.need_id for n in page)
     context.update(
@@ -199,7 +203,6 @@ def gaps(request: HttpRequest) -> HttpResponse:
         kinds=AssistanceKind.choices,
         page=page,
         need_rows=[(n, labels[n.need_id]) for n in page],
-        hidden=len(report.needs) - len(need_rows),
     )
     return render(request, "funding/gaps.html", context)
 
@@ -209,12 +212,13 @@ def gaps_export(request: HttpRequest, fmt: str) -> HttpResponse:
     _require(request.user, "funding.view_overview")
     if fmt not in ("csv", "xlsx"):
         raise PermissionDenied
-    on, _problem = _report_date(request)
+    on, _problem = report_date(request)
+    visible_needs = needs_visible_to(request.user)
     try:
-        report = funding_gaps(on=on)
+        report = funding_gaps(on=on, needs_qs=visible_needs)
     except MissingRate as exc:
         return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
-    visible = set(needs_visible_to(request.user).values_list("pk", flat=True))
+    visible = {n.need_id for n in report.needs}
     result = render_export(
         FundingGapsExporter(report=report, visible_need_ids=visible),
         fmt=fmt,
@@ -231,8 +235,8 @@ def gaps_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @login_required
 def mobilization(request: HttpRequest) -> HttpResponse:
     _require(request.user, "funding.view_overview")
-    on, date_problem = _report_date(request)
-    context: dict[str, Any] = {"on": on, "date_problem": date_problem}
+    on, date_problem = report_date(request)
+    context: dict[str, Any] = {"on": on, "date_problem": date_problem, "rule": MoneyRule(on)}
     try:
         matches = mobilization_list(user=request.user, on=on)
     except MissingRate as exc:
@@ -281,18 +285,23 @@ def _charts(report: Any) -> list[tuple[Any, Any]]:
 @login_required
 def equity(request: HttpRequest) -> HttpResponse:
     _require(request.user, "funding.view_overview")
-    on, date_problem = _report_date(request)
-    context: dict[str, Any] = {"on": on, "date_problem": date_problem}
-    needs = weighted_needs(today=on)  # priority scores as on the report date
+    on, date_problem = report_date(request)
+    context: dict[str, Any] = {
+        "on": on,
+        "date_problem": date_problem,
+        "rule": MoneyRule(on),
+        "restricted": not is_secretariat(request.user),
+    }
+    # The needs the user may see, weighted by their priority scores as on the report date.
+    needs = weighted_needs(needs_qs=needs_visible_to(request.user), today=on)
     try:
         report = portfolio_equity(on=on, needs=needs)
     except MissingRate as exc:
         context["problem"] = str(exc)
         return render(request, "funding/equity.html", context)
     context.update(report=report, sections=_charts(report))
-    proposal_pk = request.GET.get("proposal", "")
-    if proposal_pk.isdigit():
-        proposal = get_object_or_404(Proposal, pk=int(proposal_pk))
+    for proposal_pk in ids_from([request.GET.get("proposal", "")]):
+        proposal = get_object_or_404(Proposal, pk=proposal_pk)
         _require(request.user, "funding.view_proposal", proposal)
         proposed = proposal_equity(proposal, needs=needs, threshold=report.threshold)
         context.update(proposal=proposal, proposed=proposed, proposal_sections=_charts(proposed))

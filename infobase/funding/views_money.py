@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,7 +28,7 @@ from infobase.funding.models import (
     PledgeStatus,
     Project,
 )
-from infobase.funding.money import MissingRate, RatesUsed, to_usd
+from infobase.funding.money import MissingRate, MoneyRule, RatesUsed, parse_as_of, to_usd
 from infobase.funding.services import (
     pledge_allocated,
     pledge_remaining,
@@ -112,7 +113,7 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
         if data["currency"]:
             pledges = pledges.filter(currency=data["currency"].strip().upper())
     page = Paginator(pledges, 50).get_page(request.GET.get("page"))
-    today = date.today()
+    today, date_problem = parse_as_of(request.GET.get("on", ""), today=timezone.localdate())
     used = RatesUsed()
     rows = []
     for pledge in page:
@@ -143,6 +144,9 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
             "total": page.paginator.count,
             "rates": list(used),
             "today": today,
+            "on": today,
+            "date_problem": date_problem,
+            "rule": MoneyRule(today),
             "can_add": request.user.has_perm("funding.add_pledge"),
         },
     )

@@ -24,8 +24,11 @@ from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InvalidInput
+from infobase.core.params import ids_from
 from infobase.funding.models import Pledge, Project, ProjectStatus
+from infobase.funding.money import MoneyRule, RatesUsed
 from infobase.funding.services import (
+    ProjectFunding,
     allocate,
     allowed_transitions,
     pledges_allowing,
@@ -34,6 +37,7 @@ from infobase.funding.services import (
     project_save,
     project_transition,
 )
+from infobase.funding.views_equity import report_date
 from infobase.funding.views_money import currency_choices, earmark_text, pledges_visible_to
 from infobase.needs.lessons import kind_labels
 from infobase.needs.models import LessonLearned, Need, NeedStatus
@@ -70,8 +74,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
     form = ProjectFilterForm(request.GET or None)
     if form.is_valid() and form.cleaned_data["status"]:
         projects = projects.filter(status=form.cleaned_data["status"])
+    on, date_problem = report_date(request)
     page = Paginator(projects, 50).get_page(request.GET.get("page"))
-    rows = [{"project": p, "title": _title(p.title), "funding": project_funding(p)} for p in page]
+    rows = []
+    rates = RatesUsed()
+    for p in page:
+        funding = project_funding(p, on=on)
+        rates.extend(funding.rates)
+        rows.append({"project": p, "title": _title(p.title), "funding": funding, **_gap(funding)})
     return render(
         request,
         "funding/project_list.html",
@@ -79,10 +89,19 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
+            "on": on,
+            "date_problem": date_problem,
+            "rule": MoneyRule(on),
+            "rates": list(rates),
             "can_add": request.user.has_perm("funding.add_project"),
             "can_pledges": request.user.has_perm("funding.view_pledge"),
         },
     )
+
+
+def _gap(funding: ProjectFunding) -> dict[str, Decimal]:
+    """The gap as shown: what is missing (never negative) and what exceeds the budget."""
+    return {"gap": max(funding.gap, Decimal(0)), "surplus": max(-funding.gap, Decimal(0))}
 
 
 # --- A project's page ----------------------------------------------------------------------
@@ -164,9 +183,15 @@ def _project_page(
     problems: list[str] | None = None,
 ) -> HttpResponse:
     user = request.user
-    all_needs = project.needs.select_related("state", "article__instrument")
-    visible = all_needs.filter(pk__in=needs_visible_to(user).values("pk"))
-    funding = project_funding(project)
+    # Only the needs the viewer may see, and nothing derived from the others (no count, no
+    # article or kind): for the secretariat these are all the project's needs.
+    visible = list(
+        project.needs.filter(pk__in=needs_visible_to(user).values("pk"))
+        .select_related("state", "article__instrument")
+        .order_by("state__name_en", "article__instrument__position", "article__number", "kind")
+    )
+    on, date_problem = report_date(request)
+    funding = project_funding(project, on=on)
     visible_pledges = set(pledges_visible_to(user).values_list("pk", flat=True))
     shown, others = [], Decimal(0)
     for allocation, value in funding.rows:
@@ -191,14 +216,17 @@ def _project_page(
             "title": _title(project.title),
             "description": _title(project.description),
             "needs": visible,
-            "hidden_needs": all_needs.count() - visible.count(),
-            "states": project_beneficiaries(project),
+            "states": project_beneficiaries(project, needs=visible),
             "articles": sorted(
-                {n.article for n in all_needs}, key=lambda a: (a.instrument_id, a.number)
+                {n.article for n in visible}, key=lambda a: (a.instrument_id, a.number)
             ),
-            "kinds": kind_labels(sorted({n.kind for n in all_needs})),
+            "kinds": kind_labels(sorted({n.kind for n in visible})),
             "budget_lines": project.budget_lines.all(),
             "funding": funding,
+            **_gap(funding),
+            "on": on,
+            "date_problem": date_problem,
+            "rule": MoneyRule(on),
             "rates": list(funding.rates),
             "allocations": shown,
             "others": others,
@@ -433,7 +461,7 @@ def _needs_for_form(request: HttpRequest, project: Project | None) -> tuple[Any,
             status=NeedStatus.OPEN,
         )
     offered = register(user=user, filters=spec).values("pk")
-    ids = [int(i) for i in chosen_ids if str(i).isdigit()]
+    ids = ids_from(chosen_ids)
     needs = visible.filter(pk__in=offered) | visible.filter(pk__in=ids)
     return filters, needs.select_related("state", "article__instrument").distinct()
 
@@ -444,7 +472,7 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
     else:
         _require(request.user, "funding.change_project", project)
     filters, needs = _needs_for_form(request, project)
-    chosen = [int(i) for i in request.GET.getlist("need") if i.isdigit()]
+    chosen = ids_from(request.GET.getlist("need"))
     if project is not None:
         initial: dict[str, Any] = {
             "code": project.code,

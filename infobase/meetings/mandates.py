@@ -6,12 +6,17 @@ base (sessions, documents, outcomes) and says what it looked for, in the active 
 
 Sessions are named in parameters as ``{"body": "cop", "number": 4}`` and looked up at each
 evaluation, so a check follows the data when a session is added, moved or removed.
+
+Every check looks at the information base as it stood on ``today``: a session counts once it has
+ended by then, a document once it is dated by then, a decision once adopted by then. Every check
+has a window with two ends: nothing before the previous Conference session counts for a
+mandate due by the next one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -71,6 +76,9 @@ class CheckResult:
     explanation: str
     evidence: tuple[EvidenceItem, ...] = ()
     met_on: date | None = None  # when the mandate was first met, as far as the data shows
+    # The last day on which meeting the mandate is on time, when the check knows it better than
+    # the mandate's due date (a decision a session must take: that session's last day).
+    due_by: date | None = None
 
 
 CheckFunction = Callable[..., CheckResult]
@@ -101,6 +109,13 @@ def session_name(ref: dict[str, Any] | None) -> str:
         "number": ref.get("number", "?"),
         "body": body or ref.get("body", "?"),
     }
+
+
+def previous_ref(ref: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The session before ``ref`` of the same body (Conference session N-1)."""
+    if not ref or not isinstance(ref.get("number"), int) or ref["number"] < 2:
+        return None
+    return {"body": ref.get("body"), "number": ref["number"] - 1}
 
 
 def body_name(code: str | None) -> str:
@@ -204,10 +219,16 @@ def wg_met_during_session(
     }
     found = list(
         Session.objects.select_related("body")
-        .filter(body__code=params.get("body"), during=conference)
+        .filter(
+            body__code=params.get("body"),
+            during=conference,
+            starts_on__gte=conference.starts_on,
+            starts_on__lte=conference.ends_on,
+            ends_on__lte=today,
+        )
         .order_by("starts_on", "pk")
     )
-    return _found(
+    result = _found(
         looked_for,
         tuple(session_evidence(s) for s in found),
         found[0].ends_on if found else None,
@@ -215,6 +236,7 @@ def wg_met_during_session(
         pending_explanation=_("Looked for %(what)s: none yet; the session ends on %(end)s.")
         % {"what": looked_for, "end": conference.ends_on.isoformat()},
     )
+    return replace(result, due_by=conference.ends_on)
 
 
 def intersessional_between(
@@ -246,6 +268,7 @@ def intersessional_between(
             kind=SessionKind.INTERSESSIONAL,
             starts_on__gt=after.ends_on,
             starts_on__lt=limit,
+            ends_on__lte=today,
         )
         .order_by("starts_on", "pk")
     )
@@ -266,11 +289,17 @@ def _report_check(
     today: date,
     due_on: date | None,
     what: str,
+    after: dict[str, Any] | None = None,
 ) -> CheckResult:
     target = find_session(ref)
     limit = target.starts_on if target is not None else due_on
     if limit is None:
         return _not_recorded(ref, today=today, due_on=due_on)
+    # The window opens when the previous session ends: a report for the third session is not
+    # the report for the fourth.
+    previous = find_session(after) if after else find_session(previous_ref(ref))
+    if previous is None:
+        return _not_recorded(after or previous_ref(ref), today=today, due_on=due_on)
     documents = Document.objects.filter(kind__in=kinds)
     if body:
         documents = documents.filter(body__code=body)
@@ -280,7 +309,17 @@ def _report_check(
     elif strictly_before:
         documents = documents.filter(Q(session=target) & dated)
     else:
-        documents = documents.filter(Q(session=target) | dated)
+        # Submitted to the session: undated, or dated no later than its last day.
+        documents = documents.filter(
+            Q(session=target, date__isnull=True)
+            | Q(session=target, date__lte=target.ends_on)
+            | dated
+        )
+    documents = documents.filter(Q(date__gt=previous.ends_on) | Q(date__isnull=True))
+    # What was known on ``today``: dated by then (an undated one once its session began).
+    documents = documents.filter(
+        Q(date__lte=today) | Q(date__isnull=True, session__starts_on__lte=today)
+    )
     found = list(documents.order_by("date", "symbol"))
     dates = [d.date for d in found if d.date]
     return _found(
@@ -297,13 +336,14 @@ def chair_report_before(
     """A chair's report of the body, attached to Conference session N or dated on or before
     its first day."""
     what = _(
-        "a report of the chair of %(body)s before %(session)s (dated on or before its first "
-        "day, or submitted to it)"
+        "a report of the chair of %(body)s for %(session)s (dated after the previous session "
+        "and on or before its first day, or submitted to it)"
     ) % {"body": body_name(params.get("body")), "session": session_name(params.get("conference"))}
     return _report_check(
         kinds=[DocumentKind.CHAIR_REPORT],
         body=params.get("body"),
         ref=params.get("conference"),
+        after=params.get("after"),
         strictly_before=False,
         today=today,
         due_on=due_on,
@@ -317,13 +357,14 @@ def secretariat_report_before(
     """A report of the Secretariat on technical assistance for Conference session N, dated
     before it starts."""
     what = _(
-        "a report of the Secretariat on technical assistance for %(session)s, dated before it "
-        "starts"
+        "a report of the Secretariat on technical assistance for %(session)s, dated after the "
+        "previous session and before it starts"
     ) % {"session": session_name(params.get("conference"))}
     return _report_check(
         kinds=[DocumentKind.SECRETARIAT_TA_REPORT],
         body=None,
         ref=params.get("conference"),
+        after=params.get("after"),
         strictly_before=True,
         today=today,
         due_on=due_on,
@@ -337,12 +378,16 @@ def needs_reviewed(
     """A session of the body whose record lists needs of the register it reviewed (before
     Conference session ``before`` when given)."""
     sessions = Session.objects.select_related("body").filter(
-        body__code=params.get("body"), needs_reviewed__isnull=False
+        body__code=params.get("body"), needs_reviewed__isnull=False, ends_on__lte=today
     )
     before = find_session(params.get("before")) if params.get("before") else None
     limit = before.starts_on if before is not None else due_on
     if limit is not None:
         sessions = sessions.filter(starts_on__lt=limit)
+    # The window opens with the previous Conference session (sessions held during it count).
+    opening = find_session(params.get("after") or previous_ref(params.get("before")))
+    if opening is not None:
+        sessions = sessions.filter(starts_on__gte=opening.starts_on)
     what = _("a session of %(body)s that reviewed needs of the register") % {
         "body": body_name(params.get("body"))
     }
@@ -375,9 +420,15 @@ def decision_taken_at(
             session=conference,
             reviews_body__code=params.get("body"),
         )
+        # Adopted during the session and by ``today`` (undated: on the session's last day).
+        .filter(
+            Q(adopted_on__gte=conference.starts_on, adopted_on__lte=conference.ends_on)
+            | Q(adopted_on__isnull=True)
+        )
+        .filter(Q(adopted_on__lte=today) | Q(adopted_on__isnull=True, session__ends_on__lte=today))
         .order_by("number")
     )
-    return _found(
+    result = _found(
         what,
         tuple(outcome_evidence(o) for o in found),
         (found[0].adopted_on or conference.ends_on) if found else None,
@@ -385,6 +436,8 @@ def decision_taken_at(
         pending_explanation=_("Looked for %(what)s: none yet; the session ends on %(end)s.")
         % {"what": what, "end": conference.ends_on.isoformat()},
     )
+    # The decision is the session's to take: taken during it is on time.
+    return replace(result, due_by=conference.ends_on)
 
 
 def all_of(params: dict[str, Any], *, today: date, due_on: date | None = None) -> CheckResult:
@@ -404,11 +457,14 @@ def all_of(params: dict[str, Any], *, today: date, due_on: date | None = None) -
     else:
         status = CheckStatus.MET
     met_dates = [r.met_on for r in results if r.met_on]
+    due_bys = [r.due_by for r in results if r.due_by]
     return CheckResult(
         status,
         " ".join(r.explanation for r in results),
         tuple(item for r in results for item in r.evidence),
         max(met_dates) if status == CheckStatus.MET and met_dates else None,
+        # On time only when every part is: the latest part against the earliest own deadline.
+        min(due_bys) if due_bys and len(due_bys) == len(results) else None,
     )
 
 
@@ -450,6 +506,8 @@ class MandateState:
     is_due: bool
     met_on: date | None
     set_by: str = ""
+    # The last day on which being met is on time (the due date unless the check knows better).
+    due_by: date | None = None
     set_on: datetime | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -471,10 +529,12 @@ class MandateState:
 
     @property
     def on_time(self) -> bool | None:
-        """Met on or before the due date; None when it is not met or has no due date."""
-        if not self.is_satisfied or self.met_on is None or self.due_date is None:
+        """Met by the due date (for a decision a session must take: during or before that
+        session); None when it is not met or has no due date."""
+        deadline = self.due_by or self.due_date
+        if not self.is_satisfied or self.met_on is None or deadline is None:
             return None
-        return self.met_on <= self.due_date
+        return self.met_on <= deadline
 
 
 # The evidence rows of mandates with what they point to, fetched once for a list of mandates.
@@ -502,9 +562,10 @@ def manual_evidence(mandate: Mandate) -> tuple[EvidenceItem, ...]:
 
 
 def evaluate_mandate(mandate: Mandate, *, today: date) -> MandateState:
+    """The mandate's state as on ``today``: evidence dated later does not count."""
     due = mandate.due_date
     is_due = due is not None and due <= today
-    extra = manual_evidence(mandate)
+    extra = tuple(item for item in manual_evidence(mandate) if item.on is None or item.on <= today)
     if mandate.check_code:
         result = run_check(
             mandate.check_code, mandate.check_params or {}, today=today, due_on=mandate.due_on
@@ -518,6 +579,7 @@ def evaluate_mandate(mandate: Mandate, *, today: date) -> MandateState:
             due_date=due,
             is_due=is_due,
             met_on=result.met_on,
+            due_by=result.due_by or due,
         )
     user = mandate.status_set_by
     met_on = None

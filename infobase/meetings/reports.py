@@ -12,12 +12,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from infobase.activities.coverage import coverage_of
+from infobase.activities.coverage import COUNTING_STATUSES
+from infobase.activities.models import NeedLink
 from infobase.funding.equity import portfolio_equity
 from infobase.funding.models import Pledge, ProjectStatus
 from infobase.funding.money import MissingRate, to_usd
@@ -49,7 +50,10 @@ from infobase.reports.engine import Progress, Report, no_progress, register
 from infobase.reports.params import PeriodParameters, conference_meta, period
 
 GROUPS = tuple(g.value for g in RegionalGroup)
-GROUP_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
+NO_GROUP = ""  # States outside the five regional groups
+GROUP_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#969696")
+# IATI ActivityStatus of activities that never ran: cancelled (5), suspended (6).
+NOT_RUN = ("5", "6")
 BLUE, ORANGE = "#2166ac", "#ef8a62"
 FUNDED = (ProjectStatus.FUNDED, ProjectStatus.IN_DELIVERY, ProjectStatus.CLOSED)
 
@@ -65,7 +69,22 @@ class WorkingGroupParameters(PeriodParameters):
 
 
 def group_label(code: str) -> str:
-    return str(RegionalGroup(code).label) if code in RegionalGroup.values else _("Others")
+    """The regional group's name; States outside the five groups are "No regional group"."""
+    if code in RegionalGroup.values:
+        return str(RegionalGroup(code).label)
+    return _("No regional group")
+
+
+def group_keys(*counts: Mapping[str, int]) -> tuple[str, ...]:
+    """The five groups, and "No regional group" when a State outside them is counted: so a
+    group table's rows add up to its total."""
+    return (*GROUPS, NO_GROUP) if any(c.get(NO_GROUP) for c in counts) else GROUPS
+
+
+def by_group(values: list[str | None]) -> dict[str, int]:
+    """Counts by regional group code, States without a group under ``NO_GROUP``."""
+    counts = Counter(v or NO_GROUP for v in values)
+    return {g: counts.get(g, 0) for g in (*GROUPS, NO_GROUP)}
 
 
 # --- The chair's report ----------------------------------------------------------------------
@@ -81,6 +100,8 @@ class ChairFigures:
     needs_reviewed: int
     needs_by_kind: dict[str, int]
     needs_by_group: dict[str, int]
+    # Per session (same order as ``sessions``): distinct participating States by group.
+    states_by_group: list[dict[str, int]]
     recommendations: list[selectors.OutcomeLinks]
     documents: list[tuple[str, dict[str, str], date | None, str]]
 
@@ -101,7 +122,19 @@ def chair_figures(*, body: Body, start: date, end: date) -> ChairFigures:
     )
     reviewed = Need.objects.filter(pk__in=reviewed_ids)
     kinds = Counter(reviewed.values_list("kind", flat=True))
-    groups = Counter(reviewed.values_list("state__regional_group", flat=True))
+    groups = by_group(list(reviewed.values_list("state__regional_group", flat=True)))
+    states_by_group = [
+        by_group(
+            list(
+                {
+                    p.state_id: p.state.regional_group
+                    for p in s.session.participants.all()
+                    if p.state_id and p.state is not None
+                }.values()
+            )
+        )
+        for s in summaries
+    ]
     documents = [
         (d.symbol, d.title, d.date, d.kind)
         for d in selectors.documents(body_code=body.code, start=start, end=end)
@@ -116,7 +149,8 @@ def chair_figures(*, body: Body, start: date, end: date) -> ChairFigures:
         chair=(chair.person_name, chair.state_id) if chair else None,
         needs_reviewed=len(reviewed_ids),
         needs_by_kind=dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
-        needs_by_group={g: groups.get(g, 0) for g in GROUPS},
+        needs_by_group=groups,
+        states_by_group=states_by_group,
         recommendations=selectors.outcomes_with_links(
             body_code=body.code, kind=OutcomeKind.RECOMMENDATION, start=start, end=end
         ),
@@ -152,6 +186,58 @@ class ChairReport(Report):
         out["body"] = cleaned["body"].code
         return out
 
+    def methodology(self, figures: Any, params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        """What each figure of the Chair's report counts (the methodology annex)."""
+        return (
+            (
+                _("Period"),
+                _(
+                    "Sessions whose first day falls in the period, both ends included; "
+                    "documents dated in it."
+                ),
+            ),
+            (
+                pgettext("report", "Participants"),
+                _(
+                    "Everyone recorded as taking part in a session: States, United Nations "
+                    "entities, intergovernmental and non-governmental organizations and other "
+                    "observers."
+                ),
+            ),
+            (
+                _("Participating States by regional group"),
+                _(
+                    "The different States recorded at a session, by their United Nations "
+                    "regional group; States outside the five groups are shown as “No regional "
+                    "group”."
+                ),
+            ),
+            (
+                _("Needs reviewed"),
+                _(
+                    "Needs of the consolidated register recorded as reviewed at a session of "
+                    "the period, each counted once however often it was reviewed; confidential "
+                    "and merged needs are left out. The rows by regional group add up to the "
+                    "total."
+                ),
+            ),
+            (
+                _("Recommendations"),
+                _(
+                    "Recommendations made at the sessions of the period, quoted in the language "
+                    "in which they were recorded; the note to each counts the needs, projects "
+                    "and articles of the information base it concerns."
+                ),
+            ),
+            (
+                pgettext("report", "Documents"),
+                _(
+                    "Public documents for general distribution, dated in the period, of the "
+                    "working group or of its sessions."
+                ),
+            ),
+        )
+
     def compose(self, figures: Any, params: Mapping[str, Any], lang: str) -> ReportDocument:
         f: ChairFigures = figures
         body = Body.objects.get(pk=f.body_id)
@@ -180,7 +266,11 @@ class ChairReport(Report):
         blocks += [
             Heading(_("Sessions of the working group")),
             Paragraph(
-                _("%(group)s held %(n)s sessions during the period.")
+                ngettext(
+                    "The %(group)s held %(n)s session during the period.",
+                    "The %(group)s held %(n)s sessions during the period.",
+                    len(f.sessions),
+                )
                 % {"group": group_name, "n": n(len(f.sessions))}
             ),
             Table(
@@ -215,10 +305,10 @@ class ChairReport(Report):
                     tuple(
                         Series(
                             group_label(g),
-                            tuple(s.by_regional_group.get(g, 0) for s in f.sessions),
+                            tuple(counts.get(g, 0) for counts in f.states_by_group),
                             GROUP_COLOURS[i],
                         )
-                        for i, g in enumerate(GROUPS)
+                        for i, g in enumerate(group_keys(*f.states_by_group))
                     ),
                     stacked=True,
                     sheet=_("Chart participation"),
@@ -237,8 +327,12 @@ class ChairReport(Report):
             Table(
                 _("Needs reviewed, by regional group"),
                 (Column(_("Regional group")), Column(_("Needs"), "int")),
-                tuple((group_label(g), v) for g, v in f.needs_by_group.items()),
+                (
+                    *((group_label(g), f.needs_by_group[g]) for g in group_keys(f.needs_by_group)),
+                    (_("Total"), sum(f.needs_by_group.values())),
+                ),
                 sheet=_("Needs reviewed"),
+                total_row=True,
             ),
         ]
         if f.needs_by_kind:
@@ -262,13 +356,20 @@ class ChairReport(Report):
                     % {"number": outcome.number, "session": label(outcome.session.title)},
                     notes=(
                         _(
-                            "Concerns %(needs)s needs, %(projects)s projects and %(articles)s "
-                            "articles of the information base."
+                            "Concerns %(needs)s, %(projects)s and %(articles)s of the "
+                            "information base."
                         )
                         % {
-                            "needs": n(len(item.needs)),
-                            "projects": n(len(item.projects)),
-                            "articles": n(len(item.articles)),
+                            "needs": ngettext("%(n)s need", "%(n)s needs", len(item.needs))
+                            % {"n": n(len(item.needs))},
+                            "projects": ngettext(
+                                "%(n)s project", "%(n)s projects", len(item.projects)
+                            )
+                            % {"n": n(len(item.projects))},
+                            "articles": ngettext(
+                                "%(n)s article", "%(n)s articles", len(item.articles)
+                            )
+                            % {"n": n(len(item.articles))},
                         },
                     ),
                 )
@@ -287,7 +388,7 @@ class ChairReport(Report):
             ]
         meta = conference_meta(
             params,
-            title=_("Report on the activities of %(group)s") % {"group": group_name},
+            title=_("Report on the activities of the %(group)s") % {"group": group_name},
             note=_("Report of the Chair"),
         )
         return ReportDocument(meta=meta, lang=lang, blocks=tuple(blocks))
@@ -325,6 +426,36 @@ class EffectivenessFigures:
     mandate_rows: list[tuple[str, dict[str, str], str, bool | None]] = field(default_factory=list)
 
 
+def covered_in(need_ids: list[int], *, first: date, last: date) -> int:
+    """How many of the needs are covered in the year ``first``–``last``: the shares of their
+    accepted or manual links to activities running in the year (begun by its end, not ended
+    before its start, not cancelled or suspended) add up to at least 1. An activity that
+    starts later never covers a need for an earlier year."""
+    links = (
+        NeedLink.objects.filter(
+            need_id__in=need_ids,
+            status__in=COUNTING_STATUSES,
+            activity__missing_from_source=False,
+        )
+        .filter(_running(first, last))
+        .exclude(activity__status__in=NOT_RUN)
+    )
+    totals = links.order_by().values("need_id").annotate(total=Sum("share"))
+    return sum(1 for row in totals if row["total"] >= 1)
+
+
+def _running(first: date, last: date) -> Q:
+    """Activities running at some point of ``first``–``last`` (actual dates first, else
+    planned), seen from a need link: the rule of the Secretariat's report."""
+    began = Q(activity__actual_start__lte=last) | Q(
+        activity__actual_start__isnull=True, activity__planned_start__lte=last
+    )
+    ended_before = Q(activity__actual_end__lt=first) | Q(
+        activity__actual_end__isnull=True, activity__planned_end__lt=first
+    )
+    return began & ~ended_before
+
+
 def effectiveness_figures(
     *, body: Body, start: date, end: date, progress: Progress = no_progress
 ) -> EffectivenessFigures:
@@ -346,9 +477,7 @@ def effectiveness_figures(
         ids = list(open_then.values_list("pk", flat=True))
         row.open_needs = len(ids)
         if ids:
-            row.covered_by_activities = sum(
-                1 for v in coverage_of(ids, today=last).values() if v >= 1
-            )
+            row.covered_by_activities = covered_in(ids, first=first, last=last)
             row.in_funded_projects = (
                 Need.objects.filter(
                     pk__in=ids,
@@ -366,7 +495,9 @@ def effectiveness_figures(
         years.append(row)
     progress(0.75, "response rates")
     response = []
-    for cycle in ReportingCycle.objects.order_by("number"):
+    # Cycles begun by the end of the period: a later cycle is not evidence for it.
+    cycles = ReportingCycle.objects.filter(Q(starts_on__lte=end) | Q(starts_on__isnull=True))
+    for cycle in cycles.order_by("number"):
         replies = best_replies(Assignment.objects.filter(questionnaire__cycle=cycle))
         if replies:
             response.append((cycle.number, len(replies), sum(r.answered for r in replies)))
@@ -423,6 +554,88 @@ class EffectivenessReport(Report):
         out["body"] = cleaned["body"].code
         return out
 
+    def methodology(self, figures: Any, params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        """What each figure of the effectiveness review counts (the methodology annex)."""
+        return (
+            (
+                _("Response rate"),
+                _(
+                    "For each reporting cycle begun by the end of the period: the States asked "
+                    "(each counted once, however many questionnaires it received) and those "
+                    "that submitted a reply, as a percentage of those asked."
+                ),
+            ),
+            (
+                _("Needs reviewed"),
+                _(
+                    "For a year, the needs reviewed at each session of the working group that "
+                    "began in it, added up: a need reviewed at two sessions counts twice."
+                ),
+            ),
+            (
+                pgettext("report", "Open needs"),
+                _(
+                    "Public needs of the register first identified by the end of the year (or "
+                    "of the period), merged needs left out; a need met or no longer relevant "
+                    "since then is still counted."
+                ),
+            ),
+            (
+                _("Covered by activities"),
+                _(
+                    "Open needs whose accepted or manually recorded links to activities running "
+                    "in that year (begun by its end, not ended before its start, neither "
+                    "cancelled nor suspended) have shares adding up to at least one, as a "
+                    "percentage of the open needs. An activity that begins later never covers "
+                    "a need for an earlier year."
+                ),
+            ),
+            (
+                _("In funded projects"),
+                _(
+                    "Open needs addressed by a project that is funded, in delivery or closed "
+                    "and had started by the end of the year, as a percentage of the open needs."
+                ),
+            ),
+            (
+                _("Resources pledged (USD)"),
+                _(
+                    "Pledges dated in the year, converted to United States dollars at the rate "
+                    "of the pledge's date; pledges without a rate are left out."
+                ),
+            ),
+            (
+                _("Equity index"),
+                _(
+                    "1 when the resources allocated by the end of the period are in proportion "
+                    "to the priority-weighted needs of each regional group (or legal system), 0 "
+                    "when they are entirely elsewhere; States outside the five regional groups "
+                    "form their own group, “No regional group”."
+                ),
+            ),
+            (
+                _("Status"),
+                _(
+                    "As on the last day of the period: evidence dated later is not counted. An "
+                    "automatic check looks for evidence in a window with two ends, from the "
+                    "previous session of the Conference to the session by which the mandate is "
+                    "due."
+                ),
+            ),
+            (
+                _("On time"),
+                _(
+                    "Met by the first day of the session by which the mandate is due; for a "
+                    "decision that the session itself must take, met during or before that "
+                    "session."
+                ),
+            ),
+            (
+                _("Rounding"),
+                _("Percentages are rounded half up to one decimal, amounts half up to the dollar."),
+            ),
+        )
+
     def compose(self, figures: Any, params: Mapping[str, Any], lang: str) -> ReportDocument:
         f: EffectivenessFigures = figures
         body = Body.objects.get(pk=f.body_id)
@@ -474,7 +687,7 @@ class EffectivenessReport(Report):
                         y.open_needs,
                         y.share(y.covered_by_activities),
                         y.share(y.in_funded_projects),
-                        int(y.pledged_usd),
+                        numbers.round_half_up(y.pledged_usd),
                     )
                     for y in years
                 ),
@@ -510,7 +723,13 @@ class EffectivenessReport(Report):
                 BarChart(
                     _("Resources pledged by year (USD)"),
                     tuple(str(y.year) for y in years),
-                    (Series(_("USD"), tuple(int(y.pledged_usd) for y in years), BLUE),),
+                    (
+                        Series(
+                            _("USD"),
+                            tuple(int(numbers.round_half_up(y.pledged_usd)) for y in years),
+                            BLUE,
+                        ),
+                    ),
                     sheet=_("Chart resources"),
                 ),
             ]
@@ -572,7 +791,7 @@ class EffectivenessReport(Report):
         ]
         meta = conference_meta(
             params,
-            title=_("Review of the effectiveness and the future of %(group)s")
+            title=_("Review of the effectiveness and the future of the %(group)s")
             % {"group": label(body.name)},
             note=_("Report of the Secretariat"),
         )

@@ -236,7 +236,8 @@ def decisions_with_mandates() -> QuerySet[Outcome]:
 
 def mandate_statuses(number: str = "2/6", *, today: date) -> list[MandateState]:
     """Each mandate of a decision with its status on ``today`` (``MandateState``: automatic or
-    manual, evidence, due date, ``on_time`` = met on or before the due date)."""
+    manual, evidence, due date, ``on_time``: met by the due date, or during the due session
+    for a decision that session must take). Evidence dated after ``today`` is not counted."""
     found = decision(number)
     return evaluate_decision(found, today=today) if found else []
 

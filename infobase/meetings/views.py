@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import require, scope_documents
 from infobase.core.errors import InvalidInput
+from infobase.core.files import stored_file_response
 from infobase.meetings import selectors
 from infobase.meetings.mandates import evaluate_mandate
 from infobase.meetings.models import (
@@ -53,7 +54,9 @@ class SessionFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Any kind")), *SessionKind.choices],
     )
-    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=1990)
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"), required=False, min_value=1990, max_value=9999
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -165,8 +168,8 @@ def document_file(request: HttpRequest, pk: int, language: str) -> FileResponse:
     stored = document.files.filter(language=language).first()
     if stored is None or not stored.file:
         raise Http404
-    return FileResponse(
-        stored.file.open("rb"),
+    return stored_file_response(
+        stored.file,
         as_attachment=False,
         filename=(stored.file.name or "").rsplit("/", 1)[-1],
         content_type=stored.mime_type or None,

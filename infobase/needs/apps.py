@@ -6,3 +6,6 @@ class NeedsConfig(AppConfig):
     name = "infobase.needs"
     label = "needs"
     verbose_name = _("Technical-assistance needs")
+
+    def ready(self) -> None:
+        from infobase.needs import jobs  # noqa: F401  (registers the derivation job)

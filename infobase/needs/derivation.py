@@ -43,6 +43,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from infobase.core.locks import advisory_lock
 from infobase.needs.models import (
     EvidenceKind,
     Need,
@@ -64,6 +65,7 @@ DERIVE_REASON = "Derived from answers and requests"
 CLOSED_STATUSES = (NeedStatus.MET, NeedStatus.NOT_RELEVANT)
 INACTIVE_REQUEST_STATUSES = (RequestStatus.WITHDRAWN, RequestStatus.DECLINED)
 BATCH = 1000
+DERIVE_LOCK = "needs-derive"
 
 # A source is named by its kind and primary key: ("answer", StatedNeed.pk) or
 # ("request", RequestLine.pk).
@@ -169,6 +171,14 @@ def _resolve(need: Need, by_pk: dict[int, Need]) -> Need:
         seen.add(nxt.pk)
         need = nxt
     return need
+
+
+def needs_derive_exclusive(*, today: date | None = None, wait: float = 0) -> DeriveResult:
+    """``needs_derive`` holding the derivation lock, for the command and the background job:
+    two derivations at once would create the same needs twice. Raises ``AlreadyRunning``
+    when another derivation still runs after ``wait`` seconds."""
+    with advisory_lock(DERIVE_LOCK, wait=wait):
+        return needs_derive(today=today)
 
 
 @transaction.atomic

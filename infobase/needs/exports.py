@@ -57,7 +57,7 @@ class NeedsRegisterExporter(Exporter):
 
     def rows(self) -> Iterable[Sequence[Any]]:
         kinds = dict(AssistanceKind.choices)
-        groups = dict(RegionalGroup.choices)
+        groups = {**dict(RegionalGroup.choices), "": _("No regional group")}
         priorities = dict(Priority.choices)
         for s in self.scored:
             need = self.needs[s.need_id]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 from django import forms
@@ -12,23 +11,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from infobase.accounts.permissions import is_secretariat
+from infobase.core.once import OnceField
+from infobase.core.uploads import DOCUMENTS, TABLE, validate_upload
 from infobase.needs.models import RequestStatus
-from infobase.needs.requests import MAX_DOCUMENT_BYTES, lines_from, parse_articles
+from infobase.needs.requests import lines_from, parse_articles
 from infobase.reference.models import AssistanceKind, Instrument, Priority, State
 
-DOCUMENT_EXTENSIONS = {
-    ".pdf",
-    ".doc",
-    ".docx",
-    ".odt",
-    ".rtf",
-    ".txt",
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".tif",
-    ".tiff",
-}
+DOCUMENT_EXTENSIONS = set(DOCUMENTS.extensions)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -76,6 +65,7 @@ class RequestForm(forms.Form):
         required=False,
         help_text=_("Visible only to the State and the secretariat; counted only in aggregates."),
     )
+    once = OnceField()
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,11 +86,7 @@ class RequestForm(forms.Form):
         document = self.cleaned_data.get("document")
         if not document:
             return None
-        if PurePath(document.name).suffix.lower() not in DOCUMENT_EXTENSIONS:
-            raise forms.ValidationError(_("Attach a PDF, Word, OpenDocument, text or image file."))
-        if document.size > MAX_DOCUMENT_BYTES:
-            raise forms.ValidationError(_("The document is larger than 25 MB."))
-        return document
+        return validate_upload(document, policy=DOCUMENTS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -151,3 +137,6 @@ class TransitionForm(forms.Form):
 
 class RequestsImportForm(forms.Form):
     file = forms.FileField(label=_("Requests (.csv or .xlsx)"))
+
+    def clean_file(self) -> Any:
+        return validate_upload(self.cleaned_data.get("file"), policy=TABLE)

@@ -38,6 +38,7 @@ from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.exporters import FORMULA_START
 from infobase.core.i18n import language
 from infobase.core.text import fold, search_key
+from infobase.core.uploads import DOCUMENTS, check_zip, content_problem, limited_rows
 from infobase.needs.models import (
     OPEN_REQUEST_STATUSES,
     AssistanceRequest,
@@ -56,7 +57,10 @@ FORWARD = {
 }
 CLOSING = (RequestStatus.WITHDRAWN, RequestStatus.DECLINED)
 FOLLOW_UP_STATUSES = (RequestStatus.MATCHED, RequestStatus.IN_DELIVERY)
-MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+MAX_DOCUMENT_BYTES = DOCUMENTS.max_bytes
+# A spreadsheet of requests larger than this is refused before it is read whole.
+IMPORT_MAX_ROWS = 10_000
+IMPORT_MAX_COLUMNS = 100
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 _ARTICLE = re.compile(
     r"^(?:art(?:icle)?\.?\s*)?(?P<number>\d+)\s*(?:\(\s*(?P<para>\d+)\s*\)|\.(?P<dot>\d+))?$",
@@ -360,8 +364,10 @@ def request_create(
     except ValueError as exc:
         errors.append(str(exc))
         code = ""
-    if document is not None and (document.size or 0) > MAX_DOCUMENT_BYTES:
-        errors.append(_("The document is larger than 25 MB."))
+    if document is not None and (
+        problem := content_problem(document, name=document.name or "", policy=DOCUMENTS)
+    ):
+        errors.append(problem)
     if errors:
         raise ValueError(" ".join(errors))
     if source == RequestSource.NOTE_VERBALE:
@@ -587,6 +593,7 @@ def _read_rows(data: bytes, filename: str) -> tuple[str | None, list[tuple[Any, 
     if data[:4] == b"PK\x03\x04" or zipfile.is_zipfile(io.BytesIO(data)):
         from openpyxl import load_workbook
 
+        check_zip(data, name=filename)
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         except Exception as exc:  # a zip that is not a workbook, broken XML …
@@ -596,7 +603,13 @@ def _read_rows(data: bytes, filename: str) -> tuple[str | None, list[tuple[Any, 
                 raise _not_readable(filename)
             ws = wb.worksheets[0]
             ws.reset_dimensions()  # do not trust the stored size
-            return ws.title, [tuple(row) for row in ws.iter_rows(values_only=True)]
+            return ws.title, limited_rows(
+                ws.iter_rows(values_only=True, max_col=IMPORT_MAX_COLUMNS),
+                file=filename,
+                sheet=ws.title,
+                max_rows=IMPORT_MAX_ROWS,
+                max_columns=IMPORT_MAX_COLUMNS,
+            )
         except InvalidInput:
             raise
         except Exception as exc:
@@ -612,9 +625,13 @@ def _read_rows(data: bytes, filename: str) -> tuple[str | None, list[tuple[Any, 
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
     try:
-        rows = [
-            tuple(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        ]
+        rows = limited_rows(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
+            file=filename,
+            sheet=None,
+            max_rows=IMPORT_MAX_ROWS,
+            max_columns=IMPORT_MAX_COLUMNS,
+        )
     except csv.Error as exc:
         raise InvalidInput([InputProblem(file=filename, message=str(exc))]) from exc
     return None, rows

@@ -15,8 +15,9 @@ programme          largest weight of the work-programme        raw / largest wei
                    themes matching the need (0 if none)        themes (0 when there are none)
 severity           status of the article in the State's        "no" → 1, "partly" → 0.5,
                    latest validated cycle                      anything else → 0
-breadth_overall    number of States with an open need of the   raw / the largest such number
-                   same article and kind of assistance         over the register
+breadth_overall    number of States with an open, non-         raw / the largest such number
+                   confidential need of the same article and   over the register
+                   kind of assistance
 breadth_region     the same, within the need's regional group  raw / the largest such number
                                                                within that group
 urgency            the State's stated urgency (highest of its  high → 1, medium → 0.6,
@@ -33,7 +34,11 @@ sum of the contributions rounded to 3 places (half up). Details:
   that has rows for the article; the worst of them counts (a paragraph reported "no" makes the
   article "no"), so the whole-article row and the per-paragraph rows are treated alike;
 - breadth counts open needs that have current evidence (closed, merged and evidence-less needs
-  are not shared needs); a need whose State has no regional group has regional breadth 0;
+  are not shared needs) and that are not confidential: a need resting only on confidential
+  evidence is left out of every State's breadth, its own State's included, so that no published
+  score reveals it and the term has one definition for everyone, whoever looks (the needs
+  counted are those ``infobase.needs.selectors.needs_visible_to`` shows to anyone); a need whose
+  State has no regional group has regional breadth 0;
 - coverage is min(1, sum of the shares of the need's accepted and hand-made links to current
   and planned activities) (``infobase.activities.coverage.coverage_of``, the default);
   ``needs_facts`` takes any other ``coverage`` callable (``no_coverage``: none at all).
@@ -51,8 +56,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,11 +199,6 @@ class ScoredNeed:
         return self.explanation.total
 
 
-class Ranking(NamedTuple):
-    ranked: list[ScoredNeed]
-    excluded: list[ScoredNeed]  # with ``facts.ranking_reason``
-
-
 def _q(value: Decimal) -> Decimal:
     return value.quantize(PLACES, rounding=ROUND_HALF_UP)
 
@@ -212,17 +213,56 @@ def _number(value: Decimal) -> str:
     return text
 
 
-def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreExplanation:
-    """The need's score, term by term (pure: no database)."""
+class _Normalised(NamedTuple):
+    """The numeric part of a score: no text, so ranking every need stays cheap."""
+
+    values: dict[str, Decimal]
+    theme_weight: Decimal
+    heaviest: Decimal
+    titles: list[str]
+    coverage: Decimal
+
+
+def _normalised(facts: NeedFacts, themes: list[ThemeSpec]) -> _Normalised:
     weight, titles = theme_weight(facts, themes)
     heaviest = max((t.weight for t in themes), default=Decimal("0"))
+    coverage = min(max(facts.coverage, Decimal("0")), Decimal("1"))
+    values = {
+        "programme": _q(weight / heaviest) if heaviest > 0 else Decimal("0"),
+        "severity": SEVERITY_VALUES.get(facts.severity, Decimal("0")),
+        "breadth_overall": _ratio(facts.breadth_overall, facts.breadth_overall_max),
+        "breadth_region": _ratio(facts.breadth_region, facts.breadth_region_max),
+        "urgency": URGENCY_VALUES.get(facts.urgency, Decimal("0")),
+        "coverage": _q(Decimal("1") - coverage),
+        "age": min(_ratio(max(facts.age_days, 0), AGE_FULL_DAYS), Decimal("1")),
+    }
+    return _Normalised(values, weight, heaviest, titles, coverage)
+
+
+def _contributions(norm: Mapping[str, Decimal], weights: Weights) -> dict[str, Decimal]:
+    return {name: _q(weights.of(name) * norm[name]) for name in TERMS}
+
+
+def _total(contributions: Mapping[str, Decimal]) -> Decimal:
+    return sum(contributions.values(), Decimal("0")).quantize(TOTAL_PLACES, rounding=ROUND_HALF_UP)
+
+
+def score_total(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> Decimal:
+    """The need's total score alone (pure; the same number as ``score(...).total``)."""
+    return _total(_contributions(_normalised(facts, themes).values, weights))
+
+
+def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreExplanation:
+    """The need's score, term by term (pure: no database)."""
+    numbers = _normalised(facts, themes)
+    norm = numbers.values
+    contributions = _contributions(norm, weights)
+    weight, titles, heaviest = numbers.theme_weight, numbers.titles, numbers.heaviest
     group = RegionalGroup(facts.regional_group).label if facts.regional_group else ""
     raw: dict[str, object] = {}
-    norm: dict[str, Decimal] = {}
     text: dict[str, str] = {}
 
     raw["programme"] = weight
-    norm["programme"] = _q(weight / heaviest) if heaviest > 0 else Decimal("0")
     text["programme"] = (
         _("Matches the work programme's themes: %(themes)s (weight %(weight)s of at most %(max)s).")
         % {"themes": "; ".join(titles), "weight": _number(weight), "max": _number(heaviest)}
@@ -231,7 +271,6 @@ def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreE
     )
 
     raw["severity"] = str(ImplementationStatus(facts.severity).label) if facts.severity else ""
-    norm["severity"] = SEVERITY_VALUES.get(facts.severity, Decimal("0"))
     if facts.severity == ImplementationStatus.NO:
         text["severity"] = _("Article reported as not implemented in the latest validated cycle.")
     elif facts.severity == ImplementationStatus.PARTLY:
@@ -242,39 +281,36 @@ def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreE
         text["severity"] = _("No gap reported for this article in a validated questionnaire.")
 
     raw["breadth_overall"] = facts.breadth_overall
-    norm["breadth_overall"] = _ratio(facts.breadth_overall, facts.breadth_overall_max)
     text["breadth_overall"] = _(
-        "%(count)s States have this need (the most widely shared need: %(max)s States)."
+        "%(count)s States have this need (the most widely shared need: %(max)s States). "
+        "Confidential needs are left out, so that no published figure reveals them."
     ) % {"count": facts.breadth_overall, "max": facts.breadth_overall_max}
 
     raw["breadth_region"] = facts.breadth_region
-    norm["breadth_region"] = _ratio(facts.breadth_region, facts.breadth_region_max)
     text["breadth_region"] = (
-        _("%(count)s States of the group “%(group)s” have this need (at most %(max)s).")
+        _(
+            "%(count)s States of the group “%(group)s” have this need (at most %(max)s). "
+            "Confidential needs are left out, so that no published figure reveals them."
+        )
         % {"count": facts.breadth_region, "group": group, "max": facts.breadth_region_max}
         if group
         else _("The State belongs to no regional group.")
     )
 
     raw["urgency"] = str(Priority(facts.urgency).label) if facts.urgency else ""
-    norm["urgency"] = URGENCY_VALUES.get(facts.urgency, Decimal("0"))
     text["urgency"] = (
         _("Urgency stated by the State: %(urgency)s.") % {"urgency": Priority(facts.urgency).label}
         if facts.urgency in URGENCY_VALUES
         else _("The State stated no urgency.")
     )
 
-    coverage = min(max(facts.coverage, Decimal("0")), Decimal("1"))
-    raw["coverage"] = coverage
-    norm["coverage"] = _q(Decimal("1") - coverage)
+    raw["coverage"] = numbers.coverage
     text["coverage"] = _(
         "Current and planned activities cover %(percent)s%% of this need (accepted and "
         "hand-made links to activities)."
-    ) % {"percent": _number((coverage * 100).quantize(Decimal("0.1")))}
+    ) % {"percent": _number((numbers.coverage * 100).quantize(Decimal("0.1")))}
 
-    days = max(facts.age_days, 0)
     raw["age"] = facts.age_days
-    norm["age"] = min(_ratio(days, AGE_FULL_DAYS), Decimal("1"))
     text["age"] = _("First identified %(days)s days ago (counts fully after %(full)s days).") % {
         "days": facts.age_days,
         "full": AGE_FULL_DAYS,
@@ -287,18 +323,36 @@ def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreE
             raw=raw[name],
             normalised=norm[name],
             weight=weights.of(name),
-            contribution=_q(weights.of(name) * norm[name]),
+            contribution=contributions[name],
             explanation=text[name],
         )
         for name in TERMS
     )
-    total = sum((t.contribution for t in terms), Decimal("0")).quantize(
-        TOTAL_PLACES, rounding=ROUND_HALF_UP
-    )
-    return ScoreExplanation(terms=terms, total=total, themes=tuple(titles))
+    return ScoreExplanation(terms=terms, total=_total(contributions), themes=tuple(titles))
 
 
-def rank_key(scored: ScoredNeed) -> tuple[bool, Decimal, str, int, int, str, int]:
+@dataclass(frozen=True)
+class RankedNeed:
+    """A need's facts and total score, without the explanation (see ``explain``)."""
+
+    facts: NeedFacts
+    total: Decimal
+    position: int | None = None  # 1-based place in the ranking; None when excluded
+
+    @property
+    def need_id(self) -> int:
+        return self.facts.need_id
+
+
+R = TypeVar("R", ScoredNeed, RankedNeed)
+
+
+class Ranking(NamedTuple, Generic[R]):
+    ranked: list[R]
+    excluded: list[R]  # with ``facts.ranking_reason``
+
+
+def rank_key(scored: ScoredNeed | RankedNeed) -> tuple[bool, Decimal, str, int, int, str, int]:
     f = scored.facts
     return (
         not f.pinned,
@@ -311,7 +365,7 @@ def rank_key(scored: ScoredNeed) -> tuple[bool, Decimal, str, int, int, str, int
     )
 
 
-def rank(scored: Iterable[ScoredNeed]) -> Ranking:
+def rank(scored: Iterable[R]) -> Ranking[R]:
     """Pinned first, then by score; excluded needs apart (deterministic, ties included)."""
     items = sorted(scored, key=rank_key)
     ranked = [
@@ -408,11 +462,15 @@ def needs_facts(
             "status",
         )
     )
-    # Breadth: States with an open, evidenced need of the same article and kind.
+    # Breadth: States with an open, evidenced need of the same article and kind, among the needs
+    # anyone may see: a per-group figure must not reveal confidential needs to anyone.
+    from infobase.needs.selectors import needs_visible_to
+
     overall: dict[tuple[int, str], set[int]] = defaultdict(set)
     region: dict[tuple[int, str, str], set[int]] = defaultdict(set)
     for article_id, kind, group, state_id in (
-        Need.objects.filter(status=NeedStatus.OPEN, has_evidence=True)
+        needs_visible_to(AnonymousUser())
+        .filter(status=NeedStatus.OPEN, has_evidence=True)
         .order_by()
         .values_list("article_id", "kind", "state__regional_group", "state_id")
     ):
@@ -477,6 +535,46 @@ def weights_in_use() -> Weights:
     return Weights.from_model(current) if current else Weights()
 
 
+def _inputs(
+    weights: Weights | ScoringWeights | None, themes: list[ThemeSpec] | None
+) -> tuple[Weights, list[ThemeSpec]]:
+    if weights is None:
+        weights = weights_in_use()
+    elif isinstance(weights, ScoringWeights):
+        weights = Weights.from_model(weights)
+    return weights, active_themes() if themes is None else themes
+
+
+def ranked_register(
+    *,
+    needs_qs: QuerySet[Need],
+    weights: Weights | ScoringWeights | None = None,
+    themes: list[ThemeSpec] | None = None,
+    coverage: CoverageFn | None = None,
+    today: date | None = None,
+) -> list[RankedNeed]:
+    """Every need of ``needs_qs`` with its total score, in ranking order (``position`` set),
+    followed by the excluded needs (``position`` None). Only the numbers: a constant number of
+    queries and no text, so a screen can rank every need and explain the few it shows."""
+    weights, themes = _inputs(weights, themes)
+    facts = needs_facts(needs_qs, today=today, coverage=coverage)
+    ranking = rank(RankedNeed(f, score_total(f, weights, themes)) for f in facts)
+    return ranking.ranked + ranking.excluded
+
+
+def explain(
+    ranked: Iterable[RankedNeed],
+    *,
+    weights: Weights | ScoringWeights | None = None,
+    themes: list[ThemeSpec] | None = None,
+) -> list[ScoredNeed]:
+    """The score of each ranked need explained term by term, keeping its position."""
+    weights, themes = _inputs(weights, themes)
+    return [
+        ScoredNeed(r.facts, score(r.facts, weights, themes), position=r.position) for r in ranked
+    ]
+
+
 def scored_register(
     *,
     needs_qs: QuerySet[Need],
@@ -487,11 +585,8 @@ def scored_register(
 ) -> list[ScoredNeed]:
     """Every need of ``needs_qs`` scored and explained, in ranking order (``position`` set),
     followed by the excluded needs (``position`` None)."""
-    if weights is None:
-        weights = weights_in_use()
-    elif isinstance(weights, ScoringWeights):
-        weights = Weights.from_model(weights)
-    themes = active_themes() if themes is None else themes
-    facts = needs_facts(needs_qs, today=today, coverage=coverage)
-    ranking = rank(ScoredNeed(f, score(f, weights, themes)) for f in facts)
-    return ranking.ranked + ranking.excluded
+    weights, themes = _inputs(weights, themes)
+    ranked = ranked_register(
+        needs_qs=needs_qs, weights=weights, themes=themes, coverage=coverage, today=today
+    )
+    return explain(ranked, weights=weights, themes=themes)

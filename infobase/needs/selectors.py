@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import is_secretariat
 from infobase.needs.models import Need, NeedStatus
+from infobase.needs.programmes import active_themes
+from infobase.needs.scoring import ScoredNeed, explain, ranked_register, weights_in_use
 from infobase.reference.models import Article, AssistanceKind, LegalFamily, RegionalGroup
 
 
@@ -59,6 +61,25 @@ def register(*, user: Any, filters: RegisterFilters) -> QuerySet[Need]:
     return needs
 
 
+def need_rank(*, user: Any, need: Need) -> tuple[ScoredNeed | None, int]:
+    """``need`` scored and explained with its place in the register as ``user`` sees it by
+    default (the open needs they may see), and how many needs that ranking holds. A need
+    outside that ranking (closed, or excluded by the working group) has no position."""
+    weights, themes = weights_in_use(), active_themes()
+    ranked = ranked_register(
+        needs_qs=register(user=user, filters=RegisterFilters()), weights=weights, themes=themes
+    )
+    ranked_count = sum(1 for r in ranked if r.position is not None)
+    mine = [r for r in ranked if r.need_id == need.pk]
+    if not mine:
+        alone = ranked_register(
+            needs_qs=Need.objects.filter(pk=need.pk), weights=weights, themes=themes
+        )
+        mine = [replace(r, position=None) for r in alone]
+    scored = explain(mine, weights=weights, themes=themes)
+    return (scored[0] if scored else None), ranked_count
+
+
 @dataclass
 class HeatTable:
     """Distinct States with a need, by row (article or kind) and regional group."""
@@ -83,7 +104,7 @@ class HeatTable:
         return out
 
 
-GROUP_COLUMNS = [*RegionalGroup.choices, ("", gettext_lazy("No group"))]
+GROUP_COLUMNS = [*RegionalGroup.choices, ("", gettext_lazy("No regional group"))]
 
 
 def _heat(needs: QuerySet[Need], row_field: str) -> dict[tuple[Any, str], int]:

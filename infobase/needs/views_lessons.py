@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
+from infobase.core.files import stored_file_response
+from infobase.core.uploads import DOCUMENTS, validate_upload
 from infobase.needs.lessons import (
     field_label,
     kind_labels,
@@ -121,6 +123,9 @@ class LessonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["language"].widget.choices = [("", "—"), *settings.LANGUAGES]
 
+    def clean_evaluation(self) -> Any:
+        return validate_upload(self.cleaned_data.get("evaluation"), policy=DOCUMENTS)
+
 
 def _row(lesson: LessonLearned) -> dict[str, Any]:
     return {
@@ -179,7 +184,7 @@ def lesson_evaluation(request: HttpRequest, pk: int) -> FileResponse:
     if not lesson.evaluation:
         raise Http404
     name = (lesson.evaluation.name or "").rsplit("/", 1)[-1]
-    return FileResponse(lesson.evaluation.open("rb"), as_attachment=True, filename=name)
+    return stored_file_response(lesson.evaluation, filename=name)
 
 
 def _edit(request: HttpRequest, lesson: LessonLearned | None) -> HttpResponse:

@@ -23,7 +23,8 @@ from infobase.needs import decisions, selectors
 from infobase.needs.exports import NeedsRegisterExporter
 from infobase.needs.lessons import related_lessons
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, WorkProgramme
-from infobase.needs.scoring import scored_register, weights_in_use
+from infobase.needs.programmes import ThemeSpec, active_themes
+from infobase.needs.scoring import RankedNeed, Weights, explain, ranked_register, weights_in_use
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -98,24 +99,30 @@ class RegisterFilterForm(forms.Form):
         )
 
 
-def _scored(request: HttpRequest, form: RegisterFilterForm) -> list[Any]:
+def _ranked(
+    request: HttpRequest, form: RegisterFilterForm, weights: Weights, themes: list[ThemeSpec]
+) -> list[RankedNeed]:
+    """The register's needs the user may see, filtered and ranked (totals only)."""
     needs = selectors.register(user=request.user, filters=form.filters())
-    scored = scored_register(needs_qs=needs)
+    ranked = ranked_register(needs_qs=needs, weights=weights, themes=themes)
     priority = form.cleaned_data.get("priority") if form.is_valid() else ""
     if priority:
-        scored = [s for s in scored if s.facts.urgency == priority]
-    return scored
+        ranked = [r for r in ranked if r.facts.urgency == priority]
+    return ranked
 
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     _require(request.user, "needs.view_register")
     form = RegisterFilterForm(request.GET or None)
-    scored = _scored(request, form)
-    page = Paginator(scored, 50).get_page(request.GET.get("page"))
-    shown = Need.objects.filter(pk__in=[s.need_id for s in page])
+    weights, themes = weights_in_use(), active_themes()
+    ranked = _ranked(request, form, weights, themes)
+    page = Paginator(ranked, 50).get_page(request.GET.get("page"))
+    # Every need is ranked; only the shown page is explained.
+    scored = explain(page.object_list, weights=weights, themes=themes)
+    shown = Need.objects.filter(pk__in=[s.need_id for s in scored])
     by_id = {n.pk: n for n in shown.select_related("state", "article__instrument")}
-    rows = [(s, by_id[s.need_id]) for s in page]
+    rows = [(s, by_id[s.need_id]) for s in scored]
     return render(
         request,
         "needs/register.html",
@@ -123,8 +130,8 @@ def register(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "total": len(scored),
-            "weights": weights_in_use(),
+            "total": len(ranked),
+            "weights": weights,
             "query": request.GET.urlencode(),
         },
     )
@@ -152,8 +159,12 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise PermissionDenied
     form = RegisterFilterForm(request.GET or None)
+    weights, themes = weights_in_use(), active_themes()
+    ranked = _ranked(request, form, weights, themes)
     result = render_export(
-        NeedsRegisterExporter(scored=_scored(request, form)), fmt=fmt, lang=get_language() or "en"
+        NeedsRegisterExporter(scored=explain(ranked, weights=weights, themes=themes)),
+        fmt=fmt,
+        lang=get_language() or "en",
     )
     response = HttpResponse(result.content, content_type=result.content_type)
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
@@ -186,7 +197,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Need.objects.select_related("state", "article__instrument", "merged_into"), pk=pk
     )
     _require(request.user, "needs.view_need", need)
-    scored = scored_register(needs_qs=Need.objects.filter(pk=need.pk))
+    scored, in_register = selectors.need_rank(user=request.user, need=need)
     evidence, hidden = _evidence_rows(need, request.user)
     siblings = (
         Need.objects.filter(state=need.state)
@@ -199,7 +210,8 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "needs/need_detail.html",
         {
             "need": need,
-            "scored": scored[0] if scored else None,
+            "scored": scored,
+            "in_register": in_register,
             "evidence": evidence,
             "hidden_evidence": hidden,
             "lessons": related_lessons(need=need),

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,8 @@ from django.views.decorators.http import require_POST
 from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
+from infobase.core.files import stored_file_response
+from infobase.core.once import once
 from infobase.needs import requests as services
 from infobase.needs.forms_requests import (
     RequestFilterForm,
@@ -82,22 +85,26 @@ def request_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         state = data["state"] if secretariat else user.state
         try:
-            created = services.request_create(
-                user=user,
-                state=state,
-                instrument=data["instrument"],
-                title=data["title"],
-                description=data["description"],
-                language=data.get("language") or "",
-                urgency=data["urgency"],
-                received_on=data["received_on"] if secretariat else timezone.localdate(),
-                needed_by=data.get("needed_by"),
-                lines=data["lines"],
-                source=RequestSource.NOTE_VERBALE if secretariat else RequestSource.WEB,
-                reference=data.get("reference") or "",
-                document=data.get("document"),
-                confidential=data.get("confidential", False),
-            )
+            with once(token=data["once"], user=user) as claim:
+                if claim.done is not None:  # this form was sent before: its request
+                    return redirect(claim.done or reverse("request_list"))
+                created = services.request_create(
+                    user=user,
+                    state=state,
+                    instrument=data["instrument"],
+                    title=data["title"],
+                    description=data["description"],
+                    language=data.get("language") or "",
+                    urgency=data["urgency"],
+                    received_on=data["received_on"] if secretariat else timezone.localdate(),
+                    needed_by=data.get("needed_by"),
+                    lines=data["lines"],
+                    source=RequestSource.NOTE_VERBALE if secretariat else RequestSource.WEB,
+                    reference=data.get("reference") or "",
+                    document=data.get("document"),
+                    confidential=data.get("confidential", False),
+                )
+                claim.fulfil(reverse("request_detail", args=[created.pk]))
         except ValueError as exc:
             form.add_error(None, str(exc))
         else:
@@ -144,9 +151,7 @@ def request_document(request: HttpRequest, pk: int) -> FileResponse:
     _require(request.user, "needs.view_assistancerequest", obj)
     if not obj.document:
         raise PermissionDenied
-    return FileResponse(
-        obj.document.open("rb"), as_attachment=True, filename=PurePath(obj.document.name or "").name
-    )
+    return stored_file_response(obj.document, filename=PurePath(obj.document.name or "").name)
 
 
 @login_required

@@ -1,9 +1,17 @@
 """The figures of the analytical report on implementation (decision 2/6, para. (b)).
 
 Plain functions over the information base, independent of language and of HTTP. The report is
-public, so every figure follows the public rules: a confidential answer is never shown on its
-own (no State is named with it, no quote is taken from it), and no figure covers fewer than
-``MIN_AGGREGATE`` States — such a figure is withheld (``None``), not rounded or estimated.
+public, so every figure follows the public rules:
+
+- disclosure control: a confidential answer is counted in no figure at all. Annex II names the
+  States whose answer is confidential, so a figure that counted them would give them away once
+  the annex's named statuses are subtracted from it; counting only the answers that are public
+  makes every figure a function of public answers, from which nothing confidential follows;
+- no figure covers fewer than ``MIN_AGGREGATE`` States: such a figure is withheld (``None``);
+- shares of States reporting an article as implemented leave "not applicable" out of the
+  denominator; shares are rounded half up to one decimal;
+- States without a regional group form their own group (``NO_GROUP``), so group rows add up to
+  the totals.
 """
 
 from __future__ import annotations
@@ -11,10 +19,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from infobase.needs.models import AssistanceRequest, LessonLearned, Need, NeedStatus, RequestLine
+from infobase.needs.models import (
+    AssistanceRequest,
+    LessonLearned,
+    Need,
+    NeedEvidence,
+    NeedStatus,
+    RequestLine,
+)
 from infobase.questionnaires.analysis import MIN_AGGREGATE
 from infobase.questionnaires.models import (
     ArticleImplementation,
@@ -25,12 +41,17 @@ from infobase.questionnaires.models import (
     ReportingCycle,
 )
 from infobase.reference.models import Article, Instrument, LegalFamily, RegionalGroup, State
+from infobase.reports.numbers import share as percent_share
+from infobase.reports.numbers import top_with_ties
 
 ANSWERED = (AssignmentStatus.SUBMITTED, AssignmentStatus.RETURNED, AssignmentStatus.VALIDATED)
 STATUSES = tuple(s.value for s in ImplementationStatus)  # yes, partly, no, na
 MIXED = "mixed"  # States whose legal system draws on two or more families
 FAMILIES = (*(f.value for f in LegalFamily), MIXED)
 GROUPS = tuple(g.value for g in RegionalGroup)
+NO_GROUP = ""  # States that belong to no regional group
+REPORT_GROUPS = (*GROUPS, NO_GROUP)
+TOP_NEEDS = 10
 QUOTES_PER_ARTICLE = 2
 
 
@@ -58,7 +79,8 @@ class Response:
 
     @property
     def rate(self) -> float | None:
-        return round(self.answered * 100 / self.asked, 1) if self.asked else None
+        value = percent_share(self.answered, self.asked)
+        return float(value) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -72,7 +94,8 @@ class Share:
     def percent(self) -> float | None:
         if self.part is None or not self.whole:
             return None
-        return round(self.part * 100 / self.whole, 1)
+        value = percent_share(self.part, self.whole)
+        return float(value) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,7 @@ class AnalyticalFigures:
     # article -> status -> number of States (None: withheld), and the States reporting
     status_counts: dict[int, dict[str, int | None]]
     reporting: dict[int, int]
+    implemented: dict[int, Share]  # article -> States reporting "yes" of those it applies to
     implemented_by_group: dict[tuple[int, str], Share]
     implemented_by_family: dict[tuple[int, str], Share]
     challenges: dict[int, int | None]  # article -> States reporting challenges
@@ -106,10 +130,16 @@ class AnalyticalFigures:
     matrix: list[PublicStatus]
     needs_by_kind: dict[str, tuple[int, int]]  # kind -> (needs, States)
     needs_by_group: dict[str, tuple[int, int]]
-    top_needs: list[tuple[int, str, int]]  # (article, kind, States), most common first
+    # (article, kind, States), most common first: the first TOP_NEEDS and all tied with the last
+    top_needs: list[tuple[int, str, int]]
     needs_per_state: dict[int, int]
     needs_total: int
-    requests_total: int
+    needs_states: int  # States with at least one need counted
+    needs_from_answers: int  # needs with evidence in this cycle's validated answers
+    needs_from_requests: int  # needs with evidence in requests received by the cycle's end
+    requests_behind_needs: int  # those requests
+    requests_behind_in_cycle: int  # of which received during the cycle
+    requests_total: int  # requests received during the cycle
     requests_by_group: dict[str, int]
     request_lines_by_kind: dict[str, int]
     lessons: list[tuple[int, str]]  # (id, title)
@@ -142,6 +172,12 @@ def _response(replies: Iterable[Reply]) -> Response:
 
 def _share(part: int, whole: int) -> Share:
     return Share(part if whole >= MIN_AGGREGATE else None, whole)
+
+
+def implemented_share(rows: list[ArticleImplementation]) -> Share:
+    """States reporting the article as implemented, of those for which it applies."""
+    applicable = [r for r in rows if r.status != ImplementationStatus.NOT_APPLICABLE]
+    return _share(sum(r.status == "yes" for r in applicable), len(applicable))
 
 
 def _statuses(questionnaires: list[Questionnaire]) -> list[ArticleImplementation]:
@@ -192,15 +228,12 @@ def pick_quotes(
 
 
 def public_rows(rows: list[ArticleImplementation]) -> list[ArticleImplementation]:
-    """The answers a public figure may count.
+    """The answers a public figure may count: those that are not confidential.
 
-    Confidential answers count only where there are at least ``MIN_AGGREGATE`` of them in the
-    figure: with one or two, the figure minus the States named in the annex would give them
-    away, so they are left out of it."""
-    secret = sum(r.confidential for r in rows)
-    if 0 < secret < MIN_AGGREGATE:
-        return [r for r in rows if not r.confidential]
-    return rows
+    However many confidential answers a figure covers, the annex names the States that gave
+    them and shows everyone else's status, so a figure counting them, minus the annex, would
+    give them away; they are counted in no figure."""
+    return [r for r in rows if not r.confidential]
 
 
 REPLY_ORDER = {s: i for i, s in enumerate(a.value for a in AssignmentStatus)}
@@ -218,6 +251,12 @@ def best_replies(assignments: QuerySet[Assignment]) -> list[Reply]:
     return [Reply(state_id, best[state_id]) for state_id in sorted(best)]
 
 
+def basis(*, instrument: Instrument, cycle: int) -> Response:
+    """Who was asked, who answered and whose answers are validated: what the report rests on."""
+    questionnaires = questionnaires_for(instrument, cycle)
+    return _response(best_replies(Assignment.objects.filter(questionnaire__in=questionnaires)))
+
+
 def compute(
     *, instrument: Instrument, cycle: int, progress: Callable[[float, str], None] | None = None
 ) -> AnalyticalFigures:
@@ -228,7 +267,8 @@ def compute(
     states = {s.pk: s for s in State.objects.filter(pk__in=[r.state_id for r in replies])}
     families = {pk: state_families(state) for pk, state in states.items()}
     response_by_group = {
-        g: _response(r for r in replies if states[r.state_id].regional_group == g) for g in GROUPS
+        g: _response(r for r in replies if states[r.state_id].regional_group == g)
+        for g in REPORT_GROUPS
     }
     response_by_family = {
         f: _response(r for r in replies if f in families[r.state_id]) for f in FAMILIES
@@ -251,6 +291,7 @@ def compute(
         by_article[row.article_id].append(row)
     status_counts: dict[int, dict[str, int | None]] = {}
     reporting: dict[int, int] = {}
+    implemented: dict[int, Share] = {}
     implemented_by_group: dict[tuple[int, str], Share] = {}
     implemented_by_family: dict[tuple[int, str], Share] = {}
     challenges: dict[int, int | None] = {}
@@ -262,17 +303,14 @@ def compute(
         reporting[article.pk] = len(rows)
         enough = len(rows) >= MIN_AGGREGATE
         status_counts[article.pk] = {s: counts[s] if enough else None for s in STATUSES}
-        for group in GROUPS:
-            members = public_rows(
-                [r for r in all_rows if states[r.state_id].regional_group == group]
-            )
-            implemented_by_group[(article.pk, group)] = _share(
-                sum(r.status == "yes" for r in members), len(members)
+        implemented[article.pk] = implemented_share(rows)
+        for group in REPORT_GROUPS:
+            implemented_by_group[(article.pk, group)] = implemented_share(
+                [r for r in rows if states[r.state_id].regional_group == group]
             )
         for family in FAMILIES:
-            members = public_rows([r for r in all_rows if family in families[r.state_id]])
-            implemented_by_family[(article.pk, family)] = _share(
-                sum(r.status == "yes" for r in members), len(members)
+            implemented_by_family[(article.pk, family)] = implemented_share(
+                [r for r in rows if family in families[r.state_id]]
             )
         with_challenges = [r for r in all_rows if r.challenges.strip()]
         counted = public_rows(with_challenges)
@@ -291,10 +329,38 @@ def compute(
     ]
 
     step(0.5, "needs")
+    window = ReportingCycle.objects.filter(number=cycle).values_list("starts_on", "ends_on").first()
+    starts, ends = window if window else (None, None)
+    # The needs the cycle documents: open needs of the register with public evidence in the
+    # cycle's validated answers or in public requests received by the end of the cycle.
+    evidence = NeedEvidence.objects.filter(
+        need__article__instrument=instrument,
+        need__status=NeedStatus.OPEN,
+        need__confidential=False,
+    )
+    from_answers = evidence.filter(
+        stated_need__assignment__questionnaire__in=questionnaires,
+        stated_need__assignment__status=AssignmentStatus.VALIDATED,
+        stated_need__confidential=False,
+    )
+    request_lines = evidence.filter(
+        request_line__isnull=False, request_line__request__confidential=False
+    )
+    if ends:
+        request_lines = request_lines.filter(request_line__request__received_on__lte=ends)
+    answer_needs = set(from_answers.values_list("need_id", flat=True))
+    request_of_need: dict[int, set[int]] = defaultdict(set)
+    received: dict[int, Any] = {}
+    for need_id, request_id, received_on in request_lines.values_list(
+        "need_id", "request_line__request_id", "request_line__request__received_on"
+    ):
+        request_of_need[need_id].add(request_id)
+        received[request_id] = received_on
+    needs_counted = answer_needs | set(request_of_need)
     needs = list(
-        Need.objects.filter(
-            article__instrument=instrument, status=NeedStatus.OPEN, confidential=False
-        ).values_list("state_id", "article_id", "kind", "state__regional_group")
+        Need.objects.filter(pk__in=needs_counted).values_list(
+            "state_id", "article_id", "kind", "state__regional_group"
+        )
     )
     kind_needs: dict[str, list[int]] = defaultdict(list)
     group_needs: dict[str, list[int]] = defaultdict(list)
@@ -302,23 +368,28 @@ def compute(
     per_state: Counter[int] = Counter()
     for state_id, article_id, kind, group in needs:
         kind_needs[kind].append(state_id)
-        group_needs[group or ""].append(state_id)
+        group_needs[group or NO_GROUP].append(state_id)
         pair_states[(article_id, kind)].add(state_id)
         per_state[state_id] += 1
     needs_by_kind = {k: (len(v), len(set(v))) for k, v in sorted(kind_needs.items())}
-    needs_by_group = {g: (len(group_needs[g]), len(set(group_needs[g]))) for g in GROUPS}
-    top = sorted(
-        ((a, k, len(s)) for (a, k), s in pair_states.items() if len(s) >= MIN_AGGREGATE),
-        key=lambda t: (-t[2], t[0], t[1]),
-    )[:10]
+    needs_by_group = {g: (len(group_needs[g]), len(set(group_needs[g]))) for g in REPORT_GROUPS}
+    top = top_with_ties(
+        sorted(
+            ((a, k, len(s)) for (a, k), s in pair_states.items() if len(s) >= MIN_AGGREGATE),
+            key=lambda t: (-t[2], t[0], t[1]),
+        ),
+        TOP_NEEDS,
+        key=lambda t: t[2],
+    )
+    behind = set().union(*request_of_need.values()) if request_of_need else set()
+    behind_in_cycle = {r for r in behind if (starts is None or received[r] >= starts)}
 
     step(0.65, "requests and lessons")
-    window = ReportingCycle.objects.filter(number=cycle).values_list("starts_on", "ends_on").first()
     requests = AssistanceRequest.objects.filter(instrument=instrument, confidential=False)
-    if window and window[0]:
-        requests = requests.filter(received_on__gte=window[0])
-    if window and window[1]:
-        requests = requests.filter(received_on__lte=window[1])
+    if starts:
+        requests = requests.filter(received_on__gte=starts)
+    if ends:
+        requests = requests.filter(received_on__lte=ends)
     requests_by_group = Counter(requests.values_list("state__regional_group", flat=True))
     lines_by_kind = Counter(
         RequestLine.objects.filter(request__in=requests).values_list("kind", flat=True)
@@ -342,6 +413,7 @@ def compute(
         response_total=_response(replies),
         status_counts=status_counts,
         reporting=reporting,
+        implemented=implemented,
         implemented_by_group=implemented_by_group,
         implemented_by_family=implemented_by_family,
         challenges=challenges,
@@ -352,8 +424,13 @@ def compute(
         top_needs=top,
         needs_per_state=dict(per_state),
         needs_total=len(needs),
+        needs_states=len(per_state),
+        needs_from_answers=len(answer_needs),
+        needs_from_requests=len(request_of_need),
+        requests_behind_needs=len(behind),
+        requests_behind_in_cycle=len(behind_in_cycle),
         requests_total=requests.count(),
-        requests_by_group={g: requests_by_group.get(g, 0) for g in GROUPS},
+        requests_by_group={g: requests_by_group.get(g or "", 0) for g in REPORT_GROUPS},
         request_lines_by_kind=dict(sorted(lines_by_kind.items())),
         lessons=lessons,
     )
@@ -368,9 +445,7 @@ def compute(
         before = _latest_per_state(_statuses(earlier))
         for article in articles:
             rows = public_rows([r for (_s, a), r in before.items() if a == article.pk])
-            figures.previous_implemented[article.pk] = _share(
-                sum(r.status == "yes" for r in rows), len(rows)
-            )
+            figures.previous_implemented[article.pk] = implemented_share(rows)
             pairs = [
                 (now, before[key])
                 for key, now in latest.items()
@@ -379,9 +454,7 @@ def compute(
                 and now.status in RANK
                 and before[key].status in RANK
             ]
-            secret = sum(now.confidential or then.confidential for now, then in pairs)
-            if 0 < secret < MIN_AGGREGATE:
-                pairs = [(n, t) for n, t in pairs if not (n.confidential or t.confidential)]
+            pairs = [(n, t) for n, t in pairs if not (n.confidential or t.confidential)]
             improved = sum(RANK[n.status] > RANK[t.status] for n, t in pairs)
             worsened = sum(RANK[n.status] < RANK[t.status] for n, t in pairs)
             figures.changes[article.pk] = (

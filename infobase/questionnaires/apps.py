@@ -6,3 +6,6 @@ class QuestionnairesConfig(AppConfig):
     name = "infobase.questionnaires"
     label = "questionnaires"
     verbose_name = _("Questionnaires and answers")
+
+    def ready(self) -> None:
+        from infobase.questionnaires import jobs  # noqa: F401  (registers the import jobs)

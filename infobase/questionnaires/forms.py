@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from infobase.core.uploads import SPREADSHEET, TABLE, validate_upload
 from infobase.questionnaires.models import ReportingCycle
 from infobase.reference.models import Instrument, State
 
@@ -32,13 +35,22 @@ class XLSFormUploadForm(forms.Form):
         label=_("Instruments covered"), queryset=Instrument.objects.all(), required=False
     )
 
+    def clean_file(self) -> Any:
+        return validate_upload(self.cleaned_data.get("file"), policy=SPREADSHEET)
+
 
 class WorkbookUploadForm(forms.Form):
     file = forms.FileField(label=_("Filled-in workbook (.xlsx)"))
 
+    def clean_file(self) -> Any:
+        return validate_upload(self.cleaned_data.get("file"), policy=SPREADSHEET)
+
 
 class SubmissionsUploadForm(forms.Form):
     file = forms.FileField(label=_("ODK or KoboToolbox export (.csv or .xlsx)"))
+
+    def clean_file(self) -> Any:
+        return validate_upload(self.cleaned_data.get("file"), policy=TABLE)
 
 
 class ReviewForm(forms.Form):

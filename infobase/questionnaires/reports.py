@@ -11,16 +11,20 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from infobase.questionnaires.analysis import MIN_AGGREGATE
 from infobase.questionnaires.analytical import (
     FAMILIES,
-    GROUPS,
     MIXED,
+    NO_GROUP,
+    REPORT_GROUPS,
     STATUSES,
+    TOP_NEEDS,
     AnalyticalFigures,
     compute,
 )
+from infobase.questionnaires.analytical import basis as reply_basis
 from infobase.questionnaires.models import AssignmentStatus, ImplementationStatus, ReportingCycle
 from infobase.reference.models import (
     Article,
@@ -45,7 +49,7 @@ from infobase.reports.blocks import (
     Table,
     WorldMap,
 )
-from infobase.reports.engine import Progress, Report, no_progress, register
+from infobase.reports.engine import Basis, Progress, Report, no_progress, register
 from infobase.reports.params import DocumentParameters, conference_meta
 
 STATUS_COLOURS = {"yes": "#2166ac", "partly": "#67a9cf", "no": "#ef8a62", "na": "#bababa"}
@@ -131,6 +135,133 @@ class AnalyticalReport(Report):
     def compose(self, figures: Any, params: Mapping[str, Any], lang: str) -> ReportDocument:
         return Composer(figures, params, lang).document()
 
+    def basis(self, params: Mapping[str, Any]) -> Basis:
+        instrument = Instrument.objects.get(code=params["instrument"])
+        response = reply_basis(instrument=instrument, cycle=int(params["cycle"]))
+        text = ngettext(
+            "The report will rest on the validated answers of %(validated)s of the "
+            "%(asked)s State asked to answer (%(answered)s answered).",
+            "The report will rest on the validated answers of %(validated)s of the "
+            "%(asked)s States asked to answer (%(answered)s answered).",
+            response.asked,
+        ) % {
+            "validated": response.validated,
+            "asked": response.asked,
+            "answered": response.answered,
+        }
+        # Thin: fewer validated answers than a figure needs, or fewer than half of those asked.
+        thin = response.validated < MIN_AGGREGATE or response.validated * 2 < response.asked
+        return Basis(text=text, thin=thin)
+
+    def methodology_heading(self, figures: Any) -> str:
+        if figures.lessons:
+            return _("Annex IV. Methodology")
+        return _("Annex III. Methodology")
+
+    def methodology(self, figures: Any, params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        return (
+            (
+                _("States asked"),
+                _(
+                    "The States parties to the instrument and the signatory States at the date "
+                    "the questionnaire was dispatched to them. A State asked by two "
+                    "questionnaires of the cycle counts once, with its most advanced reply."
+                ),
+            ),
+            (
+                _("Answered"),
+                _(
+                    "A State has answered when it has submitted its answers, whether they are "
+                    "validated, returned for clarification or awaiting validation."
+                ),
+            ),
+            (
+                _("Validated"),
+                _(
+                    "Every figure on implementation, challenges and needs counts only answers "
+                    "validated by the Secretariat; answers not yet validated are counted in "
+                    "no figure other than the number of States that answered."
+                ),
+            ),
+            (
+                _("States reporting"),
+                _(
+                    "The States whose validated answer gives a status of implementation for "
+                    "the article, confidential answers excepted."
+                ),
+            ),
+            (
+                _("Share implemented"),
+                _(
+                    "The States reporting the article as implemented, as a share of the States "
+                    "reporting on it for which it applies: answers 'not applicable' are left "
+                    "out of the denominator. The stacked chart shows every answer, 'not "
+                    "applicable' included."
+                ),
+            ),
+            (
+                _("Confidential answers"),
+                _(
+                    "An answer that a State asked to keep confidential is counted in no "
+                    "figure of the report, of its annexes or of its files, whatever the "
+                    "number of such answers. Annex II names the States concerned without "
+                    "their answer. As every figure counts public answers only, no figure, "
+                    "alone or combined with others or with the annexes, reveals a "
+                    "confidential answer."
+                ),
+            ),
+            (
+                _("Withheld figures"),
+                _("A figure that would cover fewer than three States is withheld (—)."),
+            ),
+            (
+                _("Regional groups"),
+                _(
+                    "States that belong to no regional group are shown on a row of their own, "
+                    "'No regional group', so that the rows of a table by regional group add "
+                    "up to its total."
+                ),
+            ),
+            (
+                _("Legal systems"),
+                _(
+                    "A State whose legal system draws on several families is counted in each "
+                    "of them and in the mixed systems, so those rows do not add up to a total."
+                ),
+            ),
+            (
+                _("Needs"),
+                _(
+                    "The open needs of the consolidated register with public evidence in the "
+                    "validated answers of the cycle or in requests for technical assistance "
+                    "received by the end of the cycle, whenever they were received; needs "
+                    "resting only on confidential information are not counted."
+                ),
+            ),
+            (
+                _("Most common needs"),
+                _(
+                    "The ten needs (article and kind of assistance) stated by the most States, "
+                    "and every need tied with the tenth: the list may be longer than ten."
+                ),
+            ),
+            (
+                _("Changes"),
+                _(
+                    "Progress and regress compare the same State's validated, public answers "
+                    "on the article in both cycles."
+                ),
+            ),
+            (
+                _("Rounding"),
+                _(
+                    "Numbers of States are exact. Shares are rounded half up to one decimal, "
+                    "so the shares of a row may add up to slightly more or less than 100 per "
+                    "cent."
+                ),
+            ),
+        )
+
 
 class Composer:
     def __init__(self, figures: AnalyticalFigures, params: Mapping[str, Any], lang: str) -> None:
@@ -139,6 +270,14 @@ class Composer:
         self.lang = lang
         self.instrument = Instrument.objects.get(pk=figures.instrument_id)
         self.blocks: list[Block] = []
+        # The row "No regional group" appears wherever such States are counted.
+        self.groups = tuple(
+            g
+            for g in REPORT_GROUPS
+            if g != NO_GROUP
+            or figures.response_by_group[NO_GROUP].asked
+            or figures.needs_by_group[NO_GROUP][0]
+        )
 
     def n(self, value: int | None) -> str:
         return numbers.integer(value, self.lang)
@@ -189,25 +328,46 @@ class Composer:
                 )
             ),
             Paragraph(
-                _(
-                    "The present report covers the %(instrument)s and reporting cycle "
-                    "%(cycle)s. It is based on the answers of %(answered)s of the %(asked)s "
-                    "States asked to answer, on %(requests)s requests for technical assistance "
-                    "and on %(lessons)s lessons learned recorded in the information base."
-                )
+                _("The present report covers the %(instrument)s and reporting cycle %(cycle)s.")
                 % {
                     "instrument": self.instrument.translated("short_name", self.lang),
                     "cycle": f.cycle,
-                    "answered": self.n(f.response_total.answered),
+                }
+                + " "
+                + ngettext(
+                    "Its figures rest on the validated answers of %(validated)s of the "
+                    "%(asked)s State asked to answer; %(answered)s answered, and answers not "
+                    "yet validated are not counted.",
+                    "Its figures rest on the validated answers of %(validated)s of the "
+                    "%(asked)s States asked to answer; %(answered)s answered, and answers not "
+                    "yet validated are not counted.",
+                    f.response_total.asked,
+                )
+                % {
+                    "validated": self.n(f.response_total.validated),
                     "asked": self.n(f.response_total.asked),
-                    "requests": self.n(f.requests_total),
-                    "lessons": self.n(len(f.lessons)),
-                },
+                    "answered": self.n(f.response_total.answered),
+                }
+                + " "
+                + ngettext(
+                    "%(requests)s request for technical assistance was received during the cycle.",
+                    "%(requests)s requests for technical assistance were received during the "
+                    "cycle.",
+                    f.requests_total,
+                )
+                % {"requests": self.n(f.requests_total)}
+                + " "
+                + ngettext(
+                    "%(lessons)s lesson learned is recorded in the information base.",
+                    "%(lessons)s lessons learned are recorded in the information base.",
+                    len(f.lessons),
+                )
+                % {"lessons": self.n(len(f.lessons))},
                 notes=(
                     _(
                         "Figures count only answers validated by the Secretariat. No figure "
                         "covers fewer than three States, and answers a State asked to keep "
-                        "confidential are never shown on their own."
+                        "confidential are counted in no figure (see the methodology annex)."
                     ),
                 ),
             ),
@@ -233,7 +393,7 @@ class Composer:
         )
         rows: list[tuple[Any, ...]] = [
             (group_label(g), r.asked, r.answered, r.rate)
-            for g in GROUPS
+            for g in self.groups
             if (r := f.response_by_group[g]).asked
         ]
         rows.append((_("Total"), total.asked, total.answered, total.rate))
@@ -253,13 +413,13 @@ class Composer:
             ),
             BarChart(
                 _("Response rate by regional group"),
-                tuple(group_label(g) for g in GROUPS if f.response_by_group[g].asked),
+                tuple(group_label(g) for g in self.groups if f.response_by_group[g].asked),
                 (
                     Series(
                         _("Response rate"),
                         tuple(
                             f.response_by_group[g].rate or 0
-                            for g in GROUPS
+                            for g in self.groups
                             if f.response_by_group[g].asked
                         ),
                         ANSWER_COLOURS[0],
@@ -296,31 +456,24 @@ class Composer:
             self.add(Paragraph(_("No validated answer on implementation is available yet.")))
             return
         shown = [a for a in f.articles if f.status_counts[a.pk]["yes"] is not None]
-        best = sorted(
-            shown,
-            key=lambda a: (
-                -(f.status_counts[a.pk]["yes"] or 0) / max(1, f.reporting[a.pk]),
-                a.number,
-            ),
+        ranked = sorted(
+            (a for a in shown if f.implemented[a.pk].percent is not None),
+            key=lambda a: (-(f.implemented[a.pk].percent or 0), a.number),
         )
-        if best:
-            top, low = best[0], best[-1]
+        if ranked:
+            top, low = ranked[0], ranked[-1]
             self.add(
                 Paragraph(
                     _(
                         "Implementation is most often reported for %(top)s (%(top_share)s of "
-                        "the States reporting on it) and least often for %(low)s "
-                        "(%(low_share)s)."
+                        "the States reporting on it for which it applies) and least often for "
+                        "%(low)s (%(low_share)s)."
                     )
                     % {
                         "top": article_label(top),
-                        "top_share": self.pct(
-                            numbers.share(f.status_counts[top.pk]["yes"] or 0, f.reporting[top.pk])
-                        ),
+                        "top_share": self.pct(f.implemented[top.pk].percent),
                         "low": article_label(low),
-                        "low_share": self.pct(
-                            numbers.share(f.status_counts[low.pk]["yes"] or 0, f.reporting[low.pk])
-                        ),
+                        "low_share": self.pct(f.implemented[low.pk].percent),
                     }
                 )
             )
@@ -345,7 +498,10 @@ class Composer:
                 ),
                 tuple(rows),
                 sheet=_("Implementation by article"),
-                notes=(_("—: fewer than three States reported; the figure is withheld."),),
+                notes=(
+                    _("—: fewer than three States reported; the figure is withheld."),
+                    _("Confidential answers are counted in no figure (see the methodology annex)."),
+                ),
             ),
             BarChart(
                 _("Implementation reported, by article (share of States reporting)"),
@@ -373,12 +529,17 @@ class Composer:
             HeatTable(
                 _("Share of States reporting the article as implemented, by regional group"),
                 tuple(article_short(a) for a in f.articles),
-                tuple(group_label(g) for g in GROUPS),
+                tuple(group_label(g) for g in self.groups),
                 tuple(
-                    tuple(f.implemented_by_group[(a.pk, g)].percent for g in GROUPS)
+                    tuple(f.implemented_by_group[(a.pk, g)].percent for g in self.groups)
                     for a in f.articles
                 ),
-                notes=(_("—: fewer than three States of the group reported on the article."),),
+                notes=(
+                    _(
+                        "—: fewer than three States of the group reported on the article for "
+                        "which it applies."
+                    ),
+                ),
                 sheet=_("Implemented by group"),
             ),
             Heading(_("By legal system"), 2),
@@ -446,16 +607,50 @@ class Composer:
         self.add(
             Heading(_("Needs for technical assistance")),
             Paragraph(
-                _(
-                    "The consolidated register holds %(needs)s open needs for technical "
-                    "assistance under the %(instrument)s, drawn from the answers to the "
-                    "questionnaires and from %(requests)s requests received during the cycle."
+                ngettext(
+                    "For this cycle, the consolidated register holds %(needs)s open need for "
+                    "technical assistance under the %(instrument)s, of %(states)s States.",
+                    "For this cycle, the consolidated register holds %(needs)s open needs for "
+                    "technical assistance under the %(instrument)s, of %(states)s States.",
+                    f.needs_total,
                 )
                 % {
                     "needs": self.n(f.needs_total),
                     "instrument": self.instrument.translated("short_name", self.lang),
-                    "requests": self.n(f.requests_total),
+                    "states": self.n(f.needs_states),
                 }
+                + " "
+                + ngettext(
+                    "%(count)s of them rests on the validated answers of the cycle.",
+                    "%(count)s of them rest on the validated answers of the cycle.",
+                    f.needs_from_answers,
+                )
+                % {"count": self.n(f.needs_from_answers)}
+                + " "
+                + (
+                    ngettext(
+                        "%(count)s rests on %(requests)s requests for technical assistance "
+                        "received by the end of the cycle, %(in_cycle)s of them during the "
+                        "cycle and the others earlier.",
+                        "%(count)s rest on %(requests)s requests for technical assistance "
+                        "received by the end of the cycle, %(in_cycle)s of them during the "
+                        "cycle and the others earlier.",
+                        f.needs_from_requests,
+                    )
+                    % {
+                        "count": self.n(f.needs_from_requests),
+                        "requests": self.n(f.requests_behind_needs),
+                        "in_cycle": self.n(f.requests_behind_in_cycle),
+                    }
+                    if f.needs_from_requests
+                    else _("None rests on a request for technical assistance.")
+                ),
+                notes=(
+                    _(
+                        "A need may rest on both an answer and a request; it is counted once "
+                        "in the total."
+                    ),
+                ),
             ),
         )
         kinds = sorted(f.needs_by_kind.items(), key=lambda kv: (-kv[1][0], kv[0]))
@@ -473,8 +668,12 @@ class Composer:
                     Column(_("Needs"), "int"),
                     Column(_("States"), "int"),
                 ),
-                tuple((group_label(g), *f.needs_by_group[g]) for g in GROUPS),
+                (
+                    *((group_label(g), *f.needs_by_group[g]) for g in self.groups),
+                    (_("Total"), f.needs_total, f.needs_states),
+                ),
                 sheet=_("Needs by group"),
+                total_row=True,
             ),
         )
         articles = {
@@ -494,6 +693,16 @@ class Composer:
                         (article_label(articles[a]), kind_label(k), n) for a, k, n in f.top_needs
                     ),
                     sheet=_("Most common needs"),
+                    notes=(
+                        ngettext(
+                            "The %(count)s need stated by the most States, and every need "
+                            "tied with the last of them.",
+                            "The %(count)s needs stated by the most States, and every need "
+                            "tied with the last of them.",
+                            TOP_NEEDS,
+                        )
+                        % {"count": TOP_NEEDS},
+                    ),
                 ),
             )
         areas = tuple(
@@ -548,14 +757,13 @@ class Composer:
         rows = []
         for a in f.articles:
             before = f.previous_implemented.get(a.pk)
-            now_yes = f.status_counts[a.pk]["yes"]
-            now = numbers.share(now_yes, f.reporting[a.pk]) if now_yes is not None else None
+            now = f.implemented[a.pk].percent
             improved, worsened = f.changes.get(a.pk, (None, None))
             rows.append(
                 (
                     article_label(a),
                     before.percent if before else None,
-                    float(now) if now is not None else None,
+                    now,
                     improved,
                     worsened,
                 )
@@ -633,7 +841,7 @@ class Composer:
                 notes=(
                     _(
                         "Confidential: the State asked that its answer not be published; it "
-                        "is counted only in figures that cover at least three such answers."
+                        "is counted in no figure of the report."
                     ),
                 ),
             )

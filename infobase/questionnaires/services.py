@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from infobase.accounts.models import Role, User
 from infobase.core.i18n import language
+from infobase.core.uploads import ATTACHMENTS, check_file
 from infobase.questionnaires.models import (
     Answer,
     ArticleImplementation,
@@ -417,12 +418,36 @@ def assignment_submit(*, assignment: Assignment, user: Any) -> Assignment:
     return assignment
 
 
+class TransitionConflict(Exception):
+    """The assignment is no longer in the status the action was decided on (someone else acted
+    first); nothing was changed. The message is translated."""
+
+
+def _lock_submitted(assignment: Assignment) -> Assignment:
+    """Lock the assignment's row until the transaction ends and refresh ``assignment`` from it;
+    ``TransitionConflict`` when it was reviewed meanwhile, ``PermissionDenied`` when it was
+    never submitted."""
+    list(Assignment.objects.select_for_update().filter(pk=assignment.pk).values_list("pk"))
+    assignment.refresh_from_db()  # read after the lock: what the last reviewer committed
+    locked = assignment
+    if locked.status in (AssignmentStatus.NOT_STARTED, AssignmentStatus.IN_PROGRESS):
+        raise PermissionDenied  # nothing to review
+    if locked.status != AssignmentStatus.SUBMITTED:
+        raise TransitionConflict(
+            _(
+                "This submission is no longer waiting for review: it is now “%(status)s”. "
+                "Nothing was changed."
+            )
+            % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
 @transaction.atomic
 def assignment_return(*, assignment: Assignment, user: Any, comment: str) -> Assignment:
     if not user.has_perm("questionnaires.review_assignment", assignment):
         raise PermissionDenied
-    if assignment.status != AssignmentStatus.SUBMITTED:
-        raise PermissionDenied
+    assignment = _lock_submitted(assignment)
     ReviewComment.objects.create(assignment=assignment, author=user, text=comment)
     assignment.status = AssignmentStatus.RETURNED
     assignment._change_reason = comment  # type: ignore[attr-defined]
@@ -437,8 +462,7 @@ def assignment_return(*, assignment: Assignment, user: Any, comment: str) -> Ass
 def assignment_validate(*, assignment: Assignment, user: Any, comment: str = "") -> Assignment:
     if not user.has_perm("questionnaires.review_assignment", assignment):
         raise PermissionDenied
-    if assignment.status != AssignmentStatus.SUBMITTED:
-        raise PermissionDenied
+    assignment = _lock_submitted(assignment)
     if comment:
         ReviewComment.objects.create(assignment=assignment, author=user, text=comment)
     assignment.status = AssignmentStatus.VALIDATED
@@ -573,11 +597,14 @@ def relevance_map(assignment: Assignment, values: Mapping[str, Any]) -> dict[str
 def answer_file_add(
     *, assignment: Assignment, item: Item, repeat_path: str, upload: Any, user: Any
 ) -> Answer:
-    """Attach an uploaded file to an attachment question; the answer lists the file names."""
+    """Attach an uploaded file to an attachment question; the answer lists the file names.
+
+    Raises ``InvalidInput`` when the file breaks the upload policy for attachments."""
     from infobase.questionnaires.models import AnswerFile
 
     if not can_answer(user, assignment) or item.kind != ItemKind.FILE:
         raise PermissionDenied
+    check_file(upload, name=upload.name or "", policy=ATTACHMENTS)
     answer, _created = Answer.objects.get_or_create(
         assignment=assignment,
         item=item,

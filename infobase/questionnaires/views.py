@@ -16,6 +16,9 @@ from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
+from infobase.core.files import stored_file_response
+from infobase.core.jobs import start_job, stash_uploads
+from infobase.core.uploads import ATTACHMENTS, content_problem
 from infobase.questionnaires import selectors, services
 from infobase.questionnaires.forms import (
     DispatchForm,
@@ -24,6 +27,7 @@ from infobase.questionnaires.forms import (
     WorkbookUploadForm,
     XLSFormUploadForm,
 )
+from infobase.questionnaires.jobs import SUBMISSIONS_JOB, WORKBOOK_JOB
 from infobase.questionnaires.models import (
     AnswerFile,
     Assignment,
@@ -206,6 +210,18 @@ def _answers_from_post(request: HttpRequest, page: selectors.Block) -> list[serv
     return given
 
 
+def _attachment_problems(request: HttpRequest, page: selectors.Block) -> dict[str, str]:
+    """Why each attachment sent with the answers may not be kept (the upload policy)."""
+    found: dict[str, str] = {}
+    for f in page.fields():
+        upload = request.FILES.get(f"f-{f.key}")
+        if upload is not None and f.item.kind == ItemKind.FILE:
+            problem = content_problem(upload, name=upload.name or "", policy=ATTACHMENTS)
+            if problem:
+                found[f.key] = problem
+    return found
+
+
 @login_required
 def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _assignment(request, pk, "questionnaires.view_assignment")
@@ -220,6 +236,8 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
         if not can_answer:
             raise PermissionDenied
         action = request.POST.get("action", "save")
+        problems = _attachment_problems(request, page)
+    if request.method == "POST" and not problems:
         with transaction.atomic():
             if action == "prefill":
                 fill = [
@@ -314,26 +332,22 @@ def workbook_download(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def workbook_upload(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _assignment(request, pk, "questionnaires.answer_assignment")
-    from infobase.questionnaires.workbook import workbook_import
-
     form = WorkbookUploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     result = None
     if request.method == "POST" and form.is_valid():
+        # Imported by a worker (infobase.questionnaires.jobs); the job page follows it.
         upload = form.cleaned_data["file"]
-        try:
-            result = workbook_import(
-                assignment=assignment, source=upload, filename=upload.name, user=request.user
-            )
-        except InvalidInput as exc:
-            problems = [str(p) for p in exc.problems]
-        else:
-            if not result.conflicts:
-                messages.success(
-                    request,
-                    _("Workbook imported: %(count)s answers changed.") % {"count": result.saved},
-                )
-                return redirect("assignment_answer", pk=assignment.pk)
+        job = start_job(
+            kind=WORKBOOK_JOB,
+            params={
+                "assignment": assignment.pk,
+                "folder": stash_uploads([(upload.name, upload)]),
+                "filename": upload.name,
+            },
+            user=request.user,
+        )
+        return redirect(job)
     return render(
         request,
         "questionnaires/workbook_upload.html",
@@ -344,25 +358,23 @@ def workbook_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def submissions_upload(request: HttpRequest, code: str) -> HttpResponse:
-    from infobase.questionnaires.workbook import submissions_import
-
     questionnaire = get_object_or_404(Questionnaire, code=code)
     _require(request.user, "questionnaires.import_submissions", questionnaire)
     form = SubmissionsUploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
+        # Imported by a worker (infobase.questionnaires.jobs); the job page follows it.
         upload = form.cleaned_data["file"]
-        try:
-            results = submissions_import(
-                questionnaire=questionnaire, source=upload, filename=upload.name, user=request.user
-            )
-        except InvalidInput as exc:
-            problems = [str(p) for p in exc.problems]
-        else:
-            messages.success(
-                request, _("Submissions imported for %(count)s States.") % {"count": len(results)}
-            )
-            return redirect("questionnaire_responses", code=questionnaire.code)
+        job = start_job(
+            kind=SUBMISSIONS_JOB,
+            params={
+                "questionnaire": questionnaire.pk,
+                "folder": stash_uploads([(upload.name, upload)]),
+                "filename": upload.name,
+            },
+            user=request.user,
+        )
+        return redirect(job)
     return render(
         request,
         "questionnaires/submissions_upload.html",
@@ -377,18 +389,24 @@ def assignment_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         comment = form.cleaned_data["comment"]
-        if request.POST.get("action") == "return":
-            if not comment:
-                form.add_error("comment", _("Say what the State should clarify."))
+        try:
+            if request.POST.get("action") == "return":
+                if not comment:
+                    form.add_error("comment", _("Say what the State should clarify."))
+                else:
+                    services.assignment_return(
+                        assignment=assignment, user=request.user, comment=comment
+                    )
+                    messages.success(request, _("Returned to the State for clarification."))
+                    return redirect("questionnaire_responses", code=assignment.questionnaire.code)
             else:
-                services.assignment_return(
+                services.assignment_validate(
                     assignment=assignment, user=request.user, comment=comment
                 )
-                messages.success(request, _("Returned to the State for clarification."))
+                messages.success(request, _("The submission was validated."))
                 return redirect("questionnaire_responses", code=assignment.questionnaire.code)
-        else:
-            services.assignment_validate(assignment=assignment, user=request.user, comment=comment)
-            messages.success(request, _("The submission was validated."))
+        except services.TransitionConflict as exc:
+            messages.error(request, str(exc))  # another reviewer acted first
             return redirect("questionnaire_responses", code=assignment.questionnaire.code)
     page = selectors.answer_page(assignment)
     return render(
@@ -425,6 +443,4 @@ def assignment_remind(request: HttpRequest, pk: int) -> HttpResponse:
 def answer_file(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(AnswerFile.objects.select_related("answer__assignment"), pk=pk)
     _require(request.user, "questionnaires.view_assignment", attachment.answer.assignment)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
-    )
+    return stored_file_response(attachment.file, filename=attachment.original_name)

@@ -42,6 +42,7 @@ from infobase.core import i18n
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.exporters import FORMULA_START, safe_cell
 from infobase.core.text import fold
+from infobase.core.uploads import check_zip, limited_rows
 from infobase.core.zips import stable_zip
 from infobase.questionnaires.models import (
     Answer,
@@ -203,6 +204,24 @@ def _shape(questionnaire: Questionnaire) -> Shape:
         if item.kind == ItemKind.REPEAT and inside[item.pk]
     ]
     return shape
+
+
+# Bounds of what an answers workbook or a submissions export can hold, past which a file is
+# refused before it is read whole (a sheet of a million rows is a mistake or an attack).
+MAX_REPEAT_ENTRIES = 1000
+SUBMISSIONS_PER_STATE = 10
+HEADER_SLACK = 50
+
+
+def _rows_it_holds(shape: Shape) -> int:
+    """The most rows any sheet of this questionnaire's workbook can need: a row per question,
+    per choice (the lists sheet) and per repeat entry."""
+    choices = sum(
+        len(item.choice_list.choices.all())  # prefetched by _shape
+        for item in shape.items
+        if item.choice_list_id is not None and item.choice_list is not None
+    )
+    return len(shape.items) + choices + MAX_REPEAT_ENTRIES + HEADER_SLACK
 
 
 def _choices(item: Item, default: str) -> list[tuple[str, str]]:
@@ -564,10 +583,16 @@ def _not_xlsx(filename: str) -> InvalidInput:
     )
 
 
-def _read_workbook(data: bytes, filename: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every sheet's rows (values only; formulas as their cached values), in sheet order."""
+def _read_workbook(
+    data: bytes, filename: str, *, max_rows: int, max_columns: int
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every sheet's rows (values only; formulas as their cached values), in sheet order.
+
+    A sheet with more than ``max_rows`` rows is refused without reading further, and rows are
+    cut to ``max_columns`` cells; the archive is checked (zip bomb) before it is opened."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _not_xlsx(filename)
+    check_zip(data, name=filename)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a zip that is not a workbook, broken XML …
@@ -576,8 +601,16 @@ def _read_workbook(data: bytes, filename: str) -> dict[str, list[tuple[Any, ...]
         sheets: dict[str, list[tuple[Any, ...]]] = {}
         for ws in wb.worksheets:
             ws.reset_dimensions()  # do not trust the stored size
-            sheets[ws.title] = [tuple(row) for row in ws.iter_rows(values_only=True)]
+            sheets[ws.title] = limited_rows(
+                ws.iter_rows(values_only=True, max_col=max_columns),
+                file=filename,
+                sheet=ws.title,
+                max_rows=max_rows,
+                max_columns=max_columns,
+            )
         return sheets
+    except InvalidInput:
+        raise
     except Exception as exc:
         raise _not_xlsx(filename) from exc
     finally:
@@ -889,10 +922,15 @@ def workbook_import(
         raise PermissionDenied
     if not assignment.is_editable_by_state and not getattr(user, "is_secretariat", False):
         raise PermissionDenied
-    sheets = _read_workbook(_read_bytes(source), filename)
+    shape = _shape(assignment.questionnaire)
+    sheets = _read_workbook(
+        _read_bytes(source),
+        filename,
+        max_rows=_rows_it_holds(shape),
+        max_columns=len(ANSWER_COLUMNS) + len(shape.items) + HEADER_SLACK,
+    )
     problems = _Problems(filename)
     repeat_sheets = _check_meta(sheets, assignment, problems)
-    shape = _shape(assignment.questionnaire)
     answers = {(a.item_id, a.repeat_path): a for a in Answer.objects.filter(assignment=assignment)}
     given: list[_Given] = []
     if ANSWERS not in sheets:
@@ -991,10 +1029,12 @@ def _segments(header: str) -> list[str]:
     return out
 
 
-def _read_table(data: bytes, filename: str) -> tuple[str | None, list[tuple[Any, ...]]]:
+def _read_table(
+    data: bytes, filename: str, *, max_rows: int, max_columns: int
+) -> tuple[str | None, list[tuple[Any, ...]]]:
     """(sheet name or None for CSV, rows) of a CSV or XLSX export."""
     if data[:4] == b"PK\x03\x04":
-        sheets = _read_workbook(data, filename)
+        sheets = _read_workbook(data, filename, max_rows=max_rows, max_columns=max_columns)
         if not sheets:
             raise _not_xlsx(filename)
         name = next(iter(sheets))
@@ -1013,7 +1053,9 @@ def _read_table(data: bytes, filename: str) -> tuple[str | None, list[tuple[Any,
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return None, [tuple(row) for row in reader]
+    return None, limited_rows(
+        reader, file=filename, sheet=None, max_rows=max_rows, max_columns=max_columns
+    )
 
 
 def _state_index() -> dict[str, State]:
@@ -1045,12 +1087,19 @@ def submissions_import(
     """
     if not user.has_perm("questionnaires.import_submissions"):
         raise PermissionDenied
-    sheet, rows = _read_table(_read_bytes(source), filename)
+    shape = _shape(questionnaire)
+    sheet, rows = _read_table(
+        _read_bytes(source),
+        filename,
+        # one submission per State, a few times over for resubmissions; Kobo adds a column
+        # per choice of select-multiple questions and its own metadata columns
+        max_rows=SUBMISSIONS_PER_STATE * State.objects.count() + HEADER_SLACK,
+        max_columns=_rows_it_holds(shape) + len(META_COLUMNS) + HEADER_SLACK,
+    )
     problems = _Problems(filename)
     if not rows:
         problems.add(_("The file is empty."), sheet=sheet)
         problems.raise_if_any()
-    shape = _shape(questionnaire)
     names = {item.name: item for item in shape.items}
     top = {item.pk for item in shape.top}
     header = [_text(h) for h in rows[0]]

@@ -78,6 +78,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.uploads import zip_problem
 from infobase.questionnaires.models import (
     Choice,
     ChoiceList,
@@ -558,6 +559,9 @@ class Reader:
     # ---- whole workbook
 
     def read(self, data: bytes) -> None:
+        if bomb := zip_problem(data):  # before openpyxl inflates anything
+            self.problem(bomb)
+            return
         try:
             sheets = _load_sheets(data)
         except Exception as exc:  # openpyxl raises many kinds of errors on damaged files

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from infobase.core.once import OnceField
 from infobase.reference.models import Instrument, LegalFamily, RegionalGroup, StateContact
 from infobase.reference.selectors import PartyStatus
 
@@ -44,6 +45,8 @@ class StateFilterForm(forms.Form):
 
 
 class StateContactForm(forms.ModelForm):
+    once = OnceField()
+
     class Meta:
         model = StateContact
         fields = ["name", "institution", "email", "phone", "language"]

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import scope_to_user
+from infobase.core.once import once
 from infobase.reference import selectors
 from infobase.reference.forms import StateContactForm, StateFilterForm
 from infobase.reference.models import Instrument, Organization, State, StateContact
@@ -70,14 +71,18 @@ def contact_edit(request: HttpRequest, iso3: str, pk: int | None = None) -> Http
         raise PermissionDenied
     form = StateContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
-        contact_save(
-            user=request.user,
-            state=state,
-            instance=form.instance,
-            data=form.cleaned_data,
-            reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, _("The contact was saved."))
+        data = dict(form.cleaned_data)
+        token = data.pop("once", "") if contact is None else ""  # edits are idempotent anyway
+        with once(token=token, user=request.user) as claim:
+            if claim.done is None:
+                contact_save(
+                    user=request.user,
+                    state=state,
+                    instance=form.instance,
+                    data=data,
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("The contact was saved."))
         return redirect("state_detail", iso3=state.iso3)
     return render(
         request, "reference/contact_form.html", {"state": state, "form": form, "contact": contact}

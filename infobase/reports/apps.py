@@ -12,3 +12,4 @@ class ReportsConfig(AppConfig):
         # Each app defines its reports in its own `reports` module (one module per report
         # family); importing them registers them with the engine.
         autodiscover_modules("reports")
+        from infobase.reports import tasks  # noqa: F401  (registers the report job)

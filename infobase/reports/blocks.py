@@ -27,6 +27,7 @@ class Paragraph:
     text: str
     notes: tuple[str, ...] = ()  # footnotes, numbered in the document's order
     numbered: bool = True  # UN documents number their body paragraphs
+    left_out: bool = False  # says why a table or chart without figures is left out
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,19 @@ class PageBreak:
     pass
 
 
-Block = Heading | Paragraph | Quote | Table | BarChart | HeatTable | WorldMap | PageBreak
+@dataclass(frozen=True)
+class Definitions:
+    """Terms and what they mean: the methodology annex states each rule behind the figures
+    (who is counted, what is left out of a denominator, how numbers are rounded)."""
+
+    title: str
+    items: tuple[tuple[str, str], ...]  # (term, definition)
+    sheet: str = ""
+
+
+Block = (
+    Heading | Paragraph | Quote | Table | BarChart | HeatTable | WorldMap | PageBreak | Definitions
+)
 
 
 @dataclass(frozen=True)
@@ -146,4 +159,7 @@ class ReportDocument:
                 parts.extend(c.label for c in block.columns)
             elif isinstance(block, BarChart | HeatTable | WorldMap):
                 parts.append(block.title)
+            elif isinstance(block, Definitions):
+                parts.append(block.title)
+                parts.extend(f"{term}: {text}" for term, text in block.items)
         return "\n".join(p for p in parts if p)

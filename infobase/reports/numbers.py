@@ -6,14 +6,43 @@ system); separators and the percent sign follow the language (CLDR through Babel
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
 
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from infobase.reports.blocks import Number
+
+T = TypeVar("T")
+
+
+def round_half_up(value: Number, digits: int = 0) -> Decimal:
+    """``value`` rounded half up (away from zero on a tie) to ``digits`` decimals: the one
+    rounding rule of every report (2.5 → 3, 0.05 → 0.1, -2.5 → -3)."""
+    exponent = Decimal(1).scaleb(-digits)
+    return Decimal(str(value)).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def rounded_total(values: Sequence[Number | None], digits: int = 0) -> Decimal:
+    """The total of rows as they are shown: the sum of each row rounded half up, so the shown
+    rows add up to the shown total."""
+    return sum((round_half_up(v, digits) for v in values if v is not None), Decimal(0))
+
+
+def top_with_ties(items: Sequence[T], n: int, *, key: Callable[[T], Any]) -> list[T]:
+    """The first ``n`` of ``items`` (already sorted, best first) and every further item tied
+    with the ``n``-th on ``key``: a top ten never cuts through a tie."""
+    if len(items) <= n or n <= 0:
+        return list(items) if n > 0 else []
+    last = key(items[n - 1])
+    end = n
+    while end < len(items) and key(items[end]) == last:
+        end += 1
+    return list(items[:end])
 
 
 def babel_locale(lang: str) -> Locale:
@@ -25,14 +54,15 @@ def babel_locale(lang: str) -> Locale:
 def integer(value: Number | None, lang: str) -> str:
     if value is None:
         return "—"
-    return format_decimal(int(value), format="#,##0", locale=babel_locale(lang))
+    # Rounded half up, never truncated: 18,324,678.6 is written 18,324,679.
+    return format_decimal(round_half_up(value), format="#,##0", locale=babel_locale(lang))
 
 
 def number(value: Number | None, lang: str, digits: int = 1) -> str:
     if value is None:
         return "—"
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(Decimal(str(value)), format=pattern, locale=babel_locale(lang))
+    return format_decimal(round_half_up(value, digits), format=pattern, locale=babel_locale(lang))
 
 
 def percent(value: Number | None, lang: str, digits: int = 0) -> str:
@@ -55,7 +85,7 @@ def long_date(value: date | None, lang: str) -> str:
 
 
 def share(part: int, whole: int) -> Decimal | None:
-    """part / whole in percent, one decimal, rounded half-even; None when whole is 0."""
+    """part / whole in percent, one decimal, rounded half up; None when whole is 0."""
     if not whole:
         return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

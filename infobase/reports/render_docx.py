@@ -26,6 +26,7 @@ from infobase.core.zips import stable_zip
 from infobase.reports import charts, numbers, raster
 from infobase.reports.blocks import (
     BarChart,
+    Definitions,
     Heading,
     HeatTable,
     PageBreak,
@@ -315,6 +316,12 @@ class _Writer:
                 self.picture(block.title, charts.bar_chart(block, self.lang), block.notes)
             elif isinstance(block, WorldMap):
                 self.picture(block.title, charts.world_map(block, self.lang), ())
+            elif isinstance(block, Definitions):
+                self.paragraph(block.title, bold=True)
+                for term, text in block.items:
+                    paragraph = self.paragraph(align="justify")
+                    self.run(paragraph, term + " ", bold=True)
+                    self.run(paragraph, text)
             elif isinstance(block, PageBreak):
                 self.doc.add_page_break()
         raw = io.BytesIO()

@@ -13,6 +13,7 @@ from infobase.reports import charts, numbers
 from infobase.reports.blocks import (
     BarChart,
     Column,
+    Definitions,
     Heading,
     HeatTable,
     PageBreak,
@@ -64,6 +65,17 @@ def table_html(table: Table, lang: str) -> SafeString:
     )
 
 
+def definitions_html(block: Definitions) -> SafeString:
+    items = format_html_join(
+        "", '<dt class="rc-term">{}</dt><dd class="rc-def">{}</dd>', block.items
+    )
+    return format_html(
+        '<section class="rc-defs"><h4 class="rc-defs-title">{}</h4><dl>{}</dl></section>',
+        block.title,
+        items,
+    )
+
+
 def body(document: ReportDocument) -> SafeString:
     lang = document.lang
     out: list[str] = []
@@ -111,6 +123,8 @@ def body(document: ReportDocument) -> SafeString:
             out.append(charts.heat_table(block, lang))
         elif isinstance(block, WorldMap):
             out.append(charts.world_map(block, lang))
+        elif isinstance(block, Definitions):
+            out.append(definitions_html(block))
         elif isinstance(block, PageBreak):
             out.append('<div class="rc-break"></div>')
     return mark_safe("".join(out))

@@ -24,7 +24,15 @@ from infobase.core.exporters import safe_cell
 from infobase.core.i18n import is_rtl
 from infobase.core.zips import stable_zip
 from infobase.reports import charts, numbers, raster
-from infobase.reports.blocks import BarChart, HeatTable, ReportDocument, Table, WorldMap
+from infobase.reports.blocks import (
+    BarChart,
+    Definitions,
+    HeatTable,
+    Paragraph,
+    ReportDocument,
+    Table,
+    WorldMap,
+)
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
@@ -78,14 +86,25 @@ class _Book:
                 italic=True, size=9
             )
 
+    @staticmethod
+    def value(value: Any, kind: str) -> Any:
+        """The cell as the page shows it: numbers rounded half up to the unit shown, so that a
+        sum in the workbook agrees with the sum of the shown rows."""
+        if kind == "text":
+            return safe_cell(value)
+        if value is None or isinstance(value, str):
+            return value
+        if kind == "int":
+            return int(numbers.round_half_up(value))
+        digits = 1
+        return float(numbers.round_half_up(value, digits))
+
     def table(self, block: Table) -> None:
         ws = self.sheet(block.sheet, block.title)
         self.header_row(ws, 3, [c.label for c in block.columns])
         for r, row in enumerate(block.rows, start=4):
             for c, (value, column) in enumerate(zip(row, block.columns, strict=True), start=1):
-                target = ws.cell(
-                    row=r, column=c, value=safe_cell(value) if column.kind == "text" else value
-                )
+                target = ws.cell(row=r, column=c, value=self.value(value, column.kind))
                 if column.kind in FORMATS:
                     target.number_format = FORMATS[column.kind]
                 if block.total_row and r == len(block.rows) + 3:
@@ -153,10 +172,23 @@ class _Book:
         picture.width, picture.height = picture.width * 0.55, picture.height * 0.55
         ws.add_image(picture, "E3")
 
+    def definitions(self, block: Definitions) -> None:
+        ws = self.sheet(block.sheet, block.title)
+        for r, (term, text) in enumerate(block.items, start=3):
+            ws.cell(row=r, column=1, value=safe_cell(term)).font = BOLD
+            target = ws.cell(row=r, column=2, value=safe_cell(text))
+            target.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions["A"].width = 34
+        ws.column_dimensions["B"].width = 100
+
     def write(self) -> bytes:
         meta = self.source.meta
+        # Tables and charts left out of the document: their one sentence goes to the contents.
+        left_out = [b.text for b in self.source.blocks if isinstance(b, Paragraph) and b.left_out]
         for block in self.source.blocks:
-            if isinstance(block, Table):
+            if isinstance(block, Definitions):
+                self.definitions(block)
+            elif isinstance(block, Table):
                 self.table(block)
             elif isinstance(block, BarChart):
                 self.bar_chart(block)
@@ -181,6 +213,8 @@ class _Book:
             link = ws.cell(row=r, column=1, value=safe_cell(name))
             link.hyperlink = f"#'{name}'!A1"
             ws.cell(row=r, column=2, value=safe_cell(title))
+        for r, text in enumerate(left_out, start=len(self.index) + 8):
+            ws.cell(row=r, column=1, value=safe_cell(text)).font = Font(italic=True, size=9)
         ws.column_dimensions["A"].width = 34
         ws.column_dimensions["B"].width = 80
         moment = datetime.combine(meta.date, time(12)) if meta.date else datetime(2000, 1, 1, 12)

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from infobase.accounts.permissions import require
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.i18n import is_rtl, language
+from infobase.core.jobs import WORKER_DIED, job_is_alive, reap, start_job
+from infobase.core.models import JobStatus
 from infobase.reports import engine
 from infobase.reports.blocks import ReportDocument
 from infobase.reports.engine import Progress, no_progress
@@ -58,7 +60,7 @@ def report_document(
 ) -> ReportDocument:
     figures = report.compute(params, progress)
     with language(lang):
-        return report.compose(figures, params, lang)
+        return report.document(figures, params, lang)
 
 
 def report_render(
@@ -96,16 +98,17 @@ def report_request(
     the same report, parameters, language, format and data. ``run_now`` produces it in this
     process instead of queueing it (the demo data, scripts)."""
     require(user, "reports.request_report")
-    from infobase.reports.tasks import run_report
+    from infobase.reports.tasks import RENDER_JOB
 
     print_key = run_fingerprint(slug, params)
-    existing = (
+    for existing in (
         ReportRun.objects.filter(report=slug, lang=lang, fmt=fmt, fingerprint=print_key)
         .exclude(status=RunStatus.FAILED)
-        .first()
-    )
-    if existing is not None:
-        return existing
+        .select_related("job")
+    ):
+        if existing.status == RunStatus.DONE or run_is_alive(existing):
+            return existing
+        report_run_fail(run=existing, error=WORKER_DIED)
     run = ReportRun.objects.create(
         report=slug,
         params=dict(params),
@@ -117,25 +120,49 @@ def report_request(
     if run_now:
         report_run_execute(str(run.pk))
     else:
-        result = run_report.enqueue(str(run.pk))
-        ReportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+        job = start_job(
+            kind=RENDER_JOB,
+            params={"run": str(run.pk)},
+            user=user,
+            dedupe_key=f"report:{run.pk}",
+        )
+        ReportRun.objects.filter(pk=run.pk).update(job=job, task_id=job.task_id)
     run.refresh_from_db()
     return run
 
 
-def report_run_execute(run_id: str) -> None:
-    """The background job: compute, render, store, with progress written as it goes."""
+def run_is_alive(run: ReportRun) -> bool:
+    """Whether a queued or running run can still finish: its job's worker is alive. A run
+    left unfinished without a job (made before jobs had a lease) cannot."""
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING) or run.job is None:
+        return False
+    return job_is_alive(run.job)
+
+
+def report_run_fail(*, run: ReportRun, error: str) -> None:
+    """Mark an unfinished run failed (its worker died; ``error`` is a message id)."""
+    ReportRun.objects.filter(pk=run.pk).exclude(status=RunStatus.DONE).update(
+        status=RunStatus.FAILED, error=error, finished_at=timezone.now()
+    )
+    if run.job is not None and run.job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        reap(run.job, retry=False)
+
+
+def report_run_execute(run_id: str, *, beat: Progress = no_progress) -> None:
+    """The background job: compute, render, store, with progress written as it goes.
+    ``beat`` also gets each progress (the job's heartbeat)."""
     run = ReportRun.objects.get(pk=run_id)
     if run.status == RunStatus.DONE:
         return
     ReportRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), progress=1
+        status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, error=""
     )
 
     def progress(fraction: float, step: str) -> None:
         ReportRun.objects.filter(pk=run.pk).update(
             progress=max(1, min(99, round(fraction * 100))), step=step[:200]
         )
+        beat(fraction, step)
 
     try:
         data = report_render(

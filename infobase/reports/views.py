@@ -3,6 +3,7 @@ list of published reports."""
 
 from __future__ import annotations
 
+from csp.constants import UNSAFE_INLINE
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require
 from infobase.core.errors import InvalidInput
+from infobase.core.files import stored_file_response
 from infobase.core.i18n import language_codes
 from infobase.reports import engine, services
 from infobase.reports.engine import CONTENT_TYPES, FORMATS
@@ -40,6 +42,20 @@ class OutputForm(forms.Form):
         self.fields["fmt"].choices = list(FORMAT_LABELS.items())  # type: ignore[attr-defined]
 
 
+class ConfirmForm(forms.Form):
+    """Asked when a report would rest on very little (its basis is thin)."""
+
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Produce the report anyway"),
+        required=True,
+        error_messages={
+            "required": gettext_lazy(
+                "The report would rest on very little: tick the box to produce it anyway."
+            )
+        },
+    )
+
+
 def report_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "reports.request_report")
     titles = {report.slug: report.title for report in engine.all_reports()}
@@ -62,8 +78,27 @@ def report_new(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404 from missing
     params_form = report.Parameters(request.POST or None)
     output_form = OutputForm(request.POST or None)
+    basis = None
+    confirm_form = None
     if request.method == "POST" and params_form.is_valid() and output_form.is_valid():
         params = report.to_json(params_form.cleaned_data)
+        basis = report.basis(params)
+        if basis is not None and basis.thin:
+            # The first time the basis is shown the box is asked for, not yet an error.
+            answered = "confirm" in request.POST or "basis_shown" in request.POST
+            confirm_form = ConfirmForm(request.POST if answered else None)
+            if not confirm_form.is_valid():
+                return render(
+                    request,
+                    "reports/report_new.html",
+                    {
+                        "report": report,
+                        "params_form": params_form,
+                        "output_form": output_form,
+                        "basis": basis,
+                        "confirm_form": confirm_form,
+                    },
+                )
         run = services.report_request(
             user=request.user,
             slug=slug,
@@ -110,12 +145,18 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
 def _file_response(run: ReportRun, *, inline: bool) -> FileResponse:
     if run.status != RunStatus.DONE or not run.file:
         raise Http404
-    return FileResponse(
-        run.file.open("rb"),
+    response = stored_file_response(
+        run.file,
         content_type=CONTENT_TYPES[run.fmt],
         as_attachment=not inline,
         filename=services.file_name(run),
     )
+    if run.fmt == "html":
+        # The one exception to the no-inline-style policy: a report's web page is a single
+        # self-contained file (its stylesheet and chart bar widths and colours inline, no
+        # script), so it may use inline styles and is sandboxed so that no script could run.
+        response._csp_update = {"style-src": [UNSAFE_INLINE], "sandbox": [True]}  # type: ignore[attr-defined]
+    return response
 
 
 def run_download(request: HttpRequest, pk: str) -> FileResponse:

@@ -392,17 +392,18 @@ def test_command_writes_a_valid_file(tmp_path: Path, full_activity: Activity) ->
     assert "1 activities" in stdout.getvalue()
 
 
-def test_command_fails_and_writes_nothing_when_the_export_is_invalid(
+def test_command_fails_and_writes_nothing_when_no_activity_validates(
     tmp_path: Path, full_activity: Activity
 ) -> None:
     Transaction.objects.filter(activity=full_activity, kind="3").update(currency="EUX")
     out = tmp_path / "unodc.xml"
     stderr = io.StringIO()
 
-    with pytest.raises(CommandError, match="does not validate"):
+    with pytest.raises(CommandError, match="No activity could be exported"):
         call_command("iati-export", "--out", str(out), stderr=stderr)
     assert not out.exists()
     assert "EUX" in stderr.getvalue()
+    assert full_activity.iati_identifier in stderr.getvalue()
 
 
 def test_command_exits_non_zero_on_an_invalid_export(
@@ -444,7 +445,7 @@ def test_download_is_for_the_secretariat_only(
             iati_export_download(request)
 
 
-def test_download_of_an_invalid_export_lists_the_problems(
+def test_download_with_no_valid_activity_is_a_page_listing_the_problems(
     secretariat,
     full_activity: Activity,  # type: ignore[no-untyped-def]
 ) -> None:
@@ -453,5 +454,8 @@ def test_download_of_an_invalid_export_lists_the_problems(
     request.user = secretariat
     response = iati_export_download(request)
 
-    assert response.status_code == 422
-    assert "EUX" in response.content.decode()
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "EUX" in page and full_activity.iati_identifier in page
+    assert "download=1" not in page  # no file to offer

@@ -49,7 +49,11 @@ def record(
         user=user,
         instance=Activity(),
         data=fields,
-        recipients=list(State.objects.filter(iso3__in=states)),
+        # Several recipients share the activity equally (IATI: percentages adding up to 100).
+        recipients=[
+            (state, Decimal(100) / len(states) if len(states) > 1 else None)
+            for state in State.objects.filter(iso3__in=states)
+        ],
         sectors=[("15130", None)],
         themes=themes if themes is not None else [(art(18), "training")],
         participants=[("4", None, "Implementing partner")],
@@ -372,7 +376,7 @@ def test_new_activity_form_saves_through_the_service(
             "provider": unodc.pk,
             "default_currency": "eur",
             "budget": "5000",
-            "recipients": [State.objects.get(iso3="SEN").pk],
+            "recipient_state_0": State.objects.get(iso3="SEN").pk,
             "instruments": [Instrument.objects.get(code="untoc").pk],
             "theme_article_0": art(5).pk,
             "theme_kind_0": "model_legislation",

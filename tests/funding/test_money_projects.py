@@ -119,13 +119,14 @@ def test_a_missing_rate_names_the_currency_and_the_date(rates):
         to_usd(D("10"), "CHF", date(2025, 1, 1))
 
 
-def test_conversion_is_exact_and_rounds_half_to_even_at_the_end(rates):
+def test_conversion_is_exact_and_rounds_half_up_at_the_end(rates):
     on = date(2024, 7, 1)
     assert to_usd(D("100"), "NOK", on) == D("10.00")
     # 1 EUR = 1/0.9 USD = 1.1111… → 1.11
     assert to_usd(D("1"), "EUR", on) == D("1.11")
-    # 0.125 rounds half to even: 0.12; 0.135 → 0.14
-    assert cents(D("0.125")) == D("0.12") and cents(D("0.135")) == D("0.14")
+    # The money rule rounds half up: 0.125 → 0.13, 0.135 → 0.14 (and away from zero below it)
+    assert cents(D("0.125")) == D("0.13") and cents(D("0.135")) == D("0.14")
+    assert cents(D("-0.125")) == D("-0.13")
     # 3 JPY at 150/USD = 0.02 USD exactly; GBP→NOK goes through the dollar exactly
     assert to_usd(D("3"), "JPY", on) == D("0.02")
     assert convert(D("75"), "GBP", "NOK", on) == D("1000.00")
@@ -349,11 +350,13 @@ def test_the_life_of_a_project(secretariat, rates):
     project_transition(user=secretariat, project=made, to=ProjectStatus.APPROVED, reason="ok")
     free = pledge(secretariat, amount="100", currency="EUR")
     allocate(user=secretariat, pledge=free, project=made, amount=D("50"), on=date(2024, 7, 1))
-    # 50 EUR = 55.56 USD < 60 USD: not funded yet
+    # 50 EUR = 55.56 USD < 60 USD at the rates of 2024-07-01 (the as-of date): not funded yet
     with pytest.raises(InvalidInput, match=r"4\.44"):
-        project_transition(user=secretariat, project=made, to=ProjectStatus.FUNDED)
+        project_transition(
+            user=secretariat, project=made, to=ProjectStatus.FUNDED, on=date(2024, 7, 1)
+        )
     allocate(user=secretariat, pledge=free, project=made, amount=D("4"), on=date(2024, 7, 1))
-    project_transition(user=secretariat, project=made, to=ProjectStatus.FUNDED)
+    project_transition(user=secretariat, project=made, to=ProjectStatus.FUNDED, on=date(2024, 7, 1))
     project_transition(user=secretariat, project=made, to=ProjectStatus.IN_DELIVERY)
     with pytest.raises(InvalidInput, match="lessons learned"):
         project_transition(user=secretariat, project=made, to=ProjectStatus.CLOSED)

@@ -6,7 +6,6 @@ Expected values are read independently from the shared IATI codelists
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -199,18 +198,6 @@ def test_names_longer_than_the_column_are_shortened_and_kept_whole_in_the_descri
     assert item.description_en == full
 
 
-@pytest.mark.django_db
-def test_a_full_load_takes_a_few_seconds_at_most() -> None:
-    started = time.perf_counter()
-    load_codelists()
-    first = time.perf_counter() - started
-    started = time.perf_counter()
-    load_codelists()
-    second = time.perf_counter() - started
-    assert first < 10
-    assert second < 10
-
-
 # --- idempotency ------------------------------------------------------------------------
 
 
@@ -396,11 +383,9 @@ def test_it_refuses_the_billion_laughs_and_expands_nothing(tmp_path: Path) -> No
         "</codelist>\n",
     )
 
-    started = time.perf_counter()
     with pytest.raises(InvalidInput) as excinfo:
         load_codelists(directory=tmp_path)
 
-    assert time.perf_counter() - started < 5
     (problem,) = excinfo.value.problems
     assert problem.file == "Laughs.xml"
     # Refused either by libxml2's amplification guard or by the loader's DOCTYPE rule.

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from infobase.core.i18n import language
-from infobase.questionnaires.analytical import GROUPS, compute
+from infobase.questionnaires.analytical import REPORT_GROUPS, compute
 from infobase.reference.models import Instrument
 from infobase.reports import engine
 from infobase.reports.services import report_document, report_render
@@ -88,7 +88,7 @@ def test_the_excel_annex_holds_the_figures_and_is_byte_identical_on_the_same_dat
     figures = compute(instrument=Instrument.objects.get(code="untoc"), cycle=1)
     sheet = workbook.worksheets[1]  # response by regional group
     asked = [row[1] for row in sheet.iter_rows(min_row=4, values_only=True) if row[1] is not None]
-    expected = [r.asked for g in GROUPS if (r := figures.response_by_group[g]).asked]
+    expected = [r.asked for g in REPORT_GROUPS if (r := figures.response_by_group[g]).asked]
     assert asked == [*expected, figures.response_total.asked]
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         assert any(name.startswith("xl/charts/") for name in archive.namelist())

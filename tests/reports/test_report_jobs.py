@@ -15,7 +15,15 @@ from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-FORM = {"instrument": "untoc", "cycle": "1", "date": "2008-08-01", "lang": "en", "fmt": "html"}
+# The cycle has no answers: the form asks to confirm producing a report on nothing.
+FORM = {
+    "instrument": "untoc",
+    "cycle": "1",
+    "date": "2008-08-01",
+    "lang": "en",
+    "fmt": "html",
+    "confirm": "on",
+}
 
 
 @pytest.fixture
@@ -131,6 +139,7 @@ def test_the_command_writes_the_file_and_rejects_bad_options(tmp_path, cycle):  
         "xlsx",
         "--out",
         str(out),
+        "--confirm",
         verbosity=0,
     )
     assert out.read_bytes()[:2] == b"PK"

@@ -69,3 +69,13 @@ def join_list(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)
+
+
+@register.simple_tag
+def other_query_pairs(querydict: Any, *skip: str) -> list[tuple[str, str]]:
+    """Every (name, value) of a query string but the names in ``skip``, for the hidden inputs of
+    a filter form. A tag, because ``request.GET.items`` in a template looks up a parameter
+    named "items" first."""
+    return [
+        (key, value) for key, values in querydict.lists() if key not in skip for value in values
+    ]

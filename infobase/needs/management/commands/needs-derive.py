@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from infobase.needs.derivation import needs_derive
+from infobase.core.locks import AlreadyRunning
+from infobase.needs.derivation import needs_derive_exclusive
 
 
 class Command(BaseCommand):
@@ -19,9 +20,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)"
         )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="When another derivation is running, wait up to this long for it to finish "
+            "(default: stop at once, exit code 1).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = needs_derive(today=options["today"])
+        try:
+            result = needs_derive_exclusive(today=options["today"], wait=options["wait"])
+        except AlreadyRunning as running:
+            raise CommandError(str(running)) from None
         for name, value in result.as_dict().items():
             self.stdout.write(f"{name.replace('_', ' ')}: {value}")
         if result.new_evidence_on_closed:

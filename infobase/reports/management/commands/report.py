@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from infobase.core.i18n import language_codes
+from infobase.core.i18n import language, language_codes
 from infobase.reports import engine
 from infobase.reports.engine import FORMATS
 from infobase.reports.services import report_render
@@ -37,6 +37,13 @@ class Command(BaseCommand):
             sub.add_argument("--lang", default="en", choices=language_codes())
             sub.add_argument("--format", dest="fmt", default="pdf", choices=FORMATS)
             sub.add_argument("--out", required=True, help="file to write ('-' for stdout)")
+            sub.add_argument(
+                "--confirm",
+                "--yes",
+                dest="confirm",
+                action="store_true",
+                help="produce the report even when it rests on very little (see its basis)",
+            )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = engine.get(options["report"])
@@ -49,6 +56,16 @@ class Command(BaseCommand):
             params = report.clean(raw)
         except forms.ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
+        with language(options["lang"]):
+            basis = report.basis(params)
+        if basis is not None:
+            # Said on stderr so that "--out -" still writes only the file to stdout.
+            self.stderr.write(basis.text)
+            if basis.thin and not options["confirm"]:
+                raise CommandError(
+                    "The report would rest on very little (see above); "
+                    "run again with --confirm to produce it anyway."
+                )
 
         def progress(fraction: float, step: str) -> None:
             if options["verbosity"] > 1:

@@ -1,0 +1,90 @@
+"""Writes for accounts: the security audit log and the second factor."""
+
+from __future__ import annotations
+
+import django_otp
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from infobase.accounts.models import AuthEvent, AuthEventKind, User
+from infobase.accounts.selectors import client_ip, confirmed_devices
+
+RECOVERY_CODE_COUNT = 10
+
+
+def record_event(
+    *,
+    kind: AuthEventKind,
+    request: HttpRequest | None = None,
+    user: User | None = None,
+    username: str = "",
+    actor: User | None = None,
+    detail: str = "",
+) -> AuthEvent:
+    """Append one entry to the security audit log."""
+    return AuthEvent.objects.create(
+        kind=kind,
+        user=user if user is not None and user.pk else None,
+        username=(username or (user.get_username() if user is not None else ""))[:150],
+        actor=actor if actor is not None and actor.pk else None,
+        ip_address=client_ip(request) if request is not None else None,
+        detail=detail,
+    )
+
+
+def pending_totp_device(*, user: User) -> TOTPDevice:
+    """The authenticator-app device being enrolled (unconfirmed), created on first call."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def confirm_totp_enrolment(*, request: HttpRequest, user: User, token: str) -> list[str] | None:
+    """Confirm the pending device with a first code; return fresh recovery codes, or None.
+
+    On success the session is marked as verified, earlier devices are replaced and ten
+    single-use recovery codes are issued (shown once).
+    """
+    device = pending_totp_device(user=user)
+    if not device.verify_token(token.strip()):
+        record_event(kind=AuthEventKind.OTP_FAILED, request=request, user=user, detail="enrol")
+        return None
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = issue_recovery_codes(user=user)
+    django_otp.login(request, device)
+    record_event(kind=AuthEventKind.OTP_ENROLLED, request=request, user=user)
+    return codes
+
+
+@transaction.atomic
+def issue_recovery_codes(*, user: User) -> list[str]:
+    """Replace the user's recovery codes with ten new single-use ones."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def verify_second_factor(*, request: HttpRequest, user: User, token: str) -> bool:
+    """Check a code from the authenticator app or a recovery code; mark the session verified."""
+    token = token.strip().replace(" ", "")
+    for device in confirmed_devices(user=user):
+        with transaction.atomic():
+            if device.verify_token(token):
+                django_otp.login(request, device)
+                kind = (
+                    AuthEventKind.RECOVERY_CODE_USED
+                    if isinstance(device, StaticDevice)
+                    else AuthEventKind.OTP_VERIFIED
+                )
+                record_event(kind=kind, request=request, user=user)
+                return True
+    record_event(kind=AuthEventKind.OTP_FAILED, request=request, user=user)
+    return False

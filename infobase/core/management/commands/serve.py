@@ -1,0 +1,44 @@
+"""``infobase serve``: run the web application under gunicorn (production)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from infobase.core.ops.serve import default_workers, gunicorn_argv
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve Infobase with gunicorn. Workers default to 2 × cores + 1 (at most 12); "
+        "run `infobase migrate` and `infobase collectstatic` first, and the workers "
+        "(`infobase db_worker`) and `infobase scheduler` beside it."
+    )
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default=os.environ.get("INFOBASE_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=None)
+        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--timeout", type=int, default=120)
+        parser.add_argument(
+            "--print", action="store_true", help="print the gunicorn command instead of running it"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        workers = options["workers"] or default_workers()
+        if workers < 1 or options["threads"] < 1 or options["timeout"] < 1:
+            self.stderr.write("--workers, --threads and --timeout must be at least 1")
+            raise SystemExit(2)
+        argv = gunicorn_argv(
+            bind=options["bind"],
+            workers=workers,
+            threads=options["threads"],
+            timeout=options["timeout"],
+        )
+        if options["print"]:
+            self.stdout.write(" ".join(argv))
+            return
+        os.execv(argv[0], argv)  # noqa: S606 - our own interpreter, arguments built above

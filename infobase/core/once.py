@@ -1,0 +1,90 @@
+"""One record per rendered create form, however often it is sent (idempotency tokens).
+
+Each create form carries a hidden one-time token (``OnceField``). The view claims the token in
+the transaction that creates the record: the first claim creates and remembers where the new
+record lives; a second request with the same token (a double click, a resent form, a retry
+after a timeout) finds the claim and is sent to the first result instead of creating again.
+A unique index makes two simultaneous claims of one token impossible.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext_lazy as _
+
+FIELD = "once"
+
+
+class OnceToken(models.Model):
+    """A create form's token, once claimed: who sent it and where its record is."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, null=True)
+    result_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "core"
+        verbose_name = _("form token")
+
+    def __str__(self) -> str:
+        return self.token
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class OnceField(forms.CharField):
+    """The hidden token of a create form; a new one each time the form is shown."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("widget", forms.HiddenInput)
+        kwargs.setdefault("initial", new_token)
+        super().__init__(**kwargs)
+
+
+@dataclass
+class Claim:
+    """The outcome of claiming a token: ``done`` is the first result's address when the form
+    was already handled; else the caller creates and calls ``fulfil``."""
+
+    token: str
+    done: str | None = None
+
+    def fulfil(self, url: str) -> None:
+        if self.token:
+            OnceToken.objects.filter(token=self.token).update(result_url=url[:500])
+
+
+@contextmanager
+def once(*, token: str, user: Any) -> Iterator[Claim]:
+    """A transaction in which the form with ``token`` is handled at most once.
+
+    ``with once(token=…, user=…) as claim:`` — if ``claim.done`` the form was handled before
+    (redirect there); otherwise create, then ``claim.fulfil(url)``. An empty token (a form
+    from before tokens existed, a script) is not deduplicated.
+    """
+    with transaction.atomic():
+        claim = Claim(token=token or "")
+        if claim.token:
+            try:
+                with transaction.atomic():
+                    OnceToken.objects.create(
+                        token=claim.token, user=user if getattr(user, "pk", None) else None
+                    )
+            except IntegrityError:
+                # Claimed before (or by a request that just committed): its result.
+                first = OnceToken.objects.filter(token=claim.token).first()
+                same_user = first is not None and first.user_id == getattr(user, "pk", None)
+                claim.done = (first.result_url if first and same_user else "") or ""
+        yield claim

@@ -1,0 +1,22 @@
+// Follows a background job: asks for its status every second and reloads the page when it ends.
+(function () {
+  "use strict";
+  var bar = document.getElementById("job-progress");
+  if (!bar) { return; }
+  var step = document.getElementById("job-step");
+  var status = document.getElementById("job-status");
+  function poll() {
+    fetch(bar.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        bar.value = data.progress;
+        bar.textContent = data.progress + " %";
+        if (step) { step.textContent = data.step; }
+        if (status) { status.textContent = data.status_display; }
+        if (data.finished) { window.location.reload(); }
+        else { window.setTimeout(poll, 1000); }
+      })
+      .catch(function () { window.setTimeout(poll, 3000); });
+  }
+  window.setTimeout(poll, 1000);
+}());

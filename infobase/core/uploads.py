@@ -1,0 +1,361 @@
+"""The one policy for files people upload: size, type by content, and zip archives.
+
+Every file field and every command that reads an uploaded kind of file goes through here:
+
+- the size is capped while the request is streamed in (``CappedUploadHandler``, first in
+  ``FILE_UPLOAD_HANDLERS``): past ``INFOBASE_UPLOAD_MAX_BYTES`` the rest is thrown away and
+  the form says the file is too large, instead of the server first storing it whole;
+- the type is an allow-list checked on the bytes (puremagic signatures, plus a look inside
+  zip containers and a check of text), never on the name alone: an executable named
+  ``.pdf`` or a web page named ``.txt`` is refused;
+- zip archives (XLSX, DOCX, ODT) are checked from their central directory before anything
+  opens them: number of entries, total uncompressed size and compression ratio. ``zipfile``
+  never inflates an entry past the size its directory declares, so lying there gives a
+  broken file, not a bigger one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import IO, Any
+
+import puremagic
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from infobase.core.errors import InputProblem, InvalidInput
+
+MB = 1024 * 1024
+HEAD_BYTES = 8192  # enough for every signature and a fair sample of a text file
+
+# Zip archives: office files are small XML mostly compressing 5–15 times (measured on the
+# XLSForms in shared/data: at most 14); a zip bomb compresses hundreds or thousands of times.
+ZIP_MAX_ENTRIES = 2000
+ZIP_MAX_UNCOMPRESSED = 100 * MB
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FROM = 1 * MB  # small entries (styles, empty sheets) may compress very well
+
+MARKUP_TAGS = (b"<html", b"<!doctype html", b"<script", b"<svg", b"<body", b"<iframe", b"<head")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One allowed type of file: its usual extensions and how its content is recognised."""
+
+    name: str
+    label: Any  # lazy translated, for messages
+    extensions: tuple[str, ...]
+    signatures: tuple[str, ...] = ()  # puremagic extensions that identify it
+    zip_member: str = ""  # an OOXML/ODF part every such archive has
+    text: bool = False
+    markup: bool = False  # XML (but never HTML or SVG)
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("pdf", "PDF", (".pdf",), signatures=(".pdf",)),
+        Kind("png", "PNG", (".png",), signatures=(".png",)),
+        Kind("jpeg", "JPEG", (".jpg", ".jpeg"), signatures=(".jpg", ".jpeg")),
+        Kind("tiff", "TIFF", (".tif", ".tiff"), signatures=(".tif", ".tiff")),
+        Kind("rtf", "RTF", (".rtf",), signatures=(".rtf",)),
+        Kind("doc", gettext_lazy("Word 97–2003"), (".doc",), signatures=(".doc",)),
+        Kind("docx", "Word (.docx)", (".docx",), zip_member="word/document.xml"),
+        Kind("xlsx", "Excel (.xlsx)", (".xlsx",), zip_member="xl/workbook.xml"),
+        Kind("odt", "OpenDocument (.odt)", (".odt",), zip_member="content.xml"),
+        Kind("txt", gettext_lazy("text"), (".txt",), text=True),
+        Kind("csv", "CSV", (".csv",), text=True),
+        Kind("xml", "XML", (".xml",), text=True, markup=True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class UploadPolicy:
+    """What one file field accepts: which kinds, and how large."""
+
+    kinds: tuple[str, ...]
+    max_bytes: int
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        return tuple(ext for name in self.kinds for ext in KINDS[name].extensions)
+
+    def describe(self) -> str:
+        return ", ".join(str(KINDS[name].label) for name in self.kinds)
+
+    def accept(self) -> str:
+        """The value of the file input's ``accept`` attribute."""
+        return ",".join(self.extensions)
+
+
+DOCUMENTS = UploadPolicy(
+    kinds=("pdf", "doc", "docx", "odt", "rtf", "txt", "jpeg", "png", "tiff"), max_bytes=25 * MB
+)
+ATTACHMENTS = UploadPolicy(kinds=(*DOCUMENTS.kinds, "xlsx", "csv"), max_bytes=25 * MB)
+SPREADSHEET = UploadPolicy(kinds=("xlsx",), max_bytes=10 * MB)
+TABLE = UploadPolicy(kinds=("xlsx", "csv"), max_bytes=10 * MB)
+IATI_XML = UploadPolicy(kinds=("xml",), max_bytes=50 * MB)
+
+
+def streaming_cap() -> int:
+    """The most any single uploaded file may stream in (the largest policy's cap)."""
+    return int(getattr(settings, "INFOBASE_UPLOAD_MAX_BYTES", IATI_XML.max_bytes))
+
+
+# --- Size while streaming -------------------------------------------------------------------
+
+
+class OversizedUpload(UploadedFile):
+    """Stands for a file whose upload passed the cap: no content, only its name and the size
+    received before it was cut off; ``validate_upload`` refuses it."""
+
+    too_large = True
+
+    def __init__(self, *, name: str, received: int, content_type: str | None) -> None:
+        super().__init__(io.BytesIO(b""), name=name, content_type=content_type, size=received)
+
+
+class CappedUploadHandler(FileUploadHandler):
+    """First upload handler: passes chunks on until a file passes the cap, then drops the rest
+    of that file (nothing more is written anywhere) and hands over an ``OversizedUpload``."""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+        self.cap = streaming_cap()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > self.cap:
+            return None  # the handlers after this one never see the rest
+        return raw_data
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if self.received > self.cap:
+            return OversizedUpload(
+                name=self.file_name or "", received=self.received, content_type=self.content_type
+            )
+        return None  # the next handler (memory or temporary file) returns the real file
+
+
+# --- Content --------------------------------------------------------------------------------
+
+
+def _head(source: Any) -> bytes:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source[:HEAD_BYTES])
+    position = source.tell()
+    data = source.read(HEAD_BYTES)
+    source.seek(position)
+    return bytes(data)
+
+
+def _signatures(head: bytes) -> set[str]:
+    try:
+        return {m.extension.lower() for m in puremagic.magic_string(head)}
+    except puremagic.PureError:
+        return set()
+
+
+def _is_text(head: bytes, *, complete: bool) -> bool:
+    if b"\0" in head:
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        decoder.decode(head, final=complete)  # a sample may end inside a character
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_web_page(head: bytes) -> bool:
+    lowered = head.lower()
+    return any(tag in lowered for tag in MARKUP_TAGS)
+
+
+def _size_of(source: Any) -> int:
+    if isinstance(source, bytes | bytearray):
+        return len(source)
+    size = getattr(source, "size", None)
+    if size is not None:
+        return int(size)
+    position = source.tell()
+    end = source.seek(0, io.SEEK_END)
+    source.seek(position)
+    return int(end)
+
+
+def _zip_entries(source: Any) -> list[zipfile.ZipInfo] | None:
+    """The entries of the zip archive in ``source`` from its central directory, or None when
+    it is not a readable zip archive."""
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    position = stream.tell()
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            return archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    finally:
+        stream.seek(position)
+
+
+def zip_problem(source: Any) -> str | None:
+    """Why the zip archive in ``source`` (bytes or a seekable binary file) may not be opened,
+    or None (also when it is no zip archive at all: the reader says so in its own words).
+    Reads only its central directory."""
+    entries = _zip_entries(source)
+    if entries is None:
+        return None
+    if len(entries) > ZIP_MAX_ENTRIES:
+        return _("The archive holds more than %(count)s files.") % {"count": ZIP_MAX_ENTRIES}
+    total = sum(entry.file_size for entry in entries)
+    if total > ZIP_MAX_UNCOMPRESSED:
+        return _(
+            "The archive would expand to %(size)s, more than the %(limit)s allowed; "
+            "it may be a zip bomb."
+        ) % {"size": filesizeformat(total), "limit": filesizeformat(ZIP_MAX_UNCOMPRESSED)}
+    for entry in entries:
+        if entry.file_size > ZIP_RATIO_FROM and entry.file_size > ZIP_MAX_RATIO * max(
+            entry.compress_size, 1
+        ):
+            return _(
+                "The part “%(part)s” of the archive expands more than %(ratio)s times; "
+                "it may be a zip bomb."
+            ) % {"part": entry.filename[:100], "ratio": ZIP_MAX_RATIO}
+    return None
+
+
+def content_problem(source: Any, *, name: str, policy: UploadPolicy) -> str | None:
+    """Why the file ``name`` (bytes or a seekable binary file) breaks ``policy``, or None."""
+    size = _size_of(source)
+    if getattr(source, "too_large", False) or size > policy.max_bytes:
+        return _("The file is larger than %(limit)s.") % {"limit": filesizeformat(policy.max_bytes)}
+    if size == 0:
+        return _("The file is empty.")
+    extension = PurePath(name).suffix.lower()
+    kind = next((KINDS[k] for k in policy.kinds if extension in KINDS[k].extensions), None)
+    if kind is None:
+        return _("Files of this type are not accepted; accepted: %(kinds)s.") % {
+            "kinds": policy.describe()
+        }
+    head = _head(source)
+    wrong = _("The content of the file is not %(kind)s, whatever its name says.") % {
+        "kind": kind.label
+    }
+    if kind.zip_member:
+        if not head.startswith(b"PK\x03\x04"):
+            return wrong
+        entries = _zip_entries(source)
+        if entries is None or kind.zip_member not in {entry.filename for entry in entries}:
+            return wrong
+        return zip_problem(source)
+    if kind.text:
+        if not _is_text(head, complete=size <= len(head)) or _is_web_page(head):
+            return wrong
+        starts_with_markup = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+        if kind.markup != starts_with_markup:
+            return wrong
+        return None
+    if not _signatures(head) & set(kind.signatures):
+        return wrong
+    return None
+
+
+def validate_upload(upload: Any, *, policy: UploadPolicy) -> Any:
+    """Raise a ``ValidationError`` saying why ``upload`` breaks ``policy``; return it if not.
+
+    For form ``clean_<field>`` methods: ``return validate_upload(self.cleaned_data[...], …)``.
+    """
+    if not isinstance(upload, UploadedFile):
+        return upload  # nothing uploaded, a file already stored, or "clear"
+    problem = content_problem(upload, name=upload.name or "", policy=policy)
+    if problem:
+        raise forms.ValidationError(problem, code="upload")
+    return upload
+
+
+def validate_uploads(uploads: Iterable[Any], *, policy: UploadPolicy) -> list[Any]:
+    """``validate_upload`` for a field of several files; the message names the bad one."""
+    checked = []
+    for upload in uploads:
+        problem = content_problem(upload, name=upload.name or "", policy=policy)
+        if problem:
+            raise forms.ValidationError(
+                _("%(file)s: %(problem)s") % {"file": upload.name, "problem": problem},
+                code="upload",
+            )
+        checked.append(upload)
+    return checked
+
+
+def check_file(source: Path | IO[bytes] | bytes, *, name: str, policy: UploadPolicy) -> None:
+    """For readers and commands: raise ``InvalidInput`` naming ``name`` when the file breaks
+    ``policy``. Reads only the head of the file and a zip archive's directory."""
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            problem = content_problem(stream, name=name, policy=policy)
+    else:
+        problem = content_problem(source, name=name, policy=policy)
+    if problem:
+        raise InvalidInput([InputProblem(file=name, message=problem)])
+
+
+def check_zip(data: bytes | IO[bytes], *, name: str) -> None:
+    """For readers: raise ``InvalidInput`` when a zip archive must not be opened."""
+    problem = zip_problem(data)
+    if problem:
+        raise InvalidInput([InputProblem(file=name, message=problem)])
+
+
+# --- Rows of tables -------------------------------------------------------------------------
+
+EMPTY_ROWS_ALLOWED = 5000  # rows formatted but left empty, which spreadsheet programs keep
+
+
+def limited_rows(
+    rows: Iterable[Iterable[Any]],
+    *,
+    file: str,
+    sheet: str | None,
+    max_rows: int,
+    max_columns: int,
+) -> list[tuple[Any, ...]]:
+    """The rows of one sheet or CSV file, each cut to ``max_columns`` cells.
+
+    Stops reading and raises ``InvalidInput`` as soon as there are more than ``max_rows``
+    rows with a value (or too many rows at all): the caller sets ``max_rows`` to what the
+    file can legitimately hold, so a larger file is refused before it is read whole.
+    """
+    out: list[tuple[Any, ...]] = []
+    filled = 0
+    for row in rows:
+        cells = tuple(row)[:max_columns]
+        if any(cell not in (None, "") for cell in cells):
+            filled += 1
+        out.append(cells)
+        if filled > max_rows or len(out) > max_rows + EMPTY_ROWS_ALLOWED:
+            raise InvalidInput(
+                [
+                    InputProblem(
+                        file=file,
+                        sheet=sheet,
+                        message=_(
+                            "There are more than %(limit)s rows, more than this file can "
+                            "hold; nothing was imported."
+                        )
+                        % {"limit": max_rows},
+                    )
+                ]
+            )
+    return out

@@ -1,0 +1,70 @@
+"""Workbook and submissions imports as background jobs: the web stores the upload, a worker
+calls the same import the command uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from infobase.core.jobs import JobContext, discard_stash, job_handler, stashed_files
+from infobase.core.models import Job
+from infobase.questionnaires.models import Assignment, Questionnaire
+
+WORKBOOK_JOB = "questionnaires.workbook_import"
+SUBMISSIONS_JOB = "questionnaires.submissions_import"
+
+
+def _discard_files(job: Job) -> None:
+    if job.params.get("folder"):
+        discard_stash(job.params["folder"])
+
+
+def _requester(ctx: JobContext) -> Any:
+    # The import checks the requester's permissions again; without one, every check fails.
+    return ctx.user if ctx.user is not None else AnonymousUser()
+
+
+@job_handler(WORKBOOK_JOB, title=gettext_lazy("Upload a workbook"), on_failed=_discard_files)
+def workbook_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    from infobase.questionnaires.workbook import workbook_import
+
+    assignment = Assignment.objects.select_related("questionnaire", "state").get(
+        pk=params["assignment"]
+    )
+    (path,) = stashed_files(params["folder"])
+    ctx.progress(10, gettext_noop("Reading the workbook"))
+    result = workbook_import(
+        assignment=assignment, source=path, filename=params["filename"], user=_requester(ctx)
+    )
+    discard_stash(params["folder"])
+    summary = [_("Workbook imported: %(count)s answers changed.") % {"count": result.saved}]
+    summary += [
+        _(
+            "“%(question)s” was changed on the web (by %(by)s) since the workbook was "
+            "downloaded; it was not overwritten."
+        )
+        % {"question": conflict.item.name, "by": conflict.by}
+        for conflict in result.conflicts
+    ]
+    return {"url": reverse("assignment_answer", args=[assignment.pk]), "summary": summary}
+
+
+@job_handler(SUBMISSIONS_JOB, title=gettext_lazy("Import submissions"), on_failed=_discard_files)
+def submissions_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    from infobase.questionnaires.workbook import submissions_import
+
+    questionnaire = Questionnaire.objects.get(pk=params["questionnaire"])
+    (path,) = stashed_files(params["folder"])
+    ctx.progress(10, gettext_noop("Reading the submissions"))
+    results = submissions_import(
+        questionnaire=questionnaire, source=path, filename=params["filename"], user=_requester(ctx)
+    )
+    discard_stash(params["folder"])
+    return {
+        "url": reverse("questionnaire_responses", args=[questionnaire.code]),
+        "summary": [_("Submissions imported for %(count)s States.") % {"count": len(results)}],
+    }

@@ -1,0 +1,117 @@
+"""Confidentiality in every aggregate: each page and file of figures about needs, seen by a donor
+or a working-group delegate, must be exactly what it would be if the confidential needs of
+other States did not exist at all (neither listed nor counted)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.http import HttpResponse
+from openpyxl import load_workbook
+
+from infobase.funding.models import Allocation, BudgetLine, ExchangeRate, Pledge, Project
+from infobase.needs.derivation import needs_derive
+from infobase.needs.models import Need
+from infobase.reference.models import Organization
+from tests.conftest import client_for
+from tests.needs.test_derivation import answers, request
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+# Every page and file that shows figures computed from needs, for the working group and donors.
+AGGREGATES = (
+    "/needs/",
+    "/needs/?regional_group=none&status=open",
+    "/needs/heat/",
+    "/needs/export.csv",
+    "/needs/export.xlsx",
+    "/funding/gaps/",
+    "/funding/gaps/export.csv",
+    "/funding/gaps/export.xlsx",
+    "/funding/mobilization/",
+    "/funding/equity/",
+    "/coverage/",
+    "/coverage/export/gaps.csv",
+    "/coverage/export/needs.csv",
+    "/coverage/export/gaps.xlsx",
+    "/activities/map/?measure=needs",
+    "/activities/map/?measure=coverage",
+)
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def content(response: HttpResponse) -> object:
+    """What a reader sees of a response, without what changes from one request to the next."""
+    assert response.status_code == 200, response.status_code
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        book = load_workbook(io.BytesIO(response.content))
+        return [list(row) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+    return CSRF.sub("", response.content.decode("utf-8-sig"))
+
+
+@pytest.fixture
+def figures_data() -> list[int]:
+    """Open needs of five States (one without a regional group), a project in euros with an
+    allocation, a pledge of the donor; and two confidential needs of other States (Kenya, and
+    Palestine, which has no regional group). Returns the confidential needs' ids."""
+    answers("EGY", [(5, "legislative")], priority="high")
+    answers("SEN", [(5, "training")])
+    request("MEX", [(6, "legislative")], urgency="low")
+    request("GBR", [(6, "training")], urgency="high")
+    answers("KIR", [(5, "training")])
+    # Articles and kinds no visible need shares, so that the score of a visible need (its
+    # breadth: how many States share it) is the same with or without them.
+    answers("KEN", [(20, "technology")], confidential=True)
+    request("PSE", [(23, "action_plan")], confidential=True)
+    needs_derive()
+    secret = list(Need.objects.filter(confidential=True).values_list("pk", flat=True))
+    assert len(secret) == 2
+
+    ExchangeRate.objects.create(currency="EUR", per_usd=D("0.9"), valid_from=date(2020, 1, 1))
+    fund = Organization.objects.create(code="eu-fund", name_en="EU Fund", kind="fund")
+    pledge = Pledge.objects.create(
+        donor=fund, amount=D("90000"), currency="EUR", pledged_on=date(2025, 1, 1), status="agreed"
+    )
+    project = Project.objects.create(code="p1", title={"en": "P1"}, currency="EUR")
+    project.needs.set(Need.objects.filter(state__iso3__in=["EGY", "SEN"]))
+    BudgetLine.objects.create(project=project, description="Experts", amount=D("100000.01"))
+    Allocation.objects.create(
+        pledge=pledge, project=project, amount=D("33333.33"), allocated_on=date(2025, 2, 1)
+    )
+    return secret
+
+
+def snapshot(user: object) -> dict[str, object]:
+    client = client_for(user)  # type: ignore[arg-type]
+    return {url: content(client.get(url)) for url in AGGREGATES}
+
+
+def test_every_aggregate_is_computed_from_the_needs_the_reader_may_see(
+    figures_data: list[int], donor, delegate, secretariat
+) -> None:  # type: ignore[no-untyped-def]
+    Pledge.objects.create(
+        donor=donor.organization,
+        amount=D("5000"),
+        currency="USD",
+        pledged_on=date(2025, 3, 1),
+        status="agreed",
+    )
+    with_secret = {"donor": snapshot(donor), "delegate": snapshot(delegate)}
+    secretariat_before = content(client_for(secretariat).get("/funding/gaps/"))
+
+    Need.objects.filter(pk__in=figures_data).delete()
+
+    # The secretariat counts the confidential needs: removing them changes its figures …
+    assert content(client_for(secretariat).get("/funding/gaps/")) != secretariat_before
+    # … but nothing that the donor or the delegate sees changes.
+    for name, user in (("donor", donor), ("delegate", delegate)):
+        without = snapshot(user)
+        for url in AGGREGATES:
+            assert with_secret[name][url] == without[url], f"{name}: {url}"

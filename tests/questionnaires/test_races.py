@@ -1,0 +1,59 @@
+"""Two reviewers acting on one submission: the second is told, and nothing happens twice."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from infobase.questionnaires import services
+from infobase.questionnaires.models import Assignment, AssignmentStatus, Notification
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def submitted(assignment: Assignment) -> Assignment:
+    assignment.status = AssignmentStatus.SUBMITTED
+    assignment.save()
+    return assignment
+
+
+def reviewers_view(assignment: Assignment) -> Assignment:
+    """The assignment as a reviewer's page loaded it: submitted, before anyone acted."""
+    return Assignment.objects.get(pk=assignment.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_second_of_two_validations_fails_cleanly(submitted, secretariat):  # type: ignore[no-untyped-def]
+    first, second = reviewers_view(submitted), reviewers_view(submitted)
+    services.assignment_validate(assignment=first, user=secretariat)
+    with pytest.raises(services.TransitionConflict, match="no longer waiting"):
+        services.assignment_validate(assignment=second, user=secretariat, comment="Also fine")
+    submitted.refresh_from_db()
+    assert submitted.status == AssignmentStatus.VALIDATED
+    assert submitted.comments.count() == 0  # the second reviewer's comment was not kept
+    assert submitted.history.filter(status=AssignmentStatus.VALIDATED).count() == 1
+    validated = Notification.objects.filter(assignment=submitted, kind="validated")
+    assert validated.count() <= 1
+
+
+def test_returning_a_submission_someone_just_validated_fails_cleanly(submitted, secretariat):  # type: ignore[no-untyped-def]
+    first, second = reviewers_view(submitted), reviewers_view(submitted)
+    services.assignment_validate(assignment=first, user=secretariat)
+    with pytest.raises(services.TransitionConflict):
+        services.assignment_return(assignment=second, user=secretariat, comment="Clarify 5")
+    submitted.refresh_from_db()
+    assert submitted.status == AssignmentStatus.VALIDATED
+    assert not submitted.comments.exists()
+
+
+def test_the_review_page_tells_the_second_reviewer_instead_of_failing(submitted, secretariat):  # type: ignore[no-untyped-def]
+    client = client_for(secretariat)
+    url = reverse("assignment_review", args=[submitted.pk])
+    assert client.post(url, {"action": "validate"}).status_code == 302
+    response = client.post(url, {"action": "return", "comment": "Clarify"}, follow=True)
+    assert response.status_code == 200
+    assert "no longer waiting for review" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == AssignmentStatus.VALIDATED
