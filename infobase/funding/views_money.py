@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from infobase.accounts.permissions import is_donor, is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
+from infobase.core.once import OnceField, once
 from infobase.funding.models import (
     Earmark,
     ExchangeRate,
@@ -179,6 +181,7 @@ class ArticleChoiceField(forms.ModelChoiceField):
 
 
 class PledgeForm(forms.ModelForm):
+    once = OnceField()
     donor = forms.ModelChoiceField(
         label=gettext_lazy("Donor"),
         queryset=Organization.objects.all(),
@@ -262,14 +265,21 @@ def _pledge_edit(request: HttpRequest, pledge: Pledge | None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         states = data.pop("states")
+        token = data.pop("once", "")
+        if pledge is not None:
+            token = ""  # edits are idempotent anyway
         try:
-            saved = pledge_save(
-                user=request.user,
-                instance=pledge or Pledge(),
-                data=data,
-                states=states,
-                reason=request.POST.get("reason", "").strip(),
-            )
+            with once(token=token, user=request.user) as claim:
+                if claim.done is not None:  # this form was sent before: its pledge
+                    return redirect(claim.done or reverse("pledge_list"))
+                saved = pledge_save(
+                    user=request.user,
+                    instance=pledge or Pledge(),
+                    data=data,
+                    states=states,
+                    reason=request.POST.get("reason", "").strip(),
+                )
+                claim.fulfil(reverse("pledge_detail", args=[saved.pk]))
         except InvalidInput as exc:
             problems = [str(p) for p in exc.problems]
         else:

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,6 +25,7 @@ from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InvalidInput
+from infobase.core.once import OnceField, once
 from infobase.core.params import ids_from
 from infobase.funding.models import Pledge, Project, ProjectStatus
 from infobase.funding.money import MoneyRule, RatesUsed
@@ -367,6 +369,7 @@ TITLE_LANGUAGES = [(code.split("-")[0], name) for code, name in settings.LANGUAG
 
 
 class ProjectForm(forms.Form):
+    once = OnceField()
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=50)
     needs = NeedChoiceField(
         label=gettext_lazy("Needs addressed"),
@@ -515,26 +518,31 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
             description[data["description_language"]] = data["description"]
         else:
             description.pop(data["description_language"], None)
+        token = data.get("once", "") if project is None else ""  # edits are idempotent anyway
         try:
-            saved = project_save(
-                user=request.user,
-                instance=project or Project(),
-                data={
-                    "code": data["code"],
-                    "title": form.title(),
-                    "description": description,
-                    "outputs": data["outputs"],
-                    "starts": data["starts"],
-                    "ends": data["ends"],
-                    "currency": data["currency"],
-                },
-                needs=data["needs"],
-                # Left empty, the beneficiary States are those of the needs.
-                states=data["states"] or [n.state for n in data["needs"]],
-                budget_lines=budget,
-                activities=data["activities"],
-                reason=request.POST.get("reason", "").strip(),
-            )
+            with once(token=token, user=request.user) as claim:
+                if claim.done is not None:  # this form was sent before: its project
+                    return redirect(claim.done or reverse("project_list"))
+                saved = project_save(
+                    user=request.user,
+                    instance=project or Project(),
+                    data={
+                        "code": data["code"],
+                        "title": form.title(),
+                        "description": description,
+                        "outputs": data["outputs"],
+                        "starts": data["starts"],
+                        "ends": data["ends"],
+                        "currency": data["currency"],
+                    },
+                    needs=data["needs"],
+                    # Left empty, the beneficiary States are those of the needs.
+                    states=data["states"] or [n.state for n in data["needs"]],
+                    budget_lines=budget,
+                    activities=data["activities"],
+                    reason=request.POST.get("reason", "").strip(),
+                )
+                claim.fulfil(reverse("project_detail", args=[saved.pk]))
         except InvalidInput as exc:
             problems = [str(p) for p in exc.problems]
         else:

@@ -12,12 +12,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
 from infobase.core.files import stored_file_response
+from infobase.core.once import OnceField, once
 from infobase.core.uploads import DOCUMENTS, validate_upload
 from infobase.needs.lessons import (
     field_label,
@@ -74,6 +76,7 @@ class LessonFilterForm(forms.Form):
 
 
 class LessonForm(forms.ModelForm):
+    once = OnceField()
     states = forms.ModelMultipleChoiceField(
         label=gettext_lazy("States concerned"),
         queryset=State.objects.all(),
@@ -205,16 +208,23 @@ def _edit(request: HttpRequest, lesson: LessonLearned | None) -> HttpResponse:
             data["evaluation"] = False
         elif isinstance(evaluation, UploadedFile):
             data["evaluation"] = evaluation
+        token = data.pop("once", "")
+        if lesson is not None:
+            token = ""  # edits are idempotent anyway
         try:
-            saved = lesson_save(
-                user=request.user,
-                instance=lesson or LessonLearned(),
-                data=data,
-                states=states,
-                articles=articles,
-                kinds=kinds,
-                reason=request.POST.get("reason", "").strip(),
-            )
+            with once(token=token, user=request.user) as claim:
+                if claim.done is not None:  # this form was sent before: its lesson
+                    return redirect(claim.done or reverse("lesson_list"))
+                saved = lesson_save(
+                    user=request.user,
+                    instance=lesson or LessonLearned(),
+                    data=data,
+                    states=states,
+                    articles=articles,
+                    kinds=kinds,
+                    reason=request.POST.get("reason", "").strip(),
+                )
+                claim.fulfil(reverse("lesson_detail", args=[saved.pk]))
         except InvalidInput as exc:
             problems = [str(p) for p in exc.problems]
         else:
