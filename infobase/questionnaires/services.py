@@ -405,8 +405,19 @@ class SubmissionInvalid(Exception):
 
 
 @transaction.atomic
+@transaction.atomic
 def assignment_submit(*, assignment: Assignment, user: Any) -> Assignment:
-    if not can_answer(user, assignment) or not assignment.is_editable_by_state:
+    if not can_answer(user, assignment):
+        raise PermissionDenied
+    # Decide on the row as the last writer committed it: a second submission (another tab, a
+    # colleague) finds it already submitted instead of submitting it again.
+    list(Assignment.objects.select_for_update().filter(pk=assignment.pk).values_list("pk"))
+    assignment.refresh_from_db()
+    if assignment.status == AssignmentStatus.SUBMITTED:
+        raise TransitionConflict(
+            _("These answers were already submitted; they are waiting for review.")
+        )
+    if not assignment.is_editable_by_state:
         raise PermissionDenied
     problems = validation_problems(assignment)
     if problems:

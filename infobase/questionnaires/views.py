@@ -273,6 +273,9 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
                     services.assignment_submit(assignment=assignment, user=request.user)
                 except services.SubmissionInvalid as exc:
                     problems = exc.problems
+                except services.TransitionConflict as exc:
+                    messages.info(request, str(exc))
+                    return redirect("assignment_answer", pk=assignment.pk)
                 else:
                     messages.success(request, _("Your answers were submitted to the secretariat."))
                     return redirect("assignment_answer", pk=assignment.pk)

@@ -57,3 +57,23 @@ def test_the_review_page_tells_the_second_reviewer_instead_of_failing(submitted,
     assert "no longer waiting for review" in response.content.decode()
     submitted.refresh_from_db()
     assert submitted.status == AssignmentStatus.VALIDATED
+
+
+def test_a_second_submission_of_the_same_answers_is_told_and_changes_nothing(
+    assignment, focal_egypt
+):  # type: ignore[no-untyped-def]
+    # Two tabs (or two colleagues) loaded the form before either submitted.
+    first_tab, second_tab = reviewers_view(assignment), reviewers_view(assignment)
+    first_tab.status = second_tab.status = AssignmentStatus.IN_PROGRESS
+    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.IN_PROGRESS)
+    # Nothing required, so that the empty answers are complete (what is tested is the race).
+    assignment.questionnaire.items.update(required=False, constraint="")
+    assert not services.validation_problems(first_tab)
+    services.assignment_submit(assignment=first_tab, user=focal_egypt)
+    submitted_at = Assignment.objects.get(pk=assignment.pk).submitted_at
+    with pytest.raises(services.TransitionConflict, match="already submitted"):
+        services.assignment_submit(assignment=second_tab, user=focal_egypt)
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.SUBMITTED
+    assert assignment.submitted_at == submitted_at
+    assert assignment.history.filter(status=AssignmentStatus.SUBMITTED).count() == 1
