@@ -336,27 +336,23 @@ def workbook_download(request: HttpRequest, pk: int) -> HttpResponse:
 def workbook_upload(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _assignment(request, pk, "questionnaires.answer_assignment")
     form = WorkbookUploadForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
-    result = None
     if request.method == "POST" and form.is_valid():
-        # Imported by a worker (infobase.questionnaires.jobs); the job page follows it.
-        upload = form.cleaned_data["file"]
-        job = start_job(
-            kind=WORKBOOK_JOB,
-            params={
-                "assignment": assignment.pk,
-                "folder": stash_uploads([(upload.name, upload)]),
-                "filename": upload.name,
-            },
-            user=request.user,
+        return _upload_job(
+            request, kind=WORKBOOK_JOB, upload=form.cleaned_data["file"], assignment=assignment.pk
         )
-        return redirect(job)
     return render(
-        request,
-        "questionnaires/workbook_upload.html",
-        {"assignment": assignment, "form": form, "problems": problems, "result": result},
-        status=400 if problems else 200,
+        request, "questionnaires/workbook_upload.html", {"assignment": assignment, "form": form}
     )
+
+
+def _upload_job(request: HttpRequest, *, kind: str, upload: Any, **params: Any) -> HttpResponse:
+    """Store a checked upload and hand it to a worker (``infobase.questionnaires.jobs``), which
+    imports it with the same service as the command; the job page follows it."""
+    folder = stash_uploads([(upload.name, upload)])
+    job = start_job(
+        kind=kind, params={**params, "folder": folder, "filename": upload.name}, user=request.user
+    )
+    return redirect(job)
 
 
 @login_required
@@ -364,25 +360,17 @@ def submissions_upload(request: HttpRequest, code: str) -> HttpResponse:
     questionnaire = get_object_or_404(Questionnaire, code=code)
     _require(request.user, "questionnaires.import_submissions", questionnaire)
     form = SubmissionsUploadForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        # Imported by a worker (infobase.questionnaires.jobs); the job page follows it.
-        upload = form.cleaned_data["file"]
-        job = start_job(
+        return _upload_job(
+            request,
             kind=SUBMISSIONS_JOB,
-            params={
-                "questionnaire": questionnaire.pk,
-                "folder": stash_uploads([(upload.name, upload)]),
-                "filename": upload.name,
-            },
-            user=request.user,
+            upload=form.cleaned_data["file"],
+            questionnaire=questionnaire.pk,
         )
-        return redirect(job)
     return render(
         request,
         "questionnaires/submissions_upload.html",
-        {"questionnaire": questionnaire, "form": form, "problems": problems},
-        status=400 if problems else 200,
+        {"questionnaire": questionnaire, "form": form},
     )
 
 

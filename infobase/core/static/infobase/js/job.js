@@ -1,4 +1,5 @@
-// Follows a background job: asks for its status every second and reloads the page when it ends.
+// Follows a background job (a job page, or a report run's page): asks for its status every
+// second and reloads the page when it ends.
 (function () {
   "use strict";
   var bar = document.getElementById("job-progress");
@@ -12,8 +13,10 @@
         bar.value = data.progress;
         bar.textContent = data.progress + " %";
         if (step) { step.textContent = data.step; }
-        if (status) { status.textContent = data.status_display; }
-        if (data.finished) { window.location.reload(); }
+        if (status && data.status_display) { status.textContent = data.status_display; }
+        if (data.finished || data.status === "done" || data.status === "failed") {
+          window.location.reload();
+        }
         else { window.setTimeout(poll, 1000); }
       })
       .catch(function () { window.setTimeout(poll, 3000); });
