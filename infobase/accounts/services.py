@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import django_otp
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -88,3 +91,22 @@ def verify_second_factor(*, request: HttpRequest, user: User, token: str) -> boo
                 return True
     record_event(kind=AuthEventKind.OTP_FAILED, request=request, user=user)
     return False
+
+
+# Password-reset mails: at most this many per address, and per network address, in an hour.
+RESET_MAILS_PER_ADDRESS = 3
+RESET_MAILS_PER_IP = 20
+
+
+def reset_mail_allowed(*, request: HttpRequest, email: str) -> bool:
+    """Whether another password-reset mail may go out now, counted from the security log
+    (shared by every web process): a flood of resets neither fills a mailbox nor probes
+    addresses at speed. The page answers the same either way."""
+    since = timezone.now() - timedelta(hours=1)
+    recent = AuthEvent.objects.filter(
+        kind=AuthEventKind.PASSWORD_RESET_REQUESTED, created_at__gte=since
+    )
+    if recent.filter(username__iexact=email).count() >= RESET_MAILS_PER_ADDRESS:
+        return False
+    ip = client_ip(request)
+    return ip is None or recent.filter(ip_address=ip).count() < RESET_MAILS_PER_IP

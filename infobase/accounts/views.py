@@ -24,6 +24,7 @@ from infobase.accounts.services import (
     confirm_totp_enrolment,
     pending_totp_device,
     record_event,
+    reset_mail_allowed,
     verify_second_factor,
 )
 from infobase.core.i18n import language_codes
@@ -137,9 +138,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form: Any) -> HttpResponse:
         # The same answer whether or not the address is known; the log keeps which it was.
         email = form.cleaned_data["email"]
+        allowed = reset_mail_allowed(request=self.request, email=email)
         record_event(
-            kind=AuthEventKind.PASSWORD_RESET_REQUESTED, request=self.request, username=email
+            kind=AuthEventKind.PASSWORD_RESET_REQUESTED,
+            request=self.request,
+            username=email,
+            detail="" if allowed else "limit reached: no mail sent",
         )
+        if not allowed:
+            return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
 
 

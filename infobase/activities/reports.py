@@ -210,7 +210,7 @@ def tradeoff_blocks(curve: StoredCurve, lang: str) -> list[Block]:
             _("Trade-off between needs met and equity"),
             (
                 Column(_("Floor")),
-                Column(_("Priority-weighted needs met"), "num"),
+                Column(_("Needs met"), "num"),
                 Column(_("USD allocated"), "int"),
                 Column(_("Equity index, regional groups (0–100)"), "int"),
                 Column(_("Equity index, legal systems (0–100)"), "int"),
@@ -219,6 +219,7 @@ def tradeoff_blocks(curve: StoredCurve, lang: str) -> list[Block]:
             rows,
             sheet=_("Allocation trade-off"),
             notes=(
+                _("Needs met: the sum of the priority scores of the needs the allocation meets."),
                 _(
                     "Equity index: 100 when every group's share of the resources equals its "
                     "share of the priority-weighted needs, lower as they differ."

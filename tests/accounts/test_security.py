@@ -168,6 +168,19 @@ def test_password_reset_for_unknown_address_sends_nothing_and_looks_the_same() -
     assert mail.outbox == []
 
 
+def test_password_reset_mails_are_limited_per_address_without_saying_so(officer: User) -> None:
+    client = Client()
+    answers = [
+        client.post(reverse("password_reset"), {"email": "omar@example.org"}) for _ in range(5)
+    ]
+    # Every request gets the same answer; only the first three send a mail.
+    assert {a["Location"] for a in answers} == {reverse("password_reset_done")}
+    assert len(mail.outbox) == 3
+    logged = AuthEvent.objects.filter(kind="password_reset_requested", username="omar@example.org")
+    assert logged.count() == 5
+    assert logged.filter(detail__startswith="limit reached").count() == 2
+
+
 # Idle sessions --------------------------------------------------------------------------------
 
 
