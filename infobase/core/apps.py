@@ -9,3 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from infobase.core import checks  # noqa: F401  (registers system checks)
+        from infobase.core.jobs import sweeper
+        from infobase.core.once import forget_old_tokens
+
+        sweeper(forget_old_tokens)

@@ -88,3 +88,17 @@ def once(*, token: str, user: Any) -> Iterator[Claim]:
                 same_user = first is not None and first.user_id == getattr(user, "pk", None)
                 claim.done = (first.result_url if first and same_user else "") or ""
         yield claim
+
+
+# A claimed token only has to outlive a resent form (a double click, a retry after a timeout).
+TOKEN_KEPT_DAYS = 7
+
+
+def forget_old_tokens(*, now: Any) -> int:
+    """Delete the claimed tokens older than ``TOKEN_KEPT_DAYS`` (run by every jobs sweep)."""
+    from datetime import timedelta
+
+    deleted, _kinds = OnceToken.objects.filter(
+        created_at__lt=now - timedelta(days=TOKEN_KEPT_DAYS)
+    ).delete()
+    return deleted

@@ -204,3 +204,19 @@ def test_only_the_requester_and_the_secretariat_see_a_job(
         client = client_for(user)
         assert client.get(job.get_absolute_url()).status_code in (302, 403)
         assert client.get(f"/jobs/{job.pk}/status.json").status_code in (302, 403)
+
+
+def test_the_sweep_forgets_form_tokens_a_week_old():  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from infobase.core.jobs import jobs_sweep
+    from infobase.core.once import OnceToken
+
+    old = OnceToken.objects.create(token="old-token")
+    OnceToken.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    OnceToken.objects.create(token="recent-token")
+    result = jobs_sweep()
+    assert list(OnceToken.objects.values_list("token", flat=True)) == ["recent-token"]
+    assert result.ended["infobase.core.once.forget_old_tokens"] == 1
