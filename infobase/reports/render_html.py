@@ -3,6 +3,11 @@ into the PDF (the same fragment, in a page with the UN document header and print
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import re
+
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -163,3 +168,31 @@ def print_page(document: ReportDocument, *, css: str) -> str:
         "reports/print.html",
         {**header_context(document), "body": body(document), "css": mark_safe(css)},
     )
+
+
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
+_STYLE_ATTRIBUTE = re.compile(r"""\sstyle=(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def inline_style_sources(page: str) -> dict[str, list[str]]:
+    """The Content-Security-Policy sources that allow exactly the styles a report's web page
+    carries inline and nothing else: the hash of its stylesheet, and of each distinct style
+    attribute (chart bar widths, heat-table colours) with ``'unsafe-hashes'``. A report page is
+    one self-contained file, so its styles cannot live in a separate static file."""
+    elements = sorted({m.group(1) for m in _STYLE_ELEMENT.finditer(page)})
+    attributes = sorted(
+        {
+            html.unescape(m.group(1) if m.group(1) is not None else m.group(2))
+            for m in _STYLE_ATTRIBUTE.finditer(page)
+        }
+    )
+    sources = {"style-src-elem": ["'self'", *(_csp_hash(text) for text in elements)]}
+    if attributes:
+        sources["style-src-attr"] = ["'unsafe-hashes'", *(_csp_hash(a) for a in attributes)]
+    else:
+        sources["style-src-attr"] = ["'none'"]
+    return sources

@@ -3,7 +3,6 @@ list of published reports."""
 
 from __future__ import annotations
 
-from csp.constants import UNSAFE_INLINE
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -19,6 +18,7 @@ from infobase.core.i18n import language_codes
 from infobase.reports import engine, services
 from infobase.reports.engine import CONTENT_TYPES, FORMATS
 from infobase.reports.models import Publication, PublicationFile, ReportRun, RunStatus
+from infobase.reports.render_html import inline_style_sources
 
 FORMAT_LABELS = {
     "html": gettext_lazy("Web page (HTML)"),
@@ -152,10 +152,12 @@ def _file_response(run: ReportRun, *, inline: bool) -> FileResponse:
         filename=services.file_name(run),
     )
     if run.fmt == "html":
-        # The one exception to the no-inline-style policy: a report's web page is a single
-        # self-contained file (its stylesheet and chart bar widths and colours inline, no
-        # script), so it may use inline styles and is sandboxed so that no script could run.
-        response._csp_update = {"style-src": [UNSAFE_INLINE], "sandbox": [True]}  # type: ignore[attr-defined]
+        # A report's web page is one self-contained file (no script): its inline styles are
+        # allowed by their hashes, one by one, and it is sandboxed so that no script could run.
+        # Its own handle: the response streams from the field's.
+        with run.file.storage.open(run.file.name, "rb") as page:
+            sources = inline_style_sources(page.read().decode("utf-8", "replace"))
+        response._csp_update = {**sources, "sandbox": [True]}  # type: ignore[attr-defined]
     return response
 
 
