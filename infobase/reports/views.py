@@ -155,7 +155,7 @@ def _file_response(run: ReportRun, *, inline: bool) -> FileResponse:
         # A report's web page is one self-contained file (no script): its inline styles are
         # allowed by their hashes, one by one, and it is sandboxed so that no script could run.
         # Its own handle: the response streams from the field's.
-        with run.file.storage.open(run.file.name, "rb") as page:
+        with run.file.storage.open(run.file.name or "", "rb") as page:
             sources = inline_style_sources(page.read().decode("utf-8", "replace"))
         response._csp_update = {**sources, "sandbox": [True]}  # type: ignore[attr-defined]
     return response
