@@ -1,6 +1,10 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from infobase.core.uploads import DOCUMENTS, validate_upload
 from infobase.meetings.models import (
     AgendaItem,
     Body,
@@ -67,8 +71,21 @@ class SessionAdmin(SimpleHistoryAdmin):
     inlines = [AgendaItemInline, ParticipantInline]
 
 
+class DocumentFileForm(forms.ModelForm):
+    """A document's file in one language, checked by the one upload policy (size, type by
+    content, zip limits) like every other file people upload."""
+
+    class Meta:
+        model = DocumentFile
+        fields = ["language", "file", "mime_type"]
+
+    def clean_file(self) -> Any:
+        return validate_upload(self.cleaned_data.get("file"), policy=DOCUMENTS)
+
+
 class DocumentFileInline(admin.TabularInline):
     model = DocumentFile
+    form = DocumentFileForm
     extra = 0
 
 
