@@ -10,7 +10,7 @@ A unique index makes two simultaneous claims of one token impossible.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -102,3 +102,19 @@ def forget_old_tokens(*, now: Any) -> int:
         created_at__lt=now - timedelta(days=TOKEN_KEPT_DAYS)
     ).delete()
     return deleted
+
+
+def create_once(
+    *, token: str, user: Any, create: Callable[[], Any], url_of: Callable[[Any], str]
+) -> tuple[str, bool]:
+    """Run ``create`` for the form with ``token`` unless that form was handled before.
+
+    Returns the address of the record and whether this call created it; the address is empty
+    when another person's form holds the token (the caller sends the user to the list).
+    """
+    with once(token=token, user=user) as claim:
+        if claim.done is not None:  # this form was sent before: its record
+            return claim.done, False
+        url = url_of(create())
+        claim.fulfil(url)
+        return url, True

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from infobase.accounts.permissions import is_donor, is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
-from infobase.core.once import OnceField, once
+from infobase.core.once import OnceField, create_once
 from infobase.funding.models import (
     Earmark,
     ExchangeRate,
@@ -269,22 +269,24 @@ def _pledge_edit(request: HttpRequest, pledge: Pledge | None) -> HttpResponse:
         if pledge is not None:
             token = ""  # edits are idempotent anyway
         try:
-            with once(token=token, user=request.user) as claim:
-                if claim.done is not None:  # this form was sent before: its pledge
-                    return redirect(claim.done or reverse("pledge_list"))
-                saved = pledge_save(
+            url, created = create_once(
+                token=token,
+                user=request.user,
+                create=lambda: pledge_save(
                     user=request.user,
                     instance=pledge or Pledge(),
                     data=data,
                     states=states,
                     reason=request.POST.get("reason", "").strip(),
-                )
-                claim.fulfil(reverse("pledge_detail", args=[saved.pk]))
+                ),
+                url_of=lambda saved: reverse("pledge_detail", args=[saved.pk]),
+            )
         except InvalidInput as exc:
             problems = [str(p) for p in exc.problems]
         else:
-            messages.success(request, _("The pledge was saved."))
-            return redirect("pledge_detail", pk=saved.pk)
+            if created:
+                messages.success(request, _("The pledge was saved."))
+            return redirect(url or reverse("pledge_list"))
     return render(
         request, "funding/pledge_form.html", {"form": form, "pledge": pledge, "problems": problems}
     )

@@ -25,7 +25,7 @@ from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InvalidInput
-from infobase.core.once import OnceField, once
+from infobase.core.once import OnceField, create_once
 from infobase.core.params import ids_from
 from infobase.funding.models import Pledge, Project, ProjectStatus
 from infobase.funding.money import MoneyRule, RatesUsed
@@ -520,10 +520,10 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
             description.pop(data["description_language"], None)
         token = data.get("once", "") if project is None else ""  # edits are idempotent anyway
         try:
-            with once(token=token, user=request.user) as claim:
-                if claim.done is not None:  # this form was sent before: its project
-                    return redirect(claim.done or reverse("project_list"))
-                saved = project_save(
+            url, created = create_once(
+                token=token,
+                user=request.user,
+                create=lambda: project_save(
                     user=request.user,
                     instance=project or Project(),
                     data={
@@ -541,13 +541,15 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
                     budget_lines=budget,
                     activities=data["activities"],
                     reason=request.POST.get("reason", "").strip(),
-                )
-                claim.fulfil(reverse("project_detail", args=[saved.pk]))
+                ),
+                url_of=lambda saved: reverse("project_detail", args=[saved.pk]),
+            )
         except InvalidInput as exc:
             problems = [str(p) for p in exc.problems]
         else:
-            messages.success(request, _("The project was saved."))
-            return redirect("project_detail", pk=saved.pk)
+            if created:
+                messages.success(request, _("The project was saved."))
+            return redirect(url or reverse("project_list"))
     chosen_needs = list(form.initial.get("needs") or [])
     return render(
         request,

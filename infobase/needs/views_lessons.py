@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
 from infobase.core.files import stored_file_response
-from infobase.core.once import OnceField, once
+from infobase.core.once import OnceField, create_once
 from infobase.core.uploads import DOCUMENTS, validate_upload
 from infobase.needs.lessons import (
     field_label,
@@ -212,10 +212,10 @@ def _edit(request: HttpRequest, lesson: LessonLearned | None) -> HttpResponse:
         if lesson is not None:
             token = ""  # edits are idempotent anyway
         try:
-            with once(token=token, user=request.user) as claim:
-                if claim.done is not None:  # this form was sent before: its lesson
-                    return redirect(claim.done or reverse("lesson_list"))
-                saved = lesson_save(
+            url, created = create_once(
+                token=token,
+                user=request.user,
+                create=lambda: lesson_save(
                     user=request.user,
                     instance=lesson or LessonLearned(),
                     data=data,
@@ -223,13 +223,15 @@ def _edit(request: HttpRequest, lesson: LessonLearned | None) -> HttpResponse:
                     articles=articles,
                     kinds=kinds,
                     reason=request.POST.get("reason", "").strip(),
-                )
-                claim.fulfil(reverse("lesson_detail", args=[saved.pk]))
+                ),
+                url_of=lambda saved: reverse("lesson_detail", args=[saved.pk]),
+            )
         except InvalidInput as exc:
             problems = [str(p) for p in exc.problems]
         else:
-            messages.success(request, _("The lesson learned was saved."))
-            return redirect("lesson_detail", pk=saved.pk)
+            if created:
+                messages.success(request, _("The lesson learned was saved."))
+            return redirect(url or reverse("lesson_list"))
     return render(
         request, "needs/lesson_form.html", {"form": form, "lesson": lesson, "problems": problems}
     )

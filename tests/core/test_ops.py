@@ -68,8 +68,9 @@ def test_interval_jobs_run_at_start_and_then_every_interval():
     sweep = Entry(("jobs-sweep",), every=timedelta(minutes=1))
     now = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
     assert is_due(sweep, last_run=None, now=now)
-    assert not is_due(sweep, last_run=now - timedelta(seconds=30), now=now)
-    assert is_due(sweep, last_run=now - timedelta(seconds=60), now=now)
+    every = timedelta(minutes=1)
+    assert not is_due(sweep, last_run=now - every / 2, now=now)  # half an interval ago
+    assert is_due(sweep, last_run=now - every, now=now)  # a whole interval ago
 
 
 def test_daily_jobs_run_once_a_day_after_their_time():
