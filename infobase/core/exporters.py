@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,12 +17,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from infobase.core.i18n import is_rtl, language
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The control characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, written here so
+# that importing the exporters does not load openpyxl and numpy).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 FORMATS = ("csv", "xlsx")
 
 
@@ -90,6 +91,8 @@ def render(exporter: Exporter, *, fmt: str, lang: str) -> Export:
         return Export(
             name, "text/csv; charset=utf-8", ("\ufeff" + buffer.getvalue()).encode("utf-8")
         )
+    from openpyxl import Workbook  # loaded when a workbook is written, not at start-up
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

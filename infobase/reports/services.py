@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import require
@@ -23,10 +24,7 @@ from infobase.reports.blocks import ReportDocument
 from infobase.reports.engine import Progress, no_progress
 from infobase.reports.fingerprint import fingerprint
 from infobase.reports.models import Publication, PublicationFile, ReportRun, RunStatus
-from infobase.reports.render_docx import render_docx
 from infobase.reports.render_html import fragment
-from infobase.reports.render_pdf import render_pdf
-from infobase.reports.render_xlsx import render_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +45,19 @@ def render_html_page(document: ReportDocument) -> bytes:
     return page.encode("utf-8")
 
 
-RENDERERS = {
+# The PDF, Word and Excel renderers pull in WeasyPrint, PDFium and openpyxl (about 0.6 s): they are
+# imported when a file is rendered, so that commands and web workers start without them.
+RENDERERS: dict[str, Callable[[ReportDocument], bytes] | str] = {
     "html": render_html_page,
-    "pdf": render_pdf,
-    "docx": render_docx,
-    "xlsx": render_xlsx,
+    "pdf": "infobase.reports.render_pdf.render_pdf",
+    "docx": "infobase.reports.render_docx.render_docx",
+    "xlsx": "infobase.reports.render_xlsx.render_xlsx",
 }
+
+
+def renderer(fmt: str) -> Callable[[ReportDocument], bytes]:
+    found = RENDERERS[fmt]
+    return import_string(found) if isinstance(found, str) else found
 
 
 def report_document(
@@ -73,7 +78,7 @@ def report_render(
     document = report_document(report=report, params=params, lang=lang, progress=progress)
     progress(0.9, "render")
     with language(lang):
-        return RENDERERS[fmt](document)
+        return renderer(fmt)(document)
 
 
 def file_name(run: ReportRun) -> str:
@@ -97,7 +102,7 @@ def report_request(
     """A job for the report (``params`` already cleaned), or the finished or pending run for
     the same report, parameters, language, format and data. ``run_now`` produces it in this
     process instead of queueing it (the demo data, scripts)."""
-    require(user, "reports.request_report")
+    require(user, "reports.request_report", slug)
     from infobase.reports.tasks import RENDER_JOB
 
     print_key = run_fingerprint(slug, params)

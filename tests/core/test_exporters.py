@@ -45,3 +45,11 @@ def test_xlsx_export_reads_right_to_left_in_arabic_and_holds_no_formula():
     assert sheet["A2"].value == "مصر"
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     assert export.filename == "sample-ar.xlsx"
+
+
+def test_the_illegal_characters_rule_is_openpyxls() -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from infobase.core import exporters
+
+    assert exporters.ILLEGAL_CHARACTERS_RE.pattern == ILLEGAL_CHARACTERS_RE.pattern
