@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install guardrails pytest messages messages-update clean
+.PHONY: demo test install guardrails pytest messages messages-update clean screenshots
 
 $(STAMP): pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -43,6 +43,7 @@ guardrails: install messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/infobase check --fail-level WARNING
 	$(BIN)/infobase makemigrations --check --dry-run
 	$(BIN)/python scripts/check_messages.py
@@ -55,12 +56,17 @@ pytest: install messages
 
 test: guardrails pytest
 
+# Screenshots of each role's pages in Arabic and English, 1366 and 390 px wide, to look at by eye
+# (INFOBASE_SHOTS=DIR, default /tmp/browser-shots/).
+screenshots: install messages
+	$(BIN)/pytest -q -p no:xdist tests/browser/screenshots.py
+
 clean:
 	rm -rf $(VENV) var/static
 
 # Re-extract the translatable strings of every app into its catalogs (then translate them).
 messages-update: $(STAMP)
-	for app in core accounts reference questionnaires needs activities funding meetings reports demo; do \
+	for app in core accounts reference questionnaires needs activities funding meetings reports demo home api; do \
 	  (cd infobase/$$app && mkdir -p locale && ../../$(BIN)/infobase makemessages --no-obsolete -v0 \
 	    -l en -l ar -l fr -l zh_Hans -l ru -l es); \
 	done

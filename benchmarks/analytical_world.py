@@ -1019,7 +1019,7 @@ def run(args: argparse.Namespace, target: int, scratch: Path, db_path: Path) -> 
     django.setup()
     from django.core.management import call_command
 
-    from infobase.questionnaires.analytical import compute
+    from infobase.needs.analytical import compute
     from infobase.reference.loaders.reference import load_reference
     from infobase.reference.models import Instrument
     from infobase.reports import engine

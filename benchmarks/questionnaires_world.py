@@ -20,7 +20,9 @@ number of States.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -52,6 +54,7 @@ def median_ms(func: Callable[[], Any], runs: int = 10) -> float:
 
 def main() -> int:
     scratch = tempfile.mkdtemp(prefix="infobase-bench-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)  # the scratch database and files
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(scratch) / 'bench.sqlite3'}")
     os.environ.setdefault("INFOBASE_VAR_DIR", scratch)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infobase.settings")

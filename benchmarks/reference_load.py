@@ -9,7 +9,9 @@ directory search < 20 ms per query. Prints the figures next to the baseline.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -21,6 +23,7 @@ BASELINE = {"first_load_s": 5.0, "reload_s": 2.0, "search_ms": 20.0, "codelists_
 
 def main() -> int:
     scratch = tempfile.mkdtemp(prefix="infobase-bench-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)  # the scratch database and files
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(scratch) / 'bench.sqlite3'}")
     os.environ.setdefault("INFOBASE_VAR_DIR", scratch)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infobase.settings")

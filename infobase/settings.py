@@ -18,6 +18,7 @@ from infobase.core.env import (
     env_int,
     env_list,
     env_str,
+    env_url,
     proxy_ssl_header,
     secret_key,
 )
@@ -47,6 +48,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "infobase.core",
     "infobase.accounts",
     "infobase.reference",
@@ -57,6 +62,8 @@ INSTALLED_APPS = [
     "infobase.reports",
     "infobase.meetings",
     "infobase.demo",
+    "infobase.api",
+    "infobase.home",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "infobase.core.context_processors.infobase",
+                "infobase.demo.context_processors.demo",
             ],
         },
     },
@@ -106,7 +114,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The web server's threads and the background worker write the same file: a write-ahead log
+    # and transactions that take the write lock up front, so that a reader turning writer waits
+    # (up to ``timeout`` seconds) instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -144,6 +157,8 @@ LANGUAGES = [
     ("es", _("Spanish")),
 ]
 LANGUAGES_RTL = {"ar"}
+# One date style per language, as in the reports (Arabic and English differ from Django's).
+FORMAT_MODULE_PATH = ["infobase.core.formats"]
 LANGUAGE_COOKIE_NAME = "infobase_language"
 USE_I18N = True
 USE_TZ = True
@@ -168,6 +183,9 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The address people reach Infobase at: links in e-mails and jobs are built from it (there is
+# no request to take the host from in a background job).
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "infobase@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
@@ -248,3 +266,58 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # space (MB) under MEDIA_ROOT uploads and reports would fail.
 INFOBASE_HEALTH_MAX_QUEUE_WAIT = env_int("INFOBASE_HEALTH_MAX_QUEUE_WAIT", 300)
 INFOBASE_HEALTH_MIN_FREE_MB = env_int("INFOBASE_HEALTH_MIN_FREE_MB", 500)
+
+# The REST API under /api/v1/ (infobase.api): personal access tokens or the browser's session,
+# problem details (RFC 9457) for errors, cursor pagination, rate limits per token and address.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "infobase.api.authentication.BearerTokenAuthentication",
+        "infobase.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["infobase.api.permissions.ReadOnlyTokenPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "infobase.api.pagination.Cursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "infobase.api.throttling.TokenRateThrottle",
+        "infobase.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_RATE_TOKEN", "1200/hour"),
+        "anonymous": env_str("API_RATE_ANONYMOUS", "300/hour"),
+    },
+    "EXCEPTION_HANDLER": "infobase.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Infobase API",
+    "DESCRIPTION": (
+        "The technical-assistance information base of the Conference of the Parties to UNTOC "
+        "(decision 2/6). Personal access tokens: `Authorization: Bearer ib_…` (created at "
+        "/accounts/tokens/)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "infobase.api.problems.add_problem_responses",
+    ],
+    # One name per choice set shared by several fields (drf-spectacular warns otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "RatingEnum": "infobase.needs.models.Rating",
+        "AssistanceKindEnum": "infobase.reference.models.AssistanceKind",
+        "UNLanguageEnum": "infobase.meetings.models.UN_LANGUAGES",
+    },
+}

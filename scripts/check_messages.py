@@ -28,6 +28,8 @@ APPS = [
     "meetings",
     "demo",
     "reports",
+    "home",
+    "api",
 ]
 COMPLETE = ["ar", "fr"]
 PARTIAL = ["en", "zh_Hans", "ru", "es"]

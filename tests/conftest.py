@@ -18,6 +18,15 @@ from infobase.reference.models import Organization, State, StateContact
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # The test database lives in memory with a shared cache. Transactions that take the write
+    # lock when they begin (the setting for a file that server threads and workers share) would
+    # lock out the SQLite backup some tests make of it; they keep SQLite's default here.
+    settings.DATABASES["default"].get("OPTIONS", {}).pop("transaction_mode", None)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     # Reference data is read-only for nearly every test: load it once for the session.
@@ -138,3 +147,17 @@ def fast_password_hashing():  # type: ignore[no-untyped-def]
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The demo data set (small, seed 1), generated once for the tests of a module that only
+    read it, and rolled back after them."""
+    from django.db import transaction
+
+    from infobase.demo.services import generate
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        generate(scale="small", seed=1)
+        yield
+        transaction.set_rollback(True)

@@ -39,9 +39,8 @@ def is_donor(user: Any) -> bool:
 
 def state_id_of(obj: Any) -> int | None:
     """The State a record belongs to: the State itself, or the record's ``state``."""
-    from infobase.reference.models import State
-
-    if isinstance(obj, State):
+    # Recognised by its model label: the reference app sits above accounts and is not imported.
+    if getattr(getattr(obj, "_meta", None), "label_lower", "") == "reference.state":
         return obj.pk
     return getattr(obj, "state_id", None)
 
@@ -230,6 +229,17 @@ rules.add_perm("funding.allocate", is_secretariat)
 rules.add_perm("funding.view_proposal", is_secretariat)
 
 
+def scope_pledges(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Pledges ``user`` may see one by one (``funding.view_pledge`` as a filter): all for the
+    secretariat, a donor's own organization's, none for anyone else."""
+    if is_secretariat(user):
+        return queryset
+    org = getattr(user, "organization_id", None)
+    if is_donor(user) and org:
+        return queryset.filter(donor_id=org)
+    return queryset.none()
+
+
 def require(user: Any, perm: str, obj: Any = None) -> None:
     """Raise PermissionDenied unless ``user`` has ``perm`` (on ``obj``): for views and services."""
     if not user.has_perm(perm, obj):
@@ -282,9 +292,25 @@ def scope_documents(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
 
 
 # --- Reports ------------------------------------------------------------------------------
-# The secretariat produces and publishes reports; published reports are public.
-rules.add_perm("reports.request_report", is_secretariat)
-rules.add_perm("reports.view_reportrun", is_secretariat)
+# The secretariat produces and publishes reports; published reports are public. The delegate
+# who chairs the working group reads and prepares the Chair's report (and no other report).
+CHAIR_REPORT = "chair"
+
+
+@rules.predicate
+def is_chair_report(user: Any, report: Any) -> bool:
+    """True for the Chair's report, given as its slug, a report class or a run (true with no
+    object: the list of reports is then limited to those the user may request)."""
+    if report is None:
+        return True
+    slug = report if isinstance(report, str) else getattr(report, "slug", None)
+    if slug is None:
+        slug = getattr(report, "report", None)  # a ReportRun
+    return slug == CHAIR_REPORT
+
+
+rules.add_perm("reports.request_report", is_secretariat | (is_wg_chair & is_chair_report))
+rules.add_perm("reports.view_reportrun", is_secretariat | (is_wg_chair & is_chair_report))
 rules.add_perm("reports.publish_report", is_secretariat)
 rules.add_perm("reports.view_publication", everyone)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from ipaddress import ip_address
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from infobase.accounts.models import User
+from infobase.accounts.models import Role, User
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -38,3 +39,15 @@ def has_confirmed_totp(*, user: User) -> bool:
 def confirmed_devices(*, user: User) -> list:
     """The user's confirmed second-factor devices (authenticator app, recovery codes)."""
     return list(devices_for_user(user, confirmed=True))
+
+
+def secretariat_users() -> QuerySet[User]:
+    """The secretariat staff who are told about submissions and requests."""
+    return User.objects.filter(is_active=True, role=Role.SECRETARIAT).order_by("pk")
+
+
+def focal_points_of(state_id: int) -> QuerySet[User]:
+    """A State's focal points, told about what happens to their State's answers and requests."""
+    return User.objects.filter(is_active=True, role=Role.FOCAL_POINT, state_id=state_id).order_by(
+        "pk"
+    )

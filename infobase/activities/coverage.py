@@ -1,4 +1,4 @@
-"""Coverage of needs by activities, gaps and overlaps (issue 5, point 4).
+"""Coverage of needs by activities, gaps and overlaps.
 
 **Which activities count.** Current and planned activities only: not marked missing from
 their publisher's file, not ended before ``today`` (the end is the actual end, else the planned
@@ -61,10 +61,11 @@ activities that overlap an activity of another provider.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -72,7 +73,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -86,7 +87,9 @@ from infobase.activities.models import (
 )
 from infobase.core.exporters import Exporter
 from infobase.core.text import fold
-from infobase.needs.models import Need, NeedStatus
+from infobase.needs.derivation import code_of, row_hash
+from infobase.needs.models import DerivationState, Need, NeedStatus
+from infobase.needs.selectors import coverage_status, status_label
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -326,6 +329,9 @@ def reason_texts(reasons: Iterable[Mapping[str, Any]]) -> list[str]:
 
 # --- Suggestions ------------------------------------------------------------------------
 
+SUGGEST_STATE = "coverage-suggestions"  # the DerivationState of the last whole run
+SUGGEST_VERSION = 1  # bump when the scoring changes: the next run computes everything
+
 
 @dataclass
 class SuggestResult:
@@ -337,6 +343,7 @@ class SuggestResult:
     unchanged: int = 0
     removed: int = 0  # stale suggestions deleted
     decided: int = 0  # qualifying pairs already decided by a person (left as they are)
+    skipped: bool = False  # nothing had changed since the last whole run: nothing computed
 
 
 @dataclass
@@ -426,6 +433,30 @@ def _explain(
     return _q3(min(total, Decimal("1"))), reasons
 
 
+def _links_state() -> list[int]:
+    """A hash of the link table (rows, need, activity, status): it changes when anything
+    writes a link, the suggestions or a person."""
+    figures = NeedLink.objects.aggregate(
+        n=Count("pk"),
+        top=Max("pk"),
+        h=Sum(
+            row_hash(F("pk"), F("need_id"), F("activity_id"), code_of("status", LinkStatus.values))
+        ),
+    )
+    return [figures["n"], figures["top"] or 0, int(figures["h"] or 0)]
+
+
+def _fingerprint(*parts: Iterable[Any]) -> str:
+    """A hash of everything a whole run reads (each part an iterable of rows, in a fixed
+    order)."""
+    digest = hashlib.sha256(str(SUGGEST_VERSION).encode())
+    for part in parts:
+        digest.update(b"\x1e")
+        for row in part:
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
 def suggest_links(
     *,
     needs: QuerySet[Need] | None = None,
@@ -436,13 +467,18 @@ def suggest_links(
 
     A constant number of queries (plus the batched writes) whatever the numbers of needs and
     activities. ``needs``/``activities`` narrow the run: only links between them are touched.
+    A whole run (neither given) whose inputs — open needs, current activities with their
+    recipients, themes, instruments, sectors and texts, the articles' and kinds' words — and
+    link table are those the last whole run read and left returns that run's figures without
+    computing anything (``SuggestResult.skipped``).
     """
     today = today or timezone.localdate()
     result = SuggestResult()
+    whole = needs is None and activities is None
     need_scope = needs if needs is not None else Need.objects.all()
     open_needs = list(
         need_scope.filter(status=NeedStatus.OPEN)
-        .order_by()
+        .order_by("pk")
         .values_list("pk", "state_id", "article_id", "kind")
     )
     result.needs = len(open_needs)
@@ -451,17 +487,71 @@ def suggest_links(
     )
     act_ids_q = act_scope.order_by().values("pk")
 
+    # Everything the suggestions rest on, read once, in a fixed order.
     states = dict(State.objects.values_list("iso3", "pk"))
+    recipient_rows = list(
+        Recipient.objects.filter(activity_id__in=act_ids_q)
+        .order_by("pk")
+        .values_list("activity_id", "state_id", "region_code")
+    )
+    theme_rows = list(
+        Theme.objects.filter(activity_id__in=act_ids_q)
+        .order_by("pk")
+        .values_list("activity_id", "article_id", "kind")
+    )
+    through = Activity.instruments.through
+    instrument_rows = list(
+        through.objects.filter(activity_id__in=act_ids_q)
+        .order_by("pk")
+        .values_list("activity_id", "instrument_id")
+    )
+    sector_rows = list(
+        Sector.objects.filter(activity_id__in=act_ids_q, vocabulary="1")
+        .order_by("pk")
+        .values_list("activity_id", "code")
+    )
+    text_rows = list(act_scope.order_by("pk").values_list("pk", "title", "description"))
+    articles = {a.pk: a for a in Article.objects.select_related("instrument").order_by("pk")}
+    instrument_codes = dict(Instrument.objects.values_list("pk", "code"))
+    by_article, by_kind = _need_texts(articles, AssistanceKind.values)
+
+    fingerprint = ""
+    if whole:
+        fingerprint = _fingerprint(
+            open_needs,
+            sorted(states.items()),
+            recipient_rows,
+            theme_rows,
+            instrument_rows,
+            sector_rows,
+            text_rows,
+            sorted(instrument_codes.items()),
+            ((pk, a.instrument_id, a.number) for pk, a in articles.items()),
+            sorted(by_article.items()),
+            sorted(by_kind.items()),
+        )
+        last = DerivationState.objects.filter(name=SUGGEST_STATE).first()
+        if (
+            last is not None
+            and last.fingerprint == fingerprint
+            and last.data.get("links") == _links_state()
+        ):
+            figures = last.data["result"]
+            return SuggestResult(
+                needs=figures["needs"],
+                activities=figures["activities"],
+                suggested=figures["suggested"],
+                unchanged=figures["suggested"],
+                decided=figures["decided"],
+                skipped=True,
+            )
+
     need_states = {s for _n, s, _a, _k in open_needs}
 
     # Activities by recipient State: True for a recipient State, False through a region.
     places: dict[int, dict[int, str]] = defaultdict(dict)  # state → activity → "" or region
     region_cache: dict[str, list[int]] = {}
-    for activity_id, state_id, region in (
-        Recipient.objects.filter(activity_id__in=act_ids_q)
-        .order_by()
-        .values_list("activity_id", "state_id", "region_code")
-    ):
+    for activity_id, state_id, region in recipient_rows:
         if state_id:
             if state_id in need_states:
                 places[state_id][activity_id] = ""
@@ -476,13 +566,8 @@ def suggest_links(
 
     wanted = {a for acts in places.values() for a in acts}
     facts: dict[int, _ActivityFacts] = {a: _ActivityFacts() for a in wanted}
-    articles = {a.pk: a for a in Article.objects.select_related("instrument")}
     article_instrument = {pk: a.instrument_id for pk, a in articles.items()}
-    for activity_id, article_id, kind in (
-        Theme.objects.filter(activity_id__in=act_ids_q)
-        .order_by()
-        .values_list("activity_id", "article_id", "kind")
-    ):
+    for activity_id, article_id, kind in theme_rows:
         f = facts.get(activity_id)
         if f is None:
             continue
@@ -491,26 +576,17 @@ def suggest_links(
             f.instruments.add(article_instrument[article_id])
         if kind:
             f.kinds.add(kind)
-    through = Activity.instruments.through
-    for activity_id, instrument_id in (
-        through.objects.filter(activity_id__in=act_ids_q)
-        .order_by()
-        .values_list("activity_id", "instrument_id")
-    ):
+    for activity_id, instrument_id in instrument_rows:
         if activity_id in facts:
             facts[activity_id].instruments.add(instrument_id)
-    for activity_id, code in (
-        Sector.objects.filter(activity_id__in=act_ids_q, vocabulary="1")
-        .order_by()
-        .values_list("activity_id", "code")
-    ):
+    for activity_id, code in sector_rows:
         if activity_id in facts:
             facts[activity_id].sectors.add(code.strip())
 
     # Words of the activities, dropping words too common to say anything.
     df: dict[str, int] = defaultdict(int)
     raw_words: dict[int, set[str]] = {}
-    for pk, title, description in act_scope.order_by().values_list("pk", "title", "description"):
+    for pk, title, description in text_rows:
         if pk not in facts:
             continue
         ws: set[str] = set()
@@ -519,6 +595,7 @@ def suggest_links(
         raw_words[pk] = ws
         for w in ws:
             df[w] += 1
+    del text_rows, recipient_rows, theme_rows, instrument_rows, sector_rows
     result.activities = len(facts)
     common: set[str] = set()
     if len(raw_words) >= COMMON_WORD_MIN_ACTIVITIES:
@@ -527,9 +604,6 @@ def suggest_links(
     for pk, ws in raw_words.items():
         facts[pk].words = frozenset(ws - common)
     del raw_words, df
-
-    instrument_codes = dict(Instrument.objects.values_list("pk", "code"))
-    by_article, by_kind = _need_texts(articles, AssistanceKind.values)
 
     # Per State: inverted indexes of its candidate activities.
     suggestions: dict[tuple[int, int], tuple[Decimal, list[dict[str, Any]]]] = {}
@@ -567,6 +641,8 @@ def suggest_links(
             ]
             per_lang = [ws for ws in per_lang if ws]
             need_words = frozenset().union(*per_lang) if per_lang else frozenset()
+            # Each language's words with the number of them that makes a full match.
+            shares_of = [(lw, min(len(lw), TEXT_FULL_MATCH)) for lw in per_lang]
             candidates: set[int] = set(idx_article.get(article_id, ()))
             candidates.update(idx_instr_kind.get((instrument_id, kind), ()))
             for w in need_words:
@@ -588,10 +664,12 @@ def suggest_links(
                     score += F_KIND
                 if not need_words.isdisjoint(f.words):
                     substantive = True
-                    score += F_TEXT * max(
-                        min(1.0, len(lw & f.words) / min(len(lw), TEXT_FULL_MATCH))
-                        for lw in per_lang
-                    )
+                    best = 0.0
+                    for lw, full_match in shares_of:
+                        share = len(lw & f.words) / full_match
+                        if share > best:
+                            best = share
+                    score += F_TEXT * min(1.0, best)
                 if acts[a]:
                     score *= F_REGION
                 if substantive and score >= F_MIN:
@@ -654,8 +732,15 @@ def suggest_links(
             NeedLink.objects.filter(
                 pk__in=stale[start : start + 5000], status=LinkStatus.SUGGESTED
             ).delete()
-    result.created, result.updated, result.removed = len(to_create), len(to_update), len(stale)
-    result.suggested = result.created + result.updated + result.unchanged
+        result.created, result.updated, result.removed = len(to_create), len(to_update), len(stale)
+        result.suggested = result.created + result.updated + result.unchanged
+        if whole:  # replaced, not updated: the same statements on the first run as later
+            DerivationState.objects.filter(name=SUGGEST_STATE).delete()
+            DerivationState.objects.create(
+                name=SUGGEST_STATE,
+                fingerprint=fingerprint,
+                data={"links": _links_state(), "result": asdict(result)},
+            )
     return result
 
 
@@ -756,24 +841,6 @@ def coverage_of(
         if value > 0:
             out[need_id] = value
     return out
-
-
-def coverage_status(value: Decimal | int | float | None) -> str:
-    value = Decimal(str(value or 0))
-    if value >= 1:
-        return "covered"
-    if value > 0:
-        return "partly"
-    return "uncovered"
-
-
-def status_label(status: str) -> str:
-    labels = {
-        "covered": _("Covered"),
-        "partly": _("Partly covered"),
-        "uncovered": _("Uncovered"),
-    }
-    return labels.get(status, status)
 
 
 # --- Gaps -------------------------------------------------------------------------------
@@ -1036,7 +1103,7 @@ def overlaps(*, today: date | None = None) -> list[Overlap]:
 
 
 def _title(labels: Mapping[str, str]) -> str:
-    from infobase.questionnaires.models import pick_label
+    from infobase.core.i18n import pick_label
 
     return pick_label(dict(labels))[0]
 

@@ -30,7 +30,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -40,6 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from infobase.activities.iati_schema import schema as load_schema
+from infobase.activities.iati_schema import schema_path
 from infobase.activities.models import (
     Activity,
     ActivitySource,
@@ -49,7 +50,6 @@ from infobase.activities.models import (
 from infobase.reference.models import CodelistItem, Organization, OrganizationKind
 
 IATI_VERSION = "2.03"
-SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "iati-schemas"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # UNODC's organisation identifier, used when the secretariat's Organization has no iati_ref.
@@ -101,12 +101,9 @@ def default_activities() -> QuerySet[Activity]:
 
 
 def project_activities(*, reporting: ReportingOrg, generated: datetime) -> Iterator[etree._Element]:
-    """HOOK for issue 6: the secretariat's projects as further ``<iati-activity>`` elements.
-
-    Project records do not exist yet, so this yields nothing. When they do, build each
-    element here (with ``activity_element``-style helpers in this module) and it is appended
-    to the default export after the activities.
-    """
+    """Further ``<iati-activity>`` elements appended to the default export after the
+    activities. None at present: the secretariat's funding projects are not published to IATI
+    as activities of their own (their activities are)."""
     return iter(())
 
 
@@ -221,7 +218,9 @@ def _build(
         "participants__organization",
         "recipients__state",
         "sectors",
+        "budgets",
         "transactions",
+        "descriptions",
         "documents",
     )
     if exclude:
@@ -285,6 +284,11 @@ def activity_element(
     description = etree.SubElement(root, "description", type="1")  # DescriptionType 1: General
     # The schema requires a description; without one, the title stands in for it.
     _narratives(description, activity.description or activity.title, default_lang)
+    # Objectives, target groups and other descriptions, each its own element, in type order.
+    for typed in sorted(activity.descriptions.all(), key=lambda d: (d.kind, d.pk)):
+        if _held(typed.texts):
+            element = etree.SubElement(root, "description", type=typed.kind)
+            _narratives(element, typed.texts, default_lang)
 
     _participating_orgs(root, activity, reporting, default_lang)
 
@@ -400,6 +404,30 @@ def _sectors(root: etree._Element, activity: Activity) -> None:
 
 
 def _budget(root: etree._Element, activity: Activity) -> None:
+    rows = sorted(
+        activity.budgets.all(),
+        key=lambda b: (b.period_start or date.min, b.period_end or date.min, b.kind, b.pk),
+    )
+    if rows:
+        # Each budget as published or recorded: its period, type, status and currency. One
+        # without its period cannot be expressed in IATI and is left out.
+        for row in rows:
+            start, end = row.period_start, row.period_end
+            if start is None or end is None:
+                continue
+            attrs = {"type": row.kind or "1"}
+            if row.status:
+                attrs["status"] = row.status
+            budget = etree.SubElement(root, "budget", attrs)
+            etree.SubElement(budget, "period-start", {"iso-date": _date(start)})
+            etree.SubElement(budget, "period-end", {"iso-date": _date(end)})
+            value = etree.SubElement(
+                budget, "value", {"value-date": _date(row.value_date or start)}
+            )
+            if row.currency and row.currency != activity.default_currency:
+                value.set("currency", row.currency)
+            value.text = _decimal(row.value)
+        return
     start = activity.actual_start or activity.planned_start
     end = activity.actual_end or activity.planned_end
     if activity.budget is None or start is None or end is None:
@@ -566,23 +594,6 @@ def _decimal(value: Decimal | int | float) -> str:
 # -- validation -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8)
-def _schema(path: Path) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(path)))
-
-
-def schema_path(version: str = IATI_VERSION, *, schema_dir: Path | None = None) -> Path:
-    """The activity schema of ``version``: 2.03 at the top of the folder, older in subfolders."""
-    base = schema_dir or SCHEMA_DIR
-    folder = base if version == IATI_VERSION else base / version
-    path = folder / "iati-activities-schema.xsd"
-    if not path.is_file():
-        raise ValueError(
-            _("There is no IATI schema for version %(version)s.") % {"version": version}
-        )
-    return path
-
-
 def validate_iati(
     content: bytes,
     version: str = IATI_VERSION,
@@ -626,7 +637,7 @@ def _problems(
         return [(None, "", _("A DOCTYPE declaration is not allowed in an IATI file."))]
     starts = _activity_starts(document)
     problems: list[Problem] = []
-    schema = _schema(schema_path(version, schema_dir=schema_dir))
+    schema = load_schema(schema_path(version, schema_dir=schema_dir))
     try:
         valid = schema.validate(document)
     except etree.XMLSchemaValidateError as exc:

@@ -9,8 +9,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from infobase.core.search import SearchKeyMixin
 from infobase.needs.models import Need
-from infobase.reference.models import Article, AssistanceKind, Instrument, Organization, State
+from infobase.reference.models import (
+    Article,
+    AssistanceKind,
+    Instrument,
+    Organization,
+    OrganizationKind,
+    State,
+)
 
 
 class ActivitySource(models.TextChoices):
@@ -28,7 +36,29 @@ class ProviderKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Activity(models.Model):
+# The kind of provider that follows from the kind of a known organization (the web form and the
+# IATI import alike).
+PROVIDER_KIND_BY_ORGANIZATION: dict[str, ProviderKind] = {
+    OrganizationKind.SECRETARIAT: ProviderKind.SECRETARIAT,
+    OrganizationKind.UN_ENTITY: ProviderKind.UN_ENTITY,
+    OrganizationKind.INTERNATIONAL: ProviderKind.INTERNATIONAL,
+    OrganizationKind.REGIONAL: ProviderKind.INTERNATIONAL,
+    OrganizationKind.GOVERNMENT: ProviderKind.STATE,
+    OrganizationKind.NGO: ProviderKind.NGO,
+    OrganizationKind.FUND: ProviderKind.OTHER,
+}
+
+
+class Activity(SearchKeyMixin, models.Model):
+    search_fields = (
+        "iati_identifier",
+        "reporting_org_name",
+        "title",
+        "description",
+        "provider.acronym",
+        "provider.name_*",
+    )
+
     # The IATI identifier; hand-entered activities get "XM-INFOBASE-<pk>" style ids.
     iati_identifier = models.CharField(_("IATI identifier"), max_length=255, unique=True)
     source = models.CharField(_("source"), max_length=20, choices=ActivitySource.choices)
@@ -56,6 +86,7 @@ class Activity(models.Model):
     )
     reporting_org_name = models.CharField(_("reporting organisation"), max_length=500, blank=True)
     title = models.JSONField(_("title"), default=dict)  # language code → text
+    # The general description (IATI DescriptionType 1); other types are ``Description`` rows.
     description = models.JSONField(_("description"), default=dict, blank=True)
     default_language = models.CharField(_("default language"), max_length=10, blank=True)
     status = models.CharField(_("status (IATI ActivityStatus)"), max_length=5, blank=True)
@@ -94,7 +125,7 @@ class Activity(models.Model):
         verbose_name_plural = _("activities")
 
     def __str__(self) -> str:
-        from infobase.questionnaires.models import pick_label
+        from infobase.core.i18n import pick_label
 
         return pick_label(self.title, default=self.default_language)[0] or self.iati_identifier
 
@@ -177,6 +208,78 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value} {self.currency}"
+
+
+class BudgetType(models.TextChoices):
+    """IATI BudgetType codes."""
+
+    ORIGINAL = "1", _("Original")
+    REVISED = "2", _("Revised")
+
+
+class BudgetStatus(models.TextChoices):
+    """IATI BudgetStatus codes."""
+
+    INDICATIVE = "1", _("Indicative")
+    COMMITTED = "2", _("Committed")
+
+
+class Budget(models.Model):
+    """One ``<budget>`` of an activity as published: its period, type and status, and its value
+    in its own currency (blank: the activity's default currency) with the date its value is
+    stated on. ``Activity.budget`` is the total derived from these rows."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="budgets")
+    kind = models.CharField(
+        _("type (IATI BudgetType)"),
+        max_length=2,
+        choices=BudgetType.choices,
+        default=BudgetType.ORIGINAL,
+    )
+    status = models.CharField(
+        _("status (IATI BudgetStatus)"), max_length=2, choices=BudgetStatus.choices, blank=True
+    )
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    value_date = models.DateField(_("value date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["period_start", "kind", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end}: {self.value} {self.currency}"
+
+
+class DescriptionType(models.TextChoices):
+    """IATI DescriptionType codes."""
+
+    GENERAL = "1", _("General")
+    OBJECTIVES = "2", _("Objectives")
+    TARGET_GROUPS = "3", _("Target groups")
+    OTHER = "4", _("Other")
+
+
+class Description(models.Model):
+    """A description of an activity of a type other than general (objectives, target groups,
+    other), its narratives by language. The general description is ``Activity.description``,
+    which the search, the list and the form read."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="descriptions")
+    kind = models.CharField(
+        _("type (IATI DescriptionType)"), max_length=2, choices=DescriptionType.choices
+    )
+    texts = models.JSONField(_("text"), default=dict)  # language code → text
+
+    class Meta:
+        ordering = ["kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "kind"], name="activity_description_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}: {self.get_kind_display()}"
 
 
 class Document(models.Model):
@@ -272,6 +375,8 @@ class ImportRun(models.Model):
     skipped = models.PositiveIntegerField(default=0)  # left out by the relevance filter
     rejected = models.PositiveIntegerField(default=0)
     marked_missing = models.PositiveIntegerField(default=0)
+    # Copies of an identifier repeated in a file that gave way to another copy (never unchanged).
+    duplicates = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=list)  # per activity: identifier, outcome, reasons
 
     class Meta:

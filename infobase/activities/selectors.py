@@ -13,7 +13,7 @@ overcount — the matrix's totals are computed per activity, not by adding rows)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -21,14 +21,14 @@ from typing import Any, Literal
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from infobase.activities.coverage import coverage_of
 from infobase.activities.models import (
     Activity,
-    LinkStatus,
-    NeedLink,
     ProviderKind,
     Recipient,
     Theme,
 )
+from infobase.core.search import search
 from infobase.core.text import fold
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
@@ -81,8 +81,7 @@ def activities(*, filters: ActivityFilters) -> QuerySet[Activity]:
         qs = qs.filter(source=filters.source)
     if not filters.include_missing:
         qs = qs.filter(missing_from_source=False)
-    for word in fold(filters.text).split():
-        qs = qs.filter(search_text__contains=word)
+    qs = search(qs, filters.text)
     # Joins over recipients and themes repeat rows: keep each activity once.
     return (
         Activity.objects.select_related("provider")
@@ -286,30 +285,6 @@ def who_what_where(*, filters: ActivityFilters, axis: ThemeAxis = "instrument") 
 
 Measure = Literal["needs", "coverage", "funding"]
 MEASURES: tuple[Measure, ...] = ("needs", "coverage", "funding")
-COVERING = (LinkStatus.ACCEPTED, LinkStatus.MANUAL)
-CoverageFn = Callable[[Sequence[tuple[int, int, int, str]]], Mapping[int, Decimal]]
-
-
-def links_coverage(keys: Sequence[tuple[int, int, int, str]]) -> dict[int, Decimal]:
-    """Coverage of needs from the links people made or accepted: the sum of the links' shares,
-    at most 1, counting only activities still in their publisher's file."""
-    ids = [k[0] for k in keys]
-    covered: dict[int, Decimal] = defaultdict(Decimal)
-    links = NeedLink.objects.filter(
-        need_id__in=ids, status__in=COVERING, activity__missing_from_source=False
-    ).values_list("need_id", "share")
-    for need_id, share in links:
-        covered[need_id] += share
-    return {k: min(Decimal(1), v) for k, v in covered.items()}
-
-
-def coverage_function() -> CoverageFn:
-    """``infobase.activities.coverage.coverage_of`` when that module is there, else the links."""
-    try:
-        from infobase.activities.coverage import coverage_of
-    except ImportError:
-        return links_coverage
-    return coverage_of
 
 
 def open_needs(user: Any) -> QuerySet[Need]:
@@ -336,7 +311,7 @@ def map_figures(*, measure: Measure, user: Any) -> dict[str, Decimal | int | Non
         keys = list(
             open_needs(user).order_by("pk").values_list("pk", "state_id", "article_id", "kind")
         )
-        covered = coverage_function()(keys)
+        covered = coverage_of(keys)
         per_state: dict[int, list[Decimal]] = defaultdict(list)
         for need_id, state_id, _article, _kind in keys:
             per_state[state_id].append(Decimal(covered.get(need_id, 0)))

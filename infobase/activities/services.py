@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import is_donor, is_focal_point, is_secretariat
 from infobase.activities.models import (
+    PROVIDER_KIND_BY_ORGANIZATION,
     Activity,
     ActivitySource,
     Comment,
@@ -31,14 +32,12 @@ from infobase.activities.models import (
     Theme,
 )
 from infobase.core.errors import InputProblem, InvalidInput
-from infobase.core.text import search_key
 from infobase.reference.models import (
     Article,
     AssistanceKind,
     CodelistItem,
     Instrument,
     Organization,
-    OrganizationKind,
     State,
 )
 
@@ -64,16 +63,6 @@ DATA_FIELDS = frozenset(
 )
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
-# The kind of provider follows from the organization's kind.
-PROVIDER_KIND = {
-    OrganizationKind.SECRETARIAT: ProviderKind.SECRETARIAT,
-    OrganizationKind.UN_ENTITY: ProviderKind.UN_ENTITY,
-    OrganizationKind.INTERNATIONAL: ProviderKind.INTERNATIONAL,
-    OrganizationKind.REGIONAL: ProviderKind.INTERNATIONAL,
-    OrganizationKind.GOVERNMENT: ProviderKind.STATE,
-    OrganizationKind.NGO: ProviderKind.NGO,
-    OrganizationKind.FUND: ProviderKind.OTHER,
-}
 
 # (IATI OrganisationRole code, organization or None, name)
 ParticipantSpec = tuple[str, Organization | None, str]
@@ -320,7 +309,7 @@ def activity_save(
         raise PermissionDenied
     assert isinstance(provider, Organization)
     instance.provider = provider
-    instance.provider_kind = PROVIDER_KIND.get(provider.kind, ProviderKind.OTHER)  # type: ignore[call-overload]
+    instance.provider_kind = PROVIDER_KIND_BY_ORGANIZATION.get(provider.kind, ProviderKind.OTHER)
     instance.provider_state = provider.state
     instance.reporting_org_ref = provider.iati_ref
     instance.reporting_org_name = provider.name_en
@@ -343,14 +332,6 @@ def activity_save(
         instance.iati_identifier = next_identifier()
     if created:
         instance.created_by = user
-    instance.search_text = search_key(
-        instance.iati_identifier,
-        *instance.title.values(),
-        *instance.description.values(),
-        provider.name_en,
-        provider.acronym,
-        *(getattr(provider, f"name_{s}") for s in ("ar", "zh", "fr", "ru", "es")),
-    )
     instance._change_reason = reason or (  # type: ignore[attr-defined]
         _("Recorded by hand") if created else _("Changed by hand")
     )

@@ -1,5 +1,5 @@
 """Coverage of needs by activities: the overview (counts, gaps, overlaps), its exports, and
-one need's suggested and decided links (issue 5, point 4)."""
+one need's suggested and decided links."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import require
+from infobase.activities.iati_import import file_messages
 from infobase.activities.jobs import IATI_IMPORT_JOB
 from infobase.activities.models import Activity, ImportRun
 from infobase.core.jobs import start_job, stash_uploads
@@ -25,6 +26,7 @@ OUTCOMES = {
     "skipped": gettext_lazy("Left out by the relevance filter"),
     "rejected": gettext_lazy("Rejected"),
     "marked_missing": gettext_lazy("No longer in the publisher's file"),
+    "duplicates": gettext_lazy("Repeated in the file (another copy kept)"),
 }
 
 
@@ -106,12 +108,14 @@ def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for entry in page.object_list
     ]
     counts = [(key, label, getattr(run, key)) for key, label in OUTCOMES.items()]
+    files = [(info, file_messages(info)) for info in run.files]
     return render(
         request,
         "activities/import_run.html",
         {
             "run": run,
             "counts": counts,
+            "files": files,
             "rows": rows,
             "page": page,
             "outcome": outcome,

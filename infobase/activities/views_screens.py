@@ -23,7 +23,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require as _require
-from infobase.activities import selectors, worldmap
+from infobase.activities import form_pickers as pickers
+from infobase.activities import money as activity_money
+from infobase.activities import selectors
 from infobase.activities.models import (
     Activity,
     ActivitySource,
@@ -51,6 +53,7 @@ from infobase.reference.models import (
     RegionalGroup,
     State,
 )
+from infobase.reports import worldmap
 
 UN_LANGUAGES = FIELD_LANGUAGES  # ar zh en fr ru es
 RTL = set(settings.LANGUAGES_RTL)
@@ -203,6 +206,11 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not getattr(user, "is_secretariat", False) and own_state:
         comment_states = [s for s in comment_states if s.pk == own_state]
     comments = Comment.objects.filter(activity=activity).select_related("state", "author")
+    currency = activity.default_currency
+    budgets = activity_money.amount_rows(activity.budgets.all(), to=currency)
+    transactions = activity_money.amount_rows(
+        activity.transactions.order_by("date", "pk"), to=currency
+    )
     return render(
         request,
         "activities/activity_detail.html",
@@ -210,12 +218,19 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activity": activity,
             "titles": texts_in_order(activity.title),
             "descriptions": texts_in_order(activity.description),
+            "typed_descriptions": [
+                (d.get_kind_display(), texts_in_order(d.texts)) for d in activity.descriptions.all()
+            ],
+            "budgets": budgets,
+            "budget_total": activity_money.budget_total(budgets, currency=currency),
             "participants": activity.participants.select_related("organization"),
             "recipients": recipients,
             "sectors": [(s, names.get(s.code, "")) for s in sectors],
             "themes": activity.themes.select_related("article__instrument"),
             "instruments": activity.instruments.all(),
-            "transactions": activity.transactions.order_by("date", "pk"),
+            "transactions": transactions,
+            "spent_total": activity_money.spent_total(transactions, currency=currency),
+            "converts": activity_money.money_converter() is not None,
             "documents": activity.documents.all(),
             "need_links": activity.need_links.select_related(
                 "need__state", "need__article__instrument"
@@ -303,17 +318,25 @@ class ActivityForm(forms.Form):
                 label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
             )
         f["default_currency"] = forms.CharField(
-            label=_("Currency (ISO 4217)"), required=False, max_length=3
+            label=_("Currency (ISO 4217)"),
+            required=False,
+            max_length=3,
+            widget=pickers.picker_input(pickers.CURRENCIES_LIST, size=6, placeholder="USD"),
+            help_text=_("Type the code or the currency's name and choose from the list."),
         )
         f["budget"] = forms.DecimalField(label=_("Total budget"), required=False, min_value=0)
         f["disbursed"] = forms.DecimalField(
             label=_("Disbursed and spent"), required=False, min_value=0
         )
-        recipients = list(instance.recipients.filter(state__isnull=False)) if instance.pk else []
+        recipients = (
+            list(instance.recipients.filter(state__isnull=False).select_related("state"))
+            if instance.pk
+            else []
+        )
         self.recipient_rows = max(RECIPIENT_ROWS, len(recipients) + 1)
         for i in range(self.recipient_rows):
-            f[f"recipient_state_{i}"] = forms.ModelChoiceField(
-                label=_("Recipient State"), queryset=State.objects.all(), required=False
+            f[f"recipient_state_{i}"] = pickers.StatePickerField(
+                label=_("Recipient State"), required=False
             )
             f[f"recipient_percentage_{i}"] = forms.DecimalField(
                 label=_("Percentage of the activity"),
@@ -333,7 +356,7 @@ class ActivityForm(forms.Form):
         kinds = [("", "—"), *AssistanceKind.choices]
         themes = list(instance.themes.all()) if instance.pk else []
         for i in range(max(THEME_ROWS, len(themes) + 2)):
-            f[f"theme_article_{i}"] = forms.ModelChoiceField(
+            f[f"theme_article_{i}"] = pickers.ArticleChoiceField(
                 label=_("Article"), queryset=articles, required=False
             )
             f[f"theme_kind_{i}"] = forms.ChoiceField(
@@ -344,7 +367,10 @@ class ActivityForm(forms.Form):
         self.sector_rows = max(SECTOR_ROWS, len(sectors) + 1)
         for i in range(self.sector_rows):
             f[f"sector_code_{i}"] = forms.CharField(
-                label=_("DAC sector code"), required=False, max_length=10
+                label=_("DAC sector code"),
+                required=False,
+                max_length=10,
+                widget=pickers.picker_input(pickers.SECTORS_LIST, size=8, placeholder="15130"),
             )
             f[f"sector_percentage_{i}"] = forms.DecimalField(label=_("Percentage"), required=False)
         participants = list(instance.participants.all()) if instance.pk else []
@@ -387,7 +413,7 @@ class ActivityForm(forms.Form):
             initial[name] = getattr(instance, name)
         initial["provider"] = instance.provider_id
         for i, r in enumerate(recipients):
-            initial[f"recipient_state_{i}"] = r.state_id
+            initial[f"recipient_state_{i}"] = r.state
             initial[f"recipient_percentage_{i}"] = r.percentage
         initial["instruments"] = list(instance.instruments.values_list("pk", flat=True))
         for i, t in enumerate(themes):
@@ -504,6 +530,7 @@ def _activity_form(request: HttpRequest, instance: Activity) -> HttpResponse:
             "participant_rows": form.row_fields(
                 "participant", form.participant_rows, ("role", "org", "name")
             ),
+            "picker_lists": pickers.picker_lists(),
         },
     )
 
@@ -625,12 +652,14 @@ def _value_label(measure: str, value: Decimal | int | None) -> str:
 def _state_url(request: HttpRequest, measure: str, iso3: str) -> str:
     if measure == "needs" and request.user.has_perm("needs.view_register"):
         return reverse("need_register") + "?" + urlencode({"state": iso3})
-    return reverse("activity_list") + "?" + urlencode({"recipient": iso3})
+    if request.user.has_perm("activities.view_activity"):
+        return reverse("activity_list") + "?" + urlencode({"recipient": iso3})
+    return reverse("state_detail", args=[iso3])  # the public State profile
 
 
-@login_required
 def activity_map(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "activities.view_activity")
+    """The world map, public: its figures are counts of what the viewer may see (open needs by
+    the register's rule, funded activities); coverage only for those who may see coverage."""
     measure = request.GET.get("measure", "needs")
     if measure not in selectors.MEASURES:
         measure = "needs"
@@ -678,7 +707,11 @@ def activity_map(request: HttpRequest) -> HttpResponse:
         "activities/map.html",
         {
             "measure": measure,
-            "measures": [(m, MEASURE_LABELS[m]) for m in selectors.MEASURES],
+            "measures": [
+                (m, MEASURE_LABELS[m])
+                for m in selectors.MEASURES
+                if m != "coverage" or request.user.has_perm("activities.view_coverage")
+            ],
             "title": title,
             "svg": worldmap.svg(states=map_states, scale=scale, title=title),
             "legend": worldmap.legend(scale, _("Not a State in the information base")),

@@ -35,6 +35,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_url(name: str, default: str) -> str:
+    """An absolute http(s) address without a trailing slash, e.g. ``https://infobase.example``."""
+    from urllib.parse import urlsplit
+
+    value = (os.environ.get(name) or default).strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{name} must be an http(s) address such as https://host, not {value!r}")
+    return value
+
+
 def proxy_ssl_header(name: str) -> tuple[str, str] | None:
     """A ``HEADER,value`` pair such as ``HTTP_X_FORWARDED_PROTO,https``, or None when unset."""
     parts = env_list(name, [])

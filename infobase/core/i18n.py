@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.utils import translation
@@ -81,3 +83,115 @@ class TranslatedFieldsMixin:
             return Translated(value, suffix, is_fallback=False)
         fallback = getattr(self, f"{field}_{FALLBACK_SUFFIX}", "") or ""
         return Translated(fallback, FALLBACK_SUFFIX, is_fallback=suffix != FALLBACK_SUFFIX)
+
+
+# --- Dates, numbers and language names in the active (or a given) language ----------------
+# Pages use Django's ``date`` filter with the named formats ("DATE_FORMAT"), whose Arabic and
+# English forms ``infobase.core.formats`` aligns with the reports' (Babel): one style for a
+# language everywhere. Python code (e-mails, exports, labels) uses these helpers.
+
+
+def format_date(value: date | None, language_code: str | None = None) -> str:
+    """A date in the long style of the language: «3 فبراير 2027», "3 February 2027"."""
+    if value is None:
+        return ""
+    from django.utils import formats
+
+    with language(language_code or translation.get_language()):
+        return formats.date_format(value, "DATE_FORMAT")
+
+
+def format_datetime(value: datetime | None, language_code: str | None = None) -> str:
+    """A moment in the long style of the language, in the server's time zone."""
+    if value is None:
+        return ""
+    from django.utils import formats, timezone
+
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    with language(language_code or translation.get_language()):
+        return formats.date_format(value, "DATETIME_FORMAT")
+
+
+def babel_locale_name(language_code: str | None = None) -> str:
+    code = (language_code or translation.get_language() or settings.LANGUAGE_CODE).lower()
+    return "zh_Hans" if code.startswith("zh") else code.split("-")[0]
+
+
+def format_number(
+    value: int | float | Decimal | None, digits: int = 0, language_code: str | None = None
+) -> str:
+    """A number with the language's separators (Western digits), ``digits`` decimals,
+    rounded half up: 10.5 is «10.5» in Arabic, «10,5» in French; None is "—"."""
+    if value is None:
+        return "—"
+    from babel.numbers import format_decimal
+
+    quantum = Decimal(1).scaleb(-digits)
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(rounded, format=pattern, locale=babel_locale_name(language_code))
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the interface language («العربية» for "ar" in Arabic); the code
+    itself when it is no language Django knows."""
+    if not code:
+        return ""
+    lookup = {"zh": "zh-hans"}.get(code.lower(), code.lower())
+    try:
+        return str(translation.get_language_info(lookup)["name_translated"])
+    except KeyError:
+        return code
+
+
+@dataclass(frozen=True)
+class InterfaceText:
+    """A text held in some languages, chosen for the interface language."""
+
+    text: str
+    code: str  # the language shown (a field suffix: "ar", "zh", "en" …)
+    is_fallback: bool
+    originals: tuple[str, ...]  # when a fallback: the languages the text is held in besides it
+
+    @property
+    def html_lang(self) -> str:
+        return html_lang(self.code)
+
+    @property
+    def dir(self) -> str:
+        return "rtl" if self.code in settings.LANGUAGES_RTL else "ltr"
+
+
+def text_for_interface(texts: dict[str, str] | None) -> InterfaceText | None:
+    """The text in the interface language when it is held; otherwise in English, marked as a
+    fallback with the languages it is held in (never another language first)."""
+    held = {
+        FIELD_SUFFIX.get(code.lower(), code.lower().split("-")[0]): text
+        for code, text in (texts or {}).items()
+        if text
+    }
+    if not held:
+        return None
+    active = field_suffix()
+    if active in held:
+        return InterfaceText(held[active], active, False, ())
+    shown = FALLBACK_SUFFIX if FALLBACK_SUFFIX in held else next(iter(held))
+    others = tuple(c for c in FIELD_LANGUAGES if c in held and c != shown)
+    return InterfaceText(held[shown], shown, True, others)
+
+
+def pick_label(labels: dict[str, str] | None, *, default: str = "en") -> tuple[str, str]:
+    """The text for the active language, else the form's default, else English, else any.
+
+    Returns ``(text, language code of the text)``.
+    """
+    labels = labels or {}
+    active = (translation.get_language() or "en").split("-")[0]
+    for code in (active, default, "en"):
+        if labels.get(code):
+            return labels[code], code
+    for code, text in labels.items():
+        if text:
+            return text, code
+    return "", active

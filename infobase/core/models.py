@@ -91,4 +91,5 @@ class Lock(models.Model):
         return self.name
 
 
+from infobase.core.notifications import Notice  # noqa: E402,F401  (registers the model)
 from infobase.core.once import OnceToken  # noqa: E402,F401  (registers the model)

@@ -261,7 +261,11 @@ def content_problem(source: Any, *, name: str, policy: UploadPolicy) -> str | No
             return wrong
         return zip_problem(source)
     if kind.text:
-        if not _is_text(head, complete=size <= len(head)) or _is_web_page(head):
+        # An XML file names its own encoding: its parser reads it, and says on which line a byte
+        # does not fit it, in the same words on the web and on the command line.
+        declares_xml = kind.markup and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml")
+        readable = b"\0" not in head if declares_xml else _is_text(head, complete=size <= len(head))
+        if not readable or _is_web_page(head):
             return wrong
         starts_with_markup = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
         if kind.markup != starts_with_markup:
@@ -331,18 +335,26 @@ def limited_rows(
     max_rows: int,
     max_columns: int,
 ) -> list[tuple[Any, ...]]:
-    """The rows of one sheet or CSV file, each cut to ``max_columns`` cells.
+    """The rows of one sheet or CSV file, each cut to ``max_columns`` cells; empty rows after
+    the last row with a value are left out.
 
     Stops reading and raises ``InvalidInput`` as soon as there are more than ``max_rows``
-    rows with a value (or too many rows at all): the caller sets ``max_rows`` to what the
-    file can legitimately hold, so a larger file is refused before it is read whole.
+    rows with a value (or too many rows at all before the last one with a value): the caller
+    sets ``max_rows`` to what the file can legitimately hold, so a larger file is refused before
+    it is read whole. Spreadsheet programs often store a million formatted empty rows after the
+    data: those are counted, never kept.
     """
     out: list[tuple[Any, ...]] = []
     filled = 0
+    empty_run = 0  # empty rows read since the last row with a value, not kept yet
     for row in rows:
         cells = tuple(row)[:max_columns]
-        if any(cell not in (None, "") for cell in cells):
-            filled += 1
+        if not any(cell not in (None, "") for cell in cells):
+            empty_run += 1
+            continue
+        filled += 1
+        out.extend([()] * empty_run)  # empty rows between values keep the numbering
+        empty_run = 0
         out.append(cells)
         if filled > max_rows or len(out) > max_rows + EMPTY_ROWS_ALLOWED:
             raise InvalidInput(

@@ -1,11 +1,11 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
-from infobase.core import views, views_ops
+from infobase.core import views_ops
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views_ops.healthz, name="healthz"),
-    path("history/<str:model>/<int:pk>/", views.history, name="history"),
-    path("jobs/<uuid:pk>/", views.job_detail, name="job"),
-    path("jobs/<uuid:pk>/status.json", views.job_status, name="job_status"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("infobase/favicon.ico"), permanent=True)),
 ]

@@ -63,6 +63,9 @@ class DemoContext:
     scale: str
     seed: int
     rng: random.Random
+    # Print-quality files (PDF, Word) of what the demo publishes: slow to render, so only the
+    # demo-data command asks for them, not the tests.
+    documents: bool = False
     users: dict[str, User] = field(default_factory=dict)
     created: dict[str, int] = field(default_factory=dict)
 
@@ -145,13 +148,13 @@ def contacts(ctx: DemoContext) -> None:
         ctx.count("contacts", int(created))
 
 
-def generate(*, scale: str = "small", seed: int = 1) -> DemoContext:
+def generate(*, scale: str = "small", seed: int = 1, documents: bool = False) -> DemoContext:
     """Create the demo data set; running it again with the same arguments changes nothing new."""
     if scale not in SCALES:
         raise ValueError(scale)
     if not State.objects.exists():
         raise RuntimeError("Load the reference data first (infobase load-reference).")
-    ctx = DemoContext(scale=scale, seed=seed, rng=random.Random(seed))
+    ctx = DemoContext(scale=scale, seed=seed, rng=random.Random(seed), documents=documents)
     with transaction.atomic():
         for _order, _name, contributor in sorted(_contributors, key=lambda c: (c[0], c[1])):
             contributor(ctx)

@@ -8,4 +8,9 @@ class FundingConfig(AppConfig):
     verbose_name = _("Resources and projects")
 
     def ready(self) -> None:
+        from infobase.activities.money import register_money_converter
         from infobase.funding import jobs  # noqa: F401  (registers the allocation job)
+        from infobase.funding.money import convert
+
+        # Activities show amounts in other currencies converted by the one money rule.
+        register_money_converter(convert)

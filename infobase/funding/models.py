@@ -149,7 +149,7 @@ class Project(models.Model):
         verbose_name_plural = _("projects")
 
     def __str__(self) -> str:
-        from infobase.questionnaires.models import pick_label
+        from infobase.core.i18n import pick_label
 
         return pick_label(self.title)[0] or self.code
 

@@ -1,4 +1,4 @@
-"""The allocation screen (issue 6, point 5): parameters, the optimizer's proposal and the greedy
+"""The allocation screen: parameters, the optimizer's proposal and the greedy
 baseline side by side, earlier proposals to compare, a proposal's page and its acceptance."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Funding gaps, resource-mobilization lists and equity screens (issue 6, points 3 and 4).
+"""Funding gaps, resource-mobilization lists and equity screens.
 
 Everyone with ``funding.view_overview`` (secretariat, working group, donors) sees aggregates,
 every one of them computed from the needs the user may see (``needs_visible_to``, the register's

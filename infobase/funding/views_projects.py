@@ -25,6 +25,7 @@ from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InvalidInput
+from infobase.core.i18n import pick_label
 from infobase.core.once import OnceField, create_once
 from infobase.core.params import ids_from
 from infobase.funding.models import Pledge, Project, ProjectStatus
@@ -44,7 +45,6 @@ from infobase.funding.views_money import currency_choices, earmark_text, pledges
 from infobase.needs.lessons import kind_labels
 from infobase.needs.models import LessonLearned, Need, NeedStatus
 from infobase.needs.selectors import RegisterFilters, needs_visible_to, register
-from infobase.questionnaires.models import pick_label
 from infobase.reference.models import (
     AssistanceKind,
     Instrument,

@@ -9,7 +9,6 @@ Texts that exist in several languages are JSON maps language code → text (``ar
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -17,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from infobase.core.text import search_key
+from infobase.core.search import SearchKeyMixin
 from infobase.funding.models import Project
 from infobase.needs.models import Need, PriorityTheme, WorkProgramme
 from infobase.reference.models import Article, Organization, State
@@ -42,7 +41,7 @@ symbol_validator = RegexValidator(
 
 def label(labels: dict[str, str] | None) -> str:
     """The text of a language map in the active language (or a fallback), for ``__str__``."""
-    from infobase.questionnaires.models import pick_label
+    from infobase.core.i18n import pick_label
 
     return pick_label(labels)[0]
 
@@ -312,7 +311,9 @@ class Distribution(models.TextChoices):
     RESTRICTED = "restricted", _("Restricted")
 
 
-class Document(Provenance):
+class Document(SearchKeyMixin, Provenance):
+    search_fields = ("symbol", "title")
+
     symbol = models.CharField(
         _("symbol"), max_length=80, unique=True, validators=[symbol_validator]
     )
@@ -363,10 +364,6 @@ class Document(Provenance):
 
     def __str__(self) -> str:
         return self.symbol
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_text = search_key(self.symbol, *(str(t) for t in (self.title or {}).values()))
-        super().save(*args, **kwargs)
 
     @property
     def is_open_to_public(self) -> bool:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from infobase.activities.coverage import COUNTING_STATUSES
 from infobase.activities.models import NeedLink
+from infobase.core.i18n import pick_label
 from infobase.funding.equity import portfolio_equity
 from infobase.funding.models import Pledge, ProjectStatus
 from infobase.funding.money import MissingRate, to_usd
@@ -28,11 +29,7 @@ from infobase.meetings.models import Body, Membership, MembershipRole, OutcomeKi
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
 from infobase.questionnaires.analytical import best_replies
-from infobase.questionnaires.models import (
-    Assignment,
-    ReportingCycle,
-    pick_label,
-)
+from infobase.questionnaires.models import Assignment, ReportingCycle
 from infobase.reference.models import AssistanceKind, RegionalGroup, State
 from infobase.reports import numbers
 from infobase.reports.blocks import (

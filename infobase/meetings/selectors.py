@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
-from infobase.core.text import fold
+from infobase.core.search import search as text_search
 from infobase.funding.models import Project
 from infobase.meetings.mandates import MandateState, evaluate_decision
 from infobase.meetings.models import (
@@ -136,7 +136,7 @@ def documents(
     if end:
         qs = qs.filter(date__lte=end)
     if search:
-        qs = qs.filter(search_text__icontains=fold(search))
+        qs = text_search(qs, search)
     return qs.order_by("-date", "symbol")
 
 

@@ -1,4 +1,4 @@
-"""Decisions on the needs register taken by hand (issue 4, points 3 and 5).
+"""Decisions on the needs register taken by hand.
 
 The secretariat merges, splits, closes and reopens needs (permission ``needs.decide_need``);
 the secretariat or the working group's chair pins a need to the top of the ranking or excludes
@@ -18,20 +18,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from infobase.accounts.permissions import require
 from infobase.needs.models import Need, NeedEvidence, NeedStatus
 from infobase.reference.models import Article, AssistanceKind
 
 CLOSING_STATUSES = (NeedStatus.MET, NeedStatus.NOT_RELEVANT)
-
-
-def _require(user: Any, perm: str, need: Need) -> None:
-    if not user.has_perm(perm, need):
-        raise PermissionDenied
 
 
 def _reason(reason: str) -> str:
@@ -69,8 +65,8 @@ def _lock(*needs: Need) -> None:
 @transaction.atomic
 def need_merge(*, user: Any, need: Need, into: Need, reason: str) -> Need:
     """Merge ``need`` into ``into`` (same State): its evidence moves, it is marked merged."""
-    _require(user, "needs.decide_need", need)
-    _require(user, "needs.decide_need", into)
+    require(user, "needs.decide_need", need)
+    require(user, "needs.decide_need", into)
     reason = _reason(reason)
     _lock(need, into)
     if need.pk == into.pk:
@@ -103,7 +99,7 @@ def need_split(
 ) -> Need:
     """Move the chosen evidence of ``need`` to the need of the same State with ``article`` and
     ``kind``: the existing one (not merged) if there is one, else a new one. Returns it."""
-    _require(user, "needs.decide_need", need)
+    require(user, "needs.decide_need", need)
     reason = _reason(reason)
     _lock(need)
     if need.status == NeedStatus.MERGED:
@@ -152,7 +148,7 @@ def need_split(
 @transaction.atomic
 def need_close(*, user: Any, need: Need, status: str, reason: str) -> Need:
     """Close a need as met or as no longer relevant."""
-    _require(user, "needs.decide_need", need)
+    require(user, "needs.decide_need", need)
     reason = _reason(reason)
     _lock(need)
     if status not in CLOSING_STATUSES:
@@ -170,7 +166,7 @@ def need_close(*, user: Any, need: Need, status: str, reason: str) -> Need:
 @transaction.atomic
 def need_reopen(*, user: Any, need: Need, reason: str) -> Need:
     """Open again a need closed as met or no longer relevant."""
-    _require(user, "needs.decide_need", need)
+    require(user, "needs.decide_need", need)
     reason = _reason(reason)
     _lock(need)
     if need.status not in CLOSING_STATUSES:
@@ -184,7 +180,7 @@ def need_reopen(*, user: Any, need: Need, reason: str) -> Need:
 @transaction.atomic
 def need_pin(*, user: Any, need: Need, pinned: bool, reason: str) -> Need:
     """Pin a need to the top of the ranking (or unpin it). Pinning ends an exclusion."""
-    _require(user, "needs.rank_need", need)
+    require(user, "needs.rank_need", need)
     reason = _reason(reason)
     _lock(need)
     need.pinned = pinned
@@ -198,7 +194,7 @@ def need_pin(*, user: Any, need: Need, pinned: bool, reason: str) -> Need:
 @transaction.atomic
 def need_exclude(*, user: Any, need: Need, excluded: bool, reason: str) -> Need:
     """Exclude a need from the ranking (or include it again). Excluding ends a pin."""
-    _require(user, "needs.rank_need", need)
+    require(user, "needs.rank_need", need)
     reason = _reason(reason)
     _lock(need)
     need.excluded = excluded
@@ -207,3 +203,41 @@ def need_exclude(*, user: Any, need: Need, excluded: bool, reason: str) -> Need:
     need.ranking_reason = reason
     _save(need, reason)
     return need
+
+
+# Decisions that can be taken on several needs at once, with the statuses they close to.
+BULK_ACTIONS = ("met", "not_relevant", "reopen", "pin", "unpin", "exclude", "include")
+
+
+@transaction.atomic
+def needs_decide(*, user: Any, needs: Sequence[Need], action: str, reason: str) -> list[Need]:
+    """Take one decision with one reason on several needs (closing, reopening, pinning,
+    excluding), each recorded in the need's history as if taken alone. All or nothing: the
+    first need the decision cannot apply to raises ``ValidationError`` naming it, and no need
+    is changed."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": _("Choose a decision.")})
+    if not needs:
+        raise ValidationError({"needs": _("Select at least one need.")})
+    reason = _reason(reason)
+    done = []
+    for need in needs:
+        try:
+            if action in ("met", "not_relevant"):
+                done.append(need_close(user=user, need=need, status=action, reason=reason))
+            elif action == "reopen":
+                done.append(need_reopen(user=user, need=need, reason=reason))
+            elif action in ("pin", "unpin"):
+                done.append(need_pin(user=user, need=need, pinned=action == "pin", reason=reason))
+            else:
+                done.append(
+                    need_exclude(user=user, need=need, excluded=action == "exclude", reason=reason)
+                )
+        except ValidationError as exc:
+            raise ValidationError(
+                {
+                    "needs": _("%(need)s: %(problem)s")
+                    % {"need": need, "problem": " ".join(exc.messages)}
+                }
+            ) from exc
+    return done

@@ -13,7 +13,10 @@ from infobase.needs.lessons import lesson_save
 from infobase.needs.models import AssistanceRequest, LessonLearned, RequestSource
 from infobase.needs.programmes import demo_programme
 from infobase.needs.requests import request_create, request_transition
+from infobase.questionnaires.models import ReportingCycle
 from infobase.reference.models import Article, Instrument, State
+from infobase.reports import engine
+from infobase.reports.services import publication_create, report_request
 
 # (iso3, instrument, [(article, paragraph, kind)], language, title, description, urgency,
 #  received_on, status)
@@ -207,3 +210,45 @@ def needs(ctx: DemoContext) -> None:
             ctx.count("lessons")
     result = needs_derive()
     ctx.count("needs_linked", result.linked)
+
+
+# The analytical report of the first cycle, produced and published (web pages in the six
+# languages and the Excel tables; with ``ctx.documents``, also the PDF and Word files in English
+# and Arabic), so that the public pages show a published report.
+@demo_contributor(order=90)
+def published_analytical_report(ctx: DemoContext) -> None:
+    secretariat = ctx.users.get("secretariat")
+    if secretariat is None or not ReportingCycle.objects.filter(number=1).exists():
+        return
+    params = engine.get("analytical").clean(
+        {
+            "instrument": "untoc",
+            "cycle": "1",
+            "date": date(2026, 6, 1).isoformat(),
+            "symbol": "CTOC/COP/2026/DEMO.1",
+        }
+    )
+    runs = [
+        report_request(
+            user=secretariat, slug="analytical", params=params, lang=lang, fmt=fmt, run_now=True
+        )
+        for lang, fmt in (
+            ("en", "html"),
+            ("ar", "html"),
+            ("fr", "html"),
+            ("es", "html"),
+            ("ru", "html"),
+            ("zh-hans", "html"),
+            ("en", "xlsx"),
+        )
+    ]
+    if ctx.documents:
+        runs += [
+            report_request(
+                user=secretariat, slug="analytical", params=params, lang=lang, fmt=fmt, run_now=True
+            )
+            for lang in ("en", "ar")
+            for fmt in ("pdf", "docx")
+        ]
+    publication_create(user=secretariat, run=runs[0])
+    ctx.count("published reports")

@@ -5,27 +5,56 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from infobase.core.exporters import Exporter
-from infobase.needs.models import Need
-from infobase.needs.scoring import ScoredNeed
+from infobase.needs.models import Need, ScoringWeights
+from infobase.needs.programmes import ThemeSpec
+from infobase.needs.scoring import RankedNeed, ScoredNeed, Weights, explain
+from infobase.needs.selectors import coverage_status, status_label
+from infobase.questionnaires.models import ImplementationStatus
 from infobase.reference.models import AssistanceKind, Priority, RegionalGroup
 
 
 class NeedsRegisterExporter(Exporter):
-    """Ranked needs with their score explained term by term, in the export's language."""
+    """Ranked needs with their score explained term by term, in the export's language.
+
+    The explanations are written again in the language the export is rendered in (the
+    ``scored`` given may have been explained in another one), with ``weights`` and ``themes``
+    (default: those in use, as ``explain`` takes them)."""
 
     identifier = "needs-register"
 
-    def __init__(self, *, scored: list[ScoredNeed]) -> None:
-        self.scored = scored
+    def __init__(
+        self,
+        *,
+        scored: list[ScoredNeed],
+        weights: Weights | ScoringWeights | None = None,
+        themes: list[ThemeSpec] | None = None,
+    ) -> None:
+        self.given = scored
+        self.weights = weights
+        self.themes = themes
+        self._explained: dict[str, list[ScoredNeed]] = {}
         self.needs = {
             n.pk: n
             for n in Need.objects.filter(pk__in=[s.need_id for s in scored]).select_related(
                 "state", "article__instrument"
             )
         }
+
+    @property
+    def scored(self) -> list[ScoredNeed]:
+        """The needs explained in the active language."""
+        lang = get_language() or ""
+        if lang not in self._explained:
+            self._explained[lang] = explain(
+                [RankedNeed(s.facts, s.total, s.position) for s in self.given],
+                weights=self.weights,
+                themes=self.themes,
+            )
+        return self._explained[lang]
 
     def sheet_title(self) -> str:
         return _("Needs register")[:31]
@@ -45,6 +74,7 @@ class NeedsRegisterExporter(Exporter):
             _("Article title"),
             _("Kind of assistance"),
             _("Status"),
+            _("Coverage by activities"),
             _("Severity"),
             _("State's priority"),
             _("Pinned"),
@@ -72,7 +102,8 @@ class NeedsRegisterExporter(Exporter):
                 str(need.article.translated("title")),
                 str(kinds.get(need.kind, need.kind)),
                 need.get_status_display(),
-                s.facts.severity,
+                status_label(coverage_status(s.facts.coverage)),
+                str(ImplementationStatus(s.facts.severity).label) if s.facts.severity else "",
                 str(priorities.get(s.facts.urgency, "")),
                 _("yes") if s.facts.pinned else "",
                 _("yes") if s.facts.excluded else "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -15,9 +16,10 @@ from infobase.core.once import OnceField
 from infobase.core.uploads import DOCUMENTS, TABLE, validate_upload
 from infobase.needs.models import RequestStatus
 from infobase.needs.requests import lines_from, parse_articles
-from infobase.reference.models import AssistanceKind, Instrument, Priority, State
+from infobase.reference.models import Article, AssistanceKind, Instrument, Priority, State
 
 DOCUMENT_EXTENSIONS = set(DOCUMENTS.extensions)
+OPTION = re.compile(r"a\d+(\.\d+)?")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -26,15 +28,73 @@ def language_choices() -> list[tuple[str, Any]]:
     return [*choices, ("", _("Another language"))]
 
 
+def article_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every article of every instrument, grouped by instrument, each followed by its
+    paragraphs: ``"a<article id>"`` (the whole article) or ``"a<article id>.<paragraph>"``."""
+    groups: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+    for article in Article.objects.select_related("instrument").order_by(
+        "instrument__position", "number"
+    ):
+        title = str(article.translated("title"))
+        options = groups.setdefault(article.instrument_id, (str(article.instrument), []))[1]
+        options.append(
+            (
+                f"a{article.pk}",
+                _("Article %(number)s — %(title)s") % {"number": article.number, "title": title},
+            )
+        )
+        # An article of one paragraph is chosen as a whole.
+        paragraphs = article.paragraph_count or 0
+        for paragraph in range(1, paragraphs + 1 if paragraphs > 1 else 1):
+            options.append(
+                (
+                    f"a{article.pk}.{paragraph}",
+                    _("Article %(number)s, paragraph %(paragraph)s")
+                    % {"number": article.number, "paragraph": paragraph},
+                )
+            )
+    return list(groups.values())
+
+
+def chosen_articles(values: list[str], instrument: Instrument) -> list[tuple[Article, int | None]]:
+    """The chosen options as the instrument's articles with their optional paragraph.
+
+    A value that is not an option is read as the older typed list ("5; 6(2); 12"), as sent by
+    scripts written for the text field. Raises ValueError when an option belongs to another
+    instrument or a typed token is not one of its articles."""
+    articles = {a.pk: a for a in instrument.articles.all()}
+    found: list[tuple[Article, int | None]] = []
+    for value in values:
+        if not OPTION.fullmatch(value):
+            found.extend(parse_articles(value, instrument))
+            continue
+        article_id, _dot, paragraph = value[1:].partition(".")
+        article = articles.get(int(article_id))
+        if article is None:
+            raise ValueError(
+                _("Choose articles of %(instrument)s only.") % {"instrument": instrument}
+            )
+        found.append((article, int(paragraph) if paragraph else None))
+    return found
+
+
+class ArticlesField(forms.MultipleChoiceField):
+    """The articles picker; also accepts the older typed list (see ``chosen_articles``)."""
+
+    def valid_value(self, value: str) -> bool:
+        return super().valid_value(value) or not OPTION.fullmatch(value)
+
+
 class RequestForm(forms.Form):
     state = forms.ModelChoiceField(label=_("State"), queryset=State.objects.all())
     instrument = forms.ModelChoiceField(label=_("Instrument"), queryset=Instrument.objects.all())
-    articles = forms.CharField(
+    articles = ArticlesField(
         label=_("Articles"),
-        max_length=300,
+        choices=[],
+        widget=forms.SelectMultiple(attrs={"size": 12, "class": "article-picker"}),
         help_text=_(
-            "Article numbers separated by semicolons, a paragraph in brackets if it helps: "
-            "5; 6(2); 12"
+            "Choose the articles of the instrument the request concerns, or one of their "
+            "paragraphs (hold Ctrl, or ⌘, to choose several)."
         ),
     )
     kinds = forms.MultipleChoiceField(
@@ -71,6 +131,7 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["language"].choices = language_choices()  # type: ignore[attr-defined]
+        self.fields["articles"].choices = article_choices()  # type: ignore[attr-defined]
         current = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
         self.fields["language"].initial = current
         self.fields["title"].widget.attrs["dir"] = "auto"
@@ -93,7 +154,7 @@ class RequestForm(forms.Form):
         instrument = data.get("instrument")
         if instrument is not None and data.get("articles"):
             try:
-                articles = parse_articles(data["articles"], instrument)
+                articles = chosen_articles(data["articles"], instrument)
             except ValueError as exc:
                 self.add_error("articles", str(exc))
             else:

@@ -1,10 +1,10 @@
 """Lessons learned from assistance already delivered (decision 2/6, paragraph (b)).
 
 Writes (``lesson_save``), the multilingual search (``lesson_search``) and the lessons that bear
-on a need of the register (``related_lessons``). Search works on ``search_text``: the lesson's
-own texts plus the names of its States and the titles of its articles in the six languages,
-folded by ``infobase.core.text.fold`` (Arabic spelling variants, diacritics, Latin accents and
-case compare equal), so that "مصر", "Egypte" or "Egipto" all find lessons about Egypt.
+on a need of the register (``related_lessons``). Search goes through
+``infobase.core.search.search`` on the lesson's key (``LessonLearned.search_parts``: its own
+texts plus the names of its States and the titles of its articles in the six languages), so
+that "مصر", "Egypte" or "Egipto" all find lessons about Egypt.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
-from infobase.core.i18n import FIELD_LANGUAGES, language, language_codes
-from infobase.core.text import fold, search_key
+from infobase.core.search import search
+from infobase.core.text import fold, strip_arabic_article
 from infobase.needs.models import DAC_CRITERIA, LessonLearned, Need, Rating
 from infobase.reference.models import Article, AssistanceKind, State
 
@@ -37,28 +37,6 @@ RATING_VALUES = frozenset(Rating.values)
 # --- Tokens --------------------------------------------------------------------------------
 
 _WORD = re.compile(r"\w+")
-# Arabic proclitics written together with the next word: the article "ال" and the
-# conjunctions/prepositions that combine with it ("وال", "بال", "كال", "فال", "لل").
-# Stripped only when at least three letters remain (folded spelling, so no hamza forms).
-_ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
-_MIN_STEM = 3
-
-
-def _strip_arabic_article(token: str) -> str:
-    for prefix in _ARABIC_PREFIXES:
-        if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
-            return token[len(prefix) :]
-    return token
-
-
-def query_words(query: str) -> list[str]:
-    """The folded words of a search query, Arabic definite article removed, in order, once."""
-    words: list[str] = []
-    for token in _WORD.findall(fold(query)):
-        word = _strip_arabic_article(token)
-        if word not in words:
-            words.append(word)
-    return words
 
 
 # --- Writes --------------------------------------------------------------------------------
@@ -121,31 +99,6 @@ def field_label(name: str) -> str:
     return str(getattr(LessonLearned._meta.get_field(name), "verbose_name", name))
 
 
-def _kind_labels(kinds: Iterable[str]) -> list[str]:
-    """The labels of ``kinds`` in every interface language (so "formation" finds training)."""
-    labels: list[str] = []
-    for code in language_codes():
-        with language(code):
-            labels.extend(str(AssistanceKind(kind).label) for kind in kinds)
-    return labels
-
-
-def build_search_text(
-    lesson: LessonLearned, states: Iterable[State], articles: Iterable[Article]
-) -> str:
-    """The folded text searched by ``lesson_search``: the lesson's texts, its States' names
-    and its articles' titles in the six languages, and its kinds of assistance."""
-    parts: list[str] = [str(getattr(lesson, name) or "") for name in TEXT_FIELDS]
-    for state in states:
-        parts.extend(getattr(state, f"name_{suffix}") or "" for suffix in FIELD_LANGUAGES)
-    for article in articles:
-        parts.append(str(article))
-        parts.extend(getattr(article, f"title_{suffix}") or "" for suffix in FIELD_LANGUAGES)
-    parts.extend(_kind_labels(lesson.kinds or []))
-    unique = list(dict.fromkeys(p for p in parts if p))
-    return search_key(*unique)
-
-
 def lesson_save(
     *,
     user: Any,
@@ -189,7 +142,6 @@ def lesson_save(
     instance.kinds = [kind for kind in AssistanceKind.values if kind in kinds]
     if not instance.pk:
         instance.recorded_by = user if getattr(user, "pk", None) else None
-    instance.search_text = build_search_text(instance, states, articles)
     instance._change_reason = reason  # type: ignore[attr-defined]
     if getattr(user, "pk", None):
         instance._history_user = user  # type: ignore[attr-defined]
@@ -198,15 +150,6 @@ def lesson_save(
         instance.states.set(states)
         instance.articles.set(articles)
     return instance
-
-
-def refresh_search_text(lesson: LessonLearned) -> None:
-    """Recompute ``search_text`` (e.g. after reference names changed); no history entry."""
-    text = build_search_text(
-        lesson, lesson.states.all(), lesson.articles.select_related("instrument")
-    )
-    LessonLearned.objects.filter(pk=lesson.pk).update(search_text=text)
-    lesson.search_text = text
 
 
 # --- Reads ---------------------------------------------------------------------------------
@@ -221,9 +164,7 @@ def lesson_search(
 ) -> QuerySet[LessonLearned]:
     """Lessons matching every word of ``query`` (in any language, Arabic spelling and accents
     folded) and the filters given; newest delivery first, undated last."""
-    lessons = LessonLearned.objects.all()
-    for word in query_words(query):
-        lessons = lessons.filter(search_text__contains=word)
+    lessons = search(LessonLearned.objects.all(), query)
     if article is not None:
         lessons = lessons.filter(articles=article)
     if state is not None:
@@ -282,7 +223,7 @@ def _token_set(text: str, stop: frozenset[str] | None = None) -> set[str]:
     stop = STOP_WORDS if stop is None else stop
     tokens = set()
     for token in _WORD.findall(fold(text)):
-        word = _strip_arabic_article(token)
+        word = strip_arabic_article(token)
         if len(word) < MIN_TOKEN_LENGTH or word.isdigit() or word in stop:
             continue
         tokens.add(word)

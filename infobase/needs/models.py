@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from infobase.core.i18n import language, language_codes
+from infobase.core.search import SearchKeyMixin, declared_parts
 from infobase.questionnaires.models import StatedNeed
 from infobase.reference.models import (
     Article,
@@ -51,7 +53,9 @@ def request_document_path(instance: AssistanceRequest, filename: str) -> str:
     return f"requests/{instance.state.iso3}/{filename}"
 
 
-class AssistanceRequest(models.Model):
+class AssistanceRequest(SearchKeyMixin, models.Model):
+    search_fields = ("title", "description", "reference")
+
     state = models.ForeignKey(
         State, on_delete=models.PROTECT, related_name="assistance_requests", verbose_name=_("State")
     )
@@ -139,7 +143,9 @@ def evaluation_path(instance: LessonLearned, filename: str) -> str:
     return f"lessons/{instance.pk or 'new'}/{filename}"
 
 
-class LessonLearned(models.Model):
+class LessonLearned(SearchKeyMixin, models.Model):
+    search_fields = ("title", "activity", "what_worked", "what_did_not", "recommendations")
+
     title = models.CharField(_("title"), max_length=300)
     activity = models.CharField(
         _("activity or project"),
@@ -193,6 +199,26 @@ class LessonLearned(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def search_parts(self) -> list[str]:
+        """The lesson's texts, its States' names and its articles' titles in the six
+        languages, and its kinds of assistance in every interface language."""
+        # Called on migration-state rows too (see ``compute_search_key``): no super().
+        parts = declared_parts(self, LessonLearned.search_fields)
+        if self.pk:
+            for state in self.states.all():
+                parts.extend(declared_parts(state, ("name_*",)))
+            for article in self.articles.select_related("instrument"):
+                parts.append(f"{article.instrument.code.upper()} {article.number}")
+                parts.extend(declared_parts(article, ("title_*",)))
+        for code in language_codes():
+            with language(code):
+                parts.extend(
+                    str(AssistanceKind(kind).label)
+                    for kind in self.kinds or []
+                    if kind in AssistanceKind.values
+                )
+        return list(dict.fromkeys(parts))
 
 
 # --- The consolidated needs register ----------------------------------------------------
@@ -298,6 +324,21 @@ class NeedEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.need_id}: {self.kind}"
+
+
+class DerivationState(models.Model):
+    """What a batch computation read and wrote at its last run (``name``: "needs" for the
+    register's derivation, "coverage-suggestions" for the suggested links), so that the next
+    run skips what has not changed since. Machine state: deleting a row only makes the next
+    run a full one."""
+
+    name = models.CharField(max_length=50, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # --- Multi-year work programmes and priorities -------------------------------------------

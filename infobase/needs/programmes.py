@@ -1,4 +1,4 @@
-"""Multi-year work programmes and their priority themes (issue 4, point 4).
+"""Multi-year work programmes and their priority themes.
 
 A programme approved by the Conference lists priority themes, each expressed by up to four
 dimensions — an instrument, a set of articles, a kind of assistance, a regional group — and a

@@ -12,15 +12,10 @@ and stored as text, like any other value that merely looks like a formula.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
-from typing import IO, Any
+from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -34,11 +29,11 @@ from django.utils.translation import gettext as _
 
 from infobase.accounts.models import Role, User
 from infobase.accounts.permissions import is_secretariat, scope_to_user
-from infobase.core.errors import InputProblem, InvalidInput
-from infobase.core.exporters import FORMULA_START
 from infobase.core.i18n import language
-from infobase.core.text import fold, search_key
-from infobase.core.uploads import DOCUMENTS, check_zip, content_problem, limited_rows
+from infobase.core.search import search
+from infobase.core.text import fold
+from infobase.core.uploads import DOCUMENTS, content_problem
+from infobase.needs import notices
 from infobase.needs.models import (
     OPEN_REQUEST_STATUSES,
     AssistanceRequest,
@@ -83,9 +78,7 @@ def requests_for(user: Any) -> QuerySet[AssistanceRequest]:
 def request_search(qs: QuerySet[AssistanceRequest], query: str) -> QuerySet[AssistanceRequest]:
     """Requests whose title, description or reference contain every word of ``query``,
     regardless of case, accents and Arabic spelling variants."""
-    for word in fold(query).split():
-        qs = qs.filter(search_text__contains=word)
-    return qs
+    return search(qs, query)
 
 
 def request_filter(
@@ -181,7 +174,7 @@ def parse_articles(text: str, instrument: Instrument) -> list[tuple[Article, int
     return found
 
 
-def _kind_index() -> dict[str, str]:
+def kind_index() -> dict[str, str]:
     """Folded value or label (in any of the six languages) → AssistanceKind value."""
     index: dict[str, str] = {}
     for code, _name in settings.LANGUAGES:
@@ -195,7 +188,7 @@ def _kind_index() -> dict[str, str]:
 
 def parse_kinds(text: str, index: dict[str, str] | None = None) -> list[str]:
     """``"training; legislative"`` (values or labels) as AssistanceKind values."""
-    index = index or _kind_index()
+    index = index or kind_index()
     kinds: list[str] = []
     errors: list[str] = []
     for token in re.split(r"[;\n]", text or ""):
@@ -273,7 +266,7 @@ def _check_fields(
     return errors
 
 
-def _save_request(
+def save_request(
     *,
     user: Any,
     state: State,
@@ -305,7 +298,6 @@ def _save_request(
         filed_by=user if getattr(user, "pk", None) else None,
         confidential=confidential,
     )
-    request.search_text = search_key(request.title, request.description, request.reference)
     if document is not None:
         request.document = document
     request._change_reason = reason  # type: ignore[attr-defined]
@@ -381,7 +373,7 @@ def request_create(
     else:
         reason = _("Filed on the web by the State")
     with transaction.atomic():
-        return _save_request(
+        saved = save_request(
             user=user,
             state=state,
             instrument=instrument,
@@ -398,6 +390,8 @@ def request_create(
             confidential=confidential,
             reason=reason,
         )
+        notices.announce_filed(saved, by=user)
+    return saved
 
 
 # --- Workflow -----------------------------------------------------------------------------
@@ -444,6 +438,7 @@ def request_transition(
         )
         current._history_user = user if getattr(user, "pk", None) else None  # type: ignore[attr-defined]
         current.save()
+        notices.announce_moved(current, by=user)
     request.refresh_from_db()
     return request
 
@@ -482,7 +477,7 @@ def requests_follow_up(*, today: date | None = None) -> list[AssistanceRequest]:
         .select_related("state", "instrument")
         .order_by("pk")
     )
-    site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
+    site = settings.SITE_URL
     done: list[AssistanceRequest] = []
     for request in due:
         users = _focal_points(request.state_id)
@@ -507,412 +502,6 @@ def requests_follow_up(*, today: date | None = None) -> list[AssistanceRequest]:
     return done
 
 
-# --- Import from a spreadsheet ------------------------------------------------------------
-
-COLUMNS = (
-    "iso3",
-    "instrument",
-    "articles",
-    "kinds",
-    "title",
-    "description",
-    "language",
-    "urgency",
-    "received_on",
-    "needed_by",
-    "reference",
-    "confidential",
-)
-REQUIRED_COLUMNS = (
-    "iso3",
-    "instrument",
-    "articles",
-    "kinds",
-    "title",
-    "description",
-    "urgency",
-    "received_on",
-)
-COLUMN_ALIASES = {"state": "iso3", "country": "iso3"}
-YES_VALUES = {"yes", "y", "true", "1", "x", "oui", "si", "sí", "да", "是", "نعم"}
-NO_VALUES = {"no", "n", "false", "0", "", "non", "нет", "否", "لا"}
-
-
-@dataclass
-class _Row:
-    line: int
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-def _read_bytes(source: Path | IO[bytes]) -> bytes:
-    if isinstance(source, Path):
-        return source.read_bytes()
-    data = source.read()
-    return data if isinstance(data, bytes) else bytes(data)
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as text: numbers without a spurious ``.0``, dates as ISO, formulas as their text.
-
-    An apostrophe put before formula-looking text by a guarded export is taken off again."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return (
-            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-        )
-    if isinstance(value, date):
-        return value.isoformat()
-    if not isinstance(value, str | int | float):
-        value = getattr(value, "text", None) or str(value)  # array formulas
-    text = str(value)
-    if text.startswith("'") and text[1:].startswith(FORMULA_START):
-        text = text[1:]
-    return text
-
-
-def _not_readable(filename: str) -> InvalidInput:
-    return InvalidInput(
-        [
-            InputProblem(
-                file=filename,
-                message=_("The file is neither an Excel workbook (.xlsx) nor a CSV file in UTF-8."),
-            )
-        ]
-    )
-
-
-def _read_rows(data: bytes, filename: str) -> tuple[str | None, list[tuple[Any, ...]]]:
-    """(sheet name, rows) of the first sheet of a workbook, or (None, rows) of a CSV file.
-
-    Workbooks are read with formulas as their text: nothing is evaluated."""
-    if data[:4] == b"PK\x03\x04" or zipfile.is_zipfile(io.BytesIO(data)):
-        from openpyxl import load_workbook
-
-        check_zip(data, name=filename)
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        except Exception as exc:  # a zip that is not a workbook, broken XML …
-            raise _not_readable(filename) from exc
-        try:
-            if not wb.worksheets:
-                raise _not_readable(filename)
-            ws = wb.worksheets[0]
-            ws.reset_dimensions()  # do not trust the stored size
-            return ws.title, limited_rows(
-                ws.iter_rows(values_only=True, max_col=IMPORT_MAX_COLUMNS),
-                file=filename,
-                sheet=ws.title,
-                max_rows=IMPORT_MAX_ROWS,
-                max_columns=IMPORT_MAX_COLUMNS,
-            )
-        except InvalidInput:
-            raise
-        except Exception as exc:
-            raise _not_readable(filename) from exc
-        finally:
-            wb.close()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _not_readable(filename) from None
-    if "\x00" in text:
-        raise _not_readable(filename)
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count) if first else ","
-    try:
-        rows = limited_rows(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
-            file=filename,
-            sheet=None,
-            max_rows=IMPORT_MAX_ROWS,
-            max_columns=IMPORT_MAX_COLUMNS,
-        )
-    except csv.Error as exc:
-        raise InvalidInput([InputProblem(file=filename, message=str(exc))]) from exc
-    return None, rows
-
-
-def _state_index() -> dict[str, State | None]:
-    """Folded ISO codes and names (in the six languages) → State; None when ambiguous."""
-    index: dict[str, State | None] = {}
-    fields = ["iso3", "iso2"] + [
-        f"{kind}_{lang}"
-        for kind in ("name", "formal_name")
-        for lang in ("ar", "zh", "en", "fr", "ru", "es")
-    ]
-    for state in State.objects.all():
-        for name in fields:
-            key = fold(getattr(state, name) or "")
-            if not key:
-                continue
-            if key in index and index[key] is not None and index[key] != state:
-                index[key] = None
-            else:
-                index.setdefault(key, state)
-    return index
-
-
-def _parse_date(text: str) -> date:
-    text = text.strip()
-    try:
-        return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
-    except ValueError:
-        raise ValueError(_("Enter a date in the form YYYY-MM-DD.")) from None
-
-
-@dataclass
-class _Parsed:
-    line: int
-    state: State
-    instrument: Instrument
-    lines: list[Line]
-    title: str
-    description: str
-    language: str
-    urgency: str
-    received_on: date
-    needed_by: date | None
-    reference: str
-    confidential: bool
-
-
-def requests_import(
-    *, source: Path | IO[bytes], filename: str, user: Any
-) -> list[AssistanceRequest]:
-    """Import requests from a CSV or XLSX file (one request per row), all or nothing.
-
-    Every row is checked first and every problem is reported with its file, sheet, line and
-    column (InvalidInput); only then are all the requests created, in one transaction."""
-    if not user.has_perm("needs.import_assistancerequests"):
-        raise PermissionDenied
-    sheet, rows = _read_rows(_read_bytes(source), filename)
-    problems: list[InputProblem] = []
-
-    def problem(message: str, line: int | None = None, column: str | None = None) -> None:
-        problems.append(
-            InputProblem(file=filename, message=message, line=line, column=column, sheet=sheet)
-        )
-
-    while rows and all(not _cell_text(v).strip() for v in rows[0]):
-        rows = rows[1:]  # leading blank rows
-    if not rows:
-        problem(_("The file is empty."))
-        raise InvalidInput(problems)
-    header_line = 1
-    columns: dict[str, int] = {}
-    for n, raw in enumerate(rows[0]):
-        name = fold(_cell_text(raw)).replace(" ", "_")
-        if not name:
-            continue
-        name = COLUMN_ALIASES.get(name, name)
-        if name not in COLUMNS:
-            problem(
-                _("“%(name)s” is not a column of a request (expected: %(columns)s).")
-                % {"name": _cell_text(raw), "columns": ", ".join(COLUMNS)},
-                header_line,
-                _cell_text(raw),
-            )
-        elif name in columns:
-            problem(_("The column appears twice."), header_line, _cell_text(raw))
-        else:
-            columns[name] = n
-    for name in REQUIRED_COLUMNS:
-        if name not in columns:
-            problem(_("The column “%(name)s” is missing.") % {"name": name}, header_line)
-    if problems:
-        raise InvalidInput(problems)
-
-    states = _state_index()
-    kind_index = _kind_index()
-    urgency_index: dict[str, str] = {}
-    for code, _name in settings.LANGUAGES:
-        with language(code):
-            urgency_index.update({fold(str(p.label)): p.value for p in Priority})
-    urgency_index.update({p.value: p.value for p in Priority})
-    instruments = {fold(i.code): i for i in Instrument.objects.prefetch_related("articles")}
-    parsed: list[_Parsed] = []
-    seen: dict[tuple[Any, ...], int] = {}
-    for line, row in enumerate(rows[1:], start=header_line + 1):
-        values = dict.fromkeys(COLUMNS, "")
-        values.update(
-            {name: _cell_text(row[n]) if n < len(row) else "" for name, n in columns.items()}
-        )
-        raw_dates: dict[str, Any] = {
-            name: row[columns[name]]
-            for name in ("received_on", "needed_by")
-            if name in columns and columns[name] < len(row)
-        }
-        if all(not v.strip() for v in values.values()):
-            continue
-        before = len(problems)
-
-        for name in REQUIRED_COLUMNS:
-            if not values[name].strip():
-                problem(_("A value is required."), line, name)
-
-        state: State | None = None
-        if values["iso3"].strip():
-            key = fold(values["iso3"])
-            if key in states and states[key] is None:
-                problem(
-                    _("“%(value)s” names more than one State; use the ISO alpha-3 code.")
-                    % {"value": values["iso3"]},
-                    line,
-                    "iso3",
-                )
-            else:
-                state = states.get(key)
-                if state is None:
-                    problem(
-                        _("“%(value)s” is not a known State.") % {"value": values["iso3"]},
-                        line,
-                        "iso3",
-                    )
-        instrument: Instrument | None = None
-        if values["instrument"].strip():
-            instrument = instruments.get(fold(values["instrument"]))
-            if instrument is None:
-                problem(
-                    _("“%(value)s” is not an instrument code (expected one of: %(codes)s).")
-                    % {"value": values["instrument"], "codes": ", ".join(sorted(instruments))},
-                    line,
-                    "instrument",
-                )
-        articles: list[tuple[Article, int | None]] = []
-        if instrument is not None and values["articles"].strip():
-            try:
-                articles = parse_articles(values["articles"], instrument)
-            except ValueError as exc:
-                problem(str(exc), line, "articles")
-        kinds: list[str] = []
-        if values["kinds"].strip():
-            try:
-                kinds = parse_kinds(values["kinds"], kind_index)
-            except ValueError as exc:
-                problem(str(exc), line, "kinds")
-        urgency = urgency_index.get(fold(values["urgency"]), "")
-        if values["urgency"].strip() and not urgency:
-            problem(
-                _("“%(value)s” is not an urgency (high, medium or low).")
-                % {"value": values["urgency"]},
-                line,
-                "urgency",
-            )
-        dates: dict[str, date | None] = {"received_on": None, "needed_by": None}
-        for name in dates:
-            raw = raw_dates.get(name)
-            if isinstance(raw, datetime):
-                dates[name] = raw.date()
-            elif isinstance(raw, date):
-                dates[name] = raw
-            elif values[name].strip():
-                try:
-                    dates[name] = _parse_date(values[name])
-                except ValueError as exc:
-                    problem(str(exc), line, name)
-        received_on, needed_by = dates["received_on"], dates["needed_by"]
-        if received_on and needed_by and needed_by < received_on:
-            problem(_("The date needed by is before the date received."), line, "needed_by")
-        if received_on and received_on > timezone.localdate():
-            problem(_("The date received is in the future."), line, "received_on")
-        title, description, reference = values["title"], values["description"], values["reference"]
-        if len(title.strip()) > 300:
-            problem(_("The title is longer than 300 characters."), line, "title")
-        if len(reference.strip()) > 200:
-            problem(_("The reference is longer than 200 characters."), line, "reference")
-        try:
-            language_code = clean_language(values["language"])
-        except ValueError as exc:
-            problem(str(exc), line, "language")
-            language_code = ""
-        confidential_text = fold(values["confidential"])
-        if confidential_text not in YES_VALUES | NO_VALUES:
-            problem(
-                _("Write yes or no, not “%(value)s”.") % {"value": values["confidential"]},
-                line,
-                "confidential",
-            )
-        if len(problems) > before or state is None or instrument is None or not received_on:
-            continue
-        same = (state.pk, instrument.pk, fold(title), received_on, fold(reference))
-        if same in seen:
-            problem(
-                _("The same request is already on line %(line)s.") % {"line": seen[same]},
-                line,
-                "title",
-            )
-            continue
-        seen[same] = line
-        existing = AssistanceRequest.objects.filter(
-            state=state,
-            instrument=instrument,
-            title=title.strip(),
-            received_on=received_on,
-            reference=reference.strip(),
-        ).first()
-        if existing is not None:
-            problem(
-                _("This request was already recorded (request %(pk)s).") % {"pk": existing.pk},
-                line,
-                "title",
-            )
-            continue
-        parsed.append(
-            _Parsed(
-                line=line,
-                state=state,
-                instrument=instrument,
-                lines=lines_from(articles, kinds),
-                title=title,
-                description=description,
-                language=language_code,
-                urgency=urgency,
-                received_on=received_on,
-                needed_by=needed_by,
-                reference=reference,
-                confidential=confidential_text in YES_VALUES,
-            )
-        )
-    if not parsed and not problems:
-        problem(_("The file has no requests, only its header."))
-    if problems:
-        raise InvalidInput(problems)
-
-    created: list[AssistanceRequest] = []
-    with transaction.atomic():
-        for item in parsed:
-            place = (
-                _("%(file)s, sheet “%(sheet)s”, row %(line)s")
-                if sheet
-                else _("%(file)s, line %(line)s")
-            ) % {"file": filename, "sheet": sheet, "line": item.line}
-            created.append(
-                _save_request(
-                    user=user,
-                    state=item.state,
-                    instrument=item.instrument,
-                    title=item.title,
-                    description=item.description,
-                    language_code=item.language,
-                    urgency=item.urgency,
-                    received_on=item.received_on,
-                    needed_by=item.needed_by,
-                    lines=item.lines,
-                    source=RequestSource.SPREADSHEET,
-                    reference=item.reference,
-                    document=None,
-                    confidential=item.confidential,
-                    reason=_("Imported from %(place)s") % {"place": place},
-                )
-            )
-    return created
-
-
 __all__ = [
     "allowed_moves",
     "parse_articles",
@@ -923,5 +512,4 @@ __all__ = [
     "request_transition",
     "requests_follow_up",
     "requests_for",
-    "requests_import",
 ]

@@ -1,4 +1,4 @@
-"""Priority scores of needs, explained term by term (issue 4, point 5).
+"""Priority scores of needs, explained term by term.
 
 The pure part (``NeedFacts``, ``Weights``, ``score``, ``rank``) takes plain data and does no
 database or HTTP work; ``needs_facts`` and ``scored_register`` load that data with a constant
@@ -56,7 +56,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
@@ -387,14 +387,31 @@ def no_coverage(keys: Sequence[NeedKey]) -> Mapping[int, Decimal]:
     return {}
 
 
+class DatedCoverageFn(Protocol):
+    def __call__(
+        self, keys: Sequence[NeedKey], /, *, today: date | None = None
+    ) -> Mapping[int, Decimal]: ...
+
+
+# The activities app, which sits above this one, registers its coverage rule when Django starts
+# (``ActivitiesConfig.ready``): needs never import activities.
+_coverage_provider: DatedCoverageFn | None = None
+
+
+def register_coverage(provider: DatedCoverageFn) -> None:
+    """Make ``provider`` the coverage rule of the scores and the register's coverage column."""
+    global _coverage_provider
+    _coverage_provider = provider
+
+
 def activities_coverage(
     keys: Sequence[NeedKey], today: date | None = None
 ) -> Mapping[int, Decimal]:
-    """Coverage by current and planned activities on ``today``: accepted and hand-made links
-    (``infobase.activities.coverage.coverage_of``, imported lazily)."""
-    from infobase.activities.coverage import coverage_of
-
-    return coverage_of(keys, today=today)
+    """Coverage by current and planned activities on ``today``: accepted and hand-made links,
+    by the rule the activities app registers (none when it is not installed)."""
+    if _coverage_provider is None:
+        return no_coverage(keys)
+    return _coverage_provider(keys, today=today)
 
 
 def _severities(state_ids: QuerySet[Need, Any]) -> dict[tuple[int, int], str]:

@@ -3,17 +3,53 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import is_secretariat
+from infobase.core.search import search
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.programmes import active_themes
-from infobase.needs.scoring import ScoredNeed, explain, ranked_register, weights_in_use
+from infobase.needs.scoring import (
+    CoverageFn,
+    ScoredNeed,
+    activities_coverage,
+    explain,
+    ranked_register,
+    weights_in_use,
+)
 from infobase.reference.models import Article, AssistanceKind, LegalFamily, RegionalGroup
+
+# --- Coverage status ----------------------------------------------------------------------
+
+
+class CoverageStatus(models.TextChoices):
+    """How far current and planned activities cover a need (coverage 0–1)."""
+
+    UNCOVERED = "uncovered", gettext_lazy("Uncovered")
+    PARTLY = "partly", gettext_lazy("Partly covered")
+    COVERED = "covered", gettext_lazy("Covered")
+
+
+def coverage_status(value: Decimal | int | float | None) -> str:
+    """Covered at 1, partly above 0, uncovered at 0: the one rule for every page and file."""
+    value = Decimal(str(value or 0))
+    if value >= 1:
+        return CoverageStatus.COVERED.value
+    if value > 0:
+        return CoverageStatus.PARTLY.value
+    return CoverageStatus.UNCOVERED.value
+
+
+def status_label(status: str) -> str:
+    """The translated label of a coverage status (the status itself when unknown)."""
+    return str(CoverageStatus(status).label) if status in CoverageStatus.values else status
 
 
 def needs_visible_to(user: Any) -> QuerySet[Need]:
@@ -39,9 +75,27 @@ class RegisterFilters:
     legal_family: str = ""
     state: str = ""  # ISO3
     status: str = NeedStatus.OPEN
+    coverage: str = ""  # a CoverageStatus value
+    query: str = ""  # free text: State names and codes, article numbers and titles
 
 
-def register(*, user: Any, filters: RegisterFilters) -> QuerySet[Need]:
+def _coverage_filter(
+    needs: QuerySet[Need], status: str, coverage: CoverageFn | None
+) -> QuerySet[Need]:
+    """``needs`` narrowed to one coverage status (two queries, whatever the number of needs):
+    only needs with links have a coverage above 0, so the lists of ids stay short."""
+    keys = list(needs.order_by().values_list("pk", "state_id", "article_id", "kind"))
+    values: Mapping[int, Decimal] = (coverage or activities_coverage)(keys)
+    if status == CoverageStatus.UNCOVERED:
+        return needs.exclude(pk__in=[pk for pk, v in values.items() if v > 0])
+    return needs.filter(pk__in=[pk for pk, v in values.items() if coverage_status(v) == status])
+
+
+def register(
+    *, user: Any, filters: RegisterFilters, coverage: CoverageFn | None = None
+) -> QuerySet[Need]:
+    """The needs of the register ``user`` may see, narrowed by ``filters``. ``coverage``:
+    the coverage of needs (default: by current and planned activities)."""
     needs = needs_visible_to(user).select_related("state", "article__instrument")
     if filters.status:
         needs = needs.filter(status=filters.status)
@@ -58,6 +112,10 @@ def register(*, user: Any, filters: RegisterFilters) -> QuerySet[Need]:
         needs = needs.filter(**{f"state__legal_{filters.legal_family}": True})
     if filters.state:
         needs = needs.filter(state__iso3=filters.state.upper())
+    if filters.query:
+        needs = search(needs, filters.query, keys=("state__search_names", "article__search_text"))
+    if filters.coverage in CoverageStatus.values:
+        needs = _coverage_filter(needs, filters.coverage, coverage)
     return needs
 
 
@@ -92,14 +150,14 @@ class HeatTable:
     def cell(self, row: Any, column: str) -> int:
         return self.cells.get((row, column), 0)
 
-    def matrix(self) -> list[tuple[Any, str, list[tuple[int, int]]]]:
-        """Rows with their cells as (count, intensity 0–100) for the template."""
+    def matrix(self) -> list[tuple[Any, str, list[tuple[int, int, str]]]]:
+        """Rows with their cells as (count, intensity 0–100, column) for the template."""
         out = []
         for key, label in self.rows:
             values = []
             for column, _label in self.columns:
                 n = self.cell(key, column)
-                values.append((n, round(100 * n / self.maximum) if self.maximum else 0))
+                values.append((n, round(100 * n / self.maximum) if self.maximum else 0, column))
             out.append((key, label, values))
         return out
 

@@ -3,7 +3,10 @@ with its evidence, history, score and related lessons, decisions, and exports.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -12,7 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language, gettext_lazy
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,10 +25,19 @@ from infobase.accounts.permissions import require as _require
 from infobase.core.exporters import render as render_export
 from infobase.needs import decisions, selectors
 from infobase.needs.exports import NeedsRegisterExporter
+from infobase.needs.jobs import needs_derive_request
 from infobase.needs.lessons import related_lessons
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, WorkProgramme
 from infobase.needs.programmes import ThemeSpec, active_themes
-from infobase.needs.scoring import RankedNeed, Weights, explain, ranked_register, weights_in_use
+from infobase.needs.scoring import (
+    RankedNeed,
+    ScoredNeed,
+    Weights,
+    explain,
+    ranked_register,
+    weights_in_use,
+)
+from infobase.questionnaires.models import ImplementationStatus
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -35,7 +48,38 @@ from infobase.reference.models import (
 )
 
 
+def article_choices() -> list[tuple[str, Any]]:
+    """Articles grouped by instrument, each labelled "Art. 18 — Mutual legal assistance" in
+    the interface language (one query)."""
+    groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+    for article in Article.objects.select_related("instrument"):
+        instrument = article.instrument
+        group = groups.setdefault(instrument.pk, (str(instrument.translated("short_name")), []))
+        group[1].append(
+            (
+                article.pk,
+                _("Art. %(number)s — %(title)s")
+                % {"number": article.number, "title": article.translated("title")},
+            )
+        )
+    return [("", _("Any article")), *groups.values()]
+
+
 class RegisterFilterForm(forms.Form):
+    """The register's filters, all in the URL (a filtered register is a link to share)."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text=gettext_lazy("A State's name or code, an article's number or title."),
+    )
+    coverage = forms.ChoiceField(
+        label=gettext_lazy("Coverage by activities"),
+        required=False,
+        choices=[("", gettext_lazy("Any coverage")), *selectors.CoverageStatus.choices],
+    )
     instrument = forms.ModelChoiceField(
         label=gettext_lazy("Instrument"),
         queryset=Instrument.objects.all(),
@@ -43,11 +87,8 @@ class RegisterFilterForm(forms.Form):
         to_field_name="code",
         empty_label=gettext_lazy("Any instrument"),
     )
-    article = forms.ModelChoiceField(
-        label=gettext_lazy("Article"),
-        required=False,
-        empty_label=gettext_lazy("Any article"),
-        queryset=Article.objects.select_related("instrument"),
+    article = forms.TypedChoiceField(
+        label=gettext_lazy("Article"), required=False, coerce=int, empty_value=None
     )
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind of assistance"),
@@ -84,19 +125,63 @@ class RegisterFilterForm(forms.Form):
         choices=[("", gettext_lazy("Any priority")), *Priority.choices],
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        article = self.fields["article"]
+        assert isinstance(article, forms.TypedChoiceField)
+        article.choices = article_choices()
+
     def filters(self) -> selectors.RegisterFilters:
         data = self.cleaned_data if self.is_valid() else {}
-        article = data.get("article")
         instrument = data.get("instrument")
         return selectors.RegisterFilters(
             instrument=instrument.code if instrument else "",
-            article=article.pk if article else None,
+            article=data.get("article"),
             kind=data.get("kind", ""),
             regional_group=data.get("regional_group", ""),
             legal_family=data.get("legal_family", ""),
             state=data.get("state", ""),
-            status=data.get("status", NeedStatus.OPEN) if self.is_bound else NeedStatus.OPEN,
+            # A link that does not name a status (a heat-table cell, a gap row) means the
+            # open needs, as the unfiltered page does; "Any status" is an explicit "".
+            status=data.get("status", "") if "status" in self.data else NeedStatus.OPEN,
+            coverage=data.get("coverage", ""),
+            query=data.get("q", ""),
         )
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """A row of the register: the need's score explained, the need, and its labels; unpacks
+    as the pair (scored, need)."""
+
+    scored: ScoredNeed
+    need: Need
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.scored, self.need))
+
+    def __getitem__(self, index: int) -> Any:
+        return (self.scored, self.need)[index]
+
+    @property
+    def coverage(self) -> str:
+        """A ``CoverageStatus`` value."""
+        return selectors.coverage_status(self.scored.facts.coverage)
+
+    @property
+    def coverage_label(self) -> str:
+        return selectors.status_label(self.coverage)
+
+    @property
+    def severity_label(self) -> str:
+        """The worst implementation status of the article, as a translated label."""
+        value = self.scored.facts.severity
+        return str(ImplementationStatus(value).label) if value else ""
+
+    @property
+    def urgency_label(self) -> str:
+        value = self.scored.facts.urgency
+        return str(Priority(value).label) if value in Priority.values else ""
 
 
 def _ranked(
@@ -122,7 +207,13 @@ def register(request: HttpRequest) -> HttpResponse:
     scored = explain(page.object_list, weights=weights, themes=themes)
     shown = Need.objects.filter(pk__in=[s.need_id for s in scored])
     by_id = {n.pk: n for n in shown.select_related("state", "article__instrument")}
-    rows = [(s, by_id[s.need_id]) for s in scored]
+    rows = [RegisterRow(s, by_id[s.need_id]) for s in scored]
+    counts = {status: 0 for status in selectors.CoverageStatus.values}
+    for r in ranked:
+        counts[selectors.coverage_status(r.facts.coverage)] += 1
+    query = request.GET.copy()
+    query.pop("page", None)
+    base = {k: v for k, v in query.items() if k != "coverage"}
     return render(
         request,
         "needs/register.html",
@@ -132,9 +223,70 @@ def register(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "total": len(ranked),
             "weights": weights,
-            "query": request.GET.urlencode(),
+            "query": query.urlencode(),
+            "coverage_links": [
+                (status, label, counts[status], urlencode({**base, "coverage": status}))
+                for status, label in selectors.CoverageStatus.choices
+            ],
+            "can_decide": request.user.has_perm("needs.decide_need")
+            or request.user.has_perm("needs.rank_need"),
+            "bulk_actions": bulk_action_choices(),
+            "can_derive": request.user.has_perm("needs.decide_need"),
         },
     )
+
+
+def bulk_action_choices() -> list[tuple[str, str]]:
+    return [
+        ("met", _("Close as met")),
+        ("not_relevant", _("Close as no longer relevant")),
+        ("reopen", _("Reopen")),
+        ("pin", _("Pin to the top of the ranking")),
+        ("unpin", _("Unpin")),
+        ("exclude", _("Exclude from the ranking")),
+        ("include", _("Include in the ranking again")),
+    ]
+
+
+@require_POST
+@login_required
+def register_decide(request: HttpRequest) -> HttpResponse:
+    """One decision with one reason on the needs selected in the register."""
+    _require(request.user, "needs.view_register")
+    ids = [int(pk) for pk in request.POST.getlist("need") if pk.isdigit()]
+    needs = list(Need.objects.filter(pk__in=ids).order_by("pk"))
+    back = request.POST.get("next", "")
+    target = f"{reverse('need_register')}?{back}" if back else reverse("need_register")
+    try:
+        done = decisions.needs_decide(
+            user=request.user,
+            needs=needs,
+            action=request.POST.get("action", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(target)
+    messages.success(
+        request,
+        ngettext(
+            "The decision was recorded for %(count)s need.",
+            "The decision was recorded for %(count)s needs.",
+            len(done),
+        )
+        % {"count": len(done)},
+    )
+    return redirect(target)
+
+
+@require_POST
+@login_required
+def register_derive(request: HttpRequest) -> HttpResponse:
+    """Bring the register up to date with the answers and requests now, as a background job
+    (the one already queued or running, if any); its page shows the progress."""
+    job = needs_derive_request(user=request.user)
+    return redirect("job", pk=job.pk)
 
 
 @login_required
@@ -142,6 +294,12 @@ def heat(request: HttpRequest) -> HttpResponse:
     _require(request.user, "needs.view_register")
     form = RegisterFilterForm(request.GET or None)
     needs = selectors.register(user=request.user, filters=form.filters())
+    kept = [
+        (k, v)
+        for k, values in request.GET.lists()
+        for v in values
+        if k not in ("article", "kind", "regional_group", "page")
+    ]
     return render(
         request,
         "needs/heat.html",
@@ -149,6 +307,7 @@ def heat(request: HttpRequest) -> HttpResponse:
             "form": form,
             "articles": selectors.heat_articles_by_group(needs),
             "kinds": selectors.heat_kinds_by_group(needs),
+            "link_base": urlencode(kept) + "&" if kept else "",
         },
     )
 
@@ -162,7 +321,9 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     weights, themes = weights_in_use(), active_themes()
     ranked = _ranked(request, form, weights, themes)
     result = render_export(
-        NeedsRegisterExporter(scored=explain(ranked, weights=weights, themes=themes)),
+        NeedsRegisterExporter(
+            scored=explain(ranked, weights=weights, themes=themes), weights=weights, themes=themes
+        ),
         fmt=fmt,
         lang=get_language() or "en",
     )

@@ -24,6 +24,7 @@ from infobase.core.errors import InvalidInput
 from infobase.core.files import stored_file_response
 from infobase.core.once import once
 from infobase.needs import requests as services
+from infobase.needs import requests_import as importing
 from infobase.needs.forms_requests import (
     RequestFilterForm,
     RequestForm,
@@ -187,7 +188,7 @@ def requests_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            created = services.requests_import(
+            created = importing.requests_import(
                 source=upload, filename=upload.name, user=request.user
             )
         except InvalidInput as exc:
@@ -204,7 +205,7 @@ def requests_import(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "problems": problems,
-            "columns": services.COLUMNS,
+            "columns": importing.COLUMNS,
             "instruments": list(Instrument.objects.values_list("code", flat=True)),
         },
     )

@@ -32,15 +32,13 @@ import functools
 import math
 import operator
 import re
-import signal
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from types import FrameType
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, Protocol, TypeVar
 
+import regex as regex_engine
 from django.utils.translation import gettext as _
 
 __all__ = [
@@ -49,6 +47,7 @@ __all__ = [
     "Node",
     "UnsupportedExpression",
     "Value",
+    "allowed_choices",
     "check_constraint",
     "evaluate",
     "filter_choices",
@@ -66,7 +65,7 @@ MAX_NESTING: Final = 48  # parentheses, calls and unary minus inside one another
 MAX_DEPTH: Final = 128  # depth of the parsed tree (and/or chains are flattened)
 MAX_REGEX_LENGTH: Final = 200
 MAX_REGEX_SUBJECT: Final = 10_000
-REGEX_TIMEOUT: Final = 0.25  # seconds, enforced when running on the main thread
+REGEX_TIMEOUT: Final = 0.25  # seconds for one match, enforced in any thread
 
 Value = str | float | bool | date | list[str]
 """What expressions compute: numbers are floats; ``datetime`` is a ``date``; lists are
@@ -717,75 +716,18 @@ def _arithmetic(op: str, left: float, right: float) -> float:
 # Regular expressions
 # --------------------------------------------------------------------------------------------
 
-_QUANTIFIER_RE: Final = re.compile(r"[*+?]|\{(\d*)(,(\d*))?\}")
-
-
-def _nested_repetition(pattern: str) -> bool:
-    """True for ``(a+)+``-like patterns: a repeated group that itself repeats (ReDoS risk)."""
-    stack = [False]  # does the innermost open group contain an unbounded repetition?
-    index, in_class = 0, False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            inner = False
-        elif in_class:
-            in_class = char != "]"
-            index += 1
-            continue
-        elif char == "[":
-            in_class = True
-            index += 1
-            if pattern[index : index + 1] == "^":
-                index += 1
-            if pattern[index : index + 1] == "]":
-                index += 1
-            inner = False
-        elif char == "(":
-            stack.append(False)
-            index += 1
-            continue
-        elif char == ")":
-            inner = stack.pop() if len(stack) > 1 else False
-            index += 1
-        else:
-            index += 1
-            inner = False
-        match = _QUANTIFIER_RE.match(pattern, index)
-        unbounded = False
-        if match is not None:
-            # *, + and {n,} repeat without bound; ? and {n} / {n,m} do not.
-            unbounded = match.group() in ("*", "+") or (match[2] is not None and not match[3])
-            index = match.end()
-            if pattern[index : index + 1] in ("?", "+"):
-                index += 1
-        if unbounded and inner:
-            return True
-        if unbounded or inner:
-            stack[-1] = True
-    return False
-
 
 @functools.lru_cache(maxsize=256)
-def _compile_regex(pattern: str) -> re.Pattern[str]:
+def _compile_regex(pattern: str) -> regex_engine.Pattern[str]:
     if len(pattern) > MAX_REGEX_LENGTH:
         raise UnsupportedExpression(
             _("The regular expression is too long (%(length)d characters; the limit is %(limit)d).")
             % {"length": len(pattern), "limit": MAX_REGEX_LENGTH},
             pattern,
         )
-    if _nested_repetition(pattern):
-        raise UnsupportedExpression(
-            _(
-                "The regular expression %(pattern)s repeats a group that itself repeats, "
-                "which can take exponential time; simplify it."
-            )
-            % {"pattern": pattern},
-            pattern,
-        )
     try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError) as exc:
+        return regex_engine.compile(pattern)
+    except (regex_engine.error, RecursionError, OverflowError) as exc:
         raise ExpressionError(
             _("Invalid regular expression %(pattern)s: %(error)s")
             % {"pattern": pattern, "error": exc},
@@ -793,39 +735,22 @@ def _compile_regex(pattern: str) -> re.Pattern[str]:
         ) from exc
 
 
-class _RegexTimeout(Exception):
-    pass
-
-
-def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise _RegexTimeout
-
-
 def _regex(subject: str, pattern: str) -> bool:
+    """``regex(subject, pattern)``: whether the pattern matches; a match that runs longer than
+    ``REGEX_TIMEOUT`` is an error (the ``regex`` engine checks its own clock, so this holds in
+    web-server threads too, where signals cannot interrupt a match)."""
     compiled = _compile_regex(pattern)
     if len(subject) > MAX_REGEX_SUBJECT:
         raise ExpressionError(
             _("The text is too long to check against a regular expression (limit %(limit)d).")
             % {"limit": MAX_REGEX_SUBJECT}
         )
-    guarded = (
-        hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
-    )
-    if not guarded:
-        return compiled.search(subject) is not None
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:
-        signal.setitimer(signal.ITIMER_REAL, REGEX_TIMEOUT)
-        return compiled.search(subject) is not None
-    except _RegexTimeout:
+        return compiled.search(subject, timeout=REGEX_TIMEOUT) is not None
+    except TimeoutError:
         raise ExpressionError(
             _("The regular expression %(pattern)s took too long.") % {"pattern": pattern}, pattern
         ) from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1086,3 +1011,47 @@ def filter_choices(
         return True
     ctx = _Context(values, "", today or date.today(), choice_extra, choice_name)
     return to_boolean(_run(expr, ctx))
+
+
+class ChoiceLike(Protocol):
+    """What :func:`allowed_choices` reads of a choice (``Choice`` has both)."""
+
+    name: str
+    extra: Any  # the choice's other columns: header → text
+
+
+C = TypeVar("C", bound=ChoiceLike)
+
+
+def allowed_choices(
+    expr: str,
+    choices: Iterable[C],
+    values: Mapping[str, Any],
+    *,
+    today: date | None = None,
+) -> list[C]:
+    """The choices of a select that its ``choice_filter`` leaves, in their order.
+
+    ``values`` are the answers so far (item name → answer, as for :func:`is_relevant`); bare
+    names in the filter read the choice's columns (``name`` is its own name). An empty filter
+    keeps every choice. As in the browser (``allows`` in relevance.js), a filter that cannot be
+    parsed keeps every choice, and a choice for which it cannot be evaluated is kept, so a
+    faulty filter never makes a question unanswerable.
+    """
+    listed = list(choices)
+    if not expr or not expr.strip():
+        return listed
+    try:
+        parse(expr)
+    except ExpressionError:
+        return listed
+    day = today or date.today()
+    kept = []
+    for choice in listed:
+        try:
+            allowed = filter_choices(expr, choice.extra or {}, choice.name, values, today=day)
+        except ExpressionError:
+            allowed = True
+        if allowed:
+            kept.append(choice)
+    return kept

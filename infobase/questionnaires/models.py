@@ -11,27 +11,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from infobase.core.i18n import pick_label
 from infobase.reference.models import Article, AssistanceKind, Instrument, Priority, State
-
-
-def pick_label(labels: dict[str, str] | None, *, default: str = "en") -> tuple[str, str]:
-    """The text for the active language, else the form's default, else English, else any.
-
-    Returns ``(text, language code of the text)``.
-    """
-    labels = labels or {}
-    active = (translation.get_language() or "en").split("-")[0]
-    for code in (active, default, "en"):
-        if labels.get(code):
-            return labels[code], code
-    for code, text in labels.items():
-        if text:
-            return text, code
-    return "", active
 
 
 class ReportingCycle(models.Model):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from infobase.accounts.models import Role, User
 from infobase.core.i18n import language
 from infobase.core.uploads import ATTACHMENTS, check_file
+from infobase.questionnaires import notices, selectors
 from infobase.questionnaires.models import (
     Answer,
     ArticleImplementation,
@@ -119,7 +120,7 @@ def notify(
                 "user": user,
                 "kind": kind,
                 "text": text,
-                "site": getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
+                "site": settings.SITE_URL,
             }
             subject = render_to_string("questionnaires/email/subject.txt", context).strip()
             body = render_to_string("questionnaires/email/body.txt", context)
@@ -289,6 +290,9 @@ def answers_save(
         .filter(assignment=assignment)
         .select_related("updated_by")
     }
+    answers = list(answers)
+    names = dict(locked.questionnaire.items.values_list("pk", "name"))
+    values_at = _values_with(current.values(), answers, names)
     for given in answers:
         key = given.item.name + (f"@{given.repeat_path}" if given.repeat_path else "")
         if given.item.questionnaire_id != locked.questionnaire_id or not given.item.is_answerable:
@@ -296,6 +300,7 @@ def answers_save(
             continue
         try:
             value = clean_value(given.item, given.value)
+            _check_choice_filter(given.item, value, values_at, given.repeat_path)
         except ValueError as exc:
             result.errors[key] = str(exc)
             continue
@@ -341,6 +346,54 @@ def answers_save(
     return result
 
 
+def _values_with(
+    stored: Iterable[Answer], given: Iterable[AnswerInput], names: Mapping[int, str]
+) -> dict[str, dict[str, Any]]:
+    """Answers by repeat path and item name: the stored ones overlaid by a batch being saved
+    (as typed: an expression compares them as text)."""
+    values_at: dict[str, dict[str, Any]] = {}
+    for answer in stored:
+        values_at.setdefault(answer.repeat_path, {})[names.get(answer.item_id, "")] = answer.value
+    for one in given:
+        values_at.setdefault(one.repeat_path, {})[one.item.name] = one.value
+    return values_at
+
+
+def _check_choice_filter(
+    item: Item, value: Any, values_at: Mapping[str, Mapping[str, Any]], path: str
+) -> None:
+    """Refuse a choice the item's choice filter leaves out given the other answers."""
+    if value in (None, "", []) or not item.choice_filter.strip():
+        return
+    allowed = selectors.allowed_choices(item, selectors.scoped_values(values_at, path))
+    if allowed is None:
+        return
+    chosen = value if isinstance(value, list) else [value]
+    refused = [v for v in chosen if v not in allowed]
+    if refused:
+        raise ValueError(
+            _(
+                "“%(value)s” is not offered for “%(question)s” with the answers given "
+                "before it; choose again."
+            )
+            % {
+                "value": " ".join(refused),
+                "question": item.display_label(item.questionnaire.default_language),
+            }
+        )
+
+
+def values_by_path(assignment: Assignment) -> dict[str, dict[str, Any]]:
+    """Every answer by repeat path ("" outside repeats) and item name."""
+    values_at: dict[str, dict[str, Any]] = {}
+    rows = Answer.objects.filter(assignment=assignment).values_list(
+        "repeat_path", "item__name", "value"
+    )
+    for path, name, value in rows:
+        values_at.setdefault(path, {})[name] = value
+    return values_at
+
+
 def answer_values(assignment: Assignment) -> dict[str, Any]:
     """Answers outside repeats by item name, for expressions (relevance, constraints)."""
     return {
@@ -352,50 +405,103 @@ def answer_values(assignment: Assignment) -> dict[str, Any]:
 
 
 def validation_problems(assignment: Assignment) -> dict[str, str]:
-    """Required answers missing and constraints broken, among relevant questions."""
+    """Required answers missing, constraints broken and choices the choice filter leaves out,
+    among the questions that apply, inside every repeat instance too. Keys are the answer keys
+    (``name`` or ``name@path``); messages inside repeats name the instance ("Visit 2: …")."""
+    from infobase.core.i18n import pick_label
     from infobase.questionnaires import expressions
 
-    values = answer_values(assignment)
-    items = list(assignment.questionnaire.items.select_related("parent"))
-    by_pk = {i.pk: i for i in items}
+    page = selectors.answer_page(assignment, blank_instance=False, templates=False)
+    values_at = values_by_path(assignment)
+    default = assignment.questionnaire.default_language
     problems: dict[str, str] = {}
-
-    def relevant(item: Item) -> bool:
-        node: Item | None = item
-        while node is not None:
-            if node.relevant and not expressions.is_relevant(node.relevant, values):
-                return False
-            node = by_pk.get(node.parent_id) if node.parent_id else None
-        return True
-
-    for item in items:
-        if not item.is_answerable or _inside_repeat(item, by_pk) or not relevant(item):
+    for f in page.fields():
+        item = f.item
+        if not item.is_answerable or not f.shown:
             continue
-        value = values.get(item.name)
+        value = f.value
+        message = ""
         if item.required and value in (None, "", []):
-            problems[item.name] = _("An answer is required.")
-        elif item.constraint and value not in (None, "", []):
+            message = pick_label(item.required_message, default=default)[0] or _(
+                "An answer is required."
+            )
+        elif f.filtered and value not in (None, "", []) and f.options:
+            allowed = set(f.allowed_names())
+            chosen = value if isinstance(value, list) else [value]
+            refused = [v for v in chosen if v not in allowed]
+            if refused:
+                message = _(
+                    "“%(value)s” is not offered for “%(question)s” with the answers given "
+                    "before it; choose again."
+                ) % {"value": " ".join(map(str, refused)), "question": item.display_label(default)}
+        if not message and item.constraint and value not in (None, "", []):
+            scope = selectors.scoped_values(values_at, f.path)
             try:
-                ok = expressions.check_constraint(item.constraint, value, values)
+                ok = expressions.check_constraint(item.constraint, value, scope)
             except expressions.ExpressionError:
                 ok = True  # a rule we cannot read does not block the State
             if not ok:
-                from infobase.questionnaires.models import pick_label
-
-                message = pick_label(
-                    item.constraint_message, default=assignment.questionnaire.default_language
-                )[0]
-                problems[item.name] = message or _("The answer is outside the allowed values.")
+                message = pick_label(item.constraint_message, default=default)[0] or _(
+                    "The answer is outside the allowed values."
+                )
+        if message:
+            if f.instance_label:
+                message = _("%(instance)s: %(message)s") % {
+                    "instance": f.instance_label,
+                    "message": message,
+                }
+            problems[f.key] = message
     return problems
 
 
-def _inside_repeat(item: Item, by_pk: Mapping[int, Item]) -> bool:
-    parent = by_pk.get(item.parent_id) if item.parent_id else None
-    while parent is not None:
-        if parent.kind == ItemKind.REPEAT:
-            return True
-        parent = by_pk.get(parent.parent_id) if parent.parent_id else None
-    return False
+@transaction.atomic
+def repeat_instance_remove(*, assignment: Assignment, user: Any, repeat: Item, path: str) -> int:
+    """Remove one instance of a repeated section (its answers, nested instances included) and
+    number the later instances down, so "Visit 3" becomes "Visit 2". Returns the answers
+    removed; the history keeps each of them."""
+    if not can_answer(user, assignment):
+        raise PermissionDenied
+    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if not locked.is_editable_by_state and not user.is_secretariat:
+        raise PermissionDenied
+    prefix, _dot, number = path.rpartition(".")
+    if (
+        repeat.kind != ItemKind.REPEAT
+        or repeat.questionnaire_id != locked.questionnaire_id
+        or not number.isdigit()
+    ):
+        raise PermissionDenied
+    items = list(locked.questionnaire.items.only("pk", "parent_id"))
+    children: dict[int | None, list[int]] = {}
+    for one in items:
+        children.setdefault(one.parent_id, []).append(one.pk)
+    inside, todo = set(), [repeat.pk]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            inside.add(child)
+            todo.append(child)
+    head = f"{prefix}." if prefix else ""
+    removed = 0
+    later: list[tuple[int, Answer, str]] = []
+    for answer in Answer.objects.select_for_update().filter(
+        assignment=locked, item_id__in=inside, repeat_path__startswith=head
+    ):
+        first, _sep, rest = answer.repeat_path[len(head) :].partition(".")
+        if not first.isdigit():
+            continue
+        if first == number:
+            answer._change_reason = _("Repeated section removed")  # type: ignore[attr-defined]
+            answer.delete()
+            removed += 1
+        elif int(first) > int(number):
+            later.append((int(first), answer, rest))
+    for n, answer, rest in sorted(later, key=lambda row: (row[0], row[2])):
+        answer.repeat_path = f"{head}{n - 1}" + (f".{rest}" if rest else "")
+        answer.version += 1
+        answer.updated_by = user
+        answer._change_reason = _("Renumbered after a repeated section was removed")  # type: ignore[attr-defined]
+        answer.save()
+    return removed
 
 
 class SubmissionInvalid(Exception):
@@ -426,6 +532,7 @@ def assignment_submit(*, assignment: Assignment, user: Any) -> Assignment:
     assignment.submitted_at = timezone.now()
     assignment._change_reason = _("Submitted")  # type: ignore[attr-defined]
     assignment.save()
+    notices.announce_submitted(assignment)
     return assignment
 
 
@@ -455,14 +562,33 @@ def _lock_submitted(assignment: Assignment) -> Assignment:
 
 
 @transaction.atomic
-def assignment_return(*, assignment: Assignment, user: Any, comment: str) -> Assignment:
+def assignment_return(
+    *,
+    assignment: Assignment,
+    user: Any,
+    comment: str,
+    item_comments: Mapping[Item, str] | None = None,
+) -> Assignment:
+    """Return a submission to its State with a general comment and/or comments on questions
+    (shown next to each question on the answering page)."""
     if not user.has_perm("questionnaires.review_assignment", assignment):
         raise PermissionDenied
+    item_comments = {i: t.strip() for i, t in (item_comments or {}).items() if t.strip()}
+    if any(i.questionnaire_id != assignment.questionnaire_id for i in item_comments):
+        raise PermissionDenied
     assignment = _lock_submitted(assignment)
-    ReviewComment.objects.create(assignment=assignment, author=user, text=comment)
+    if comment.strip():
+        ReviewComment.objects.create(assignment=assignment, author=user, text=comment)
+    ReviewComment.objects.bulk_create(
+        ReviewComment(assignment=assignment, author=user, item=item, text=text)
+        for item, text in item_comments.items()
+    )
+    if not comment.strip():
+        comment = "\n".join(item_comments.values())
     assignment.status = AssignmentStatus.RETURNED
     assignment._change_reason = comment  # type: ignore[attr-defined]
     assignment.save()
+    notices.announce_reviewed(assignment, returned=True, comment=comment)
     transaction.on_commit(
         lambda: notify(assignment=assignment, kind=NotificationKind.RETURNED, text=comment)
     )
@@ -481,6 +607,7 @@ def assignment_validate(*, assignment: Assignment, user: Any, comment: str = "")
     assignment._change_reason = comment or _("Validated")  # type: ignore[attr-defined]
     assignment.save()
     derive(assignment=assignment)
+    notices.announce_reviewed(assignment, returned=False)
     transaction.on_commit(lambda: notify(assignment=assignment, kind=NotificationKind.VALIDATED))
     return assignment
 
@@ -506,8 +633,10 @@ def derive(*, assignment: Assignment) -> tuple[int, int]:
     """
     items = {
         i.pk: i
+        # questionnaire_id too: a related manager's rows check it, and a deferred field costs
+        # a query per row.
         for i in assignment.questionnaire.items.only(
-            "pk", "parent_id", "article_id", "paragraph", "role", "kind"
+            "pk", "questionnaire_id", "parent_id", "article_id", "paragraph", "role", "kind"
         )
     }
     answers = [

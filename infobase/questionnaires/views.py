@@ -1,21 +1,25 @@
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require as _require
-from infobase.core.errors import InvalidInput
+from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.files import stored_file_response
 from infobase.core.jobs import start_job, stash_uploads
 from infobase.core.uploads import ATTACHMENTS, content_problem
@@ -41,6 +45,17 @@ from infobase.questionnaires.models import (
 @login_required
 def questionnaire_list(request: HttpRequest) -> HttpResponse:
     _require(request.user, "questionnaires.view_questionnaire")
+    if request.user.has_perm("questionnaires.view_responses"):
+        # The secretariat follows every State: one row per questionnaire with its counts,
+        # grouped by cycle, instead of one row per State.
+        return render(
+            request,
+            "questionnaires/questionnaire_list.html",
+            {
+                "cycles": selectors.questionnaires_by_cycle(),
+                "can_manage": request.user.has_perm("questionnaires.add_questionnaire"),
+            },
+        )
     questionnaires = Questionnaire.objects.select_related("cycle").prefetch_related("instruments")
     return render(
         request,
@@ -50,7 +65,7 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
             "assignments": selectors.assignments_for(request.user).order_by(
                 "-questionnaire__cycle__number", "state__name_en"
             )[:200],
-            "can_manage": request.user.has_perm("questionnaires.add_questionnaire"),
+            "can_manage": False,
         },
     )
 
@@ -100,7 +115,7 @@ def questionnaire_export(request: HttpRequest, code: str, fmt: str) -> HttpRespo
 
 @login_required
 def questionnaire_import(request: HttpRequest) -> HttpResponse:
-    from infobase.questionnaires.xlsform import import_xlsform
+    from infobase.questionnaires.xlsform import import_warnings, import_xlsform
 
     _require(request.user, "questionnaires.add_questionnaire")
     form = XLSFormUploadForm(request.POST or None, request.FILES or None)
@@ -118,9 +133,37 @@ def questionnaire_import(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             problems = [str(p) for p in exc.problems]
         else:
-            messages.success(request, _("The questionnaire was imported."))
+            _report_import_warnings(request, import_warnings(questionnaire))
             return redirect("questionnaire_detail", code=questionnaire.code)
     return render(request, "questionnaires/import.html", {"form": form, "problems": problems})
+
+
+IMPORT_WARNINGS_SHOWN = 20
+
+
+def _report_import_warnings(request: HttpRequest, warnings: list[InputProblem]) -> None:
+    """Say the import succeeded and list what it skipped or changed, each with its place."""
+    if not warnings:
+        messages.success(request, _("The questionnaire was imported."))
+        return
+    messages.success(
+        request,
+        ngettext(
+            "The questionnaire was imported, with %(count)s warning:",
+            "The questionnaire was imported, with %(count)s warnings:",
+            len(warnings),
+        )
+        % {"count": len(warnings)},
+    )
+    for warning in warnings[:IMPORT_WARNINGS_SHOWN]:
+        messages.warning(request, str(warning))
+    if len(warnings) > IMPORT_WARNINGS_SHOWN:
+        more = len(warnings) - IMPORT_WARNINGS_SHOWN
+        messages.warning(
+            request,
+            ngettext("… and %(count)s more warning.", "… and %(count)s more warnings.", more)
+            % {"count": more},
+        )
 
 
 @login_required
@@ -222,6 +265,67 @@ def _attachment_problems(request: HttpRequest, page: selectors.Block) -> dict[st
     return found
 
 
+# Where "Save draft" returns to: a question (q-), a section (s-) or a repeated section (r-).
+PLACE = re.compile(r"^[qsr]-[\w.@\-]{1,300}$")
+
+
+def _pairs(keys: list[str]) -> list[tuple[str, str]]:
+    """("name", "path") from "name@path" strings."""
+    out = []
+    for key in keys:
+        name, _sep, path = key.partition("@")
+        if name and path:
+            out.append((name, path))
+    return out
+
+
+def _posted_instances(request: HttpRequest) -> list[tuple[str, str]]:
+    """Repeat instances the browser sent answers for (some may have been added on the page)."""
+    return _pairs([key[2:] for key in request.POST if key.startswith("v-") and "@" in key])
+
+
+def _answer_url(assignment: Assignment, *, adds: list[str] | None = None, place: str = "") -> str:
+    url = reverse("assignment_answer", args=[assignment.pk])
+    if adds:
+        url += "?" + urlencode([("add", a) for a in adds])
+    if PLACE.match(place or ""):
+        url += f"#{place}"
+    return url
+
+
+def _autosaved(assignment: Assignment, result: services.SaveResult) -> JsonResponse:
+    """What the page's autosave needs: the new versions of the answers (so that the next save
+    is not taken for a conflict), the problems, and a sentence for the status line."""
+    versions = {
+        item + (f"@{path}" if path else ""): version
+        for item, path, version in assignment.answers.values_list(
+            "item__name", "repeat_path", "version"
+        )
+    }
+    if result.conflicts:
+        status = _("Someone else changed some of these answers: reload the page to see them.")
+    elif result.errors:
+        status = ngettext(
+            "Saved, except %(count)s answer that needs attention.",
+            "Saved, except %(count)s answers that need attention.",
+            len(result.errors),
+        ) % {"count": len(result.errors)}
+    else:
+        status = _("Saved at %(time)s") % {"time": date_format(timezone.localtime(), "TIME_FORMAT")}
+    return JsonResponse(
+        {
+            "saved": result.saved,
+            "errors": result.errors,
+            "conflicts": [
+                c.item.name + (f"@{c.repeat_path}" if c.repeat_path else "")
+                for c in result.conflicts
+            ],
+            "versions": versions,
+            "status": status,
+        }
+    )
+
+
 @login_required
 def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _assignment(request, pk, "questionnaires.view_assignment")
@@ -229,14 +333,18 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
         assignment.is_editable_by_state
     )
     previous = selectors.previous_answers(assignment)
-    page = selectors.answer_page(assignment, previous=previous)
+    adds = [a for a in request.GET.getlist("add") if "@" in a][:50]
+    present = _pairs(adds)
+    if request.method == "POST":
+        present += _posted_instances(request)
+    page = selectors.answer_page(assignment, previous=previous, present=present)
     result: services.SaveResult | None = None
     problems: dict[str, str] = {}
+    action = request.POST.get("action", "save")
     if request.method == "POST":
         if not can_answer:
             raise PermissionDenied
-        action = request.POST.get("action", "save")
-        problems = _attachment_problems(request, page)
+        problems = _attachment_problems(request, page) if action != "autosave" else {}
     if request.method == "POST" and not problems:
         with transaction.atomic():
             if action == "prefill":
@@ -267,7 +375,10 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
                             upload=upload,
                             user=request.user,
                         )
+        if action == "autosave":
+            return _autosaved(assignment, result)
         if not result.errors and not result.conflicts:
+            place = request.POST.get("place", "")
             if action == "submit":
                 try:
                     services.assignment_submit(assignment=assignment, user=request.user)
@@ -279,12 +390,38 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Your answers were submitted to the secretariat."))
                     return redirect("assignment_answer", pk=assignment.pk)
+            elif action.startswith("add:"):
+                name, _sep, path = action[4:].partition("@")
+                return redirect(
+                    _answer_url(
+                        assignment, adds=[*adds, f"{name}@{path}"], place=f"s-{name}-{path}"
+                    )
+                )
+            elif action.startswith("remove:"):
+                name, _sep, path = action[7:].partition("@")
+                repeat = get_object_or_404(
+                    assignment.questionnaire.items, name=name, kind=ItemKind.REPEAT
+                )
+                services.repeat_instance_remove(
+                    assignment=assignment, user=request.user, repeat=repeat, path=path
+                )
+                messages.success(
+                    request,
+                    _("“%(section)s” %(number)s was removed.")
+                    % {
+                        "section": repeat.display_label(assignment.questionnaire.default_language),
+                        "number": path.rpartition(".")[2],
+                    },
+                )
+                prefix = path.rpartition(".")[0]
+                key = name + (f"@{prefix}" if prefix else "")
+                return redirect(_answer_url(assignment, place=f"r-{key}"))
             else:
                 messages.success(
                     request, _("Saved: %(count)s answers changed.") % {"count": result.saved}
                 )
-                return redirect(request.get_full_path())
-        page = selectors.answer_page(assignment, previous=previous)
+                return redirect(_answer_url(assignment, adds=adds, place=place))
+        page = selectors.answer_page(assignment, previous=previous, present=present)
     errors = {**(result.errors if result else {}), **problems}
     conflicts = {
         c.item.name + (f"@{c.repeat_path}" if c.repeat_path else ""): c
@@ -296,8 +433,12 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
         f.conflict = conflicts.get(f.key)
         if f.error:
             label = f.item.display_label(assignment.questionnaire.default_language)
+            if f.instance_label:
+                label = _("%(instance)s: %(question)s") % {
+                    "instance": f.instance_label,
+                    "question": label,
+                }
             error_list.append((f.key, label, f.error))
-    values = services.answer_values(assignment)
     return render(
         request,
         "questionnaires/answer.html",
@@ -306,11 +447,10 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
             "questionnaire": assignment.questionnaire,
             "page": page,
             "can_answer": can_answer,
-            "relevance": services.relevance_map(assignment, values),
             "errors": errors,
             "error_list": error_list,
             "conflicts": conflicts,
-            "comments": assignment.comments.select_related("author"),
+            "comments": assignment.comments.filter(item=None).select_related("author"),
             "has_previous": bool(previous),
             "status": assignment.get_status_display(),
         },
@@ -380,13 +520,21 @@ def assignment_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         comment = form.cleaned_data["comment"]
+        on_items = {
+            item: request.POST.get(f"qc-{item.name}", "")
+            for item in assignment.questionnaire.items.all()
+            if request.POST.get(f"qc-{item.name}", "").strip()
+        }
         try:
             if request.POST.get("action") == "return":
-                if not comment:
+                if not comment and not on_items:
                     form.add_error("comment", _("Say what the State should clarify."))
                 else:
                     services.assignment_return(
-                        assignment=assignment, user=request.user, comment=comment
+                        assignment=assignment,
+                        user=request.user,
+                        comment=comment,
+                        item_comments=on_items,
                     )
                     messages.success(request, _("Returned to the State for clarification."))
                     return redirect("questionnaire_responses", code=assignment.questionnaire.code)
@@ -399,7 +547,7 @@ def assignment_review(request: HttpRequest, pk: int) -> HttpResponse:
         except services.TransitionConflict as exc:
             messages.error(request, str(exc))  # another reviewer acted first
             return redirect("questionnaire_responses", code=assignment.questionnaire.code)
-    page = selectors.answer_page(assignment)
+    page = selectors.answer_page(assignment, blank_instance=False, templates=False)
     return render(
         request,
         "questionnaires/review.html",
@@ -409,8 +557,7 @@ def assignment_review(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "form": form,
             "can_decide": assignment.status == AssignmentStatus.SUBMITTED,
-            "relevance": services.relevance_map(assignment, services.answer_values(assignment)),
-            "comments": assignment.comments.select_related("author"),
+            "comments": assignment.comments.filter(item=None).select_related("author"),
         },
     )
 

@@ -20,6 +20,8 @@ and written back unchanged on export)::
     select_one L, select one L, select one from L,    SELECT_ONE      (choice_list = L)
       select1 L  (``or_other`` allowed)               STATUS if infobase_kind=status and the
                                                       list's names are among yes/partly/no/na
+    select_one_external L                             SELECT_ONE      (choice_list = the list L
+                                                      of the ``external_choices`` sheet)
     select_multiple L, select all that apply [from] L SELECT_MULTIPLE (choice_list = L)
     file, image, photo, audio, video                  FILE
     note                                              NOTE
@@ -35,32 +37,43 @@ and written back unchanged on export)::
       barcode, time, datetime, acknowledge, range,      the web)
       hidden, osm, xml-external, csv-external …
 
+The lists of the ``external_choices`` sheet (which pyxform turns into ``itemsets.csv``) are
+stored as ``ChoiceList`` rows named ``EXTERNAL_PREFIX`` + their name, since a list of that sheet
+may share its name with one of the ``choices`` sheet; export writes them back to
+``external_choices``. On the web an external select is asked like a select_one, its
+``choice_filter`` reading the columns of that sheet.
+
 Refused (each problem names the sheet, row and column):
 
-* ``select_one_external`` questions and the ``external_choices`` sheet: their choices would
-  have to be exported as a separate itemsets file and would be lost on export;
 * an ``entities`` sheet (ODK entities): the form would create or update entity lists, which
   the information base does not model;
-* types pyxform does not know, select types without a list or with a list that is not on the
-  ``choices`` sheet, rows without a name, duplicate names, unbalanced begin/end rows.
+* types pyxform does not know (``select_multiple_external`` among them), select types without
+  a list or with a list that is not on the ``choices`` (``external_choices``) sheet, rows
+  without a name, duplicate names, unbalanced begin/end rows.
 
 Languages: ``label::English``, ``label::English (en)``, ``label::English(en)``,
 ``label::العربية`` … are mapped to codes (the ``(code)`` in the header wins, else a table of
 English and native names, else a slug of the name). Plain ``label``/``hint`` columns belong to
 the settings' ``default_language`` if given, else to the first language, else to English.
 ``Questionnaire.languages`` keeps ``{"code", "column"}`` in column order; ``column`` is the
-header's language part ("" for plain columns) and is used again on export. All other columns
-are kept in ``Item.extra``/``Choice.extra`` (original header → text, in column order). Sheets
-other than survey/choices/settings (e.g. ``analysis_plan``) are not kept.
+header's language part ("" for plain columns) and is used again on export; the language of
+plain columns named by ``default_language`` is marked ``"plain": true`` so that export writes
+plain columns again (placed before the ``label::X`` ones, as pyxform drops language columns
+that a plain column follows). All other columns are kept in ``Item.extra``/``Choice.extra``
+(original header → text, in column order). Other sheets (e.g. ``analysis_plan``) are not kept:
+each gives a warning. Warnings (comment rows skipped, sheets not kept) are returned by
+:func:`import_warnings` with their sheet and row.
 
 Settings: ``form_title`` (title in the default language), ``form_id`` (``id_string``; the
 questionnaire code when absent, since an XForm needs an id), ``version``, ``default_language``;
 every other setting is kept in ``xlsform_settings``. Notes without a name get pyxform's
 ``generated_note_name_<row>``; an ``audit`` row is named ``audit``. A ``required``/``read_only``
 cell that is an expression rather than yes/no is kept as written in ``extra`` (and exported
-as written) but not enforced on the web. The round trip keeps items, kinds, names, labels in
-all languages, relevance, choices (order inside each list), articles and roles; it does not
-keep row numbers, blank rows, names on end rows or how rows of different lists interleave.
+as written) but not enforced on the web; ``1``/``0`` count as yes/no and are also kept as
+written, since pyxform copies them into the XForm unchanged. The round trip keeps items, kinds,
+names, labels in all languages, relevance, choices (order inside each list), articles and
+roles; it does not keep row numbers, blank rows, names on end rows or how rows of different
+lists interleave.
 """
 
 from __future__ import annotations
@@ -68,7 +81,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -78,6 +91,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.tabular import read_workbook
 from infobase.core.uploads import zip_problem
 from infobase.questionnaires.models import (
     Choice,
@@ -238,6 +252,7 @@ LANGUAGE_NAMES: dict[str, str] = {
     "kreyol": "ht",
 }
 KNOWN_CODES = set(LANGUAGE_NAMES.values())
+UNDETERMINED = "und"  # ISO 639-2: the language of plain columns that pyxform calls "default"
 _CODE_IN_NAME = re.compile(r"^(.*?)\s*\(\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)\s*\)\s*$")
 
 
@@ -312,8 +327,11 @@ _SETTINGS_ALIASES = {
     "version": "version",
     "default_language": "default_language",
 }
+KEPT_SHEETS = ("survey", "choices", "external_choices", "settings")
+# the lists of the external_choices sheet are stored under this prefix: "/" cannot occur in an
+# XLSForm list name (an XML name), so they never collide with a list of the choices sheet
+EXTERNAL_PREFIX = "external_choices/"
 YES = {"yes", "true", "true()", "1"}
-NO = {"no", "false", "false()", "0", ""}
 STATUS_CHOICES = {"yes", "partly", "no", "na"}
 
 
@@ -442,6 +460,7 @@ def parse_type(type_text: str) -> ParsedType:
                 parsed.from_file = True
             elif canonical_type == constants.SELECT_ONE_EXTERNAL:
                 parsed.external = True
+                parsed.kind = ItemKind.SELECT_ONE
             elif canonical_type == constants.SELECT_ONE:
                 parsed.kind = ItemKind.SELECT_ONE
             elif canonical_type == constants.SELECT_ALL_THAT_APPLY:
@@ -485,38 +504,58 @@ def _read_bytes(source: Path | IO[bytes]) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
-def _rows(ws: Any) -> Iterator[tuple[int, list[Any]]]:
-    if hasattr(ws, "reset_dimensions"):
-        ws.reset_dimensions()  # some files claim a million rows; read only the stored ones
-    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        yield number, list(row)
+# What a form may hold: REACH-style forms list tens of thousands of choices.
+MAX_FORM_ROWS = 100_000
+MAX_FORM_COLUMNS = 500
 
 
-def _load_sheets(data: bytes) -> dict[str, tuple[str, list[tuple[int, list[Any]]]]]:
-    """Every sheet by its lower-case name: (title, rows). Raises on a malformed workbook."""
+def _load_sheets(data: bytes, filename: str) -> dict[str, tuple[str, list[tuple[int, list[Any]]]]]:
+    """Every sheet by its lower-case name: (title, its non-empty rows numbered as in the file),
+    read by the one spreadsheet reader (zip checks, row caps, formulas never evaluated)."""
     import warnings
 
-    from openpyxl import load_workbook
-
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheets = {}
-        for ws in workbook.worksheets:
-            rows = [(n, r) for n, r in _rows(ws) if any(cell_text(c).strip() for c in r)]
-            sheets[ws.title.strip().lower()] = (ws.title, rows)
-        return sheets
-    finally:
-        workbook.close()
+        warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not read
+        read = read_workbook(
+            data,
+            filename=filename,
+            formulas="values",
+            max_rows=MAX_FORM_ROWS,
+            max_columns=MAX_FORM_COLUMNS,
+        )
+    return {
+        sheet.name.strip().lower(): (
+            sheet.name,
+            [
+                (number, list(row))
+                for number, row in enumerate(sheet.rows, start=1)
+                if any(cell_text(c).strip() for c in row)
+            ],
+        )
+        for sheet in read
+        if sheet.name is not None
+    }
 
 
 @dataclass
 class Languages:
     columns: dict[str, str] = field(default_factory=dict)  # code → column, in order
+    plain: str | None = None  # the code of the plain label/hint columns, if any
 
     def add(self, code: str, column: str) -> None:
         self.columns.setdefault(code, column)
+
+    def as_stored(self) -> list[dict[str, Any]]:
+        """``Questionnaire.languages``: a language read from plain columns named by
+        ``default_language`` is marked ``plain``, so export writes plain columns again (pyxform
+        makes inline texts of a one-language form written so, translations otherwise)."""
+        stored: list[dict[str, Any]] = []
+        for code, column in self.columns.items():
+            entry: dict[str, Any] = {"code": code, "column": column}
+            if code == self.plain and column:
+                entry["plain"] = True
+            stored.append(entry)
+        return stored
 
 
 @dataclass
@@ -538,6 +577,8 @@ class Reader:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.problems: list[InputProblem] = []
+        self.warnings: list[InputProblem] = []
+        self.readable = False  # the workbook opened and has a survey sheet with a header
         self.languages = Languages()
         self.plain_code = "en"
         self.default_code = "en"
@@ -556,6 +597,15 @@ class Reader:
     ) -> None:
         self.problems.append(InputProblem(self.filename, message, row, column, sheet))
 
+    def warning(
+        self,
+        message: str,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.warnings.append(InputProblem(self.filename, message, row, column, sheet))
+
     # ---- whole workbook
 
     def read(self, data: bytes) -> None:
@@ -563,7 +613,11 @@ class Reader:
             self.problem(bomb)
             return
         try:
-            sheets = _load_sheets(data)
+            sheets = _load_sheets(data, self.filename)
+        except InvalidInput as refused:
+            for problem in refused.problems:
+                self.problem(str(problem.message), problem.sheet or None)
+            return
         except Exception as exc:  # openpyxl raises many kinds of errors on damaged files
             self.problem(
                 _("the file is not an Excel workbook (.xlsx) that can be read (%(error)s).")
@@ -573,36 +627,51 @@ class Reader:
         if "survey" not in sheets:
             self.problem(_("the workbook has no “survey” sheet."))
             return
-        for refused in ("external_choices", "entities"):
-            if refused in sheets:
-                title = sheets[refused][0]
-                self.problem(
-                    _(
-                        "the “%(sheet)s” sheet is not supported: its lists would be lost on "
-                        "export. Move the choices to the “choices” sheet (with a "
-                        "choice_filter) or remove the sheet."
-                    )
+        if "entities" in sheets:
+            title = sheets["entities"][0]
+            self.problem(
+                _(
+                    "the “%(sheet)s” sheet is not supported: the information base does not "
+                    "keep entity lists. Remove the sheet."
+                )
+                % {"sheet": title},
+                title,
+                1,
+            )
+        for key, (title, rows) in sheets.items():
+            if key not in KEPT_SHEETS and key != "entities" and rows:
+                self.warning(
+                    _("the sheet “%(sheet)s” is not an XLSForm sheet: it is not kept.")
                     % {"sheet": title},
                     title,
-                    1,
                 )
         survey_title, survey_rows = sheets["survey"]
         if not survey_rows:
             self.problem(_("the sheet is empty."), survey_title)
             return
+        self.readable = True
         survey = Sheet(survey_title, survey_rows[1:])
         _parse_columns(survey, survey_rows[0][1], TRANSLATABLE_SURVEY)
-        choices: Sheet | None = None
-        if "choices" in sheets and sheets["choices"][1]:
-            title, rows = sheets["choices"]
-            choices = Sheet(title, rows[1:])
-            _parse_columns(choices, rows[0][1], TRANSLATABLE_CHOICES)
+        choices, external = (self._choices_sheet(sheets, key) for key in KEPT_SHEETS[1:3])
         settings_sheet = sheets.get("settings")
         self._read_settings(settings_sheet)
-        self._detect_languages(survey, choices)
+        self._detect_languages(survey, choices, external)
         if choices is not None:
             self._read_choices(choices)
+        if external is not None:
+            self._read_choices(external, prefix=EXTERNAL_PREFIX)
         self._read_survey(survey)
+
+    @staticmethod
+    def _choices_sheet(
+        sheets: dict[str, tuple[str, list[tuple[int, list[Any]]]]], key: str
+    ) -> Sheet | None:
+        if key not in sheets or not sheets[key][1]:
+            return None
+        title, rows = sheets[key]
+        sheet = Sheet(title, rows[1:])
+        _parse_columns(sheet, rows[0][1], TRANSLATABLE_CHOICES)
+        return sheet
 
     # ---- settings and languages
 
@@ -628,9 +697,9 @@ class Reader:
             elif value:
                 self.settings["other"][key] = value
 
-    def _detect_languages(self, survey: Sheet, choices: Sheet | None) -> None:
+    def _detect_languages(self, survey: Sheet, *others: Sheet | None) -> None:
         plain = False
-        for sheet in (survey, choices):
+        for sheet in (survey, *others):
             if sheet is None:
                 continue
             for column in sheet.columns:
@@ -645,14 +714,29 @@ class Reader:
         else:
             self.default_code = first or "en"
         self.plain_code = self.default_code
+        if plain and not self.raw_default_language and self._plain_collides(survey, *others):
+            # pyxform reads plain columns as a language of their own ("default") when no
+            # default_language is set; they repeat a language column here, so keep them apart
+            self.plain_code = UNDETERMINED
         if plain or not self.languages.columns:
+            if plain and self.plain_code not in self.languages.columns:
+                self.languages.plain = self.plain_code
             self.languages.add(self.plain_code, self.raw_default_language)
-        for sheet in (survey, choices):
+        for sheet in (survey, *others):
             for column in sheet.columns if sheet else []:
                 if column.language is None and column.field in TRANSLATABLE_SURVEY:
                     column.code = self.plain_code
         if self.raw_title:
             self.settings["title"][self.default_code] = self.raw_title
+
+    def _plain_collides(self, survey: Sheet, *others: Sheet | None) -> bool:
+        """Whether a plain translatable column has a language column of the default's code."""
+        for sheet in (survey, *others):
+            columns = sheet.columns if sheet else []
+            plain = {c.field for c in columns if c.language is None and c.field}
+            if any(c.code == self.plain_code and c.field in plain for c in columns if c.language):
+                return True
+        return False
 
     # ---- rows
 
@@ -678,7 +762,9 @@ class Reader:
                     extra[column.header] = value
         return result
 
-    def _read_choices(self, sheet: Sheet) -> None:
+    def _read_choices(self, sheet: Sheet, *, prefix: str = "") -> None:
+        """The lists of a choices sheet; those of ``external_choices`` are stored under
+        ``prefix`` + their name, apart from the ``choices`` lists that may share their names."""
         list_column, name_column = sheet.find("list_name"), sheet.find("name")
         for wanted, column in (("list_name", list_column), ("name", name_column)):
             if column is None:
@@ -712,7 +798,7 @@ class Reader:
                         row,
                         column.header,
                     )
-            self.lists.setdefault(list_name, []).append((row, name, labels, extra))
+            self.lists.setdefault(prefix + list_name, []).append((row, name, labels, extra))
 
     def _read_survey(self, sheet: Sheet) -> None:
         type_column, name_column = sheet.find("type"), sheet.find("name")
@@ -740,7 +826,22 @@ class Reader:
 
             type_text = get("type")
             if not type_text:
-                self.problem(_("the row has no type."), sheet.title, row, type_column.header)
+                labelled = any(
+                    c.field == "label"
+                    and c.index < len(cells)
+                    and cell_text(cells[c.index]).strip()
+                    for c in sheet.columns
+                )
+                if get("name") or labelled:
+                    # pyxform refuses a question without a type
+                    self.problem(_("the row has no type."), sheet.title, row, type_column.header)
+                else:  # a comment row (e.g. only a "notes" cell): pyxform skips it
+                    self.warning(
+                        _("the row has no type, name or label: skipped as a comment."),
+                        sheet.title,
+                        row,
+                        type_column.header,
+                    )
                 continue
             parsed = parse_type(type_text)
             if parsed.kind == "end":
@@ -805,7 +906,7 @@ class Reader:
     ) -> PendingItem | None:
         type_header = simple["type"].header
         name_header = simple["name"].header
-        if not parsed.kind and not parsed.external:
+        if not parsed.kind:
             self.problem(
                 _("“%(type)s” is not an XLSForm question type.") % {"type": type_text},
                 sheet.title,
@@ -813,38 +914,29 @@ class Reader:
                 type_header,
             )
             return None
-        if parsed.external:
-            self.problem(
-                _(
-                    "“%(type)s” is not supported: its choices come from an external file. "
-                    "Use select_one with the list on the “choices” sheet and a choice_filter."
-                )
-                % {"type": type_text},
-                sheet.title,
-                row,
-                type_header,
-            )
-            return None
         list_name = ""
         if parsed.select_word and not parsed.from_file:
+            where, prefix = (
+                ("external_choices", EXTERNAL_PREFIX) if parsed.external else ("choices", "")
+            )
             if not parsed.list_name:
                 self.problem(
-                    _("“%(type)s” needs the name of a list from the “choices” sheet.")
-                    % {"type": type_text},
+                    _("“%(type)s” needs the name of a list from the “%(sheet)s” sheet.")
+                    % {"type": type_text, "sheet": where},
                     sheet.title,
                     row,
                     type_header,
                 )
-            elif parsed.list_name not in self.lists:
+            elif prefix + parsed.list_name not in self.lists:
                 self.problem(
-                    _("the list “%(list)s” is not on the “choices” sheet.")
-                    % {"list": parsed.list_name},
+                    _("the list “%(list)s” is not on the “%(sheet)s” sheet.")
+                    % {"list": parsed.list_name, "sheet": where},
                     sheet.title,
                     row,
                     type_header,
                 )
             else:
-                list_name = parsed.list_name
+                list_name = prefix + parsed.list_name
         name = get("name")
         if not name and type_text.lower() == "audit":
             name = "audit"  # pyxform wants the name blank and calls it "audit"
@@ -864,14 +956,14 @@ class Reader:
             "required_message": texts["required_message"],
             "constraint_message": texts["constraint_message"],
         }
+        from pyxform.aliases import yes_no
+
         for flag in ("required", "read_only"):
             raw = get(flag)
-            if raw.lower() in YES:
-                values[flag] = True
-            else:
-                values[flag] = False
-                if raw.lower() not in NO:  # an expression: kept as written for export
-                    extra[simple[flag].header] = raw
+            values[flag] = raw.lower() in YES
+            if raw and raw not in yes_no:
+                # an expression, or "1"/"0" that pyxform writes as they are: kept for export
+                extra[simple[flag].header] = raw
         for text_field in ("relevant", "constraint", "choice_filter", "calculation"):
             values[text_field] = get(text_field)
         for char_field, limit in (("appearance", 200), ("default", 500)):
@@ -944,6 +1036,7 @@ class Reader:
 
 
 _ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
+_QUOTED = re.compile(r"'([^']+)'")
 _SHEET = re.compile(r"'(survey|choices|settings|external_choices|entities)' sheet", re.I)
 
 
@@ -1016,13 +1109,53 @@ def import_xlsform(
         reader.problem(
             _("“%(code)s” is not a valid code (letters, digits, hyphens).") % {"code": code}
         )
-    if not reader.problems:
-        reader.problems.extend(pyxform_problems(data, filename)[0])
+    if reader.readable:
+        # pyxform stops at its first error: add it unless it is about a row already reported
+        # (pyxform does not always name the row: then by the cell it quotes)
+        places = {(p.sheet, p.line) for p in reader.problems}
+        for found in pyxform_problems(data, filename)[0]:
+            if found.line is not None and (found.sheet, found.line) in places:
+                continue
+            quoted = _QUOTED.findall(found.message)
+            if found.line is None and any(
+                f"“{cell}”" in known.message for cell in quoted for known in reader.problems
+            ):
+                continue
+            reader.problems.append(found)
     if reader.problems:
-        raise InvalidInput(reader.problems)
-    return _create(
+        raise InvalidInput(sorted_problems(reader.problems))
+    questionnaire = _create(
         reader, filename=filename, cycle=cycle, code=code, user=user, instruments=list(instruments)
     )
+    questionnaire.import_warnings = sorted_problems(reader.warnings)  # type: ignore[attr-defined]
+    return questionnaire
+
+
+def import_warnings(questionnaire: Questionnaire) -> list[InputProblem]:
+    """What :func:`import_xlsform` skipped or read differently, each with its sheet and row
+    (empty for a questionnaire that was not just imported)."""
+    return list(getattr(questionnaire, "import_warnings", []))
+
+
+_SHEET_ORDER = {"survey": 0, "choices": 1, "external_choices": 2, "settings": 3}
+
+
+def sorted_problems(problems: list[InputProblem]) -> list[InputProblem]:
+    """Problems in the order an author reads the workbook: the file as a whole first, then
+    survey, choices, settings and other sheets, each by row and column."""
+
+    def key(problem: InputProblem) -> tuple[int, int, str, int, str]:
+        sheet = (problem.sheet or "").strip().lower()
+        order = -1 if not problem.sheet else _SHEET_ORDER.get(sheet, len(_SHEET_ORDER))
+        return (
+            order,
+            0 if problem.line is None else 1,
+            sheet,
+            problem.line or 0,
+            problem.column or "",
+        )
+
+    return sorted(problems, key=key)
 
 
 def _create(
@@ -1042,7 +1175,7 @@ def _create(
             code=code,
             title=settings["title"],
             default_language=reader.default_code,
-            languages=[{"code": c, "column": col} for c, col in reader.languages.columns.items()],
+            languages=reader.languages.as_stored(),
             form_id=settings["form_id"][:200] or code,  # the XForm needs an id
             version=settings["version"][:100],
             xlsform_settings=settings["other"],
@@ -1106,12 +1239,18 @@ def _create(
 def _language_columns(
     questionnaire: Questionnaire, codes_used: Iterable[str]
 ) -> list[tuple[str, str]]:
-    columns = [(lang["code"], lang.get("column", "")) for lang in questionnaire.languages]
+    """(code, language part of the headers), plain columns ("") first, then column order."""
+    columns = [
+        (lang["code"], "" if lang.get("plain") else lang.get("column", ""))
+        for lang in questionnaire.languages
+    ]
     known = {code for code, _column in columns}
     for code in codes_used:
         if code not in known:
             columns.append((code, code))
             known.add(code)
+    # pyxform reads a plain column that follows a "label::X" column as replacing all of them
+    columns.sort(key=lambda entry: entry[1] != "")
     return columns
 
 
@@ -1139,6 +1278,40 @@ def _article_code(item: Item) -> str:
     if item.article is None:
         return ""
     return ArticleRef(item.article, item.paragraph).code
+
+
+def _shadowed_first(standard: list[str], extra: list[str]) -> list[int]:
+    """Column order for export: extra columns that repeat a translatable column of a language
+    already written (kept because they differed) go right after the first two columns, so that
+    pyxform, where the later column wins, reads the same text as from the original workbook."""
+    translatable = set(TRANSLATABLE_SURVEY) | {"media", "image", "audio", "video", "big-image"}
+    shadows = [
+        len(standard) + n
+        for n, header in enumerate(extra)
+        if canonical(header.partition("::")[0]) in translatable
+    ]
+    rest = [len(standard) + n for n in range(len(extra)) if len(standard) + n not in shadows]
+    return [0, 1, *shadows, *range(2, len(standard)), *rest]
+
+
+def _choice_rows(choices: list[Choice], languages: list[tuple[str, str]]) -> list[list[Any]]:
+    """A choices sheet: header, then one row per choice (list names without their prefix)."""
+    choice_extra: list[str] = []
+    for choice in choices:
+        for key in choice.extra:
+            if key not in choice_extra:
+                choice_extra.append(key)
+    headers = ["list_name", "name", *(_header("label", c) for _code, c in languages)]
+    order = _shadowed_first(headers, choice_extra)
+    rows: list[list[Any]] = [[(headers + choice_extra)[i] for i in order]]
+    for choice in choices:
+        row = (
+            [choice.choice_list.name.removeprefix(EXTERNAL_PREFIX), choice.name]
+            + [(choice.label or {}).get(code, "") for code, _column in languages]
+            + [choice.extra.get(key, "") for key in choice_extra]
+        )
+        rows.append([row[index] for index in order])
+    return rows
 
 
 def export_xlsform(questionnaire: Questionnaire) -> bytes:
@@ -1206,12 +1379,16 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
             if canonical(key) not in standard and key not in extra_headers:
                 extra_headers.append(key)
 
+    survey_order = _shadowed_first([header for header, _getter in columns], extra_headers)
+
     def survey_row(item: Item) -> list[Any]:
         overrides = {canonical(k): v for k, v in item.extra.items() if canonical(k) in standard}
         row = [overrides.get(canonical(header), getter(item)) for header, getter in columns]
-        return row + [item.extra.get(key, "") for key in extra_headers]
+        row += [item.extra.get(key, "") for key in extra_headers]
+        return [row[index] for index in survey_order]
 
-    survey_rows: list[list[Any]] = [[header for header, _getter in columns] + extra_headers]
+    all_headers = [header for header, _getter in columns] + extra_headers
+    survey_rows: list[list[Any]] = [[all_headers[index] for index in survey_order]]
     open_items: list[Item] = []
 
     def close(item: Item) -> None:
@@ -1228,24 +1405,10 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
     while open_items:
         close(open_items.pop())
 
-    choice_extra: list[str] = []
-    for choice in choices:
-        for key in choice.extra:
-            if key not in choice_extra:
-                choice_extra.append(key)
-    choice_rows: list[list[Any]] = [
-        ["list_name", "name"]
-        + [_header("label", column) for _code, column in languages]
-        + choice_extra
-    ]
-    for choice in choices:
-        choice_rows.append(
-            [choice.choice_list.name, choice.name]
-            + [(choice.label or {}).get(code, "") for code, _column in languages]
-            + [choice.extra.get(key, "") for key in choice_extra]
-        )
+    external = [c for c in choices if c.choice_list.name.startswith(EXTERNAL_PREFIX)]
+    internal = [c for c in choices if not c.choice_list.name.startswith(EXTERNAL_PREFIX)]
 
-    column_of = dict(languages)
+    column_of = {lang["code"]: lang.get("column", "") for lang in questionnaire.languages}
     default_column = column_of.get(questionnaire.default_language, "")
     settings: dict[str, str] = {}
     title = questionnaire.title or {}
@@ -1255,7 +1418,8 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
     settings["form_id"] = questionnaire.form_id or questionnaire.code
     if questionnaire.version:
         settings["version"] = questionnaire.version
-    if default_column:
+    plain_apart = any(c == "" and code != questionnaire.default_language for code, c in languages)
+    if default_column and not plain_apart:  # else plain columns would join the default
         settings["default_language"] = default_column
     for key, value in (questionnaire.xlsform_settings or {}).items():
         settings.setdefault(key, value)
@@ -1264,7 +1428,9 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
     survey_ws = workbook.active
     survey_ws.title = "survey"
     _write(survey_ws, survey_rows)
-    _write(workbook.create_sheet("choices"), choice_rows)
+    _write(workbook.create_sheet("choices"), _choice_rows(internal, languages))
+    if external:
+        _write(workbook.create_sheet("external_choices"), _choice_rows(external, languages))
     _write(workbook.create_sheet("settings"), [list(settings), list(settings.values())])
     out = io.BytesIO()
     workbook.save(out)

@@ -49,7 +49,7 @@ class StateContactForm(forms.ModelForm):
 
     class Meta:
         model = StateContact
-        fields = ["name", "institution", "email", "phone", "language"]
+        fields = ["name", "institution", "institution_public", "email", "phone", "language"]
         widgets = {"language": forms.Select(choices=[])}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

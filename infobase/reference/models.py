@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from infobase.core.i18n import TranslatedFieldsMixin
+from infobase.core.search import SearchKeyMixin
 
 
 class RegionalGroup(models.TextChoices):
@@ -54,7 +55,10 @@ class UNStatus(models.TextChoices):
     OBSERVER = "observer_state", _("Non-member observer State")
 
 
-class State(TranslatedFieldsMixin, models.Model):
+class State(SearchKeyMixin, TranslatedFieldsMixin, models.Model):
+    search_key_field = "search_names"
+    search_fields = ("iso3", "iso2", "name_*", "formal_name_*")
+
     iso3 = models.CharField(_("ISO alpha-3"), max_length=3, unique=True)
     iso2 = models.CharField(_("ISO alpha-2"), max_length=2, unique=True)
     m49 = models.CharField(_("M49 code"), max_length=3, unique=True)
@@ -144,7 +148,9 @@ class Instrument(TranslatedFieldsMixin, models.Model):
         return str(self.translated("short_name"))
 
 
-class Article(TranslatedFieldsMixin, models.Model):
+class Article(SearchKeyMixin, TranslatedFieldsMixin, models.Model):
+    search_fields = ("instrument.code", "number", "title_*")
+
     instrument = models.ForeignKey(
         Instrument,
         on_delete=models.CASCADE,
@@ -159,6 +165,7 @@ class Article(TranslatedFieldsMixin, models.Model):
     title_ru = models.CharField(_("title (ru)"), max_length=300, blank=True)
     title_es = models.CharField(_("title (es)"), max_length=300, blank=True)
     paragraph_count = models.PositiveSmallIntegerField(_("paragraphs"), null=True, blank=True)
+    search_text = models.TextField(editable=False, blank=True)
 
     class Meta:
         ordering = ["instrument__position", "number"]
@@ -170,6 +177,11 @@ class Article(TranslatedFieldsMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument.code.upper()} {self.number}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("article_detail", args=[self.instrument.code, self.number])
 
 
 class ConsentType(models.TextChoices):
@@ -231,8 +243,11 @@ class OrganizationKind(models.TextChoices):
     NGO = "ngo", _("Non-governmental organization")
 
 
-class Organization(TranslatedFieldsMixin, models.Model):
+class Organization(SearchKeyMixin, TranslatedFieldsMixin, models.Model):
     """A provider or funder of technical assistance."""
+
+    search_key_field = "search_names"
+    search_fields = ("acronym", "name_*")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
@@ -320,6 +335,11 @@ class StateContact(models.Model):
     email = models.EmailField(_("e-mail"))
     phone = models.CharField(_("telephone"), max_length=50, blank=True)
     language = models.CharField(_("language of correspondence"), max_length=10, default="en")
+    institution_public = models.BooleanField(
+        _("name the institution on the State's public page"),
+        default=False,
+        help_text=_("Only the institution is shown to the public, never the person or details."),
+    )
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
 
     history = HistoricalRecords()

@@ -7,8 +7,15 @@ from datetime import date
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from infobase.core.text import fold
-from infobase.reference.models import Instrument, LegalFamily, Participation, State
+from infobase.core.search import search
+from infobase.reference.models import (
+    Instrument,
+    LegalFamily,
+    Organization,
+    Participation,
+    State,
+    StateContact,
+)
 
 
 class PartyStatus:
@@ -60,6 +67,12 @@ def family_count() -> Case | Value:
     return total
 
 
+def organization_list(*, query: str = "") -> QuerySet[Organization]:
+    """Providers and funders; ``query`` matches an acronym or a name in any of the six
+    languages, ignoring Arabic spelling variants, accents and case."""
+    return search(Organization.objects.select_related("state"), query)
+
+
 def state_list(
     *,
     query: str = "",
@@ -71,9 +84,9 @@ def state_list(
 ) -> QuerySet[State]:
     """The States directory. ``query`` matches a name in any of the six languages or a code,
     ignoring Arabic spelling variants, accents and case."""
-    states = State.objects.all()
+    states: QuerySet[State] = State.objects.all()
     if query:
-        states = states.filter(search_names__contains=fold(query))
+        states = search(states, query)
     if regional_group == "none":
         states = states.filter(regional_group="")
     elif regional_group:
@@ -114,3 +127,25 @@ def regional_group_counts() -> dict[str, int]:
 def snapshot_date() -> date | None:
     latest = Participation.objects.order_by("-as_of").values_list("as_of", flat=True).first()
     return latest
+
+
+def party_status(participation: Participation | None, *, on: date) -> str:
+    """A State's status for one instrument on a date: party, signatory or neither."""
+    if participation is None:
+        return PartyStatus.NONE
+    if participation.consent_date is not None and participation.consent_date <= on:
+        return PartyStatus.PARTY
+    if participation.signature_date is not None and participation.signature_date <= on:
+        return PartyStatus.SIGNATORY
+    return PartyStatus.NONE
+
+
+def public_institutions(state: State) -> list[str]:
+    """The State's focal institutions its contacts allow to be named publicly (institution
+    names only: the people and their details stay private)."""
+    names = (
+        StateContact.objects.filter(state=state, institution_public=True)
+        .exclude(institution="")
+        .values_list("institution", flat=True)
+    )
+    return sorted(set(names), key=str.casefold)

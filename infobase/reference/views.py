@@ -6,21 +6,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import scope_to_user
 from infobase.core.once import once
-from infobase.reference import selectors
+from infobase.reference import profile, selectors
 from infobase.reference.forms import StateContactForm, StateFilterForm
-from infobase.reference.models import Instrument, Organization, State, StateContact
+from infobase.reference.models import Article, Instrument, State, StateContact
 from infobase.reference.services import contact_save
 
 
 def state_list(request: HttpRequest) -> HttpResponse:
     form = StateFilterForm(request.GET or None)
-    states = State.objects.all()
+    states: QuerySet[State] = State.objects.all()
     on = date.today()
     if form.is_valid():
         data = form.cleaned_data
@@ -42,9 +43,15 @@ def state_list(request: HttpRequest) -> HttpResponse:
 
 
 def state_detail(request: HttpRequest, iso3: str) -> HttpResponse:
+    """The State's public profile: participation, public focal institutions and the sections
+    the other apps provide (implementation status, needs, activities, projects, reports)."""
     state = get_object_or_404(State, iso3=iso3.upper())
+    today = date.today()
     participations = {p.instrument_id: p for p in state.participations.all()}
-    rows = [(i, participations.get(i.pk)) for i in Instrument.objects.all()]
+    rows = [
+        (i, participations.get(i.pk), selectors.party_status(participations.get(i.pk), on=today))
+        for i in Instrument.objects.all()
+    ]
     contacts = None
     if request.user.has_perm("reference.view_statecontact", state):
         contacts = scope_to_user(request.user, state.contacts.all())
@@ -54,9 +61,11 @@ def state_detail(request: HttpRequest, iso3: str) -> HttpResponse:
         {
             "state": state,
             "rows": rows,
+            "institutions": selectors.public_institutions(state),
+            "sections": profile.state_sections(state, request.user),
             "contacts": contacts,
             "can_edit_contacts": request.user.has_perm("reference.add_statecontact", state),
-            "today": date.today(),
+            "today": today,
         },
     )
 
@@ -106,6 +115,32 @@ def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def article_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    """An article's public page: where its text is, the States' public implementation status,
+    and the needs and activities on it."""
+    article = get_object_or_404(
+        Article.objects.select_related("instrument__parent"), instrument__code=code, number=number
+    )
+    siblings = list(article.instrument.articles.values_list("number", flat=True))
+    place = siblings.index(article.number)
+    return render(
+        request,
+        "reference/article_detail.html",
+        {
+            "article": article,
+            "instrument": article.instrument,
+            "previous": siblings[place - 1] if place > 0 else None,
+            "next": siblings[place + 1] if place + 1 < len(siblings) else None,
+            "sections": profile.article_sections(article, request.user),
+        },
+    )
+
+
 def organization_list(request: HttpRequest) -> HttpResponse:
-    organizations = Organization.objects.select_related("state")
-    return render(request, "reference/organization_list.html", {"organizations": organizations})
+    query = request.GET.get("q", "").strip()[:200]
+    organizations = selectors.organization_list(query=query)
+    return render(
+        request,
+        "reference/organization_list.html",
+        {"organizations": organizations, "query": query},
+    )

@@ -15,8 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from infobase.activities import worldmap
-from infobase.reports import numbers
+from infobase.reports import numbers, worldmap
 from infobase.reports.blocks import BarChart, HeatTable, Number, WorldMap
 
 # Sequential blues for heat tables and the map; text turns white on the two darkest.

@@ -1,6 +1,6 @@
 """Coverage of needs by activities: suggested links with reasons and confidence, decisions
 that survive re-suggestion, coverage recomputed independently, gaps, overlaps, exports and
-permissions (issue 5, point 4)."""
+permissions."""
 
 from __future__ import annotations
 

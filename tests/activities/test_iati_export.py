@@ -16,11 +16,11 @@ from lxml import etree
 
 from infobase.activities import iati_export as export_module
 from infobase.activities.iati_export import (
-    SCHEMA_DIR,
     XML_LANG,
     iati_export,
     validate_iati,
 )
+from infobase.activities.iati_schema import SCHEMA_DIR
 from infobase.activities.models import (
     Activity,
     Document,

@@ -30,7 +30,7 @@ def test_every_page_sets_lang_and_dir(client, code, page):
 
 def test_the_state_page_shows_the_arabic_name_in_arabic(client):
     html = client.get(reverse("state_detail", args=["EGY"]), {"lang": "ar"}).content.decode()
-    assert '<h1><span lang="ar">مصر</span></h1>' in html
+    assert '<h1 id="state-name"><span lang="ar">مصر</span></h1>' in html
     assert "<h2>Participation</h2>" not in html  # the heading is translated
 
 

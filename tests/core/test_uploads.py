@@ -18,6 +18,7 @@ from infobase.core.errors import MAX_LISTED, InputProblem, InvalidInput
 from infobase.core.uploads import (
     ATTACHMENTS,
     DOCUMENTS,
+    IATI_XML,
     SPREADSHEET,
     TABLE,
     content_problem,
@@ -115,7 +116,6 @@ def test_a_zip_bomb_workbook_is_refused_before_openpyxl_opens_it(monkeypatch) ->
     def never(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("openpyxl was called")
 
-    monkeypatch.setattr("infobase.questionnaires.workbook.load_workbook", never)
     monkeypatch.setattr("openpyxl.load_workbook", never)
     form = WorkbookUploadForm(files={"file": upload("answers.xlsx", bomb)})
     assert not form.is_valid()
@@ -123,14 +123,19 @@ def test_a_zip_bomb_workbook_is_refused_before_openpyxl_opens_it(monkeypatch) ->
 
 
 def test_a_zip_bomb_read_by_a_command_is_refused_before_openpyxl(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from infobase.questionnaires.workbook import _read_workbook
+    from infobase.core.tabular import read_workbook
 
     monkeypatch.setattr(
-        "infobase.questionnaires.workbook.load_workbook",
-        lambda *a, **k: pytest.fail("openpyxl was called"),
+        "openpyxl.load_workbook", lambda *a, **k: pytest.fail("openpyxl was called")
     )
     with pytest.raises(InvalidInput, match=r"answers\.xlsx: .*zip bomb"):
-        _read_workbook(zip_bomb_xlsx(), "answers.xlsx", max_rows=100, max_columns=20)
+        read_workbook(
+            zip_bomb_xlsx(),
+            filename="answers.xlsx",
+            formulas="values",
+            max_rows=100,
+            max_columns=20,
+        )
 
 
 def test_an_archive_larger_than_the_cap_once_inflated_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -161,11 +166,13 @@ def test_rows_past_what_the_file_can_hold_stop_the_reading() -> None:
 
 
 def test_a_workbook_bomb_under_the_ratio_is_still_cut_at_the_questionnaire_rows() -> None:
-    from infobase.questionnaires.workbook import _read_workbook
+    from infobase.core.tabular import read_workbook
 
     data = zip_bomb_xlsx(rows=3_000)  # small enough to pass the zip checks
     with pytest.raises(InvalidInput, match="more than 500 rows"):
-        _read_workbook(data, "answers.xlsx", max_rows=500, max_columns=20)
+        read_workbook(
+            data, filename="answers.xlsx", formulas="values", max_rows=500, max_columns=20
+        )
 
 
 def test_thousands_of_problems_are_listed_as_a_hundred_and_a_count() -> None:
@@ -224,3 +231,10 @@ def test_a_request_document_that_is_an_executable_renamed_pdf_is_refused(focal_e
 def test_the_table_policy_takes_csv_text_but_not_a_web_page() -> None:
     assert content_problem(upload("t.csv", b"a,b\n1,2\n"), name="t.csv", policy=TABLE) is None
     assert content_problem(upload("t.csv", HTML), name="t.csv", policy=TABLE)
+
+
+def test_an_xml_file_names_its_own_encoding_and_binary_posing_as_xml_is_refused() -> None:
+    latin1 = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>Café</a>\n'.encode("latin-1")
+    assert content_problem(latin1, name="a.xml", policy=IATI_XML) is None
+    assert content_problem(b"\x00\x01\x02 binary", name="a.xml", policy=IATI_XML) is not None
+    assert content_problem(b"<?xml version='1.0'?>\x00", name="a.xml", policy=IATI_XML)

@@ -54,7 +54,7 @@ def test_the_interface_labels_demo_data_as_illustrative(client):
 
 def test_the_command_prints_the_demo_logins():
     out = io.StringIO()
-    call_command("demo-data", "--scale", "small", "--seed", "1", stdout=out)
+    call_command("demo-data", "--scale", "small", "--seed", "1", "--no-documents", stdout=out)
     assert "focal.egypt / infobase-demo" in out.getvalue()
     assert User.objects.get(username="focal.egypt").check_password("infobase-demo")
 

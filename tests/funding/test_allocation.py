@@ -1,4 +1,4 @@
-"""The allocation optimizer and the greedy baseline (issue 6, point 5): known optima, earmarks,
+"""The allocation optimizer and the greedy baseline: known optima, earmarks,
 equity floors recomputed here, instrument minimums, infeasibility explained, time limits,
 rounding to cents, and proposals that allocate nothing until the secretariat accepts them."""
 

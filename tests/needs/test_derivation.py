@@ -288,8 +288,9 @@ def test_the_number_of_queries_does_not_grow_with_the_register(world: None) -> N
         answers(iso3, [(n, k) for n in (5, 6, 8, 11) for k in ("training", "legislative")])
     large = count()
     assert Need.objects.count() > 80
-    assert large[0] == small[0] == 4
-    assert large[1] < 15  # a few batches, not a query per need
+    # 4 reads derive, the others read and store what the next run compares (stored state).
+    assert large[0] == small[0] == 16
+    assert large[1] < 27  # a few batches, not a query per need
 
 
 # --- Decisions taken by hand ------------------------------------------------------------

@@ -26,6 +26,7 @@ from infobase.needs.models import (
     RequestSource,
     RequestStatus,
 )
+from infobase.needs.requests_import import requests_import
 from infobase.reference.models import Article, AssistanceKind, Instrument, State
 from tests.conftest import client_for
 
@@ -481,7 +482,7 @@ def test_import_reports_every_problem_by_line_and_column_and_writes_nothing(secr
         "EGY,untoc,5,training,Late,d,Arabic!,low,2024-01-05,2023-01-01,,",
     )
     with pytest.raises(InvalidInput) as caught:
-        services.requests_import(source=source, filename="requests.csv", user=secretariat)
+        requests_import(source=source, filename="requests.csv", user=secretariat)
     places = {(p.line, p.column) for p in caught.value.problems}
     assert places == {
         (3, "iso3"),
@@ -504,7 +505,7 @@ def test_import_reports_every_problem_by_line_and_column_and_writes_nothing(secr
 def test_import_reports_missing_and_unknown_columns(secretariat):
     source = io.BytesIO(b"iso3,instrument,articles,title,colour\nEGY,untoc,5,t,red\n")
     with pytest.raises(InvalidInput) as caught:
-        services.requests_import(source=source, filename="r.csv", user=secretariat)
+        requests_import(source=source, filename="r.csv", user=secretariat)
     messages = [str(p) for p in caught.value.problems]
     assert any("“colour”" in m for m in messages)
     for column in ("kinds", "description", "urgency", "received_on"):
@@ -519,7 +520,7 @@ def test_import_of_a_correct_csv_creates_every_request_in_one_go(secretariat, eg
         "  ,  ,  ,,,,,,,,,",
         "مصر,firearms,5,technology,Marking equipment,Equipment,en,medium,2024-03-01,,,",
     )
-    created = services.requests_import(source=source, filename="requests.csv", user=secretariat)
+    created = requests_import(source=source, filename="requests.csv", user=secretariat)
     assert len(created) == 3
     first, second, third = created
     assert (first.state, first.source, first.language, first.confidential) == (
@@ -545,9 +546,9 @@ def test_import_of_a_correct_csv_creates_every_request_in_one_go(secretariat, eg
     assert first.history.get().history_user == secretariat
     # Importing the same file again is refused rather than duplicated.
     again = csv_bytes("EGY,untoc,5,training,Marking,x,en,high,2024-01-05,,NV/1,no")
-    services.requests_import(source=again, filename="again.csv", user=secretariat)
+    requests_import(source=again, filename="again.csv", user=secretariat)
     with pytest.raises(InvalidInput, match="already recorded"):
-        services.requests_import(
+        requests_import(
             source=csv_bytes("EGY,untoc,5,training,Marking,x,en,high,2024-01-05,,NV/1,no"),
             filename="again.csv",
             user=secretariat,
@@ -612,7 +613,7 @@ def test_formula_looking_text_is_stored_as_text(secretariat, tmp_path: Path):
         f'EGY,untoc,5,training,"{formula.replace(chr(34), chr(34) * 2)}",'
         "@SUM(1+1),en,high,2024-01-05,,'=1+2,no"
     )
-    created = services.requests_import(source=source, filename="f.csv", user=secretariat)
+    created = requests_import(source=source, filename="f.csv", user=secretariat)
     assert created[0].title == formula
     assert created[0].description == "@SUM(1+1)"
     assert created[0].reference == "=1+2"  # the guard apostrophe of an export is taken off
@@ -623,13 +624,13 @@ def test_formula_looking_text_is_stored_as_text(secretariat, tmp_path: Path):
     ws.append(["SEN", "untoc", "5", "training", "=1+1", "-2+3", "fr", "low", "2024-01-05"])
     path = tmp_path / "formula.xlsx"
     wb.save(path)
-    (req,) = services.requests_import(source=path, filename=path.name, user=secretariat)
+    (req,) = requests_import(source=path, filename=path.name, user=secretariat)
     assert (req.title, req.description) == ("=1+1", "-2+3")
 
 
 def test_only_the_secretariat_imports(focal_egypt, secretariat):
     with pytest.raises(PermissionDenied):
-        services.requests_import(source=csv_bytes(), filename="r.csv", user=focal_egypt)
+        requests_import(source=csv_bytes(), filename="r.csv", user=focal_egypt)
     assert client_for(focal_egypt).get(reverse("requests_import")).status_code == 403
     with pytest.raises(CommandError, match="may not import"):
         call_command("requests-import", __file__, "--user", focal_egypt.username)
@@ -653,11 +654,11 @@ def test_import_screen_lists_the_problems(secretariat):
 
 def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(secretariat):
     with pytest.raises(InvalidInput, match="neither"):
-        services.requests_import(
+        requests_import(
             source=io.BytesIO(b"\xff\xfe\x00garbage"), filename="x.bin", user=secretariat
         )
     with pytest.raises(InvalidInput, match="neither"):
-        services.requests_import(
+        requests_import(
             source=io.BytesIO(b"PK\x03\x04 not really a zip"), filename="x.xlsx", user=secretariat
         )
 

@@ -79,8 +79,7 @@ def test_it_is_deterministic_for_a_seed():
     assert snapshot() == before
 
 
-def test_every_label_has_english_and_arabic_text():
-    generate(scale="small", seed=1)
+def test_every_label_has_english_and_arabic_text(demo: None):
     for item in Item.objects.all():
         assert item.label.get("en") and item.label.get("ar"), item.name
         if item.hint:
@@ -95,8 +94,7 @@ def test_every_label_has_english_and_arabic_text():
         assert all(questionnaire.title.get(code) for code in questionnaire.language_codes)
 
 
-def test_the_questionnaire_is_a_well_formed_form():
-    generate(scale="small", seed=1)
+def test_the_questionnaire_is_a_well_formed_form(demo: None):
     questionnaire = Questionnaire.objects.get(code="demo-cycle1-untoc")
     assert set(questionnaire.instruments.values_list("code", flat=True)) == {
         "untoc",
@@ -126,8 +124,7 @@ def test_the_questionnaire_is_a_well_formed_form():
     assert all(str(text).startswith("Illustrative") for text in texts)
 
 
-def test_response_rates_differ_by_regional_group():
-    generate(scale="small", seed=1)
+def test_response_rates_differ_by_regional_group(demo: None):
     questionnaire = Questionnaire.objects.get(code="demo-cycle1-untoc")
     rates = {rate.key: rate.percent for rate in selectors.rates_by_group([questionnaire])}
     assert rates[RegionalGroup.WEOG] > rates[RegionalGroup.AFRICAN] + 20
@@ -138,8 +135,7 @@ def test_response_rates_differ_by_regional_group():
     assert statuses[AssignmentStatus.VALIDATED] > sum(statuses.values()) / 2
 
 
-def test_the_focal_points_have_a_cycle_2_questionnaire_to_answer():
-    generate(scale="small", seed=1)
+def test_the_focal_points_have_a_cycle_2_questionnaire_to_answer(demo: None):
     for iso3 in ("EGY", "SEN"):
         assignment = Assignment.objects.get(
             questionnaire__code="demo-cycle2-untoc", state__iso3=iso3
@@ -149,8 +145,7 @@ def test_the_focal_points_have_a_cycle_2_questionnaire_to_answer():
         assert assignment.answers.exists()
 
 
-def test_derived_statuses_match_the_answers():
-    generate(scale="small", seed=1)
+def test_derived_statuses_match_the_answers(demo: None):
     validated = Assignment.objects.filter(status=AssignmentStatus.VALIDATED)
     assert validated.exists()
     assert not validated.filter(article_statuses=None).exists()
@@ -185,10 +180,9 @@ def test_derived_statuses_match_the_answers():
         assert stated == expected_needs
 
 
-def test_submitted_answers_are_valid_answers():
+def test_submitted_answers_are_valid_answers(demo: None):
     from infobase.questionnaires import services
 
-    generate(scale="small", seed=1)
     answered = Assignment.objects.filter(
         status__in=[AssignmentStatus.SUBMITTED, AssignmentStatus.VALIDATED]
     ).order_by("state__iso3")

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from infobase.accounts.models import User
 from infobase.core.errors import InvalidInput
@@ -26,6 +27,11 @@ from infobase.questionnaires.models import (
 )
 from infobase.questionnaires.services import AnswerInput, answers_save
 from infobase.questionnaires.workbook import (
+    COLUMN_LABELS,
+    SHEET_LABELS,
+    TICK,
+    YES_LABEL,
+    _column_keys,
     safe_cell,
     submissions_import,
     workbook_export,
@@ -159,9 +165,16 @@ def open_xlsx(data: bytes) -> Any:
 
 
 def rows_by_name(ws: Any) -> dict[str, int]:
-    header = [c.value for c in ws[1]]
-    col = header.index("name") + 1
+    col = column(ws, "name")
     return {ws.cell(row=r, column=col).value: r for r in range(2, ws.max_row + 1)}
+
+
+def answers_sheet(wb: Any) -> Any:
+    """The Answers sheet, under its name in the workbook's language (recorded in meta)."""
+    for row in wb["meta"].iter_rows(values_only=True):
+        if row[0] == "sheet" and row[1] == "Answers":
+            return wb[row[2]]
+    return wb["Answers"]
 
 
 def repeat_sheet(wb: Any) -> Any:
@@ -169,7 +182,10 @@ def repeat_sheet(wb: Any) -> Any:
 
 
 def column(ws: Any, key: str) -> int:
-    return [c.value for c in ws[1]].index(key) + 1
+    """A column of the Answers sheet by key, whatever language its header is in."""
+    if ws["A1"].value == "instance":  # a repeat sheet: keys in row 1
+        return [c.value for c in ws[1]].index(key) + 1
+    return _column_keys([c.value for c in ws[1]])[key] + 1
 
 
 def fill(
@@ -181,7 +197,7 @@ def fill(
 ) -> bytes:
     """Fill an exported workbook as a focal point would, and give back the file."""
     wb = open_xlsx(data)
-    ws = wb["Answers"]
+    ws = answers_sheet(wb)
     rows = rows_by_name(ws)
     for name, value in answers.items():
         row = rows.get(name)
@@ -209,34 +225,51 @@ def do_import(assignment: Assignment, data: bytes, user: User, filename: str = "
 
 def test_export_in_arabic_has_arabic_questions_and_reads_right_to_left(egypt_assignment):
     wb = open_xlsx(workbook_export(assignment=egypt_assignment, language="ar"))
-    assert wb.sheetnames[:2] == ["Instructions", "Answers"]
-    ws = wb["Answers"]
+    with translation.override("ar"):
+        sheets = [str(SHEET_LABELS["Instructions"]), str(SHEET_LABELS["Answers"])]
+        headers = [str(label) for label in COLUMN_LABELS.values()]
+        yes_no = f'"{YES_LABEL},{translation.pgettext("workbook", "no")}"'
+    assert wb.sheetnames[:2] == sheets
+    ws = answers_sheet(wb)
+    assert ws.title == sheets[1]
     assert ws.sheet_view.rightToLeft
-    assert wb["Instructions"].sheet_view.rightToLeft
-    assert [c.value for c in ws[1]] == [
-        "name",
-        "section",
-        "article",
-        "question",
-        "hint",
-        "type",
-        "choices",
-        "answer",
-        "confidential",
-        "version",
-    ]
+    assert wb[sheets[0]].sheet_view.rightToLeft
+    assert [c.value for c in ws[1]] == headers
     rows = rows_by_name(ws)
-    assert list(rows) == ["status", "kinds", "cases", "adopted", "details"]  # no note, no repeat
+    # No note and no repeat; each option of the multiple choice on a row of its own.
+    assert list(rows) == [
+        "status",
+        "kinds",
+        "kinds/legal",
+        "kinds/training",
+        "cases",
+        "adopted",
+        "details",
+    ]
     status = [c.value for c in ws[rows["status"]]]
     assert status[1:5] == ["المادة 5", "UNTOC، المادة 5", "هل هي جريمة؟", "اختر واحدا"]
-    assert status[6] == "yes = نعم; partly = جزئياً; no = لا; na = لا ينطبق"
+    assert status[6] == "نعم; جزئياً; لا; لا ينطبق"  # the labels, no codes
+    assert ws.cell(row=rows["kinds/training"], column=4).value == "تدريب"
     assert ws.column_dimensions["A"].hidden  # the key
     assert ws.column_dimensions["J"].hidden  # the version
     assert ws.freeze_panes == "A2"
-    dropdowns = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
-    answer_cell = f"H{rows['status']}"
-    assert any(answer_cell in ref for ref in dropdowns)
-    assert '"yes,no"' in dropdowns.values()  # confidential
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    dropdown = next(dv for ref, dv in rules.items() if f"H{rows['status']}" in ref.split())
+    lists = wb["lists"]
+    first, last = (int(part.split("$")[-1]) for part in dropdown.formula1.split(":"))
+    column_letter = dropdown.formula1.split("!$")[1][0]
+    assert [lists[f"{column_letter}{r}"].value for r in range(first, last + 1)] == [
+        "نعم",
+        "جزئياً",
+        "لا",
+        "لا ينطبق",
+    ]
+    assert yes_no in {dv.formula1 for dv in rules.values()}  # confidential
+    tick = next(dv for ref, dv in rules.items() if f"H{rows['kinds/legal']}" in ref.split())
+    assert tick.formula1 == f'"{TICK}"'
+    date_rule = next(dv for ref, dv in rules.items() if f"H{rows['adopted']}" in ref.split())
+    assert date_rule.type == "date"
+    assert ws.cell(row=rows["adopted"], column=8).number_format == "yyyy-mm-dd"
     assert wb["القضايا"].cell(row=2, column=2).value == "اسم القضية"
     assert wb["meta"].sheet_state == "veryHidden"
 
@@ -246,10 +279,10 @@ def test_export_in_english_reads_left_to_right_and_falls_back_to_default(egypt_a
         label={"en": "Details"}
     )
     wb = open_xlsx(workbook_export(assignment=egypt_assignment, language="ar"))
-    ws = wb["Answers"]
+    ws = answers_sheet(wb)
     assert ws.cell(row=rows_by_name(ws)["details"], column=4).value == "Details"
     wb = open_xlsx(workbook_export(assignment=egypt_assignment, language="en"))
-    assert not wb["Answers"].sheet_view.rightToLeft
+    assert not answers_sheet(wb).sheet_view.rightToLeft
 
 
 def test_export_prefills_the_current_answers(egypt_assignment, focal_egypt):
@@ -271,10 +304,12 @@ def test_export_prefills_the_current_answers(egypt_assignment, focal_egypt):
     answer, conf, version = column(ws, "answer"), column(ws, "confidential"), column(ws, "version")
     got = {name: ws.cell(row=row, column=answer).value for name, row in rows.items()}
     assert got == {
-        "status": "partly",
-        "kinds": "legal training",
+        "status": "Partly",  # the choice's label in the workbook's language
+        "kinds": None,
+        "kinds/legal": TICK,  # each option chosen is ticked on its own row
+        "kinds/training": TICK,
         "cases": 12,
-        "adopted": "2020-03-01",
+        "adopted": datetime(2020, 3, 1),  # a real date
         "details": "A new law",
     }
     assert ws.cell(row=rows["details"], column=conf).value == "yes"
@@ -526,6 +561,107 @@ def test_formulas_in_a_returned_workbook_are_not_evaluated(egypt_assignment, foc
     result = do_import(egypt_assignment, filled, focal_egypt)
     assert result.saved == 1  # the formula has no cached value: read as empty
     assert values(egypt_assignment) == {("cases", ""): 4}
+
+
+# --- The workbook in the user's language ----------------------------------------------------
+
+
+def saved(wb: Any) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_an_arabic_workbook_filled_with_arabic_labels_ticks_and_dates_round_trips(
+    egypt_assignment, focal_egypt
+):
+    save(egypt_assignment, focal_egypt, details="To keep", kinds=["legal"])
+    wb = open_xlsx(workbook_export(assignment=egypt_assignment, language="ar"))
+    ws = answers_sheet(wb)
+    rows = rows_by_name(ws)
+    answer, confidential = column(ws, "answer"), column(ws, "confidential")
+    ws.cell(row=rows["status"], column=answer).value = "جزئياً"  # picked from the dropdown
+    ws.cell(row=rows["kinds/legal"], column=answer).value = None  # unticked
+    ws.cell(row=rows["kinds/training"], column=answer).value = TICK
+    ws.cell(row=rows["cases"], column=answer).value = 7
+    ws.cell(row=rows["adopted"], column=answer).value = datetime(2019, 5, 2)
+    with translation.override("ar"):
+        ws.cell(row=rows["status"], column=confidential).value = str(YES_LABEL)
+    cases = repeat_sheet(wb)
+    cases.append([None, "عملية النيل", 2024])
+    result = do_import(egypt_assignment, saved(wb), focal_egypt, filename="مصر.xlsx")
+    assert not result.errors and not result.conflicts
+    assert values(egypt_assignment) == {
+        ("status", ""): "partly",
+        ("kinds", ""): ["training"],
+        ("cases", ""): 7,
+        ("adopted", ""): "2019-05-02",
+        ("details", ""): "To keep",
+        ("case_name", "1"): "عملية النيل",
+        ("case_year", "1"): 2024,
+    }
+    assert Answer.objects.get(item__name="status").confidential
+
+
+def test_choices_are_read_in_any_language_and_as_codes(egypt_assignment, focal_egypt):
+    q = egypt_assignment.questionnaire
+    Item.objects.create(
+        questionnaire=q,
+        position=60,
+        name="status2",
+        kind=ItemKind.STATUS,
+        xlsform_type="status",
+        label={"en": "Status without a list"},
+    )
+    wb = open_xlsx(workbook_export(assignment=egypt_assignment, language="ar"))
+    ws = answers_sheet(wb)
+    rows, answer = rows_by_name(ws), column(ws, "answer")
+    ws.cell(row=rows["status"], column=answer).value = "Not applicable"  # English label
+    with translation.override("fr"):
+        partly = translation.gettext("Partly implemented")
+    ws.cell(row=rows["status2"], column=answer).value = partly
+    ws.cell(row=rows["kinds"], column=answer).value = "legal"  # the old way: codes typed
+    do_import(egypt_assignment, saved(wb), focal_egypt)
+    got = values(egypt_assignment)
+    assert (got[("status", "")], got[("status2", "")]) == ("na", "partly")
+    assert got[("kinds", "")] == ["legal"]
+
+
+def test_a_tick_that_is_not_a_tick_is_reported_on_its_row(egypt_assignment, focal_egypt):
+    wb = open_xlsx(workbook_export(assignment=egypt_assignment, language="en"))
+    ws = answers_sheet(wb)
+    rows = rows_by_name(ws)
+    ws.cell(row=rows["kinds/legal"], column=column(ws, "answer")).value = "maybe"
+    with pytest.raises(InvalidInput) as caught:
+        do_import(egypt_assignment, saved(wb), focal_egypt)
+    assert [(p.sheet, p.line, p.column) for p in caught.value.problems] == [
+        (ws.title, rows["kinds/legal"], "answer")
+    ]
+    assert not Answer.objects.exists()
+
+
+def test_a_workbook_of_the_first_layout_is_still_read(egypt_assignment, focal_egypt):
+    wb = open_xlsx(workbook_export(assignment=egypt_assignment, language="en"))
+    meta = wb["meta"]
+    for row in range(meta.max_row, 0, -1):
+        if meta.cell(row=row, column=1).value == "sheet":
+            meta.delete_rows(row)
+        elif meta.cell(row=row, column=1).value == "format":
+            meta.cell(row=row, column=2).value = "infobase-answers/1"
+    ws = wb["Answers"]
+    rows = rows_by_name(ws)
+    for name in ("kinds/training", "kinds/legal"):
+        ws.delete_rows(rows[name])
+    rows = rows_by_name(ws)
+    answer = column(ws, "answer")
+    ws.cell(row=rows["kinds"], column=answer).value = "training legal"
+    ws.cell(row=rows["adopted"], column=answer).value = "2021-04-05"
+    ws.cell(row=rows["status"], column=answer).value = "yes"
+    do_import(egypt_assignment, saved(wb), focal_egypt)
+    got = values(egypt_assignment)
+    assert got[("kinds", "")] == ["legal", "training"]
+    assert got[("adopted", "")] == date(2021, 4, 5).isoformat()
+    assert got[("status", "")] == "yes"
 
 
 # --- ODK / KoboToolbox submissions -----------------------------------------------------------

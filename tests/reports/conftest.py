@@ -1,4 +1,5 @@
-"""The demo data set, generated once for the report tests of a module and rolled back after."""
+"""The demo data set of two seeds, generated once for the report tests of a module and rolled
+back after (the one-seed ``demo`` fixture is in the suite's conftest)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,6 @@ import pytest
 from django.db import transaction
 
 from infobase.demo.services import generate
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock(), transaction.atomic():
-        generate(scale="small", seed=1)
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module", params=[1, 7], ids=["seed1", "seed7"])

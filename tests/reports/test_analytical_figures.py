@@ -9,8 +9,9 @@ from collections import Counter, defaultdict
 import pytest
 
 from infobase.core.i18n import language
+from infobase.needs.analytical import compute
 from infobase.needs.models import AssistanceRequest, NeedEvidence
-from infobase.questionnaires.analytical import MIN_AGGREGATE, REPORT_GROUPS, compute
+from infobase.questionnaires.analytical import MIN_AGGREGATE, REPORT_GROUPS
 from infobase.questionnaires.models import Answer, Assignment, Item, ReportingCycle
 from infobase.reference.models import Article, Instrument, State
 from infobase.reports import engine

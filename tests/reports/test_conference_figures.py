@@ -16,11 +16,11 @@ import pytest
 from django.db import transaction
 
 from infobase.activities.models import Activity, NeedLink
-from infobase.activities.reports import compute as delivery
 from infobase.core.i18n import language
 from infobase.demo.services import generate
 from infobase.funding.models import Pledge, PledgeStatus, Project
 from infobase.funding.money import MissingRate, to_usd
+from infobase.funding.reports import compute as delivery
 from infobase.meetings.models import Body, Outcome, Session
 from infobase.meetings.reports import chair_figures, effectiveness_figures
 from infobase.needs.models import Need

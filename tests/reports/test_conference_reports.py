@@ -12,7 +12,7 @@ from docx import Document as WordDocument
 from pypdf import PdfReader
 
 from infobase.activities.models import Activity
-from infobase.activities.reports import compute as delivery
+from infobase.funding.reports import compute as delivery
 from infobase.meetings.models import Body, Document, DocumentKind, Session
 from infobase.meetings.reports import chair_figures, effectiveness_figures
 from infobase.questionnaires.models import Assignment

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from infobase.questionnaires.analytical import compute
+from infobase.needs.analytical import compute
 from infobase.questionnaires.models import (
     ArticleImplementation,
     Assignment,

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from infobase.core.i18n import language
-from infobase.questionnaires.analytical import REPORT_GROUPS, compute
+from infobase.needs.analytical import compute
+from infobase.questionnaires.analytical import REPORT_GROUPS
 from infobase.reference.models import Instrument
 from infobase.reports import engine
 from infobase.reports.services import report_document, report_render

@@ -77,6 +77,8 @@ def test_only_the_secretariat_produces_or_sees_unpublished_reports(
 ):  # type: ignore[no-untyped-def]
     client_for(secretariat).post("/reports/new/analytical/", FORM)
     run = ReportRun.objects.get()
+    delegate.is_wg_chair = False  # the chair prepares the Chair's report (test_chair_access)
+    delegate.save()
     for user in (focal_egypt, delegate, donor, None):
         client = client_for(user)
         assert client.get("/reports/").status_code in (302, 403)

@@ -36,6 +36,7 @@ from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import QuerySet
 
 FORMAT = 1
 CHUNK = 2000
@@ -272,7 +273,9 @@ def _load_rows(archive: tarfile.TarFile, model: type[models.Model]) -> None:
         for column in stamped:
             column.auto_now = column.auto_now_add = False  # type: ignore[attr-defined]
         try:
-            model._default_manager.bulk_create(batch, batch_size=500)
+            # A plain queryset: the rows go back exactly as saved, whatever a model's manager
+            # would compute on the way (search keys read related rows not restored yet).
+            QuerySet[models.Model](model).bulk_create(batch, batch_size=500)
         finally:
             for column, now, now_add in saved:
                 column.auto_now, column.auto_now_add = now, now_add  # type: ignore[attr-defined]

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem
 from infobase.core.i18n import FIELD_LANGUAGES
-from infobase.core.text import search_key
 from infobase.reference.loaders.codelists import load_codelists
 from infobase.reference.loaders.csvio import (
     Column,
@@ -121,12 +120,6 @@ def load_states(source: Path | IO[bytes], *, name: str = "states.csv") -> LoadRe
         for row in rows:
             values = dict(row.values)
             iso3 = values.pop("iso3")
-            values["search_names"] = search_key(
-                iso3,
-                values["iso2"],
-                *(values[f"name_{s}"] for s in FIELD_LANGUAGES),
-                *(values[f"formal_name_{s}"] for s in FIELD_LANGUAGES),
-            )
             result.add("state", upsert(State, lookup={"iso3": iso3}, values=values, reason=reason))
     return result
 
@@ -332,7 +325,6 @@ def load_organizations(source: Path | IO[bytes], *, name: str = "organizations.c
             code = v.pop("code")
             iso3 = v.pop("state_iso3")
             v["state_id"] = states[iso3] if iso3 else None
-            v["search_names"] = search_key(v["acronym"], *(v[f"name_{s}"] for s in FIELD_LANGUAGES))
             result.add(
                 "organization", upsert(Organization, lookup={"code": code}, values=v, reason=reason)
             )

@@ -4,8 +4,15 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from infobase.activities.iati_import import RelevanceFilter, iati_import, refused_files
+from infobase.activities.iati_import import (
+    RelevanceFilter,
+    file_messages,
+    iati_import,
+    refused_files,
+)
 
 
 class Command(BaseCommand):
@@ -38,27 +45,29 @@ class Command(BaseCommand):
         relevance = None if options["all"] else RelevanceFilter.from_settings()
         run = iati_import(paths=paths, relevance=relevance, validate=options["validate"])
         for info in run.files:
-            if not info.get("name"):
-                self.stdout.write(f"note: {info.get('message', '')}")
-                continue
-            status = info.get("status")
-            line = f"{info['name']}: {status}"
-            if status == "read":
-                line += (
-                    f", IATI {info.get('version') or '?'}, {info.get('activities', 0)} activities"
-                )
-            self.stdout.write(line)
-            if info.get("message"):
-                self.stdout.write(f"  {info['message']}")
-            for note in info.get("notes", []):
-                self.stdout.write(f"  note: {note}")
+            messages = file_messages(info)
+            if messages:
+                self.stdout.write(messages[0])
+            for message in messages[1:]:
+                self.stdout.write(f"  {message}")
             if "schema_errors" in info:
                 errors = info["schema_errors"]
-                self.stdout.write(f"  schema: {len(errors) or 'no'} error(s)")
+                if not errors:
+                    self.stdout.write("  " + _("schema: no error(s)"))
+                else:
+                    self.stdout.write(
+                        "  "
+                        + ngettext(
+                            "schema: %(count)s error (not blocking)",
+                            "schema: %(count)s errors (not blocking)",
+                            len(errors),
+                        )
+                        % {"count": len(errors)}
+                    )
                 for error in errors[:20]:
                     self.stdout.write(f"    {error}")
                 if len(errors) > 20:
-                    self.stdout.write(f"    … {len(errors) - 20} more")
+                    self.stdout.write("    " + _("… %(count)s more") % {"count": len(errors) - 20})
         if options["report"]:
             for entry in run.report:
                 reasons = "; ".join(entry["reasons"] + entry["warnings"])
@@ -67,12 +76,22 @@ class Command(BaseCommand):
                     f"{entry['outcome']}: {reasons}"
                 )
         self.stdout.write(
-            f"Import run {run.pk}: {run.created} created, {run.updated} updated, "
-            f"{run.unchanged} unchanged, {run.skipped} skipped, {run.rejected} rejected, "
-            f"{run.marked_missing} marked missing"
+            _(
+                "Import run %(run)s: %(created)s created, %(updated)s updated, %(unchanged)s "
+                "unchanged, %(skipped)s left out, %(rejected)s rejected, %(missing)s marked "
+                "missing, %(duplicates)s repeated in a file"
+            )
+            % {
+                "run": run.pk,
+                "created": run.created,
+                "updated": run.updated,
+                "unchanged": run.unchanged,
+                "skipped": run.skipped,
+                "rejected": run.rejected,
+                "missing": run.marked_missing,
+                "duplicates": run.duplicates,
+            }
         )
         refused = refused_files(run)
         if refused:
-            raise CommandError(
-                "Could not be read: " + "; ".join(f"{f['name']}: {f['message']}" for f in refused)
-            )
+            raise CommandError("; ".join(file_messages(f)[0] for f in refused))

@@ -13,10 +13,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=SCALES, default="small")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--no-documents",
+            action="store_true",
+            help="Publish the demo report without its PDF and Word files (faster).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            ctx = generate(scale=options["scale"], seed=options["seed"])
+            ctx = generate(
+                scale=options["scale"], seed=options["seed"], documents=not options["no_documents"]
+            )
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         for what, n in sorted(ctx.created.items()):

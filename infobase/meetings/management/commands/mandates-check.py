@@ -7,10 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from infobase.core.i18n import language
+from infobase.core.i18n import language, pick_label
 from infobase.meetings.mandates import evaluate_decision
 from infobase.meetings.models import Outcome, OutcomeKind
-from infobase.questionnaires.models import pick_label
 
 
 class Command(BaseCommand):

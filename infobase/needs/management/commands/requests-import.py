@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from infobase.accounts.models import User
 from infobase.core.errors import InvalidInput
-from infobase.needs.requests import requests_import
+from infobase.needs.requests_import import requests_import
 
 
 class Command(BaseCommand):

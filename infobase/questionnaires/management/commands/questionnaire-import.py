@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from infobase.core.errors import InvalidInput
 from infobase.questionnaires.models import ReportingCycle
-from infobase.questionnaires.xlsform import import_xlsform
+from infobase.questionnaires.xlsform import import_warnings, import_xlsform
 from infobase.reference.models import Instrument
 
 
@@ -61,6 +61,9 @@ class Command(BaseCommand):
             )
         except InvalidInput as exc:
             raise CommandError(str(exc)) from exc
+        # what was skipped goes to stderr, so the summary on stdout stays one line
+        for warning in import_warnings(questionnaire):
+            self.stderr.write(f"warning: {warning}")
         self.stdout.write(
             f"{questionnaire.code}: {questionnaire.items.count()} items, "
             f"languages {', '.join(questionnaire.language_codes)}"

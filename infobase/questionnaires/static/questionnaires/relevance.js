@@ -5,7 +5,9 @@
  * `hidden` attribute (and their controls `disabled`) while the expression is false. Answers are
  * read from controls named "q-<item name>"; checkboxes sharing a name form a select_multiple.
  * An expression that does not parse or evaluate leaves its element visible: the server decides
- * on save.
+ * on save. Inside repeats (data-path="2"), ${name} reads the same instance's "q-name@2" first.
+ * Options inside [data-choice-filter="expr"] carry data-choice (name) and data-choice-columns
+ * (JSON); those the filter leaves out are hidden. input[data-calculate] holds a calculate row.
  */
 (function () {
   "use strict";
@@ -254,7 +256,12 @@
         return v === undefined || v === null ? "" : v;
       }
       case "cur": return ctx.current;
-      case "name": return fail("bare name " + node.name);
+      case "name": {  // only in choice filters: a column of the choice ("name": its own name)
+        if (!ctx.columns) return fail("bare name " + node.name);
+        if (node.name === "name") return ctx.choiceName;
+        var column = own(ctx.columns, node.name) ? ctx.columns[node.name] : null;
+        return column === undefined || column === null ? "" : column;
+      }
       case "neg": return -num(evaluate(node.arg, ctx));
       case "logic":
         return node.op === "and"
@@ -302,17 +309,78 @@
     });
     return values;
   }
+  // The answers an element at `path` reads: the top level, overlaid by each enclosing repeat
+  // instance's own answers (inside "Visit 2", ${date} is Visit 2's date).
+  function scoped(values, path) {
+    if (!path) return values;
+    var scope = Object.create(null), parts = path.split("."), key;
+    for (key in values) if (key.indexOf("@") < 0) scope[key] = values[key];
+    for (var depth = 1; depth <= parts.length; depth++) {
+      var suffix = "@" + parts.slice(0, depth).join(".");
+      for (key in values) {
+        var at = key.length - suffix.length;
+        if (at > 0 && key.slice(at) === suffix) scope[key.slice(0, at)] = values[key];
+      }
+    }
+    return scope;
+  }
+  function pathOf(el) {
+    var holder = el.closest("[data-path]");
+    return holder ? holder.getAttribute("data-path") : "";
+  }
+  function allows(expr, values, columns, choiceName) {
+    var node = expr.trim() ? compiled(expr) : null;
+    if (!node) return true;
+    try {
+      return bool(evaluate(node, { values: values, current: "", columns: columns || {},
+        choiceName: choiceName }));
+    } catch (e) { return true; }
+  }
+  // Options a choice filter leaves out are hidden (and a chosen one is cleared, as in ODK).
+  function filterChoices(form, values) {
+    form.querySelectorAll("[data-choice-filter]").forEach(function (box) {
+      var expr = box.getAttribute("data-choice-filter"), scope = scoped(values, pathOf(box));
+      box.querySelectorAll("[data-choice-columns]").forEach(function (option) {
+        var columns;
+        try { columns = JSON.parse(option.getAttribute("data-choice-columns")); } catch (e) { columns = {}; }
+        var ok = allows(expr, scope, columns, option.getAttribute("data-choice"));
+        option.hidden = !ok;
+        if (option.tagName === "OPTION") {
+          option.disabled = !ok;
+          if (!ok && option.selected) option.parentNode.value = "";
+        } else {
+          var input = option.querySelector("input");
+          if (input && !ok && input.checked) input.checked = false;
+        }
+      });
+    });
+  }
+  // Calculate rows are hidden inputs whose value is recomputed in form order.
+  function calculate(form) {
+    form.querySelectorAll("input[data-calculate]").forEach(function (input) {
+      var node = compiled(input.getAttribute("data-calculate")), value = "";
+      if (node) {
+        try {
+          value = str(evaluate(node, { values: scoped(readValues(form), pathOf(input)),
+            current: "" }));
+        } catch (e) { value = ""; }
+      }
+      input.value = value;
+    });
+  }
   function update(form) {
     var targets = form.querySelectorAll("[data-relevant]");
     // Hiding one item can change another's relevance: repeat until nothing changes.
     for (var pass = 0; pass <= targets.length; pass++) {
+      calculate(form);
       var values = readValues(form), changed = false;
       Array.prototype.forEach.call(targets, function (el) {
-        var hide = !isRelevant(el.getAttribute("data-relevant"), values);
+        var hide = !isRelevant(el.getAttribute("data-relevant"), scoped(values, pathOf(el)));
         if (el.hidden !== hide) { el.hidden = hide; changed = true; }
       });
       if (!changed) break;
     }
+    filterChoices(form, readValues(form));
     // Controls of hidden items are disabled (so not submitted); re-enable only those we disabled.
     var controls = "[data-relevant] input, [data-relevant] select, [data-relevant] textarea";
     form.querySelectorAll(controls).forEach(function (control) {
@@ -325,6 +393,7 @@
         control.removeAttribute("data-relevance-disabled");
       }
     });
+    form.dispatchEvent(new CustomEvent("infobase:updated", { bubbles: true }));
   }
   function init(root) {
     (root || document).querySelectorAll("form[data-questionnaire]").forEach(function (form) {
@@ -340,7 +409,7 @@
     return evaluate(parse(expr), { values: values || {}, current: current });
   }
   var api = { parse: parse, evaluate: evaluateText, isRelevant: isRelevant, toString: str,
-    init: init };
+    init: init, refresh: update, allows: allows, scoped: scoped };
   if (typeof module === "object" && module.exports) module.exports = api;
   if (typeof window !== "undefined") {
     window.InfobaseRelevance = api;

@@ -1,0 +1,86 @@
+"""Searchable pickers for the activity form, without script: a text input tied to a
+``<datalist>`` of codes with their names (the browser filters it as one types the code or the
+name). The lists come from the reference data: States, and the IATI codelists for currencies
+and DAC 5-digit sectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from infobase.reference.models import Article, CodelistItem, State
+
+STATES_LIST = "picker-states"
+CURRENCIES_LIST = "picker-currencies"
+SECTORS_LIST = "picker-sectors"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+def picker_input(list_id: str, *, size: int = 12, placeholder: str = "") -> forms.TextInput:
+    attrs = {
+        "list": list_id,
+        "autocomplete": "off",
+        "dir": "ltr",
+        "size": str(size),
+        "class": "picker",
+        "spellcheck": "false",
+    }
+    if placeholder:
+        attrs["placeholder"] = placeholder
+    return forms.TextInput(attrs=attrs)
+
+
+class StatePickerField(forms.ModelChoiceField):
+    """A State chosen by its ISO alpha-3 code, typed or picked from the list of names."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", picker_input(STATES_LIST, size=10))
+        super().__init__(queryset=State.objects.all(), to_field_name="iso3", **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        text = str(value).strip() if value is not None else ""
+        if text.isdigit():  # a State's id, as scripts written for the old select send it
+            try:
+                return State.objects.get(pk=int(text))
+            except State.DoesNotExist:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice"
+                ) from None
+        return super().to_python(text.upper())
+
+
+class ArticleChoiceField(forms.ModelChoiceField):
+    """An article labelled with its instrument, number and title (not just "UNTOC 5")."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        article: Article = obj
+        return f"{article} — {article.translated('title')}"
+
+
+def _codelist(name: str) -> list[Choice]:
+    rows = (
+        CodelistItem.objects.filter(codelist__name=name, withdrawn=False)
+        .order_by("code")
+        .values_list("code", "name_en")
+    )
+    return [Choice(code, f"{code} — {label}" if label else code) for code, label in rows]
+
+
+def picker_lists() -> dict[str, list[Choice]]:
+    """The datalists the activity form refers to, by id."""
+    states = sorted(
+        (Choice(s.iso3, str(s.translated("name"))) for s in State.objects.all()),
+        key=lambda c: c.label.casefold(),
+    )
+    return {
+        STATES_LIST: states,
+        CURRENCIES_LIST: _codelist("Currency"),
+        SECTORS_LIST: [c for c in _codelist("Sector") if len(c.value) == 5],
+    }

@@ -1,0 +1,468 @@
+"""One pass over each file: stream the activities, decide relevance from the raw element, parse
+only what will be written, resolve identifiers repeated in the file, write in batches."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from lxml import etree
+from simple_history.utils import bulk_update_with_history
+
+from infobase.activities.iati_import.normalise import (
+    ActivityRejected,
+    Codes,
+    parse_activity,
+    read_datetime,
+)
+from infobase.activities.iati_import.parse import (
+    SUPPORTED_VERSIONS,
+    FileRefused,
+    check_prolog,
+    iterparse,
+    not_iati_message,
+    release,
+    syntax_message,
+    validate_schema,
+)
+from infobase.activities.iati_import.relevance import RelevanceFilter
+from infobase.activities.iati_import.write import Item, Plan, Writer
+from infobase.activities.models import Activity, ActivitySource, ImportRun
+
+COUNTS = (
+    "created",
+    "updated",
+    "unchanged",
+    "skipped",
+    "rejected",
+    "marked_missing",
+    "duplicates",
+)
+# Activities written per batch: a few queries per table per batch, whatever its size.
+BATCH = 2000
+# The per-activity report is kept whole up to this many entries; beyond, only counts (the
+# counts are always exact). Keeps memory and the ImportRun row bounded for very large files.
+REPORT_LIMIT = 20_000
+DSTORE_NS = "http://d-portal.org/xmlns/dstore"
+
+
+@dataclass
+class Seen:
+    """The copy of an identifier that stands so far in a file."""
+
+    line: int | None
+    updated: datetime | None
+    outcome: str = ""  # once written or decided: created, updated, unchanged, skipped
+    entry: int | None = None  # its index in the run's report, when it has an entry
+    item: Item | None = None  # while it waits in a batch
+
+
+@dataclass
+class _FileState:
+    name: str
+    version: str = ""
+    generated: datetime | None = None
+    count: int = 0
+    dportal: bool = False
+    root_checked: bool = False
+
+
+class Importer:
+    def __init__(
+        self,
+        run: ImportRun,
+        relevance: RelevanceFilter | None,
+        user: Any,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> None:
+        self.run = run
+        self.progress = progress
+        self.files_total = 1
+        self.relevance = relevance
+        self.user = user if getattr(user, "pk", None) else None
+        self.codes = Codes()
+        self.writer = Writer(user=self.user, codes=self.codes)
+        # Every identifier held (any source): an activity the filter leaves out is parsed only
+        # when it is held, since held activities are kept current whatever the filter says.
+        self.held: set[str] = set(
+            Activity.objects.values_list("iati_identifier", flat=True).iterator(chunk_size=10_000)
+        )
+        self.report_dropped = 0
+        self.created_in_file: list[str] = []
+
+    # -- report
+
+    def note(
+        self,
+        *,
+        file: str,
+        outcome: str,
+        identifier: str = "",
+        line: int | None = None,
+        reasons: Sequence[str] = (),
+        warnings: Sequence[str] = (),
+    ) -> int | None:
+        """Add an entry to the run's report; returns its index (None beyond the limit)."""
+        if len(self.run.report) >= REPORT_LIMIT:
+            self.report_dropped += 1
+            return None
+        self.run.report.append(
+            {
+                "file": file,
+                "line": line,
+                "identifier": identifier,
+                "outcome": outcome,
+                "reasons": list(reasons),
+                "warnings": list(warnings),
+            }
+        )
+        return len(self.run.report) - 1
+
+    def count(self, outcome: str, step: int = 1) -> None:
+        setattr(self.run, outcome, getattr(self.run, outcome) + step)
+
+    def checkpoint(self) -> None:
+        """Save the counts so far with a heartbeat: a run whose process dies keeps them."""
+        now = timezone.now()
+        self.run.heartbeat_at = now
+        ImportRun.objects.filter(pk=self.run.pk).update(
+            heartbeat_at=now, **{key: getattr(self.run, key) for key in COUNTS}
+        )
+        if self.progress is not None:
+            done = max(0, len([f for f in self.run.files if f.get("name")]) - 1)
+            self.progress(min(0.99, done / self.files_total), gettext_noop("Importing"))
+
+    # -- one file
+
+    def import_file(self, name: str, source: IO[bytes], *, validate: bool, size: int) -> bool:
+        """Import one file. Returns False when it was refused: then nothing was written for it
+        and the run's counts and report are as they were before it."""
+        info: dict[str, Any] = {"name": name, "size": size}
+        self.run.files.append(info)
+        before = (
+            {key: getattr(self.run, key) for key in COUNTS},
+            len(self.run.report),
+            self.report_dropped,
+        )
+        self.created_in_file = []
+        source.seek(0)
+        try:
+            check_prolog(source)
+            with transaction.atomic():
+                self._read(name, source, info)
+        except FileRefused as exc:
+            counts, report_length, dropped = before
+            for key, value in counts.items():
+                setattr(self.run, key, value)
+            del self.run.report[report_length:]
+            self.report_dropped = dropped
+            self.held.difference_update(self.created_in_file)
+            info.clear()
+            info.update(name=name, size=size, status="refused", message=str(exc))
+            return False
+        if validate:
+            source.seek(0)
+            info["schema_errors"] = validate_schema(source)
+        return True
+
+    def _read(self, name: str, source: IO[bytes], info: dict[str, Any]) -> None:
+        state = _FileState(name=name)
+        seen: dict[str, Seen] = {}
+        present: set[str] = set()
+        publishers: set[str] = set()
+        unidentified: set[str] = set()
+        kept: Counter[str] = Counter()
+        left_out: Counter[str] = Counter()
+        batch: list[Item] = []
+        context = iterparse(source)
+        try:
+            for _event, el in context:
+                if not state.root_checked:
+                    self._check_root(el, state)
+                state.count += 1
+                if not state.dportal and el.get(f"{{{DSTORE_NS}}}dataset") is not None:
+                    state.dportal = True
+                item = self._activity(el, state, seen, present, publishers, unidentified, left_out)
+                release(el)
+                if item is not None:
+                    batch.append(item)
+                    if len(batch) >= BATCH:
+                        self._flush(state, batch, kept)
+                        batch = []
+            self._flush(state, batch, kept)
+        except (etree.XMLSyntaxError, OSError) as exc:
+            raise FileRefused(syntax_message(exc)) from None
+        root = context.root
+        if root is None or root.tag != "iati-activities":
+            raise FileRefused(not_iati_message(root.tag if root is not None else "?"))
+        if not state.root_checked:
+            state.version = (root.get("version") or "").strip()
+        notes: list[str] = []
+        if state.version not in SUPPORTED_VERSIONS:
+            notes.append(
+                _("IATI version “%(version)s” is not one of 2.01–2.03; read as 2.0x")
+                % {"version": state.version[:20]}
+            )
+        self._mark_missing(state, present, publishers, unidentified, notes)
+        info.update(
+            status="read",
+            version=state.version,
+            activities=state.count,
+            publishers=sorted(p for p in publishers if p),
+            kept_because=dict(kept.most_common()),
+            left_out_because=dict(left_out.most_common()),
+        )
+        if notes:
+            info["notes"] = notes
+        self.checkpoint()
+
+    def _check_root(self, el: Any, state: _FileState) -> None:
+        state.root_checked = True
+        tree = el.getroottree()
+        if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+            raise FileRefused(_("the file declares a DOCTYPE; it was refused for safety"))
+        root = el.getparent()
+        if root is None or root.tag != "iati-activities":
+            raise FileRefused(not_iati_message(root.tag if root is not None else el.tag))
+        state.version = (root.get("version") or "").strip()
+        generated = root.get("generated-datetime")
+        if generated:
+            try:
+                state.generated = read_datetime(generated, "generated-datetime")
+            except ActivityRejected:
+                state.generated = None
+
+    def _activity(
+        self,
+        el: Any,
+        state: _FileState,
+        seen: dict[str, Seen],
+        present: set[str],
+        publishers: set[str],
+        unidentified: set[str],
+        left_out: Counter[str],
+    ) -> Item | None:
+        """Decide about one raw activity; returns the item to write, if any."""
+        name = state.name
+        line = el.sourceline
+        identifier = (el.findtext("iati-identifier") or "").strip()[:255]
+        reporting = el.find("reporting-org")
+        publisher = (reporting.get("ref") or "").strip().lower() if reporting is not None else ""
+        publishers.add(publisher)
+        if not identifier:
+            unidentified.add(publisher)
+        else:
+            present.add(identifier)
+        updated = _updated(el)
+        force = created_in_run = False
+        if identifier:
+            prior = seen.get(identifier)
+            if prior is not None and (prior.item is not None or prior.outcome):
+                if prior.updated and updated and prior.updated > updated:
+                    self.count("duplicates")
+                    self.note(
+                        file=name,
+                        outcome="duplicates",
+                        identifier=identifier,
+                        line=line,
+                        reasons=[_duplicate_reason(kept_line=prior.line, by_date=True)],
+                    )
+                    return None
+                by_date = bool(prior.updated and updated and updated > prior.updated)
+                force, created_in_run = self._retract(name, identifier, prior, line, by_date)
+        decision = None
+        if self.relevance is not None:
+            decision = self.relevance.decide_element(el, sector_name=self.codes.sector_name)
+            if not decision.kept and not force and identifier not in self.held:
+                left_out.update(decision.reasons)
+                self.count("skipped")
+                entry = self.note(
+                    file=name,
+                    outcome="skipped",
+                    identifier=identifier,
+                    line=line,
+                    reasons=decision.reasons,
+                )
+                if identifier:
+                    seen[identifier] = Seen(line, updated, "skipped", entry)
+                return None
+        try:
+            parsed = parse_activity(el, self.codes)
+        except ActivityRejected as exc:
+            self.count("rejected")
+            self.note(
+                file=name, outcome="rejected", identifier=identifier, line=line, reasons=exc.reasons
+            )
+            return None
+        item = Item(
+            parsed=parsed, line=line, decision=decision, force=force, created_in_run=created_in_run
+        )
+        record = Seen(line, updated, item=item)
+        item.seen = record
+        seen[identifier] = record
+        return item
+
+    def _retract(
+        self, name: str, identifier: str, prior: Seen, line: int | None, by_date: bool
+    ) -> tuple[bool, bool]:
+        """An earlier copy of ``identifier`` gives way to the copy at ``line``: report it as a
+        duplicate instead of what it was counted as. Returns (force, created_in_run) for the
+        later copy: it must replace the earlier copy when that one was written in this run."""
+        reasons = [_duplicate_reason(kept_line=line, by_date=by_date)]
+        self.count("duplicates")
+        if prior.item is not None:  # still waiting in the batch: never written
+            prior.item.dropped = True
+            self.note(
+                file=name,
+                outcome="duplicates",
+                identifier=identifier,
+                line=prior.line,
+                reasons=reasons,
+            )
+            return False, False
+        self.count(prior.outcome, -1)
+        if prior.entry is not None:
+            self.run.report[prior.entry] = {
+                "file": name,
+                "line": prior.line,
+                "identifier": identifier,
+                "outcome": "duplicates",
+                "reasons": reasons,
+                "warnings": [],
+            }
+        else:
+            self.note(
+                file=name,
+                outcome="duplicates",
+                identifier=identifier,
+                line=prior.line,
+                reasons=reasons,
+            )
+        written = prior.outcome in ("created", "updated")
+        return written, prior.outcome == "created"
+
+    def _flush(self, state: _FileState, batch: list[Item], kept: Counter[str]) -> None:
+        if not batch:
+            return
+        plans = self.writer.write_batch(batch, file=state.name, version=state.version)
+        for plan in plans:
+            self._record(state, plan, kept)
+        self.checkpoint()
+
+    def _record(self, state: _FileState, plan: Plan, kept: Counter[str]) -> None:
+        item = plan.item
+        self.count(plan.outcome)
+        entry = None
+        if plan.outcome != "unchanged" or plan.warnings or plan.reasons:
+            entry = self.note(
+                file=state.name,
+                outcome=plan.outcome,
+                identifier=item.parsed.identifier,
+                line=item.line,
+                reasons=plan.reasons,
+                warnings=plan.warnings,
+            )
+        if plan.outcome == "created":
+            self.held.add(item.parsed.identifier)
+            self.created_in_file.append(item.parsed.identifier)
+        if plan.outcome in ("created", "updated"):
+            kept.update(plan.reasons)
+        if item.seen is not None:
+            item.seen.item = None
+            item.seen.entry = entry
+            item.seen.outcome = plan.outcome if plan.outcome != "rejected" else ""
+
+    # -- activities absent from the publisher's newer file
+
+    def _mark_missing(
+        self,
+        state: _FileState,
+        present: set[str],
+        publishers: set[str],
+        unidentified: set[str],
+        notes: list[str],
+    ) -> None:
+        """Mark activities held from an earlier file of that name of the file's publishers and
+        absent from it now (see the package docstring)."""
+        if state.dportal:
+            notes.append(
+                _(
+                    "a D-Portal query result is not a publisher's complete file: no activity "
+                    "is marked missing from it"
+                )
+            )
+            return
+        wanted = [p for p in publishers if p and p not in unidentified]
+        for publisher in sorted(p for p in unidentified if p in publishers):
+            notes.append(
+                _(
+                    "an activity of publisher “%(publisher)s” had no identifier: none of its "
+                    "activities is marked missing"
+                )
+                % {"publisher": publisher or "?"}
+            )
+        if not wanted:
+            return
+        query = Q()
+        for publisher in wanted:
+            query |= Q(reporting_org_ref__iexact=publisher)
+        rows = Activity.objects.filter(
+            query, source=ActivitySource.IATI, source_file=state.name, missing_from_source=False
+        )
+        if state.generated:
+            # The file is older than what we hold for an activity updated since it was made.
+            rows = rows.exclude(last_updated__gt=state.generated)
+        missing = [a for a in rows.iterator(chunk_size=2000) if a.iati_identifier not in present]
+        if not missing:
+            return
+        reason = _("no longer in the publisher's file %(file)s") % {"file": state.name}
+        for activity in missing:
+            activity.missing_from_source = True
+        bulk_update_with_history(
+            missing,
+            Activity,
+            fields=["missing_from_source"],
+            batch_size=500,
+            default_user=self.user,
+            default_change_reason=reason,
+        )
+        for activity in missing:
+            self.count("marked_missing")
+            self.note(
+                file=state.name,
+                outcome="marked_missing",
+                identifier=activity.iati_identifier,
+                reasons=[reason],
+            )
+
+
+def _updated(el: Any) -> datetime | None:
+    value = el.get("last-updated-datetime")
+    if not value:
+        return None
+    try:
+        return read_datetime(value, "last-updated-datetime")
+    except ActivityRejected:
+        return None
+
+
+def _duplicate_reason(*, kept_line: int | None, by_date: bool) -> str:
+    """Why a copy of an identifier repeated in a file was left out; the copy's own line is the
+    report entry's, the kept copy's is named here."""
+    if by_date:
+        return _(
+            "the same iati-identifier is also at line %(line)s; that copy was kept because its "
+            "last-updated-datetime is later"
+        ) % {"line": kept_line or "?"}
+    return _(
+        "the same iati-identifier is also at line %(line)s; that copy was kept because it comes "
+        "later in the file (neither copy has a later last-updated-datetime)"
+    ) % {"line": kept_line or "?"}

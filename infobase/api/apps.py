@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiConfig(AppConfig):
+    name = "infobase.api"
+    label = "api"
+    verbose_name = _("API")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from infobase.api.idempotency import forget_old_keys
+        from infobase.core.jobs import sweeper
+
+        sweeper(forget_old_keys)

@@ -1,0 +1,86 @@
+"""Personal access tokens: create (shown once), find by the secret, revoke."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from infobase.api.models import AccessToken
+
+PREFIX = "ib"
+# last_used_at is written at most this often per token, not on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: AccessToken
+    secret: str  # the whole token, shown once
+
+
+def digest(secret: str) -> str:
+    # The secret is 256 random bits: a fast hash suffices (nothing to brute-force), as GitHub's.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_create(
+    *, owner: Any, name: str, read_only: bool = False, expires_at: datetime | None = None
+) -> NewToken:
+    """A new token for ``owner``; the returned secret is never stored."""
+    if not getattr(owner, "is_authenticated", False) or not owner.is_active:
+        raise PermissionDenied
+    name = name.strip()
+    if not name:
+        raise ValueError(_("Give the token a name."))
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValueError(_("The expiry date is in the past."))
+    public = secrets.token_hex(6)
+    secret = f"{PREFIX}_{public}_{secrets.token_urlsafe(32)}"
+    token = AccessToken.objects.create(
+        owner=owner,
+        name=name[:100],
+        prefix=public,
+        digest=digest(secret),
+        read_only=read_only,
+        expires_at=expires_at,
+    )
+    return NewToken(token, secret)
+
+
+def token_revoke(*, token: AccessToken, user: Any) -> None:
+    if token.owner_id != user.pk:
+        raise PermissionDenied
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+
+
+def token_find(secret: str, *, now: datetime | None = None) -> AccessToken | None:
+    """The usable token whose secret is ``secret``, its last use recorded; else None."""
+    parts = secret.split("_", 2)
+    if len(parts) != 3 or parts[0] != PREFIX:
+        return None
+    token = AccessToken.objects.select_related("owner").filter(prefix=parts[1]).first()
+    if token is None or not hmac.compare_digest(token.digest, digest(secret)):
+        return None
+    now = now or timezone.now()
+    if not token.is_usable(now) or not token.owner.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        with transaction.atomic():
+            AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def tokens_of(user: Any) -> list[AccessToken]:
+    return list(AccessToken.objects.filter(owner=user))

@@ -1,0 +1,236 @@
+"""Free-text search: one function behind every search box, one mixin that keeps the keys.
+
+A searchable model mixes in ``SearchKeyMixin`` and declares which of its values make its key
+(``search_fields``); the folded key (``infobase.core.text.search_key``) is recomputed on every
+``save()`` (the admin's included), on ``bulk_create``/``bulk_update`` through its manager and
+when a many-to-many relation it reads changes. ``search`` matches every word of a query
+(folded the same way, Arabic article removed) inside one or more keys, with ``LIKE``: on
+PostgreSQL a trigram GIN index on each key (``trigram_index``) keeps that fast at any size; on
+SQLite the same query scans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, ClassVar, TypeVar
+
+from django.apps.registry import Apps
+from django.db import models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations import RunPython
+from django.db.models import Q, QuerySet
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+
+from infobase.core.i18n import FIELD_LANGUAGES
+from infobase.core.text import query_words, search_key
+
+M = TypeVar("M", bound=models.Model)
+QS = TypeVar("QS", bound=QuerySet[Any])
+
+__all__ = [
+    "SearchKeyMixin",
+    "compute_search_key",
+    "rebuild_search_keys",
+    "search",
+    "trigram_index",
+]
+
+
+def search(qs: QS, query: str, *, keys: Sequence[str] | None = None) -> QS:
+    """The rows of ``qs`` whose keys hold every word of ``query`` (each word in at least one of
+    ``keys``; by default the model's own key). Case, accents, Arabic spelling variants and the
+    Arabic article do not matter. An empty query returns ``qs`` unchanged."""
+    if keys is None:
+        keys = (getattr(qs.model, "search_key_field", "search_text"),)
+    for word in query_words(query):
+        condition = Q()
+        for key in keys:
+            condition |= Q(**{f"{key}__contains": word})
+        qs = qs.filter(condition)
+    return qs
+
+
+# --- Keys ---------------------------------------------------------------------------------
+
+
+def _expand(path: str) -> list[str]:
+    """``name_*`` stands for the field in each of the six languages."""
+    if path.endswith("_*"):
+        return [f"{path[:-1]}{suffix}" for suffix in FIELD_LANGUAGES]
+    return [path]
+
+
+def _values(obj: Any, path: str) -> Iterator[str]:
+    value = obj
+    for name in path.split("."):
+        value = getattr(value, name, None)
+        if value is None:
+            return
+    if isinstance(value, dict):
+        yield from (str(v) for v in value.values() if v)
+    elif isinstance(value, list | tuple):
+        yield from (str(v) for v in value if v)
+    elif value != "":
+        yield str(value)
+
+
+def declared_parts(obj: Any, fields: Iterable[str]) -> list[str]:
+    """The texts behind ``fields`` (dotted paths, ``name_*`` for the six languages) of
+    ``obj``; JSON values (language → text) and lists give each of their values."""
+    parts: list[str] = []
+    for path in fields:
+        for expanded in _expand(path):
+            parts.extend(_values(obj, expanded))
+    return parts
+
+
+def compute_search_key(model: type[SearchKeyMixin], obj: Any) -> str:
+    """The folded key of ``obj`` as ``model`` defines it (``obj`` may be a historical model
+    instance in a migration: only its fields are read)."""
+    return search_key(*model.search_parts(obj))
+
+
+class SearchKeyQuerySet(QuerySet[M]):
+    def bulk_create(self, objs: Iterable[M], *args: Any, **kwargs: Any) -> list[M]:
+        objs = list(objs)
+        for obj in objs:
+            obj.refresh_search_key()  # type: ignore[attr-defined]
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(
+        self, objs: Iterable[M], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
+        objs = list(objs)
+        fields = list(fields)
+        if not _touches_key(self.model, fields):
+            # e.g. only "missing_from_source": no need to read related rows for the key.
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        field = self.model.search_key_field  # type: ignore[attr-defined]
+        for obj in objs:
+            obj.refresh_search_key()  # type: ignore[attr-defined]
+        return super().bulk_update(objs, [*fields, field], batch_size=batch_size)
+
+
+def _touches_key(model: Any, fields: Sequence[str]) -> bool:
+    """Whether writing ``fields`` may change the key of ``model``'s rows."""
+    if model.search_parts is not SearchKeyMixin.search_parts:
+        return True  # computed parts: any field may count
+    heads = [path.split(".")[0] for path in model.search_fields]
+    for name in fields:
+        for head in heads:
+            if head.endswith("_*"):
+                if name.startswith(head[:-1]):
+                    return True
+            elif name in (head, f"{head}_id"):
+                return True
+    return False
+
+
+SearchKeyManager = models.Manager.from_queryset(SearchKeyQuerySet)
+
+
+class SearchKeyMixin(models.Model):
+    """A model with a folded search key kept up to date on every write.
+
+    ``search_fields``: dotted paths of the values that make the key (``provider.name_*``).
+    Override ``search_parts`` to add computed texts (labels, related rows).
+    """
+
+    search_key_field: ClassVar[str] = "search_text"
+    search_fields: ClassVar[tuple[str, ...]] = ()
+
+    objects = SearchKeyManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_search_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and self.search_key_field not in update_fields:
+            kwargs["update_fields"] = [*update_fields, self.search_key_field]
+        super().save(*args, **kwargs)
+
+    def search_parts(self) -> list[str]:
+        return declared_parts(self, type(self).search_fields)
+
+    def refresh_search_key(self) -> str:
+        key = compute_search_key(type(self), self)
+        setattr(self, self.search_key_field, key)
+        return key
+
+    def save_search_key(self) -> None:
+        """Recompute the key and write it alone when it changed (no history entry)."""
+        old = getattr(self, self.search_key_field)
+        if self.refresh_search_key() != old:
+            type(self)._default_manager.filter(pk=self.pk).update(
+                **{self.search_key_field: getattr(self, self.search_key_field)}
+            )
+
+
+@receiver(m2m_changed, dispatch_uid="infobase.core.search.m2m")
+def _m2m_changed(
+    sender: Any, instance: Any, action: str, reverse: bool, model: Any, pk_set: Any, **kwargs: Any
+) -> None:
+    """Keys that read a many-to-many relation follow it (admin edits included)."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse and isinstance(instance, SearchKeyMixin) and instance.pk:
+        instance.save_search_key()
+    elif reverse and issubclass(model, SearchKeyMixin) and pk_set:
+        for obj in model._default_manager.filter(pk__in=pk_set):
+            obj.save_search_key()
+
+
+# --- Migrations ---------------------------------------------------------------------------
+
+
+def rebuild_search_keys(
+    label: str, live: Callable[[], type[SearchKeyMixin]]
+) -> Callable[[Apps, BaseDatabaseSchemaEditor], None]:
+    """A ``RunPython`` function recomputing every key of the model ``label`` ("app.Model")
+    with the rule of the live model class returned by ``live`` (rows read through the
+    migration's historical model, so later schema changes do not break it)."""
+
+    def run(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        model = apps.get_model(label)
+        rule = live()
+        field = rule.search_key_field
+        batch: list[Any] = []
+        for obj in model._default_manager.using(schema_editor.connection.alias).iterator(
+            chunk_size=2000
+        ):
+            key = compute_search_key(rule, obj)
+            if getattr(obj, field) != key:
+                setattr(obj, field, key)
+                batch.append(obj)
+            if len(batch) >= 2000:
+                model._default_manager.bulk_update(batch, [field])
+                batch = []
+        if batch:
+            model._default_manager.bulk_update(batch, [field])
+
+    return run
+
+
+def trigram_index(label: str, field: str, name: str) -> RunPython:
+    """A migration operation adding a trigram GIN index on ``field`` of ``label`` on
+    PostgreSQL (with the ``pg_trgm`` extension), and nothing on other databases."""
+
+    def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        from django.contrib.postgres.indexes import GinIndex
+
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        schema_editor.add_index(
+            apps.get_model(label), GinIndex(fields=[field], name=name, opclasses=["gin_trgm_ops"])
+        )
+
+    def backwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
+
+    return RunPython(forwards, backwards, elidable=False)

@@ -1,0 +1,174 @@
+"""The one reader of uploaded spreadsheets: Excel workbooks (.xlsx) and CSV files.
+
+Every import that takes a table (requests for assistance, filled questionnaire workbooks,
+XLSForms, submissions) reads it here, so that all of them check the archive before opening it
+(``uploads.check_zip``), refuse a sheet longer than the file can hold without reading it whole
+(``uploads.limited_rows``), read cells the same way (``cell_text``), take off the apostrophe our
+own exports put before formula-looking text (``unguard``), and refuse an unreadable file with the
+same message naming it.
+
+Formulas are never evaluated. The caller says what a formula cell gives: ``"values"`` (the value
+the spreadsheet program stored when it saved the file, empty when there is none) or ``"text"``
+(the formula itself, as text).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.utils.translation import gettext as _
+
+from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.exporters import FORMULA_START
+from infobase.core.uploads import check_zip, limited_rows
+
+Formulas = Literal["values", "text"]
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook (``name`` its title) or a CSV file (``name`` None); row ``n`` of
+    the file is ``rows[n - 1]``."""
+
+    name: str | None
+    rows: list[Row]
+
+
+def unguard(value: Any) -> Any:
+    """The inverse of ``exporters.safe_cell`` for text read back: the apostrophe put before
+    formula-looking text is taken off again. Other values unchanged."""
+    if (
+        isinstance(value, str)
+        and value.startswith("'")
+        and value.lstrip("'").startswith(FORMULA_START)
+    ):
+        return value[1:]
+    return value
+
+
+def cell_text(value: Any, *, booleans: tuple[str, str] = ("yes", "no")) -> str:
+    """A cell as text: numbers without a spurious ``.0``, dates as ISO 8601 (a date alone when
+    the time is midnight), ``booleans`` for TRUE and FALSE, formulas as their text, unguarded."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return booleans[0] if value else booleans[1]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str | int | float):
+        value = getattr(value, "text", None) or str(value)  # array formulas
+    return str(unguard(str(value)))
+
+
+def not_readable(filename: str, *, csv_allowed: bool = True) -> InvalidInput:
+    message = (
+        _("The file is neither an Excel workbook (.xlsx) nor a CSV file in UTF-8.")
+        if csv_allowed
+        else _("The file is not an Excel workbook (.xlsx).")
+    )
+    return InvalidInput([InputProblem(file=filename, message=message)])
+
+
+def is_workbook(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04" or zipfile.is_zipfile(io.BytesIO(data))
+
+
+def read_workbook(
+    data: bytes,
+    *,
+    filename: str,
+    formulas: Formulas,
+    max_rows: int,
+    max_columns: int,
+    first_only: bool = False,
+    csv_allowed: bool = False,
+) -> list[Sheet]:
+    """The sheets of a workbook in their order (only the first with ``first_only``);
+    ``csv_allowed`` only says, in the refusal of an unreadable file, that CSV would do."""
+    from openpyxl import load_workbook  # loaded when a workbook is read, not at start-up
+
+    if not is_workbook(data):
+        raise not_readable(filename, csv_allowed=csv_allowed)
+    check_zip(data, name=filename)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=formulas == "values")
+    except Exception as exc:  # a zip that is not a workbook, broken XML …
+        raise not_readable(filename, csv_allowed=csv_allowed) from exc
+    try:
+        worksheets = book.worksheets[:1] if first_only else book.worksheets
+        if not worksheets:
+            raise not_readable(filename, csv_allowed=csv_allowed)
+        sheets = []
+        for ws in worksheets:
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()  # some files claim a million rows: read the stored ones
+            rows = limited_rows(
+                # No max_col: in read-only mode openpyxl would pad every row to it with empty
+                # cells; limited_rows cuts each row to max_columns instead.
+                ws.iter_rows(values_only=True),
+                file=filename,
+                sheet=ws.title,
+                max_rows=max_rows,
+                max_columns=max_columns,
+            )
+            sheets.append(Sheet(ws.title, rows))
+        return sheets
+    except InvalidInput:
+        raise
+    except Exception as exc:
+        raise not_readable(filename, csv_allowed=csv_allowed) from exc
+    finally:
+        book.close()
+
+
+def read_csv(data: bytes, *, filename: str, max_rows: int, max_columns: int) -> Sheet:
+    """A CSV file in UTF-8 (with or without BOM); the delimiter is the most frequent of comma,
+    semicolon and tab on the first line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise not_readable(filename) from None
+    if "\x00" in text:
+        raise not_readable(filename)
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count) if first else ","
+    try:
+        rows = limited_rows(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
+            file=filename,
+            sheet=None,
+            max_rows=max_rows,
+            max_columns=max_columns,
+        )
+    except csv.Error as exc:
+        raise InvalidInput([InputProblem(file=filename, message=str(exc))]) from exc
+    return Sheet(None, [tuple(row) for row in rows])
+
+
+def read_table(
+    data: bytes, *, filename: str, formulas: Formulas, max_rows: int, max_columns: int
+) -> Sheet:
+    """The first sheet of a workbook, or a CSV file."""
+    if is_workbook(data):
+        return read_workbook(
+            data,
+            filename=filename,
+            formulas=formulas,
+            max_rows=max_rows,
+            max_columns=max_columns,
+            first_only=True,
+            csv_allowed=True,
+        )[0]
+    return read_csv(data, filename=filename, max_rows=max_rows, max_columns=max_columns)

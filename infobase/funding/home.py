@@ -1,0 +1,69 @@
+"""Home-page work queues for a donor: its own pledges, and the projects still looking for
+funding (with the funding gaps one link away)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from infobase.core import home
+from infobase.core.home import QUEUE_LENGTH, Queue, QueueItem
+from infobase.funding.models import Pledge, Project, ProjectStatus
+
+SEEKING_FUNDS = (ProjectStatus.CONCEPT, ProjectStatus.APPROVED)
+
+
+@home.register(home.DONOR, order=10)
+def donor_pledges(user: Any) -> Queue:
+    qs = Pledge.objects.filter(donor_id=user.organization_id)
+    rows = list(qs.order_by("-pledged_on", "-pk")[:QUEUE_LENGTH])
+    return Queue(
+        key="pledges",
+        title=_("Your pledges"),
+        items=[
+            QueueItem(
+                title=_("%(amount)s %(currency)s")
+                % {
+                    "amount": number_format(p.amount, decimal_pos=2, force_grouping=True),
+                    "currency": p.currency,
+                },
+                url=reverse("pledge_detail", args=[p.pk]),
+                detail=p.get_earmark_display(),
+                when=p.pledged_on,
+                when_label=_("Pledged on"),
+                status=p.status,
+                status_label=p.get_status_display(),
+            )
+            for p in rows
+        ],
+        total=qs.count() if len(rows) == QUEUE_LENGTH else None,
+        more_url=reverse("pledge_list"),
+        more_label=_("All your pledges"),
+        empty=_("Your organization has no pledge recorded."),
+    )
+
+
+@home.register(home.DONOR, order=20)
+def projects_to_fund(user: Any) -> Queue:
+    qs = Project.objects.filter(status__in=SEEKING_FUNDS)
+    rows = list(qs.order_by("code")[:QUEUE_LENGTH])
+    return Queue(
+        key="fundable",
+        title=_("Projects looking for funding"),
+        items=[
+            QueueItem(
+                title=str(p),
+                url=reverse("project_detail", args=[p.pk]),
+                status=p.status,
+                status_label=p.get_status_display(),
+            )
+            for p in rows
+        ],
+        total=qs.count() if len(rows) == QUEUE_LENGTH else None,
+        more_url=reverse("funding_gaps"),
+        more_label=_("Funding gaps"),
+        empty=_("No project is looking for funding."),
+    )

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from infobase.accounts.permissions import require
+from infobase.core import home as home_queues
+from infobase.core import notifications
+from infobase.core import selectors as core_selectors
+from infobase.core.history import history_of
+from infobase.core.models import Job
+from infobase.reference import selectors as reference
+from infobase.reference.models import Article, Codelist, Organization, RegionalGroup, State
+
+# Models whose history can be shown, and the permission needed on the object.
+HISTORY_MODELS = {
+    "reference.state",
+    "reference.participation",
+    "reference.organization",
+    "reference.statecontact",
+    "questionnaires.assignment",
+    "questionnaires.answer",
+    "needs.need",
+    "needs.workprogramme",
+    "needs.assistancerequest",
+    "needs.lessonlearned",
+    "activities.activity",
+    "funding.pledge",
+    "funding.project",
+    "meetings.body",
+    "meetings.membership",
+    "meetings.session",
+    "meetings.document",
+    "meetings.outcome",
+    "meetings.mandate",
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard: the signed-in person's work queues, then what the information base
+    holds (the public figures)."""
+    today = date.today()
+    context = {
+        "role": home_queues.role_of(request.user),
+        "queues": home_queues.queues_for(request.user),
+        "states": State.objects.count(),
+        "members": State.objects.filter(un_status="member_state").count(),
+        "instruments": reference.participation_counts(on=today),
+        "articles": Article.objects.count(),
+        "organizations": Organization.objects.count(),
+        "codelists": Codelist.objects.count(),
+        "groups": reference.regional_group_counts(),
+        "snapshot": reference.snapshot_date(),
+        "today": today,
+        "group_choices": RegionalGroup.choices,
+    }
+    return render(request, "infobase/home.html", context)
+
+
+def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
+    if model not in HISTORY_MODELS:
+        raise Http404
+    model_class = apps.get_model(model)
+    obj = get_object_or_404(model_class, pk=pk)
+    app_label, model_name = model.split(".")
+    if not request.user.has_perm(f"{app_label}.view_{model_name}", obj):
+        raise PermissionDenied
+    return render(
+        request,
+        "infobase/history.html",
+        {"object": obj, "entries": history_of(obj), "show_who": request.user.is_authenticated},
+    )
+
+
+def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    job = get_object_or_404(Job, pk=pk)
+    require(request.user, "core.view_job", job)
+    context = {
+        "job": job,
+        "title": core_selectors.job_title(job),
+        "state": core_selectors.job_status(job),
+    }
+    return render(request, "infobase/job.html", context)
+
+
+def job_status(request: HttpRequest, pk: str) -> JsonResponse:
+    job = get_object_or_404(Job, pk=pk)
+    require(request.user, "core.view_job", job)
+    response = JsonResponse(core_selectors.job_status(job))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def notice_list(request: HttpRequest) -> HttpResponse:
+    notices = list(notifications.notices_for(request.user)[:100])
+    return render(request, "infobase/notices.html", {"notices": notices})
+
+
+@login_required
+@require_POST
+def notices_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notice read (``notice`` in the form) or all of them, then follow its link."""
+    raw = request.POST.get("notice", "")
+    if raw.isdigit():
+        notifications.notices_mark_read(user=request.user, ids=[int(raw)])
+        notice = notifications.notices_for(request.user).filter(pk=int(raw)).first()
+        if notice is not None and url_has_allowed_host_and_scheme(notice.url, allowed_hosts=None):
+            return redirect(notice.url)
+    else:
+        notifications.notices_mark_read(user=request.user)
+    return redirect("notice_list")

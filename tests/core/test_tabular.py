@@ -1,0 +1,86 @@
+"""The one reader of uploaded spreadsheets."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook
+
+from infobase.core.errors import InvalidInput
+from infobase.core.exporters import safe_cell
+from infobase.core.tabular import cell_text, read_table, read_workbook, unguard
+
+
+def xlsx(*sheets: tuple[str, list[list[object]]]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['=HYPERLINK("http://evil.example","x")', "+1", "-2", "@SUM(A1)", "plain", "'quoted", "'=1"],
+)
+def test_text_guarded_by_an_export_reads_back_as_it_was(value: str) -> None:
+    assert unguard(safe_cell(value)) == value
+
+
+def test_cells_read_as_text_the_same_way_everywhere() -> None:
+    assert cell_text(None) == ""
+    assert cell_text(3.0) == "3"
+    assert cell_text(2.5) == "2.5"
+    assert cell_text(True) == "yes"
+    assert cell_text(False, booleans=("TRUE", "FALSE")) == "FALSE"
+    assert cell_text(datetime(2026, 12, 5)) == "2026-12-05"
+    assert cell_text(datetime(2026, 12, 5, 10, 30)) == "2026-12-05T10:30:00"
+    assert cell_text(date(2026, 1, 2)) == "2026-01-02"
+    assert cell_text("'=1+1") == "=1+1"
+
+
+def test_a_workbook_gives_every_sheet_in_order_with_formulas_as_asked() -> None:
+    data = xlsx(("First", [["a", "=1+1"]]), ("Second", [["b"]]))
+    as_text = read_workbook(data, filename="f.xlsx", formulas="text", max_rows=10, max_columns=5)
+    assert [s.name for s in as_text] == ["First", "Second"]
+    assert as_text[0].rows == [("a", "=1+1")]
+    # Written by a program, the formula has no stored value: nothing is evaluated.
+    as_values = read_workbook(
+        data, filename="f.xlsx", formulas="values", max_rows=10, max_columns=5
+    )
+    assert as_values[0].rows == [("a", None)]
+
+
+def test_a_csv_file_is_read_with_its_delimiter_and_without_its_bom() -> None:
+    table = read_table(
+        "\ufeffiso3;title\nEGY;Training\n".encode(),
+        filename="r.csv",
+        formulas="text",
+        max_rows=10,
+        max_columns=5,
+    )
+    assert table.name is None
+    assert table.rows == [("iso3", "title"), ("EGY", "Training")]
+
+
+def test_an_unreadable_file_is_refused_with_its_name() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_table(
+            b"\xff\xfe\x00garbage", filename="x.csv", formulas="text", max_rows=5, max_columns=5
+        )
+    problem = refused.value.problems[0]
+    assert problem.file == "x.csv"
+    assert "CSV" in str(problem.message)
+
+
+def test_a_sheet_longer_than_the_file_may_hold_is_refused() -> None:
+    data = xlsx(("Big", [[n] for n in range(30)]))
+    with pytest.raises(InvalidInput) as refused:
+        read_workbook(data, filename="big.xlsx", formulas="values", max_rows=10, max_columns=2)
+    assert refused.value.problems[0].sheet == "Big"

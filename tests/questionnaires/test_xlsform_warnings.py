@@ -1,0 +1,114 @@
+"""What an XLSForm import skipped reaches the person importing: on the web page and the command."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.management import call_command
+from django.urls import reverse
+
+from infobase.accounts.models import User
+from infobase.questionnaires import views
+from infobase.questionnaires.models import Questionnaire, ReportingCycle
+from tests.conftest import client_for
+from tests.questionnaires.test_xlsform import write_xlsform
+
+pytestmark = [pytest.mark.django_db]
+
+COMMENTED_SURVEY = [
+    ["type", "name", "label", "notes"],
+    ["text", "a", "A", ""],
+    ["", "", "", "Section 2 starts here"],
+    ["integer", "b", "B", ""],
+    ["", "", "", "for the enumerators"],
+]
+SKIPPED = [
+    "commented.xlsx, sheet “survey”, row 3, column “type”: "
+    "the row has no type, name or label: skipped as a comment.",
+    "commented.xlsx, sheet “survey”, row 5, column “type”: "
+    "the row has no type, name or label: skipped as a comment.",
+]
+
+
+@pytest.fixture
+def cycle() -> ReportingCycle:
+    return ReportingCycle.objects.get_or_create(number=7, defaults={"name": "Cycle 7"})[0]
+
+
+@pytest.fixture
+def commented(tmp_path: Path) -> Path:
+    return write_xlsform(tmp_path / "commented.xlsx", COMMENTED_SURVEY)
+
+
+def upload(client, path: Path, cycle: ReportingCycle):  # type: ignore[no-untyped-def]
+    with path.open("rb") as handle:
+        return client.post(
+            reverse("questionnaire_import"),
+            {"file": handle, "cycle": cycle.pk},
+            follow=True,
+        )
+
+
+def test_web_import_lists_each_skipped_row_with_its_place(
+    secretariat: User, cycle: ReportingCycle, commented: Path
+) -> None:
+    response = upload(client_for(secretariat), commented, cycle)
+    questionnaire = Questionnaire.objects.get()
+    assert response.redirect_chain[-1][0] == reverse(
+        "questionnaire_detail", kwargs={"code": questionnaire.code}
+    )
+    shown = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+    assert shown == [
+        ("success", "The questionnaire was imported, with 2 warnings:"),
+        *(("warning", text) for text in SKIPPED),
+    ]
+    page = response.content.decode()
+    assert "row 3, column “type”" in page and "row 5, column “type”" in page
+
+
+def test_web_import_without_warnings_only_says_it_was_imported(
+    secretariat: User, cycle: ReportingCycle, tmp_path: Path
+) -> None:
+    clean = write_xlsform(tmp_path / "clean.xlsx", [["type", "name", "label"], ["text", "a", "A"]])
+    response = upload(client_for(secretariat), clean, cycle)
+    shown = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+    assert shown == [("success", "The questionnaire was imported.")]
+
+
+def test_web_import_with_many_warnings_shows_a_sample_and_the_count_left(
+    secretariat: User, cycle: ReportingCycle, tmp_path: Path
+) -> None:
+    comments = [["", "", "", f"comment {n}"] for n in range(views.IMPORT_WARNINGS_SHOWN + 3)]
+    path = write_xlsform(
+        tmp_path / "many.xlsx", [["type", "name", "label", "notes"], ["text", "a", "A"], *comments]
+    )
+    response = upload(client_for(secretariat), path, cycle)
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert shown[0] == "The questionnaire was imported, with 23 warnings:"
+    assert len(shown) == 1 + views.IMPORT_WARNINGS_SHOWN + 1
+    assert shown[1].startswith("many.xlsx, sheet “survey”, row 3,")
+    assert shown[-1] == "… and 3 more warnings."
+
+
+def test_command_prints_each_skipped_row_on_stderr_and_succeeds(
+    cycle: ReportingCycle, commented: Path
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("questionnaire-import", str(commented), "--cycle", "7", stdout=out, stderr=err)
+    assert err.getvalue().splitlines() == [f"warning: {text}" for text in SKIPPED]
+    assert out.getvalue().startswith("commented: 2 items, languages en")
+    assert Questionnaire.objects.get().items.count() == 2
+
+
+def test_command_prints_nothing_on_stderr_for_a_clean_form(
+    cycle: ReportingCycle, tmp_path: Path
+) -> None:
+    clean = write_xlsform(tmp_path / "clean.xlsx", [["type", "name", "label"], ["text", "a", "A"]])
+    err = io.StringIO()
+    call_command(
+        "questionnaire-import", str(clean), "--cycle", "7", stdout=io.StringIO(), stderr=err
+    )
+    assert err.getvalue() == ""

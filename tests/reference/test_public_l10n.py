@@ -1,0 +1,52 @@
+"""Dates and numbers go through the locale, in one style per language: Arabic dates read
+«3 فبراير 2027» on every page and in the reports, never «ديسمبر 5, 2026»; Arabic numbers keep
+the decimal point; stored language codes are shown as language names."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from django.template import Context, Template
+from django.utils import translation
+
+from infobase.core.i18n import format_date, format_datetime, format_number, language, language_name
+from infobase.reports.numbers import long_date
+
+
+def render(source: str, **context: object) -> str:
+    return Template("{% load l10n_labels %}" + source).render(Context(context))
+
+
+def test_arabic_dates_have_one_style_in_pages_helpers_and_reports() -> None:
+    day = date(2027, 2, 3)
+    with language("ar"):
+        page = render('{{ d|date:"DATE_FORMAT" }}', d=day)
+        moment = render('{{ m|date:"DATETIME_FORMAT" }}', m=datetime(2026, 12, 5, 9, 30))
+    assert page == format_date(day, "ar") == long_date(day, "ar") == "3 فبراير 2027"
+    assert moment.startswith("5 ديسمبر 2026")
+    assert "," not in moment
+
+
+def test_english_dates_are_in_united_nations_style() -> None:
+    assert format_date(date(2027, 2, 3), "en") == "3 February 2027"
+    assert format_datetime(datetime(2026, 12, 5, 9, 30, tzinfo=UTC), "en").startswith(
+        "5 December 2026"
+    )
+
+
+def test_arabic_numbers_keep_the_decimal_point_and_the_grouping_comma() -> None:
+    assert format_number(10.5, 1, "ar") == "10.5"
+    assert format_number(10500, 0, "ar") == "10,500"
+    assert format_number(10.5, 1, "fr") == "10,5"
+    with language("ar"):
+        assert render("{{ v|number:1 }}", v=10.5) == "10.5"
+        assert render('{{ v|floatformat:"1g" }}', v=10.5) == "10.5"
+
+
+def test_language_codes_are_shown_as_names_in_the_interface_language() -> None:
+    with language("ar"):
+        assert language_name("ar") == "العربية"
+        assert render("{{ c|language_label }}", c="en") == "الإنكليزية"
+    with language("en"):
+        assert language_name("zh") == "Simplified Chinese"
+    assert translation.get_language() == "en"
