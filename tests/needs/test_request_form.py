@@ -26,7 +26,7 @@ def form_data(articles: list[str]) -> dict[str, object]:
 
 
 def test_the_form_lists_articles_with_paragraphs_grouped_by_instrument(focal_egypt):  # type: ignore[no-untyped-def]
-    html = client_for(focal_egypt).get("/requests/new/").content.decode()
+    html = client_for(focal_egypt).get("/requests/new/", {"lang": "en"}).content.decode()
     art6 = Article.objects.get(instrument__code="untoc", number=6)
     assert f'<option value="a{art6.pk}">Article 6 — ' in html
     assert f'<option value="a{art6.pk}.2">Article 6, paragraph 2</option>' in html
@@ -51,7 +51,7 @@ def test_an_article_of_another_instrument_is_refused(focal_egypt):  # type: igno
     other = Article.objects.exclude(instrument=untoc_5.instrument).first()
     data = form_data([f"a{other.pk}"])
     data["instrument"] = str(untoc_5.instrument_id)
-    response = client_for(focal_egypt).post("/requests/new/", data)
+    response = client_for(focal_egypt).post("/requests/new/?lang=en", data)
     assert response.status_code == 200
     assert "Choose articles of" in response.content.decode()
 

@@ -32,6 +32,7 @@ def test_arabic_interface_shows_the_arabic_text(decision):  # type: ignore[no-un
 
 def test_french_interface_shows_english_labelled_with_the_original(decision):  # type: ignore[no-untyped-def]
     html = Client().get(f"/meetings/outcomes/{decision.pk}/?lang=fr").content.decode()
+    html = html.replace("\u00a0", " ")  # French puts a no-break space before the colon
     assert 'data-fallback="en"' in html
     assert "Anglais (original: Arabe)" in html or "Anglais (original : Arabe)" in html
     body = html.split('id="outcome-text"', 1)[1]
