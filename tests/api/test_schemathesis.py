@@ -45,6 +45,21 @@ FUZZ = settings(
 WRITES = settings(FUZZ, max_examples=4)
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():  # type: ignore[no-untyped-def]
+    """The WSGI application closes "old" database connections when a request starts and ends,
+    and the connection inside the test's transaction looks old (autocommit off): on PostgreSQL
+    that closes it under the test. Django's test client switches this off; so do we."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(scope="module")
 def schema(django_db_blocker):  # type: ignore[no-untyped-def]
     # Generated once: the schema does not depend on who asks.
