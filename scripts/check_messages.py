@@ -3,6 +3,8 @@
 - Arabic and French (English is the source) have no untranslated or fuzzy message.
 - Chinese, Russian and Spanish exist (they may be partial).
 - The catalogs hold every msgid the code uses (run ``make messages-update`` otherwise).
+- One message has one translation per language in every app's catalog: Django shows the first
+  app's to all of them (``scripts/fill_translations.py --unify``; a context where senses differ).
 Exits non-zero with one line per problem.
 """
 
@@ -35,23 +37,33 @@ COMPLETE = ["ar", "fr"]
 PARTIAL = ["en", "zh_Hans", "ru", "es"]
 
 
-def msgids(path: Path) -> tuple[set[str], list[str]]:
+Key = tuple[str | None, str]
+
+
+def msgids(path: Path) -> tuple[set[Key], list[Key], dict[Key, object]]:
     with path.open("rb") as handle:
         catalog = read_po(handle)
-    ids, untranslated = set(), []
+    ids, untranslated, strings_of = set(), [], {}
     for message in catalog:
         if not message.id:
             continue
-        key = message.id if isinstance(message.id, str) else message.id[0]
+        key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
         ids.add(key)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if not all(strings) or message.fuzzy:
             untranslated.append(key)
-    return ids, untranslated
+        else:
+            strings_of[key] = message.string
+    return ids, untranslated, strings_of
+
+
+def shown(key: Key) -> str:
+    return repr(key[1]) if key[0] is None else f"{key[1]!r} (context {key[0]!r})"
 
 
 def main() -> int:
     problems: list[str] = []
+    seen: dict[tuple[str, Key], dict[object, str]] = {}
     for app in APPS:
         locale = ROOT / "infobase" / app / "locale"
         with tempfile.TemporaryDirectory() as tmp:
@@ -74,18 +86,27 @@ def main() -> int:
                 check=True,
                 env={"DJANGO_SETTINGS_MODULE": "infobase.settings", "PATH": "/usr/bin:/bin"},
             )
-            current, _ = msgids(scratch / "locale" / "en" / "LC_MESSAGES" / "django.po")
+            current, _, _ = msgids(scratch / "locale" / "en" / "LC_MESSAGES" / "django.po")
         for lang in COMPLETE + PARTIAL:
             po = locale / lang / "LC_MESSAGES" / "django.po"
             if not po.exists():
                 problems.append(f"{po.relative_to(ROOT)}: missing catalog")
                 continue
-            ids, untranslated = msgids(po)
-            for missing in sorted(current - ids):
-                problems.append(f"{po.relative_to(ROOT)}: not extracted yet: {missing!r}")
+            ids, untranslated, strings_of = msgids(po)
+            for missing in sorted(current - ids, key=str):
+                problems.append(f"{po.relative_to(ROOT)}: not extracted yet: {shown(missing)}")
             if lang in COMPLETE:
                 for key in untranslated:
-                    problems.append(f"{po.relative_to(ROOT)}: untranslated or fuzzy: {key!r}")
+                    problems.append(f"{po.relative_to(ROOT)}: untranslated or fuzzy: {shown(key)}")
+            for key, string in strings_of.items():
+                seen.setdefault((lang, key), {}).setdefault(string, app)
+    for (lang, key), variants in sorted(seen.items(), key=str):
+        if len(variants) > 1 and lang != "en":
+            apps = ", ".join(sorted(variants.values()))
+            problems.append(
+                f"{lang}: {shown(key)} is translated differently in {apps}"
+                " (scripts/fill_translations.py --unify, or a context)"
+            )
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

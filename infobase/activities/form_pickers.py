@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from infobase.reference.models import Article, CodelistItem, State
+from infobase.reference.models import CodelistItem, State
 
 STATES_LIST = "picker-states"
 CURRENCIES_LIST = "picker-currencies"
@@ -54,14 +54,6 @@ class StatePickerField(forms.ModelChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice"
                 ) from None
         return super().to_python(text.upper())
-
-
-class ArticleChoiceField(forms.ModelChoiceField):
-    """An article labelled with its instrument, number and title (not just "UNTOC 5")."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        article: Article = obj
-        return f"{article} — {article.translated('title')}"
 
 
 def _codelist(name: str) -> list[Choice]:

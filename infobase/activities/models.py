@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from infobase.core.search import SearchKeyMixin
@@ -343,9 +344,9 @@ class NeedLink(models.Model):
 
 
 class ImportRunStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    FINISHED = "finished", _("Finished")
-    FAILED = "failed", _("Failed")
+    RUNNING = "running", pgettext_lazy("import run status", "Running")
+    FINISHED = "finished", pgettext_lazy("import run status", "Finished")
+    FAILED = "failed", pgettext_lazy("import run status", "Failed")
 
 
 class ImportRun(models.Model):

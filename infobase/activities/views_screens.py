@@ -44,13 +44,20 @@ from infobase.core.exporters import FORMATS, Exporter
 from infobase.core.exporters import render as render_export
 from infobase.core.i18n import FIELD_LANGUAGES, html_lang
 from infobase.core.once import OnceField, once
+from infobase.reference.forms import (
+    ArticleChoiceField,
+    article_filter,
+    instrument_filter,
+    kind_filter,
+    regional_group_filter,
+    state_filter,
+)
 from infobase.reference.models import (
     Article,
     AssistanceKind,
     CodelistItem,
     Instrument,
     Organization,
-    RegionalGroup,
     State,
 )
 from infobase.reports import worldmap
@@ -98,36 +105,11 @@ class ActivityFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Any kind of provider")), *ProviderKind.choices],
     )
-    recipient = forms.ModelChoiceField(
-        label=gettext_lazy("Recipient State"),
-        queryset=State.objects.all(),
-        to_field_name="iso3",
-        required=False,
-        empty_label=gettext_lazy("Any State"),
-    )
-    regional_group = forms.ChoiceField(
-        label=gettext_lazy("Regional group"),
-        required=False,
-        choices=[("", gettext_lazy("All groups")), *RegionalGroup.choices],
-    )
-    instrument = forms.ModelChoiceField(
-        label=gettext_lazy("Instrument"),
-        queryset=Instrument.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=gettext_lazy("Any instrument"),
-    )
-    article = forms.ModelChoiceField(
-        label=gettext_lazy("Article"),
-        queryset=Article.objects.select_related("instrument"),
-        required=False,
-        empty_label=gettext_lazy("Any article"),
-    )
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind of assistance"),
-        required=False,
-        choices=[("", gettext_lazy("Any kind")), *AssistanceKind.choices],
-    )
+    recipient = state_filter(label=gettext_lazy("Recipient State"))
+    regional_group = regional_group_filter(any_label=gettext_lazy("All groups"))
+    instrument = instrument_filter()
+    article = article_filter()
+    kind = kind_filter()
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
     source = forms.ChoiceField(
         label=gettext_lazy("Source"),
@@ -356,7 +338,7 @@ class ActivityForm(forms.Form):
         kinds = [("", "—"), *AssistanceKind.choices]
         themes = list(instance.themes.all()) if instance.pk else []
         for i in range(max(THEME_ROWS, len(themes) + 2)):
-            f[f"theme_article_{i}"] = pickers.ArticleChoiceField(
+            f[f"theme_article_{i}"] = ArticleChoiceField(
                 label=_("Article"), queryset=articles, required=False
             )
             f[f"theme_kind_{i}"] = forms.ChoiceField(

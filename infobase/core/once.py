@@ -118,3 +118,36 @@ def create_once(
         url = url_of(create())
         claim.fulfil(url)
         return url, True
+
+
+def save_once(
+    request: Any,
+    *,
+    token: str,
+    save: Callable[[], Any],
+    detail: str,
+    fallback: str,
+    saved: str,
+) -> tuple[Any, list[str]]:
+    """Handle a create or edit form: ``save`` once per form (``create_once``; pass an empty
+    token for edits, which are idempotent anyway), then the redirect to the record's ``detail``
+    page (else the ``fallback`` list) with the ``saved`` message, or the problems to show
+    again with the form."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from infobase.core.errors import InvalidInput
+
+    try:
+        url, created = create_once(
+            token=token,
+            user=request.user,
+            create=save,
+            url_of=lambda record: reverse(detail, args=[record.pk]),
+        )
+    except InvalidInput as exc:
+        return None, [str(p) for p in exc.problems]
+    if created:
+        messages.success(request, saved)
+    return redirect(url or reverse(fallback)), []

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from infobase.activities.models import Activity
@@ -50,7 +51,7 @@ class ExchangeRate(models.Model):
 class PledgeStatus(models.TextChoices):
     PLEDGED = "pledged", _("Pledged")
     AGREED = "agreed", _("Agreed")
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("pledge status", "Received")
 
 
 class Earmark(models.TextChoices):

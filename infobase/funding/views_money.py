@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from infobase.accounts.permissions import is_donor, is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
-from infobase.core.once import OnceField, create_once
+from infobase.core.once import OnceField, save_once
 from infobase.funding.models import (
     Earmark,
     ExchangeRate,
@@ -37,6 +36,7 @@ from infobase.funding.services import (
     pledge_save,
     rate_save,
 )
+from infobase.reference.forms import ArticleChoiceField
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -175,11 +175,6 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class ArticleChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Article) -> str:
-        return f"{obj} — {obj.translated('title')}"
-
-
 class PledgeForm(forms.ModelForm):
     once = OnceField()
     donor = forms.ModelChoiceField(
@@ -266,27 +261,22 @@ def _pledge_edit(request: HttpRequest, pledge: Pledge | None) -> HttpResponse:
         data = dict(form.cleaned_data)
         states = data.pop("states")
         token = data.pop("once", "")
-        if pledge is not None:
-            token = ""  # edits are idempotent anyway
-        try:
-            url, created = create_once(
-                token=token,
+        response, problems = save_once(
+            request,
+            token=token if pledge is None else "",
+            save=lambda: pledge_save(
                 user=request.user,
-                create=lambda: pledge_save(
-                    user=request.user,
-                    instance=pledge or Pledge(),
-                    data=data,
-                    states=states,
-                    reason=request.POST.get("reason", "").strip(),
-                ),
-                url_of=lambda saved: reverse("pledge_detail", args=[saved.pk]),
-            )
-        except InvalidInput as exc:
-            problems = [str(p) for p in exc.problems]
-        else:
-            if created:
-                messages.success(request, _("The pledge was saved."))
-            return redirect(url or reverse("pledge_list"))
+                instance=pledge or Pledge(),
+                data=data,
+                states=states,
+                reason=request.POST.get("reason", "").strip(),
+            ),
+            detail="pledge_detail",
+            fallback="pledge_list",
+            saved=_("The pledge was saved."),
+        )
+        if response is not None:
+            return response
     return render(
         request, "funding/pledge_form.html", {"form": form, "pledge": pledge, "problems": problems}
     )

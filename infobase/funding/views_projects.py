@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -26,7 +25,7 @@ from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InvalidInput
 from infobase.core.i18n import pick_label
-from infobase.core.once import OnceField, create_once
+from infobase.core.once import OnceField, save_once
 from infobase.core.params import ids_from
 from infobase.funding.models import Pledge, Project, ProjectStatus
 from infobase.funding.money import MoneyRule, RatesUsed
@@ -45,10 +44,14 @@ from infobase.funding.views_money import currency_choices, earmark_text, pledges
 from infobase.needs.lessons import kind_labels
 from infobase.needs.models import LessonLearned, Need, NeedStatus
 from infobase.needs.selectors import RegisterFilters, needs_visible_to, register
+from infobase.reference.forms import (
+    instrument_filter,
+    kind_filter,
+    regional_group_filter,
+    state_filter,
+)
 from infobase.reference.models import (
     AssistanceKind,
-    Instrument,
-    RegionalGroup,
     State,
 )
 
@@ -339,30 +342,10 @@ class NeedChoiceField(forms.ModelMultipleChoiceField):
 
 
 class NeedFilterForm(forms.Form):
-    instrument = forms.ModelChoiceField(
-        label=gettext_lazy("Instrument"),
-        queryset=Instrument.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=gettext_lazy("Any instrument"),
-    )
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind of assistance"),
-        required=False,
-        choices=[("", gettext_lazy("Any kind")), *AssistanceKind.choices],
-    )
-    regional_group = forms.ChoiceField(
-        label=gettext_lazy("Regional group"),
-        required=False,
-        choices=[("", gettext_lazy("Any group")), *RegionalGroup.choices],
-    )
-    state = forms.ModelChoiceField(
-        label=gettext_lazy("State"),
-        queryset=State.objects.all(),
-        to_field_name="iso3",
-        required=False,
-        empty_label=gettext_lazy("Any State"),
-    )
+    instrument = instrument_filter()
+    kind = kind_filter()
+    regional_group = regional_group_filter(any_label=gettext_lazy("Any group"))
+    state = state_filter()
 
 
 TITLE_LANGUAGES = [(code.split("-")[0], name) for code, name in settings.LANGUAGES]
@@ -518,38 +501,34 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
             description[data["description_language"]] = data["description"]
         else:
             description.pop(data["description_language"], None)
-        token = data.get("once", "") if project is None else ""  # edits are idempotent anyway
-        try:
-            url, created = create_once(
-                token=token,
+        response, problems = save_once(
+            request,
+            token=data.get("once", "") if project is None else "",
+            save=lambda: project_save(
                 user=request.user,
-                create=lambda: project_save(
-                    user=request.user,
-                    instance=project or Project(),
-                    data={
-                        "code": data["code"],
-                        "title": form.title(),
-                        "description": description,
-                        "outputs": data["outputs"],
-                        "starts": data["starts"],
-                        "ends": data["ends"],
-                        "currency": data["currency"],
-                    },
-                    needs=data["needs"],
-                    # Left empty, the beneficiary States are those of the needs.
-                    states=data["states"] or [n.state for n in data["needs"]],
-                    budget_lines=budget,
-                    activities=data["activities"],
-                    reason=request.POST.get("reason", "").strip(),
-                ),
-                url_of=lambda saved: reverse("project_detail", args=[saved.pk]),
-            )
-        except InvalidInput as exc:
-            problems = [str(p) for p in exc.problems]
-        else:
-            if created:
-                messages.success(request, _("The project was saved."))
-            return redirect(url or reverse("project_list"))
+                instance=project or Project(),
+                data={
+                    "code": data["code"],
+                    "title": form.title(),
+                    "description": description,
+                    "outputs": data["outputs"],
+                    "starts": data["starts"],
+                    "ends": data["ends"],
+                    "currency": data["currency"],
+                },
+                needs=data["needs"],
+                # Left empty, the beneficiary States are those of the needs.
+                states=data["states"] or [n.state for n in data["needs"]],
+                budget_lines=budget,
+                activities=data["activities"],
+                reason=request.POST.get("reason", "").strip(),
+            ),
+            detail="project_detail",
+            fallback="project_list",
+            saved=_("The project was saved."),
+        )
+        if response is not None:
+            return response
     chosen_needs = list(form.initial.get("needs") or [])
     return render(
         request,

@@ -23,7 +23,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from infobase.meetings.models import (
     Body,
@@ -48,7 +48,7 @@ class CheckStatus:
 
 
 STATUS_LABELS: dict[str, Any] = {
-    CheckStatus.MET: gettext_lazy("Met"),
+    CheckStatus.MET: pgettext_lazy("mandate check", "Met"),
     CheckStatus.NOT_MET: gettext_lazy("Not met"),
     CheckStatus.NOT_YET_DUE: gettext_lazy("Not yet due"),
     CheckStatus.CANNOT_CHECK: gettext_lazy("Cannot be checked"),

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from infobase.core.search import SearchKeyMixin
@@ -404,7 +405,7 @@ class DocumentFile(models.Model):
 
 class OutcomeKind(models.TextChoices):
     RECOMMENDATION = "recommendation", _("Recommendation")
-    DECISION = "decision", _("Decision")
+    DECISION = "decision", pgettext_lazy("Conference decision", "Decision")
 
 
 class Outcome(Provenance):
@@ -415,7 +416,7 @@ class Outcome(Provenance):
     )
     title = models.JSONField(_("title"), default=dict)
     text = models.JSONField(_("text"), default=dict, blank=True)
-    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    adopted_on = models.DateField(pgettext_lazy("decision", "adopted on"), null=True, blank=True)
     reviews_body = models.ForeignKey(
         Body,
         on_delete=models.SET_NULL,
@@ -473,9 +474,9 @@ class Actor(models.TextChoices):
 
 
 class ManualStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("mandate status", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("mandate status", "Done")
     NOT_DONE = "not_done", _("Not done")
     ONGOING = "ongoing", _("Ongoing")
 

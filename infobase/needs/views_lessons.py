@@ -6,20 +6,17 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import require as _require
-from infobase.core.errors import InvalidInput
 from infobase.core.files import stored_file_response
-from infobase.core.once import OnceField, create_once
+from infobase.core.once import OnceField, save_once
 from infobase.core.uploads import DOCUMENTS, validate_upload
 from infobase.needs.lessons import (
     field_label,
@@ -29,24 +26,14 @@ from infobase.needs.lessons import (
     lesson_search,
 )
 from infobase.needs.models import DAC_CRITERIA, LessonLearned
-from infobase.reference.models import Article, AssistanceKind, State
-
-
-class ArticleChoiceMixin:
-    def label_from_instance(self, obj: Article) -> str:
-        return f"{obj} — {obj.translated('title')}"
-
-
-class ArticleChoiceField(ArticleChoiceMixin, forms.ModelChoiceField):
-    pass
-
-
-class ArticleMultipleChoiceField(ArticleChoiceMixin, forms.ModelMultipleChoiceField):
-    pass
-
-
-def _articles() -> Any:
-    return Article.objects.select_related("instrument")
+from infobase.reference.forms import (
+    ArticleMultipleChoiceField,
+    article_filter,
+    articles,
+    kind_filter,
+    state_filter,
+)
+from infobase.reference.models import AssistanceKind, State
 
 
 class LessonFilterForm(forms.Form):
@@ -55,24 +42,9 @@ class LessonFilterForm(forms.Form):
         required=False,
         help_text=gettext_lazy("In any of the six languages; every word must appear."),
     )
-    article = ArticleChoiceField(
-        label=gettext_lazy("Article"),
-        queryset=_articles(),
-        required=False,
-        empty_label=gettext_lazy("Any article"),
-    )
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind of assistance"),
-        required=False,
-        choices=[("", gettext_lazy("Any kind")), *AssistanceKind.choices],
-    )
-    state = forms.ModelChoiceField(
-        label=gettext_lazy("State"),
-        queryset=State.objects.all(),
-        to_field_name="iso3",
-        required=False,
-        empty_label=gettext_lazy("Any State"),
-    )
+    article = article_filter()
+    kind = kind_filter()
+    state = state_filter()
 
 
 class LessonForm(forms.ModelForm):
@@ -85,7 +57,7 @@ class LessonForm(forms.ModelForm):
     )
     articles = ArticleMultipleChoiceField(
         label=gettext_lazy("Articles concerned"),
-        queryset=_articles(),
+        queryset=articles(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 10}),
     )
@@ -209,29 +181,24 @@ def _edit(request: HttpRequest, lesson: LessonLearned | None) -> HttpResponse:
         elif isinstance(evaluation, UploadedFile):
             data["evaluation"] = evaluation
         token = data.pop("once", "")
-        if lesson is not None:
-            token = ""  # edits are idempotent anyway
-        try:
-            url, created = create_once(
-                token=token,
+        response, problems = save_once(
+            request,
+            token=token if lesson is None else "",
+            save=lambda: lesson_save(
                 user=request.user,
-                create=lambda: lesson_save(
-                    user=request.user,
-                    instance=lesson or LessonLearned(),
-                    data=data,
-                    states=states,
-                    articles=articles,
-                    kinds=kinds,
-                    reason=request.POST.get("reason", "").strip(),
-                ),
-                url_of=lambda saved: reverse("lesson_detail", args=[saved.pk]),
-            )
-        except InvalidInput as exc:
-            problems = [str(p) for p in exc.problems]
-        else:
-            if created:
-                messages.success(request, _("The lesson learned was saved."))
-            return redirect(url or reverse("lesson_list"))
+                instance=lesson or LessonLearned(),
+                data=data,
+                states=states,
+                articles=articles,
+                kinds=kinds,
+                reason=request.POST.get("reason", "").strip(),
+            ),
+            detail="lesson_detail",
+            fallback="lesson_list",
+            saved=_("The lesson learned was saved."),
+        )
+        if response is not None:
+            return response
     return render(
         request, "needs/lesson_form.html", {"form": form, "lesson": lesson, "problems": problems}
     )

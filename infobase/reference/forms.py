@@ -6,8 +6,83 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from infobase.core.once import OnceField
-from infobase.reference.models import Instrument, LegalFamily, RegionalGroup, StateContact
+from infobase.reference.models import (
+    Article,
+    AssistanceKind,
+    Instrument,
+    LegalFamily,
+    RegionalGroup,
+    State,
+    StateContact,
+)
 from infobase.reference.selectors import PartyStatus
+
+# --- Fields the filter and edit forms of every app share --------------------------------------
+
+
+class ArticleLabelMixin:
+    """An article labelled with its instrument, number and title (not just "UNTOC 5")."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        article: Article = obj
+        return f"{article} — {article.translated('title')}"
+
+
+class ArticleChoiceField(ArticleLabelMixin, forms.ModelChoiceField):
+    pass
+
+
+class ArticleMultipleChoiceField(ArticleLabelMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+def articles() -> Any:
+    return Article.objects.select_related("instrument")
+
+
+def article_filter(**kwargs: Any) -> ArticleChoiceField:
+    kwargs.setdefault("label", _("Article"))
+    return ArticleChoiceField(
+        queryset=articles(), required=False, empty_label=_("Any article"), **kwargs
+    )
+
+
+def instrument_filter(**kwargs: Any) -> forms.ModelChoiceField:
+    """An instrument by its code (``?instrument=UNTOC``), or any."""
+    return forms.ModelChoiceField(
+        label=_("Instrument"),
+        queryset=Instrument.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("Any instrument"),
+        **kwargs,
+    )
+
+
+def state_filter(**kwargs: Any) -> forms.ModelChoiceField:
+    """A State by its ISO code (``?state=EGY``), or any."""
+    kwargs.setdefault("label", _("State"))
+    return forms.ModelChoiceField(
+        queryset=State.objects.all(),
+        to_field_name="iso3",
+        required=False,
+        empty_label=_("Any State"),
+        **kwargs,
+    )
+
+
+def kind_filter() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Kind of assistance"),
+        required=False,
+        choices=[("", _("Any kind")), *AssistanceKind.choices],
+    )
+
+
+def regional_group_filter(*, any_label: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Regional group"), required=False, choices=[("", any_label), *RegionalGroup.choices]
+    )
 
 
 class StateFilterForm(forms.Form):
