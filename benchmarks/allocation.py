@@ -1,6 +1,7 @@
 """Benchmark: the allocation optimizer at 10,000 needs, 300 pledges and 500 candidate projects.
 
-Run: ``.venv/bin/python benchmarks/allocation.py [--seed 2026] [--time-limit 300]``. No database:
+Run: ``.venv/bin/python benchmarks/allocation.py [--seed 2026] [--time-limit 300] [--no-per-pair]
+[--no-curve]``. No database:
 the problem is synthesised, deterministically, as the plain data ``infobase.funding.allocation``
 works on (``Source``, ``Target``), shaped like the register:
 
@@ -27,7 +28,11 @@ in part) and by the greedy baseline (``greedy``, on the same data):
 3. ``strict`` — the same with 95 % for groups and 80 % for families (the floors bind).
 
 For each: the time to an optimal solution (or one proven within ``mip_gap`` = 0.1 %: the time
-to that gap, with the time of each solve — the money base, the equity solve, the needs solve),
+to that gap, with the time of each stage — the money base, the relaxation, the start, the
+solve), the CPU time of the process over the solve and the load average before and after (the
+wall time is worth little without them: on 2 cores at a load of 8 or more, it is 4 to 10 times
+the CPU time), the time-to-gap curve (the best point found and the best proven bound as the
+solver ran, in the objective it maximises),
 the gap, the objective (priority-weighted needs met) against the greedy baseline's, the floors
 each misses and why. Then the trade-off curve (``tradeoff_curve``, floor levels 0 to 1 with the
 minimums of ``equity``): its points and what it cost.
@@ -39,13 +44,16 @@ the optimizer never below the greedy baseline without floors; money given whenev
 can give some. Exits 1 when a check fails, a scenario ends without a proven ≤ 0.1 % gap or
 takes more than ``LIMIT_S`` seconds.
 
-Baseline ("dev-container-2026-12", 2 cores shared with other work, highspy 1.15 / HiGHS): see
-``BASELINE`` — about 1.5 times the figures measured there.
+Baselines: "dev-container-2026-12" (2 cores shared with other work, highspy 1.15 / HiGHS): see
+``BASELINE`` — about 1.5 times the figures measured there, at a load of 3-4; and, measured in
+the same run, ``strict`` solved on the programme with one flow per (pool, target) pair instead
+of one per (pool, class of targets the same pools may fund) (``--no-per-pair`` skips it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -67,6 +75,7 @@ from infobase.funding.allocation import (
     tradeoff_curve,
     unmet_floors,
 )
+from infobase.funding.allocation.solver import build_model
 
 BASELINE_NAME = "dev-container-2026-12"
 BASELINE = {
@@ -281,6 +290,13 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument(
+        "--no-per-pair",
+        dest="per_pair",
+        action="store_false",
+        help="skip the baseline: strict solved on the programme with one flow per pair",
+    )
+    parser.add_argument("--no-curve", dest="curve", action="store_false")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -320,13 +336,18 @@ def main() -> int:
     figures["greedy_s"] = greedy_solution.seconds
     for name, params in scenarios.items():
         base = greedy(sources, targets, params)
+        load = os.getloadavg()[0]
+        cpu = time.process_time()
         opt = solve(sources, targets, params, baseline=base)
+        cpu = time.process_time() - cpu
         figures[f"{name}_solve_s"] = opt.seconds
+        figures[f"{name}_cpu_s"] = cpu
         gain = (opt.objective / base.objective - 1) * 100 if base.objective else float("nan")
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in opt.stage_seconds.items())
         print(f"\n[{name}] {opt.size}")
         print(
-            f"  optimizer: {opt.status}, {opt.seconds:.1f} s to a {(opt.mip_gap or 0) * 100:.3f} % "
+            f"  optimizer: {opt.status}, {opt.seconds:.1f} s ({cpu:.1f} s CPU, load "
+            f"{load:.1f} → {os.getloadavg()[0]:.1f}) to a {(opt.mip_gap or 0) * 100:.3f} % "
             f"gap ({stages}), objective {opt.objective:,.2f} "
             f"(bound {plain_number(opt.bound, 2)}), funded {full(opt, 'project')} projects, "
             f"{full(opt, 'need')} needs in full, {opt.total_usd:,.2f} USD; equity index "
@@ -341,6 +362,24 @@ def main() -> int:
             f"families {plain_number(base.equity_index_families, 4)}"
         )
         print(f"  optimizer vs greedy: {gain:+.2f} % priority-weighted needs met")
+        print_trace(opt)
+        if name == "strict" and args.per_pair:
+            # The named baseline, measured in this run: the same solve on the programme with
+            # one flow per (pool, target) pair instead of one per (pool, class of targets).
+            load = os.getloadavg()[0]
+            cpu = time.process_time()
+            model = build_model(sources, targets, params, aggregate=False)
+            before = solve(sources, targets, params, baseline=base, _model=model)
+            cpu = time.process_time() - cpu
+            figures["per_pair_solve_s"] = before.seconds
+            figures["per_pair_cpu_s"] = cpu
+            print(
+                f"  per-pair programme ({model.n_pairs} flows): {before.status}, "
+                f"{before.seconds:.1f} s ({cpu:.1f} s CPU, load {load:.1f} → "
+                f"{os.getloadavg()[0]:.1f}) to a {(before.mip_gap or 0) * 100:.3f} % gap, "
+                f"objective {before.objective:,.2f}"
+            )
+            print_trace(before)
         binding = defaultdict(int)
         for b in opt.binding:
             binding[b.constraint.kind] += 1
@@ -378,40 +417,61 @@ def main() -> int:
             failed = True
             print("  the optimizer is worse than the greedy baseline")
 
-    curve = tradeoff_curve(
-        sources,
-        targets,
-        Parameters(instrument_minimums=MINIMUMS, time_limit=args.time_limit),
-        baseline=greedy_solution,
-    )
-    figures["curve_s"] = curve.seconds
-    print(
-        f"\ntrade-off curve ({len(curve.points)} floor levels, minimums of 'equity'): "
-        f"{curve.seconds:.1f} s"
-    )
-    print("  level  needs met    USD given          equity groups  families  missed  status")
-    previous = None
-    for point in curve.points:
-        print(
-            f"  {point.level:5.2f}  {point.objective:10,.2f}  {point.total_usd:17,.2f}  "
-            f"{plain_number(point.equity_index_groups, 4):>13}  "
-            f"{plain_number(point.equity_index_families, 4):>8}  {point.shortfalls:6d}  "
-            f"{point.status} {(point.mip_gap or 0) * 100:.3f} % {point.seconds:.1f} s"
+    if args.curve:
+        curve = tradeoff_curve(
+            sources,
+            targets,
+            Parameters(instrument_minimums=MINIMUMS, time_limit=args.time_limit),
+            baseline=greedy_solution,
         )
-        # Higher floors never meet more needs than floors at 0 (within the proven gaps).
-        if previous is not None and point.objective > curve.points[0].objective * (
-            1 + 2 * CURVE_GAP
-        ):
-            failed = True
-            print("  CHECK FAILED: a floor level meets more needs than no floor")
-        previous = point
+        figures["curve_s"] = curve.seconds
+        print(
+            f"\ntrade-off curve ({len(curve.points)} floor levels, minimums of 'equity'): "
+            f"{curve.seconds:.1f} s"
+        )
+        print("  level  needs met    USD given          equity groups  families  missed  status")
+        previous = None
+        for point in curve.points:
+            print(
+                f"  {point.level:5.2f}  {point.objective:10,.2f}  {point.total_usd:17,.2f}  "
+                f"{plain_number(point.equity_index_groups, 4):>13}  "
+                f"{plain_number(point.equity_index_families, 4):>8}  {point.shortfalls:6d}  "
+                f"{point.status} {(point.mip_gap or 0) * 100:.3f} % {point.seconds:.1f} s"
+            )
+            # Higher floors never meet more needs than floors at 0 (within the proven gaps).
+            if previous is not None and point.objective > curve.points[0].objective * (
+                1 + 2 * CURVE_GAP
+            ):
+                failed = True
+                print("  CHECK FAILED: a floor level meets more needs than no floor")
+            previous = point
 
     print(f"\nagainst baseline {BASELINE_NAME}:")
     for key, limit in BASELINE.items():
-        value = figures.get(key, float("nan"))
+        if key not in figures:
+            continue
+        value = figures[key]
         verdict = "ok" if value <= limit else "SLOWER"
         print(f"  {key:16s} {value:8.2f} s  (baseline {limit:.1f} s)  {verdict}")
+    if "per_pair_cpu_s" in figures:
+        print("against the per-pair programme, measured in this run (strict):")
+        for kind in ("solve", "cpu"):
+            mine, theirs = figures[f"strict_{kind}_s"], figures[f"per_pair_{kind}_s"]
+            print(f"  {kind:5s} {mine:7.2f} s against {theirs:7.2f} s: ×{theirs / mine:.2f}")
     return 1 if failed else 0
+
+
+def print_trace(solution: Solution) -> None:
+    """The time-to-gap curve: the best point found and the best proven bound as the solver
+    ran, in the objective it maximises (needs met less the priced shortfalls)."""
+    print("  time-to-gap:   wall s   CPU s        primal          dual      gap")
+    for point in solution.trace:
+        gap = point.gap
+        print(
+            f"               {point.seconds:7.2f} {point.cpu_seconds:7.2f} "
+            f"{plain_number(point.primal, 3):>13} {plain_number(point.dual, 3):>13} "
+            + ("        —" if gap is None else f"{gap * 100:8.3f} %")
+        )
 
 
 if __name__ == "__main__":

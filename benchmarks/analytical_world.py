@@ -48,6 +48,7 @@ import random
 import resource
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -720,7 +721,8 @@ def statuses_enum() -> list[str]:
 def pandas_figures(t: dict[str, Any]) -> tuple[dict[tuple[int, int], Figures], Any, Counter[str]]:
     """The figures of every instrument and cycle, the status answers counted, and how many
     figures of cycle 3 the confidential rule changed (by article, by article and group)."""
-    from infobase.questionnaires.analytical import ANSWERED, GROUPS, MIN_AGGREGATE, STATUSES
+    from infobase.questionnaires.analytical import ANSWERED, MIN_AGGREGATE, STATUSES
+    from infobase.questionnaires.analytical import REPORT_GROUPS as GROUPS
 
     keys = ["instrument_id", "cycle"]
     rank = {s: i for i, s in enumerate(statuses_enum())}
@@ -754,16 +756,17 @@ def pandas_figures(t: dict[str, Any]) -> tuple[dict[tuple[int, int], Figures], A
     ruled: Counter[str] = Counter()  # figures of cycle 3 whose confidential rows are left out
 
     def public(df: Any, by: list[str]) -> Any:
-        # Confidential rows count only where the figure has MIN_AGGREGATE of them or more.
-        secret = df.groupby(by)["confidential"].transform("sum")
-        out = (secret > 0) & (secret < MIN_AGGREGATE)
+        # A confidential answer is counted in no figure, however many a figure covers.
+        out = df.groupby(by)["confidential"].transform("sum") > 0
         ruled[by[-1]] += df[out & (df["cycle"] == 3)].groupby(by).ngroups
-        return df[~(df["confidential"] & out)]
+        return df[~df["confidential"]]
 
     by_article = public(rows, [*keys, "article_id"])
     counts = by_article.groupby([*keys, "article_id", "status"]).size()
     reporting = by_article.groupby([*keys, "article_id"]).size()
     by_group = public(rows, [*keys, "article_id", "regional_group"])
+    # A share counts the States for which the article applies.
+    by_group = by_group[by_group["status"] != "na"]
     by_group = by_group.assign(yes=by_group["status"] == "yes")
     shares = by_group.groupby([*keys, "article_id", "regional_group"]).agg(
         whole=("yes", "size"), part=("yes", "sum")
@@ -829,7 +832,8 @@ def duckdb_connection(path: Path, frames: dict[str, Any] | None) -> tuple[Any, s
 
 
 def duckdb_figures(con: Any) -> tuple[dict[tuple[int, int], Figures], Any]:
-    from infobase.questionnaires.analytical import ANSWERED, GROUPS, MIN_AGGREGATE, STATUSES
+    from infobase.questionnaires.analytical import ANSWERED, MIN_AGGREGATE, STATUSES
+    from infobase.questionnaires.analytical import REPORT_GROUPS as GROUPS
 
     ranks = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(statuses_enum()))
     base = f"""
@@ -869,26 +873,17 @@ def duckdb_figures(con: Any) -> tuple[dict[tuple[int, int], Figures], Any]:
         FROM ai i JOIN a USING (assignment_id) JOIN art ON art.article_id = i.article_id
         WHERE art.instrument_id = a.instrument_id"""
     )
-    # Confidential rows count only where the figure has MIN_AGGREGATE of them or more.
+    # A confidential answer is counted in no figure, however many a figure covers.
     counts = query(
         """
-        SELECT instrument_id, cycle, article_id, status, count(*) FROM (
-            SELECT *, sum(conf) OVER (PARTITION BY instrument_id, cycle, article_id) AS secret
-            FROM latest)
-        WHERE NOT (conf = 1 AND secret > 0 AND secret < ?)
-        GROUP BY ALL""",
-        MIN_AGGREGATE,
+        SELECT instrument_id, cycle, article_id, status, count(*) FROM latest
+        WHERE conf = 0 GROUP BY ALL"""
     )
     shares = query(
         """
         SELECT instrument_id, cycle, article_id, regional_group, count(*),
-               count(*) FILTER (WHERE status = 'yes') FROM (
-            SELECT *, sum(conf) OVER (
-                PARTITION BY instrument_id, cycle, article_id, regional_group) AS secret
-            FROM latest)
-        WHERE NOT (conf = 1 AND secret > 0 AND secret < ?)
-        GROUP BY ALL""",
-        MIN_AGGREGATE,
+               count(*) FILTER (WHERE status = 'yes') FROM latest
+        WHERE conf = 0 AND status <> 'na' GROUP BY ALL"""
     )
     # Every answer scanned: the status answers of validated assignments, by article and value.
     scanned = query(
@@ -984,6 +979,43 @@ def table_counts() -> Iterator[tuple[str, int]]:
         LessonLearned,
     ):
         yield model._meta.label, model._default_manager.count()
+
+
+def libreoffice_row(out_dir: Path, seconds: dict[tuple[str, str], float]) -> None:
+    """The issue's side-by-side row: our PDF against LibreOffice converting our own Word file
+    of the same report to PDF (``soffice --headless --convert-to pdf``), in the same run."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    print("\n4b. PDF against LibreOffice converting the same report's Word file")
+    if soffice is None:
+        print("  soffice not found: scripts/system-deps.sh libreoffice-writer-nogui installs it")
+        return
+    profile_dir = out_dir / "lo-profile"
+    command = [soffice, f"-env:UserInstallation=file://{profile_dir}", "--headless"]
+    # The first start creates LibreOffice's profile: not part of a conversion.
+    warm = out_dir / "warm.txt"
+    warm.write_text("warm-up")
+    subprocess.run(  # noqa: S603 (our own command line)
+        [*command, "--convert-to", "pdf", "--outdir", str(out_dir / "lo"), str(warm)],
+        check=True,
+        capture_output=True,
+    )
+    for lang in LANGS:
+        docx = out_dir / f"analytical-untoc-3-{lang}.docx"
+        if not docx.exists() or (lang, "pdf") not in seconds:
+            continue
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603 (our own command line)
+            [*command, "--convert-to", "pdf", "--outdir", str(out_dir / "lo"), str(docx)],
+            check=True,
+            capture_output=True,
+        )
+        lo_s = time.perf_counter() - started
+        ours = seconds[(lang, "pdf")]
+        verdict = "PASS" if ours <= lo_s else "SLOW"
+        print(
+            f"  PDF {lang}: Infobase {ours:6.1f} s   LibreOffice (Word -> PDF) {lo_s:6.1f} s   "
+            f"ratio {ours / lo_s:4.2f}x   goal <= 1.00x   {verdict}"
+        )
 
 
 def main() -> int:
@@ -1082,6 +1114,7 @@ def run(args: argparse.Namespace, target: int, scratch: Path, db_path: Path) -> 
     params = engine.get("analytical").clean({"instrument": "untoc", "cycle": "3"})
     out_dir = scratch / "files"
     out_dir.mkdir()
+    pdf_s: dict[tuple[str, str], float] = {}
     for lang in LANGS:
         for fmt in FORMATS:
             data, seconds = timed(
@@ -1097,7 +1130,9 @@ def run(args: argparse.Namespace, target: int, scratch: Path, db_path: Path) -> 
                 except ImportError:
                     pass
             line(f"{fmt} {lang}", seconds, BASELINE["format_s"], note)
+            pdf_s[(lang, fmt)] = seconds
     print(f"  peak RSS so far {rss_mb():,.0f} MB")
+    libreoffice_row(out_dir, pdf_s)
 
     print("\n5. The same figures, bare: pandas and DuckDB over the rows of the SQLite file")
     frames, load_s = timed(lambda: load_frames(db_path))

@@ -10,37 +10,34 @@ from django.utils.translation import gettext as _
 
 from infobase.activities.models import LinkStatus, NeedLink
 from infobase.core import home
-from infobase.core.home import QUEUE_LENGTH, Queue, QueueItem
+from infobase.core.home import Queue, QueueItem
+
+
+def _suggestion(link: NeedLink) -> QueueItem:
+    return QueueItem(
+        title=_("%(state)s, article %(article)s, %(kind)s: %(activity)s")
+        % {
+            "state": link.need.state.translated("name").text,
+            "article": link.need.article.number,
+            "kind": link.need.get_kind_display(),
+            "activity": str(link.activity),
+        },
+        url=reverse("need_links", args=[link.need_id]),
+        detail=_("Confidence %(percent)s %%") % {"percent": round(100 * link.confidence)},
+        status=link.status,
+        status_label=link.get_status_display(),
+    )
 
 
 @home.register(home.SECRETARIAT, order=40)
 def coverage_suggestions(user: Any) -> Queue:
-    qs = NeedLink.objects.filter(status=LinkStatus.SUGGESTED)
-    rows = list(
-        qs.select_related("need__state", "need__article", "activity").order_by("-confidence", "pk")[
-            :QUEUE_LENGTH
-        ]
-    )
-    return Queue(
+    return home.queue_of(
+        NeedLink.objects.filter(status=LinkStatus.SUGGESTED)
+        .select_related("need__state", "need__article", "activity")
+        .order_by("-confidence", "pk"),
+        _suggestion,
         key="coverage",
         title=_("Coverage suggestions to decide"),
-        items=[
-            QueueItem(
-                title=_("%(state)s, article %(article)s, %(kind)s: %(activity)s")
-                % {
-                    "state": link.need.state.translated("name").text,
-                    "article": link.need.article.number,
-                    "kind": link.need.get_kind_display(),
-                    "activity": str(link.activity),
-                },
-                url=reverse("need_links", args=[link.need_id]),
-                detail=_("Confidence %(percent)s %%") % {"percent": round(100 * link.confidence)},
-                status=link.status,
-                status_label=link.get_status_display(),
-            )
-            for link in rows
-        ],
-        total=qs.count() if len(rows) == QUEUE_LENGTH else None,
         more_url=reverse("coverage_overview"),
         more_label=_("Coverage of needs"),
         empty=_("No suggested link is waiting for a decision."),

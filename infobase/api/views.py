@@ -4,6 +4,7 @@ selectors and ``infobase.accounts.permissions``); each write calls the web's ser
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -35,6 +36,7 @@ from infobase.api import serializers as s
 from infobase.api.exports import CSVRenderer, RowsExporter, XLSXRenderer, wanted_format
 from infobase.api.fields import etag_of, if_match_values
 from infobase.api.idempotency import idempotent
+from infobase.api.mixins import SelectorFilterMixin
 from infobase.api.permissions import ReadOnlyTokenPermission, SignedIn, has_perm
 from infobase.api.problems import (
     Conflict,
@@ -54,7 +56,6 @@ from infobase.needs.exports import NeedsRegisterExporter
 from infobase.needs.lessons import lesson_save
 from infobase.needs.models import LessonLearned, Need, NeedEvidence, NeedStatus, WorkProgramme
 from infobase.needs.requests import request_create, requests_for
-from infobase.needs.scoring import explain, ranked_register
 from infobase.questionnaires import services as q_services
 from infobase.questionnaires.models import Answer, Assignment, Questionnaire, ReportingCycle
 from infobase.questionnaires.selectors import assignments_for
@@ -458,12 +459,14 @@ class LessonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnly):
 
 def _page_extras(needs: list[Need], user: Any) -> dict[int, dict[str, Any]]:
     """Score terms, coverage and visible evidence of the needs of one page (constant queries)."""
-    from infobase.activities.coverage import coverage_status
+    from infobase.needs.selectors import coverage_status
 
     ids = [n.pk for n in needs]
     if not ids:
         return {}
-    scored = explain(ranked_register(needs_qs=Need.objects.filter(pk__in=ids)))
+    scored, _table = needs_selectors.scored_needs(
+        needs_qs=Need.objects.filter(pk__in=ids), fill=False
+    )
     extras: dict[int, dict[str, Any]] = defaultdict(dict)
     for item in scored:
         extras[item.need_id]["scored"] = item
@@ -490,7 +493,7 @@ def _page_extras(needs: list[Need], user: Any) -> dict[int, dict[str, Any]]:
     return extras
 
 
-class NeedViewSet(ReadOnly):
+class NeedViewSet(SelectorFilterMixin, ReadOnly):
     """The needs register as the person may see it (``needs.selectors.register``), each need
     with its score explained term by term, its coverage and its evidence."""
 
@@ -504,15 +507,7 @@ class NeedViewSet(ReadOnly):
             "state", "article__instrument"
         )
 
-    def filter_queryset(self, queryset: QuerySet[Need]) -> QuerySet[Need]:
-        if self.action != "list":
-            return queryset
-        filterset = api_filters.NeedFilter(
-            self.request.query_params, queryset, request=self.request
-        )
-        if not filterset.is_valid():
-            raise exceptions.ValidationError(filterset.errors)
-        data = filterset.form.cleaned_data
+    def select(self, queryset: QuerySet[Need], data: Mapping[str, Any]) -> QuerySet[Need]:
         status_value = data.get("status") or NeedStatus.OPEN
         needs = needs_selectors.register(
             user=self.request.user,
@@ -528,7 +523,8 @@ class NeedViewSet(ReadOnly):
         )
         coverage = data.get("coverage")
         if coverage:
-            from infobase.activities.coverage import coverage_of, coverage_status
+            from infobase.activities.coverage.measures import coverage_of
+            from infobase.needs.selectors import coverage_status
 
             covered = coverage_of(needs)
             if coverage == "uncovered":
@@ -537,7 +533,7 @@ class NeedViewSet(ReadOnly):
                 needs = needs.filter(
                     pk__in=[pk for pk, v in covered.items() if coverage_status(v) == coverage]
                 )
-        return filters.OrderingFilter().filter_queryset(self.request, needs, self)
+        return needs
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -562,7 +558,7 @@ class NeedViewSet(ReadOnly):
 
     def exporter(self, queryset: QuerySet[Need]) -> Exporter:
         # The register's own export: ranked, with every score term (as the web page's).
-        return NeedsRegisterExporter(scored=explain(ranked_register(needs_qs=queryset)))
+        return NeedsRegisterExporter(scored=needs_selectors.scored_needs(needs_qs=queryset)[0])
 
 
 class WorkProgrammeViewSet(ReadOnly):
@@ -576,7 +572,7 @@ class WorkProgrammeViewSet(ReadOnly):
 # --- Activities, coverage -------------------------------------------------------------------
 
 
-class ActivityViewSet(ReadOnly):
+class ActivityViewSet(SelectorFilterMixin, ReadOnly):
     """Activities (``activities.selectors.activities``, its filters), each also as IATI XML."""
 
     serializer_class = s.ActivitySerializer
@@ -589,15 +585,7 @@ class ActivityViewSet(ReadOnly):
             "instruments", "recipients__state"
         )
 
-    def filter_queryset(self, queryset: QuerySet[Activity]) -> QuerySet[Activity]:
-        if self.action != "list":
-            return queryset
-        filterset = api_filters.ActivityFilter(
-            self.request.query_params, queryset, request=self.request
-        )
-        if not filterset.is_valid():
-            raise exceptions.ValidationError(filterset.errors)
-        data = filterset.form.cleaned_data
+    def select(self, queryset: QuerySet[Activity], data: Mapping[str, Any]) -> QuerySet[Activity]:
         chosen = activities(
             filters=ActivityFilters(
                 provider=int(data["provider"]) if data.get("provider") else None,
@@ -616,7 +604,7 @@ class ActivityViewSet(ReadOnly):
             qs = qs.filter(planned_start__gte=data["starts_after"])
         if data.get("starts_before"):
             qs = qs.filter(planned_start__lte=data["starts_before"])
-        return filters.OrderingFilter().filter_queryset(self.request, qs, self)
+        return qs
 
     @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="iati", url_name="iati", filter_backends=[])

@@ -9,12 +9,13 @@ person (a chair-only queue for a member who is not the chair).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import QuerySet
 from django.utils.module_loading import autodiscover_modules
 
 FOCAL_POINT = "focal_point"
@@ -62,6 +63,41 @@ class Queue:
     @property
     def count(self) -> int:
         return self.total if self.total is not None else len(self.items)
+
+
+Row = TypeVar("Row")
+
+
+def queue_of(
+    rows: QuerySet[Any, Row] | Sequence[Row],
+    item: Callable[[Row], QueueItem],
+    *,
+    key: str,
+    title: str,
+    total: int | None = None,
+    more_url: str = "",
+    more_label: str = "",
+    empty: str = "",
+) -> Queue:
+    """A queue of ``rows``, each made an item by ``item``.
+
+    An ordered queryset shows its first ``QUEUE_LENGTH`` rows and, when it fills them, counts
+    them all (one more query) for ``total``; a list is shown whole, with the ``total`` given.
+    """
+    if isinstance(rows, QuerySet):
+        shown: Sequence[Row] = list(rows[:QUEUE_LENGTH])
+        total = rows.count() if len(shown) == QUEUE_LENGTH else None
+    else:
+        shown = rows
+    return Queue(
+        key=key,
+        title=title,
+        items=[item(row) for row in shown],
+        total=total,
+        more_url=more_url,
+        more_label=more_label,
+        empty=empty,
+    )
 
 
 Builder = Callable[[Any], Queue | None]

@@ -10,36 +10,44 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from infobase.core import home
-from infobase.core.home import QUEUE_LENGTH, Queue, QueueItem
+from infobase.core.home import Queue, QueueItem
 from infobase.funding.models import Pledge, Project, ProjectStatus
 
 SEEKING_FUNDS = (ProjectStatus.CONCEPT, ProjectStatus.APPROVED)
 
 
+def _pledge(p: Pledge) -> QueueItem:
+    return QueueItem(
+        title=_("%(amount)s %(currency)s")
+        % {
+            "amount": number_format(p.amount, decimal_pos=2, force_grouping=True),
+            "currency": p.currency,
+        },
+        url=reverse("pledge_detail", args=[p.pk]),
+        detail=p.get_earmark_display(),
+        when=p.pledged_on,
+        when_label=_("Pledged on"),
+        status=p.status,
+        status_label=p.get_status_display(),
+    )
+
+
+def _project(p: Project) -> QueueItem:
+    return QueueItem(
+        title=str(p),
+        url=reverse("project_detail", args=[p.pk]),
+        status=p.status,
+        status_label=p.get_status_display(),
+    )
+
+
 @home.register(home.DONOR, order=10)
 def donor_pledges(user: Any) -> Queue:
-    qs = Pledge.objects.filter(donor_id=user.organization_id)
-    rows = list(qs.order_by("-pledged_on", "-pk")[:QUEUE_LENGTH])
-    return Queue(
+    return home.queue_of(
+        Pledge.objects.filter(donor_id=user.organization_id).order_by("-pledged_on", "-pk"),
+        _pledge,
         key="pledges",
         title=_("Your pledges"),
-        items=[
-            QueueItem(
-                title=_("%(amount)s %(currency)s")
-                % {
-                    "amount": number_format(p.amount, decimal_pos=2, force_grouping=True),
-                    "currency": p.currency,
-                },
-                url=reverse("pledge_detail", args=[p.pk]),
-                detail=p.get_earmark_display(),
-                when=p.pledged_on,
-                when_label=_("Pledged on"),
-                status=p.status,
-                status_label=p.get_status_display(),
-            )
-            for p in rows
-        ],
-        total=qs.count() if len(rows) == QUEUE_LENGTH else None,
         more_url=reverse("pledge_list"),
         more_label=_("All your pledges"),
         empty=_("Your organization has no pledge recorded."),
@@ -48,21 +56,11 @@ def donor_pledges(user: Any) -> Queue:
 
 @home.register(home.DONOR, order=20)
 def projects_to_fund(user: Any) -> Queue:
-    qs = Project.objects.filter(status__in=SEEKING_FUNDS)
-    rows = list(qs.order_by("code")[:QUEUE_LENGTH])
-    return Queue(
+    return home.queue_of(
+        Project.objects.filter(status__in=SEEKING_FUNDS).order_by("code"),
+        _project,
         key="fundable",
         title=_("Projects looking for funding"),
-        items=[
-            QueueItem(
-                title=str(p),
-                url=reverse("project_detail", args=[p.pk]),
-                status=p.status,
-                status_label=p.get_status_display(),
-            )
-            for p in rows
-        ],
-        total=qs.count() if len(rows) == QUEUE_LENGTH else None,
         more_url=reverse("funding_gaps"),
         more_label=_("Funding gaps"),
         empty=_("No project is looking for funding."),

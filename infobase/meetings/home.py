@@ -13,7 +13,7 @@ from infobase.accounts.permissions import scope_documents
 from infobase.core import home
 from infobase.core.home import QUEUE_LENGTH, Queue, QueueItem
 from infobase.meetings.models import BodyKind, Document, Session, label
-from infobase.needs.models import NeedStatus
+from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
 
 
@@ -74,34 +74,33 @@ def session_and_documents(user: Any) -> Queue:
     )
 
 
+def _need(n: Need) -> QueueItem:
+    return QueueItem(
+        title=_("%(state)s, article %(article)s: %(kind)s")
+        % {
+            "state": n.state.translated("name").text,
+            "article": n.article.number,
+            "kind": n.get_kind_display(),
+        },
+        url=reverse("need_detail", args=[n.pk]),
+        status=n.status,
+        status_label=n.get_status_display(),
+    )
+
+
 @home.register(home.WG_MEMBER, order=20)
 def needs_under_review(user: Any) -> Queue:
     session = next_session()
-    register = reverse("need_register")
     if session is not None:
         qs = session.needs_reviewed.filter(pk__in=needs_visible_to(user).values("pk"))
     else:
         qs = needs_visible_to(user).filter(status=NeedStatus.OPEN, pinned=True)
-    rows = list(qs.select_related("state", "article").order_by("pk")[:QUEUE_LENGTH])
-    return Queue(
+    return home.queue_of(
+        qs.select_related("state", "article").order_by("pk"),
+        _need,
         key="needs",
         title=_("Needs under review"),
-        items=[
-            QueueItem(
-                title=_("%(state)s, article %(article)s: %(kind)s")
-                % {
-                    "state": n.state.translated("name").text,
-                    "article": n.article.number,
-                    "kind": n.get_kind_display(),
-                },
-                url=reverse("need_detail", args=[n.pk]),
-                status=n.status,
-                status_label=n.get_status_display(),
-            )
-            for n in rows
-        ],
-        total=qs.count() if len(rows) == QUEUE_LENGTH else None,
-        more_url=register,
+        more_url=reverse("need_register"),
         more_label=_("The needs register"),
         empty=_("No need is listed for review at the next session; the register has them all."),
     )

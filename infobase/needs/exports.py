@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from infobase.core.exporters import Exporter
 from infobase.needs.models import Need, ScoringWeights
 from infobase.needs.programmes import ThemeSpec
+from infobase.needs.score_table import score_table
 from infobase.needs.scoring import RankedNeed, ScoredNeed, Weights, explain
 from infobase.needs.selectors import coverage_status, status_label
 from infobase.questionnaires.models import ImplementationStatus
@@ -22,7 +23,7 @@ class NeedsRegisterExporter(Exporter):
 
     The explanations are written again in the language the export is rendered in (the
     ``scored`` given may have been explained in another one), with ``weights`` and ``themes``
-    (default: those in use, as ``explain`` takes them)."""
+    (default: those the stored scores were computed with, ``score_table``)."""
 
     identifier = "needs-register"
 
@@ -34,6 +35,10 @@ class NeedsRegisterExporter(Exporter):
         themes: list[ThemeSpec] | None = None,
     ) -> None:
         self.given = scored
+        if weights is None or themes is None:
+            table = score_table()
+            weights = table.weights if weights is None else weights
+            themes = table.themes if themes is None else themes
         self.weights = weights
         self.themes = themes
         self._explained: dict[str, list[ScoredNeed]] = {}

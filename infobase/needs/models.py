@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from infobase.core.i18n import language, language_codes
@@ -158,7 +159,10 @@ class LessonLearned(SearchKeyMixin, models.Model):
     recommendations = models.TextField(_("recommendations"), blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     relevance = models.PositiveSmallIntegerField(
-        _("relevance"), choices=Rating.choices, null=True, blank=True
+        pgettext_lazy("evaluation criterion", "relevance"),
+        choices=Rating.choices,
+        null=True,
+        blank=True,
     )
     coherence = models.PositiveSmallIntegerField(
         _("coherence"), choices=Rating.choices, null=True, blank=True
@@ -425,3 +429,56 @@ class ScoringWeights(models.Model):
 
     def __str__(self) -> str:
         return self.session
+
+
+class NeedScore(models.Model):
+    """A need's priority score as the last refresh computed it (``needs.score_table``): the
+    facts it rests on, its total, and its place keys, so that the register filters, sorts and
+    pages in SQL. Machine state: every row can be computed again from the need's inputs."""
+
+    need = models.OneToOneField(
+        Need, on_delete=models.CASCADE, primary_key=True, related_name="stored_score"
+    )
+    total = models.DecimalField(max_digits=9, decimal_places=3)
+    # The facts the score rests on (``scoring.NeedFacts``), as they were at ``computed_at``.
+    severity = models.CharField(max_length=10, blank=True)
+    urgency = models.CharField(max_length=10, blank=True)
+    breadth_overall = models.PositiveIntegerField(default=0)
+    breadth_overall_max = models.PositiveIntegerField(default=0)
+    breadth_region = models.PositiveIntegerField(default=0)
+    breadth_region_max = models.PositiveIntegerField(default=0)
+    coverage = models.DecimalField(max_digits=7, decimal_places=6, default=Decimal("0"))
+    age_days = models.IntegerField(default=0)
+    # The ranking's keys (``scoring.rank_key``), copied so that one index serves the order.
+    pinned = models.BooleanField(default=False)
+    excluded = models.BooleanField(default=False)
+    state_iso3 = models.CharField(max_length=3)
+    instrument_position = models.PositiveSmallIntegerField(default=0)
+    article_number = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=30)
+    computed_at = models.DateTimeField()
+    # A hash of everything above plus the weights, themes and scoring version used.
+    fingerprint = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [
+            # The register's order: ranked needs first (pinned, then by score, then the keys).
+            models.Index(
+                fields=[
+                    "excluded",
+                    "-pinned",
+                    "-total",
+                    "state_iso3",
+                    "instrument_position",
+                    "article_number",
+                    "kind",
+                    "need",
+                ],
+                name="needscore_rank",
+            ),
+            models.Index(fields=["urgency", "-total"], name="needscore_urgency"),
+            models.Index(fields=["coverage", "-total"], name="needscore_coverage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id}: {self.total}"

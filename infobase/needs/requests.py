@@ -3,8 +3,9 @@
 A State's focal point files a request on the web; the secretariat records one from a note
 verbale (with the document attached) or imports many from a spreadsheet. A request then moves
 received → under review → matched → in delivery → met, or is withdrawn or declined while open;
-every change is kept in its history with who, when and why. A request still open a year after
-it was matched earns a follow-up e-mail to the State's focal points, once a year.
+every change is kept in its history with who, when and why. The yearly follow-up e-mail on
+requests still open is in ``needs.requests_mail``; the spreadsheet import in
+``needs.requests_import``.
 
 Spreadsheets are read without ever evaluating a formula: a cell holding one is read as its text
 and stored as text, like any other value that merely looks like a formula.
@@ -20,14 +21,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from infobase.accounts.models import Role, User
 from infobase.accounts.permissions import is_secretariat, scope_to_user
 from infobase.core.i18n import language
 from infobase.core.search import search
@@ -51,7 +49,6 @@ FORWARD = {
     RequestStatus.IN_DELIVERY: RequestStatus.MET,
 }
 CLOSING = (RequestStatus.WITHDRAWN, RequestStatus.DECLINED)
-FOLLOW_UP_STATUSES = (RequestStatus.MATCHED, RequestStatus.IN_DELIVERY)
 MAX_DOCUMENT_BYTES = DOCUMENTS.max_bytes
 # A spreadsheet of requests larger than this is refused before it is read whole.
 IMPORT_MAX_ROWS = 10_000
@@ -443,65 +440,6 @@ def request_transition(
     return request
 
 
-# --- Follow-up ----------------------------------------------------------------------------
-
-
-def _year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-def _focal_points(state_id: int) -> list[User]:
-    return list(
-        User.objects.filter(role=Role.FOCAL_POINT, state_id=state_id, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-    )
-
-
-def requests_follow_up(*, today: date | None = None) -> list[AssistanceRequest]:
-    """E-mail the State's focal points about each request still matched or in delivery a year
-    after it was matched, then once a year. Safe to run from cron as often as you like.
-
-    Returns the requests followed up; a request whose State has no focal point with an e-mail
-    address is left for a later run."""
-    today = today or timezone.localdate()
-    year_ago = _year_before(today)
-    due = (
-        AssistanceRequest.objects.filter(
-            status__in=FOLLOW_UP_STATUSES, matched_on__isnull=False, matched_on__lte=year_ago
-        )
-        .filter(Q(follow_up_sent_on__isnull=True) | Q(follow_up_sent_on__lte=year_ago))
-        .select_related("state", "instrument")
-        .order_by("pk")
-    )
-    site = settings.SITE_URL
-    done: list[AssistanceRequest] = []
-    for request in due:
-        users = _focal_points(request.state_id)
-        if not users:
-            continue
-        for user in users:
-            with language(user.language or settings.LANGUAGE_CODE):
-                context = {"request": request, "user": user, "site": site, "today": today}
-                subject = render_to_string(
-                    "needs/email/request_follow_up_subject.txt", context
-                ).strip()
-                body = render_to_string("needs/email/request_follow_up_body.txt", context)
-            send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        with language(settings.LANGUAGE_CODE):
-            request.follow_up_sent_on = today
-            request._change_reason = _(  # type: ignore[attr-defined]
-                "Follow-up sent to the State's focal points (%(recipients)s)"
-            ) % {"recipients": ", ".join(u.email for u in users)}
-            request._history_user = None  # type: ignore[attr-defined]
-            request.save(update_fields=["follow_up_sent_on"])
-        done.append(request)
-    return done
-
-
 __all__ = [
     "allowed_moves",
     "parse_articles",
@@ -510,6 +448,5 @@ __all__ = [
     "request_filter",
     "request_search",
     "request_transition",
-    "requests_follow_up",
     "requests_for",
 ]

@@ -2,7 +2,8 @@
 
 The pure part (``NeedFacts``, ``Weights``, ``score``, ``rank``) takes plain data and does no
 database or HTTP work; ``needs_facts`` and ``scored_register`` load that data with a constant
-number of queries whatever the size of the register.
+number of queries whatever the size of the register. The register's pages, the API and the
+exports read the scores stored by ``infobase.needs.score_table``, which computes them here.
 
 A need's score is the sum of seven terms. Each term has a raw value, a value normalised to
 0..1, a weight (``ScoringWeights`` of the working-group session in use) and a contribution =
@@ -21,7 +22,9 @@ breadth_overall    number of States with an open, non-         raw / the largest
 breadth_region     the same, within the need's regional group  raw / the largest such number
                                                                within that group
 urgency            the State's stated urgency (highest of its  high → 1, medium → 0.6,
-                   answers' priorities and requests' urgency)  low → 0.3, none stated → 0
+                   answers' priorities and requests' urgency,  low → 0.3, none stated → 0
+                   confidential ones left out unless the need
+                   rests on nothing else)
 coverage           share (0..1) of the need that current       1 − coverage (a need nobody
                    activities already cover                    covers counts fully)
 age                days since the need was first identified    min(days / 730, 1)
@@ -59,6 +62,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -223,8 +227,20 @@ class _Normalised(NamedTuple):
     coverage: Decimal
 
 
-def _normalised(facts: NeedFacts, themes: list[ThemeSpec]) -> _Normalised:
-    weight, titles = theme_weight(facts, themes)
+ThemeCache = dict[tuple[str, int, str, str], tuple[Decimal, list[str]]]
+
+
+def _normalised(
+    facts: NeedFacts, themes: list[ThemeSpec], cache: ThemeCache | None = None
+) -> _Normalised:
+    if cache is None:
+        weight, titles = theme_weight(facts, themes)
+    else:
+        # Needs of the same instrument, article, kind and group match the same themes.
+        key = (facts.instrument_code, facts.article_id, facts.kind, facts.regional_group)
+        if key not in cache:
+            cache[key] = theme_weight(facts, themes)
+        weight, titles = cache[key]
     heaviest = max((t.weight for t in themes), default=Decimal("0"))
     coverage = min(max(facts.coverage, Decimal("0")), Decimal("1"))
     values = {
@@ -250,6 +266,14 @@ def _total(contributions: Mapping[str, Decimal]) -> Decimal:
 def score_total(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> Decimal:
     """The need's total score alone (pure; the same number as ``score(...).total``)."""
     return _total(_contributions(_normalised(facts, themes).values, weights))
+
+
+def score_totals(
+    facts: Iterable[NeedFacts], weights: Weights, themes: list[ThemeSpec]
+) -> list[Decimal]:
+    """``score_total`` of each of ``facts`` (pure), sharing the theme matching among needs."""
+    cache: ThemeCache = {}
+    return [_total(_contributions(_normalised(f, themes, cache).values, weights)) for f in facts]
 
 
 def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreExplanation:
@@ -414,6 +438,15 @@ def activities_coverage(
     return _coverage_provider(keys, today=today)
 
 
+def _fetch(qs: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``qs`` straight from the database cursor, without the ORM's per-value
+    conversions (booleans come as 0/1 and dates as text on SQLite: the caller converts)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _severities(state_ids: QuerySet[Need, Any]) -> dict[tuple[int, int], str]:
     """(state, article) → worst status of the latest validated cycle with rows (one query)."""
     rows = (
@@ -457,7 +490,7 @@ def needs_facts(
     if coverage is None:
         day = today
         coverage = lambda keys: activities_coverage(keys, day)  # noqa: E731
-    rows = list(
+    rows = _fetch(
         qs.order_by().values_list(
             "pk",
             "state_id",
@@ -479,6 +512,7 @@ def needs_facts(
             "status",
         )
     )
+    days: dict[Any, date] = {}  # first_seen as the driver gives it → date
     # Breadth: States with an open, evidenced need of the same article and kind, among the needs
     # anyone may see: a per-group figure must not reveal confidential needs to anyone.
     from infobase.needs.selectors import needs_visible_to
@@ -502,9 +536,20 @@ def needs_facts(
     ids = qs.order_by().values("pk")
     severities = _severities(qs.order_by().values("state_id"))
     urgency: dict[int, str] = {}
-    for need_id, priority, request_urgency in NeedEvidence.objects.filter(
-        need_id__in=ids
-    ).values_list("need_id", "stated_need__priority", "request_line__request__urgency"):
+    for need_id, priority, answer_secret, request_urgency, request_secret, need_secret in _fetch(
+        NeedEvidence.objects.filter(need_id__in=ids).values_list(
+            "need_id",
+            "stated_need__priority",
+            "stated_need__confidential",
+            "request_line__request__urgency",
+            "request_line__request__confidential",
+            "need__confidential",
+        )
+    ):
+        # A score every reader sees never rests on a confidential source, unless the need
+        # rests on nothing else (then only its State and the secretariat see it).
+        if (answer_secret or request_secret) and not need_secret:
+            continue
         for value in (priority, request_urgency):
             if value in URGENCY_ORDER and URGENCY_ORDER[value] > URGENCY_ORDER.get(
                 urgency.get(need_id, ""), 0
@@ -514,16 +559,24 @@ def needs_facts(
 
     facts = []
     families = [f.value for f in LegalFamily]
+    legal_of: dict[tuple[Any, ...], tuple[str, ...]] = {}
     for r in rows:
         (pk, state_id, iso3, group, *legal) = r[:8]
+        flags = tuple(legal)  # booleans, or 0/1 from SQLite
+        if flags not in legal_of:
+            legal_of[flags] = tuple(f for f, on in zip(families, flags, strict=True) if on)
         article_id, number, instrument, position, kind, first_seen = r[8:14]
         pinned, excluded, reason, status = r[14:18]
+        if first_seen not in days:
+            days[first_seen] = (
+                date.fromisoformat(first_seen[:10]) if isinstance(first_seen, str) else first_seen
+            )
         facts.append(
             NeedFacts(
                 need_id=pk,
                 state_iso3=iso3,
                 regional_group=group or "",
-                legal_families=tuple(f for f, on in zip(families, legal, strict=True) if on),
+                legal_families=legal_of[flags],
                 instrument_code=instrument,
                 instrument_position=position,
                 article_id=article_id,
@@ -536,9 +589,9 @@ def needs_facts(
                 breadth_region=len(region.get((article_id, kind, group), ())) if group else 0,
                 breadth_region_max=region_max.get(group, 0) if group else 0,
                 coverage=Decimal(covered.get(pk, Decimal("0"))),
-                age_days=(today - first_seen).days,
-                pinned=pinned,
-                excluded=excluded,
+                age_days=(today - days[first_seen]).days,
+                pinned=bool(pinned),
+                excluded=bool(excluded),
                 ranking_reason=reason,
                 status=status,
             )

@@ -8,22 +8,17 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import is_secretariat
 from infobase.core.search import search
-from infobase.needs.models import Need, NeedStatus
-from infobase.needs.programmes import active_themes
-from infobase.needs.scoring import (
-    CoverageFn,
-    ScoredNeed,
-    activities_coverage,
-    explain,
-    ranked_register,
-    weights_in_use,
-)
+from infobase.needs import scoring
+from infobase.needs.models import Need, NeedScore, NeedStatus
+from infobase.needs.score_table import ScoreTable, need_scores_fill, score_table, stored_facts
+from infobase.needs.scoring import CoverageFn, ScoredNeed, activities_coverage
 from infobase.reference.models import Article, AssistanceKind, LegalFamily, RegionalGroup
 
 # --- Coverage status ----------------------------------------------------------------------
@@ -119,23 +114,161 @@ def register(
     return needs
 
 
-def need_rank(*, user: Any, need: Need) -> tuple[ScoredNeed | None, int]:
-    """``need`` scored and explained with its place in the register as ``user`` sees it by
-    default (the open needs they may see), and how many needs that ranking holds. A need
-    outside that ranking (closed, or excluded by the working group) has no position."""
-    weights, themes = weights_in_use(), active_themes()
-    ranked = ranked_register(
-        needs_qs=register(user=user, filters=RegisterFilters()), weights=weights, themes=themes
-    )
-    ranked_count = sum(1 for r in ranked if r.position is not None)
-    mine = [r for r in ranked if r.need_id == need.pk]
-    if not mine:
-        alone = ranked_register(
-            needs_qs=Need.objects.filter(pk=need.pk), weights=weights, themes=themes
+# --- The stored scores --------------------------------------------------------------------
+
+# The register's order on the stored rows (``scoring.rank_key``): ranked needs first, pinned
+# ones first, then by score, State, instrument, article, kind and id (index "needscore_rank").
+RANK_ORDER = (
+    "stored_score__excluded",
+    "-stored_score__pinned",
+    "-stored_score__total",
+    "stored_score__state_iso3",
+    "stored_score__instrument_position",
+    "stored_score__article_number",
+    "stored_score__kind",
+    "pk",
+)
+COVERAGE_Q = {
+    CoverageStatus.UNCOVERED.value: Q(stored_score__coverage__lte=0),
+    CoverageStatus.PARTLY.value: Q(stored_score__coverage__gt=0, stored_score__coverage__lt=1),
+    CoverageStatus.COVERED.value: Q(stored_score__coverage__gte=1),
+}
+
+
+def _explained(
+    needs: list[Need], table: ScoreTable, positions: list[int | None]
+) -> list[ScoredNeed]:
+    """Stored rows explained term by term with the weights and themes they were computed with
+    (``needs`` with ``stored_score``, State and article's instrument loaded)."""
+    out = []
+    for need, position in zip(needs, positions, strict=True):
+        facts = stored_facts(need.stored_score, need)
+        explanation = scoring.score(facts, table.weights, table.themes)
+        out.append(ScoredNeed(facts, explanation, position=position))
+    return out
+
+
+def _with_rows(needs: QuerySet[Need]) -> QuerySet[Need]:
+    return needs.select_related("stored_score", "state", "article__instrument")
+
+
+def _stored_row(need: Need) -> NeedScore | None:
+    try:
+        return need.stored_score
+    except NeedScore.DoesNotExist:
+        return None
+
+
+def scored_needs(
+    *, needs_qs: QuerySet[Need], fill: bool = True
+) -> tuple[list[ScoredNeed], ScoreTable]:
+    """The needs of ``needs_qs`` with their stored scores explained, in the register's order
+    (positions counted among them; excluded ones last, without a position), and the table's
+    configuration. Needs without a stored score yet are scored first (``fill``), else scored
+    live in memory as a refresh would store them (same weights, themes and day)."""
+    if fill:
+        need_scores_fill(needs_qs=needs_qs)
+    table = score_table()
+    ranked, missing = [], []
+    for need in _with_rows(needs_qs).order_by():
+        row = _stored_row(need)
+        if row is None:
+            missing.append(need.pk)
+        else:
+            ranked.append(scoring.RankedNeed(stored_facts(row, need), row.total))
+    if missing:
+        ranked += scoring.ranked_register(
+            needs_qs=Need.objects.filter(pk__in=missing),
+            weights=table.weights,
+            themes=table.themes,
+            today=table.today,
         )
-        mine = [replace(r, position=None) for r in alone]
-    scored = explain(mine, weights=weights, themes=themes)
-    return (scored[0] if scored else None), ranked_count
+    ranking = scoring.rank(ranked)
+    explained = scoring.explain(
+        ranking.ranked + ranking.excluded, weights=table.weights, themes=table.themes
+    )
+    return explained, table
+
+
+def register_scored(*, user: Any, filters: RegisterFilters, priority: str = "") -> QuerySet[Need]:
+    """The needs of the register ``user`` may see, narrowed by ``filters`` and the State's
+    ``priority`` (urgency), the coverage and priority read from the stored scores. Needs without
+    a stored score yet are scored first (``need_scores_fill``)."""
+    needs = register(user=user, filters=replace(filters, coverage=""))
+    need_scores_fill(needs_qs=needs)
+    needs = needs.filter(stored_score__isnull=False)
+    if priority:
+        needs = needs.filter(stored_score__urgency=priority)
+    if filters.coverage in COVERAGE_Q:
+        needs = needs.filter(COVERAGE_Q[filters.coverage])
+    return needs
+
+
+@dataclass
+class RegisterPage:
+    """One page of the register read from the stored scores."""
+
+    page: Page[Any]
+    scored: list[tuple[ScoredNeed, Need]]
+    total: int
+    coverage_counts: dict[str, int]
+    table: ScoreTable
+
+
+def register_page(
+    *, user: Any, filters: RegisterFilters, priority: str = "", page: Any = 1, per_page: int = 50
+) -> RegisterPage:
+    """A page of the register ``user`` may see, filtered, sorted and paginated in SQL on the
+    stored scores (a constant number of queries). Needs without a stored score yet are scored
+    first (``need_scores_fill``); the coverage and priority filters read the stored facts."""
+    needs = register_scored(user=user, filters=filters, priority=priority)
+    counts = needs.aggregate(**{status: Count("pk", filter=q) for status, q in COVERAGE_Q.items()})
+    total = sum(counts.values())
+    paginator = Paginator(_with_rows(needs).order_by(*RANK_ORDER), per_page)
+    paginator.count = total  # known already: spares the count query
+    shown = paginator.get_page(page)
+    rows = list(shown.object_list)
+    start = shown.start_index()
+    positions = [None if need.stored_score.excluded else start + i for i, need in enumerate(rows)]
+    table = score_table()
+    scored = _explained(rows, table, positions)
+    return RegisterPage(shown, list(zip(scored, rows, strict=True)), total, counts, table)
+
+
+def _before(row: NeedScore) -> Q:
+    """Stored rows placed before ``row`` in the ranking (among ranked needs)."""
+    p = "stored_score__"
+    keys = [
+        ("state_iso3", row.state_iso3),
+        ("instrument_position", row.instrument_position),
+        ("article_number", row.article_number),
+        ("kind", row.kind),
+    ]
+    tail = Q(pk__lt=row.need_id)
+    for name, value in reversed(keys):
+        tail = Q(**{f"{p}{name}__lt": value}) | (Q(**{f"{p}{name}": value}) & tail)
+    by_score = Q(**{f"{p}total__gt": row.total}) | (Q(**{f"{p}total": row.total}) & tail)
+    same_pin = Q(**{f"{p}pinned": row.pinned}) & by_score
+    return (Q(**{f"{p}pinned": True}) | same_pin) if not row.pinned else same_pin
+
+
+def need_rank(*, user: Any, need: Need) -> tuple[ScoredNeed | None, int]:
+    """``need``'s stored score explained, with its place in the register as ``user`` sees it
+    by default (the open needs they may see), and how many needs that ranking holds. A need
+    outside that ranking (closed, or excluded by the working group) has no position."""
+    default = register(user=user, filters=RegisterFilters())
+    need_scores_fill(needs_qs=default)
+    need_scores_fill(needs_qs=Need.objects.filter(pk=need.pk))
+    mine = _with_rows(Need.objects.filter(pk=need.pk, stored_score__isnull=False)).first()
+    ranked = default.filter(stored_score__excluded=False)
+    count = ranked.count()
+    if mine is None:
+        return None, count
+    position = None
+    if not mine.stored_score.excluded and default.filter(pk=need.pk).exists():
+        position = ranked.filter(_before(mine.stored_score)).count() + 1
+    scored = _explained([mine], score_table(), [position])
+    return scored[0], count
 
 
 @dataclass

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,15 +27,8 @@ from infobase.needs.exports import NeedsRegisterExporter
 from infobase.needs.jobs import needs_derive_request
 from infobase.needs.lessons import related_lessons
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, WorkProgramme
-from infobase.needs.programmes import ThemeSpec, active_themes
-from infobase.needs.scoring import (
-    RankedNeed,
-    ScoredNeed,
-    Weights,
-    explain,
-    ranked_register,
-    weights_in_use,
-)
+from infobase.needs.score_table import need_scores_rescore, score_table
+from infobase.needs.scoring import ScoredNeed, weights_in_use
 from infobase.questionnaires.models import ImplementationStatus
 from infobase.reference.models import (
     Article,
@@ -184,33 +176,22 @@ class RegisterRow:
         return str(Priority(value).label) if value in Priority.values else ""
 
 
-def _ranked(
-    request: HttpRequest, form: RegisterFilterForm, weights: Weights, themes: list[ThemeSpec]
-) -> list[RankedNeed]:
-    """The register's needs the user may see, filtered and ranked (totals only)."""
-    needs = selectors.register(user=request.user, filters=form.filters())
-    ranked = ranked_register(needs_qs=needs, weights=weights, themes=themes)
-    priority = form.cleaned_data.get("priority") if form.is_valid() else ""
-    if priority:
-        ranked = [r for r in ranked if r.facts.urgency == priority]
-    return ranked
+def _priority(form: RegisterFilterForm) -> str:
+    return form.cleaned_data.get("priority", "") if form.is_valid() else ""
 
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     _require(request.user, "needs.view_register")
     form = RegisterFilterForm(request.GET or None)
-    weights, themes = weights_in_use(), active_themes()
-    ranked = _ranked(request, form, weights, themes)
-    page = Paginator(ranked, 50).get_page(request.GET.get("page"))
-    # Every need is ranked; only the shown page is explained.
-    scored = explain(page.object_list, weights=weights, themes=themes)
-    shown = Need.objects.filter(pk__in=[s.need_id for s in scored])
-    by_id = {n.pk: n for n in shown.select_related("state", "article__instrument")}
-    rows = [RegisterRow(s, by_id[s.need_id]) for s in scored]
-    counts = {status: 0 for status in selectors.CoverageStatus.values}
-    for r in ranked:
-        counts[selectors.coverage_status(r.facts.coverage)] += 1
+    # Filtered, sorted and paginated in SQL on the stored scores; only the page is explained.
+    found = selectors.register_page(
+        user=request.user,
+        filters=form.filters(),
+        priority=_priority(form),
+        page=request.GET.get("page"),
+    )
+    rows = [RegisterRow(s, need) for s, need in found.scored]
     query = request.GET.copy()
     query.pop("page", None)
     base = {k: v for k, v in query.items() if k != "coverage"}
@@ -219,13 +200,19 @@ def register(request: HttpRequest) -> HttpResponse:
         "needs/register.html",
         {
             "form": form,
-            "page": page,
+            "page": found.page,
             "rows": rows,
-            "total": len(ranked),
-            "weights": weights,
+            "total": found.total,
+            "weights": found.table.weights,
+            "scores_as_of": found.table.as_of,
             "query": query.urlencode(),
             "coverage_links": [
-                (status, label, counts[status], urlencode({**base, "coverage": status}))
+                (
+                    status,
+                    label,
+                    found.coverage_counts[status],
+                    urlencode({**base, "coverage": status}),
+                )
                 for status, label in selectors.CoverageStatus.choices
             ],
             "can_decide": request.user.has_perm("needs.decide_need")
@@ -268,6 +255,8 @@ def register_decide(request: HttpRequest) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
         return redirect(target)
+    # The register shows the decision at once: its needs' scores (and those it moves).
+    need_scores_rescore(need_ids=[n.pk for n in done])
     messages.success(
         request,
         ngettext(
@@ -318,12 +307,12 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise PermissionDenied
     form = RegisterFilterForm(request.GET or None)
-    weights, themes = weights_in_use(), active_themes()
-    ranked = _ranked(request, form, weights, themes)
+    needs = selectors.register_scored(
+        user=request.user, filters=form.filters(), priority=_priority(form)
+    )
+    scored, table = selectors.scored_needs(needs_qs=needs)
     result = render_export(
-        NeedsRegisterExporter(
-            scored=explain(ranked, weights=weights, themes=themes), weights=weights, themes=themes
-        ),
+        NeedsRegisterExporter(scored=scored, weights=table.weights, themes=table.themes),
         fmt=fmt,
         lang=get_language() or "en",
     )
@@ -373,6 +362,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "need": need,
             "scored": scored,
             "in_register": in_register,
+            "scores_as_of": score_table().as_of,
             "evidence": evidence,
             "hidden_evidence": hidden,
             "lessons": related_lessons(need=need),
@@ -432,6 +422,7 @@ def need_decide(request: HttpRequest, pk: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
         return redirect("need_detail", pk=pk)
+    need_scores_rescore(need_ids={pk, need.pk})
     messages.success(request, _("The decision was recorded."))
     return redirect("need_detail", pk=need.pk)
 

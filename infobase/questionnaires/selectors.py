@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -250,12 +250,7 @@ def answer_page(
     (inside a repeat instance, ``${name}`` reads that instance's answer first).
     """
     questionnaire = assignment.questionnaire
-    items = list(
-        questionnaire.items.select_related("choice_list", "article__instrument")
-        .prefetch_related("choice_list__choices")
-        .order_by("position")
-    )
-    by_name = {i.name: i for i in items}
+    items = list(_form_items().filter(questionnaire=questionnaire).order_by("position"))
     answers = {
         (a.item_id, a.repeat_path): a
         for a in Answer.objects.filter(assignment=assignment).select_related("updated_by")
@@ -265,10 +260,70 @@ def answer_page(
         assignment=assignment, item__isnull=False
     ).select_related("author"):
         comments[comment.item_id].append(comment)  # type: ignore[index]
+    return _page(
+        questionnaire,
+        items=items,
+        answers=answers,
+        comments=comments,
+        previous=previous,
+        present=present,
+        blank_instance=blank_instance,
+        templates=templates,
+    )
+
+
+def answer_progress(assignments: Sequence[Assignment]) -> dict[int, tuple[int, int]]:
+    """(answered, applicable) for each assignment, by pk: the figure its answering page shows,
+    counted on the same page (relevance evaluated, questions that do not apply left out).
+
+    Three queries whatever the number of assignments (select their questionnaire with them)."""
+    if not assignments:
+        return {}
+    items: dict[int, list[Item]] = defaultdict(list)
+    for item in (
+        _form_items()
+        .filter(questionnaire_id__in={a.questionnaire_id for a in assignments})
+        .order_by("questionnaire_id", "position")
+    ):
+        items[item.questionnaire_id].append(item)
+    answers: dict[int, dict[tuple[int, str], Answer]] = defaultdict(dict)
+    for answer in Answer.objects.filter(assignment__in=assignments):
+        answers[answer.assignment_id][(answer.item_id, answer.repeat_path)] = answer
+    return {
+        a.pk: _page(
+            a.questionnaire,
+            items=items[a.questionnaire_id],
+            answers=answers[a.pk],
+            templates=False,
+        ).progress
+        for a in assignments
+    }
+
+
+def _form_items() -> QuerySet[Item]:
+    return Item.objects.select_related("choice_list", "article__instrument").prefetch_related(
+        "choice_list__choices"
+    )
+
+
+def _page(
+    questionnaire: Questionnaire,
+    *,
+    items: list[Item],
+    answers: Mapping[tuple[int, str], Answer],
+    comments: Mapping[int, list[ReviewComment]] | None = None,
+    previous: Mapping[str, Any] | None = None,
+    present: Iterable[tuple[str, str]] = (),
+    blank_instance: bool = True,
+    templates: bool = True,
+) -> Block:
+    """The page tree of ``answer_page`` from its loaded parts (``items`` in form order)."""
+    comments = comments or {}
+    previous = previous or {}
+    by_name = {i.name: i for i in items}
     children: dict[int | None, list[Item]] = defaultdict(list)
     for item in items:
         children[item.parent_id].append(item)
-    previous = previous or {}
     known = {(item_id, path) for (item_id, path) in answers}
     known |= {
         (by_name[n].pk, p)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infobase.core import home
-from infobase.core.home import QUEUE_LENGTH, Queue, QueueItem
+from infobase.core.home import Queue, QueueItem
 from infobase.reports import engine
 from infobase.reports.models import ReportRun, RunStatus
 
@@ -36,14 +36,14 @@ def _item(run: ReportRun, titles: dict[str, str]) -> QueueItem:
 
 @home.register(home.SECRETARIAT, order=50)
 def reports_running(user: Any) -> Queue:
-    qs = ReportRun.objects.filter(status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
-    rows = list(qs.order_by("requested_at")[:QUEUE_LENGTH])
     titles = _titles()
-    return Queue(
+    return home.queue_of(
+        ReportRun.objects.filter(status__in=(RunStatus.QUEUED, RunStatus.RUNNING)).order_by(
+            "requested_at"
+        ),
+        lambda run: _item(run, titles),
         key="reports",
         title=_("Reports being produced"),
-        items=[_item(run, titles) for run in rows],
-        total=qs.count() if len(rows) == QUEUE_LENGTH else None,
         more_url=reverse("reports:list"),
         more_label=_("All reports"),
         empty=_("No report is being produced."),
@@ -54,12 +54,12 @@ def reports_running(user: Any) -> Queue:
 def chair_report(user: Any) -> Queue | None:
     if not user.has_perm("reports.request_report", CHAIR_REPORT):
         return None
-    rows = list(ReportRun.objects.filter(report=CHAIR_REPORT).order_by("-requested_at")[:5])
     titles = _titles()
-    return Queue(
+    return home.queue_of(
+        list(ReportRun.objects.filter(report=CHAIR_REPORT).order_by("-requested_at")[:5]),
+        lambda run: _item(run, titles),
         key="chair-report",
         title=_("The Chair's report"),
-        items=[_item(run, titles) for run in rows],
         more_url=reverse("reports:new", args=[CHAIR_REPORT]),
         more_label=_("Prepare the Chair's report"),
         empty=_("The Chair's report has not been produced yet."),

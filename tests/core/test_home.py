@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -44,6 +45,13 @@ def queue(soup: html.HtmlElement, key: str) -> html.HtmlElement:
 
 def links(section: html.HtmlElement) -> list[str]:
     return list(section.xpath('.//a[contains(@class, "queue-link")]/@href'))
+
+
+def home_queries(client) -> int:  # type: ignore[no-untyped-def]
+    """How many queries the home page runs."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    return len(queries)
 
 
 def one(section: html.HtmlElement, xpath: str) -> html.HtmlElement:
@@ -97,7 +105,51 @@ def test_focal_point_sees_questionnaires_due_with_deadline_and_progress(
     assert links(due) == [reverse("assignment_answer", args=[mine.pk])]
     assert one(due, ".//time").get("datetime") == "2030-01-31"
     bar = one(due, ".//progress")
-    assert (bar.get("value"), bar.get("max")) == ("1", "6")
+    # Six questions, one of which ("Which kinds?") does not apply until assistance is needed.
+    assert (bar.get("value"), bar.get("max")) == ("1", "5")
+
+
+def figures(text: str) -> tuple[int, int]:
+    """The "N of M" in a progress text."""
+    found = re.search(r"(\d+) of (\d+)", text)
+    assert found, text
+    return int(found[1]), int(found[2])
+
+
+def test_home_page_and_answering_page_show_the_same_progress_when_relevance_hides_questions(
+    focal_egypt, questionnaire, egypt
+) -> None:  # type: ignore[no-untyped-def]
+    mine = assign(questionnaire, egypt, status=AssignmentStatus.IN_PROGRESS)
+    for name, value in [("authority", "X"), ("a5_status", "yes"), ("a5_explanation", "stale")]:
+        # The explanation is asked only when the status is not "yes": its answer does not count.
+        Answer.objects.create(assignment=mine, item=questionnaire.items.get(name=name), value=value)
+    client = client_for(focal_egypt)
+    client.post(reverse("switch_language"), {"language": "en", "next": "/"})
+    due = queue(page(client), "due")
+    on_home = figures(one(due, './/*[@class="queue-detail"]').text_content())
+    answering = page(client, reverse("assignment_answer", args=[mine.pk]))
+    on_answering_page = figures(one(answering, '//*[@class="overall-progress"]').text_content())
+    assert on_home == on_answering_page == (2, 4)
+    bar = one(due, ".//progress")
+    assert (bar.get("value"), bar.get("max")) == ("2", "4")
+
+
+def test_focal_point_home_runs_a_constant_number_of_queries(
+    focal_egypt, questionnaire, egypt
+) -> None:  # type: ignore[no-untyped-def]
+    first = assign(questionnaire, egypt, status=AssignmentStatus.IN_PROGRESS)
+    Answer.objects.create(
+        assignment=first, item=questionnaire.items.get(name="authority"), value="X"
+    )
+    client = client_for(focal_egypt)
+    client.get("/")  # warm caches (sessions, content types)
+    before = home_queries(client)
+    for n in range(3):
+        other = build_questionnaire(cycle_number=95 + n, code=f"more-{n}")
+        more = assign(other, egypt, status=AssignmentStatus.IN_PROGRESS)
+        Answer.objects.create(assignment=more, item=other.items.get(name="cases"), value=n)
+        a_request(egypt, f"Request {n}")
+    assert home_queries(client) == before
 
 
 def test_focal_point_sees_returned_answers_with_the_secretariats_comment(
@@ -160,18 +212,12 @@ def test_secretariat_home_runs_a_constant_number_of_queries(
 ) -> None:  # type: ignore[no-untyped-def]
     client = client_for(secretariat)
     client.get("/")  # warm caches (sessions, content types)
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get("/").status_code == 200
-        return len(queries)
-
-    before = count()
+    before = home_queries(client)
     for iso3 in ("FRA", "DEU", "BRA", "IND", "CHN", "JPN"):
         state = State.objects.get(iso3=iso3)
         assign(questionnaire, state, status=AssignmentStatus.SUBMITTED, submitted_at=timezone.now())
         a_request(state, f"Request {iso3}")
-    assert count() == before
+    assert home_queries(client) == before
 
 
 def test_working_group_member_sees_next_session_its_documents_and_needs(delegate, egypt) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from infobase.needs import scoring
 from infobase.needs.derivation import needs_derive
 from infobase.needs.models import Need
+from infobase.needs.score_table import need_scores_refresh
 from infobase.needs.scoring import ranked_register, scored_register
 from tests.conftest import client_for
 from tests.needs.test_derivation import answers, request
@@ -76,6 +77,7 @@ def add_needs(count_states: int) -> None:
     ]:
         answers(iso3, [(n, "training") for n in (5, 6, 8, 11, 16, 18)], priority="medium")
     needs_derive()
+    need_scores_refresh()  # as the derivation job does
 
 
 def test_the_register_explains_only_the_page_it_shows(

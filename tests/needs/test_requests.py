@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from infobase.accounts.models import User
 from infobase.core.errors import InvalidInput
 from infobase.needs import requests as services
+from infobase.needs import requests_mail
 from infobase.needs.models import (
     AssistanceRequest,
     RequestLine,
@@ -402,9 +403,9 @@ def test_follow_up_a_year_after_matching_is_sent_once_in_each_users_language(
     services.request_transition(request=egypt_request, user=secretariat, to="matched", reason="")
     AssistanceRequest.objects.filter(pk=egypt_request.pk).update(matched_on=date(2024, 1, 10))
 
-    assert services.requests_follow_up(today=date(2025, 1, 9)) == []  # not yet a year
+    assert requests_mail.requests_follow_up(today=date(2025, 1, 9)) == []  # not yet a year
     assert mail.outbox == []
-    sent = services.requests_follow_up(today=date(2025, 1, 10))
+    sent = requests_mail.requests_follow_up(today=date(2025, 1, 10))
     assert [r.pk for r in sent] == [egypt_request.pk]
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -417,18 +418,18 @@ def test_follow_up_a_year_after_matching_is_sent_once_in_each_users_language(
     assert "hoda@example.org" in egypt_request.history.first().history_change_reason
 
     # Once: running again the same day or later in the year sends nothing more.
-    assert services.requests_follow_up(today=date(2025, 1, 10)) == []
-    assert services.requests_follow_up(today=date(2025, 12, 31)) == []
+    assert requests_mail.requests_follow_up(today=date(2025, 1, 10)) == []
+    assert requests_mail.requests_follow_up(today=date(2025, 12, 31)) == []
     assert len(mail.outbox) == 1
     # Again a year later, while it is still open.
-    assert len(services.requests_follow_up(today=date(2026, 1, 10))) == 1
+    assert len(requests_mail.requests_follow_up(today=date(2026, 1, 10))) == 1
     assert len(mail.outbox) == 2
     # Not once it is met.
     services.request_transition(
         request=egypt_request, user=secretariat, to="in_delivery", reason=""
     )
     services.request_transition(request=egypt_request, user=secretariat, to="met", reason="")
-    assert services.requests_follow_up(today=date(2030, 1, 10)) == []
+    assert requests_mail.requests_follow_up(today=date(2030, 1, 10)) == []
 
 
 def test_follow_up_is_written_in_french_for_a_french_speaking_focal_point(
@@ -451,7 +452,7 @@ def test_follow_up_waits_when_the_state_has_no_focal_point_with_an_address(
         status="matched", matched_on=date(2020, 1, 1)
     )
     assert focal_egypt.email == ""
-    assert services.requests_follow_up(today=date(2024, 1, 1)) == []
+    assert requests_mail.requests_follow_up(today=date(2024, 1, 1)) == []
     egypt_request.refresh_from_db()
     assert egypt_request.follow_up_sent_on is None
 
@@ -664,5 +665,5 @@ def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(secretariat):
 
 
 def test_a_year_before_a_leap_day_is_the_28th_of_february():
-    assert services._year_before(date(2024, 2, 29)) == date(2023, 2, 28)
-    assert services._year_before(date(2025, 3, 1)) == date(2024, 3, 1)
+    assert requests_mail._year_before(date(2024, 2, 29)) == date(2023, 2, 28)
+    assert requests_mail._year_before(date(2025, 3, 1)) == date(2024, 3, 1)

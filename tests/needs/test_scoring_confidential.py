@@ -80,3 +80,28 @@ def test_breadth_has_one_definition_for_everyone(
     assert seen_by(secretariat, own).explanation == mine.explanation
     assert mine.facts.breadth_overall == 1  # Senegal only: Egypt's own hidden need is left out
     assert "Confidential needs are left out" in mine.explanation.term("breadth_overall").explanation
+
+
+def test_urgency_stated_in_confidence_never_shows_on_a_need_others_see(
+    delegate: User, focal_egypt: User, secretariat: User
+) -> None:
+    # Egypt states the need openly with no priority, and again in confidence as urgent.
+    answers("EGY", [(7, "training")])
+    answers("EGY", [(7, "training")], cycle=2, priority="high", confidential=True)
+    needs_derive(today=TODAY)
+    need = Need.objects.get(state__iso3="EGY", article=art(7), kind="training")
+    assert not need.confidential
+    views = [seen_by(user, need) for user in (delegate, focal_egypt, secretariat)]
+    assert {v.facts.urgency for v in views} == {""}
+    assert all(v.total == views[0].total for v in views)
+
+
+def test_a_need_resting_only_on_confidential_evidence_keeps_its_urgency(
+    focal_egypt: User, secretariat: User
+) -> None:
+    answers("EGY", [(7, "training")], priority="high", confidential=True)
+    needs_derive(today=TODAY)
+    need = Need.objects.get(state__iso3="EGY", article=art(7), kind="training")
+    assert need.confidential
+    assert seen_by(focal_egypt, need).facts.urgency == "high"
+    assert seen_by(secretariat, need).facts.urgency == "high"

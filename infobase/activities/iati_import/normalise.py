@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from lxml import etree
 
 from infobase.activities.models import ParticipantRole
 from infobase.activities.money import convert_amount
@@ -44,6 +45,9 @@ _LEGACY_ROLE = {"funding": "1", "accountable": "2", "extending": "3", "implement
 _DESCRIPTION_TYPES = ("1", "2", "3", "4")
 _BUDGET_TYPES = ("1", "2")
 _BUDGET_STATUSES = ("1", "2")
+_ROLES = frozenset(ParticipantRole.values)
+# Every xml:lang of an activity, compiled once.
+_XML_LANGS = etree.XPath("descendant-or-self::*/@xml:lang")
 _DATE_FIELDS = {"1": "planned_start", "2": "actual_start", "3": "planned_end", "4": "actual_end"}
 
 # Successors of withdrawn codes where the IATI codelist does not name one itself. Sector: the
@@ -156,6 +160,7 @@ def _iso639_1() -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=1024)
 def normalise_language(value: str | None) -> str:
     """A language code as IATI wants it: ISO 639-1, lower case ("eng", "EN" → "en"; "ENG-GB" →
     "en-gb"). A code without an ISO 639-1 equivalent is only put in lower case."""
@@ -429,7 +434,8 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
     parsed.language = _lang(el.get(XML_LANG)) or "en"
     lang = parsed.language
     # Every xml:lang of the activity, read by libxml2 in one call rather than node by node.
-    for value in dict.fromkeys(el.xpath("descendant-or-self::*/@xml:lang")):
+    langs: Any = _XML_LANGS(el)  # a list of attribute values
+    for value in dict.fromkeys(langs):
         raw = str(value).strip()
         if raw and normalise_language(raw) != raw:
             parsed.normalised("xml:lang", raw, normalise_language(raw))
@@ -496,7 +502,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
     for org in el.iterfind("participating-org"):
         role = (org.get("role") or "").strip()
         role = _LEGACY_ROLE.get(role.lower(), role)
-        if role not in ParticipantRole.values:
+        if role not in _ROLES:
             warnings.append(
                 _("participating-org with unknown role “%(role)s” left out") % {"role": role[:20]}
             )

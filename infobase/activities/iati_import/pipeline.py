@@ -12,8 +12,8 @@ from typing import IO, Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from lxml import etree
 from simple_history.utils import bulk_update_with_history
 
@@ -73,6 +73,7 @@ class _FileState:
     count: int = 0
     dportal: bool = False
     root_checked: bool = False
+    language: str = ""  # the active language, read once per file
 
 
 class Importer:
@@ -174,7 +175,7 @@ class Importer:
         return True
 
     def _read(self, name: str, source: IO[bytes], info: dict[str, Any]) -> None:
-        state = _FileState(name=name)
+        state = _FileState(name=name, language=get_language() or "")
         seen: dict[str, Seen] = {}
         present: set[str] = set()
         publishers: set[str] = set()
@@ -280,7 +281,9 @@ class Importer:
                 force, created_in_run = self._retract(name, identifier, prior, line, by_date)
         decision = None
         if self.relevance is not None:
-            decision = self.relevance.decide_element(el, sector_name=self.codes.sector_name)
+            decision = self.relevance.decide_element(
+                el, sector_name=self.codes.sector_name, language=state.language
+            )
             if not decision.kept and not force and identifier not in self.held:
                 left_out.update(decision.reasons)
                 self.count("skipped")

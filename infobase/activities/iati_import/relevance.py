@@ -268,10 +268,13 @@ class RelevanceFilter:
         object.__setattr__(self, "_compiled", compiled)
         return compiled
 
-    def decide_element(self, el: Any, sector_name: Any = None) -> Decision:
-        """Decide from a raw <iati-activity> element."""
+    def decide_element(
+        self, el: Any, sector_name: Any = None, *, language: str | None = None
+    ) -> Decision:
+        """Decide from a raw <iati-activity> element (``language``: the active one, when the
+        caller knows it)."""
         signals = read_signals(el)
-        return self.decide_signals(signals, sector_name=sector_name)
+        return self.decide_signals(signals, sector_name=sector_name, language=language)
 
     def decide(
         self,
@@ -287,7 +290,9 @@ class RelevanceFilter:
         )
         return decision.kept, decision.reasons, decision.keywords
 
-    def decide_signals(self, signals: Signals, *, sector_name: Any = None) -> Decision:
+    def decide_signals(
+        self, signals: Signals, *, sector_name: Any = None, language: str | None = None
+    ) -> Decision:
         reasons: list[str] = []
         seen: set[tuple[str, str]] = set()
         for vocabulary, code in signals.sectors:
@@ -324,7 +329,9 @@ class RelevanceFilter:
         found = self._keywords(signals.texts, reasons)
         if reasons:
             return Decision(True, reasons, found)
-        return Decision(False, [_no_match(get_language() or "")], found)
+        if language is None:
+            language = get_language() or ""
+        return Decision(False, [_no_match(language)], found)
 
     def _keywords(self, texts: Sequence[tuple[str, str]], reasons: list[str]) -> list[str]:
         given, patterns = self._patterns()

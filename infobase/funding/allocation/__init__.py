@@ -48,16 +48,25 @@ meet elsewhere — equity first wherever money is divisible, then the most needs
 equity; only whole projects can make the optimizer accept a little shortfall for many needs.
 Without floors the objective is the needs met alone.
 
-Solving: the relaxation (all-or-nothing relaxed) is solved first and rounded — every project it
-funds at all held funded, the others dropped, the rest solved again — and HiGHS starts from the
-better of that point and the greedy baseline's allocation (both feasible): its own heuristics
-take far longer to find as good a point. Without floors the optimizer therefore never meets
-fewer needs than the baseline (should the time run out first, the baseline is kept).
+Solving: the relaxation (all-or-nothing relaxed) is solved first; the projects it funds in
+full or not at all are held so and the few it funds in part chosen by a small branch-and-bound
+of their own (RENS; should it find nothing, every project the relaxation funds at all is held
+funded and the others dropped). HiGHS starts from the better of that point and the greedy
+baseline's allocation (both feasible), and has then mostly to prove it: its own heuristics take
+far longer to find as good a point. Without floors the optimizer therefore never meets fewer
+needs than the baseline (should the time run out first, the baseline is kept). Each solve
+records its bounds as they improve (``Solution.trace``: the time-to-gap curve).
 
 Sources that may fund exactly the same targets (all the unearmarked pledges, the pledges for
 the same regional group or the same project …) are interchangeable: the model pools them, which
 divides the number of variables by ten at world scale, and each pool's amounts are then spent
 over its sources in their given order (``_split``: the first until it is used up, then the next).
+Likewise targets that exactly the same pools may fund (a class: the needs of one State and
+instrument, say) need no flow each: the programme has one flow per (pool, class), with
+``Σ_pools x[pool, class] = Σ_{t ∈ class} cost[t] · y[t]`` — any such flows can be shared out
+over the class's targets, so the optimum is that of one flow per pair, with a third of the
+variables and a fifth of the rows at world scale. The flows are shared out in order (the first
+target from the first pools until it has its due, then the next).
 
 Money is rounded once: availability down to the cent and costs to the cent (half up) before the
 model is built; the solver's amounts are then rounded to cents and repaired so that no source

@@ -271,6 +271,27 @@ class Shortfall:
         }
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """The optimizer's progress at one moment, in the objective it maximises (the priority-
+    weighted needs met less the priced shortfalls): the best point found so far (``primal``)
+    and the best proven bound (``dual``), each None until there is one."""
+
+    seconds: float  # since the solve began
+    cpu_seconds: float  # the process's CPU time since the solve began (all threads)
+    primal: float | None
+    dual: float | None
+
+    @property
+    def gap(self) -> float | None:
+        """``(dual − primal) / |primal|``, as HiGHS counts its gap."""
+        if self.primal is None or self.dual is None:
+            return None
+        if self.primal == 0:
+            return 0.0 if self.dual == 0 else None
+        return max(0.0, self.dual - self.primal) / abs(self.primal)
+
+
 @dataclass
 class Solution:
     method: str  # "optimizer" | "greedy"
@@ -282,7 +303,7 @@ class Solution:
     mip_gap: float | None = None
     seconds: float = 0.0  # every solve of the proposal (model building included)
     explain_seconds: float = 0.0
-    stage_seconds: dict[str, float] = field(default_factory=dict)  # spendable, equity, needs
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # spendable, start, solve …
     equity_shortfall: float | None = None  # the least Σ shortfall/floor the optimizer found
     money_base_usd: float = 0.0  # the most money the pledges can give: the floors' base
     funded: dict[Hashable, float] = field(default_factory=dict)  # target → fraction 0..1
@@ -296,6 +317,7 @@ class Solution:
     instruments: list[ShareRow] = field(default_factory=list)
     unreachable: list[ConstraintKey] = field(default_factory=list)  # floors no money can reach
     size: dict[str, int] = field(default_factory=dict)
+    trace: list[Bounds] = field(default_factory=list)  # the optimizer's bounds as it ran
 
     @property
     def has_solution(self) -> bool:
@@ -411,16 +433,21 @@ def check_inputs(sources: Sequence[Source], targets: Sequence[Target]) -> None:
 
 def compatible_pairs(sources: Sequence[Source], targets: Sequence[Target]) -> list[tuple[int, int]]:
     """(source index, target index) of every pair the earmarks allow, in a stable order."""
+    return [(i, j) for i, js in enumerate(compatible_targets(sources, targets)) for j in js]
+
+
+def compatible_targets(sources: Sequence[Source], targets: Sequence[Target]) -> list[list[int]]:
+    """Each source's compatible targets (indices, ascending): the pairs the earmarks allow."""
     index = {t.id: j for j, t in enumerate(targets)}
-    pairs: list[tuple[int, int]] = []
-    for i, s in enumerate(sources):
+    out: list[list[int]] = []
+    for s in sources:
         if s.allows is None:
-            pairs.extend((i, j) for j in range(len(targets)))
+            out.append(list(range(len(targets))))
         elif callable(s.allows):
-            pairs.extend((i, j) for j, t in enumerate(targets) if s.allows(t))
+            out.append([j for j, t in enumerate(targets) if s.allows(t)])
         else:
-            pairs.extend(sorted((i, index[tid]) for tid in s.allows if tid in index))
-    return pairs
+            out.append(sorted(map(index.__getitem__, index.keys() & s.allows)))
+    return out
 
 
 Fractions = Callable[[Target], dict[str, float]]

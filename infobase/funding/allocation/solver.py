@@ -7,7 +7,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from infobase.funding.allocation.core import (
     STEP_SOLVE,
     TOLERANCE_USD,
     Binding,
+    Bounds,
     ConstraintKey,
     Curve,
     Parameters,
@@ -41,7 +42,7 @@ from infobase.funding.allocation.core import (
     cents_up_half,
     check_inputs,
     clean,
-    compatible_pairs,
+    compatible_targets,
     explain_shortfalls,
     fair_shares,
     fill_summary,
@@ -54,6 +55,23 @@ if TYPE_CHECKING:
     pass
 
 # --- The optimizer --------------------------------------------------------------------------
+
+# HiGHS options of the last solve, which starts from a good point and has mostly to prove it:
+# presolve removes little from these programmes and costs more than it saves; feasibility jump
+# looks for a first point, which the start already is.
+MIP_OPTIONS: dict[str, bool | int | float | str] = {
+    "presolve": "off",
+    "mip_heuristic_run_feasibility_jump": False,
+}
+# The options of the small programme that chooses the projects the relaxation funds in part
+# (RENS): a branch-and-bound over a few binaries, with none of the sub-MIP heuristics that
+# would solve it again inside itself.
+SUB_MIP_OPTIONS: dict[str, bool | int | float | str] = {
+    "mip_heuristic_run_feasibility_jump": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
 
 
 @dataclass
@@ -95,28 +113,46 @@ class Model:
     member_available: list[Decimal]  # each source's money, in cents
     original_pairs: int  # compatible (source, target) pairs before pooling
     compatible: dict[int, list[int]]  # target → the sources that may fund it
+    # Targets the same pools may fund (a class): the solver sees one flow per (pool, class)
+    # and the funded fraction of each of its targets (see ``_static``).
+    classes: list[list[int]] = field(default_factory=list)  # target indices of each class
+    class_pools: list[list[int]] = field(default_factory=list)  # pool indices of each class
     money_base: float = 0.0  # USD: the most the pledges can give (LP bound)
     seconds_base: float = 0.0
     _static: Any = None
     _vectors: Any = None
+    _flows: Any = None
+    _pair_index: Any = None
 
     @property
     def n_pairs(self) -> int:
         return len(self.pairs)
 
+    @property
+    def n_flows(self) -> int:
+        return sum(len(pools) for pools in self.class_pools)
 
-def build_model(sources: Sequence[Source], targets: Sequence[Target], params: Parameters) -> Model:
+
+def build_model(
+    sources: Sequence[Source],
+    targets: Sequence[Target],
+    params: Parameters,
+    *,
+    aggregate: bool = True,
+) -> Model:
+    """The model of ``sources`` and ``targets``: pooled sources, bounds and the money base.
+    ``aggregate=False`` gives each target a class of its own (one flow per pair: the same
+    optimum, a larger programme)."""
     member_available = [cents_down(s.available_usd) for s in sources]
     cost = [cents_up_half(t.cost_usd) for t in targets]
     # Sources that may fund exactly the same targets are interchangeable: the model pools them
     # (far fewer variables) and ``_split`` spends each pool's amounts over its members.
-    by_source: dict[int, list[int]] = defaultdict(list)
+    by_source = compatible_targets(sources, targets)
     by_target: dict[int, list[int]] = defaultdict(list)
-    original = compatible_pairs(sources, targets)
-    for i, j in original:
-        by_source[i].append(j)
+    for i, js in enumerate(by_source):
         if member_available[i] > 0:
-            by_target[j].append(i)
+            for j in js:
+                by_target[j].append(i)
     pool_of: dict[tuple[int, ...], int] = {}
     pools: list[list[int]] = []
     for i in range(len(sources)):
@@ -148,6 +184,19 @@ def build_model(sources: Sequence[Source], targets: Sequence[Target], params: Pa
             y_upper[j] = 0.0
         elif reach[j] < cost[j]:
             y_upper[j] = float(reach[j] / cost[j])
+    pools_of: dict[int, list[int]] = defaultdict(list)
+    for i, j in pairs:
+        pools_of[j].append(i)
+    class_of: dict[tuple[int, ...], int] = {}
+    classes: list[list[int]] = []
+    class_pools: list[list[int]] = []
+    for j in range(len(targets)):
+        same = tuple(pools_of[j]) if aggregate else (j,)
+        if same not in class_of:
+            class_of[same] = len(classes)
+            classes.append([])
+            class_pools.append(pools_of[j])
+        classes[class_of[same]].append(j)
     model = Model(
         sources,
         targets,
@@ -159,8 +208,10 @@ def build_model(sources: Sequence[Source], targets: Sequence[Target], params: Pa
         y_upper,
         pools,
         member_available,
-        len(original),
+        sum(len(js) for js in by_source),
         dict(by_target),
+        classes,
+        class_pools,
     )
     started = time.perf_counter()
     model.money_base = _money_base(model)
@@ -212,22 +263,30 @@ def _floors(model: Model, params: Parameters) -> list[_Floor]:
     return out
 
 
+def _flows(model: Model) -> list[tuple[int, int]]:
+    """(pool, class) of each flow variable, class by class, computed once."""
+    if model._flows is None:
+        model._flows = [(i, c) for c, pools in enumerate(model.class_pools) for i in pools]
+    return model._flows
+
+
 def _static(model: Model) -> tuple[list[int], list[int], list[float], list[float], list[float]]:
     """The rows every solve shares (COO triplets and bounds): each pool gives at most what it
-    has; each target receives exactly cost · funded fraction."""
+    has; each class of targets receives exactly Σ cost · funded fraction of its targets. The
+    flows of a class may be shared out over its targets in any proportions (they have the
+    same pools), so this is the programme with one flow per (pool, target) pair, smaller."""
     if model._static is not None:
         return model._static
-    n_p = model.n_pairs
+    flows = _flows(model)
+    n_x = len(flows)
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
     lo: list[float] = []
     hi: list[float] = []
     by_pool: dict[int, list[int]] = defaultdict(list)
-    by_target: dict[int, list[int]] = defaultdict(list)
-    for p, (i, j) in enumerate(model.pairs):
-        by_pool[i].append(p)
-        by_target[j].append(p)
+    for f, (i, _c) in enumerate(flows):
+        by_pool[i].append(f)
     row = 0
     for i in range(len(model.pools)):
         rows.extend([row] * len(by_pool[i]))
@@ -236,18 +295,115 @@ def _static(model: Model) -> tuple[list[int], list[int], list[float], list[float
         lo.append(-highspy.kHighsInf)
         hi.append(float(model.available[i]) / SCALE)
         row += 1
-    for j in range(len(model.targets)):
-        rows.extend([row] * len(by_target[j]))
-        cols.extend(by_target[j])
-        vals.extend([1.0] * len(by_target[j]))
-        rows.append(row)
-        cols.append(n_p + j)
-        vals.append(-float(model.cost[j]) / SCALE)
+    f = 0
+    for c, members in enumerate(model.classes):
+        width = len(model.class_pools[c])
+        rows.extend([row] * width)
+        cols.extend(range(f, f + width))
+        vals.extend([1.0] * width)
+        f += width
+        rows.extend([row] * len(members))
+        cols.extend(n_x + j for j in members)
+        vals.extend(-float(model.cost[j]) / SCALE for j in members)
         lo.append(0.0)
         hi.append(0.0)
         row += 1
     model._static = (rows, cols, vals, lo, hi)
     return model._static
+
+
+def _aggregate(model: Model, values: np.ndarray) -> np.ndarray:
+    """A point with one amount per (pool, target) pair as a point of the solver's programme
+    (one flow per (pool, class)): the amounts summed."""
+    flows = _flows(model)
+    index = {pair: f for f, pair in enumerate(flows)}
+    class_of = np.empty(len(model.targets), dtype=np.int64)
+    for c, members in enumerate(model.classes):
+        class_of[members] = c
+    n_p = model.n_pairs
+    out = np.zeros(len(flows) + len(values) - n_p)
+    for p, (i, j) in enumerate(model.pairs):
+        out[index[(i, int(class_of[j]))]] += values[p]
+    out[len(flows) :] = values[n_p:]
+    return out
+
+
+def _disaggregate(model: Model, values: np.ndarray) -> np.ndarray:
+    """The solver's point with one amount per (pool, target) pair: each class's flows shared
+    out over its targets in order (the first target from the first pools until it has its
+    cost · funded fraction, then the next), so that each target draws on few pools."""
+    flows = _flows(model)
+    n_x, n_p = len(flows), model.n_pairs
+    if model._pair_index is None:
+        model._pair_index = {pair: p for p, pair in enumerate(model.pairs)}
+    index = model._pair_index
+    out = np.zeros(n_p + len(values) - n_x)
+    out[n_p:] = values[n_x:]
+    f = 0
+    for c, members in enumerate(model.classes):
+        pools = model.class_pools[c]
+        left = [max(0.0, float(values[f + k])) for k in range(len(pools))]
+        f += len(pools)
+        k = 0
+        for j in members:
+            due = float(model.cost[j]) / SCALE * max(0.0, float(values[n_x + j]))
+            while due > 0 and k < len(pools):
+                take = min(due, left[k])
+                if take > 0:
+                    out[index[(pools[k], j)]] += take
+                    left[k] -= take
+                    due -= take
+                if left[k] <= 0:
+                    k += 1
+    return out
+
+
+def _moved(before: float | None, after: float | None) -> bool:
+    if before is None or after is None:
+        return before is not after
+    return abs(after - before) > 1e-9 * max(1.0, abs(before))
+
+
+@dataclass
+class _Trace:
+    """The bounds of one proposal's solves as they improve (``Solution.trace``), in the
+    objective the solver maximises; a bound is kept until a better one comes (``restart``:
+    a new programme, whose bounds start afresh)."""
+
+    started: float = field(default_factory=time.perf_counter)
+    cpu_started: float = field(default_factory=time.process_time)
+    points: list[Bounds] = field(default_factory=list)
+    primal: float | None = None
+    dual: float | None = None
+
+    def restart(self) -> None:
+        self.primal = self.dual = None
+
+    def record(self, primal: float | None = None, dual: float | None = None) -> None:
+        if primal is not None and math.isfinite(primal):
+            self.primal = float(primal if self.primal is None else max(self.primal, primal))
+        if dual is not None and math.isfinite(dual):
+            self.dual = float(dual if self.dual is None else min(self.dual, dual))
+        last = self.points[-1] if self.points else None
+        if last is None or _moved(last.primal, self.primal) or _moved(last.dual, self.dual):
+            self.points.append(
+                Bounds(
+                    time.perf_counter() - self.started,
+                    time.process_time() - self.cpu_started,
+                    self.primal,
+                    self.dual,
+                )
+            )
+
+    def follow(self, h: highspy.Highs) -> None:
+        """Record the bounds of a branch-and-bound as HiGHS reports them."""
+
+        def bounds(event: Any) -> None:
+            # HiGHS minimises the negated objective.
+            self.record(-event.data_out.mip_primal_bound, -event.data_out.mip_dual_bound)
+
+        h.cbMipInterrupt.subscribe(bounds)
+        h.cbMipImprovingSolution.subscribe(bounds)
 
 
 @dataclass
@@ -262,13 +418,15 @@ class _Result:
 
 
 def _vectors(model: Model) -> tuple[np.ndarray, np.ndarray]:
-    """The targets' weights and each pair's largest amount (thousands), computed once."""
+    """The targets' weights and each flow's largest amount (thousands), computed once."""
     if model._vectors is None:
+        demand = [
+            sum(float(model.cost[j]) * float(model.y_upper[j]) for j in members)
+            for members in model.classes
+        ]
         model._vectors = (
             np.array([float(t.weight) for t in model.targets]),
-            np.array(
-                [float(min(model.available[i], model.cost[j])) / SCALE for i, j in model.pairs]
-            ),
+            np.array([min(float(model.available[i]), demand[c]) / SCALE for i, c in _flows(model)]),
         )
     return model._vectors
 
@@ -289,25 +447,17 @@ def _price(model: Model, floors: Sequence[_Floor]) -> float:
     return max(1.0, 2 * rate * max(f.floor for f in floors))
 
 
-def _run(
-    model: Model,
-    floors: Sequence[_Floor],
-    *,
-    warm: np.ndarray | None = None,
-    time_limit: float,
-    mip_gap: float,
-    relax: bool = False,
-    fixed: Mapping[int, float] | None = None,
-) -> _Result:
-    """One HiGHS solve: maximise the priority-weighted needs met minus the price of the
-    shortfalls beyond what no money can reach (``excess``: Σ short_k / floor_k − Σ of the
-    floors' ``least_short``). ``relax``: all-or-nothing relaxed (a linear programme);
-    ``fixed``: target index → its funded fraction, held."""
-    started = time.perf_counter()
-    n_p, n_t, n_f = model.n_pairs, len(model.targets), len(floors)
+def _programme(
+    model: Model, floors: Sequence[_Floor], fixed: Mapping[int, float] | None = None
+) -> highspy.HighsLp:
+    """The linear programme (all-or-nothing relaxed) over the solver's columns: flows (one per
+    (pool, class), see ``_static``), funded fractions, shortfalls and the excess. It maximises
+    the priority-weighted needs met minus the price of the shortfalls beyond what no money can
+    reach (``excess``: Σ short_k / floor_k − Σ of the floors' ``least_short``); ``fixed``:
+    target index → its funded fraction, held."""
+    n_t, n_f = len(model.targets), len(floors)
+    n_p = len(_flows(model))
     n = n_p + n_t + n_f + (1 if n_f else 0)
-    if n_p == 0:
-        return _Result("optimal", "nothing can be funded", np.zeros(n), 0.0, 0.0, 0.0, 0.0)
     rows, cols, vals, lo, hi = (list(a) for a in _static(model))
     row = len(lo)
     weights, pair_upper = _vectors(model)
@@ -358,6 +508,32 @@ def _run(
     lp.a_matrix_.start_ = matrix.indptr
     lp.a_matrix_.index_ = matrix.indices
     lp.a_matrix_.value_ = matrix.data
+    return lp
+
+
+def _run(
+    model: Model,
+    floors: Sequence[_Floor],
+    *,
+    warm: np.ndarray | None = None,
+    time_limit: float,
+    mip_gap: float,
+    relax: bool = False,
+    fixed: Mapping[int, float] | None = None,
+    options: Mapping[str, bool | int | float | str] | None = None,
+    trace: _Trace | None = None,
+) -> _Result:
+    """One HiGHS solve of ``_programme``: ``relax``: all-or-nothing relaxed (a linear
+    programme); ``fixed``: target index → its funded fraction, held. ``warm`` and the result's
+    values have one amount per (pool, target) pair."""
+    started = time.perf_counter()
+    n_t, n_f = len(model.targets), len(floors)
+    if model.n_pairs == 0:
+        n_old = model.n_pairs + n_t + n_f + (1 if n_f else 0)
+        return _Result("optimal", "nothing can be funded", np.zeros(n_old), 0.0, 0.0, 0.0, 0.0)
+    n_p = len(_flows(model))
+    n = n_p + n_t + n_f + (1 if n_f else 0)
+    lp = _programme(model, floors, fixed)
     free = [int(j) for j in np.flatnonzero(model.integral) if int(j) not in (fixed or {})]
     mip = bool(free) and not relax
     if mip:
@@ -370,17 +546,21 @@ def _run(
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     h.setOptionValue("mip_abs_gap", 1e-6)
+    for name, value in (options or {}).items() if mip else ():
+        h.setOptionValue(name, value)
     h.passModel(lp)
     if warm is not None and mip:
         start = highspy.HighsSolution()
-        start.col_value = list(map(float, warm))
+        start.col_value = list(map(float, _aggregate(model, warm)))
         start.value_valid = True
         h.setSolution(start)
+    if trace is not None and mip:
+        trace.follow(h)
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
     found = info.primal_solution_status == 2  # a feasible point
-    values = np.array(h.getSolution().col_value) if found else None
+    values = _disaggregate(model, np.array(h.getSolution().col_value)) if found else None
     if status == highspy.HighsModelStatus.kOptimal:
         name = "optimal"
     elif status == highspy.HighsModelStatus.kTimeLimit:
@@ -398,6 +578,8 @@ def _run(
         gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
     elif name == "optimal":
         bound, gap = objective, 0.0
+    if trace is not None and mip:
+        trace.record(None if objective is None else -objective, None if bound is None else -bound)
     return _Result(
         name,
         h.modelStatusToString(status),
@@ -487,11 +669,14 @@ def _optimize(
     params: Parameters,
     baseline: Solution | None = None,
     progress: Progress | None = None,
+    trace: _Trace | None = None,
 ) -> _Outcome:
     """The priced model, started from the better of the baseline's allocation and the
-    relaxation rounded (see the module's doc)."""
+    relaxation's projects chosen (see the module's doc)."""
     if progress:
         progress(PROGRESS_SOLVE, STEP_SOLVE)
+    if trace is not None:
+        trace.restart()
     seconds: dict[str, float] = {}
     starts = []
     if baseline is not None and baseline.amounts:
@@ -501,25 +686,54 @@ def _optimize(
     if floors and len(integral) and model.pairs:
         relaxed = _run(model, floors, time_limit=params.time_limit, mip_gap=0.0, relax=True)
         seconds["relaxation"] = relaxed.seconds
+        if trace is not None and relaxed.status == "optimal" and relaxed.objective is not None:
+            trace.record(dual=-relaxed.objective)
         if relaxed.values is not None:
-            n_p = model.n_pairs
-            # Every project the relaxation funds at all is held funded (the money it lacks
-            # comes off what is divisible), the others dropped; should that not fit, the
-            # projects it funds in part are dropped too.
-            for rule in (1e-6, 1 - 1e-6):
-                held = {
-                    int(j): 1.0 if relaxed.values[n_p + int(j)] > rule else 0.0 for j in integral
-                }
-                rounded = _run(model, floors, time_limit=params.time_limit, mip_gap=0.0, fixed=held)
-                seconds["rounding"] = seconds.get("rounding", 0.0) + rounded.seconds
-                if rounded.values is not None:
-                    starts.append(rounded.values)
-                    break
+            y = relaxed.values[model.n_pairs : model.n_pairs + len(model.targets)]
+            # The projects the relaxation funds in full or not at all are held so; the few it
+            # funds in part are chosen by a small programme of their own (RENS).
+            held = {int(j): float(round(y[j])) for j in integral if not 1e-6 < y[j] < 1 - 1e-6}
+            rens = _run(
+                model,
+                floors,
+                time_limit=params.time_limit / 4,
+                mip_gap=params.mip_gap / 2,
+                fixed=held,
+                options=SUB_MIP_OPTIONS,
+            )
+            seconds["start"] = rens.seconds
+            if rens.values is not None:
+                starts.append(rens.values)
+            else:
+                # Every project the relaxation funds at all is held funded (the money it
+                # lacks comes off what is divisible), the others dropped; should that not
+                # fit, the projects it funds in part are dropped too.
+                for rule in (1e-6, 1 - 1e-6):
+                    held = {int(j): 1.0 if y[j] > rule else 0.0 for j in integral}
+                    rounded = _run(
+                        model, floors, time_limit=params.time_limit, mip_gap=0.0, fixed=held
+                    )
+                    seconds["start"] += rounded.seconds
+                    if rounded.values is not None:
+                        starts.append(rounded.values)
+                        break
     price = _price(model, floors)
-    warm = max(
-        starts, key=lambda v: _needs(model, v) - price * (v[-1] if floors else 0.0), default=None
+
+    def value(v: np.ndarray) -> float:
+        return _needs(model, v) - price * (v[-1] if floors else 0.0)
+
+    warm = max(starts, key=value, default=None)
+    if trace is not None and warm is not None:
+        trace.record(primal=value(warm))
+    result = _run(
+        model,
+        floors,
+        warm=warm,
+        time_limit=params.time_limit,
+        mip_gap=params.mip_gap,
+        options=MIP_OPTIONS,
+        trace=trace,
     )
-    result = _run(model, floors, warm=warm, time_limit=params.time_limit, mip_gap=params.mip_gap)
     seconds["solve"] = result.seconds
     equity = None
     if floors and result.values is not None:
@@ -537,7 +751,8 @@ def _round_amounts(model: Model, x: np.ndarray, y: np.ndarray) -> dict[tuple[int
     funds in full gets exactly its cost whenever its sources' spare cents allow (they always do
     unless the solver's tolerance was used to the full)."""
     amounts: dict[int, Decimal] = {}
-    for p in range(model.n_pairs):
+    # Amounts under half a cent round to nothing: only the others are rounded one by one.
+    for p in map(int, np.flatnonzero(x * SCALE > 0.004)):
         value = Decimal(repr(float(x[p]) * SCALE)).quantize(CENT, rounding=ROUND_HALF_EVEN)
         if value > 0:
             amounts[p] = value
@@ -675,7 +890,8 @@ def solve(
     same data; computed here when there is no floor) is the solver's starting point."""
     params = params or Parameters()
     check_inputs(sources, targets)
-    started = time.perf_counter()
+    trace = _Trace()
+    started = trace.started
     model = _model if _model is not None else build_model(sources, targets, params)
     floors = _floors(model, params)
     solution = Solution(method="optimizer", status="optimal", money_base_usd=model.money_base)
@@ -685,13 +901,14 @@ def solve(
         "pairs": model.original_pairs,
         "pooled_sources": len(model.pools),
         "pooled_pairs": model.n_pairs,
+        "flows": model.n_flows,  # one per (pool, class of targets the same pools may fund)
         "integer_variables": int(model.integral.sum()),
         "side_constraints": len(floors),
     }
     solution.unreachable = [f.key for f in floors if not f.members]
     if baseline is None and not floors:
         baseline = greedy(sources, targets, params)
-    outcome = _optimize(model, floors, params, baseline, progress)
+    outcome = _optimize(model, floors, params, baseline, progress, trace)
     pooled: dict[tuple[int, int], Decimal] = {}
     for attempt in range(1, ROUNDING_ATTEMPTS + 1):
         values = outcome.result.values
@@ -705,12 +922,13 @@ def solve(
         # Rounding to cents broke a floor the solver met by a few cents: solve again with that
         # floor raised by the cents and held (the allocation moves by cents).
         solution.size["rounding_resolves"] = attempt
-        again = _optimize(model, floors, params, baseline, None)
+        again = _optimize(model, floors, params, baseline, None, trace)
         if again.result.values is None:
             break
         outcome = again
     result = outcome.result
     solution.stage_seconds = {"spendable": model.seconds_base, **outcome.seconds}
+    solution.trace = trace.points
     solution.seconds = time.perf_counter() - started
     solution.status = result.status
     solution.message = result.message

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from infobase.core.locks import AlreadyRunning
 from infobase.needs.derivation import needs_derive_exclusive
+from infobase.needs.score_table import need_scores_refresh_exclusive
 
 
 class Command(BaseCommand):
@@ -32,10 +33,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = needs_derive_exclusive(today=options["today"], wait=options["wait"])
+            scores = need_scores_refresh_exclusive(today=options["today"], wait=300)
         except AlreadyRunning as running:
             raise CommandError(str(running)) from None
         for name, value in result.as_dict().items():
             self.stdout.write(f"{name.replace('_', ' ')}: {value}")
+        self.stdout.write(f"scores: {scores.as_dict()}")
         if result.new_evidence_on_closed:
             ids = ", ".join(str(pk) for pk in result.new_evidence_on_closed)
             self.stdout.write(f"closed needs with new evidence (to review): {ids}")

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from infobase.needs.requests import requests_follow_up
+from infobase.needs.requests_mail import requests_follow_up
 
 
 class Command(BaseCommand):
