@@ -25,9 +25,11 @@ Evidence sources, each linked to at most one need by one ``NeedEvidence`` row (o
   date; a need without evidence keeps its last ``confidential`` value.
 
 Running it again after nothing changed writes nothing (no rows, no history). The work is done in
-one transaction with a constant number of queries (bulk reads, ``bulk_create`` and
-``bulk_update`` in batches), and new or changed needs get a history row each through
-simple-history's bulk helpers, with the change reason ``DERIVE_REASON``.
+one transaction with a constant number of queries: bulk reads straight from the cursor, and
+writes as plain batched statements (``executemany`` inserts, one UPDATE per batch of needs
+given the same flags). New or changed needs get a history row each, copied from the need by
+one INSERT … SELECT per batch, with the columns simple-history writes (who, when, what) and
+the change reason ``DERIVE_REASON``.
 
 **Only what changed.** Each run stores what it read (``DerivationState`` "needs"): the status
 and validation day of every assignment, a hash of every stated need's row (assignment, State,
@@ -62,6 +64,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
@@ -72,6 +75,7 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    Model,
     OuterRef,
     Sum,
     Value,
@@ -79,7 +83,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from infobase.core.locks import advisory_lock
 from infobase.needs.models import (
@@ -110,18 +113,19 @@ NO_GAP_STATUSES = (ImplementationStatus.YES, ImplementationStatus.NOT_APPLICABLE
 BATCH = 1000
 DERIVE_LOCK = "needs-derive"
 STATE_NAME = "needs"
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 # A source is named by its kind and primary key: ("answer", StatedNeed.pk) or
-# ("request", RequestLine.pk).
+# ("request", RequestLine.pk); plain strings, which hash faster than the enumeration's members.
+ANSWER: str = EvidenceKind.ANSWER.value
+REQUEST: str = EvidenceKind.REQUEST.value
 SourceId = tuple[str, int]
 Key = tuple[int, int, str]  # (state_id, article_id, kind)
 
 
-class Source(NamedTuple):
-    key: Key
-    confidential: bool
-    on: date | None  # validated on / received on
+# What the derivation reads of a source: its key, whether it is confidential, and the day it
+# was validated or received. A plain tuple: a full run makes one per source.
+Source = tuple[Key, bool, date | None]
 
 
 class NeedRow(NamedTuple):
@@ -181,12 +185,18 @@ def _chunks(values: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
 
 
 def current_sources(
-    *, answers: Collection[int] | None = None, lines: Collection[int] | None = None
+    *,
+    answers: Collection[int] | None = None,
+    lines: Collection[int] | None = None,
+    inputs: _Inputs | None = None,
 ) -> dict[SourceId, Source]:
-    """Every evidence source that counts now (two queries), or only those among the stated
-    needs ``answers`` and the request lines ``lines`` (primary keys) when given."""
+    """Every evidence source that counts now, or only those among the stated needs
+    ``answers`` and the request lines ``lines`` (primary keys) when given, in order (answers,
+    then lines, each by primary key). The request lines and the dates come from ``inputs``
+    (read if not given); the stated needs from one query."""
+    inputs = inputs or _Inputs.read()
     sources: dict[SourceId, Source] = {}
-    days: dict[datetime | None, date | None] = {}  # many answers share a validation time
+    days: dict[str | None, date | None] = {None: None}  # many sources share a date
     # An answer is a need when there is a gap: assistance asked for an article the State did
     # not report as implemented (or as not applicable) in the same answers.
     no_gap = ArticleImplementation.objects.filter(
@@ -195,33 +205,39 @@ def current_sources(
         paragraph=0,
         status__in=NO_GAP_STATUSES,
     )
-    answers_qs = StatedNeed.objects.filter(assignment__status=AssignmentStatus.VALIDATED).exclude(
-        Exists(no_gap)
+    answers_qs = (
+        StatedNeed.objects.filter(assignment__status=AssignmentStatus.VALIDATED)
+        .exclude(Exists(no_gap))
+        .order_by("pk")
+        .values_list("pk", "assignment_id", "state_id", "article_id", "kind", "confidential")
     )
-    lines_qs = RequestLine.objects.exclude(request__status__in=INACTIVE_REQUEST_STATUSES)
-    answer_batches = [answers_qs] if answers is None else _narrowed(answers_qs, answers)
-    line_batches = [lines_qs] if lines is None else _narrowed(lines_qs, lines)
-    for qs in answer_batches:
-        for pk, state_id, article_id, kind, confidential, validated_at in qs.values_list(
-            "pk", "state_id", "article_id", "kind", "confidential", "assignment__validated_at"
-        ).iterator(chunk_size=5000):
-            if validated_at not in days:
-                days[validated_at] = _day(validated_at)
-            sources[(EvidenceKind.ANSWER, pk)] = Source(
-                (state_id, article_id, kind), confidential, days[validated_at]
+    day_of = {
+        pk: date.fromisoformat(day) if day else None
+        for pk, (_status, day) in inputs.assignments.items()
+    }
+    for qs in [answers_qs] if answers is None else _narrowed(answers_qs, answers):
+        for pk, assignment_id, state_id, article_id, kind, confidential in _fetch(qs):
+            sources[(ANSWER, pk)] = (
+                (state_id, article_id, kind),
+                bool(confidential),
+                day_of[assignment_id],
             )
-    for qs in line_batches:
-        for pk, state_id, article_id, kind, confidential, received_on in qs.values_list(
-            "pk",
-            "request__state_id",
-            "article_id",
-            "kind",
-            "request__confidential",
-            "request__received_on",
-        ).iterator(chunk_size=5000):
-            sources[(EvidenceKind.REQUEST, pk)] = Source(
-                (state_id, article_id, kind), confidential, received_on
-            )
+    requests = inputs.requests
+    for pk in inputs.lines if lines is None else sorted(lines):
+        line = inputs.lines.get(pk)
+        if line is None:
+            continue
+        request_id, article_id, kind = line
+        state_id, status, confidential, received_on = requests[request_id]
+        if status in INACTIVE_REQUEST_STATUSES:
+            continue
+        if received_on not in days:
+            days[received_on] = date.fromisoformat(received_on)
+        sources[(REQUEST, pk)] = (
+            (state_id, article_id, kind),
+            confidential,
+            days[received_on],
+        )
     return sources
 
 
@@ -395,46 +411,51 @@ class _Inputs:
     requests: dict[int, list[Any]]  # pk → [State, status, confidential, received on]
     lines: dict[int, list[Any]]  # pk → [request, article, kind]
     totals: dict[str, list[int]]
+    _tables: str | None = field(default=None, repr=False)  # hash of the three above
 
     @classmethod
     def read(cls) -> _Inputs:
         days: dict[datetime | None, str | None] = {}
         assignments: dict[int, list[Any]] = {}
-        for pk, status, validated_at in Assignment.objects.order_by().values_list(
+        for pk, status, validated_at in Assignment.objects.order_by("pk").values_list(
             "pk", "status", "validated_at"
         ):
             if validated_at not in days:
                 day = _day(validated_at)
                 days[validated_at] = day.isoformat() if day else None
             assignments[pk] = [status, days[validated_at]]
+        # Straight from the cursor: the dates as text (ISO), the flags as booleans.
         requests = {
-            pk: [state_id, status, confidential, received_on.isoformat()]
-            for pk, state_id, status, confidential, received_on in (
-                AssistanceRequest.objects.order_by().values_list(
+            pk: [state_id, status, bool(confidential), str(received_on)]
+            for pk, state_id, status, confidential, received_on in _fetch(
+                AssistanceRequest.objects.order_by("pk").values_list(
                     "pk", "state_id", "status", "confidential", "received_on"
                 )
             )
         }
         lines = {
             pk: [request_id, article_id, kind]
-            for pk, request_id, article_id, kind in RequestLine.objects.order_by().values_list(
-                "pk", "request_id", "article_id", "kind"
+            for pk, request_id, article_id, kind in _fetch(
+                RequestLine.objects.order_by("pk").values_list(
+                    "pk", "request_id", "article_id", "kind"
+                )
             )
         }
         return cls(assignments, requests, lines, _table_totals())
 
     def fingerprint(self) -> str:
-        payload = json.dumps(
-            [
-                STATE_VERSION,
-                sorted(self.assignments.items()),
-                sorted(self.requests.items()),
-                sorted(self.lines.items()),
-                self.totals,
-            ],
-            sort_keys=True,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+        if self._tables is None:  # the small tables are hashed once, the totals each time
+            payload = json.dumps(
+                [
+                    STATE_VERSION,
+                    list(self.assignments.items()),
+                    list(self.requests.items()),
+                    list(self.lines.items()),
+                ]
+            )
+            self._tables = hashlib.sha256(payload.encode()).hexdigest()
+        totals = json.dumps(self.totals, sort_keys=True)
+        return hashlib.sha256(f"{self._tables}{totals}".encode()).hexdigest()
 
 
 @dataclass
@@ -462,11 +483,11 @@ class _Links:
     def of(cls, links: dict[SourceId, int]) -> _Links:
         out = cls()
         for (kind, pk), need_id in links.items():
-            (out.answers if kind == EvidenceKind.ANSWER else out.lines)[pk] = need_id
+            (out.answers if kind == ANSWER else out.lines)[pk] = need_id
         return out
 
     def map(self, kind: str) -> dict[int, int]:
-        return self.answers if kind == EvidenceKind.ANSWER else self.lines
+        return self.answers if kind == ANSWER else self.lines
 
     def get(self, source: SourceId) -> int | None:
         return self.map(source[0]).get(source[1])
@@ -476,9 +497,17 @@ class _Links:
 
     def total(self) -> list[int]:
         """The links table's hash as ``_links_total`` computes it in the database."""
-        h = sum(_py_hash(need, pk, 0) for pk, need in self.answers.items())
-        h += sum(_py_hash(need, 0, pk) for pk, need in self.lines.items())
+        # _py_hash inlined: a full run adds up every link.
+        m, k = _M, _K
+        h = sum(need * k % m * (pk + 3) % m * 3 % m for pk, need in self.answers.items())
+        h += sum(need * k % m * 3 % m * (pk + 3) % m for pk, need in self.lines.items())
         return [len(self), h]
+
+    @staticmethod
+    def hash_of(source: SourceId, need: int) -> int:
+        """One link's part of ``total``."""
+        kind, pk = source
+        return _py_hash(need, pk, 0) if kind == ANSWER else _py_hash(need, 0, pk)
 
 
 def _py_hash(first: int, *parts: int) -> int:
@@ -492,23 +521,26 @@ def _py_hash(first: int, *parts: int) -> int:
 def _save_state(
     inputs: _Inputs,
     *,
-    answers: dict[int, int],
-    no_gap: set[tuple[int, int]],
+    answers: list[str],
+    no_gap: list[str],
     links: _Links,
+    links_total: list[int] | None = None,
 ) -> None:
-    """Store what this run read and left (``inputs`` as read before it wrote)."""
+    """Store what this run read and left (``inputs`` as read before it wrote; ``answers`` and
+    ``no_gap`` packed by ``_pack_hashes`` and ``_pack_pairs``; ``links_total``: the total of
+    ``links`` when the caller kept it up to date)."""
     inputs.totals["needs"] = _needs_total()
     # The links as this run knows them, not as read again: a link changed by hand meanwhile
     # then shows as a difference next time.
-    inputs.totals["links"] = links.total()
+    inputs.totals["links"] = links.total() if links_total is None else links_total
     data = {
         "v": STATE_VERSION,
         "assignments": [[pk, *v] for pk, v in inputs.assignments.items()],
         "requests": [[pk, *v] for pk, v in inputs.requests.items()],
         "lines": [[pk, *v] for pk, v in inputs.lines.items()],
         "totals": inputs.totals,
-        "answers": [_pack(answers.keys()), _pack(answers.values())],
-        "no_gap": sorted(no_gap),
+        "answers": answers,
+        "no_gap": no_gap,
         # Primary keys and needs of the answers linked, then of the request lines.
         "links": [
             _pack(links.answers.keys()),
@@ -522,11 +554,22 @@ def _save_state(
     DerivationState.objects.create(name=STATE_NAME, fingerprint=inputs.fingerprint(), data=data)
 
 
+def _pack_hashes(hashes: dict[int, int]) -> list[str]:
+    return [_pack(hashes.keys()), _pack(hashes.values())]
+
+
+def _pack_pairs(pairs: set[tuple[int, int]]) -> list[str]:
+    ordered = sorted(pairs)
+    return [_pack(a for a, _b in ordered), _pack(b for _a, b in ordered)]
+
+
 @dataclass
 class _Stored:
+    """The stored state; the large parts are unpacked only when a run needs them."""
+
     inputs: _Inputs
-    answers: dict[int, int]
-    no_gap: set[tuple[int, int]]
+    answers_packed: list[str]
+    no_gap_packed: list[str]
     links: _Links
 
     @classmethod
@@ -552,10 +595,21 @@ class _Stored:
             dict(zip(answer_pks, answer_needs, strict=True)),
             dict(zip(line_pks, line_needs, strict=True)),
         )
-        pks, hashes = map(_unpack, data["answers"])
-        return cls(
-            inputs, dict(zip(pks, hashes, strict=True)), {(a, b) for a, b in data["no_gap"]}, links
-        )
+        stored = cls(inputs, data["answers"], data["no_gap"], links)
+        stored.answer_pks()  # fails here, not later, when the state cannot be read
+        return stored
+
+    def answers(self) -> dict[int, int]:
+        """Stated need → its row hash."""
+        pks, hashes = map(_unpack, self.answers_packed)
+        return dict(zip(pks, hashes, strict=True))
+
+    def answer_pks(self) -> array[int]:
+        return _unpack(self.answers_packed[0])
+
+    def no_gap(self) -> set[tuple[int, int]]:
+        assignments, articles = map(_unpack, self.no_gap_packed)
+        return set(zip(assignments, articles, strict=True))
 
 
 def _changed(old: dict[int, Any], new: dict[int, Any]) -> set[int]:
@@ -586,42 +640,167 @@ def needs_derive(*, today: date | None = None, full: bool = False) -> DeriveResu
 
 def _derive_full(inputs: _Inputs, today: date) -> DeriveResult:
     result = DeriveResult(mode="full")
-    sources = current_sources()
+    sources = current_sources(inputs=inputs)
     result.sources = len(sources)
 
     # Current links (one query) and needs (one query).
     linked: dict[SourceId, tuple[int, int]] = {}  # source -> (evidence pk, need pk)
-    for pk, need_id, stated_need_id, request_line_id in NeedEvidence.objects.values_list(
-        "pk", "need_id", "stated_need_id", "request_line_id"
-    ).iterator(chunk_size=5000):
+    for pk, need_id, stated_need_id, request_line_id in _fetch(
+        NeedEvidence.objects.order_by().values_list(
+            "pk", "need_id", "stated_need_id", "request_line_id"
+        )
+    ):
         source: SourceId = (
-            (EvidenceKind.ANSWER, stated_need_id)
-            if stated_need_id is not None
-            else (EvidenceKind.REQUEST, request_line_id)
+            (ANSWER, stated_need_id) if stated_need_id is not None else (REQUEST, request_line_id)
         )
         linked[source] = (pk, need_id)
-    needs = {n.pk: n for n in Need.objects.order_by("pk").iterator(chunk_size=5000)}
+    rows, flags = _read_needs()
 
     # Unlink the sources that no longer count.
     gone = [evidence_pk for source, (evidence_pk, _n) in linked.items() if source not in sources]
     _delete_evidence(gone)
     result.unlinked = len(gone)
 
-    rows = [
-        NeedRow(n.pk, (n.state_id, n.article_id, n.kind), n.status, n.merged_into_id)
-        for n in needs.values()
-    ]
     links = {s: need_id for s, (_e, need_id) in linked.items() if s in sources}
-    fresh = sorted(source for source in sources if source not in linked)
-    links.update(_link_fresh(fresh, sources, rows, today, result))
+    fresh = [source for source in sources if source not in linked]  # in order
+    links.update(_link_fresh(fresh, sources, rows, today, result, top=inputs.totals["needs"][1]))
 
     # Evidence per need after the changes: has_evidence and confidential follow it.
     evidence_of: dict[int, list[bool]] = defaultdict(list)
     for source, need_id in links.items():
-        evidence_of[need_id].append(sources[source].confidential)
-    _refresh(list(needs.values()), evidence_of, result)
-    _save_state(inputs, answers=_answer_hashes(), no_gap=_no_gap_pairs(), links=_Links.of(links))
+        if need_id in flags:  # the needs created now have the right flags
+            evidence_of[need_id].append(sources[source][1])
+    _refresh(flags, evidence_of, result)
+    _save_state(
+        inputs,
+        answers=_pack_hashes(_answer_hashes()),
+        no_gap=_pack_pairs(_no_gap_pairs()),
+        links=_Links.of(links),
+    )
     return result
+
+
+def _read_needs(
+    pks: Collection[int] | None = None,
+) -> tuple[list[NeedRow], dict[int, tuple[bool, bool]]]:
+    """Every need (or those of ``pks``), and its flags (has_evidence, confidential)."""
+    qs = Need.objects.order_by("pk").values_list(
+        "pk", "state_id", "article_id", "kind", "status", "merged_into_id", "has_evidence",
+        "confidential",
+    )  # fmt: skip
+    rows: list[NeedRow] = []
+    flags: dict[int, tuple[bool, bool]] = {}
+    for batch in [qs] if pks is None else _narrowed(qs, pks):
+        for pk, state_id, article_id, kind, status, merged_into_id, evidenced, secret in _fetch(
+            batch
+        ):
+            rows.append(NeedRow(pk, (state_id, article_id, kind), status, merged_into_id))
+            flags[pk] = (bool(evidenced), bool(secret))
+    return rows, flags
+
+
+# --- Writes: plain statements, not the ORM's per-object bulk helpers ------------------------
+#
+# At world scale the ORM's bulk_create prepares every value of every row in Python, which
+# cost most of a full run. The rows written here are plain integers, codes and flags.
+
+
+def _insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """INSERT ``rows`` (values of ``columns``, ready for the database) in batches."""
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
+        quote(model._meta.db_table),
+        ", ".join(quote(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 10 * BATCH):
+            cursor.executemany(sql, rows[start : start + 10 * BATCH])
+
+
+def _create_needs(new: dict[Key, tuple[date, bool]], *, top: int) -> dict[Key, int]:
+    """Create open needs with evidence, key → (first seen, confidential), with a history row
+    each; ``top`` is a primary key no older need exceeds. Returns key → primary key."""
+    if not new:
+        return {}
+    values = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in _need_fields()}
+    values.update(status=NeedStatus.OPEN.value, has_evidence=True, is_manual=False)
+    varying = ["state_id", "article_id", "kind", "first_seen", "confidential"]
+    fixed = [name for name in values if name not in varying]
+    column_of = {f.attname: f.column for f in _need_fields()}
+    columns = [column_of[name] for name in [*varying, *fixed]]
+    same = [values[name] for name in fixed]
+    adapt = connection.ops.adapt_datefield_value
+    _insert(
+        Need,
+        columns,
+        [(*key, adapt(first_seen), secret, *same) for key, (first_seen, secret) in new.items()],
+    )
+    created = {
+        (state_id, article_id, kind): pk
+        for pk, state_id, article_id, kind in _fetch(
+            Need.objects.filter(pk__gt=top)
+            .exclude(status=NeedStatus.MERGED)
+            .order_by()
+            .values_list("pk", "state_id", "article_id", "kind")
+        )
+        if (state_id, article_id, kind) in new
+    }
+    _write_history(created.values(), "+")
+    return created
+
+
+def _need_fields() -> list[Any]:
+    return [f for f in Need._meta.concrete_fields if not f.primary_key]
+
+
+def _set_flags(changes: dict[int, tuple[bool, bool]]) -> None:
+    """Set (has_evidence, confidential) of needs, with a history row each."""
+    by_flags: dict[tuple[bool, bool], list[int]] = defaultdict(list)
+    for pk, (evidenced, secret) in changes.items():
+        by_flags[(evidenced, secret)].append(pk)
+    for (evidenced, secret), pks in by_flags.items():
+        for chunk in _chunks(pks):
+            Need.objects.filter(pk__in=chunk).update(has_evidence=evidenced, confidential=secret)
+    _write_history(changes.keys(), "~")
+
+
+def _write_history(pks: Iterable[int], history_type: str) -> None:
+    """One history row per need of ``pks`` as it is now, as simple-history's bulk helpers
+    would write it (who: the request's user, if any; when: now; why: ``DERIVE_REASON``)."""
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    historical = Need.history.model
+    tracked = historical.tracked_fields
+    user = historical.get_default_history_user(Need())
+    quote = connection.ops.quote_name
+    need_columns = {f.name: str(f.column) for f in Need._meta.concrete_fields}
+    history_columns = {f.name: str(f.column) for f in historical._meta.concrete_fields}
+    target = [quote(f.column) for f in tracked]
+    target += [
+        quote(history_columns[name])
+        for name in ("history_date", "history_change_reason", "history_type", "history_user")
+    ]
+    source = [quote(need_columns[f.name]) for f in tracked]
+    extra = [
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        DERIVE_REASON,
+        history_type,
+        getattr(user, "pk", None),
+    ]
+    with connection.cursor() as cursor:
+        for chunk in _chunks(pks):
+            cursor.execute(
+                "INSERT INTO {} ({}) SELECT {}, %s, %s, %s, %s FROM {} WHERE {} IN ({})".format(  # noqa: S608 - names from the models
+                    quote(historical._meta.db_table),
+                    ", ".join(target),
+                    ", ".join(source),
+                    quote(Need._meta.db_table),
+                    quote(need_columns["id"]),
+                    ", ".join(["%s"] * len(chunk)),
+                ),
+                [*extra, *chunk],
+            )
 
 
 def _link_fresh(
@@ -630,6 +809,8 @@ def _link_fresh(
     rows: Iterable[NeedRow],
     today: date,
     result: DeriveResult,
+    *,
+    top: int,
 ) -> dict[SourceId, int]:
     """Link the new sources: to the live need of their key, else the need a need of their
     key was merged into, else a need created now. Returns source → need."""
@@ -644,55 +825,47 @@ def _link_fresh(
             merged.setdefault(row.key, row)
         else:
             live[row.key] = row
-    targets: dict[SourceId, NeedRow | Need] = {}
-    new_needs: dict[Key, Need] = {}
+    need_of: dict[SourceId, int] = {}
+    pending: list[tuple[SourceId, Key]] = []  # sources of needs created below
+    closed: set[int] = set()
+    new_needs: dict[Key, tuple[date, bool]] = {}  # key → (first seen, confidential)
     for source in fresh:
-        info = sources[source]
-        found = live.get(info.key)
-        if found is None and info.key in merged:
-            found = _resolve(merged[info.key], by_pk)
+        key, secret, on = sources[source]
+        found = live.get(key)
+        if found is None and key in merged:
+            found = _resolve(merged[key], by_pk)
         if found is not None:
-            targets[source] = found
+            need_of[source] = found.pk
+            if found.status in CLOSED_STATUSES:
+                closed.add(found.pk)
             continue
-        need = new_needs.get(info.key)
-        if need is None:
-            state_id, article_id, kind = info.key
-            need = Need(
-                state_id=state_id,
-                article_id=article_id,
-                kind=kind,
-                status=NeedStatus.OPEN,
-                first_seen=min(info.on or today, today),
-                has_evidence=True,
-                confidential=info.confidential,
-            )
-            new_needs[info.key] = need
-        else:
-            if info.on and info.on < need.first_seen:
-                need.first_seen = info.on
-            need.confidential = need.confidential and info.confidential
-        targets[source] = need
-    created = bulk_create_with_history(
-        list(new_needs.values()), Need, batch_size=BATCH, default_change_reason=DERIVE_REASON
-    )
+        if on is None or on > today:
+            on = today
+        seen = new_needs.get(key)
+        if seen is not None:
+            if seen[0] < on:
+                on = seen[0]
+            secret = secret and seen[1]
+        new_needs[key] = (on, secret)
+        pending.append((source, key))
+    created = _create_needs(new_needs, top=top)
     result.created = len(created)
-    NeedEvidence.objects.bulk_create(
+    for source, key in pending:
+        need_of[source] = created[key]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    _insert(
+        NeedEvidence,
+        ["need_id", "kind", "stated_need_id", "request_line_id", "linked_at"],
         [
-            NeedEvidence(
-                need_id=targets[source].pk,
-                kind=source[0],
-                stated_need_id=source[1] if source[0] == EvidenceKind.ANSWER else None,
-                request_line_id=source[1] if source[0] == EvidenceKind.REQUEST else None,
-            )
-            for source in fresh
+            (need_of[(kind, pk)], ANSWER, pk, None, now)
+            if kind == ANSWER
+            else (need_of[(kind, pk)], REQUEST, None, pk, now)
+            for kind, pk in fresh
         ],
-        batch_size=BATCH,
     )
     result.linked = len(fresh)
-    result.new_evidence_on_closed = sorted(
-        {t.pk for t in targets.values() if isinstance(t, NeedRow) and t.status in CLOSED_STATUSES}
-    )
-    return {source: int(target.pk) for source, target in targets.items()}
+    result.new_evidence_on_closed = sorted(closed)
+    return need_of
 
 
 def _derive_incremental(inputs: _Inputs, stored: _Stored, today: date) -> DeriveResult:
@@ -702,16 +875,20 @@ def _derive_incremental(inputs: _Inputs, stored: _Stored, today: date) -> Derive
     lines_in: set[int] = set()  # request lines to derive again
     touched: set[int] = set()  # needs whose links changed outside the derivation
 
-    answers = stored.answers
+    answers_packed, no_gap_packed = stored.answers_packed, stored.no_gap_packed
+    present: Collection[int]  # the stated needs there are now
     if inputs.totals["answers"] != old.totals["answers"]:
         answers = _answer_hashes()
-        answers_in |= {pk for pk, h in answers.items() if stored.answers.get(pk) != h}
-    no_gap = stored.no_gap
+        answers_in |= {pk for pk, _h in answers.items() - stored.answers().items()}
+        answers_packed, present = _pack_hashes(answers), answers.keys()
+    else:
+        present = set(stored.answer_pks())
     assignments = _changed(old.assignments, inputs.assignments)
     pairs: set[tuple[int, int]] = set()
     if inputs.totals["no_gap"] != old.totals["no_gap"]:
         no_gap = _no_gap_pairs()
-        pairs = no_gap ^ stored.no_gap
+        pairs = no_gap ^ stored.no_gap()
+        no_gap_packed = _pack_pairs(no_gap)
     if assignments or pairs:
         wanted = assignments | {a for a, _article in pairs}
         for chunk in _chunks(wanted):
@@ -726,21 +903,22 @@ def _derive_incremental(inputs: _Inputs, stored: _Stored, today: date) -> Derive
 
     # Links removed by the database with their source (a stated need or line deleted); any
     # other difference from the stored links was made by hand: read them all and compare.
+    links = stored.links
     cascaded = _Links(
-        {pk: n for pk, n in stored.links.answers.items() if pk not in answers},
-        {pk: n for pk, n in stored.links.lines.items() if pk not in inputs.lines},
-    )
-    links = _Links(
-        {pk: n for pk, n in stored.links.answers.items() if pk not in cascaded.answers},
-        {pk: n for pk, n in stored.links.lines.items() if pk not in cascaded.lines},
+        {pk: links.answers.pop(pk) for pk in links.answers.keys() - present},
+        {pk: links.lines.pop(pk) for pk in links.lines.keys() - inputs.lines.keys()},
     )
     touched.update(cascaded.answers.values(), cascaded.lines.values())
-    expected = [a - b for a, b in zip(old.totals["links"], cascaded.total(), strict=True)]
-    if inputs.totals["links"] != expected:
+    links_total = [a - b for a, b in zip(old.totals["links"], cascaded.total(), strict=True)]
+    if inputs.totals["links"] != links_total:
+        before_links = _Links(
+            {**links.answers, **cascaded.answers}, {**links.lines, **cascaded.lines}
+        )
         links = _Links.read()
+        links_total = links.total()
         for kind, before_map in (
-            (EvidenceKind.ANSWER, stored.links.answers),
-            (EvidenceKind.REQUEST, stored.links.lines),
+            (ANSWER, before_links.answers),
+            (REQUEST, before_links.lines),
         ):
             now_map = links.map(kind)
             for pk in before_map.keys() | now_map.keys():
@@ -748,99 +926,86 @@ def _derive_incremental(inputs: _Inputs, stored: _Stored, today: date) -> Derive
                 if before == now:
                     continue
                 touched.update(n for n in (before, now) if n is not None)
-                if kind == EvidenceKind.ANSWER and pk in answers:
+                if kind == ANSWER and pk in present:
                     answers_in.add(pk)
-                elif kind == EvidenceKind.REQUEST and pk in inputs.lines:
+                elif kind == REQUEST and pk in inputs.lines:
                     lines_in.add(pk)
 
-    scope: set[SourceId] = {(EvidenceKind.ANSWER, pk) for pk in answers_in} | {
-        (EvidenceKind.REQUEST, pk) for pk in lines_in
-    }
-    sources = current_sources(answers=answers_in, lines=lines_in)
+    scope: set[SourceId] = {(ANSWER, pk) for pk in answers_in} | {(REQUEST, pk) for pk in lines_in}
+    sources = current_sources(answers=answers_in, lines=lines_in, inputs=inputs)
     linked = {s: n for s in scope if (n := links.get(s)) is not None}
 
     # Unlink the sources that no longer count.
     gone = [s for s in linked if s not in sources]
     for kind, name in (
-        (EvidenceKind.ANSWER, "stated_need_id"),
-        (EvidenceKind.REQUEST, "request_line_id"),
+        (ANSWER, "stated_need_id"),
+        (REQUEST, "request_line_id"),
     ):
         for chunk in _chunks(pk for k, pk in gone if k == kind):
             NeedEvidence.objects.filter(**{f"{name}__in": chunk}).delete()
     result.unlinked = len(gone)
 
     fresh = sorted(s for s in sources if s not in linked)
-    rows: list[NeedRow] = []
-    if fresh:
-        rows = [
-            NeedRow(pk, (state_id, article_id, kind), status, merged_into_id)
-            for pk, state_id, article_id, kind, status, merged_into_id in _fetch(
-                Need.objects.order_by("pk").values_list(
-                    "pk", "state_id", "article_id", "kind", "status", "merged_into_id"
-                )
-            )
-        ]
-    new_links = _link_fresh(fresh, sources, rows, today, result)
+    rows = _read_needs()[0] if fresh else []
+    new_links = _link_fresh(fresh, sources, rows, today, result, top=inputs.totals["needs"][1])
     created = set(new_links.values()) - {r.pk for r in rows}
 
     # The needs whose evidence changed: flags from all their links, in scope or not.
     refresh = (touched | set(linked.values()) | set(new_links.values())) - created
     for source in gone:
-        del links.map(source[0])[source[1]]
+        links_total[1] -= _Links.hash_of(source, links.map(source[0]).pop(source[1]))
     for source, need_id in new_links.items():
         links.map(source[0])[source[1]] = need_id
+        links_total[1] += _Links.hash_of(source, need_id)
+    links_total[0] += len(new_links) - len(gone)
     evidence_of: dict[int, list[bool]] = defaultdict(list)
     for source, info in sources.items():
         target = links.get(source)
         if target is not None and target in refresh:
-            evidence_of[target].append(info.confidential)
-    needs: list[Need] = []
+            evidence_of[target].append(info[1])
+    flags = _read_needs(refresh)[1]
     for chunk in _chunks(refresh):
-        needs += Need.objects.filter(pk__in=chunk).order_by("pk")
-        for need_id, stated, line, answer_secret, request_secret in NeedEvidence.objects.filter(
-            need_id__in=chunk
-        ).values_list(
-            "need_id",
-            "stated_need_id",
-            "request_line_id",
-            "stated_need__confidential",
-            "request_line__request__confidential",
-        ):
-            source = (
-                (EvidenceKind.ANSWER, stated)
-                if stated is not None
-                else (EvidenceKind.REQUEST, line)
+        for need_id, stated, line, answer_secret, request_secret in _fetch(
+            NeedEvidence.objects.filter(need_id__in=chunk)
+            .order_by()
+            .values_list(
+                "need_id",
+                "stated_need_id",
+                "request_line_id",
+                "stated_need__confidential",
+                "request_line__request__confidential",
             )
+        ):
+            source = (ANSWER, stated) if stated is not None else (REQUEST, line)
             if source not in scope:  # unchanged since the last run: still counts
-                evidence_of[need_id].append(answer_secret if stated is not None else request_secret)
-    _refresh(needs, evidence_of, result)
+                secret = answer_secret if stated is not None else request_secret
+                evidence_of[need_id].append(bool(secret))
+    _refresh(flags, evidence_of, result)
     result.unchanged = inputs.totals["needs"][0] - result.updated
     result.sources = len(links)
-    _save_state(inputs, answers=answers, no_gap=no_gap, links=links)
+    _save_state(
+        inputs, answers=answers_packed, no_gap=no_gap_packed, links=links, links_total=links_total
+    )
     return result
 
 
-def _refresh(needs: list[Need], evidence_of: dict[int, list[bool]], result: DeriveResult) -> None:
-    """Bring has_evidence and confidential of ``needs`` in line with their evidence."""
-    changed = []
-    for need in needs:
-        flags = evidence_of.get(need.pk, [])
-        has_evidence = bool(flags)
-        confidential = all(flags) if flags else need.confidential
-        if (has_evidence, confidential) == (need.has_evidence, need.confidential):
+def _refresh(
+    flags: dict[int, tuple[bool, bool]], evidence_of: dict[int, list[bool]], result: DeriveResult
+) -> None:
+    """Bring has_evidence and confidential of the needs of ``flags`` (their current values)
+    in line with their evidence."""
+    changes: dict[int, tuple[bool, bool]] = {}
+    for pk, (had_evidence, was_secret) in sorted(flags.items()):
+        evidence = evidence_of.get(pk, [])
+        has_evidence = bool(evidence)
+        confidential = all(evidence) if evidence else was_secret
+        if (has_evidence, confidential) == (had_evidence, was_secret):
             continue
-        if has_evidence and not need.has_evidence:
+        if has_evidence and not had_evidence:
             result.reopened += 1
-        if need.has_evidence and not has_evidence:
+        if had_evidence and not has_evidence:
             result.lost_evidence += 1
-        need.has_evidence, need.confidential = has_evidence, confidential
-        changed.append(need)
-    bulk_update_with_history(
-        changed,
-        Need,
-        ["has_evidence", "confidential"],
-        batch_size=BATCH,
-        default_change_reason=DERIVE_REASON,
-    )
-    result.updated = len(changed)
-    result.unchanged = len(needs) - len(changed)
+        changes[pk] = (has_evidence, confidential)
+    _set_flags(changes)
+    result.updated = len(changes)
+    result.unchanged = len(flags) - len(changes)

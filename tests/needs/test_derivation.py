@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from infobase.needs import decisions
 from infobase.needs.derivation import DERIVE_REASON, needs_derive
@@ -236,6 +240,37 @@ def test_a_withdrawn_request_is_unlinked_and_its_need_kept_without_evidence(worl
     assert (result.reopened, result.created) == (1, 0)
     assert need_of("EGY", 18, "onsite_expert").pk == lonely.pk
     assert need_of("EGY", 18, "onsite_expert").has_evidence
+
+
+def test_history_says_who_when_and_what_for_created_and_changed_needs(
+    world: None, secretariat: Any
+) -> None:
+    """Run from a request (the "derive now" button), the history names its user."""
+    request_with_user = RequestFactory().get("/")
+    request_with_user.user = secretariat
+    HistoricalRecords.context.request = request_with_user
+    try:
+        started = timezone.now()
+        needs_derive(today=TODAY)
+        AssistanceRequest.objects.filter(state__iso3="EGY").update(status=RequestStatus.WITHDRAWN)
+        needs_derive(today=TODAY)
+    finally:
+        del HistoricalRecords.context.request
+    lonely = need_of("EGY", 18, "onsite_expert")
+    rows = list(lonely.history.order_by("history_id"))  # type: ignore[attr-defined]
+    assert [(h.history_type, h.has_evidence) for h in rows] == [("+", True), ("~", False)]
+    for h in rows:
+        assert (h.history_user_id, h.history_change_reason) == (secretariat.pk, DERIVE_REASON)
+        assert (h.state_id, h.article_id, h.kind, h.status) == (
+            lonely.state_id,
+            lonely.article_id,
+            lonely.kind,
+            NeedStatus.OPEN,
+        )
+        assert h.history_date >= started
+    # Each need created has exactly one creation row, each change one change row.
+    assert Need.history.filter(history_type="+").count() == Need.objects.count()  # type: ignore[attr-defined]
+    assert Need.history.filter(history_type="~").count() == 1  # type: ignore[attr-defined]
 
 
 def test_answers_no_longer_stated_leave_the_need_without_evidence(world: None) -> None:
