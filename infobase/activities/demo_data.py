@@ -9,15 +9,27 @@ activities are found again by their English title; links already decided are lef
 from __future__ import annotations
 
 import logging
-from datetime import date
+import random
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from infobase.activities.models import Activity, ActivitySource, LinkStatus, NeedLink
+from infobase.activities.models import (
+    PROVIDER_KIND_BY_ORGANIZATION,
+    Activity,
+    ActivitySource,
+    LinkStatus,
+    NeedLink,
+    Participant,
+    Recipient,
+    Sector,
+    Theme,
+)
 from infobase.activities.services import activity_save
 from infobase.demo.services import DemoContext, demo_contributor
-from infobase.reference.models import Article, Instrument, Organization, State
+from infobase.needs.models import Need, NeedStatus
+from infobase.reference.models import Article, AssistanceKind, Instrument, Organization, State
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +240,8 @@ def accept_links(ctx: DemoContext, activities: list[Activity]) -> None:
     """Suggest links for the illustrative activities and accept the best suggestion of the
     first few (highest confidence, then lowest need id), as the secretariat would."""
     try:
-        from infobase.activities.coverage import link_decide, suggest_links
+        from infobase.activities.coverage.links import link_decide
+        from infobase.activities.coverage.suggestions import suggest_links
     except ImportError:  # pragma: no cover
         log.warning("infobase.activities.coverage is missing: no demo links")
         return
@@ -267,3 +280,215 @@ def activities(ctx: DemoContext) -> None:
     import_iati_demo(ctx)
     made = illustrative_activities(ctx)
     accept_links(ctx, made)
+    if ctx.scale == "world":
+        world_activities(ctx)
+
+
+# --- World scale: IATI-like activities across providers, States, sectors and years ----------
+
+WORLD_ACTIVITIES = 100_000  # at size 1
+WORLD_PREFIX = "XM-DEMO-WORLD-"
+WORLD_INSTRUMENTS = {"untoc": 0.55, "tip": 0.2, "som": 0.12, "firearms": 0.13}
+# DAC 5 sectors of justice, security, migration and anti-corruption work.
+WORLD_SECTORS = ("15130", "15210", "15190", "15113", "15220", "15160", "16063")
+WORLD_LANGUAGES = {"en": 0.6, "fr": 0.15, "es": 0.15, "ar": 0.1}
+KIND_TITLES: dict[str, dict[str, str]] = {
+    "en": {
+        AssistanceKind.LEGISLATIVE: "Legislative assistance",
+        AssistanceKind.MODEL_LEGISLATION: "Model legislation",
+        AssistanceKind.TRAINING: "Training",
+        AssistanceKind.INSTITUTION_BUILDING: "Institution-building",
+        AssistanceKind.ONSITE_EXPERT: "On-site expert",
+        AssistanceKind.GOOD_PRACTICES: "Good practices",
+        AssistanceKind.TECHNOLOGY: "Technology and equipment",
+        AssistanceKind.ACTION_PLAN: "Action plan",
+        AssistanceKind.OTHER: "Assistance",
+    },
+    "fr": {
+        AssistanceKind.LEGISLATIVE: "Assistance législative",
+        AssistanceKind.MODEL_LEGISLATION: "Législation type",
+        AssistanceKind.TRAINING: "Formation",
+        AssistanceKind.INSTITUTION_BUILDING: "Renforcement des institutions",
+        AssistanceKind.ONSITE_EXPERT: "Expert sur place",
+        AssistanceKind.GOOD_PRACTICES: "Bonnes pratiques",
+        AssistanceKind.TECHNOLOGY: "Technologie et équipement",
+        AssistanceKind.ACTION_PLAN: "Plan d'action",
+        AssistanceKind.OTHER: "Assistance",
+    },
+    "es": {
+        AssistanceKind.LEGISLATIVE: "Asistencia legislativa",
+        AssistanceKind.MODEL_LEGISLATION: "Legislación modelo",
+        AssistanceKind.TRAINING: "Capacitación",
+        AssistanceKind.INSTITUTION_BUILDING: "Fortalecimiento institucional",
+        AssistanceKind.ONSITE_EXPERT: "Experto in situ",
+        AssistanceKind.GOOD_PRACTICES: "Buenas prácticas",
+        AssistanceKind.TECHNOLOGY: "Tecnología y equipo",
+        AssistanceKind.ACTION_PLAN: "Plan de acción",
+        AssistanceKind.OTHER: "Asistencia",
+    },
+    "ar": {
+        AssistanceKind.LEGISLATIVE: "المساعدة التشريعية",
+        AssistanceKind.MODEL_LEGISLATION: "التشريعات النموذجية",
+        AssistanceKind.TRAINING: "التدريب",
+        AssistanceKind.INSTITUTION_BUILDING: "بناء المؤسسات",
+        AssistanceKind.ONSITE_EXPERT: "خبير في الموقع",
+        AssistanceKind.GOOD_PRACTICES: "الممارسات الجيدة",
+        AssistanceKind.TECHNOLOGY: "التكنولوجيا والمعدات",
+        AssistanceKind.ACTION_PLAN: "خطة عمل",
+        AssistanceKind.OTHER: "المساعدة",
+    },
+}
+ILLUSTRATIVE = {
+    "en": "(illustrative)",
+    "fr": "(illustratif)",
+    "es": "(ilustrativo)",
+    "ar": "(توضيحي)",
+}
+WORLD_TODAY = date(2026, 6, 1)
+WORLD_DECIDED_AT = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _world_title(lang: str, kind: str, article: Article, state: State) -> str:
+    subject = getattr(article, f"title_{lang}") or article.title_en
+    place = getattr(state, f"name_{lang}", "") or state.name_en
+    return f"{KIND_TITLES[lang][kind]}: {subject} — {place} {ILLUSTRATIVE[lang]}"
+
+
+def world_activities(ctx: DemoContext) -> None:
+    """About 100,000 IATI-like activities (at size 1) of the reference organizations for every
+    State, written in bulk without history rows, and links to the needs they address: accepted
+    for some, suggested for others. Deterministic per seed; written once."""
+    if Activity.objects.filter(iati_identifier__startswith=WORLD_PREFIX).exists():
+        return
+    rng = random.Random(f"infobase-demo:{ctx.seed}:activities")
+    providers = list(Organization.objects.exclude(is_demo=True).order_by("code"))
+    states = list(State.objects.order_by("iso3"))
+    instruments = {i.code: i for i in Instrument.objects.filter(code__in=WORLD_INSTRUMENTS)}
+    by_instrument: dict[str, list[Article]] = {code: [] for code in instruments}
+    codes = {i.pk: code for code, i in instruments.items()}
+    for article in Article.objects.filter(instrument__code__in=instruments).order_by("pk"):
+        by_instrument[codes[article.instrument_id]].append(article)
+    kinds = list(AssistanceKind.values)
+    activities: list[Activity] = []
+    plans: list[tuple[list[tuple[State, Decimal | None]], list[tuple[Article, str]], str]] = []
+    for n in range(1, ctx.scaled(WORLD_ACTIVITIES) + 1):
+        provider = rng.choice(providers)
+        lang = _pick(rng, WORLD_LANGUAGES)
+        code = _pick(rng, WORLD_INSTRUMENTS)
+        themes = list(
+            dict.fromkeys(
+                (rng.choice(by_instrument[code]), rng.choice(kinds))
+                for _ in range(rng.choice((1, 1, 2)))
+            )
+        )
+        if rng.random() < 0.9:
+            recipients: list[tuple[State, Decimal | None]] = [(rng.choice(states), None)]
+        else:
+            chosen = rng.sample(states, 2)
+            share = Decimal(rng.choice((50, 60, 70)))
+            recipients = [(chosen[0], share), (chosen[1], Decimal(100) - share)]
+        start = date(2005, 1, 1) + timedelta(days=rng.randint(0, 8000))
+        end = start + timedelta(days=rng.randint(180, 1800))
+        status = "1" if start > WORLD_TODAY else ("2" if end > WORLD_TODAY else "4")
+        budget = Decimal(int(rng.lognormvariate(12.5, 1.0)) // 1000 * 1000 + 10000)
+        spent = {"1": 0.0, "2": rng.uniform(0.1, 0.8), "4": rng.uniform(0.85, 1.0)}[status]
+        article, kind = themes[0]
+        activities.append(
+            Activity(
+                iati_identifier=f"{WORLD_PREFIX}{n:06d}",
+                source=ActivitySource.IATI,
+                provider=provider,
+                provider_kind=PROVIDER_KIND_BY_ORGANIZATION.get(provider.kind, "other"),
+                reporting_org_ref=provider.code,
+                reporting_org_name=provider.name_en,
+                title={lang: _world_title(lang, kind, article, recipients[0][0])},
+                description={
+                    "en": "Illustrative activity of the world-scale demonstration data, not an "
+                    "IATI record."
+                },
+                default_language=lang,
+                status=status,
+                planned_start=start,
+                actual_start=start if status != "1" else None,
+                planned_end=end,
+                actual_end=end if status == "4" else None,
+                default_currency="USD",
+                budget=budget,
+                disbursed=(budget * Decimal(str(round(spent, 2)))).quantize(Decimal("1")),
+                iati_version="2.03",
+                is_demo=True,
+            )
+        )
+        plans.append((recipients, themes, rng.choice(WORLD_SECTORS)))
+    made = Activity.objects.bulk_create(activities, batch_size=2000)
+    recipient_rows, theme_rows, sector_rows, participant_rows, instrument_rows = [], [], [], [], []
+    through = Activity.instruments.through
+    for activity, (recipients, themes, sector) in zip(made, plans, strict=True):
+        recipient_rows += [
+            Recipient(activity=activity, state=state, percentage=share)
+            for state, share in recipients
+        ]
+        theme_rows += [Theme(activity=activity, article=a, kind=k) for a, k in themes]
+        sector_rows.append(Sector(activity=activity, vocabulary="1", code=sector))
+        participant_rows.append(
+            Participant(
+                activity=activity,
+                role="1",
+                organization=activity.provider,
+                ref=activity.reporting_org_ref,
+                name=activity.reporting_org_name,
+            )
+        )
+        instrument_rows += [
+            through(activity_id=activity.pk, instrument_id=i)
+            for i in dict.fromkeys(a.instrument_id for a, _k in themes)
+        ]
+    Recipient.objects.bulk_create(recipient_rows, batch_size=5000)
+    Theme.objects.bulk_create(theme_rows, batch_size=5000)
+    Sector.objects.bulk_create(sector_rows, batch_size=5000)
+    Participant.objects.bulk_create(participant_rows, batch_size=5000)
+    through.objects.bulk_create(instrument_rows, batch_size=5000)
+    ctx.count("activities", len(made))
+    world_links(ctx, made, plans, rng)
+
+
+def world_links(
+    ctx: DemoContext,
+    made: list[Activity],
+    plans: list[tuple[list[tuple[State, Decimal | None]], list[tuple[Article, str]], str]],
+    rng: random.Random,
+) -> None:
+    """Links from activities to the open needs they address (same State, article and kind):
+    a third accepted by the secretariat, the rest suggested."""
+    needs = dict(
+        (((s, a, k), pk))
+        for pk, s, a, k in Need.objects.filter(status=NeedStatus.OPEN).values_list(
+            "pk", "state_id", "article_id", "kind"
+        )
+    )
+    secretariat = ctx.users.get("secretariat")
+    links: list[NeedLink] = []
+    for activity, (recipients, themes, _sector) in zip(made, plans, strict=True):
+        for state, _share in recipients:
+            for article, kind in themes:
+                need = needs.get((state.pk, article.pk, kind))
+                if need is None:
+                    continue
+                accepted = rng.random() < 1 / 3
+                links.append(
+                    NeedLink(
+                        need_id=need,
+                        activity=activity,
+                        status=LinkStatus.ACCEPTED if accepted else LinkStatus.SUGGESTED,
+                        confidence=Decimal("0.900"),
+                        reasons=["state", "article", "kind"],
+                        decided_by=secretariat if accepted else None,
+                        decided_at=WORLD_DECIDED_AT if accepted else None,
+                    )
+                )
+    NeedLink.objects.bulk_create(links, batch_size=5000)
+    ctx.count("need_links", len(links))

@@ -66,11 +66,18 @@ class DemoContext:
     # Print-quality files (PDF, Word) of what the demo publishes: slow to render, so only the
     # demo-data command asks for them, not the tests.
     documents: bool = False
+    # The share of the world scale's bulk volumes (requests, activities, pledges, projects) to
+    # write: 1 is the full world; tests turn it down. The small scale ignores it.
+    size: float = 1.0
     users: dict[str, User] = field(default_factory=dict)
     created: dict[str, int] = field(default_factory=dict)
 
     def count(self, what: str, n: int = 1) -> None:
         self.created[what] = self.created.get(what, 0) + n
+
+    def scaled(self, n: int) -> int:
+        """``n`` world-scale rows at this context's size (at least one)."""
+        return max(1, round(n * self.size))
 
 
 Contributor = Callable[[DemoContext], None]
@@ -148,13 +155,22 @@ def contacts(ctx: DemoContext) -> None:
         ctx.count("contacts", int(created))
 
 
-def generate(*, scale: str = "small", seed: int = 1, documents: bool = False) -> DemoContext:
-    """Create the demo data set; running it again with the same arguments changes nothing new."""
+def generate(
+    *, scale: str = "small", seed: int = 1, documents: bool = False, size: float = 1.0
+) -> DemoContext:
+    """Create the demo data set; running it again with the same arguments changes nothing new.
+
+    ``size`` (world scale only): the share of the world's bulk volumes to write, in (0, 1].
+    """
     if scale not in SCALES:
         raise ValueError(scale)
+    if not 0 < size <= 1:
+        raise ValueError(size)
     if not State.objects.exists():
         raise RuntimeError("Load the reference data first (infobase load-reference).")
-    ctx = DemoContext(scale=scale, seed=seed, rng=random.Random(seed), documents=documents)
+    ctx = DemoContext(
+        scale=scale, seed=seed, rng=random.Random(seed), documents=documents, size=size
+    )
     with transaction.atomic():
         for _order, _name, contributor in sorted(_contributors, key=lambda c: (c[0], c[1])):
             contributor(ctx)

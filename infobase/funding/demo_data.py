@@ -17,8 +17,9 @@ project with no matching need is skipped.
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from infobase.core.errors import InvalidInput
 from infobase.demo.services import DemoContext, demo_contributor
 from infobase.funding.models import (
     Allocation,
+    BudgetLine,
     Earmark,
     ExchangeRate,
     Pledge,
@@ -652,3 +654,158 @@ def funding(ctx: DemoContext) -> None:
     pledges = demo_pledges(ctx, projects)
     demo_allocations(ctx, pledges, projects)
     demo_lifecycle(ctx, projects)
+    if ctx.scale == "world":
+        world_funding(ctx)
+
+
+# --- World scale: pledges and projects in proportion to the world's needs -------------------
+
+WORLD_PLEDGES = 600  # at size 1
+WORLD_PROJECTS = 300
+WORLD_CODE = "world-"  # the start of every world-scale project's code
+WORLD_PROJECT_STATUS: dict[str, float] = {
+    ProjectStatus.CONCEPT: 0.25,
+    ProjectStatus.APPROVED: 0.3,
+    ProjectStatus.FUNDED: 0.2,
+    ProjectStatus.IN_DELIVERY: 0.15,
+    ProjectStatus.CLOSED: 0.1,
+}
+WORLD_EARMARK: dict[str, float] = {
+    Earmark.NONE: 0.4,
+    Earmark.THEMATIC: 0.35,
+    Earmark.GEOGRAPHIC: 0.25,
+}
+WORLD_PLEDGE_STATUS = {"pledged": 0.25, "agreed": 0.35, "received": 0.4}
+WORLD_CURRENCIES = {"USD": 0.6, "EUR": 0.25, "GBP": 0.1, "JPY": 0.05}
+WORLD_CURRENCY_SCALE = {"USD": 1, "EUR": 1, "GBP": 1, "JPY": 150}
+WORLD_INSTRUMENTS = ("untoc", "tip", "som", "firearms")
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def world_funding(ctx: DemoContext) -> None:
+    """Pledges of the reference donors and projects designed from open needs of one State each,
+    in bulk without history rows; funded, delivering and closed projects are covered by
+    allocations of unearmarked dollar pledges. Deterministic per seed; written once."""
+    if Project.objects.filter(code__startswith=WORLD_CODE).exists():
+        return
+    rng = random.Random(f"infobase-demo:{ctx.seed}:funding")
+    secretariat = ctx.users.get("secretariat")
+    donors = list(
+        Organization.objects.filter(kind__in=["government", "fund", "international"]).order_by(
+            "code"
+        )
+    )
+    instruments = list(Instrument.objects.filter(code__in=WORLD_INSTRUMENTS).order_by("position"))
+    groups = sorted({g for g in State.objects.values_list("regional_group", flat=True) if g})
+    pledges = []
+    for n in range(1, ctx.scaled(WORLD_PLEDGES) + 1):
+        currency = _pick(rng, WORLD_CURRENCIES)
+        earmark = _pick(rng, WORLD_EARMARK)
+        amount = D(rng.randint(2, 60) * 50_000 * WORLD_CURRENCY_SCALE[currency])
+        if earmark == Earmark.NONE and currency == "USD":
+            amount *= 4  # the flexible money that covers the funded projects below
+        pledges.append(
+            Pledge(
+                donor=rng.choice(donors),
+                amount=amount,
+                currency=currency,
+                pledged_on=date(2015, 1, 1) + timedelta(days=rng.randint(0, 4000)),
+                status=_pick(rng, WORLD_PLEDGE_STATUS),
+                earmark=earmark,
+                instrument=rng.choice(instruments) if earmark == Earmark.THEMATIC else None,
+                regional_group=rng.choice(groups) if earmark == Earmark.GEOGRAPHIC else "",
+                notes=f"[W{n:04d}] Illustrative pledge of the world-scale demonstration data.",
+                is_demo=True,
+            )
+        )
+    pledges = Pledge.objects.bulk_create(pledges, batch_size=2000)
+    ctx.count("pledges", len(pledges))
+
+    by_state: dict[int, list[int]] = {}
+    for pk, state_id in (
+        Need.objects.filter(status=NeedStatus.OPEN, confidential=False)
+        .order_by("pk")
+        .values_list("pk", "state_id")
+    ):
+        by_state.setdefault(state_id, []).append(pk)
+    states = sorted(by_state)
+    if not states:
+        return
+    projects, plans = [], []
+    for n in range(1, ctx.scaled(WORLD_PROJECTS) + 1):
+        state_id = rng.choice(states)
+        needs = rng.sample(by_state[state_id], min(len(by_state[state_id]), rng.randint(1, 6)))
+        lines = [D(rng.randint(2, 30) * 10_000) for _ in range(rng.randint(1, 3))]
+        starts = date(2018, 1, 1) + timedelta(days=rng.randint(0, 3300))
+        projects.append(
+            Project(
+                code=f"{WORLD_CODE}{n:04d}",
+                title={"en": f"Technical assistance project {n:04d} (illustrative)"},
+                description={
+                    "en": "Illustrative project of the world-scale demonstration data, designed "
+                    "from the demo needs register."
+                },
+                status=_pick(rng, WORLD_PROJECT_STATUS),
+                starts=starts,
+                ends=starts + timedelta(days=rng.randint(365, 1460)),
+                currency="USD",
+                created_by=secretariat,
+                is_demo=True,
+            )
+        )
+        plans.append((state_id, needs, lines))
+    projects = Project.objects.bulk_create(projects, batch_size=2000)
+    Project.needs.through.objects.bulk_create(
+        (
+            Project.needs.through(project_id=p.pk, need_id=need)
+            for p, (_s, needs, _l) in zip(projects, plans, strict=True)
+            for need in needs
+        ),
+        batch_size=5000,
+    )
+    Project.states.through.objects.bulk_create(
+        Project.states.through(project_id=p.pk, state_id=state_id)
+        for p, (state_id, _n, _l) in zip(projects, plans, strict=True)
+    )
+    BudgetLine.objects.bulk_create(
+        (
+            BudgetLine(project=p, description=f"Component {k} (illustrative)", amount=amount)
+            for p, (_s, _n, lines) in zip(projects, plans, strict=True)
+            for k, amount in enumerate(lines, start=1)
+        ),
+        batch_size=5000,
+    )
+    ctx.count("projects", len(projects))
+    # Funded and later projects: their whole budget from flexible dollar pledges, in turn.
+    flexible = [p for p in pledges if p.earmark == Earmark.NONE and p.currency == "USD"]
+    left = {p.pk: p.amount for p in flexible}
+    allocations = []
+    for project, (_s, _n, lines) in zip(projects, plans, strict=True):
+        if ORDER.index(project.status) < ORDER.index(ProjectStatus.FUNDED):
+            continue
+        need = sum(lines, D(0))
+        for pledge in flexible:
+            if need <= 0:
+                break
+            give = min(need, left[pledge.pk])
+            if give <= 0:
+                continue
+            left[pledge.pk] -= give
+            need -= give
+            allocations.append(
+                Allocation(
+                    pledge=pledge,
+                    project=project,
+                    amount=give,
+                    allocated_on=max(project.starts or pledge.pledged_on, pledge.pledged_on),
+                    decided_by=secretariat,
+                )
+            )
+        if need > 0:  # not enough flexible money left: the project stays approved
+            project.status = ProjectStatus.APPROVED
+    Allocation.objects.bulk_create(allocations, batch_size=5000)
+    Project.objects.bulk_update(projects, ["status"], batch_size=2000)
+    ctx.count("allocations", len(allocations))

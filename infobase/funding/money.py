@@ -62,6 +62,8 @@ class RatesUsed:
 
     def __init__(self) -> None:
         self._rates: set[RateUsed] = set()
+        # The rates looked up, by currency and day: a report reads each one once.
+        self.found: dict[tuple[str, date], ExchangeRate] = {}
 
     def add(self, rate: ExchangeRate) -> None:
         if rate.currency == USD:
@@ -107,14 +109,17 @@ def rate_on(currency: str, on: date, *, used: RatesUsed | None = None) -> Exchan
         return ExchangeRate(
             currency=USD, per_usd=Decimal(1), valid_from=USD_SINCE, source=_("US dollar")
         )
-    rate = (
-        ExchangeRate.objects.filter(currency=code, valid_from__lte=on)
-        .order_by("-valid_from")
-        .first()
-    )
+    rate = used.found.get((code, on)) if used is not None else None
+    if rate is None:
+        rate = (
+            ExchangeRate.objects.filter(currency=code, valid_from__lte=on)
+            .order_by("-valid_from")
+            .first()
+        )
     if rate is None:
         raise MissingRate(code, on)
     if used is not None:
+        used.found[(code, on)] = rate
         used.add(rate)
     return rate
 

@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -384,8 +384,15 @@ def project_beneficiaries(project: Project, *, needs: Iterable[Need] | None = No
 
 
 def _earmark_allows(
-    pledge: Pledge, project: Project, pledge_states: list[State] | None = None
+    pledge: Pledge,
+    project: Project,
+    pledge_states: list[State] | None = None,
+    *,
+    project_needs: list[Need] | None = None,
+    beneficiaries: list[State] | None = None,
 ) -> tuple[bool, list[str]]:
+    """``project_needs`` and ``beneficiaries``: the project's, when already read (one read for
+    many pledges)."""
     earmark = pledge.earmark or Earmark.NONE
     if earmark == Earmark.NONE:
         return True, [_("The pledge is not earmarked.")]
@@ -397,9 +404,13 @@ def _earmark_allows(
         return False, [_("The pledge is earmarked to the project %(code)s only.") % {"code": other}]
 
     if earmark == Earmark.THEMATIC:
-        needs = (
-            list(project.needs.select_related("article__instrument", "state")) if project.pk else []
-        )
+        needs = project_needs
+        if needs is None:
+            needs = (
+                list(project.needs.select_related("article__instrument", "state"))
+                if project.pk
+                else []
+            )
         if not needs:
             return False, [
                 _(
@@ -437,7 +448,7 @@ def _earmark_allows(
         return True, [_("Every need of the project is within the pledge's theme.")]
 
     # Geographic.
-    states = project_beneficiaries(project)
+    states = project_beneficiaries(project) if beneficiaries is None else beneficiaries
     if not states:
         return False, [
             _(
@@ -541,10 +552,33 @@ def allocate(
 def pledges_allowing(project: Project, pledges: Iterable[Pledge]) -> list[tuple[Pledge, Decimal]]:
     """The pledges whose earmarks allow money for ``project`` and of which something remains,
     each with what remains."""
+    pledges = list(pledges)
+    ids = [p.pk for p in pledges if p.pk]
+    # What each pledge needs read once for all of them, not once per pledge.
+    allocated = dict(
+        Allocation.objects.filter(pledge_id__in=ids)
+        .values("pledge_id")
+        .annotate(total=Sum("amount"))
+        .values_list("pledge_id", "total")
+    )
+    states_of: dict[int, list[State]] = {}
+    for row in Pledge.states.through.objects.filter(pledge_id__in=ids).select_related("state"):
+        states_of.setdefault(row.pledge_id, []).append(row.state)
+    needs = list(project.needs.select_related("article__instrument", "state")) if project.pk else []
+    beneficiaries = project_beneficiaries(project)
     found = []
     for pledge in pledges:
-        remaining = pledge_remaining(pledge)
-        if remaining > ZERO and earmark_allows(pledge, project)[0]:
+        remaining = Decimal(pledge.amount) - Decimal(allocated.get(pledge.pk) or 0)
+        if (
+            remaining > ZERO
+            and _earmark_allows(
+                pledge,
+                project,
+                states_of.get(pledge.pk, []),
+                project_needs=needs,
+                beneficiaries=beneficiaries,
+            )[0]
+        ):
             found.append((pledge, remaining))
     return found
 
@@ -705,25 +739,46 @@ class ProjectFunding:
 
 
 def project_budget(project: Project) -> Decimal:
-    total = project.budget_lines.aggregate(total=Sum("amount"))["total"] if project.pk else None
+    if hasattr(project, "budget_total"):  # annotated by a list of projects
+        total = project.budget_total
+    else:
+        total = project.budget_lines.aggregate(total=Sum("amount"))["total"] if project.pk else None
     return cents(Decimal(total or 0))
 
 
-def project_funding(project: Project, *, on: date | None = None) -> ProjectFunding:
+def with_funding(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """``projects`` with what ``project_funding`` reads (budget and allocations) fetched for
+    all of them at once."""
+    return projects.annotate(budget_total=Sum("budget_lines__amount")).prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=Allocation.objects.select_related("pledge__donor").order_by(
+                "allocated_on", "pk"
+            ),
+            to_attr="allocations_in_order",
+        )
+    )
+
+
+def project_funding(
+    project: Project, *, on: date | None = None, rates: RatesUsed | None = None
+) -> ProjectFunding:
     """Budget, allocated and gap in the project's currency. Each allocation is converted at the
     rate valid on the day it was made, or on ``on`` when given (screens and files give their
     as-of date: ``money.MoneyRule``), and rounded half up to the cent; the total is the sum of
     those rounded amounts. A missing rate does not raise: it is listed in ``missing`` and the
     allocation is left out of the total (so ``covered`` is False)."""
     budget = project_budget(project)
-    rates = RatesUsed()
+    rates = RatesUsed() if rates is None else rates  # a page's, shared by its projects
     rows: list[tuple[Allocation, Decimal]] = []
     missing: list[str] = []
-    allocations = (
-        project.allocations.select_related("pledge__donor").order_by("allocated_on", "pk")
-        if project.pk
-        else []
-    )
+    allocations = getattr(project, "allocations_in_order", None)
+    if allocations is None:
+        allocations = (
+            project.allocations.select_related("pledge__donor").order_by("allocated_on", "pk")
+            if project.pk
+            else []
+        )
     for allocation in allocations:
         when = on or allocation.allocated_on
         try:

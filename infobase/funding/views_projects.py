@@ -38,6 +38,7 @@ from infobase.funding.services import (
     project_funding,
     project_save,
     project_transition,
+    with_funding,
 )
 from infobase.funding.views_equity import report_date
 from infobase.funding.views_money import currency_choices, earmark_text, pledges_visible_to
@@ -75,7 +76,8 @@ class ProjectFilterForm(forms.Form):
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     _require(request.user, "funding.view_project")
-    projects = Project.objects.prefetch_related("states")
+    # Grouped for the budget total: the model's ordering must be given again.
+    projects = with_funding(Project.objects.prefetch_related("states")).order_by("code")
     form = ProjectFilterForm(request.GET or None)
     if form.is_valid() and form.cleaned_data["status"]:
         projects = projects.filter(status=form.cleaned_data["status"])
@@ -84,8 +86,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     rows = []
     rates = RatesUsed()
     for p in page:
-        funding = project_funding(p, on=on)
-        rates.extend(funding.rates)
+        funding = project_funding(p, on=on, rates=rates)
         rows.append({"project": p, "title": _title(p.title), "funding": funding, **_gap(funding)})
     return render(
         request,
@@ -143,7 +144,9 @@ class AllocateForm(forms.Form):
             }
             for p, remaining in allowed
         }
-        field.label_from_instance = lambda obj: labels.get(obj.pk, str(obj))  # type: ignore[attr-defined]
+        field.label_from_instance = lambda obj: (  # type: ignore[attr-defined]
+            labels[obj.pk] if obj.pk in labels else str(obj)
+        )
 
 
 class TransitionForm(forms.Form):
@@ -175,7 +178,9 @@ class TransitionForm(forms.Form):
 
 
 def _allowed_pledges(project: Project) -> list[tuple[Pledge, Decimal]]:
-    pledges = Pledge.objects.select_related("donor", "instrument", "article", "project")
+    pledges = Pledge.objects.select_related(
+        "donor", "instrument", "article", "project"
+    ).prefetch_related("states")
     return pledges_allowing(project, pledges.order_by("pledged_on", "pk"))
 
 

@@ -4,17 +4,24 @@ derived from the demo answers and requests. Every record is marked as illustrati
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 from typing import Any
 
 from infobase.demo.services import DemoContext, demo_contributor
 from infobase.needs.derivation import needs_derive
 from infobase.needs.lessons import lesson_save
-from infobase.needs.models import AssistanceRequest, LessonLearned, RequestSource
+from infobase.needs.models import (
+    AssistanceRequest,
+    LessonLearned,
+    RequestLine,
+    RequestSource,
+    RequestStatus,
+)
 from infobase.needs.programmes import demo_programme
 from infobase.needs.requests import request_create, request_transition
 from infobase.questionnaires.models import ReportingCycle
-from infobase.reference.models import Article, Instrument, State
+from infobase.reference.models import Article, AssistanceKind, Instrument, State
 from infobase.reports import engine
 from infobase.reports.services import publication_create, report_request
 
@@ -208,8 +215,84 @@ def needs(ctx: DemoContext) -> None:
                 kinds=list(spec["kinds"]),
             )
             ctx.count("lessons")
+    if ctx.scale == "world":
+        world_requests(ctx)
     result = needs_derive()
     ctx.count("needs_linked", result.linked)
+
+
+# --- World scale: requests from every State ------------------------------------------------
+
+WORLD_REQUESTS_PER_STATE = 30  # at size 1: about 5,900 requests, 23,000 lines, 20,000 needs
+WORLD_MARKER = "/world-"  # in the reference of every world-scale request
+WORLD_INSTRUMENTS = {"untoc": 0.55, "tip": 0.2, "som": 0.12, "firearms": 0.13}
+WORLD_STATUSES = {
+    RequestStatus.RECEIVED: 0.15,
+    RequestStatus.UNDER_REVIEW: 0.15,
+    RequestStatus.MATCHED: 0.1,
+    RequestStatus.IN_DELIVERY: 0.15,
+    RequestStatus.MET: 0.3,
+    RequestStatus.DECLINED: 0.08,
+    RequestStatus.WITHDRAWN: 0.07,
+}
+WORLD_URGENCY = {"high": 0.3, "medium": 0.5, "low": 0.2}
+WORLD_FIRST, WORLD_DAYS = date(2005, 1, 1), (date(2026, 5, 31) - date(2005, 1, 1)).days
+
+
+def _pick(rng: random.Random, weights: dict[Any, float]) -> Any:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def world_requests(ctx: DemoContext) -> None:
+    """Requests for assistance from every State (bulk; no history rows), each with two to six
+    lines (article × kind) of one instrument. Deterministic per seed and State; written once."""
+    if AssistanceRequest.objects.filter(is_demo=True, reference__contains=WORLD_MARKER).exists():
+        return
+    instruments = {i.code: i for i in Instrument.objects.filter(code__in=WORLD_INSTRUMENTS)}
+    articles: dict[str, list[Article]] = {code: [] for code in instruments}
+    for article in Article.objects.filter(instrument__code__in=instruments).order_by("pk"):
+        articles[next(c for c, i in instruments.items() if i.pk == article.instrument_id)].append(
+            article
+        )
+    kinds = list(AssistanceKind.values)
+    per_state = ctx.scaled(WORLD_REQUESTS_PER_STATE)
+    secretariat = ctx.users.get("secretariat")
+    requests: list[AssistanceRequest] = []
+    wanted: list[set[tuple[Article, str]]] = []
+    for state in State.objects.order_by("iso3"):
+        rng = random.Random(f"infobase-demo:{ctx.seed}:requests:{state.iso3}")
+        for k in range(1, per_state + 1):
+            code = _pick(rng, WORLD_INSTRUMENTS)
+            received = WORLD_FIRST + timedelta(days=rng.randint(0, WORLD_DAYS))
+            requests.append(
+                AssistanceRequest(
+                    state=state,
+                    instrument=instruments[code],
+                    title=f"Request for assistance {state.iso3}-{k:03d} (illustrative)",
+                    description="Illustrative request of the world-scale demonstration data.",
+                    language="en",
+                    urgency=_pick(rng, WORLD_URGENCY),
+                    received_on=received,
+                    status=_pick(rng, WORLD_STATUSES),
+                    source=RequestSource.NOTE_VERBALE,
+                    reference=f"NV/{received.year}/{state.iso3}{WORLD_MARKER}{k:03d}",
+                    filed_by=secretariat,
+                    confidential=rng.random() < 0.03,
+                    is_demo=True,
+                )
+            )
+            wanted.append(
+                {(rng.choice(articles[code]), rng.choice(kinds)) for _ in range(rng.randint(2, 6))}
+            )
+    made = AssistanceRequest.objects.bulk_create(requests, batch_size=2000)
+    lines = [
+        RequestLine(request=request, article=article, kind=kind)
+        for request, pairs in zip(made, wanted, strict=True)
+        for article, kind in sorted(pairs, key=lambda pair: (pair[0].pk, pair[1]))
+    ]
+    RequestLine.objects.bulk_create(lines, batch_size=5000)
+    ctx.count("requests", len(made))
+    ctx.count("request_lines", len(lines))
 
 
 # The analytical report of the first cycle, produced and published (web pages in the six

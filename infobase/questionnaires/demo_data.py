@@ -9,8 +9,8 @@ only for the assignments that the run creates.
 
 Scales: "small" has one questionnaire per cycle of about 150 questions and answers from about
 120 States in the first cycle; "world" adds a status question and an explanation for every
-paragraph of each article (about 430 questions) and answers from every assigned State in both
-cycles.
+paragraph of each article (about 430 questions), sends both cycles to every State and has answers
+from all of them in both cycles (some already validated in the open one).
 """
 
 from __future__ import annotations
@@ -901,8 +901,11 @@ def _assignment_status(rng: random.Random, state: State, cycle: int, scale: str)
         return _pick(rng, {S.RETURNED: 0.1, S.IN_PROGRESS: 0.2, S.NOT_STARTED: 0.7})
     if state.iso3 in FOCAL_POINT_STATES:
         return S.IN_PROGRESS  # the focal-point demo logins have something to answer
-    if scale == "world":
-        return S.SUBMITTED if rng.random() < 0.45 * rate else S.IN_PROGRESS
+    if scale == "world":  # the open cycle: some answers already validated
+        draw = rng.random()
+        if draw < 0.3 * rate:
+            return S.VALIDATED
+        return S.SUBMITTED if draw < 0.6 * rate else S.IN_PROGRESS
     if rng.random() < 0.3 * rate:  # the open cycle: a few early submissions
         return S.SUBMITTED
     return _pick(rng, {S.IN_PROGRESS: 0.35, S.NOT_STARTED: 0.65})
@@ -1042,13 +1045,16 @@ def _bound_by(on: date) -> dict[int, set[str]]:
     return out
 
 
-def _recipients(questionnaire: Questionnaire, cycle: Cycle) -> tuple[list[State], date]:
-    """The parties and signatories when the cycle's answers were due, and that date."""
+def _recipients(questionnaire: Questionnaire, cycle: Cycle, scale: str) -> tuple[list[State], date]:
+    """The parties and signatories when the cycle's answers were due, and that date; at world
+    scale, every State."""
     on = cycle.recipients_on
     states = services.recipients_on(questionnaire=questionnaire, on=on)
     if len(states) < 100:  # the participation data is a 2014 snapshot
         on = date(2014, 12, 31)
         states = services.recipients_on(questionnaire=questionnaire, on=on)
+    if scale == "world":
+        states = list(State.objects.order_by("iso3"))
     return states, on
 
 
@@ -1058,7 +1064,7 @@ def _dispatch_and_answer(
     cycle: Cycle,
     articles: dict[tuple[str, int], Article],
 ) -> None:
-    states, on = _recipients(questionnaire, cycle)
+    states, on = _recipients(questionnaire, cycle, ctx.scale)
     have = set(questionnaire.assignments.values_list("state_id", flat=True))
     new_states = [s for s in states if s.pk not in have]
     if not new_states:
@@ -1074,7 +1080,8 @@ def _dispatch_and_answer(
             scale=ctx.scale,
             cycle=cycle,
             state=s,
-            bound_by=bound.get(s.pk, set()),
+            # At world scale a State not yet bound answers as if it were (illustrative).
+            bound_by=bound.get(s.pk) or (set(INSTRUMENTS) if ctx.scale == "world" else set()),
             articles=articles,
         )
         for s in new_states

@@ -39,11 +39,51 @@ def test_it_is_deterministic_and_idempotent():
     assert "Illustrative contact" in first[-1][1]
 
 
-def test_the_world_scale_gives_every_state_a_contact():
+def test_the_world_scale_gives_every_state_answers_requests_and_activities_once():
+    from infobase.activities.models import Activity, Recipient
+    from infobase.funding.models import Allocation, Pledge, Project
+    from infobase.needs.derivation import needs_derive
+    from infobase.needs.models import AssistanceRequest, Need
+    from infobase.questionnaires.models import Answer
     from infobase.reference.models import State
 
-    generate(scale="world", seed=1)
-    assert StateContact.objects.values("state").distinct().count() == State.objects.count()
+    # A hundredth of the world's bulk volumes: the same shape, fast enough for the suite.
+    generate(scale="world", seed=1, size=0.01)
+    states = State.objects.count()
+    assert len(set(StateContact.objects.values_list("state", flat=True))) == states
+    answered = set(
+        Answer.objects.values_list("assignment__questionnaire__cycle__number", "assignment__state")
+    )
+    assert len({state for cycle, state in answered if cycle == 1}) == states
+    assert len({state for cycle, state in answered if cycle == 2}) == states
+    assert len(set(AssistanceRequest.objects.values_list("state", flat=True))) == states
+    assert len(set(Need.objects.values_list("state", flat=True))) > 0.75 * states
+    world = Activity.objects.filter(iati_identifier__startswith="XM-DEMO-WORLD-")
+    assert world.count() == world.filter(is_demo=True).count() == 1000
+    recipients = set(Recipient.objects.filter(activity__in=world).values_list("state", flat=True))
+    assert len(recipients) > 0.75 * states
+    assert Project.objects.filter(code__startswith="world-", is_demo=True).count() == 3
+    assert Pledge.objects.filter(notes__startswith="[W", is_demo=True).count() == 6
+    for project in Project.objects.filter(code__startswith="world-", status="funded"):
+        allocated = sum(a.amount for a in Allocation.objects.filter(project=project))
+        assert allocated == sum(line.amount for line in project.budget_lines.all())
+    # The register is what the derivation makes of the demo's answers and requests.
+    needs = Need.objects.count()
+    assert needs_derive(full=True).unchanged == needs == Need.objects.count()
+    # Generating again writes nothing more.
+    counts = (Activity.objects.count(), AssistanceRequest.objects.count(), Answer.objects.count())
+    generate(scale="world", seed=1, size=0.01)
+    assert (
+        Activity.objects.count(),
+        AssistanceRequest.objects.count(),
+        Answer.objects.count(),
+    ) == counts
+    assert Need.objects.count() == needs
+
+
+def test_the_size_knob_is_a_share_of_the_world():
+    with pytest.raises(ValueError, match="0"):
+        generate(scale="world", size=0)
 
 
 def test_the_interface_labels_demo_data_as_illustrative(client):
