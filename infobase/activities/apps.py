@@ -9,7 +9,7 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from infobase.activities import jobs  # noqa: F401  (registers the IATI import job)
-        from infobase.activities.coverage import coverage_of
+        from infobase.activities.coverage.measures import coverage_of
         from infobase.needs.scoring import register_coverage
 
         register_coverage(coverage_of)

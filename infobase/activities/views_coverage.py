@@ -14,21 +14,30 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import require as _require
-from infobase.activities import coverage
+from infobase.activities.coverage.counting import current_activities
+from infobase.activities.coverage.exports import EXPORTS, exporter_for
+from infobase.activities.coverage.links import link_create, link_decide
+from infobase.activities.coverage.measures import (
+    GAP_DIMENSIONS,
+    coverage_of,
+    dimension_label,
+    gaps,
+    status_counts,
+)
+from infobase.activities.coverage.overlaps import overlaps
+from infobase.activities.coverage.suggestions import reason_texts
 from infobase.activities.models import Activity, LinkStatus, NeedLink
 from infobase.core.exporters import FORMATS
 from infobase.core.exporters import render as render_export
 from infobase.needs.models import Need
+from infobase.needs.selectors import coverage_status, status_label
 
 
 @login_required
 def coverage_overview(request: HttpRequest) -> HttpResponse:
     _require(request.user, "activities.view_coverage")
-    counts = coverage.status_counts(user=request.user)
-    tables = [
-        (by, coverage.dimension_label(by), coverage.gaps(user=request.user, by=by))
-        for by in coverage.GAP_DIMENSIONS
-    ]
+    counts = status_counts(user=request.user)
+    tables = [(by, dimension_label(by), gaps(user=request.user, by=by)) for by in GAP_DIMENSIONS]
     return render(
         request,
         "activities/coverage.html",
@@ -36,7 +45,7 @@ def coverage_overview(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "total": sum(counts.values()),
             "tables": tables,
-            "overlaps": coverage.overlaps(),
+            "overlaps": overlaps(),
             "exports": [
                 ("gaps", _("Gaps by region, legal system, article and kind")),
                 ("needs", _("Needs not fully covered")),
@@ -50,10 +59,10 @@ def coverage_overview(request: HttpRequest) -> HttpResponse:
 @login_required
 def coverage_export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     _require(request.user, "activities.view_coverage")
-    if what not in coverage.EXPORTS or fmt not in FORMATS:
+    if what not in EXPORTS or fmt not in FORMATS:
         raise Http404
     result = render_export(
-        coverage.exporter_for(what, user=request.user), fmt=fmt, lang=get_language() or "en"
+        exporter_for(what, user=request.user), fmt=fmt, lang=get_language() or "en"
     )
     response = HttpResponse(result.content, content_type=result.content_type)
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
@@ -81,7 +90,7 @@ def _post(request: HttpRequest, need: Need) -> None:
         if not link_pk.isdigit():
             raise Http404
         link = get_object_or_404(NeedLink, pk=int(link_pk), need=need)
-        coverage.link_decide(
+        link_decide(
             user=user,
             link=link,
             accept=action == "accept",
@@ -95,7 +104,7 @@ def _post(request: HttpRequest, need: Need) -> None:
             raise ValidationError(
                 {"activity": _("No activity has the identifier “%(id)s”.") % {"id": identifier}}
             )
-        coverage.link_create(
+        link_create(
             user=user,
             need=need,
             activity=activity,
@@ -134,24 +143,23 @@ def need_links(request: HttpRequest, pk: int) -> HttpResponse:
     }
     links.sort(key=lambda link: order.get(link.status, 3))
     current = set(
-        coverage.current_activities()
+        current_activities()
         .filter(pk__in=[link.activity_id for link in links])
         .values_list("pk", flat=True)
     )
-    value = coverage.coverage_of([need.pk]).get(need.pk, Decimal("0"))
-    status = coverage.coverage_status(value)
+    value = coverage_of([need.pk]).get(need.pk, Decimal("0"))
+    status = coverage_status(value)
     return render(
         request,
         "activities/need_links.html",
         {
             "need": need,
             "rows": [
-                (link, coverage.reason_texts(link.reasons), link.activity_id in current)
-                for link in links
+                (link, reason_texts(link.reasons), link.activity_id in current) for link in links
             ],
             "coverage": value,
             "status": status,
-            "status_label": coverage.status_label(status),
+            "status_label": status_label(status),
             "can_decide": request.user.has_perm("activities.decide_link"),
         },
     )

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from infobase.activities.coverage import GAP_DIMENSIONS, gaps
+from infobase.activities.coverage.measures import GAP_DIMENSIONS, gaps
 from infobase.activities.iati_export import default_activities, iati_export_valid
 from infobase.activities.models import Activity
 from infobase.api import serializers as s

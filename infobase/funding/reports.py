@@ -16,14 +16,14 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from infobase.activities import coverage
+from infobase.activities.coverage.measures import coverage_of
 from infobase.activities.models import Activity, ProviderKind
 from infobase.core.i18n import pick_label
 from infobase.funding.allocation import StoredCurve, latest_tradeoff_curve
 from infobase.funding.models import Pledge, PledgeStatus, Project, ProjectStatus
 from infobase.funding.money import MissingRate, to_usd
 from infobase.needs.models import NeedStatus
-from infobase.needs.selectors import needs_visible_to
+from infobase.needs.selectors import coverage_status, needs_visible_to
 from infobase.reference.models import Article, AssistanceKind, RegionalGroup, State
 from infobase.reports import numbers
 from infobase.reports.blocks import (
@@ -156,11 +156,11 @@ def coverage_on(end: date) -> tuple[dict[str, int], list[tuple[str, int, int, in
     uncovered) in all and by regional group ``(group, covered, partly, uncovered)``, States
     outside the groups under ``NO_GROUP``; a need first identified later is left out."""
     needs = needs_visible_to(AnonymousUser()).filter(status=NeedStatus.OPEN, first_seen__lte=end)
-    values = coverage.coverage_of(needs, today=end)
+    values = coverage_of(needs, today=end)
     totals = {"covered": 0, "partly": 0, "uncovered": 0}
     groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(totals, 0))
     for pk, group in needs.order_by().values_list("pk", "state__regional_group"):
-        status = coverage.coverage_status(values.get(pk))
+        status = coverage_status(values.get(pk))
         totals[status] += 1
         groups[group or NO_GROUP][status] += 1
     rows = [

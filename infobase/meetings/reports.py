@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from infobase.activities.coverage import COUNTING_STATUSES
+from infobase.activities.coverage.counting import COUNTING_STATUSES
 from infobase.activities.models import NeedLink
 from infobase.core.i18n import pick_label
 from infobase.funding.equity import portfolio_equity

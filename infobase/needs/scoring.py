@@ -43,7 +43,7 @@ sum of the contributions rounded to 3 places (half up). Details:
   counted are those ``infobase.needs.selectors.needs_visible_to`` shows to anyone); a need whose
   State has no regional group has regional breadth 0;
 - coverage is min(1, sum of the shares of the need's accepted and hand-made links to current
-  and planned activities) (``infobase.activities.coverage.coverage_of``, the default);
+  and planned activities) (``infobase.activities.coverage.measures.coverage_of``, the default);
   ``needs_facts`` takes any other ``coverage`` callable (``no_coverage``: none at all).
 
 ``rank`` orders needs deterministically: pinned needs first, then by total (highest first),

@@ -13,7 +13,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from infobase.accounts.models import User
-from infobase.activities import coverage
+from infobase.activities.coverage.links import link_decide
+from infobase.activities.coverage.suggestions import SUGGEST_STATE, suggest_links
 from infobase.activities.models import Activity, LinkStatus, NeedLink, Recipient, Sector, Theme
 from infobase.needs.models import DerivationState, Need, NeedStatus
 from infobase.reference.models import State
@@ -33,8 +34,8 @@ def stored_links() -> dict[tuple[int, int], tuple[str, Any, Any]]:
 def computed(today: date = TODAY) -> tuple[dict[str, Any], dict[Any, Any]]:
     """What a run that computes everything gives (its figures and links), rolled back."""
     with transaction.atomic():
-        DerivationState.objects.filter(name=coverage.SUGGEST_STATE).delete()
-        result = coverage.suggest_links(today=today)
+        DerivationState.objects.filter(name=SUGGEST_STATE).delete()
+        result = suggest_links(today=today)
         assert not result.skipped
         seen = ({**asdict(result), "skipped": None}, stored_links())
         transaction.set_rollback(True)
@@ -44,11 +45,11 @@ def computed(today: date = TODAY) -> tuple[dict[str, Any], dict[Any, Any]]:
 def test_a_rerun_without_changes_computes_nothing_and_gives_the_same_figures(
     world: dict[str, Any],  # noqa: F811
 ) -> None:
-    first = coverage.suggest_links(today=TODAY)
+    first = suggest_links(today=TODAY)
     assert not first.skipped and first.created >= 3
     expected = computed()
     with CaptureQueriesContext(connection) as captured:
-        again = coverage.suggest_links(today=TODAY)
+        again = suggest_links(today=TODAY)
     assert again.skipped
     assert ({**asdict(again), "skipped": None}, stored_links()) == expected
     assert not [q for q in captured.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
@@ -78,7 +79,7 @@ def _changes(w: dict[str, Any], secretariat: User) -> list[Callable[[], None]]:
     def reject_link() -> None:
         link = NeedLink.objects.filter(status=LinkStatus.SUGGESTED).order_by("pk").first()
         assert link is not None
-        coverage.link_decide(user=secretariat, link=link, accept=False)
+        link_decide(user=secretariat, link=link, accept=False)
 
     def drop_link() -> None:
         NeedLink.objects.filter(status=LinkStatus.SUGGESTED).order_by("pk").first().delete()  # type: ignore[union-attr]
@@ -109,27 +110,27 @@ def test_any_change_makes_the_rerun_compute_what_a_full_run_would(
     secretariat: User,
     change: int,
 ) -> None:
-    coverage.suggest_links(today=TODAY)
+    suggest_links(today=TODAY)
     _changes(world, secretariat)[change]()
     expected = computed()
-    result = coverage.suggest_links(today=TODAY)
+    result = suggest_links(today=TODAY)
     assert not result.skipped
     assert ({**asdict(result), "skipped": None}, stored_links()) == expected
-    assert coverage.suggest_links(today=TODAY).skipped
+    assert suggest_links(today=TODAY).skipped
 
 
 def test_a_later_day_ends_activities_and_computes_again(
     world: dict[str, Any],  # noqa: F811
 ) -> None:
-    coverage.suggest_links(today=TODAY)
+    suggest_links(today=TODAY)
     later = date(2028, 1, 1)  # every activity of the world has ended
     expected = computed(later)
-    result = coverage.suggest_links(today=later)
+    result = suggest_links(today=later)
     assert not result.skipped and result.removed >= 1
     assert ({**asdict(result), "skipped": None}, stored_links()) == expected
 
 
 def test_a_narrowed_run_is_never_skipped(world: dict[str, Any]) -> None:  # noqa: F811
-    coverage.suggest_links(today=TODAY)
-    result = coverage.suggest_links(needs=Need.objects.filter(pk=world["egy_ml"].pk), today=TODAY)
+    suggest_links(today=TODAY)
+    result = suggest_links(needs=Need.objects.filter(pk=world["egy_ml"].pk), today=TODAY)
     assert not result.skipped and result.unchanged >= 1

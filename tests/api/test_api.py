@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from infobase.activities.coverage import gaps
+from infobase.activities.coverage.measures import gaps
 from infobase.api.models import AccessToken, IdempotentRequest
 from infobase.api.tokens import digest, token_create
 from infobase.needs.models import AssistanceRequest, LessonLearned

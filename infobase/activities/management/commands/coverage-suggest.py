@@ -1,5 +1,5 @@
 """``infobase coverage-suggest [--today YYYY-MM-DD]``: suggest links between needs and
-activities (``infobase.activities.coverage.suggest_links``) and print the counts."""
+activities (``infobase.activities.coverage.suggestions.suggest_links``) and print the counts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from infobase.activities.coverage import suggest_links
+from infobase.activities.coverage.suggestions import suggest_links
 
 
 class Command(BaseCommand):

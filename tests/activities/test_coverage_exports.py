@@ -1,0 +1,43 @@
+"""The coverage exports: guarded by permission and safe from formula injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+
+from infobase.accounts.models import User
+from tests.activities.test_coverage import (
+    activity,
+    world,  # noqa: F401  (the fixture)
+)
+from tests.conftest import client_for, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_exports_are_guarded_and_safe(
+    world: dict[str, Any],  # noqa: F811
+    secretariat: User,
+    focal_egypt: User,
+) -> None:
+    activity(
+        "=HYPERLINK(1)",
+        states=("EGY",),
+        themes=((6, "legislative"),),
+        provider="second-org",
+    )
+    assert client_for(None).get("/coverage/export/overlaps.csv").status_code == 302
+    plain = make_user("nobody")
+    assert client_for(plain).get("/coverage/export/overlaps.csv").status_code == 403
+    assert client_for(secretariat).get("/coverage/export/secret.csv").status_code == 404
+    response = client_for(secretariat).get("/coverage/export/overlaps.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert "'=HYPERLINK(1)" in [r[5] for r in rows[1:]]
+    gaps = client_for(focal_egypt).get("/coverage/export/gaps.xlsx")
+    assert gaps.status_code == 200 and gaps.content[:2] == b"PK"
+    needs = client_for(secretariat).get("/coverage/export/needs.csv")
+    assert needs.content.decode("utf-8-sig").count("\n") == 4  # header + three open needs
