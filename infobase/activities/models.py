@@ -122,6 +122,13 @@ class Activity(SearchKeyMixin, models.Model):
 
     class Meta:
         ordering = ["-actual_start", "-planned_start", "iati_identifier"]
+        # The list's order: its first page is read from the index, not sorted.
+        indexes = [
+            models.Index(
+                fields=["-actual_start", "-planned_start", "iati_identifier"],
+                name="activity_list_order",
+            )
+        ]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from infobase.activities.coverage import coverage_of
+from infobase.activities.coverage.measures import coverage_of
 from infobase.activities.models import (
     Activity,
     ProviderKind,
@@ -58,6 +58,14 @@ class ActivityFilters:
 def activities(*, filters: ActivityFilters) -> QuerySet[Activity]:
     """Activities matching every filter given (everyone signed in may read activities)."""
     qs = Activity.objects.select_related("provider")
+    # Filters over recipients, themes and instruments join rows that repeat an activity.
+    joined = bool(
+        filters.recipient
+        or filters.regional_group
+        or filters.instrument
+        or filters.article
+        or filters.kind
+    )
     if filters.provider:
         qs = qs.filter(provider_id=filters.provider)
     if filters.provider_kind:
@@ -82,7 +90,9 @@ def activities(*, filters: ActivityFilters) -> QuerySet[Activity]:
     if not filters.include_missing:
         qs = qs.filter(missing_from_source=False)
     qs = search(qs, filters.text)
-    # Joins over recipients and themes repeat rows: keep each activity once.
+    if not joined:
+        return qs.order_by(*ACTIVITY_ORDER)
+    # Keep each activity once.
     return (
         Activity.objects.select_related("provider")
         .filter(pk__in=qs.values("pk"))
@@ -356,7 +366,9 @@ def funding_by_currency() -> dict[str, dict[str, Decimal]]:
 
 
 def provider_choices() -> QuerySet[Organization]:
-    return Organization.objects.filter(activities__isnull=False).distinct().order_by("name_en")
+    """The organizations that provide at least one activity."""
+    provides = Activity.objects.filter(provider_id=OuterRef("pk"))
+    return Organization.objects.filter(Exists(provides)).order_by("name_en")
 
 
 PROVIDER_KINDS = ProviderKind.choices

@@ -186,6 +186,13 @@ class GapRow:
         self.funded_usd += need.funded_usd
         self.gap_usd += need.gap_usd
 
+    def merge(self, other: GapRow) -> None:
+        self.needs += other.needs
+        self.unfunded += other.unfunded
+        self.cost_usd += other.cost_usd
+        self.funded_usd += other.funded_usd
+        self.gap_usd += other.gap_usd
+
     def rounded(self) -> GapRow:
         return GapRow(
             self.key,
@@ -345,7 +352,7 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
 
     qs = Need.objects.all() if needs_qs is None else needs_qs
     if needs_qs is not None:
-        counted = set(qs.values_list("pk", flat=True))
+        counted = set(qs.order_by().values_list("pk", flat=True))
         projects = [
             replace(
                 p, needs=sum(1 for need_id, _k in project_needs[p.project_id] if need_id in counted)
@@ -353,6 +360,7 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
             for p in projects
         ]
     families = [f.value for f in LegalFamily]
+    families_of: dict[tuple[Any, ...], tuple[str, ...]] = {}
     needs = []
     for row in (
         qs.filter(status=NeedStatus.OPEN)
@@ -376,6 +384,9 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
         pk, status, state_id, iso3, group, *legal = row[:9]
         instrument, article_id, number, kind = row[9:]
         projects_of = tuple(in_projects.get(pk, ()))
+        legal_key = tuple(legal)
+        if legal_key not in families_of:
+            families_of[legal_key] = tuple(f for f, on_ in zip(families, legal, strict=True) if on_)
         needs.append(
             NeedGap(
                 need_id=pk,
@@ -383,7 +394,7 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
                 state_id=state_id,
                 state_iso3=iso3,
                 regional_group=group or "",
-                legal_families=tuple(f for f, on_ in zip(families, legal, strict=True) if on_),
+                legal_families=families_of[legal_key],
                 instrument_code=instrument,
                 article_id=article_id,
                 article_number=number,
@@ -395,15 +406,29 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
             )
         )
 
+    # Sums per combination of the dimensions' keys first, then per row: each need is added
+    # once (sums of whole cents are exact in any order).
+    groups: dict[tuple[Any, ...], tuple[NeedGap, GapRow]] = {}
+    for need in needs:
+        group_key = (
+            need.state_iso3,
+            need.regional_group,
+            need.legal_families,
+            need.instrument_code,
+            need.kind,
+        )
+        if group_key not in groups:
+            groups[group_key] = (need, GapRow("", ""))
+        groups[group_key][1].add(need)
     by: dict[str, list[GapRow]] = {}
     total = GapRow("", _("All needs"))
-    for need in needs:
-        total.add(need)
+    for _first, sums in groups.values():
+        total.merge(sums)
     for dimension, _label in DIMENSIONS:
         rows: dict[str, GapRow] = {}
-        for need in needs:
-            for key in _keys(need, dimension):
-                rows.setdefault(key, GapRow(key, key)).add(need)
+        for first, sums in groups.values():
+            for key in _keys(first, dimension):
+                rows.setdefault(key, GapRow(key, key)).merge(sums)
         labels = _labels(dimension, rows)
         order = _order(dimension)
         keys = sorted(rows) if order is None else [k for k in order if k in rows]
