@@ -37,17 +37,22 @@ COMPLETE = ["ar", "fr"]
 PARTIAL = ["en", "zh_Hans", "ru", "es"]
 
 
-Key = tuple[str | None, str]
+Key = tuple[str | None, str | tuple[str, ...]]  # a plural message: (singular, plural)
 
 
 def msgids(path: Path) -> tuple[set[Key], list[Key], dict[Key, object]]:
     with path.open("rb") as handle:
         catalog = read_po(handle)
-    ids, untranslated, strings_of = set(), [], {}
+    ids: set[Key] = set()
+    untranslated: list[Key] = []
+    strings_of: dict[Key, object] = {}
     for message in catalog:
         if not message.id:
             continue
-        key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
+        key: Key = (
+            message.context,
+            message.id if isinstance(message.id, str) else tuple(message.id),
+        )
         ids.add(key)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if not all(strings) or message.fuzzy:
@@ -58,7 +63,8 @@ def msgids(path: Path) -> tuple[set[Key], list[Key], dict[Key, object]]:
 
 
 def shown(key: Key) -> str:
-    return repr(key[1]) if key[0] is None else f"{key[1]!r} (context {key[0]!r})"
+    text = key[1] if isinstance(key[1], str) else key[1][0]
+    return repr(text) if key[0] is None else f"{text!r} (context {key[0]!r})"
 
 
 def main() -> int:
