@@ -17,13 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from typing import Any, NamedTuple
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from infobase.activities.coverage.counting import PLACES
 from infobase.reference.models import AssistanceKind
+
+if TYPE_CHECKING:  # numpy loads when suggestions are computed, not at start-up
+    import numpy as np
+    from numpy.typing import NDArray
 
 W_ARTICLE = Decimal("0.40")
 W_INSTRUMENT = Decimal("0.25")
@@ -209,6 +210,8 @@ def _bits(keys: Iterable[Any], bit: Mapping[Any, int]) -> int:
 
 
 def _words(per_lang_of: Mapping[tuple[int, str], list[frozenset[str]]]) -> _Words:
+    import numpy as np
+
     index: dict[str, int] = {}
     of = {}
     for key, langs in per_lang_of.items():
@@ -241,6 +244,8 @@ def best_links(
     "" (a recipient State) or the IATI region through which the activity reaches the State;
     ``per_lang_of``: (article id, kind) → the need's words in each language (not empty, the
     common words dropped)."""
+    import numpy as np
+
     needs_by_state: dict[int, list[tuple[int, int, str]]] = {}
     for need_id, state_id, article_id, kind in needs:
         if places.get(state_id):
@@ -282,6 +287,8 @@ def _activities(
     instrument_bit: Mapping[int, int],
     kind_bit: Mapping[str, int],
 ) -> _Activities:
+    import numpy as np
+
     ids = sorted(facts)
     n = len(ids)
     instruments = np.zeros(n, dtype=np.int64)
@@ -321,6 +328,8 @@ class _State:
     def __init__(
         self, place: Mapping[int, str], acts: _Activities, local: NDArray[np.int64], n_words: int
     ) -> None:
+        import numpy as np
+
         self.place = place
         self.local_ids = sorted(place)
         self.rows = np.array([acts.row[a] for a in self.local_ids], dtype=np.int64)
@@ -350,6 +359,8 @@ def _score_block(
     kind_bit: Mapping[str, int],
 ) -> None:
     """Score the activities of one State against a block of its needs; keep the best."""
+    import numpy as np
+
     m, n, rows, local = state.m, len(block), state.rows, state.local
 
     # Article, instrument, sector and kind signals: activities × needs.
