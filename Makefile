@@ -49,7 +49,7 @@ guardrails: install messages
 	$(BIN)/python scripts/check_messages.py
 
 # The suite runs on every core (pytest-xdist; one test database per worker), each test file on
-# one worker so that a module's shared demo data is generated once; the slowest 15 are printed.
+# one worker so that a module's shared demo data is loaded once; the slowest 15 are printed.
 TEST_WORKERS ?= auto
 pytest: install messages
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15

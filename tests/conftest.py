@@ -14,6 +14,7 @@ from infobase.accounts.models import Role, User
 from infobase.accounts.permissions import needs_second_factor
 from infobase.reference.loaders.reference import load_reference
 from infobase.reference.models import Organization, State, StateContact
+from tests import demo_cache
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -149,15 +150,25 @@ def fast_password_hashing():  # type: ignore[no-untyped-def]
         yield
 
 
+@pytest.fixture(scope="session")
+def demo_cache_root(tmp_path_factory, request) -> Path:  # type: ignore[no-untyped-def]
+    """Where the demo data sets recorded in this run are kept (shared by the xdist workers)."""
+    base = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # the workers share their parent's folder
+        base = base.parent
+    return demo_cache.cache_root(base)
+
+
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """The demo data set (small, seed 1), generated once for the tests of a module that only
+def demo(django_db_setup, django_db_blocker, demo_cache_root):  # type: ignore[no-untyped-def]
+    """The demo data set (small, seed 1), loaded once for the tests of a module that only
     read it, and rolled back after them."""
-    from django.db import transaction
-
-    from infobase.demo.services import generate
-
-    with django_db_blocker.unblock(), transaction.atomic():
-        generate(scale="small", seed=1)
+    with demo_cache.loaded(seed=1, root=demo_cache_root, blocker=django_db_blocker):
         yield
-        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo_loaded(db, demo_cache_root) -> None:  # type: ignore[no-untyped-def]
+    """The demo data set (small, seed 1) in the test's own transaction, for the tests of
+    generate() that run it again on its own data."""
+    demo_cache.load(scale="small", seed=1, root=demo_cache_root)

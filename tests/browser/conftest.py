@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -75,32 +76,72 @@ def _environment(db: Path, var: Path) -> dict[str, str]:
     return env
 
 
-def _prepared_database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The prepared database, built by the first worker that needs it (a file lock)."""
+def _prepared_folder(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     base = tmp_path_factory.getbasetemp()
     if worker_id != "master":  # the workers share their parent's temporary folder
         base = base.parent
     # INFOBASE_BROWSER_DB=FOLDER keeps the prepared database between runs (delete it to rebuild).
     folder = Path(os.environ.get("INFOBASE_BROWSER_DB") or base / "browser-db")
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _prepare(folder: Path) -> str:
+    """Build the prepared database in ``folder`` unless it is there (a file lock: one builder);
+    the error output if the build failed, else ''."""
     with open(folder / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = folder / "facts.json"
-        if not done.exists():
-            db = folder / "db.sqlite3"
-            db.unlink(missing_ok=True)
-            result = subprocess.run(  # noqa: S603 (our own interpreter and module)
-                [sys.executable, "-m", "tests.browser.prepare", str(folder / "facts.tmp")],
-                cwd=ROOT,
-                env=_environment(db, folder / "var"),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode != 0:
-                pytest.fail(f"preparing the browser database failed:\n{result.stderr[-4000:]}")
-            (folder / "facts.tmp").rename(done)
+        if done.exists():
+            return ""
+        db = folder / "db.sqlite3"
+        db.unlink(missing_ok=True)
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            [sys.executable, "-m", "tests.browser.prepare", str(folder / "facts.tmp")],
+            cwd=ROOT,
+            env=_environment(db, folder / "var"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _BUILDS.append(process)
+        _out, err = process.communicate()
+        if process.returncode != 0:
+            return err[-4000:] or f"exit status {process.returncode}"
+        (folder / "facts.tmp").rename(done)
+        return ""
+
+
+_BUILDS: list[subprocess.Popen[str]] = []
+
+
+def _prepared_database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The prepared database, built by the first worker that needs it."""
+    folder = _prepared_folder(tmp_path_factory, worker_id)
+    error = _prepare(folder)
+    if error:
+        pytest.fail(f"preparing the browser database failed:\n{error}")
     return folder
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The build takes most of a minute; start it in the background as soon as the run is known
+    # to hold browser tests, so that it overlaps the tests before them instead of holding a
+    # worker idle (a failure is reported again by the fixture, which builds once more).
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or not Path(CHROMIUM).exists():
+        return
+    if not any(HERE in item.path.parents for item in session.items):
+        return
+    worker_id = getattr(session.config, "workerinput", {}).get("workerid", "master")
+    folder = _prepared_folder(factory, worker_id)
+    threading.Thread(target=_prepare, args=(folder,), daemon=True).start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for process in _BUILDS:
+        if process.poll() is None:
+            process.kill()
 
 
 def _free_port(worker_id: str) -> int:

@@ -24,8 +24,9 @@ def counts() -> tuple[int, ...]:
     )
 
 
-def test_the_demo_register_is_derived_from_the_demo_answers_and_requests_and_is_stable():
-    generate(scale="small", seed=1)
+def test_the_demo_register_is_derived_from_the_demo_answers_and_requests_and_is_stable(
+    demo_loaded: None,
+):
     first = counts()
     assert first[0] == 7 and first[1] == 3 and first[2] > 100
     languages = set(AssistanceRequest.objects.values_list("language", flat=True))

@@ -13,11 +13,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from django.db import transaction
 
 from infobase.activities.models import Activity, NeedLink
 from infobase.core.i18n import language
-from infobase.demo.services import generate
 from infobase.funding.models import Pledge, PledgeStatus, Project
 from infobase.funding.money import MissingRate, to_usd
 from infobase.funding.reports import compute as delivery
@@ -40,12 +38,9 @@ FUNDED = ("funded", "in_delivery", "closed")
 ANSWERED = ("submitted", "returned", "validated")
 
 
-@pytest.fixture(scope="module", params=[1, 7], ids=["seed1", "seed7"])
-def seed(request, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock(), transaction.atomic():
-        generate(scale="small", seed=request.param)
-        yield request.param
-        transaction.set_rollback(True)
+@pytest.fixture(scope="module")
+def seed(demo_seed):  # type: ignore[no-untyped-def]
+    return demo_seed
 
 
 def pct(part: int, whole: int) -> Decimal | None:
