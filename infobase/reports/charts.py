@@ -151,7 +151,8 @@ def map_scale(block: WorldMap) -> worldmap.Scale:
     )
 
 
-def world_map(block: WorldMap, lang: str) -> SafeString:
+def world_map(block: WorldMap, lang: str, *, links: bool = True) -> SafeString:
+    """The map with its legend; ``links=False`` for paper and pictures (see ``worldmap.svg``)."""
     states = [
         worldmap.MapState(
             iso3=a.iso3,
@@ -172,7 +173,7 @@ def world_map(block: WorldMap, lang: str) -> SafeString:
         '<figure class="rc-chart rc-map"><figcaption>{}</figcaption>{}'
         '<ul class="rc-legend">{}</ul>{}</figure>',
         block.title,
-        worldmap.svg(states=states, scale=scale, title=block.title),
+        worldmap.svg(states=states, scale=scale, title=block.title, links=links),
         format_html_join(
             "",
             '<li><span class="rc-swatch" style="background:{}"></span><span{}>{}</span></li>',

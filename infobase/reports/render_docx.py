@@ -37,6 +37,7 @@ from infobase.reports.blocks import (
     WorldMap,
 )
 from infobase.reports.outline import numbered
+from infobase.reports.print_layout import print_tables
 from infobase.reports.render_html import cell, original_language
 
 FONTS = {
@@ -197,6 +198,17 @@ class _Writer:
     # --- blocks ---------------------------------------------------------------------------------
 
     def table(self, block: Table) -> None:
+        # A table too wide for the page is cut into parts as in the PDF (the first column
+        # repeated), not squeezed into columns a few millimetres wide.
+        columns = block.columns
+        cells = [
+            [cell(value, column, self.lang) for value, column in zip(row, columns, strict=True)]
+            for row in block.rows
+        ]
+        for part in print_tables(block, cells, self.lang):
+            self._table(part.table, part.widths)
+
+    def _table(self, block: Table, shares: tuple[float, ...]) -> None:
         self.paragraph(block.title, bold=True)
         grid = self.doc.add_table(rows=1, cols=len(block.columns))
         grid.style = "Table Grid"
@@ -216,16 +228,19 @@ class _Writer:
                     bold=total,
                     numeric=column.kind != "text",
                 )
-        self._widths(grid, len(block.columns))
+        self._widths(grid, len(block.columns), shares)
         self.notes(block.notes)
 
-    def _widths(self, grid: Any, count: int) -> None:
-        # The first column holds the labels (articles, States): give it room.
-        first = Mm(60) if count > 2 else Mm(85)
-        other = int((Mm(170) - first) / max(1, count - 1))
+    def _widths(self, grid: Any, count: int, shares: tuple[float, ...] = ()) -> None:
+        if shares:
+            sizes = [int(Mm(170) * share) for share in shares]
+        else:
+            # The first column holds the labels (articles, States): give it room.
+            first = Mm(60) if count > 2 else Mm(85)
+            sizes = [first, *[int((Mm(170) - first) / max(1, count - 1))] * (count - 1)]
         for row in grid.rows:
             for index, target in enumerate(row.cells):
-                target.width = first if index == 0 else other
+                target.width = sizes[index]
 
     def _table_dir(self, grid: object) -> None:
         if self.rtl:

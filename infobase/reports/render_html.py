@@ -29,6 +29,7 @@ from infobase.reports.blocks import (
     WorldMap,
 )
 from infobase.reports.outline import numbered
+from infobase.reports.print_layout import print_tables
 
 
 def cell(value: object, column: Column, lang: str) -> str:
@@ -43,30 +44,64 @@ def cell(value: object, column: Column, lang: str) -> str:
     return str(value)
 
 
-def table_html(table: Table, lang: str) -> SafeString:
+def table_html(table: Table, lang: str, *, widths: tuple[float, ...] = ()) -> SafeString:
+    """The table; with ``widths`` (shares of the line, one per column), laid out with those
+    fixed widths (print)."""
     head = format_html_join(
         "",
         '<th scope="col" class="rc-{}">{}</th>',
         ((c.kind, c.label) for c in table.columns),
     )
+    kinds = {
+        kind: mark_safe(f' class="rc-{kind}"' if kind != "text" else "")
+        for kind in ("text", "int", "pct", "num")
+    }
     rows = []
     for index, row in enumerate(table.rows):
         total = table.total_row and index == len(table.rows) - 1
+        # Text cells carry no class (none is styled): fewer attributes to match in print.
         cells = format_html_join(
             "",
-            '<td class="rc-{}">{}</td>',
-            ((c.kind, cell(v, c, lang)) for v, c in zip(row, table.columns, strict=True)),
+            "<td{}>{}</td>",
+            ((kinds[c.kind], cell(v, c, lang)) for v, c in zip(row, table.columns, strict=True)),
         )
         rows.append(
             format_html("<tr{}>{}</tr>", mark_safe(' class="rc-sum"') if total else "", cells)
         )
+    style = colgroup = mark_safe("")
+    if widths:
+        style = format_html(
+            ' style="table-layout:fixed;hyphens:auto;inline-size:{}%"',
+            f"{min(1.0, sum(widths)) * 100:.2f}",
+        )
+        colgroup = format_html(
+            "<colgroup>{}</colgroup>",
+            format_html_join(
+                "", '<col style="inline-size:{}%">', ((f"{w * 100:.2f}",) for w in widths)
+            ),
+        )
     return format_html(
-        '<figure class="rc-table"><figcaption>{}</figcaption><table class="rc-data">'
-        "<thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}</figure>",
+        '<figure class="rc-table"><figcaption>{}</figcaption><table class="rc-data"{}>'
+        "{}<thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}</figure>",
         table.title,
+        style,
+        colgroup,
         head,
         mark_safe("".join(rows)),
         charts.notes(table.notes),
+    )
+
+
+def print_table_html(table: Table, lang: str) -> SafeString:
+    """The table as printed: a table too wide for the page is cut into parts that fit."""
+    cells = [
+        [cell(v, c, lang) for v, c in zip(row, table.columns, strict=True)] for row in table.rows
+    ]
+    return mark_safe(
+        "".join(
+            table_html(part.table, lang, widths=part.widths)
+            for part in print_tables(table, cells, lang)
+        )
     )
 
 
@@ -81,7 +116,7 @@ def definitions_html(block: Definitions) -> SafeString:
     )
 
 
-def body(document: ReportDocument) -> SafeString:
+def body(document: ReportDocument, *, for_print: bool = False) -> SafeString:
     lang = document.lang
     out: list[str] = []
     for item in numbered(document):
@@ -121,13 +156,13 @@ def body(document: ReportDocument) -> SafeString:
                 )
             )
         elif isinstance(block, Table):
-            out.append(table_html(block, lang))
+            out.append(print_table_html(block, lang) if for_print else table_html(block, lang))
         elif isinstance(block, BarChart):
             out.append(charts.bar_chart(block, lang))
         elif isinstance(block, HeatTable):
             out.append(charts.heat_table(block, lang))
         elif isinstance(block, WorldMap):
-            out.append(charts.world_map(block, lang))
+            out.append(charts.world_map(block, lang, links=not for_print))
         elif isinstance(block, Definitions):
             out.append(definitions_html(block))
         elif isinstance(block, PageBreak):
@@ -166,7 +201,11 @@ def print_page(document: ReportDocument, *, css: str) -> str:
     """A complete HTML page for the PDF; ``css`` is inlined (fonts by file URL)."""
     return render_to_string(
         "reports/print.html",
-        {**header_context(document), "body": body(document), "css": mark_safe(css)},
+        {
+            **header_context(document),
+            "body": body(document, for_print=True),
+            "css": mark_safe(css),
+        },
     )
 
 

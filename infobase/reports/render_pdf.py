@@ -3,9 +3,10 @@ footnotes. Fonts come from the project's static files; nothing is fetched from t
 
 from __future__ import annotations
 
+import gc
 import hashlib
-import io
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from infobase.core.i18n import is_rtl
 from infobase.reports.blocks import ReportDocument
+from infobase.reports.print_layout import decoded_font
 from infobase.reports.render_html import print_page
 
 HERE = Path(__file__).resolve().parent
@@ -49,29 +51,32 @@ class LocalFilesOnly(URLFetcher):
         return super().fetch(url, headers)
 
 
-@lru_cache(maxsize=16)
-def decoded_font(path: Path, mtime_ns: int) -> bytes:
-    """The WOFF2 font at ``path`` as the TrueType/OpenType data WeasyPrint would decode it to.
-
-    WeasyPrint decodes every WOFF2 font of the page's ``@font-face`` rules for each document
-    (most of the time of a short report, the Chinese fonts above all); decoded once here, each
-    process pays it once. ``mtime_ns`` makes a changed file a new entry."""
-    from fontTools.ttLib import woff2
-
-    out = io.BytesIO()
-    woff2.decompress(io.BytesIO(path.read_bytes()), out)
-    return out.getvalue()
-
-
 def stylesheet(lang: str) -> str:
     css = "\n".join(path.read_text(encoding="utf-8") for path in CSS_FILES)
     return css + ("\n" + RTL_PAGE if is_rtl(lang) else "")
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while WeasyPrint lays out a document.
+
+    A long report makes hundreds of thousands of boxes, and each collection walks every object
+    of the process (in a worker, the figures and the ORM's rows too): up to a fifth of the
+    render time. The few cycles left behind are collected when the render is over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def render_pdf(document: ReportDocument) -> bytes:
     page = print_page(document, css=stylesheet(document.lang))
     # The same document gives the same bytes: a fixed identifier derived from the page.
     identifier = hashlib.sha256(page.encode()).hexdigest()[:32].encode()
-    return HTML(string=page, base_url=str(FONTS_DIR) + "/", url_fetcher=LocalFilesOnly()).write_pdf(
-        pdf_identifier=identifier, pdf_tags=True
-    )
+    with collector_paused():
+        return HTML(
+            string=page, base_url=str(FONTS_DIR) + "/", url_fetcher=LocalFilesOnly()
+        ).write_pdf(pdf_identifier=identifier, pdf_tags=True)

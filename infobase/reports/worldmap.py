@@ -375,10 +375,14 @@ def svg(
     scale: Scale,
     title: str,
     path: str = str(TOPOLOGY_PATH),
+    links: bool = True,
 ) -> SafeString:
     """The map as an inline ``<svg>``. Each State drawn is a link with ``data-iso3`` and a
     ``<title>`` (its name in the page's language and its value). The SVG is always laid out left
-    to right (``dir="ltr"``), also on Arabic pages: it is a picture of the world, not text."""
+    to right (``dir="ltr"``), also on Arabic pages: it is a picture of the world, not text.
+
+    ``links=False`` draws the same map without the links and titles, for paper and pictures
+    (WeasyPrint lays out each SVG link as a line of text)."""
     shapes, width, height = projected_shapes(path)
     by_iso3 = {s.iso3: s for s in states}
     by_m49 = {s.m49: s for s in states if s.m49}
@@ -399,6 +403,16 @@ def svg(
         if state is None:
             out.append(
                 format_html('<path class="other" fill="{}" d="{}"/>', OTHER, mark_safe(shape.path))
+            )
+            continue
+        if not links:
+            out.append(
+                format_html(
+                    '<path data-iso3="{}" fill="{}" d="{}"/>',
+                    state.iso3,
+                    scale.colour(state.value),
+                    mark_safe(shape.path),
+                )
             )
             continue
         out.append(
