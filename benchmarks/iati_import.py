@@ -15,8 +15,9 @@ what reading the file cost):
   field the importer reads (``touch_fields``) but building nothing and writing nothing. The
   ratio rows compare the importer's throughput with it, measured in the same run (goal ≥ 0.5×);
 - ``infobase``: ``iati_import`` with the default relevance filter (what the command does:
-  checked prolog, one bare pass for well-formedness, then the streaming import and the writes
-  of the kept activities); on the real files also ``infobase --all`` (every activity written);
+  checked prolog, then one streaming pass that decides relevance from the raw element and
+  writes the kept activities in batches); on the real files also ``infobase --all`` (every
+  activity written);
 - ``iatikit``: ``iatikit.Dataset(path)`` and a walk over ``dataset.activities`` reading each
   ``iati_identifier``. iatikit loads a single file directly but parses it whole into an lxml
   tree (no streaming), so its memory grows with the file.
