@@ -29,7 +29,7 @@ CSS_FILES = (
 # Right-to-left documents carry the running symbol at the top left, as UN Arabic documents do.
 RTL_PAGE = (
     "@page { @top-right { content: none; } "
-    "@top-left { content: string(symbol); font-size: 9pt; font-weight: 700; } } "
+    '@top-left { content: string(symbol); font: 700 9pt "Infobase Sans", sans-serif; } } '
     "@page :first { @top-left { content: none; } }"
 )
 

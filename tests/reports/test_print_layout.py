@@ -144,3 +144,16 @@ def test_the_word_file_cuts_a_wide_table_as_the_pdf_does() -> None:
     # No column squeezed below the width of the words it holds ("Partly", at 9 pt).
     narrowest = min(c.width for grid in grids for c in grid.rows[0].cells)
     assert narrowest / 12700 >= text_width("Partly", lang="en", size=9)  # EMU per point
+
+
+def test_every_text_of_the_pdf_is_set_in_the_reports_own_fonts() -> None:
+    # Page numbers and the running symbol sit outside the document's body: they once fell back
+    # to the system's serif face.
+    for lang in ("en", "ar"):
+        reader = PdfReader(io.BytesIO(render_pdf(document(matrix(states=60), lang=lang))))
+        fonts: set[str] = set()
+        for page in reader.pages:
+            resources = page["/Resources"]
+            for font in resources.get("/Font", {}).values():
+                fonts.add(str(font.get_object()["/BaseFont"]))
+        assert fonts and all("+Infobase-" in name for name in fonts), fonts
