@@ -308,7 +308,8 @@ def _answer_hashes() -> dict[int, int]:
         code_of("kind", AssistanceKind.values),
         _flag("confidential"),
     )
-    return dict(_fetch(StatedNeed.objects.order_by().annotate(h=row).values_list("pk", "h")))
+    # In key order: the stored state is then the same bytes for the same rows on every database.
+    return dict(_fetch(StatedNeed.objects.order_by("pk").annotate(h=row).values_list("pk", "h")))
 
 
 def _no_gap_pairs() -> set[tuple[int, int]]:
@@ -533,6 +534,8 @@ def _save_state(
     # The links as this run knows them, not as read again: a link changed by hand meanwhile
     # then shows as a difference next time.
     inputs.totals["links"] = links.total() if links_total is None else links_total
+    # In key order, whatever order the database returned the rows in.
+    answers_linked, lines_linked = sorted(links.answers.items()), sorted(links.lines.items())
     data = {
         "v": STATE_VERSION,
         "assignments": [[pk, *v] for pk, v in inputs.assignments.items()],
@@ -543,10 +546,10 @@ def _save_state(
         "no_gap": no_gap,
         # Primary keys and needs of the answers linked, then of the request lines.
         "links": [
-            _pack(links.answers.keys()),
-            _pack(links.answers.values()),
-            _pack(links.lines.keys()),
-            _pack(links.lines.values()),
+            _pack(pk for pk, _need in answers_linked),
+            _pack(need for _pk, need in answers_linked),
+            _pack(pk for pk, _need in lines_linked),
+            _pack(need for _pk, need in lines_linked),
         ],
     }
     # Replaced, not updated: the same statements on the first run as later.

@@ -25,9 +25,10 @@ SALTED = "md5$"  # the tests' password hasher; the salt is random
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-# The derivation's stored state lists rows in the order PostgreSQL returns unordered reads in:
-# the physical order they were written in, which loading changes (a different order there only
-# makes the next derivation a full one).
+# Batch computations' stored states are machine state, not data: they were seen to list rows in
+# the order PostgreSQL returns unordered reads in (the physical order they were written in, which
+# loading changes). The needs derivation now stores its rows in key order; the mask stays for
+# the states that may not (a different state only makes the next run a full one).
 UNORDERED = {"needs.DerivationState": ("fingerprint", "data")}
 
 
