@@ -3,10 +3,7 @@ footnotes. Fonts come from the project's static files; nothing is fetched from t
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +11,7 @@ from django.conf import settings
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from infobase.core.collector import collector_paused
 from infobase.core.i18n import is_rtl
 from infobase.reports.blocks import ReportDocument
 from infobase.reports.print_layout import decoded_font
@@ -54,22 +52,6 @@ class LocalFilesOnly(URLFetcher):
 def stylesheet(lang: str) -> str:
     css = "\n".join(path.read_text(encoding="utf-8") for path in CSS_FILES)
     return css + ("\n" + RTL_PAGE if is_rtl(lang) else "")
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while WeasyPrint lays out a document.
-
-    A long report makes hundreds of thousands of boxes, and each collection walks every object
-    of the process (in a worker, the figures and the ORM's rows too): up to a fifth of the
-    render time. The few cycles left behind are collected when the render is over."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def render_pdf(document: ReportDocument) -> bytes:

@@ -39,12 +39,10 @@ bulk without history rows (they are machine-made); decisions are recorded with h
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
@@ -68,6 +66,7 @@ from infobase.activities.coverage.matching import (
 from infobase.activities.coverage.words import region_states, texts_of, words
 from infobase.activities.iati_import.write import Table
 from infobase.activities.models import Activity, LinkStatus, NeedLink, Recipient, Sector, Theme
+from infobase.core.collector import collector_paused
 from infobase.needs.derivation import code_of, row_hash
 from infobase.needs.models import DerivationState, Need, NeedStatus
 from infobase.reference.models import Article, AssistanceKind, Instrument, State
@@ -218,21 +217,9 @@ def suggest_links(
     link table are those the last whole run read and left returns that run's figures without
     computing anything (``SuggestResult.skipped``).
     """
-    with _collector_paused():
+    # A run makes and keeps millions of small containers (rows, sets of words, reasons).
+    with collector_paused():
         return _suggest(needs=needs, activities=activities, today=today)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off: a run makes and keeps millions of small containers
-    (rows, sets of words, reasons) that the collector would walk through again and again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _suggest(
