@@ -23,12 +23,18 @@ sources behind each, the same ``confidential`` flag (and ``first_seen`` after th
 after step 3 it must agree on every need's facts (severity, urgency, breadth, programme weight)
 and on every score (to the 3 decimal places of the total).
 
+To iterate on the derivation without building the data each time (SQLite only):
+``--keep-db PATH`` copies the database as built (before the first derivation) to ``PATH``;
+``--reuse-db PATH`` starts from such a copy instead of building one.
+
 Baseline ("dev-container-2026-11", SQLite, 2 cores): see ``BASELINE``, about 1.5 times the
 figures measured there. Prints the figures next to it; exits 1 if pandas and the app disagree.
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
 import atexit
 import os
 import random
@@ -559,9 +565,16 @@ def register_first_page() -> tuple[float, float]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--keep-db", type=Path, help="copy the built SQLite database here")
+    parser.add_argument("--reuse-db", type=Path, help="start from a database kept so")
+    args = parser.parse_args()
     scratch = tempfile.mkdtemp(prefix="infobase-bench-")
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)  # the scratch database and files
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(scratch) / 'bench.sqlite3'}")
+    database = Path(scratch) / "bench.sqlite3"
+    if (args.keep_db or args.reuse_db) and "DATABASE_URL" in os.environ:
+        parser.error("--keep-db and --reuse-db work with the scratch SQLite database only")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{database}")
     os.environ.setdefault("INFOBASE_VAR_DIR", scratch)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infobase.settings")
     import django
@@ -578,22 +591,35 @@ def main() -> int:
     from infobase.questionnaires.models import Answer
     from infobase.reference.loaders.reference import load_reference
 
-    call_command("migrate", verbosity=0)
-    load_reference()
     rng = random.Random(7)
-    _, generate_s = timed(lambda: generate(scale="world", seed=1))
-    extra, synth_s = timed(lambda: synthesise(rng))
-    demo_programme()
-    # Start from an empty register even if the demo data set derived one. Through the ORM, so
-    # that what points at needs (coverage links, projects' needs, proposal lines) goes too.
-    Need.objects.update(merged_into=None)
-    Need.objects.all().delete()
-    Need.history.all().delete()
-    print(f"database: {os.environ['DATABASE_URL'].split(':')[0]}; baseline: {BASELINE_NAME}")
-    print(
-        f"world demo generated in {generate_s:.1f} s ({Answer.objects.count()} answers); "
-        f"synthesised in {synth_s:.1f} s: {extra}"
-    )
+    if args.reuse_db:
+        shutil.copyfile(args.reuse_db, database)
+        call_command("migrate", verbosity=0)  # a copy made before a new migration
+        rng.setstate(ast.literal_eval(Path(f"{args.reuse_db}.rng").read_text()))
+        print(f"database: copy of {args.reuse_db}; baseline: {BASELINE_NAME}")
+    else:
+        call_command("migrate", verbosity=0)
+        load_reference()
+        _, generate_s = timed(lambda: generate(scale="world", seed=1))
+        extra, synth_s = timed(lambda: synthesise(rng))
+        demo_programme()
+        # Start from an empty register even if the demo data set derived one. Through the ORM,
+        # so that what points at needs (coverage links, projects' needs, proposal lines) goes.
+        Need.objects.update(merged_into=None)
+        Need.objects.all().delete()
+        Need.history.all().delete()
+        print(f"database: {os.environ['DATABASE_URL'].split(':')[0]}; baseline: {BASELINE_NAME}")
+        print(
+            f"world demo generated in {generate_s:.1f} s ({Answer.objects.count()} answers); "
+            f"synthesised in {synth_s:.1f} s: {extra}"
+        )
+        if args.keep_db:
+            from django.db import connection
+
+            connection.close()  # everything written to the file
+            shutil.copyfile(database, args.keep_db)
+            # The changes of the rounds below are drawn from the same sequence on reuse.
+            Path(f"{args.keep_db}.rng").write_text(repr(rng.getstate()))
 
     failures: list[str] = []
     full, full_s, full_cpu = timed_cpu(lambda: needs_derive(today=TODAY))
@@ -632,7 +658,7 @@ def main() -> int:
 
     # 3. The stored score table: a full refresh, then one without changes, against pandas.
     refreshed, score_s, score_cpu = timed_cpu(lambda: need_scores_refresh(today=TODAY, full=True))
-    unchanged, score_noop_s, noop_cpu = timed_cpu(lambda: need_scores_refresh(today=TODAY))
+    unchanged, score_noop_s, score_noop_cpu = timed_cpu(lambda: need_scores_refresh(today=TODAY))
     expected, pandas_scores_s, pandas_scores_cpu = timed_cpu(lambda: pandas_scores(sources))
     scored, _table = scored_needs(needs_qs=Need.objects.all())
     problems = compare_scores(scored, expected)
@@ -688,10 +714,10 @@ def main() -> int:
     )
     print(
         f"| needs: score table refresh, full / without changes (world) | {score_s:.1f} s "
-        f"(CPU {score_cpu:.1f} s) / {score_noop_s:.1f} s (CPU {noop_cpu:.1f} s) | pandas "
+        f"(CPU {score_cpu:.1f} s) / {score_noop_s:.1f} s (CPU {score_noop_cpu:.1f} s) | pandas "
         f"recomputation of the scores {pandas_scores_s:.1f} s (CPU {pandas_scores_cpu:.1f} s): "
         f"{score_s / pandas_scores_s:.1f}× / {score_noop_s / pandas_scores_s:.1f}× (CPU "
-        f"{score_cpu / pandas_scores_cpu:.1f}× / {noop_cpu / pandas_scores_cpu:.1f}×) "
+        f"{score_cpu / pandas_scores_cpu:.1f}× / {score_noop_cpu / pandas_scores_cpu:.1f}×) "
         f"| ≤ 2× pandas |"
     )
     print(

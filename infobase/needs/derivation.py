@@ -32,21 +32,27 @@ one INSERT … SELECT per batch, with the columns simple-history writes (who, wh
 the change reason ``DERIVE_REASON``.
 
 **Only what changed.** Each run stores what it read (``DerivationState`` "needs"): the status
-and validation day of every assignment, a hash of every stated need's row (assignment, State,
-article, kind, confidential), the (assignment, article) pairs reported implemented or not
-applicable, every request's State, status, confidentiality and date, every request line, the
-link of every source, and hashes of the needs and links tables as the run left them. The next
-run compares the current rows with it (cheap aggregates first):
+and validation day of every assignment, every request's State, status, confidentiality and
+date, every request line, and hashes of the large tables as the run left them. The large parts
+are stored in rows of their own, rewritten only when they changed: a hash of every stated
+need's row (assignment, State, article, kind, confidential) ("needs.answers"), the
+(assignment, article) pairs reported implemented or not applicable ("needs.no_gap"), and the
+link of every source ("needs.links"), each with its rows' count and hash sum per bucket of
+keys (16 consecutive primary keys; one assignment). The next run compares the current rows with
+it, cheap aggregates first:
 
 - nothing changed: it returns at once (``DeriveResult.mode`` "unchanged");
-- sources, assignments, requests or links changed: it derives only the sources concerned
-  (new or changed rows, the stated needs of an assignment whose status or date changed or of
-  an article whose implementation status changed, the lines of a changed request, sources whose
-  link was changed by hand) and refreshes only the needs of their links, old and new
-  ("incremental"). Everything else is unchanged since the last run, which left every counting
-  source linked and every linked source counting, so the result is the full run's;
-- a need was changed by hand (merged, split, closed, edited), or there is no stored state:
-  the full run ("full").
+- sources, assignments, requests or links changed: the database sums the hashes of a changed
+  table per bucket (one aggregate query), and only the rows of the buckets whose figures
+  differ are read and compared. The run derives only the sources concerned (new or changed
+  rows, the stated needs of an assignment whose status or date changed or of an article whose
+  implementation status changed, the lines of a changed request, sources whose link was
+  changed by hand), reads only the needs of their keys, and refreshes only the needs of their
+  links, old and new ("incremental"). Everything else is unchanged since the last run, which
+  left every counting source linked and every linked source counting, so the result is the
+  full run's;
+- a need was changed by hand (merged, split, closed, edited), or there is no stored state (or
+  one of another version, or a part of it is missing): the full run ("full").
 
 The hashes are sums of per-row hashes computed by the database (``row_hash``); two different
 tables give the same sum only by a coincidence of about one in two billion.
@@ -58,8 +64,9 @@ import base64
 import hashlib
 import json
 from array import array
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -68,6 +75,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -77,10 +85,12 @@ from django.db.models import (
     Max,
     Model,
     OuterRef,
+    Q,
     Sum,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -113,7 +123,8 @@ NO_GAP_STATUSES = (ImplementationStatus.YES, ImplementationStatus.NOT_APPLICABLE
 BATCH = 1000
 DERIVE_LOCK = "needs-derive"
 STATE_NAME = "needs"
-STATE_VERSION = 3
+STATE_VERSION = 4
+BUCKET = 16  # stated needs, and links, per bucket of hashes (see _Table)
 
 # A source is named by its kind and primary key: ("answer", StatedNeed.pk) or
 # ("request", RequestLine.pk); plain strings, which hash faster than the enumeration's members.
@@ -274,6 +285,7 @@ def needs_derive_exclusive(*, today: date | None = None, wait: float = 0) -> Der
 
 _M = 2147483647  # a prime below 2**31: per-row hashes stay far from 64-bit overflow
 _K = 2654435761
+_PAIR = 2**32  # an (assignment, article) pair as one number: assignment × _PAIR + article
 
 
 def row_hash(first: Any, *parts: Any) -> ExpressionWrapper:
@@ -298,8 +310,9 @@ def _flag(name: str) -> Case:
     return Case(When(**{name: True}, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
-def _answer_hashes() -> dict[int, int]:
-    """Every stated need's row hash (validated or not: its assignment may be validated later)."""
+def _answer_rows() -> Any:
+    """Every stated need (validated or not: its assignment may be validated later), with its
+    row hash."""
     row = row_hash(
         F("pk"),
         F("assignment_id"),
@@ -308,17 +321,19 @@ def _answer_hashes() -> dict[int, int]:
         code_of("kind", AssistanceKind.values),
         _flag("confidential"),
     )
-    # In key order: the stored state is then the same bytes for the same rows on every database.
-    return dict(_fetch(StatedNeed.objects.order_by("pk").annotate(h=row).values_list("pk", "h")))
+    return StatedNeed.objects.order_by().annotate(k=F("pk"), v=row, h=row)
 
 
-def _no_gap_pairs() -> set[tuple[int, int]]:
-    return set(
-        _fetch(
-            ArticleImplementation.objects.filter(paragraph=0, status__in=NO_GAP_STATUSES)
-            .order_by()
-            .values_list("assignment_id", "article_id")
-        )
+def _no_gap_rows() -> Any:
+    """The (assignment, article) pairs reported implemented or not applicable, as one number."""
+    pair = ExpressionWrapper(
+        F("assignment_id") * Value(_PAIR) + F("article_id"), output_field=BigIntegerField()
+    )
+    row = row_hash(F("assignment_id"), F("article_id"))
+    return (
+        ArticleImplementation.objects.filter(paragraph=0, status__in=NO_GAP_STATUSES)
+        .order_by()
+        .annotate(k=pair, v=row, h=row)
     )
 
 
@@ -331,15 +346,26 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+_NARROW = next(code for code in "ilq" if array(code).itemsize == 4)  # 4-byte integers
+
+
 def _pack(values: Iterable[int]) -> str:
-    """Integers as compact text for the stored state (JSON lists of this size parse slowly)."""
-    return base64.b64encode(array("q", values).tobytes()).decode()
+    """Integers as compact text for the stored state (JSON lists of this size parse slowly):
+    four bytes each when they all fit (keys and hashes do, in practice), else eight."""
+    wide = values if isinstance(values, array) else array("q", values)
+    try:
+        return "4" + base64.b64encode(array(_NARROW, wide).tobytes()).decode()
+    except OverflowError:
+        return "8" + base64.b64encode(array("q", wide).tobytes()).decode()
 
 
 def _unpack(text: str) -> array[int]:
-    values = array("q")
-    values.frombytes(base64.b64decode(text))
-    return values
+    """What ``_pack`` packed, as 8-byte integers."""
+    values = array(_NARROW if text[:1] == "4" else "q")
+    if text[:1] not in ("4", "8"):
+        raise ValueError("not packed integers")
+    values.frombytes(base64.b64decode(text[1:]))
+    return values if values.typecode == "q" else array("q", values)
 
 
 def _table_totals() -> dict[str, list[int]]:
@@ -459,58 +485,6 @@ class _Inputs:
         return hashlib.sha256(f"{self._tables}{totals}".encode()).hexdigest()
 
 
-@dataclass
-class _Links:
-    """Which need each linked source is linked to."""
-
-    answers: dict[int, int] = field(default_factory=dict)  # stated need → need
-    lines: dict[int, int] = field(default_factory=dict)  # request line → need
-
-    @classmethod
-    def read(cls) -> _Links:
-        links = cls()
-        for need_id, stated_need_id, request_line_id in _fetch(
-            NeedEvidence.objects.order_by().values_list(
-                "need_id", "stated_need_id", "request_line_id"
-            )
-        ):
-            if stated_need_id is not None:
-                links.answers[stated_need_id] = need_id
-            else:
-                links.lines[request_line_id] = need_id
-        return links
-
-    @classmethod
-    def of(cls, links: dict[SourceId, int]) -> _Links:
-        out = cls()
-        for (kind, pk), need_id in links.items():
-            (out.answers if kind == ANSWER else out.lines)[pk] = need_id
-        return out
-
-    def map(self, kind: str) -> dict[int, int]:
-        return self.answers if kind == ANSWER else self.lines
-
-    def get(self, source: SourceId) -> int | None:
-        return self.map(source[0]).get(source[1])
-
-    def __len__(self) -> int:
-        return len(self.answers) + len(self.lines)
-
-    def total(self) -> list[int]:
-        """The links table's hash as ``_links_total`` computes it in the database."""
-        # _py_hash inlined: a full run adds up every link.
-        m, k = _M, _K
-        h = sum(need * k % m * (pk + 3) % m * 3 % m for pk, need in self.answers.items())
-        h += sum(need * k % m * 3 % m * (pk + 3) % m for pk, need in self.lines.items())
-        return [len(self), h]
-
-    @staticmethod
-    def hash_of(source: SourceId, need: int) -> int:
-        """One link's part of ``total``."""
-        kind, pk = source
-        return _py_hash(need, pk, 0) if kind == ANSWER else _py_hash(need, 0, pk)
-
-
 def _py_hash(first: int, *parts: int) -> int:
     """``row_hash`` computed in Python (the same integers as the database's)."""
     value = (first * _K) % _M
@@ -519,61 +493,403 @@ def _py_hash(first: int, *parts: int) -> int:
     return value
 
 
+# --- Large tables, compared bucket by bucket ------------------------------------------------
+
+Buckets = dict[int, list[int]]  # bucket → [rows, sum of their hashes]
+Figures = dict[int, list[int] | None]  # the same for some buckets (None: now empty)
+
+
+class _Rows:
+    """Integer keys in order, with an integer each (a row's hash, a source's need): two
+    arrays, compact to store and changed by slices, not row by row."""
+
+    __slots__ = ("keys", "values")
+
+    def __init__(self, keys: array[int] | None = None, values: array[int] | None = None) -> None:
+        self.keys: array[int] = array("q") if keys is None else keys
+        self.values: array[int] = array("q") if values is None else values
+
+    @classmethod
+    def of(cls, mapping: dict[int, int]) -> _Rows:
+        keys = sorted(mapping)
+        return cls(array("q", keys), array("q", map(mapping.__getitem__, keys)))
+
+    @classmethod
+    def unpacked(cls, packed: list[str]) -> _Rows:
+        keys, values = map(_unpack, packed)
+        if len(keys) != len(values):
+            raise ValueError("keys and values differ in number")
+        return cls(keys, values)
+
+    def packed(self) -> list[str]:
+        return [_pack(self.keys), _pack(self.values)]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def get(self, key: int) -> int | None:
+        i = bisect_left(self.keys, key)
+        return self.values[i] if i < len(self.keys) and self.keys[i] == key else None
+
+    def between(self, low: int, high: int) -> dict[int, int]:
+        """The rows whose key is at least ``low`` and below ``high``."""
+        i, j = bisect_left(self.keys, low), bisect_left(self.keys, high)
+        return dict(zip(self.keys[i:j], self.values[i:j], strict=True))
+
+    def updated(self, changes: dict[int, int | None]) -> _Rows:
+        """These rows with ``changes`` made (key → new value; None: no longer there)."""
+        if not changes:
+            return self
+        keys, values = array("q"), array("q")
+        at = 0
+        for key in sorted(changes):
+            i = bisect_left(self.keys, key, at)
+            keys.extend(self.keys[at:i])
+            values.extend(self.values[at:i])
+            at = i + 1 if i < len(self.keys) and self.keys[i] == key else i
+            if (value := changes[key]) is not None:
+                keys.append(key)
+                values.append(value)
+        keys.extend(self.keys[at:])
+        values.extend(self.values[at:])
+        return _Rows(keys, values)
+
+
+def _pack_buckets(buckets: Buckets) -> list[str]:
+    ordered = sorted(buckets)
+    figures = [buckets[b] for b in ordered]
+    return [
+        _pack(array("q", ordered)),
+        _pack(array("q", [n for n, _h in figures])),
+        _pack(array("q", [h for _n, h in figures])),
+    ]
+
+
+def _unpack_buckets(packed: list[str]) -> Buckets:
+    ids, counts, sums = map(_unpack, packed)
+    return dict(zip(ids, map(list, zip(counts, sums, strict=True)), strict=True))
+
+
+def _spans(buckets: Iterable[int]) -> list[tuple[int, int]]:
+    """Buckets (in order) as spans of consecutive ones: (first, last)."""
+    spans: list[tuple[int, int]] = []
+    for b in buckets:
+        if spans and spans[-1][1] == b - 1:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((b, b))
+    return spans
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A large table the derivation compares with what it knows of it without reading every
+    row: the database counts the rows and sums their hashes per bucket of ``size``
+    consecutive values of ``field`` (one aggregate query), then only the rows of the buckets
+    whose figures changed are read. A row's key is ``field`` times ``scale`` plus less than
+    ``scale``, so that a run of buckets is a range of keys."""
+
+    rows: Callable[[], Any]  # the rows, annotated: key "k", value kept "v", hash summed "h"
+    field: str
+    size: int
+    scale: int = 1
+    hash_of: Callable[[int, int], int] | None = None  # from key and value (None: the value)
+
+    def bucket_of(self, key: int) -> int:
+        return key // (self.size * self.scale)
+
+    def sums(self, rows: Iterable[tuple[int, int]]) -> Buckets:
+        """The figures of the buckets of ``rows`` (key, value)."""
+        width, hash_of = self.size * self.scale, self.hash_of
+        sums: Buckets = {}
+        for key, value in rows:
+            h = value if hash_of is None else hash_of(key, value)
+            figures = sums.get(key // width)
+            if figures is None:
+                sums[key // width] = [1, h]
+            else:
+                figures[0] += 1
+                figures[1] += h
+        return sums
+
+    def everything(self) -> tuple[_Rows, Buckets]:
+        """Every row (in key order) and the figures of every bucket."""
+        rows = _fetch(self.rows().order_by("k").values_list("k", "v"))
+        return (
+            _Rows(array("q", [k for k, _v in rows]), array("q", [v for _k, v in rows])),
+            self.sums(rows),
+        )
+
+    def compare(
+        self, sums: Buckets, known: Callable[[int, int], dict[int, int]]
+    ) -> tuple[dict[int, int | None], Figures]:
+        """The rows that differ from what is known of them, given the figures known per
+        bucket (``sums``) and the rows known in a range of keys (``known``): key → value now
+        (None: no longer there). Also the figures of the buckets that changed, from the rows
+        read (a bucket left empty is not there)."""
+        if self.size == 1:
+            bucket: Any = F(self.field)
+        else:
+            bucket = ExpressionWrapper(F(self.field) / Value(self.size), BigIntegerField())
+        now = {
+            b: [n, int(h)]
+            for b, n, h in _fetch(
+                self.rows()
+                .annotate(b=bucket)
+                .values("b")
+                .annotate(n=Count("pk"), s=Sum("h"))
+                .values_list("b", "n", "s")
+            )
+        }
+        changed = sorted(b for b in now.keys() | sums.keys() if now.get(b) != sums.get(b))
+        spans = _spans(changed)
+        model = self.rows().model
+        field = model._meta.pk if self.field == "pk" else model._meta.get_field(self.field)
+        read: dict[int, int] = {}
+        for start in range(0, len(spans), 400):
+            chunk = spans[start : start + 400]
+            within = _any_of(
+                f"{_column(model, field.column)} BETWEEN %s AND %s",
+                [(first * self.size, (last + 1) * self.size - 1) for first, last in chunk],
+            )
+            read.update(_fetch(self.rows().filter(within).values_list("k", "v")))
+        before: dict[int, int] = {}
+        width = self.size * self.scale
+        for first, last in spans:
+            before.update(known(first * width, (last + 1) * width))
+        diff = {k: read.get(k) for k in before.keys() | read.keys() if before.get(k) != read.get(k)}
+        figures: Figures = dict.fromkeys(changed)
+        figures.update(self.sums(read.items()))
+        return diff, figures
+
+
+def _column(model: type[Model], column: str) -> str:
+    quote = connection.ops.quote_name
+    return f"{quote(model._meta.db_table)}.{quote(column)}"
+
+
+def _any_of(term: str, params: Sequence[Sequence[Any]]) -> RawSQL:
+    """A condition: ``term`` (SQL with placeholders) holds for one of ``params``. Written as
+    SQL: building a Q object per term would cost more than the query."""
+    return RawSQL(  # noqa: S611 - the values go as parameters
+        "({})".format(" OR ".join([term] * len(params))),
+        [value for values in params for value in values],
+        output_field=BooleanField(),
+    )
+
+
+def _with(sums: Buckets, figures: Figures) -> Buckets:
+    """``sums`` with the figures of some buckets replaced (None: the bucket is empty)."""
+    out = dict(sums)
+    for b, value in figures.items():
+        if value is None:
+            out.pop(b, None)
+        else:
+            out[b] = value
+    return out
+
+
+def _link_rows(column: str) -> Callable[[], Any]:
+    def rows() -> Any:
+        return (
+            NeedEvidence.objects.filter(**{f"{column}__isnull": False})
+            .order_by()
+            .annotate(
+                k=F(column),
+                v=F("need_id"),
+                h=row_hash(
+                    F("need_id"),
+                    Coalesce(F("stated_need_id"), Value(0)),
+                    Coalesce(F("request_line_id"), Value(0)),
+                ),
+            )
+        )
+
+    return rows
+
+
+_ANSWERS = _Table(_answer_rows, "pk", BUCKET)
+_NO_GAP = _Table(_no_gap_rows, "assignment_id", 1, _PAIR)
+
+
+def _answer_link_hash(pk: int, need_id: int) -> int:
+    """``_py_hash(need_id, pk, 0)``, inlined: a full run hashes every link."""
+    return need_id * _K % _M * (pk + 3) % _M * 3 % _M
+
+
+def _line_link_hash(pk: int, need_id: int) -> int:
+    """``_py_hash(need_id, 0, pk)``, inlined."""
+    return need_id * _K % _M * 3 % _M * (pk + 3) % _M
+
+
+_LINKS = {
+    ANSWER: _Table(_link_rows("stated_need_id"), "stated_need_id", BUCKET, 1, _answer_link_hash),
+    REQUEST: _Table(_link_rows("request_line_id"), "request_line_id", BUCKET, 1, _line_link_hash),
+}
+
+
+class _Links:
+    """Which need each linked source is linked to, as stored, with this run's changes over
+    it; and the links' figures per bucket of sources, kept up to date with the changes."""
+
+    def __init__(self, rows: dict[str, _Rows], sums: dict[str, Buckets]) -> None:
+        self.rows = rows
+        self.sums = sums
+        self.changes: dict[str, dict[int, int | None]] = {ANSWER: {}, REQUEST: {}}
+        self.count = sum(len(r) for r in rows.values())
+
+    @classmethod
+    def of(cls, links: dict[SourceId, int]) -> _Links:
+        by_kind: dict[str, dict[int, int]] = {ANSWER: {}, REQUEST: {}}
+        for (kind, pk), need_id in links.items():
+            by_kind[kind][pk] = need_id
+        return cls(
+            {kind: _Rows.of(m) for kind, m in by_kind.items()},
+            {kind: _LINKS[kind].sums(m.items()) for kind, m in by_kind.items()},
+        )
+
+    @classmethod
+    def unpacked(cls, data: dict[str, Any]) -> _Links:
+        return cls(
+            {kind: _Rows.unpacked(data[kind]["rows"]) for kind in (ANSWER, REQUEST)},
+            {kind: _unpack_buckets(data[kind]["buckets"]) for kind in (ANSWER, REQUEST)},
+        )
+
+    def packed(self) -> dict[str, Any]:
+        return {
+            kind: {
+                "rows": self.rows[kind].updated(self.changes[kind]).packed(),
+                "buckets": _pack_buckets(self.sums[kind]),
+            }
+            for kind in (ANSWER, REQUEST)
+        }
+
+    def __len__(self) -> int:
+        return self.count
+
+    def get(self, source: SourceId) -> int | None:
+        kind, pk = source
+        changes = self.changes[kind]
+        return changes[pk] if pk in changes else self.rows[kind].get(pk)
+
+    def set(self, source: SourceId, need_id: int | None) -> None:
+        """Link ``source`` to ``need_id`` (None: unlink it)."""
+        before = self.get(source)
+        if before == need_id:
+            return
+        kind, pk = source
+        table = _LINKS[kind]
+        assert table.hash_of is not None
+        b = table.bucket_of(pk)
+        figures = self.sums[kind].setdefault(b, [0, 0])
+        if before is not None:
+            figures[0] -= 1
+            figures[1] -= table.hash_of(pk, before)
+            self.count -= 1
+        if need_id is not None:
+            figures[0] += 1
+            figures[1] += table.hash_of(pk, need_id)
+            self.count += 1
+        if figures == [0, 0]:
+            del self.sums[kind][b]
+        self.changes[kind][pk] = need_id
+
+    def known(self, kind: str) -> Callable[[int, int], dict[int, int]]:
+        """The links known of sources of ``kind`` in a range of primary keys."""
+        changes = self.changes[kind]
+        changed = sorted(changes)
+
+        def between(low: int, high: int) -> dict[int, int]:
+            rows = self.rows[kind].between(low, high)
+            for pk in changed[bisect_left(changed, low) : bisect_left(changed, high)]:
+                if (need_id := changes[pk]) is None:
+                    rows.pop(pk, None)
+                else:
+                    rows[pk] = need_id
+            return rows
+
+        return between
+
+    def total(self) -> list[int]:
+        """The links table's hash as ``_links_total`` computes it in the database."""
+        return [self.count, sum(h for sums in self.sums.values() for _n, h in sums.values())]
+
+    def changed_by_hand(self) -> dict[SourceId, tuple[int | None, int | None]]:
+        """The links that differ from what this run knows of them (read bucket by bucket):
+        source → (need known, need now); the run then knows them as they are."""
+        out: dict[SourceId, tuple[int | None, int | None]] = {}
+        for kind, table in _LINKS.items():
+            diff, figures = table.compare(self.sums[kind], self.known(kind))
+            for pk, need_id in diff.items():
+                out[(kind, pk)] = (self.get((kind, pk)), need_id)
+                self.set((kind, pk), need_id)
+            self.sums[kind] = _with(self.sums[kind], figures)
+        return out
+
+
+# --- The stored state -------------------------------------------------------------------------
+#
+# One row ("needs") holds the small tables and the totals, and which run wrote each of the
+# large parts, stored in rows of their own ("needs.answers", "needs.no_gap", "needs.links") so
+# that a run rewrites only the parts that changed. Every list is in key order: the same rows
+# give the same bytes on every database.
+
+PARTS = ("answers", "no_gap", "links")
+
+
+def _part_name(part: str) -> str:
+    return f"{STATE_NAME}.{part}"
+
+
+def _part_stamp(run: int) -> str:
+    return f"{STATE_VERSION}.{run}"
+
+
 def _save_state(
-    inputs: _Inputs,
-    *,
-    answers: list[str],
-    no_gap: list[str],
-    links: _Links,
-    links_total: list[int] | None = None,
+    inputs: _Inputs, *, run: int, parts: dict[str, int], write: dict[str, dict[str, Any]]
 ) -> None:
-    """Store what this run read and left (``inputs`` as read before it wrote; ``answers`` and
-    ``no_gap`` packed by ``_pack_hashes`` and ``_pack_pairs``; ``links_total``: the total of
-    ``links`` when the caller kept it up to date)."""
+    """Store what this run (number ``run``) read and left: ``inputs`` as read before it wrote
+    (the totals of the needs and links as it left them), and the large parts in ``write``;
+    ``parts`` tells which run wrote each of the others."""
     inputs.totals["needs"] = _needs_total()
-    # The links as this run knows them, not as read again: a link changed by hand meanwhile
-    # then shows as a difference next time.
-    inputs.totals["links"] = links.total() if links_total is None else links_total
-    # In key order, whatever order the database returned the rows in.
-    answers_linked, lines_linked = sorted(links.answers.items()), sorted(links.lines.items())
+    parts = {**parts, **dict.fromkeys(write, run)}
     data = {
         "v": STATE_VERSION,
+        "run": run,
+        "parts": dict(sorted(parts.items())),
         "assignments": [[pk, *v] for pk, v in inputs.assignments.items()],
         "requests": [[pk, *v] for pk, v in inputs.requests.items()],
         "lines": [[pk, *v] for pk, v in inputs.lines.items()],
         "totals": inputs.totals,
-        "answers": answers,
-        "no_gap": no_gap,
-        # Primary keys and needs of the answers linked, then of the request lines.
-        "links": [
-            _pack(pk for pk, _need in answers_linked),
-            _pack(need for _pk, need in answers_linked),
-            _pack(pk for pk, _need in lines_linked),
-            _pack(need for _pk, need in lines_linked),
-        ],
     }
+    rows = [DerivationState(name=STATE_NAME, fingerprint=inputs.fingerprint(), data=data)]
+    rows += [
+        DerivationState(
+            name=_part_name(part),
+            fingerprint=_part_stamp(run),
+            data={"v": STATE_VERSION, **write[part]},
+        )
+        for part in sorted(write)
+    ]
     # Replaced, not updated: the same statements on the first run as later.
-    DerivationState.objects.filter(name=STATE_NAME).delete()
-    DerivationState.objects.create(name=STATE_NAME, fingerprint=inputs.fingerprint(), data=data)
+    DerivationState.objects.filter(name__in=[row.name for row in rows]).delete()
+    DerivationState.objects.bulk_create(rows)
 
 
-def _pack_hashes(hashes: dict[int, int]) -> list[str]:
-    return [_pack(hashes.keys()), _pack(hashes.values())]
-
-
-def _pack_pairs(pairs: set[tuple[int, int]]) -> list[str]:
-    ordered = sorted(pairs)
-    return [_pack(a for a, _b in ordered), _pack(b for _a, b in ordered)]
+def _table_part(rows: _Rows, sums: Buckets) -> dict[str, Any]:
+    return {"rows": rows.packed(), "buckets": _pack_buckets(sums)}
 
 
 @dataclass
 class _Stored:
-    """The stored state; the large parts are unpacked only when a run needs them."""
+    """The stored state; the large parts are read only when a run needs them."""
 
     inputs: _Inputs
-    answers_packed: list[str]
-    no_gap_packed: list[str]
-    links: _Links
+    run: int
+    parts: dict[str, int]
+    answers: tuple[_Rows, Buckets] | None = None
+    no_gap: tuple[_Rows, Buckets] | None = None
+    links: _Links | None = None
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> _Stored | None:
@@ -581,38 +897,41 @@ class _Stored:
         if not data or data.get("v") != STATE_VERSION:
             return None
         try:
-            return cls._read(data)
-        except (KeyError, TypeError, ValueError):
+            inputs = _Inputs(
+                {row[0]: list(row[1:]) for row in data["assignments"]},
+                {row[0]: list(row[1:]) for row in data["requests"]},
+                {row[0]: list(row[1:]) for row in data["lines"]},
+                data["totals"],
+            )
+            parts = {part: int(data["parts"][part]) for part in PARTS}
+            return cls(inputs, int(data["run"]), parts)
+        except (KeyError, TypeError, ValueError, IndexError):
             return None
 
-    @classmethod
-    def _read(cls, data: dict[str, Any]) -> _Stored:
-        inputs = _Inputs(
-            {row[0]: list(row[1:]) for row in data["assignments"]},
-            {row[0]: list(row[1:]) for row in data["requests"]},
-            {row[0]: list(row[1:]) for row in data["lines"]},
-            data["totals"],
-        )
-        answer_pks, answer_needs, line_pks, line_needs = map(_unpack, data["links"])
-        links = _Links(
-            dict(zip(answer_pks, answer_needs, strict=True)),
-            dict(zip(line_pks, line_needs, strict=True)),
-        )
-        stored = cls(inputs, data["answers"], data["no_gap"], links)
-        stored.answer_pks()  # fails here, not later, when the state cannot be read
-        return stored
-
-    def answers(self) -> dict[int, int]:
-        """Stated need → its row hash."""
-        pks, hashes = map(_unpack, self.answers_packed)
-        return dict(zip(pks, hashes, strict=True))
-
-    def answer_pks(self) -> array[int]:
-        return _unpack(self.answers_packed[0])
-
-    def no_gap(self) -> set[tuple[int, int]]:
-        assignments, articles = map(_unpack, self.no_gap_packed)
-        return set(zip(assignments, articles, strict=True))
+    def read_parts(self, inputs: _Inputs) -> bool:
+        """Read the large parts a run from ``inputs`` needs: False when one of them cannot be
+        read (a full run)."""
+        wanted = ["links"]
+        wanted += [p for p in ("answers", "no_gap") if inputs.totals[p] != self.inputs.totals[p]]
+        rows = {
+            name: (stamp, data)
+            for name, stamp, data in DerivationState.objects.filter(
+                name__in=[_part_name(p) for p in wanted]
+            ).values_list("name", "fingerprint", "data")
+        }
+        try:
+            for part in wanted:
+                stamp, data = rows[_part_name(part)]
+                if stamp != _part_stamp(self.parts[part]) or data["v"] != STATE_VERSION:
+                    return False
+                if part == "links":
+                    self.links = _Links.unpacked(data)
+                else:
+                    table = (_Rows.unpacked(data["rows"]), _unpack_buckets(data["buckets"]))
+                    setattr(self, part, table)
+        except (KeyError, TypeError, ValueError):
+            return False
+        return True
 
 
 def _changed(old: dict[int, Any], new: dict[int, Any]) -> set[int]:
@@ -636,7 +955,11 @@ def needs_derive(*, today: date | None = None, full: bool = False) -> DeriveResu
         needs_n, links_n = inputs.totals["needs"][0], inputs.totals["links"][0]
         return DeriveResult(sources=links_n, unchanged=needs_n, mode="unchanged")
     stored = None if full else _Stored.load(state.values_list("data", flat=True).first() or {})
-    if stored is None or stored.inputs.totals["needs"] != inputs.totals["needs"]:
+    if (
+        stored is None
+        or stored.inputs.totals["needs"] != inputs.totals["needs"]
+        or not stored.read_parts(inputs)
+    ):
         return _derive_full(inputs, today)
     return _derive_incremental(inputs, stored, today)
 
@@ -674,11 +997,20 @@ def _derive_full(inputs: _Inputs, today: date) -> DeriveResult:
         if need_id in flags:  # the needs created now have the right flags
             evidence_of[need_id].append(sources[source][1])
     _refresh(flags, evidence_of, result)
+    stored_links = _Links.of(links)
+    # The links as this run knows them, not as read again: a link changed by hand meanwhile
+    # then shows as a difference next time.
+    inputs.totals["links"] = stored_links.total()
+    # Every part is written: the runs are counted from here.
     _save_state(
         inputs,
-        answers=_pack_hashes(_answer_hashes()),
-        no_gap=_pack_pairs(_no_gap_pairs()),
-        links=_Links.of(links),
+        run=1,
+        parts={},
+        write={
+            "answers": _table_part(*_ANSWERS.everything()),
+            "no_gap": _table_part(*_NO_GAP.everything()),
+            "links": stored_links.packed(),
+        },
     )
     return result
 
@@ -687,19 +1019,61 @@ def _read_needs(
     pks: Collection[int] | None = None,
 ) -> tuple[list[NeedRow], dict[int, tuple[bool, bool]]]:
     """Every need (or those of ``pks``), and its flags (has_evidence, confidential)."""
+    return _needs_where([None] if pks is None else [Q(pk__in=chunk) for chunk in _chunks(pks)])
+
+
+def _needs_where(
+    conditions: Iterable[Q | None],
+) -> tuple[list[NeedRow], dict[int, tuple[bool, bool]]]:
+    """The needs that meet one of ``conditions`` (None: every need), in order, and their
+    flags (has_evidence, confidential)."""
     qs = Need.objects.order_by("pk").values_list(
         "pk", "state_id", "article_id", "kind", "status", "merged_into_id", "has_evidence",
         "confidential",
     )  # fmt: skip
     rows: list[NeedRow] = []
     flags: dict[int, tuple[bool, bool]] = {}
-    for batch in [qs] if pks is None else _narrowed(qs, pks):
+    for condition in conditions:
+        batch = qs if condition is None else qs.filter(condition)
         for pk, state_id, article_id, kind, status, merged_into_id, evidenced, secret in _fetch(
             batch
         ):
             rows.append(NeedRow(pk, (state_id, article_id, kind), status, merged_into_id))
             flags[pk] = (bool(evidenced), bool(secret))
     return rows, flags
+
+
+def _needs_of(keys: set[Key]) -> list[NeedRow]:
+    """What a source of one of ``keys`` may be linked to: the live need of each key (by the
+    unique index of the live needs' keys), the merged needs of these keys, and the needs
+    they were merged into, to the end of the chain."""
+    ordered = sorted(keys)
+    key = "({} = %s AND {} = %s AND {} = %s)".format(
+        *(_column(Need, name) for name in ("state_id", "article_id", "kind"))
+    )
+    live = [
+        Q(_any_of(key, ordered[i : i + 300])) & ~Q(status=NeedStatus.MERGED)
+        for i in range(0, len(ordered), 300)
+    ]
+    states = sorted({s for s, _a, _k in ordered})
+    merged = [
+        Q(status=NeedStatus.MERGED, state_id__in=states[i : i + BATCH])
+        for i in range(0, len(states), BATCH)
+    ]
+    found = {r.pk: r for r in _needs_where([*live, *merged])[0] if r.key in keys}
+    asked: set[int] = set()
+    while (
+        pending := {
+            r.merged_into_id
+            for r in found.values()
+            if r.status == NeedStatus.MERGED and r.merged_into_id
+        }
+        - found.keys()
+        - asked
+    ):
+        asked |= pending
+        found.update((r.pk, r) for r in _read_needs(pending)[0])
+    return list(found.values())
 
 
 # --- Writes: plain statements, not the ORM's per-object bulk helpers ------------------------
@@ -874,24 +1248,27 @@ def _link_fresh(
 def _derive_incremental(inputs: _Inputs, stored: _Stored, today: date) -> DeriveResult:
     result = DeriveResult(mode="incremental")
     old = stored.inputs
+    links = stored.links
+    assert links is not None  # read by read_parts
     answers_in: set[int] = set()  # stated needs to derive again
     lines_in: set[int] = set()  # request lines to derive again
     touched: set[int] = set()  # needs whose links changed outside the derivation
+    write: dict[str, dict[str, Any]] = {}  # the parts of the state to store again
 
-    answers_packed, no_gap_packed = stored.answers_packed, stored.no_gap_packed
-    present: Collection[int]  # the stated needs there are now
-    if inputs.totals["answers"] != old.totals["answers"]:
-        answers = _answer_hashes()
-        answers_in |= {pk for pk, _h in answers.items() - stored.answers().items()}
-        answers_packed, present = _pack_hashes(answers), answers.keys()
-    else:
-        present = set(stored.answer_pks())
+    deleted: set[int] = set()  # stated needs no longer there
+    if stored.answers is not None:
+        rows, sums = stored.answers
+        diff, figures = _ANSWERS.compare(sums, rows.between)
+        for pk, h in diff.items():
+            (deleted if h is None else answers_in).add(pk)
+        write["answers"] = _table_part(rows.updated(diff), _with(sums, figures))
     assignments = _changed(old.assignments, inputs.assignments)
-    pairs: set[tuple[int, int]] = set()
-    if inputs.totals["no_gap"] != old.totals["no_gap"]:
-        no_gap = _no_gap_pairs()
-        pairs = no_gap ^ stored.no_gap()
-        no_gap_packed = _pack_pairs(no_gap)
+    pairs: set[tuple[int, int]] = set()  # (assignment, article) whose gap opened or closed
+    if stored.no_gap is not None:
+        rows, sums = stored.no_gap
+        diff, figures = _NO_GAP.compare(sums, rows.between)
+        pairs = {divmod(key, _PAIR) for key in diff}
+        write["no_gap"] = _table_part(rows.updated(diff), _with(sums, figures))
     if assignments or pairs:
         wanted = assignments | {a for a, _article in pairs}
         for chunk in _chunks(wanted):
@@ -905,34 +1282,20 @@ def _derive_incremental(inputs: _Inputs, stored: _Stored, today: date) -> Derive
     lines_in |= {pk for pk, (request_id, *_rest) in inputs.lines.items() if request_id in requests}
 
     # Links removed by the database with their source (a stated need or line deleted); any
-    # other difference from the stored links was made by hand: read them all and compare.
-    links = stored.links
-    cascaded = _Links(
-        {pk: links.answers.pop(pk) for pk in links.answers.keys() - present},
-        {pk: links.lines.pop(pk) for pk in links.lines.keys() - inputs.lines.keys()},
-    )
-    touched.update(cascaded.answers.values(), cascaded.lines.values())
-    links_total = [a - b for a, b in zip(old.totals["links"], cascaded.total(), strict=True)]
-    if inputs.totals["links"] != links_total:
-        before_links = _Links(
-            {**links.answers, **cascaded.answers}, {**links.lines, **cascaded.lines}
-        )
-        links = _Links.read()
-        links_total = links.total()
-        for kind, before_map in (
-            (ANSWER, before_links.answers),
-            (REQUEST, before_links.lines),
-        ):
-            now_map = links.map(kind)
-            for pk in before_map.keys() | now_map.keys():
-                before, now = before_map.get(pk), now_map.get(pk)
-                if before == now:
-                    continue
-                touched.update(n for n in (before, now) if n is not None)
-                if kind == ANSWER and pk in present:
-                    answers_in.add(pk)
-                elif kind == REQUEST and pk in inputs.lines:
-                    lines_in.add(pk)
+    # other difference from the links known was made by hand: compare them bucket by bucket.
+    for source in [(ANSWER, pk) for pk in sorted(deleted)] + [
+        (REQUEST, pk) for pk in sorted(set(links.rows[REQUEST].keys) - inputs.lines.keys())
+    ]:
+        if (need_id := links.get(source)) is not None:
+            touched.add(need_id)
+            links.set(source, None)
+    if inputs.totals["links"] != links.total():
+        for (kind, pk), (before, now) in links.changed_by_hand().items():
+            touched.update(n for n in (before, now) if n is not None)
+            if kind == ANSWER and pk not in deleted:
+                answers_in.add(pk)
+            elif kind == REQUEST and pk in inputs.lines:
+                lines_in.add(pk)
 
     scope: set[SourceId] = {(ANSWER, pk) for pk in answers_in} | {(REQUEST, pk) for pk in lines_in}
     sources = current_sources(answers=answers_in, lines=lines_in, inputs=inputs)
@@ -948,19 +1311,19 @@ def _derive_incremental(inputs: _Inputs, stored: _Stored, today: date) -> Derive
             NeedEvidence.objects.filter(**{f"{name}__in": chunk}).delete()
     result.unlinked = len(gone)
 
+    # The new sources go to the needs of their keys: only those needs are read.
     fresh = sorted(s for s in sources if s not in linked)
-    rows = _read_needs()[0] if fresh else []
-    new_links = _link_fresh(fresh, sources, rows, today, result, top=inputs.totals["needs"][1])
-    created = set(new_links.values()) - {r.pk for r in rows}
+    top = inputs.totals["needs"][1]  # the needs created now come after it
+    rows_of = _needs_of({sources[s][0] for s in fresh}) if fresh else []
+    new_links = _link_fresh(fresh, sources, rows_of, today, result, top=top)
+    created = {need_id for need_id in new_links.values() if need_id > top}
 
     # The needs whose evidence changed: flags from all their links, in scope or not.
     refresh = (touched | set(linked.values()) | set(new_links.values())) - created
     for source in gone:
-        links_total[1] -= _Links.hash_of(source, links.map(source[0]).pop(source[1]))
+        links.set(source, None)
     for source, need_id in new_links.items():
-        links.map(source[0])[source[1]] = need_id
-        links_total[1] += _Links.hash_of(source, need_id)
-    links_total[0] += len(new_links) - len(gone)
+        links.set(source, need_id)
     evidence_of: dict[int, list[bool]] = defaultdict(list)
     for source, info in sources.items():
         target = links.get(source)
@@ -986,9 +1349,12 @@ def _derive_incremental(inputs: _Inputs, stored: _Stored, today: date) -> Derive
     _refresh(flags, evidence_of, result)
     result.unchanged = inputs.totals["needs"][0] - result.updated
     result.sources = len(links)
-    _save_state(
-        inputs, answers=answers_packed, no_gap=no_gap_packed, links=links, links_total=links_total
-    )
+    # The links as this run knows them, not as read again: a link changed by hand meanwhile
+    # then shows as a difference next time.
+    inputs.totals["links"] = links.total()
+    if any(links.changes.values()) or inputs.totals["links"] != old.totals["links"]:
+        write["links"] = links.packed()
+    _save_state(inputs, run=stored.run + 1, parts=stored.parts, write=write)
     return result
 
 

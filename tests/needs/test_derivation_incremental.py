@@ -14,7 +14,19 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from infobase.needs import decisions
-from infobase.needs.derivation import DeriveResult, needs_derive
+from infobase.needs.derivation import (
+    _ANSWERS,
+    BUCKET,
+    PARTS,
+    STATE_NAME,
+    STATE_VERSION,
+    DeriveResult,
+    _pack,
+    _Rows,
+    _unpack,
+    _unpack_buckets,
+    needs_derive,
+)
 from infobase.needs.models import (
     AssistanceRequest,
     DerivationState,
@@ -285,3 +297,115 @@ def test_a_lost_or_stale_state_means_a_full_run(world: None) -> None:  # noqa: F
     DerivationState.objects.all().delete()
     result = needs_derive(today=TODAY)
     assert result.mode == "full" and not result.changed
+
+
+# --- The stored state, bucket by bucket -------------------------------------------------------
+
+
+def many_answers() -> list[int]:
+    """Enough stated needs for several buckets: five kinds of four articles in four cycles of
+    two States the world fixture leaves alone (their primary keys, in order)."""
+    kinds = ["legislative", "training", "technology", "onsite_expert", "good_practices"]
+    for cycle in range(1, 5):
+        for iso3 in ("FRA", "DEU"):
+            answers(iso3, [(n, k) for n in NUMBERS for k in kinds], cycle=cycle)
+    pks = list(StatedNeed.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(pks) > 8 * BUCKET
+    return pks
+
+
+def stored_part(part: str) -> dict[str, Any]:
+    data: dict[str, Any] = DerivationState.objects.get(name=f"{STATE_NAME}.{part}").data
+    return data
+
+
+def test_a_change_in_one_bucket_reads_only_that_bucket(world: None) -> None:  # noqa: F811
+    pks = many_answers()
+    needs_derive(today=TODAY)
+    part = stored_part("answers")
+    rows, sums = _Rows.unpacked(part["rows"]), _unpack_buckets(part["buckets"])
+    assert list(rows.keys) == sorted(StatedNeed.objects.values_list("pk", flat=True))
+    changed = pks[len(pks) // 2]
+    StatedNeed.objects.filter(pk=changed).update(confidential=True)
+    diff, figures = _ANSWERS.compare(sums, rows.between)
+    # The row that changed, with its new hash; and the figures of its bucket only, from the
+    # rows read: no other row was read.
+    assert list(diff) == [changed] and diff[changed] != rows.get(changed)
+    bucket = changed // BUCKET
+    assert list(figures) == [bucket]
+    in_bucket = [pk for pk in pks if pk // BUCKET == bucket]
+    assert figures[bucket][0] == len(in_bucket) <= BUCKET
+    # Deleted and added rows show too, with nothing read beyond their buckets.
+    StatedNeed.objects.filter(pk=pks[0]).delete()
+    added = StatedNeed.objects.get(assignment=answers("MEX", [(5, "training")], cycle=3)).pk
+    diff, figures = _ANSWERS.compare(sums, rows.between)
+    assert set(diff) == {changed, pks[0], added} and diff[pks[0]] is None
+    assert set(figures) == {changed // BUCKET, pks[0] // BUCKET, added // BUCKET}
+
+
+def test_the_derivation_reads_and_writes_only_the_parts_that_changed(
+    world: None,  # noqa: F811
+) -> None:
+    many_answers()
+    needs_derive(today=TODAY)
+    before = dict(DerivationState.objects.values_list("name", "pk"))
+    assert set(before) == {STATE_NAME, *(f"{STATE_NAME}.{p}" for p in PARTS)}
+    req = AssistanceRequest.objects.get(state__iso3="EGY")
+    req.status = RequestStatus.WITHDRAWN
+    req.save()
+    expected = full_in_savepoint()
+    with CaptureQueriesContext(connection) as captured:
+        result = needs_derive(today=TODAY)
+    assert result.mode == "incremental" and result.unlinked == 2
+    assert (outcome(result), register()) == expected
+    after = dict(DerivationState.objects.values_list("name", "pk"))
+    # Replaced: the main row and the links; left alone: the stated needs and the pairs
+    # without a gap, neither of which changed (nor was read in full).
+    assert after[STATE_NAME] != before[STATE_NAME]
+    assert after[f"{STATE_NAME}.links"] != before[f"{STATE_NAME}.links"]
+    for part in ("answers", "no_gap"):
+        assert after[f"{STATE_NAME}.{part}"] == before[f"{STATE_NAME}.{part}"], part
+    grouped = [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"]]
+    assert not [sql for sql in grouped if "questionnaires_" in sql]
+    assert needs_derive(today=TODAY).mode == "unchanged"
+
+
+def test_a_state_of_an_older_version_or_a_part_missing_means_a_full_run(
+    world: None,  # noqa: F811
+) -> None:
+    needs_derive(today=TODAY)
+    expected = register()
+    old = DerivationState.objects.get(name=STATE_NAME)
+    # The state as version 3 stored it: one row, every part in it.
+    DerivationState.objects.all().delete()
+    DerivationState.objects.create(
+        name=STATE_NAME,
+        fingerprint=old.fingerprint,
+        data={**old.data, "v": STATE_VERSION - 1, "answers": ["", ""], "links": ["", "", "", ""]},
+    )
+    StatedNeed.objects.filter(state__iso3="SEN").update(confidential=True)
+    result = needs_derive(today=TODAY)
+    assert result.mode == "full" and result.updated == 2  # SEN's two needs of answers
+    assert DerivationState.objects.get(name=STATE_NAME).data["v"] == STATE_VERSION
+    assert DerivationState.objects.filter(name__startswith=f"{STATE_NAME}.").count() == len(PARTS)
+    # A part lost, or left by another run than the one the main row names: a full run.
+    StatedNeed.objects.filter(state__iso3="SEN").update(confidential=False)
+    DerivationState.objects.filter(name=f"{STATE_NAME}.links").delete()
+    assert needs_derive(today=TODAY).mode == "full"
+    StatedNeed.objects.filter(state__iso3="SEN").update(confidential=True)
+    DerivationState.objects.filter(name=f"{STATE_NAME}.answers").update(fingerprint="0.0")
+    assert needs_derive(today=TODAY).mode == "full"
+    StatedNeed.objects.filter(state__iso3="SEN").update(confidential=False)
+    assert needs_derive(today=TODAY).mode == "incremental"
+    assert register()["needs"] == expected["needs"]
+
+
+def test_packed_integers_and_rows_updated_by_slices() -> None:
+    assert list(_unpack(_pack([3, 1, 2**31 - 1]))) == [3, 1, 2**31 - 1]
+    wide = [0, -(2**40), 2**62]
+    assert _pack(wide)[0] == "8" and list(_unpack(_pack(wide))) == wide
+    rows = _Rows.of({5: 50, 1: 10, 9: 90})
+    updated = rows.updated({1: None, 4: 40, 9: 91, 12: 120})
+    assert list(updated.keys) == [4, 5, 9, 12] and list(updated.values) == [40, 50, 91, 120]
+    assert (updated.get(9), updated.get(1), updated.between(5, 12)) == (91, None, {5: 50, 9: 91})
+    assert list(rows.keys) == [1, 5, 9]  # unchanged
