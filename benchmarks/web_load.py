@@ -1,19 +1,23 @@
 """Benchmark: the web application under load, behind the production server.
 
 Run: ``.venv/bin/python benchmarks/web_load.py [--scale small|world] [--clients 32]
-[--duration 60]``. It builds a scratch database (``DATABASE_URL`` when set — PostgreSQL is what
-this benchmark is for: point it at a scratch database such as
+[--duration 60] [--reuse-db]``. It builds a scratch database (``DATABASE_URL`` when set —
+PostgreSQL is what this benchmark is for: point it at a scratch database such as
 ``postgres://postgres@127.0.0.1:5432/infobase_bench_web``, never a real one — else a scratch
 SQLite file), loads the reference data and the demo data set at the chosen scale, starts
 ``infobase serve`` (gunicorn) on 127.0.0.1 only, signs in one session per client as the demo
 people, and sends requests from ``--clients`` threads for ``--duration`` seconds (bounded in
-count and time; it stops by itself and stops the server).
+count and time; it stops by itself and stops the server). ``--reuse-db`` keeps a database that
+already holds the demo data set of that scale (the world scale takes minutes to build): it is only
+migrated; the first run without it builds the data.
 
 Each client follows one role's mix of pages (dashboard, needs register, activities, a State, the
 map, a questionnaire, funding gaps, the public list of States). The login page is the trivial
 page every other page is compared with, measured in the same run on the same server.
 
-Prints p50/p95/p99 per page, the errors, and each page's p95 as a multiple of the login page's.
+Prints p50/p95/p99 per page, the errors, and each page's p95 as a multiple of the login page's,
+and the CPU seconds the web server's processes and the database's server processes serving it
+(PostgreSQL, read from /proc) spent during the run beside the wall time.
 Goal (issue "Run it for real"): 0 errors; every page's p95 ≤ 3 × the login page's. Exits 1 when
 a request failed (5xx or no answer), never on speed: speed is printed, not asserted.
 """
@@ -173,20 +177,134 @@ def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(ordered, n=100, method="inclusive")[int(share) - 1]
 
 
-def prepare(env: dict[str, str], scale: str) -> float:
-    """Load the data; returns the seconds the demo data set took."""
+def prepare(env: dict[str, str], scale: str, *, reuse: bool = False) -> float | None:
+    """Load the data; returns the seconds the demo data set took (None: reused as it was)."""
 
-    def infobase(*args: str) -> None:
-        subprocess.run(  # noqa: S603
-            [str(BIN / "infobase"), *args], env=env, check=True, stdout=subprocess.DEVNULL
+    def infobase(*args: str, capture: bool = False) -> str:
+        done = subprocess.run(  # noqa: S603
+            [str(BIN / "infobase"), *args],
+            env=env,
+            check=True,
+            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+            text=True,
         )
+        return done.stdout or ""
 
     infobase("migrate", "--noinput", "-v0")
-    infobase("load-reference")
-    started = time.perf_counter()
-    # The print-quality report files are not pages: left out, they would only slow the set-up.
-    infobase("demo-data", "--scale", scale, "--seed", "1", "--no-documents")
-    return time.perf_counter() - started
+    seconds: float | None = None
+    scales = infobase("shell", "-c", _SCALES, capture=True).split() if reuse else []
+    if scale not in scales:
+        if scales:
+            raise RuntimeError(f"--reuse-db: the database holds the {scales[0]} data set")
+        infobase("load-reference")
+        started = time.perf_counter()
+        # The print-quality report files are not pages: left out, they would only slow the set-up.
+        infobase("demo-data", "--scale", scale, "--seed", "1", "--no-documents")
+        seconds = time.perf_counter() - started
+    infobase("shell", "-c", _SETTLE)
+    return seconds
+
+
+_SCALES = (
+    "from infobase.demo.models import DemoDataset; "
+    "print(' '.join(DemoDataset.objects.values_list('scale', flat=True)))"
+)
+# What a running installation has done by the time people read the pages: the background
+# worker (absent here) refreshed the stored needs scores after the demo data's derivation and
+# coverage links, and PostgreSQL's autovacuum analysed and vacuumed the freshly loaded tables
+# (without statistics the planner takes 20,000 rows for 20 and picks nested loops).
+_SETTLE = """
+from django.db import connection
+from infobase.needs.models import Need
+from infobase.needs.score_table import need_scores_refresh_exclusive
+if Need.objects.filter(stored_score__isnull=True).exists():
+    need_scores_refresh_exclusive()
+if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+"""
+
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # fields from the state on (3rd)
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` (user + system)."""
+    fields = _proc_stat(pid)
+    if fields is None:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _proc_stat(int(entry.name))
+            if fields is not None and int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _database_backends(name: str) -> list[int]:
+    """PostgreSQL server processes serving database ``name`` (their titles name it)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres: ") and f" {name} " in title:
+            out.append(int(entry.name))
+    return out
+
+
+class CpuMeter:
+    """CPU seconds spent by the web server (master and workers) and by the database's server
+    processes for this database, sampled every second so that a process that ends during the
+    run (a recycled worker, a closed connection) still counts up to its last sample."""
+
+    def __init__(self, server_pid: int, database: str | None) -> None:
+        self.server_pid, self.database = server_pid, database
+        self.seen: dict[tuple[str, int], tuple[float, float]] = {}  # (first, last)
+        self.stop = threading.Event()
+        self.started = False
+        self.sample()  # what the processes alive now had spent before is left out
+        self.started = True
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        pids = [("web", self.server_pid)] + [("web", p) for p in _children(self.server_pid)]
+        if self.database:
+            pids += [("db", p) for p in _database_backends(self.database)]
+        for kind, pid in pids:
+            value = _cpu(pid)
+            first, _last = self.seen.get((kind, pid), (0.0 if self.started else value, 0.0))
+            self.seen[(kind, pid)] = (first, value)
+
+    def _loop(self) -> None:
+        while not self.stop.wait(1.0):
+            self.sample()
+
+    def finish(self) -> dict[str, float]:
+        self.stop.set()
+        self.thread.join()
+        self.sample()
+        out = {"web": 0.0, "db": 0.0}
+        for (kind, _pid), (first, last) in self.seen.items():
+            out[kind] += max(0.0, last - first)
+        return out
 
 
 def wait_healthy(port: int, server: subprocess.Popen[bytes], limit: float = 120) -> None:
@@ -212,7 +330,13 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=5000, help="per client")
     parser.add_argument("--port", type=int, default=8190)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="keep the demo data already in DATABASE_URL (only migrate it); build it if missing",
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="infobase-web-load-"))
@@ -221,23 +345,36 @@ def main() -> int:
     env["INFOBASE_VAR_DIR"] = str(scratch / "var")
     env["INFOBASE_TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
     database = env["DATABASE_URL"].split("@")[-1]
+    postgres = env["DATABASE_URL"].startswith(("postgres://", "postgresql://"))
     server = None
+    cpu: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        demo_seconds = prepare(env, args.scale)
+        demo_seconds = prepare(env, args.scale, reuse=args.reuse_db)
+        built = (
+            "reused as it was"
+            if demo_seconds is None
+            else f"the demo data set alone: {demo_seconds:.0f} s"
+        )
         print(
             f"data: {args.scale} demo data on {database} in {time.perf_counter() - started:.0f} s "
-            f"(the demo data set alone: {demo_seconds:.0f} s)"
+            f"({built})"
         )
         serve = [str(BIN / "infobase"), "serve", "--bind", f"127.0.0.1:{args.port}"]
         if args.workers:
             serve += ["--workers", str(args.workers)]
+        if args.threads:
+            serve += ["--threads", str(args.threads)]
         server = subprocess.Popen(  # noqa: S603 - our own command
             serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         wait_healthy(args.port, server)
 
         results = Results()
+        meter = CpuMeter(
+            server.pid, database.rsplit("/", 1)[-1].split("?")[0] if postgres else None
+        )
+        wall, client_cpu = time.perf_counter(), time.process_time()
         roles = list(ROLES)
         stop_at = time.monotonic() + args.duration
         threads = [
@@ -252,6 +389,9 @@ def main() -> int:
             thread.start()
         for thread in threads:
             thread.join(timeout=args.duration + 180)
+        cpu = meter.finish()
+        cpu["wall"] = time.perf_counter() - wall
+        cpu["clients"] = time.process_time() - client_cpu
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
@@ -269,6 +409,12 @@ def main() -> int:
         f"{args.clients} clients for {args.duration:.0f} s, {total} requests, {errors} errors; "
         f"baseline: {BASELINE_NAME} (p95 {trivial * 1000:.0f} ms); goal p95 ≤ {GOAL_RATIO:.0f}×"
     )
+    if cpu:
+        database_cpu = f"{cpu['db']:.0f} s" if postgres else "in the web processes (SQLite)"
+        print(
+            f"CPU over {cpu['wall']:.0f} s of wall time: web server {cpu['web']:.0f} s, "
+            f"database server {database_cpu}, the clients {cpu['clients']:.0f} s"
+        )
     print(f"{'page':<22}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'err':>5}{'p95/login':>11}")
     for page in sorted(results.times, key=lambda p: -percentile(results.times[p], 95)):
         times = results.times[page]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from infobase.activities.coverage.measures import coverage_of
@@ -314,8 +314,10 @@ def map_figures(*, measure: Measure, user: Any) -> dict[str, Decimal | int | Non
     iso = dict(states)
     if measure == "needs":
         counts: dict[str, Decimal | int | None] = {code: 0 for _pk, code in states}
-        for state_id in open_needs(user).values_list("state_id", flat=True):
-            counts[iso[state_id]] = int(counts[iso[state_id]] or 0) + 1
+        for state_id, n in (
+            open_needs(user).order_by().values_list("state_id").annotate(n=Count("pk"))
+        ):
+            counts[iso[state_id]] = n
         return counts
     if measure == "coverage":
         keys = list(

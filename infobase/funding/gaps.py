@@ -58,16 +58,18 @@ the pledge.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -83,7 +85,14 @@ from infobase.funding.models import (
 from infobase.funding.money import MoneyRule, RatesUsed, cents, split_cents, to_usd_exact
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
-from infobase.reference.models import AssistanceKind, Instrument, LegalFamily, RegionalGroup, State
+from infobase.reference.models import (
+    Article,
+    AssistanceKind,
+    Instrument,
+    LegalFamily,
+    RegionalGroup,
+    State,
+)
 
 ZERO = Decimal("0")
 
@@ -302,16 +311,17 @@ def _labels(dimension: str, keys: Iterable[str]) -> dict[str, str]:
     return {c: str(label) for c, label in AssistanceKind.choices}
 
 
-def _keys(need: NeedGap, dimension: str) -> tuple[str, ...]:
+def _keys(group: GroupKey, dimension: str) -> tuple[str, ...]:
+    iso3, regional_group, legal_families, instrument_code, kind = group
     if dimension == "state":
-        return (need.state_iso3,)
+        return (iso3,)
     if dimension == "regional_group":
-        return (need.regional_group,)
+        return (regional_group,)
     if dimension == "legal_family":
-        return need.legal_families or ("",)
+        return legal_families or ("",)
     if dimension == "instrument":
-        return (need.instrument_code,)
-    return (need.kind,)
+        return (instrument_code,)
+    return (kind,)
 
 
 def _order(dimension: str) -> list[str] | None:
@@ -324,16 +334,42 @@ def _order(dimension: str) -> list[str] | None:
     return None
 
 
-def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapReport:
-    """Gaps by need, project and each dimension in USD on ``on`` (see the module docstring).
+# The columns of a need that its gap row reads, in ``_need_gap``'s order.
+_NEED_COLUMNS = (
+    "pk",
+    "status",
+    "state_id",
+    "state__iso3",
+    "state__regional_group",
+    "state__legal_civil",
+    "state__legal_common",
+    "state__legal_islamic",
+    "state__legal_customary",
+    "article__instrument__code",
+    "article_id",
+    "article__number",
+    "kind",
+)
+_NEED_ORDER = ("state__iso3", "article__instrument__position", "article__number", "kind", "pk")
+# A group of needs that every table row adds up whole: (State, regional group, legal families,
+# instrument, kind).
+GroupKey = tuple[str, str, tuple[str, ...], str, str]
 
-    ``needs_qs`` limits the needs (default: all): pass the needs the reader may see
-    (``needs.selectors.needs_visible_to``) so that every figure is computed from them. Only
-    open needs are counted; a project's ``needs`` counts its needs within ``needs_qs``.
-    Raises ``money.MissingRate`` when a currency has no rate valid on ``on``."""
-    rates = RatesUsed()
+
+@dataclass
+class _Shares:
+    """The projects' budgets and funding shared among their needs (in cents)."""
+
+    projects: list[ProjectGap]
+    project_needs: dict[int, list[tuple[int, str]]]
+    cost: dict[int, Decimal]
+    funded: dict[int, Decimal]
+    in_projects: dict[int, list[int]]
+    costs: dict[str, Decimal]  # the unit costs
+
+
+def _shares(on: date, rates: RatesUsed) -> _Shares:
     projects, project_needs = project_gaps(on=on, rates=rates)
-    costs = unit_costs()
     share_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
     share_funded: dict[int, Decimal] = defaultdict(lambda: ZERO)
     in_projects: dict[int, list[int]] = defaultdict(list)
@@ -349,86 +385,80 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
             share_cost[need_id] += cost
             share_funded[need_id] += funded
             in_projects[need_id].append(project.project_id)
+    return _Shares(projects, project_needs, share_cost, share_funded, in_projects, unit_costs())
 
-    qs = Need.objects.all() if needs_qs is None else needs_qs
-    if needs_qs is not None:
-        counted = set(qs.order_by().values_list("pk", flat=True))
-        projects = [
-            replace(
-                p, needs=sum(1 for need_id, _k in project_needs[p.project_id] if need_id in counted)
-            )
-            for p in projects
-        ]
-    families = [f.value for f in LegalFamily]
-    families_of: dict[tuple[Any, ...], tuple[str, ...]] = {}
-    needs = []
-    for row in (
-        qs.filter(status=NeedStatus.OPEN)
-        .order_by("state__iso3", "article__instrument__position", "article__number", "kind", "pk")
-        .values_list(
-            "pk",
-            "status",
-            "state_id",
-            "state__iso3",
-            "state__regional_group",
-            "state__legal_civil",
-            "state__legal_common",
-            "state__legal_islamic",
-            "state__legal_customary",
-            "article__instrument__code",
-            "article_id",
-            "article__number",
-            "kind",
-        )
-    ):
-        pk, status, state_id, iso3, group, *legal = row[:9]
-        instrument, article_id, number, kind = row[9:]
-        projects_of = tuple(in_projects.get(pk, ()))
-        legal_key = tuple(legal)
-        if legal_key not in families_of:
-            families_of[legal_key] = tuple(f for f, on_ in zip(families, legal, strict=True) if on_)
-        needs.append(
-            NeedGap(
-                need_id=pk,
-                status=status,
-                state_id=state_id,
-                state_iso3=iso3,
-                regional_group=group or "",
-                legal_families=families_of[legal_key],
-                instrument_code=instrument,
-                article_id=article_id,
-                article_number=number,
-                kind=kind,
-                cost_usd=share_cost[pk] if projects_of else cents(costs[kind]),
-                funded_usd=share_funded.get(pk, ZERO),
-                from_projects=bool(projects_of),
-                project_ids=projects_of,
-            )
-        )
 
-    # Sums per combination of the dimensions' keys first, then per row: each need is added
-    # once (sums of whole cents are exact in any order).
-    groups: dict[tuple[Any, ...], tuple[NeedGap, GapRow]] = {}
-    for need in needs:
-        group_key = (
-            need.state_iso3,
-            need.regional_group,
-            need.legal_families,
-            need.instrument_code,
-            need.kind,
+_FAMILIES = tuple(f.value for f in LegalFamily)
+
+
+def _families(legal: Sequence[bool]) -> tuple[str, ...]:
+    return tuple(f for f, on_ in zip(_FAMILIES, legal, strict=True) if on_)
+
+
+def _need_gap(row: Sequence[Any], shares: _Shares) -> NeedGap:
+    """The gap of the need of ``row`` (``_NEED_COLUMNS``)."""
+    pk, status, state_id, iso3, group, *legal = row[:9]
+    instrument, article_id, number, kind = row[9:]
+    projects_of = tuple(shares.in_projects.get(pk, ()))
+    return NeedGap(
+        need_id=pk,
+        status=status,
+        state_id=state_id,
+        state_iso3=iso3,
+        regional_group=group or "",
+        legal_families=_families(legal),
+        instrument_code=instrument,
+        article_id=article_id,
+        article_number=number,
+        kind=kind,
+        cost_usd=shares.cost[pk] if projects_of else cents(shares.costs[kind]),
+        funded_usd=shares.funded.get(pk, ZERO),
+        from_projects=bool(projects_of),
+        project_ids=projects_of,
+    )
+
+
+def _group_key(need: NeedGap) -> GroupKey:
+    return (
+        need.state_iso3,
+        need.regional_group,
+        need.legal_families,
+        need.instrument_code,
+        need.kind,
+    )
+
+
+def _counted(projects: list[ProjectGap], shares: _Shares, counted: set[int]) -> list[ProjectGap]:
+    """``projects`` with their ``needs`` counting only the needs of ``counted``."""
+    return [
+        replace(
+            p,
+            needs=sum(
+                1 for need_id, _k in shares.project_needs[p.project_id] if need_id in counted
+            ),
         )
-        if group_key not in groups:
-            groups[group_key] = (need, GapRow("", ""))
-        groups[group_key][1].add(need)
+        for p in projects
+    ]
+
+
+Sums = dict[str, dict[str, GapRow]]  # dimension → key → the sums of its row
+
+
+def _sums(groups: Iterable[tuple[GroupKey, GapRow]]) -> Sums:
+    """The sums of every dimension's rows from the sums per group."""
+    sums: Sums = {d: {} for d, _label in DIMENSIONS}
+    for group_key, group in groups:
+        for dimension, _label in DIMENSIONS:
+            for key in _keys(group_key, dimension):
+                sums[dimension].setdefault(key, GapRow(key, key)).merge(group)
+    return sums
+
+
+def _tables(sums: Sums) -> dict[str, list[GapRow]]:
+    """The rows of each dimension's table (in cents), labelled and in order."""
     by: dict[str, list[GapRow]] = {}
-    total = GapRow("", _("All needs"))
-    for _first, sums in groups.values():
-        total.merge(sums)
     for dimension, _label in DIMENSIONS:
-        rows: dict[str, GapRow] = {}
-        for first, sums in groups.values():
-            for key in _keys(first, dimension):
-                rows.setdefault(key, GapRow(key, key)).merge(sums)
+        rows = sums[dimension]
         labels = _labels(dimension, rows)
         order = _order(dimension)
         keys = sorted(rows) if order is None else [k for k in order if k in rows]
@@ -446,14 +476,233 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
             ).rounded()
             for k in keys
         ]
+    return by
+
+
+def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapReport:
+    """Gaps by need, project and each dimension in USD on ``on`` (see the module docstring).
+
+    ``needs_qs`` limits the needs (default: all): pass the needs the reader may see
+    (``needs.selectors.needs_visible_to``) so that every figure is computed from them. Only
+    open needs are counted; a project's ``needs`` counts its needs within ``needs_qs``.
+    Raises ``money.MissingRate`` when a currency has no rate valid on ``on``."""
+    rates = RatesUsed()
+    shares = _shares(on, rates)
+    projects = shares.projects
+    qs = Need.objects.all() if needs_qs is None else needs_qs
+    if needs_qs is not None:
+        projects = _counted(projects, shares, set(qs.order_by().values_list("pk", flat=True)))
+    needs = [
+        _need_gap(row, shares)
+        for row in qs.filter(status=NeedStatus.OPEN)
+        .order_by(*_NEED_ORDER)
+        .values_list(*_NEED_COLUMNS)
+    ]
+    # Sums per combination of the dimensions' keys first, then per row: each need is added
+    # once (sums of whole cents are exact in any order).
+    groups: dict[GroupKey, GapRow] = {}
+    for need in needs:
+        group_key = _group_key(need)
+        if group_key not in groups:
+            groups[group_key] = GapRow("", "")
+        groups[group_key].add(need)
+    total = GapRow("", _("All needs"))
+    for group in groups.values():
+        total.merge(group)
     return GapReport(
         on=on,
         needs=needs,
         projects=projects,
-        by=by,
+        by=_tables(_sums(groups.items())),
         total=total.rounded(),
         rates=rates,
-        unit_costs=costs,
+        unit_costs=shares.costs,
+    )
+
+
+# --- The page: the same report with its needs one page at a time ---------------------------
+
+
+@dataclass
+class GapSummary:
+    """``funding_gaps``'s report without the list of every need: the tables, the projects and
+    the open needs' count (``needs_count``); ``page`` holds one page of the needs by gap."""
+
+    on: date
+    projects: list[ProjectGap]
+    by: dict[str, list[GapRow]]
+    total: GapRow
+    rates: RatesUsed
+    unit_costs: dict[str, Decimal]
+    needs_count: int
+    page: Page[NeedGap]
+
+    @property
+    def rule(self) -> MoneyRule:
+        return MoneyRule(self.on)
+
+
+def _gap_key(need: NeedGap) -> tuple[Decimal, int]:
+    """The order of the list of needs: the largest gap first, then by need."""
+    return (-need.gap_usd, need.need_id)
+
+
+class _NeedsByGap(Sequence[NeedGap]):
+    """The open needs of a scope in ``_gap_key`` order, read a slice at a time.
+
+    The needs that projects address (``addressed``, in order: about a thousand at world scale)
+    are held whole; every other need's gap is the unit cost of its kind, so the database sorts
+    them (``rest``, by unit cost in cents then id). A slice merges the two: of the others it
+    reads only those that can fall within it (at most ``len(addressed)`` rows before it, and
+    the slice itself)."""
+
+    def __init__(
+        self,
+        addressed: list[NeedGap],
+        rest: QuerySet[Need],
+        rest_count: int,
+        shares: _Shares,
+    ) -> None:
+        self.addressed, self.rest, self.rest_count, self.shares = (
+            addressed,
+            rest,
+            rest_count,
+            shares,
+        )
+        self.addressed_keys = [_gap_key(n) for n in addressed]
+
+    def __len__(self) -> int:
+        return len(self.addressed) + self.rest_count
+
+    @overload
+    def __getitem__(self, index: int) -> NeedGap: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[NeedGap]: ...
+
+    def __getitem__(self, index: int | slice) -> NeedGap | list[NeedGap]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop, _step = index.indices(len(self))
+        if stop <= start:
+            return []
+        # Each of the needs before ``start`` in the merged order that is not an addressed one is
+        # one of the first rows of ``rest``: at most ``start`` of them, at least ``start`` less
+        # the addressed ones.
+        first = max(0, start - len(self.addressed))
+        # The slice's ids sorted on the needs alone, then their rows (joined only for those).
+        ids = list(self.rest.values_list("pk", flat=True)[first:stop])
+        rest = sorted(
+            (
+                _need_gap(row, self.shares)
+                for row in Need.objects.filter(pk__in=ids).values_list(*_NEED_COLUMNS)
+            ),
+            key=_gap_key,
+        )
+        placed = [
+            (first + i + bisect_left(self.addressed_keys, _gap_key(n)), n)
+            for i, n in enumerate(rest)
+        ]
+        rest_keys = [_gap_key(n) for n in rest]
+        for i, need in enumerate(self.addressed):
+            # Needs of ``rest`` before it: exact within the rows read; an addressed need before
+            # them or after them falls outside the slice either way.
+            placed.append((i + first + bisect_left(rest_keys, _gap_key(need)), need))
+        return [
+            need
+            for position, need in sorted(placed, key=lambda p: p[0])
+            if start <= position < stop
+        ]
+
+
+def funding_gaps_page(
+    *, on: date, needs_qs: QuerySet[Need], page: Any = 1, per_page: int = 50
+) -> GapSummary:
+    """``funding_gaps(on=on, needs_qs=needs_qs)``'s figures, summed in the database (a constant
+    number of queries whatever the number of needs), with one page of its needs, the largest
+    gap first. Raises ``money.MissingRate`` as ``funding_gaps`` does."""
+    rates = RatesUsed()
+    shares = _shares(on, rates)
+    linked = Project.needs.through.objects.values("need_id")  # the needs of ``in_projects``
+    projects = _counted(
+        shares.projects,
+        shares,
+        set(needs_qs.filter(pk__in=linked).order_by().values_list("pk", flat=True)),
+    )
+    open_needs = needs_qs.filter(status=NeedStatus.OPEN)
+    addressed = sorted(
+        (
+            _need_gap(row, shares)
+            for row in open_needs.filter(pk__in=linked).values_list(*_NEED_COLUMNS)
+        ),
+        key=_gap_key,
+    )
+    total = GapRow("", _("All needs"))
+    groups: dict[GroupKey, GapRow] = {}
+    for need in addressed:
+        groups.setdefault(_group_key(need), GapRow("", "")).add(need)
+        total.add(need)
+    sums = _sums(groups.items())
+    # Every other need costs the unit cost of its kind and has no funding: its gap is its cost.
+    # Summed in the database per State (with its regional group and legal families), per
+    # instrument and per kind, in whole cents.
+    unit = {kind: int(cents(cost) * 100) for kind, cost in shares.costs.items()}
+    unit_cents = Case(
+        *[When(kind=kind, then=Value(value)) for kind, value in unit.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    rest = open_needs.exclude(pk__in=linked).order_by()
+
+    def unfunded(key: str, n: int, cost_cents: int) -> GapRow:
+        cost = Decimal(cost_cents).scaleb(-2)
+        return GapRow(key, key, needs=n, unfunded=n, cost_usd=cost, gap_usd=cost)
+
+    def add(dimension: str, row: GapRow) -> None:
+        sums[dimension].setdefault(row.key, GapRow(row.key, row.key)).merge(row)
+
+    # Grouped on the needs' own columns (joining the States and articles of every need would
+    # cost more than the sums); the few States and articles then say their keys.
+    by_state: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    by_kind: dict[str, int] = defaultdict(int)
+    for state_id, kind, n in rest.values_list("state_id", "kind").annotate(n=Count("pk")):
+        by_state[state_id].append((kind, n))
+        by_kind[kind] += n
+    for state_id, iso3, group, *legal in State.objects.filter(pk__in=list(by_state)).values_list(
+        "pk", "iso3", "regional_group", *(f"legal_{f}" for f in _FAMILIES)
+    ):
+        n = sum(count for _kind, count in by_state[state_id])
+        cost_cents = sum(count * unit[kind] for kind, count in by_state[state_id])
+        add("state", unfunded(iso3, n, cost_cents))
+        add("regional_group", unfunded(group or "", n, cost_cents))
+        for family in _families(legal) or ("",):
+            add("legal_family", unfunded(family, n, cost_cents))
+    by_article = dict(
+        (article_id, (n, cost_cents))
+        for article_id, n, cost_cents in rest.values_list("article_id").annotate(
+            n=Count("pk"), cost=Sum(unit_cents)
+        )
+    )
+    for article_id, instrument in Article.objects.filter(pk__in=list(by_article)).values_list(
+        "pk", "instrument__code"
+    ):
+        add("instrument", unfunded(instrument, *by_article[article_id]))
+    rest_count = 0
+    for kind, n in by_kind.items():
+        add("kind", unfunded(kind, n, n * unit[kind]))
+        total.merge(unfunded(kind, n, n * unit[kind]))
+        rest_count += n
+    ordered = rest.annotate(unit_cents=unit_cents).order_by("-unit_cents", "pk")
+    sequence = _NeedsByGap(addressed, ordered, rest_count, shares)
+    return GapSummary(
+        on=on,
+        projects=projects,
+        by=_tables(sums),
+        total=total.rounded(),
+        rates=rates,
+        unit_costs=shares.costs,
+        needs_count=len(sequence),
+        page=Paginator(sequence, per_page).get_page(page),
     )
 
 

@@ -28,7 +28,13 @@ from infobase.core.exporters import render as render_export
 from infobase.core.params import ids_from
 from infobase.funding import charts
 from infobase.funding.equity import portfolio_equity, proposal_equity, weighted_needs
-from infobase.funding.gaps import DIMENSIONS, GapReport, funding_gaps, mobilization_list
+from infobase.funding.gaps import (
+    DIMENSIONS,
+    GapReport,
+    funding_gaps,
+    funding_gaps_page,
+    mobilization_list,
+)
 from infobase.funding.models import Pledge, Proposal
 from infobase.funding.money import MissingRate, MoneyRule, parse_as_of
 from infobase.needs.models import Need
@@ -190,12 +196,15 @@ def gaps(request: HttpRequest) -> HttpResponse:
         "restricted": not is_secretariat(request.user),
     }
     try:
-        report = funding_gaps(on=on, needs_qs=needs_visible_to(request.user))
+        # Summed in the database, the needs read one page at a time (the export and the
+        # mobilization list read every need: ``funding_gaps``).
+        report = funding_gaps_page(
+            on=on, needs_qs=needs_visible_to(request.user), page=request.GET.get("page")
+        )
     except MissingRate as exc:
         context["problem"] = str(exc)
         return render(request, "funding/gaps.html", context)
-    need_rows = sorted(report.needs, key=lambda n: (-n.gap_usd, n.need_id))
-    page = Paginator(need_rows, 50).get_page(request.GET.get("page"))
+    page = report.page
     labels = _need_labels(n.need_id for n in page)
     context.update(
         report=report,

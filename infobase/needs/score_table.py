@@ -57,7 +57,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from infobase.core.locks import advisory_lock
+from infobase.core.locks import AlreadyRunning, advisory_lock
 from infobase.needs.models import DerivationState, Need, NeedScore
 from infobase.needs.programmes import ThemeSpec, active_themes
 from infobase.needs.scoring import (
@@ -399,12 +399,28 @@ def need_scores_rescore(*, need_ids: Collection[int]) -> ScoresRefresh:
     return need_scores_refresh(need_ids=need_ids, today=table.today)
 
 
-def need_scores_fill(*, needs_qs: QuerySet[Need]) -> int:
+FILL_WAIT = 60.0  # seconds a reader waits for a refresh already running (a web request)
+
+
+def need_scores_fill(*, needs_qs: QuerySet[Need], wait: float = FILL_WAIT) -> int:
     """Score now the needs of ``needs_qs`` that have no stored row yet (one query when there is
-    none), in the day the table's ages count from; returns how many needs lacked a row."""
-    missing = list(
-        needs_qs.filter(stored_score__isnull=True).order_by().values_list("pk", flat=True)
-    )
+    none), in the day the table's ages count from; returns how many needs lacked a row.
+
+    Readers that meet the same missing rows at once (the first pages after a derivation run
+    outside the job) take turns on the table's lock and look again once they hold it: the
+    rows one wrote are not written twice. When a refresh holds the lock longer than ``wait``
+    seconds, the needs stay without a row until it is done (the register leaves them out)."""
+    missing = _missing(needs_qs)
     if missing:
-        need_scores_rescore(need_ids=missing)
+        try:
+            with advisory_lock(SCORES_LOCK, wait=wait):
+                missing = _missing(needs_qs)
+                if missing:
+                    need_scores_rescore(need_ids=missing)
+        except AlreadyRunning:
+            return len(missing)
     return len(missing)
+
+
+def _missing(needs_qs: QuerySet[Need]) -> list[int]:
+    return list(needs_qs.filter(stored_score__isnull=True).order_by().values_list("pk", flat=True))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -299,10 +298,13 @@ GROUP_COLUMNS = [*RegionalGroup.choices, ("", gettext_lazy("No regional group"))
 
 
 def _heat(needs: QuerySet[Need], row_field: str) -> dict[tuple[Any, str], int]:
-    states: dict[tuple[Any, str], set[int]] = defaultdict(set)
-    for row, group, state_id in needs.values_list(row_field, "state__regional_group", "state_id"):
-        states[(row, group)].add(state_id)
-    return {key: len(ids) for key, ids in states.items()}
+    """Distinct States per (row, regional group), counted in the database."""
+    return {
+        (row, group): n
+        for row, group, n in needs.order_by()
+        .values_list(row_field, "state__regional_group")
+        .annotate(n=Count("state_id", distinct=True))
+    }
 
 
 def heat_articles_by_group(needs: QuerySet[Need]) -> HeatTable:

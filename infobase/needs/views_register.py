@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.core.exporters import render as render_export
+from infobase.core.widgets import FastSelect
 from infobase.needs import decisions, selectors
 from infobase.needs.exports import NeedsRegisterExporter
 from infobase.needs.jobs import needs_derive_request
@@ -80,7 +81,11 @@ class RegisterFilterForm(forms.Form):
         empty_label=gettext_lazy("Any instrument"),
     )
     article = forms.TypedChoiceField(
-        label=gettext_lazy("Article"), required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Article"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=FastSelect,  # every article
     )
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind of assistance"),

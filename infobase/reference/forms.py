@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from infobase.core.once import OnceField
+from infobase.core.widgets import FastSelect
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -42,6 +43,7 @@ def articles() -> Any:
 
 def article_filter(**kwargs: Any) -> ArticleChoiceField:
     kwargs.setdefault("label", _("Article"))
+    kwargs.setdefault("widget", FastSelect)  # over a hundred options on every filtered list
     return ArticleChoiceField(
         queryset=articles(), required=False, empty_label=_("Any article"), **kwargs
     )
@@ -62,6 +64,7 @@ def instrument_filter(**kwargs: Any) -> forms.ModelChoiceField:
 def state_filter(**kwargs: Any) -> forms.ModelChoiceField:
     """A State by its ISO code (``?state=EGY``), or any."""
     kwargs.setdefault("label", _("State"))
+    kwargs.setdefault("widget", FastSelect)  # every State
     return forms.ModelChoiceField(
         queryset=State.objects.all(),
         to_field_name="iso3",

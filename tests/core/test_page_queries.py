@@ -282,6 +282,7 @@ PAGES: list[tuple[str, str | None, Any]] = [
     ("home (delegate)", "delegate", lambda w: reverse("home")),
     ("home (donor)", "donor", lambda w: reverse("home")),
     ("needs register", "secretariat", lambda w: reverse("need_register")),
+    ("needs heat table", "delegate", lambda w: reverse("need_heat")),
     ("need page", "secretariat", lambda w: reverse("need_detail", args=[w.hub["need"].pk])),
     ("activities list", "secretariat", lambda w: reverse("activity_list")),
     (

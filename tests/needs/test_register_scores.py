@@ -20,11 +20,17 @@ from infobase.needs.derivation import needs_derive
 from infobase.needs.jobs import needs_derive_request
 from infobase.needs.models import Need, NeedScore, NeedStatus, PriorityTheme, ScoringWeights
 from infobase.needs.programmes import demo_programme
-from infobase.needs.score_table import need_scores_refresh, score_table
+from infobase.needs.score_table import (
+    SCORES_LOCK,
+    need_scores_fill,
+    need_scores_refresh,
+    score_table,
+)
 from infobase.needs.scoring import ranked_register, scored_register
 from infobase.needs.selectors import scored_needs
 from tests.api.conftest import token_client
 from tests.conftest import client_for
+from tests.core.test_jobs_locks import held_elsewhere
 from tests.needs.test_derivation import answers, request
 
 pytestmark = pytest.mark.django_db
@@ -154,6 +160,24 @@ def test_needs_without_a_stored_score_are_scored_when_first_read(
     ranked = [r.need_id for r in live.values() if r.position is not None]
     assert [row.need.pk for row in page.context["rows"]] == ranked
     assert [row.scored.position for row in page.context["rows"]] == list(range(1, len(ranked) + 1))
+    assert_stored_scores_are_live()
+
+
+def test_readers_filling_missing_scores_take_turns_on_the_tables_lock(
+    world: None, secretariat: Any
+) -> None:
+    """Two pages meeting the same unscored needs at once must not both write their rows (the
+    second insert would fail): filling takes the refresh's lock and looks again once held."""
+    answers("BRA", [(5, "legislative")], priority="high")
+    needs_derive()
+    brazil = Need.objects.filter(state__iso3="BRA")
+    assert not NeedScore.objects.filter(need__in=brazil).exists()
+    with held_elsewhere(SCORES_LOCK):  # a refresh (or another reader's fill) is running
+        assert need_scores_fill(needs_qs=brazil, wait=0) == 1
+        assert not NeedScore.objects.filter(need__in=brazil).exists()  # left to the holder
+    assert need_scores_fill(needs_qs=brazil, wait=0) == 1
+    assert NeedScore.objects.filter(need__in=brazil).count() == 1
+    assert need_scores_fill(needs_qs=brazil, wait=0) == 0  # nothing missing: nothing written
     assert_stored_scores_are_live()
 
 
