@@ -9,6 +9,8 @@ so WeasyPrint need not measure every cell of a long table.
 from __future__ import annotations
 
 import io
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import ceil
@@ -27,6 +29,7 @@ TABLE_FONT_PT = 10.5 * 0.88
 CELL_PADDING_PT = 2 * 0.4 * 12
 FIRST_COLUMN_MIN_EM = 12  # .rc-data td:first-child { min-inline-size: 12em }
 SAFETY = 1.08  # kerning, shaping and rounding the advance widths leave out
+FIT_MARGIN = 1.02  # the same, for a table that fits: laid out as WeasyPrint's automatic layout
 
 
 @lru_cache(maxsize=16)
@@ -119,18 +122,104 @@ def column_need(texts: list[str], *, lang: str) -> float:
     return CELL_PADDING_PT + need
 
 
+def too_wide(text: str, *, room: float, lang: str) -> bool:
+    """Whether a word of ``text`` is wider than ``room`` points: only such a cell needs
+    ``hyphens: auto`` (WeasyPrint otherwise tries to hyphenate the words of every wrapped
+    line)."""
+    return any(text_width(word, lang=lang) > room for word in text.split())
+
+
+# Bidirectional classes of a text that reads the same whether its line runs left to right or
+# right to left: one run of Arabic letters, of Latin letters, or a number (with its marks).
+ONE_DIRECTION = (
+    frozenset({"AL", "R", "NSM", "WS"}),
+    frozenset({"L", "WS"}),
+    frozenset({"EN", "CS", "ES", "ET", "L"}),
+)
+
+
+def one_direction(text: str) -> bool:
+    """Whether ``text`` is laid out alike in a left-to-right and a right-to-left line (aligned
+    the same): no neutral character whose place depends on the line's direction."""
+    classes = {unicodedata.bidirectional(char) for char in text}
+    return bool(text) and any(classes <= allowed for allowed in ONE_DIRECTION)
+
+
 @dataclass(frozen=True)
 class PrintTable:
     table: Table
     # Shares of the text width, one per column (a last, narrower part leaves the rest of the
     # line empty); () for the automatic layout.
     widths: tuple[float, ...] = ()
+    # A part of a cut table: its columns may be narrower than a rare long word.
+    hyphenate: bool = False
 
 
-def print_tables(table: Table, cells: list[list[str]], lang: str) -> list[PrintTable]:
+def max_content(texts: list[str], *, lang: str, bold: bool = False) -> float:
+    """The widest a column of ``texts`` needs to be: its longest text on one line."""
+    return CELL_PADDING_PT + max(
+        (text_width(text, lang=lang, bold=bold) for text in set(texts)), default=0.0
+    )
+
+
+def fitted_widths(
+    table: Table, columns: Sequence[tuple[str, ...]], whole: list[float], lang: str
+) -> tuple[float, ...]:
+    """Column widths, as shares of the text width, for a table that fits the line: what
+    WeasyPrint's automatic layout of a table as wide as the line gives (each column its
+    longest word; the rest of the line shared in proportion to what each still lacks for its
+    longest text on one line, or to that text's width when every one fits), computed from the
+    fonts' advance widths; then each column widened, if need be, to its longest word with a
+    little room (``FIT_MARGIN``: advance widths leave out kerning, which narrows a word)."""
+    safe = list(whole)
+    highs = []
+    for index, (column, texts) in enumerate(zip(table.columns, columns, strict=True)):
+        plain, bold = (texts[:-1], texts[-1:]) if table.total_row else (texts, ())
+        high = max(
+            max_content(list(plain), lang=lang),
+            max_content([*bold, column.label], lang=lang, bold=True),
+        )
+        if column.kind != "text":  # figures are never wrapped (white-space: nowrap)
+            safe[index] = max(safe[index], max_content(list(texts), lang=lang))
+        highs.append(max(high, safe[index]))
+    # .rc-data td:first-child { min-inline-size: 12em }
+    safe[0] = max(safe[0], FIRST_COLUMN_MIN_EM * TABLE_FONT_PT)
+    highs[0] = max(highs[0], safe[0])
+
+    def exact(width: float, margin: float = 1.0) -> float:  # as WeasyPrint measures
+        return CELL_PADDING_PT + (width - CELL_PADDING_PT) / SAFETY * margin
+
+    lows = [exact(w) for w in safe]
+    lows[0] = max(lows[0], FIRST_COLUMN_MIN_EM * TABLE_FONT_PT)
+    safe = [max(exact(w, FIT_MARGIN), low) for w, low in zip(safe, lows, strict=True)]
+    highs = [max(exact(h), low) for h, low in zip(highs, lows, strict=True)]
+    if sum(highs) <= TEXT_WIDTH_PT:
+        widths = [high * TEXT_WIDTH_PT / sum(highs) for high in highs]
+    else:
+        lacking = sum(highs) - sum(lows)
+        ratio = min(1.0, max(0.0, (TEXT_WIDTH_PT - sum(lows)) / lacking)) if lacking else 0.0
+        widths = [low + (high - low) * ratio for low, high in zip(lows, highs, strict=True)]
+    # No column narrower than its longest word with the margin: what it lacks is taken from the
+    # others in proportion to their room to spare.
+    short = sum(max(0.0, need - width) for need, width in zip(safe, widths, strict=True))
+    spare = [max(0.0, width - need) for need, width in zip(safe, widths, strict=True)]
+    if short and sum(spare) > short:
+        widths = [
+            max(need, width - short * room / sum(spare))
+            for need, width, room in zip(safe, widths, spare, strict=True)
+        ]
+    total = sum(widths)
+    return tuple(w / max(total, TEXT_WIDTH_PT) for w in widths)
+
+
+def print_tables(
+    table: Table, cells: list[list[str]], lang: str, *, fixed: bool = False
+) -> list[PrintTable]:
     """``table`` as it goes on the page: itself, or, when its columns cannot all fit the text
     width, parts with the first column and as many others as fit, of even widths. ``cells``
-    are the table's cells as written (numbers formatted), row by row."""
+    are the table's cells as written (numbers formatted), row by row. ``fixed`` gives a table
+    that fits its column widths too (the PDF: WeasyPrint's automatic layout would measure
+    every cell before laying it out; Word lays such a table out itself)."""
     columns = list(zip(*cells, strict=True)) if cells else [() for _ in table.columns]
     whole = [
         max(
@@ -140,6 +229,8 @@ def print_tables(table: Table, cells: list[list[str]], lang: str) -> list[PrintT
         for column, texts in zip(table.columns, columns, strict=True)
     ]
     if len(table.columns) < 3 or sum(whole) <= TEXT_WIDTH_PT:
+        if fixed and sum(whole) <= TEXT_WIDTH_PT:
+            return [PrintTable(table, fitted_widths(table, columns, whole, lang))]
         return [PrintTable(table)]
     needs = [
         max(column_need(list(texts), lang=lang), min_content([c.label], lang=lang, bold=True))
@@ -164,6 +255,6 @@ def print_tables(table: Table, cells: list[list[str]], lang: str) -> list[PrintT
             notes=table.notes if index == count - 1 else (),
         )
         widths = (first, *(column for _ in range(start, stop)))
-        out.append(PrintTable(part, tuple(w / TEXT_WIDTH_PT for w in widths)))
+        out.append(PrintTable(part, tuple(w / TEXT_WIDTH_PT for w in widths), hyphenate=True))
         start = stop
     return out

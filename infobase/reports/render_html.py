@@ -7,6 +7,7 @@ import base64
 import hashlib
 import html
 import re
+from collections.abc import Callable
 
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
@@ -29,7 +30,15 @@ from infobase.reports.blocks import (
     WorldMap,
 )
 from infobase.reports.outline import numbered
-from infobase.reports.print_layout import print_tables
+from infobase.reports.print_layout import (
+    CELL_PADDING_PT,
+    TEXT_WIDTH_PT,
+    one_direction,
+    print_tables,
+    too_wide,
+)
+
+LONG_TABLE_ROWS = 16  # a printed table this long may break across pages
 
 
 def cell(value: object, column: Column, lang: str) -> str:
@@ -44,26 +53,35 @@ def cell(value: object, column: Column, lang: str) -> str:
     return str(value)
 
 
-def table_html(table: Table, lang: str, *, widths: tuple[float, ...] = ()) -> SafeString:
+def table_html(
+    table: Table, lang: str, *, widths: tuple[float, ...] = (), hyphenate: bool = False
+) -> SafeString:
     """The table; with ``widths`` (shares of the line, one per column), laid out with those
-    fixed widths (print)."""
+    fixed widths (print), hyphenating where a word is wider than its column if
+    ``hyphenate``."""
     head = format_html_join(
         "",
         '<th scope="col" class="rc-{}">{}</th>',
         ((c.kind, c.label) for c in table.columns),
     )
-    kinds = {
-        kind: mark_safe(f' class="rc-{kind}"' if kind != "text" else "")
-        for kind in ("text", "int", "pct", "num")
-    }
+    classes = print_classes(table, lang, widths, hyphenate) if widths else None
+    kinds = {kind: f"rc-{kind}" if kind != "text" else "" for kind in ("text", "int", "pct", "num")}
     rows = []
     for index, row in enumerate(table.rows):
         total = table.total_row and index == len(table.rows) - 1
+        texts = [cell(v, c, lang) for v, c in zip(row, table.columns, strict=True)]
         # Text cells carry no class (none is styled): fewer attributes to match in print.
+        names = [
+            " ".join(filter(None, (kinds[c.kind], *(classes(i, t) if classes else ()))))
+            for i, (t, c) in enumerate(zip(texts, table.columns, strict=True))
+        ]
         cells = format_html_join(
             "",
             "<td{}>{}</td>",
-            ((kinds[c.kind], cell(v, c, lang)) for v, c in zip(row, table.columns, strict=True)),
+            (
+                (format_html(' class="{}"', name) if name else "", text)
+                for name, text in zip(names, texts, strict=True)
+            ),
         )
         rows.append(
             format_html("<tr{}>{}</tr>", mark_safe(' class="rc-sum"') if total else "", cells)
@@ -71,8 +89,7 @@ def table_html(table: Table, lang: str, *, widths: tuple[float, ...] = ()) -> Sa
     style = colgroup = mark_safe("")
     if widths:
         style = format_html(
-            ' style="table-layout:fixed;hyphens:auto;inline-size:{}%"',
-            f"{min(1.0, sum(widths)) * 100:.2f}",
+            ' style="table-layout:fixed;inline-size:{}%"', f"{min(1.0, sum(widths)) * 100:.2f}"
         )
         colgroup = format_html(
             "<colgroup>{}</colgroup>",
@@ -80,9 +97,13 @@ def table_html(table: Table, lang: str, *, widths: tuple[float, ...] = ()) -> Sa
                 "", '<col style="inline-size:{}%">', ((f"{w * 100:.2f}",) for w in widths)
             ),
         )
+    # print.css lets a long table break across pages (a class, not a :has() selector over
+    # every row of the annexes).
+    long = mark_safe(" rc-long" if widths and len(table.rows) >= LONG_TABLE_ROWS else "")
     return format_html(
-        '<figure class="rc-table"><figcaption>{}</figcaption><table class="rc-data"{}>'
+        '<figure class="rc-table{}"><figcaption>{}</figcaption><table class="rc-data"{}>'
         "{}<thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}</figure>",
+        long,
         table.title,
         style,
         colgroup,
@@ -92,6 +113,31 @@ def table_html(table: Table, lang: str, *, widths: tuple[float, ...] = ()) -> Sa
     )
 
 
+def print_classes(
+    table: Table, lang: str, widths: tuple[float, ...], hyphenate: bool
+) -> Callable[[int, str], tuple[str, ...]]:
+    """The print classes of a cell, from its column and text: ``rc-hy`` where a word is wider
+    than the column (hyphenated there only), ``rc-ltr`` in a right-to-left table where the
+    text reads the same in a left-to-right line (WeasyPrint lays out each right-to-left line
+    twice; print.css keeps such a cell aligned as before)."""
+    rtl = is_rtl(lang)
+    rooms = [share * TEXT_WIDTH_PT - CELL_PADDING_PT for share in widths]
+    known: dict[tuple[int, str], tuple[str, ...]] = {}
+
+    def names(index: int, text: str) -> tuple[str, ...]:
+        key = (index, text)
+        if key not in known:
+            found = []
+            if hyphenate and too_wide(text, room=rooms[index], lang=lang):
+                found.append("rc-hy")
+            if rtl and one_direction(text):
+                found.append("rc-ltr")
+            known[key] = tuple(found)
+        return known[key]
+
+    return names
+
+
 def print_table_html(table: Table, lang: str) -> SafeString:
     """The table as printed: a table too wide for the page is cut into parts that fit."""
     cells = [
@@ -99,8 +145,8 @@ def print_table_html(table: Table, lang: str) -> SafeString:
     ]
     return mark_safe(
         "".join(
-            table_html(part.table, lang, widths=part.widths)
-            for part in print_tables(table, cells, lang)
+            table_html(part.table, lang, widths=part.widths, hyphenate=part.hyphenate)
+            for part in print_tables(table, cells, lang, fixed=True)
         )
     )
 

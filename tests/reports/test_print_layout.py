@@ -20,6 +20,7 @@ from infobase.reports.blocks import (
 from infobase.reports.print_layout import (
     CELL_PADDING_PT,
     TEXT_WIDTH_PT,
+    one_direction,
     print_tables,
     text_width,
 )
@@ -157,3 +158,65 @@ def test_every_text_of_the_pdf_is_set_in_the_reports_own_fonts() -> None:
             for font in resources.get("/Font", {}).values():
                 fonts.add(str(font.get_object()["/BaseFont"]))
         assert fonts and all("+Infobase-" in name for name in fonts), fonts
+
+
+def test_a_table_that_fits_gets_the_widths_of_the_automatic_layout_in_the_pdf_only() -> None:
+    table = Table(
+        "By article",
+        (Column("Article"), Column("States reporting", "int"), Column("Not applicable", "int")),
+        tuple(
+            (f"Article {a} (Use of special investigative techniques)", 100 + a, a)
+            for a in range(1, 8)
+        ),
+    )
+    texts = [[str(v) for v in row] for row in table.rows]
+    # Word keeps laying such a table out itself.
+    assert print_tables(table, texts, "en")[0].widths == ()
+    (part,) = print_tables(table, texts, "en", fixed=True)
+    assert part.table is table
+    assert abs(sum(part.widths) - 1) < 1e-9
+    # Every column holds its longest word; the text column takes the rest of the line.
+    for share, column, values in zip(
+        part.widths, table.columns, zip(*texts, strict=True), strict=True
+    ):
+        longest = max([*column.label.split(), *(w for v in values for w in v.split())], key=len)
+        assert share * TEXT_WIDTH_PT - CELL_PADDING_PT >= text_width(longest, lang="en") / 1.08
+    assert part.widths[0] > 0.5
+    page = print_page(document(table), css="")
+    assert page.count('<table class="rc-data" style="table-layout:fixed') == 1
+
+
+def test_only_the_cells_of_a_cut_table_holding_a_word_wider_than_their_column_hyphenate() -> None:
+    page = print_page(document(matrix()), css="")
+    hyphenated = re.findall(r'<td class="rc-hy">([^<]*)</td>', page)
+    assert hyphenated and set(hyphenated) == {"Confidential"}
+    assert "hyphens:auto" not in page
+
+
+def test_right_to_left_cells_reading_the_same_either_way_are_marked_for_a_left_to_right_line() -> (
+    None
+):
+    assert one_direction("نعم") and one_direction("لا ينطبق") and one_direction("Partly")
+    assert one_direction("1,234") and one_direction("77.8\u200e%\u200e")
+    # Digits, brackets or punctuation beside Arabic letters take their place from the line.
+    assert not one_direction("المادة 5")
+    assert not one_direction("إيران (جمهورية - الإسلامية)")
+    assert not one_direction("Bolivia (Plurinational State of)")
+    assert not one_direction("—") and not one_direction("")
+    table = Table(
+        "الحالة",
+        (Column("الدولة"), Column("المادة 5"), Column("العدد", "int")),
+        (("إيران (جمهورية - الإسلامية)", "نعم", 3), ("مصر", "المادة 5", 4)),
+    )
+    page = print_page(document(table, lang="ar"), css="")
+    cells = re.findall(r"<td([^>]*)>([^<]*)</td>", page)
+    assert cells == [
+        ("", "إيران (جمهورية - الإسلامية)"),
+        (' class="rc-ltr"', "نعم"),
+        (' class="rc-int rc-ltr"', "3"),
+        (' class="rc-ltr"', "مصر"),
+        ("", "المادة 5"),
+        (' class="rc-int rc-ltr"', "4"),
+    ]
+    # The English page marks no cell.
+    assert "rc-ltr" not in print_page(document(table), css="")
