@@ -345,6 +345,35 @@ class DerivationState(models.Model):
         return self.name
 
 
+class SourceChange(models.Model):
+    """A row the needs derivation reads was changed since its last run: written by database
+    triggers (migration 0005) on every insert, delete and update (of a column it reads) of
+    the tables it reads, whatever made the change (forms, bulk updates, raw SQL), and deleted
+    by the run that took it into account. Machine state, like ``DerivationState``."""
+
+    # What changed (the codes of ``needs.changes``): "S" a stated need, "I" an article's
+    # implementation (key: assignment, other: article), "A" an assignment, "R" a request,
+    # "L" a request line, "EA"/"ER" a link of a stated need / request line (other: its
+    # need), "N" a need.
+    origin = models.CharField(max_length=2)
+    row_key = models.BigIntegerField()
+    other_key = models.BigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.origin} {self.row_key}"
+
+
+class DerivationRunning(models.Model):
+    """A row while the needs derivation writes (inserted and deleted in its transaction): the
+    triggers that fill ``SourceChange`` do not log the derivation's own writes. Other
+    transactions do not see it (PostgreSQL) or cannot write meanwhile (SQLite)."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.started_at)
+
+
 # --- Multi-year work programmes and priorities -------------------------------------------
 
 

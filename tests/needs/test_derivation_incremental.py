@@ -14,19 +14,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from infobase.needs import decisions
-from infobase.needs.derivation import (
-    _ANSWERS,
-    BUCKET,
-    PARTS,
-    STATE_NAME,
-    STATE_VERSION,
-    DeriveResult,
-    _pack,
-    _Rows,
-    _unpack,
-    _unpack_buckets,
-    needs_derive,
-)
+from infobase.needs.derivation import STATE_NAME, STATE_VERSION, DeriveResult, needs_derive
 from infobase.needs.models import (
     AssistanceRequest,
     DerivationState,
@@ -35,6 +23,7 @@ from infobase.needs.models import (
     NeedStatus,
     RequestLine,
     RequestStatus,
+    SourceChange,
 )
 from infobase.questionnaires.models import (
     ArticleImplementation,
@@ -263,8 +252,10 @@ def test_no_change_run_reads_a_few_tables_and_writes_nothing(world: None) -> Non
     )
     sql = [q["sql"].split()[0].upper() for q in captured.captured_queries]
     assert not {"INSERT", "UPDATE", "DELETE"} & set(sql)
-    # The stored state, three small tables, and one aggregate per large table.
-    assert len([s for s in sql if s in ("SELECT", "DECLARE")]) == 8
+    # The stored state and the change log (one row at most): nothing grows with the data.
+    assert len([s for s in sql if s in ("SELECT", "DECLARE")]) == 2
+    reads = [q["sql"] for q in captured.captured_queries]
+    assert not [q for q in reads if "questionnaires_" in q or "needs_need" in q]
 
 
 def test_a_withdrawn_request_is_derived_incrementally(world: None) -> None:  # noqa: F811
@@ -299,113 +290,92 @@ def test_a_lost_or_stale_state_means_a_full_run(world: None) -> None:  # noqa: F
     assert result.mode == "full" and not result.changed
 
 
-# --- The stored state, bucket by bucket -------------------------------------------------------
+# --- The change log ------------------------------------------------------------------------
 
 
-def many_answers() -> list[int]:
-    """Enough stated needs for several buckets: five kinds of four articles in four cycles of
-    two States the world fixture leaves alone (their primary keys, in order)."""
-    kinds = ["legislative", "training", "technology", "onsite_expert", "good_practices"]
-    for cycle in range(1, 5):
-        for iso3 in ("FRA", "DEU"):
-            answers(iso3, [(n, k) for n in NUMBERS for k in kinds], cycle=cycle)
-    pks = list(StatedNeed.objects.order_by("pk").values_list("pk", flat=True))
-    assert len(pks) > 8 * BUCKET
-    return pks
-
-
-def stored_part(part: str) -> dict[str, Any]:
-    data: dict[str, Any] = DerivationState.objects.get(name=f"{STATE_NAME}.{part}").data
-    return data
-
-
-def test_a_change_in_one_bucket_reads_only_that_bucket(world: None) -> None:  # noqa: F811
-    pks = many_answers()
+def test_a_change_made_by_raw_sql_is_logged_and_derived(world: None) -> None:  # noqa: F811
     needs_derive(today=TODAY)
-    part = stored_part("answers")
-    rows, sums = _Rows.unpacked(part["rows"]), _unpack_buckets(part["buckets"])
-    assert list(rows.keys) == sorted(StatedNeed.objects.values_list("pk", flat=True))
-    changed = pks[len(pks) // 2]
-    StatedNeed.objects.filter(pk=changed).update(confidential=True)
-    diff, figures = _ANSWERS.compare(sums, rows.between)
-    # The row that changed, with its new hash; and the figures of its bucket only, from the
-    # rows read: no other row was read.
-    assert list(diff) == [changed] and diff[changed] != rows.get(changed)
-    bucket = changed // BUCKET
-    assert list(figures) == [bucket]
-    in_bucket = [pk for pk in pks if pk // BUCKET == bucket]
-    assert figures[bucket][0] == len(in_bucket) <= BUCKET
-    # Deleted and added rows show too, with nothing read beyond their buckets.
-    StatedNeed.objects.filter(pk=pks[0]).delete()
-    added = StatedNeed.objects.get(assignment=answers("MEX", [(5, "training")], cycle=3)).pk
-    diff, figures = _ANSWERS.compare(sums, rows.between)
-    assert set(diff) == {changed, pks[0], added} and diff[pks[0]] is None
-    assert set(figures) == {changed // BUCKET, pks[0] // BUCKET, added // BUCKET}
-
-
-def test_the_derivation_reads_and_writes_only_the_parts_that_changed(
-    world: None,  # noqa: F811
-) -> None:
-    many_answers()
-    needs_derive(today=TODAY)
-    before = dict(DerivationState.objects.values_list("name", "pk"))
-    assert set(before) == {STATE_NAME, *(f"{STATE_NAME}.{p}" for p in PARTS)}
     req = AssistanceRequest.objects.get(state__iso3="EGY")
-    req.status = RequestStatus.WITHDRAWN
-    req.save()
+    table = connection.ops.quote_name(AssistanceRequest._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s WHERE id = %s",  # noqa: S608 - a model's table
+            [RequestStatus.WITHDRAWN.value, req.pk],
+        )
+    assert list(SourceChange.objects.values_list("origin", "row_key")) == [("R", req.pk)]
     expected = full_in_savepoint()
-    with CaptureQueriesContext(connection) as captured:
-        result = needs_derive(today=TODAY)
+    result = needs_derive(today=TODAY)
     assert result.mode == "incremental" and result.unlinked == 2
     assert (outcome(result), register()) == expected
-    after = dict(DerivationState.objects.values_list("name", "pk"))
-    # Replaced: the main row and the links; left alone: the stated needs and the pairs
-    # without a gap, neither of which changed (nor was read in full).
-    assert after[STATE_NAME] != before[STATE_NAME]
-    assert after[f"{STATE_NAME}.links"] != before[f"{STATE_NAME}.links"]
-    for part in ("answers", "no_gap"):
-        assert after[f"{STATE_NAME}.{part}"] == before[f"{STATE_NAME}.{part}"], part
-    grouped = [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"]]
-    assert not [sql for sql in grouped if "questionnaires_" in sql]
+    assert not SourceChange.objects.exists()
+
+
+def test_updates_of_columns_the_derivation_does_not_read_are_not_logged(
+    world: None,  # noqa: F811
+) -> None:
+    needs_derive(today=TODAY)
+    AssistanceRequest.objects.update(title="Renamed")
+    Need.objects.update(decision_reason="Reviewed")
+    Assignment.objects.update(deadline=date(2027, 1, 1))
+    assert not SourceChange.objects.exists()
     assert needs_derive(today=TODAY).mode == "unchanged"
 
 
-def test_a_state_of_an_older_version_or_a_part_missing_means_a_full_run(
-    world: None,  # noqa: F811
-) -> None:
+def test_the_derivation_does_not_log_its_own_writes(world: None) -> None:  # noqa: F811
+    assert SourceChange.objects.exists()  # the fixture's rows, logged
+    result = needs_derive(today=TODAY)
+    assert result.mode == "full" and result.created and result.linked
+    assert not SourceChange.objects.exists()
+    StatedNeed.objects.filter(state__iso3="SEN").update(confidential=True)
+    req = AssistanceRequest.objects.get(state__iso3="EGY")
+    req.status = RequestStatus.WITHDRAWN
+    req.save()
+    answers("MEX", [(18, "training")], cycle=2)  # a new need, created by the run
+    result = needs_derive(today=TODAY)
+    assert result.mode == "incremental"
+    assert result.created and result.unlinked and result.updated
+    assert not SourceChange.objects.exists()
+
+
+def test_a_link_moved_or_deleted_by_hand_is_derived_again(world: None) -> None:  # noqa: F811
     needs_derive(today=TODAY)
-    expected = register()
-    old = DerivationState.objects.get(name=STATE_NAME)
-    # The state as version 3 stored it: one row, every part in it.
-    DerivationState.objects.all().delete()
-    DerivationState.objects.create(
-        name=STATE_NAME,
-        fingerprint=old.fingerprint,
-        data={**old.data, "v": STATE_VERSION - 1, "answers": ["", ""], "links": ["", "", "", ""]},
-    )
+    links = list(NeedEvidence.objects.order_by("pk"))
+    other = Need.objects.exclude(pk=links[0].need_id).order_by("pk").first()
+    assert other is not None
+    NeedEvidence.objects.filter(pk=links[0].pk).update(need=other)
+    NeedEvidence.objects.filter(pk=links[1].pk).delete()
+    expected = full_in_savepoint()
+    result = needs_derive(today=TODAY)
+    assert result.mode == "incremental" and result.linked == 1
+    assert (outcome(result), register()) == expected
+
+
+def test_a_log_that_cannot_be_trusted_means_a_full_run(world: None) -> None:  # noqa: F811
+    needs_derive(today=TODAY)
+    # Another version's state: the log may not name every change since it was stored.
+    DerivationState.objects.filter(name=STATE_NAME).update(data={"v": STATE_VERSION - 1})
     StatedNeed.objects.filter(state__iso3="SEN").update(confidential=True)
     result = needs_derive(today=TODAY)
     assert result.mode == "full" and result.updated == 2  # SEN's two needs of answers
     assert DerivationState.objects.get(name=STATE_NAME).data["v"] == STATE_VERSION
-    assert DerivationState.objects.filter(name__startswith=f"{STATE_NAME}.").count() == len(PARTS)
-    # A part lost, or left by another run than the one the main row names: a full run.
-    StatedNeed.objects.filter(state__iso3="SEN").update(confidential=False)
-    DerivationState.objects.filter(name=f"{STATE_NAME}.links").delete()
-    assert needs_derive(today=TODAY).mode == "full"
-    StatedNeed.objects.filter(state__iso3="SEN").update(confidential=True)
-    DerivationState.objects.filter(name=f"{STATE_NAME}.answers").update(fingerprint="0.0")
-    assert needs_derive(today=TODAY).mode == "full"
+    # No state (and an empty log): a full run, not "unchanged".
+    DerivationState.objects.all().delete()
+    assert not SourceChange.objects.exists()
+    result = needs_derive(today=TODAY)
+    assert result.mode == "full" and not result.changed
+    # The parts an older version stored beside its state are dropped.
+    DerivationState.objects.create(name=f"{STATE_NAME}.links", fingerprint="4.1", data={})
     StatedNeed.objects.filter(state__iso3="SEN").update(confidential=False)
     assert needs_derive(today=TODAY).mode == "incremental"
-    assert register()["needs"] == expected["needs"]
+    assert list(DerivationState.objects.values_list("name", flat=True)) == [STATE_NAME]
+    assert needs_derive(today=TODAY).mode == "unchanged"
 
 
-def test_packed_integers_and_rows_updated_by_slices() -> None:
-    assert list(_unpack(_pack([3, 1, 2**31 - 1]))) == [3, 1, 2**31 - 1]
-    wide = [0, -(2**40), 2**62]
-    assert _pack(wide)[0] == "8" and list(_unpack(_pack(wide))) == wide
-    rows = _Rows.of({5: 50, 1: 10, 9: 90})
-    updated = rows.updated({1: None, 4: 40, 9: 91, 12: 120})
-    assert list(updated.keys) == [4, 5, 9, 12] and list(updated.values) == [40, 50, 91, 120]
-    assert (updated.get(9), updated.get(1), updated.between(5, 12)) == (91, None, {5: 50, 9: 91})
-    assert list(rows.keys) == [1, 5, 9]  # unchanged
+def test_a_derivation_rolled_back_leaves_the_log_as_it_was(world: None) -> None:  # noqa: F811
+    needs_derive(today=TODAY)
+    StatedNeed.objects.filter(state__iso3="SEN").update(confidential=True)
+    logged = list(SourceChange.objects.values_list("origin", "row_key"))
+    assert logged
+    full_in_savepoint()
+    assert list(SourceChange.objects.values_list("origin", "row_key")) == logged
+    assert needs_derive(today=TODAY).mode == "incremental"

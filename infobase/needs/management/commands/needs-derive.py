@@ -29,10 +29,18 @@ class Command(BaseCommand):
             help="When another derivation is running, wait up to this long for it to finish "
             "(default: stop at once, exit code 1).",
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Derive from every source, not only from what the change log names (after a "
+            "truncation or writes made with the triggers removed).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = needs_derive_exclusive(today=options["today"], wait=options["wait"])
+            result = needs_derive_exclusive(
+                today=options["today"], wait=options["wait"], full=options["full"]
+            )
             scores = need_scores_refresh_exclusive(today=options["today"], wait=300)
         except AlreadyRunning as running:
             raise CommandError(str(running)) from None

@@ -1,0 +1,89 @@
+"""What changed since the needs derivation last ran: the change log ``SourceChange``.
+
+Database triggers (migration ``needs.0005``) log every insert, update and delete of the rows
+the derivation reads, whatever made the change: forms, the ORM's bulk operations, raw SQL, a
+cascade. The derivation reads the log, derives what it names, and deletes what it read, in one
+transaction; its own writes are not logged (``quiet``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from infobase.needs.models import DerivationRunning, SourceChange
+
+STATED_NEED = "S"
+IMPLEMENTATION = "I"  # key: assignment, other: article
+ASSIGNMENT = "A"
+REQUEST = "R"
+LINE = "L"
+ANSWER_LINK = "EA"  # key: stated need, other: need
+LINE_LINK = "ER"  # key: request line, other: need
+NEED = "N"
+
+
+@dataclass
+class Changes:
+    """The log's rows, by what changed."""
+
+    stated_needs: set[int] = field(default_factory=set)
+    pairs: set[tuple[int, int]] = field(default_factory=set)  # (assignment, article)
+    assignments: set[int] = field(default_factory=set)
+    requests: set[int] = field(default_factory=set)
+    lines: set[int] = field(default_factory=set)
+    answer_links: set[int] = field(default_factory=set)  # stated needs whose link changed
+    line_links: set[int] = field(default_factory=set)  # request lines whose link changed
+    link_needs: set[int] = field(default_factory=set)  # needs of those links, before and after
+    needs: set[int] = field(default_factory=set)
+    rows: int = 0
+
+
+def pending() -> bool:
+    """Whether anything was logged since the last run (one indexed read)."""
+    return SourceChange.objects.exists()
+
+
+def take() -> Changes:
+    """Every logged change this transaction sees, deleted from the log as it is read: a row
+    logged meanwhile by a transaction not yet committed stays for the next run (one
+    statement; rolled back with the caller's transaction)."""
+    changes = Changes()
+    table = connection.ops.quote_name(SourceChange._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} RETURNING origin, row_key, other_key"  # noqa: S608 - a model's table
+        )
+        rows = cursor.fetchall()
+    changes.rows = len(rows)
+    by_origin = {
+        STATED_NEED: changes.stated_needs,
+        ASSIGNMENT: changes.assignments,
+        REQUEST: changes.requests,
+        LINE: changes.lines,
+        NEED: changes.needs,
+    }
+    for origin, key, other in rows:
+        if origin == IMPLEMENTATION:
+            changes.pairs.add((key, other))
+        elif origin in (ANSWER_LINK, LINE_LINK):
+            (changes.answer_links if origin == ANSWER_LINK else changes.line_links).add(key)
+            changes.link_needs.add(other)
+        else:
+            by_origin[origin].add(key)
+    return changes
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Writes made inside are not logged: the triggers skip them while the transaction holds
+    a ``DerivationRunning`` row, which other transactions do not see (PostgreSQL) or cannot
+    write beside (SQLite: one writer at a time). In a transaction (or savepoint) of its own,
+    so that the row is never committed: an error inside takes it away with the writes."""
+    with transaction.atomic():
+        running = DerivationRunning.objects.create()
+        yield
+        DerivationRunning.objects.filter(pk=running.pk).delete()
