@@ -58,6 +58,18 @@ def test_gunicorn_runs_the_wsgi_application_with_threads_and_recycling():
     assert "--max-requests" in argv
 
 
+def test_serve_runs_two_threads_per_worker_unless_told(capsys):
+    from django.core.management import call_command
+
+    call_command("serve", "--print", "--workers", "3")
+    argv = capsys.readouterr().out.split()
+    assert argv[argv.index("--threads") + 1] == "2"
+    assert argv[argv.index("--worker-class") + 1] == "gthread"
+    call_command("serve", "--print", "--workers", "3", "--threads", "1")
+    argv = capsys.readouterr().out.split()
+    assert argv[argv.index("--worker-class") + 1] == "sync"
+
+
 def test_workers_follow_the_cores_within_bounds():
     assert default_workers(cpus=1) == 3
     assert default_workers(cpus=2) == 5

@@ -21,7 +21,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("INFOBASE_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=None)
-        parser.add_argument("--threads", type=int, default=4)
+        # Two threads per worker: on a 2-core machine under 16 clients (benchmarks/web_load.py,
+        # world data) four threads let the GIL share time among more requests at once, so the
+        # heaviest page waited longest (p95 3.3× the login page's; 1.4× with two, same run).
+        parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--timeout", type=int, default=120)
         parser.add_argument(
             "--print", action="store_true", help="print the gunicorn command instead of running it"
