@@ -68,7 +68,13 @@ from infobase.funding.models import Allocation, Project, Proposal
 from infobase.funding.money import RatesUsed, cents, split_cents, to_usd_exact
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.scoring import ranked_register
-from infobase.reference.models import LegalFamily, RegionalGroup, State
+from infobase.reference.models import (
+    LEGAL_FLAGS,
+    LegalFamily,
+    RegionalGroup,
+    State,
+    legal_families_of,
+)
 
 DEFAULT_THRESHOLD = Decimal("0.8")
 SHARE_PLACES = Decimal("0.000001")
@@ -125,14 +131,11 @@ class WeightedNeed:
 
 
 def _places(state_ids: Iterable[int]) -> dict[int, Place]:
-    families = [f.value for f in LegalFamily]
     out = {}
     for pk, group, *legal in State.objects.filter(pk__in=set(state_ids)).values_list(
-        "pk", "regional_group", "legal_civil", "legal_common", "legal_islamic", "legal_customary"
+        "pk", "regional_group", *LEGAL_FLAGS
     ):
-        out[pk] = Place(
-            pk, group or NO_GROUP, tuple(f for f, on in zip(families, legal, strict=True) if on)
-        )
+        out[pk] = Place(pk, group or NO_GROUP, legal_families_of(legal))
     return out
 
 

@@ -86,12 +86,14 @@ from infobase.funding.money import MoneyRule, RatesUsed, cents, split_cents, to_
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
 from infobase.reference.models import (
+    LEGAL_FLAGS,
     Article,
     AssistanceKind,
     Instrument,
     LegalFamily,
     RegionalGroup,
     State,
+    legal_families_of,
 )
 
 ZERO = Decimal("0")
@@ -341,10 +343,7 @@ _NEED_COLUMNS = (
     "state_id",
     "state__iso3",
     "state__regional_group",
-    "state__legal_civil",
-    "state__legal_common",
-    "state__legal_islamic",
-    "state__legal_customary",
+    *(f"state__{flag}" for flag in LEGAL_FLAGS),
     "article__instrument__code",
     "article_id",
     "article__number",
@@ -388,13 +387,6 @@ def _shares(on: date, rates: RatesUsed) -> _Shares:
     return _Shares(projects, project_needs, share_cost, share_funded, in_projects, unit_costs())
 
 
-_FAMILIES = tuple(f.value for f in LegalFamily)
-
-
-def _families(legal: Sequence[bool]) -> tuple[str, ...]:
-    return tuple(f for f, on_ in zip(_FAMILIES, legal, strict=True) if on_)
-
-
 def _need_gap(row: Sequence[Any], shares: _Shares) -> NeedGap:
     """The gap of the need of ``row`` (``_NEED_COLUMNS``)."""
     pk, status, state_id, iso3, group, *legal = row[:9]
@@ -406,7 +398,7 @@ def _need_gap(row: Sequence[Any], shares: _Shares) -> NeedGap:
         state_id=state_id,
         state_iso3=iso3,
         regional_group=group or "",
-        legal_families=_families(legal),
+        legal_families=legal_families_of(legal),
         instrument_code=instrument,
         article_id=article_id,
         article_number=number,
@@ -669,13 +661,13 @@ def funding_gaps_page(
         by_state[state_id].append((kind, n))
         by_kind[kind] += n
     for state_id, iso3, group, *legal in State.objects.filter(pk__in=list(by_state)).values_list(
-        "pk", "iso3", "regional_group", *(f"legal_{f}" for f in _FAMILIES)
+        "pk", "iso3", "regional_group", *LEGAL_FLAGS
     ):
         n = sum(count for _kind, count in by_state[state_id])
         cost_cents = sum(count * unit[kind] for kind, count in by_state[state_id])
         add("state", unfunded(iso3, n, cost_cents))
         add("regional_group", unfunded(group or "", n, cost_cents))
-        for family in _families(legal) or ("",):
+        for family in legal_families_of(legal) or ("",):
             add("legal_family", unfunded(family, n, cost_cents))
     by_article = dict(
         (article_id, (n, cost_cents))
@@ -689,8 +681,9 @@ def funding_gaps_page(
         add("instrument", unfunded(instrument, *by_article[article_id]))
     rest_count = 0
     for kind, n in by_kind.items():
-        add("kind", unfunded(kind, n, n * unit[kind]))
-        total.merge(unfunded(kind, n, n * unit[kind]))
+        row = unfunded(kind, n, n * unit[kind])
+        add("kind", row)
+        total.merge(row)
         rest_count += n
     ordered = rest.annotate(unit_cents=unit_cents).order_by("-unit_cents", "pk")
     sequence = _NeedsByGap(addressed, ordered, rest_count, shares)

@@ -75,7 +75,12 @@ from infobase.questionnaires.models import (
     AssignmentStatus,
     ImplementationStatus,
 )
-from infobase.reference.models import LegalFamily, Priority, RegionalGroup
+from infobase.reference.models import (
+    LEGAL_FLAGS,
+    Priority,
+    RegionalGroup,
+    legal_families_of,
+)
 
 SEVERITY_VALUES: dict[str, Decimal] = {
     ImplementationStatus.NO: Decimal("1"),
@@ -496,10 +501,7 @@ def needs_facts(
             "state_id",
             "state__iso3",
             "state__regional_group",
-            "state__legal_civil",
-            "state__legal_common",
-            "state__legal_islamic",
-            "state__legal_customary",
+            *(f"state__{flag}" for flag in LEGAL_FLAGS),
             "article_id",
             "article__number",
             "article__instrument__code",
@@ -558,13 +560,12 @@ def needs_facts(
     covered = coverage([(r[0], r[1], r[8], r[12]) for r in rows])
 
     facts = []
-    families = [f.value for f in LegalFamily]
     legal_of: dict[tuple[Any, ...], tuple[str, ...]] = {}
     for r in rows:
         (pk, state_id, iso3, group, *legal) = r[:8]
         flags = tuple(legal)  # booleans, or 0/1 from SQLite
         if flags not in legal_of:
-            legal_of[flags] = tuple(f for f, on in zip(families, flags, strict=True) if on)
+            legal_of[flags] = legal_families_of(flags)
         article_id, number, instrument, position, kind, first_seen = r[8:14]
         pinned, excluded, reason, status = r[14:18]
         if first_seen not in days:

@@ -3,7 +3,9 @@ IATI codelists. Loaded from the data files in ``data/`` (sources in ``data/SOURC
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,16 @@ class LegalFamily(models.TextChoices):
     COMMON = "common", _("Common law")
     ISLAMIC = "islamic", _("Islamic law")
     CUSTOMARY = "customary", _("Customary law")
+
+
+# A State's legal-family flags (columns of ``State``), in ``LegalFamily`` order.
+LEGAL_FLAGS = tuple(f"legal_{family.value}" for family in LegalFamily)
+
+
+def legal_families_of(flags: Iterable[Any]) -> tuple[str, ...]:
+    """The legal families (codes) of a State given its ``LEGAL_FLAGS`` values as read from the
+    database (booleans, or 0/1 from SQLite)."""
+    return tuple(family.value for family, on in zip(LegalFamily, flags, strict=True) if on)
 
 
 class AssistanceKind(models.TextChoices):

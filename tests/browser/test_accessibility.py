@@ -24,6 +24,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "review": ("secretariat", "/assignments/{submitted_assignments[3]}/review/"),
     "register": ("secretariat", "/needs/"),
     "heat-table": ("secretariat", "/needs/heat/"),
+    "funding-gaps": ("donor", "/funding/gaps/"),
 }
 KNOWN: dict[str, str] = {}
 

@@ -25,7 +25,14 @@ from infobase.activities.coverage.counting import COUNTING_STATUSES, current_q
 from infobase.activities.models import NeedLink
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import coverage_status
-from infobase.reference.models import Article, AssistanceKind, LegalFamily, RegionalGroup
+from infobase.reference.models import (
+    LEGAL_FLAGS,
+    Article,
+    AssistanceKind,
+    LegalFamily,
+    RegionalGroup,
+    legal_families_of,
+)
 
 NeedKey = tuple[int, int, int, str]
 IN_LIST_LIMIT = 500
@@ -106,10 +113,7 @@ def open_needs_coverage(*, user: Any, today: date | None = None) -> list[tuple[A
         "pk",
         "state_id",
         "state__regional_group",
-        "state__legal_civil",
-        "state__legal_common",
-        "state__legal_islamic",
-        "state__legal_customary",
+        *(f"state__{flag}" for flag in LEGAL_FLAGS),
         "article_id",
         "kind",
     )
@@ -128,7 +132,6 @@ def gaps(*, user: Any, by: str, today: date | None = None) -> list[GapRow]:
     with the most gaps first."""
     if by not in GAP_DIMENSIONS:
         raise ValueError(by)
-    families = [f.value for f in LegalFamily]
     counts: dict[str, dict[str, int]] = defaultdict(
         lambda: {"covered": 0, "partly": 0, "uncovered": 0}
     )
@@ -138,7 +141,7 @@ def gaps(*, user: Any, by: str, today: date | None = None) -> list[GapRow]:
         if by == "regional_group":
             keys = [group or ""]
         elif by == "legal_family":
-            keys = [f for f, on in zip(families, legal, strict=True) if on] or [""]
+            keys = list(legal_families_of(legal)) or [""]
         elif by == "article":
             keys = [str(article_id)]
         else:
