@@ -20,6 +20,7 @@ from infobase.needs.models import (
 )
 from infobase.needs.programmes import demo_programme
 from infobase.needs.requests import request_create, request_transition
+from infobase.needs.score_table import need_scores_refresh_exclusive
 from infobase.questionnaires.models import ReportingCycle
 from infobase.reference.models import Article, AssistanceKind, Instrument, State
 from infobase.reports import engine
@@ -219,6 +220,14 @@ def needs(ctx: DemoContext) -> None:
         world_requests(ctx)
     result = needs_derive()
     ctx.count("needs_linked", result.linked)
+
+
+# Last of all (after the activities' coverage links and the projects): the register's stored
+# scores, as the derivation job leaves them, so the first page read does not score every need.
+@demo_contributor(order=95)
+def register_scores(ctx: DemoContext) -> None:
+    result = need_scores_refresh_exclusive()
+    ctx.count("need_scores", result.written)
 
 
 # --- World scale: requests from every State ------------------------------------------------

@@ -402,24 +402,25 @@ def need_scores_rescore(*, need_ids: Collection[int]) -> ScoresRefresh:
 FILL_WAIT = 60.0  # seconds a reader waits for a refresh already running (a web request)
 
 
-def need_scores_fill(*, needs_qs: QuerySet[Need], wait: float = FILL_WAIT) -> int:
+def need_scores_fill(*, needs_qs: QuerySet[Need], wait: float | None = None) -> int:
     """Score now the needs of ``needs_qs`` that have no stored row yet (one query when there is
-    none), in the day the table's ages count from; returns how many needs lacked a row.
+    none), in the day the table's ages count from; returns how many are still without a row.
 
     Readers that meet the same missing rows at once (the first pages after a derivation run
     outside the job) take turns on the table's lock and look again once they hold it: the
     rows one wrote are not written twice. When a refresh holds the lock longer than ``wait``
-    seconds, the needs stay without a row until it is done (the register leaves them out)."""
+    seconds, the needs stay without a row until it is done: the count returned says how many
+    the register cannot show yet (it says so on the page)."""
     missing = _missing(needs_qs)
     if missing:
         try:
-            with advisory_lock(SCORES_LOCK, wait=wait):
+            with advisory_lock(SCORES_LOCK, wait=FILL_WAIT if wait is None else wait):
                 missing = _missing(needs_qs)
                 if missing:
                     need_scores_rescore(need_ids=missing)
         except AlreadyRunning:
             return len(missing)
-    return len(missing)
+    return 0
 
 
 def _missing(needs_qs: QuerySet[Need]) -> list[int]:

@@ -189,18 +189,27 @@ def scored_needs(
     return explained, table
 
 
-def register_scored(*, user: Any, filters: RegisterFilters, priority: str = "") -> QuerySet[Need]:
+@dataclass
+class RegisterScored:
+    """The register's needs with a stored score, and how many it cannot show yet: needs whose
+    score a refresh running elsewhere has not stored yet (see ``need_scores_fill``)."""
+
+    needs: QuerySet[Need]
+    pending: int
+
+
+def register_scored(*, user: Any, filters: RegisterFilters, priority: str = "") -> RegisterScored:
     """The needs of the register ``user`` may see, narrowed by ``filters`` and the State's
     ``priority`` (urgency), the coverage and priority read from the stored scores. Needs without
     a stored score yet are scored first (``need_scores_fill``)."""
     needs = register(user=user, filters=replace(filters, coverage=""))
-    need_scores_fill(needs_qs=needs)
+    pending = need_scores_fill(needs_qs=needs)
     needs = needs.filter(stored_score__isnull=False)
     if priority:
         needs = needs.filter(stored_score__urgency=priority)
     if filters.coverage in COVERAGE_Q:
         needs = needs.filter(COVERAGE_Q[filters.coverage])
-    return needs
+    return RegisterScored(needs, pending)
 
 
 @dataclass
@@ -212,6 +221,7 @@ class RegisterPage:
     total: int
     coverage_counts: dict[str, int]
     table: ScoreTable
+    pending: int = 0  # needs of the register not shown yet: their scores are being stored
 
 
 def register_page(
@@ -220,7 +230,8 @@ def register_page(
     """A page of the register ``user`` may see, filtered, sorted and paginated in SQL on the
     stored scores (a constant number of queries). Needs without a stored score yet are scored
     first (``need_scores_fill``); the coverage and priority filters read the stored facts."""
-    needs = register_scored(user=user, filters=filters, priority=priority)
+    found = register_scored(user=user, filters=filters, priority=priority)
+    needs = found.needs
     counts = needs.aggregate(**{status: Count("pk", filter=q) for status, q in COVERAGE_Q.items()})
     total = sum(counts.values())
     paginator = Paginator(_with_rows(needs).order_by(*RANK_ORDER), per_page)
@@ -231,7 +242,9 @@ def register_page(
     positions = [None if need.stored_score.excluded else start + i for i, need in enumerate(rows)]
     table = score_table()
     scored = _explained(rows, table, positions)
-    return RegisterPage(shown, list(zip(scored, rows, strict=True)), total, counts, table)
+    return RegisterPage(
+        shown, list(zip(scored, rows, strict=True)), total, counts, table, found.pending
+    )
 
 
 def _before(row: NeedScore) -> Q:

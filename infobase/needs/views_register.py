@@ -210,6 +210,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "total": found.total,
             "weights": found.table.weights,
             "scores_as_of": found.table.as_of,
+            "scores_pending": found.pending,
             "query": query.urlencode(),
             "coverage_links": [
                 (
@@ -312,10 +313,26 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise PermissionDenied
     form = RegisterFilterForm(request.GET or None)
-    needs = selectors.register_scored(
+    found = selectors.register_scored(
         user=request.user, filters=form.filters(), priority=_priority(form)
     )
-    scored, table = selectors.scored_needs(needs_qs=needs)
+    if found.pending:
+        # A file without some of the register's needs would pass for the whole register.
+        response = HttpResponse(
+            ngettext(
+                "The register's scores are being refreshed and %(count)s need is not scored "
+                "yet; the export would leave it out. Try again in a minute.",
+                "The register's scores are being refreshed and %(count)s needs are not scored "
+                "yet; the export would leave them out. Try again in a minute.",
+                found.pending,
+            )
+            % {"count": found.pending},
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "60"
+        return response
+    scored, table = selectors.scored_needs(needs_qs=found.needs)
     result = render_export(
         NeedsRegisterExporter(scored=scored, weights=table.weights, themes=table.themes),
         fmt=fmt,

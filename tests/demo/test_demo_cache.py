@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 
 SALTED = "md5$"  # the tests' password hasher; the salt is random
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# A moment written as text inside a JSON value (the score table's "as of").
+ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)?")
 
 
 # Batch computations' stored states are machine state, not data: they were seen to list rows in
@@ -71,8 +73,17 @@ def _masked(row: tuple[Any, ...], now: datetime, names: dict[str, str]) -> tuple
             value = "<password>"
         elif isinstance(value, str) and UUID.search(value):
             value = UUID.sub(lambda m: names.get(m.group(0), "<uuid>"), value)
+        elif isinstance(value, dict):
+            value = ISO_MOMENT.sub(lambda m: _moment(m.group(0), now), repr(value))
         out.append(value)
     return tuple(out)
+
+
+def _moment(text: str, now: datetime) -> str:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None and abs(moment - now) < timedelta(hours=1):
+        return "<now>"
+    return text
 
 
 def checksum(tables: dict[str, list[str]]) -> str:

@@ -34,3 +34,14 @@ def test_the_demo_register_is_derived_from_the_demo_answers_and_requests_and_is_
     assert NeedEvidence.objects.filter(request_line__isnull=False).exists()
     generate(scale="small", seed=1)
     assert counts() == first
+
+
+def test_the_demo_leaves_every_need_with_its_stored_score_as_the_job_would(demo_loaded: None):
+    """The register of a freshly loaded demo reads stored scores: its first page must not have
+    to score every need (at world scale, tens of thousands)."""
+    from infobase.needs.models import NeedScore
+    from infobase.needs.score_table import need_scores_refresh
+
+    assert Need.objects.count() > 100
+    assert NeedScore.objects.count() == Need.objects.count()
+    assert need_scores_refresh().written == 0  # what the demo stored is what a refresh stores

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from infobase.activities.coverage.links import link_decide
 from infobase.activities.models import Activity, ActivitySource, LinkStatus, NeedLink, ProviderKind
+from infobase.needs import score_table as score_table_module
 from infobase.needs.derivation import needs_derive
 from infobase.needs.jobs import needs_derive_request
 from infobase.needs.models import Need, NeedScore, NeedStatus, PriorityTheme, ScoringWeights
@@ -173,12 +174,38 @@ def test_readers_filling_missing_scores_take_turns_on_the_tables_lock(
     brazil = Need.objects.filter(state__iso3="BRA")
     assert not NeedScore.objects.filter(need__in=brazil).exists()
     with held_elsewhere(SCORES_LOCK):  # a refresh (or another reader's fill) is running
-        assert need_scores_fill(needs_qs=brazil, wait=0) == 1
+        assert need_scores_fill(needs_qs=brazil, wait=0) == 1  # one still without a row
         assert not NeedScore.objects.filter(need__in=brazil).exists()  # left to the holder
-    assert need_scores_fill(needs_qs=brazil, wait=0) == 1
+    assert need_scores_fill(needs_qs=brazil, wait=0) == 0
     assert NeedScore.objects.filter(need__in=brazil).count() == 1
     assert need_scores_fill(needs_qs=brazil, wait=0) == 0  # nothing missing: nothing written
+    assert NeedScore.objects.filter(need__in=brazil).count() == 1
     assert_stored_scores_are_live()
+
+
+def test_the_register_says_which_needs_wait_for_a_refresh_and_its_export_waits_too(
+    world: None, secretariat: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a refresh holds the table's lock, needs without a stored score cannot be placed:
+    the page says how many it does not show yet, and the export refuses rather than hand out a
+    register that silently lacks them."""
+    monkeypatch.setattr(score_table_module, "FILL_WAIT", 0)
+    answers("BRA", [(5, "legislative"), (6, "training")], priority="high")
+    needs_derive()
+    client = client_for(secretariat)
+    with held_elsewhere(SCORES_LOCK):
+        page = client.get(reverse("need_register"))
+        assert page.context["scores_pending"] == 2
+        assert "scores-pending" in page.content.decode()
+        assert not any(row.need.state.iso3 == "BRA" for row in page.context["rows"])
+        export = client.get(reverse("need_export", args=["csv"]))
+        assert export.status_code == 503
+        assert export["Retry-After"] == "60"
+    page = client.get(reverse("need_register"))
+    assert page.context["scores_pending"] == 0
+    assert "scores-pending" not in page.content.decode()
+    assert sum(row.need.state.iso3 == "BRA" for row in page.context["rows"]) == 2
+    assert client.get(reverse("need_export", args=["csv"])).status_code == 200
 
 
 def test_the_page_the_api_and_the_exports_show_the_same_scores(
