@@ -45,7 +45,9 @@ logged. A run takes the log (reads and deletes it, in its transaction) and:
   changed, the sources whose link was changed by hand), reads only their links and the needs
   of their keys, and refreshes only the needs of their links, old and new ("incremental").
   Everything else is unchanged since the last run, which left every counting source linked and
-  every linked source counting, so the result is the full run's;
+  every linked source counting, so the result is the full run's. The flags of a need follow
+  from the ones it has and its links in scope; its other links are read only when that leaves
+  them open (no link left in scope, or only confidential ones beside a public one before);
 - a need was changed by hand (created, deleted, merged, split, closed, edited), or the log
   cannot be trusted (no stored state of this version: the derivation never ran since the
   triggers exist, or ran with other rules): the full run ("full"), which takes the log too.
@@ -58,6 +60,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -66,21 +69,18 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
-    BooleanField,
     Case,
-    Count,
     Exists,
     ExpressionWrapper,
     IntegerField,
-    Max,
     Model,
     OuterRef,
     Q,
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from infobase.core.locks import advisory_lock
 from infobase.needs import changes as change_log
@@ -199,14 +199,9 @@ def _answers_qs() -> Any:
     )
 
 
-def current_sources(
-    *, answers: Collection[int] | None = None, lines: Collection[int] | None = None
-) -> dict[SourceId, Source]:
-    """Every evidence source that counts now, or only those among the stated needs
-    ``answers`` and the request lines ``lines`` (primary keys) when either is given, in order
-    (answers, then lines, each by primary key)."""
-    if answers is not None or lines is not None:
-        return _sources_among(answers or (), lines or ())
+def current_sources() -> dict[SourceId, Source]:
+    """Every evidence source that counts now, in order (answers, then lines, each by primary
+    key)."""
     sources: dict[SourceId, Source] = {}
     day_of: dict[int, date | None] = {}
     days: dict[Any, date | None] = {None: None}  # many sources share a date
@@ -246,41 +241,9 @@ def current_sources(
     return sources
 
 
-def _sources_among(answers: Collection[int], lines: Collection[int]) -> dict[SourceId, Source]:
-    """The sources that count among the stated needs ``answers`` and request lines ``lines``:
-    only their rows are read."""
-    sources: dict[SourceId, Source] = {}
-    answers_qs = _answers_qs().values_list(
-        "pk", "state_id", "article_id", "kind", "confidential", "assignment__validated_at"
-    )
-    for chunk in _chunks(answers):
-        for pk, state_id, article_id, kind, confidential, validated_at in answers_qs.filter(
-            pk__in=chunk
-        ):
-            sources[(ANSWER, pk)] = (
-                (state_id, article_id, kind),
-                bool(confidential),
-                _day(validated_at),
-            )
-    lines_qs = (
-        RequestLine.objects.exclude(request__status__in=INACTIVE_REQUEST_STATUSES)
-        .order_by("pk")
-        .values_list(
-            "pk", "request__state_id", "article_id", "kind", "request__confidential",
-            "request__received_on",
-        )
-    )  # fmt: skip
-    for chunk in _chunks(lines):
-        for pk, state_id, article_id, kind, confidential, received_on in lines_qs.filter(
-            pk__in=chunk
-        ):
-            sources[(REQUEST, pk)] = ((state_id, article_id, kind), bool(confidential), received_on)
-    return sources
-
-
-def _delete_evidence(pks: list[int]) -> None:
-    for start in range(0, len(pks), BATCH):
-        NeedEvidence.objects.filter(pk__in=pks[start : start + BATCH]).delete()
+def _delete_evidence(pks: Collection[int]) -> None:
+    """Delete the links ``pks`` (nothing points at a link: no cascade to follow)."""
+    _in_batches(f"DELETE FROM {_table(NeedEvidence)} WHERE id IN {{keys}}", pks)  # noqa: S608
 
 
 def _resolve(need: NeedRow, by_pk: dict[int, NeedRow]) -> NeedRow:
@@ -337,19 +300,38 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _column(model: type[Model], column: str) -> str:
-    quote = connection.ops.quote_name
-    return f"{quote(model._meta.db_table)}.{quote(column)}"
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-def _any_of(term: str, params: Sequence[Sequence[Any]]) -> RawSQL:
-    """A condition: ``term`` (SQL with placeholders) holds for one of ``params``. Written as
-    SQL: building a Q object per term would cost more than the query."""
-    return RawSQL(  # noqa: S611 - the values go as parameters
-        "({})".format(" OR ".join([term] * len(params))),
-        [value for values in params for value in values],
-        output_field=BooleanField(),
-    )
+def _in_batches(sql: str, keys: Iterable[int], params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Run ``sql`` once per batch of ``keys``, which stand where it says ``{keys}`` (a list of
+    placeholders, after ``params``); returns the rows read, if any. Plain SQL: building the
+    ORM's ``__in`` lookup over a thousand values cost more than running the query."""
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(keys):
+            placeholders = "({})".format(", ".join(["%s"] * len(chunk)))
+            cursor.execute(sql.replace("{keys}", placeholders), [*params, *chunk])
+            if cursor.description is not None:
+                rows.extend(cursor.fetchall())
+    return rows
+
+
+def _day_of_moment(value: Any) -> date | None:
+    """The day of a date and time as the cursor gives it: text on SQLite (UTC, as Django
+    stores it there), a datetime elsewhere."""
+    if isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None and settings.USE_TZ and timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, connection.timezone)
+        return _day(moment)
+    return _day(value)
+
+
+def _date(value: Any) -> date | None:
+    """A date as the cursor gives it: text on SQLite, a date elsewhere."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # --- The derivation -------------------------------------------------------------------------
@@ -390,14 +372,35 @@ def needs_derive(*, today: date | None = None, full: bool = False) -> DeriveResu
     if trusted and not change_log.pending():
         assert data is not None
         return DeriveResult(sources=data["links"], unchanged=data["needs"], mode="unchanged")
-    with change_log.quiet():
+    with change_log.quiet(), _page_cache():
         logged = change_log.take()
         if trusted and not logged.needs:
-            result, needs = _derive_incremental(logged, today)
+            assert data is not None
+            result, needs = _derive_incremental(logged, today, needs=data["needs"])
         else:
             result, needs = _derive_full(today)
     _save_state(needs=needs, links=result.sources)
     return result
+
+
+@contextmanager
+def _page_cache(mib: int = 64) -> Iterator[None]:
+    """SQLite only: room for ``mib`` MiB of pages in this connection's cache while inside. A
+    run changes thousands of pages (an incremental one at world scale, about 1,800), more
+    than SQLite's default cache holds (2 MiB): it would write the pages it must evict to the
+    log before the commit writes them again."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-1024 * mib:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before):d}")
 
 
 def _derive_full(today: date) -> tuple[DeriveResult, int]:
@@ -430,39 +433,25 @@ def _derive_full(today: date) -> tuple[DeriveResult, int]:
     links.update(_link_fresh(fresh, sources, rows, today, result, top=top))
 
     # Evidence per need after the changes: has_evidence and confidential follow it.
-    evidence_of: dict[int, list[bool]] = defaultdict(list)
+    all_secret: dict[int, bool] = {}  # need → every source confidential (absent: no source)
     for source, need_id in links.items():
         if need_id in flags:  # the needs created now have the right flags
-            evidence_of[need_id].append(sources[source][1])
-    _refresh(flags, evidence_of, result)
+            all_secret[need_id] = sources[source][1] and all_secret.get(need_id, True)
+    _refresh(flags, all_secret, result)
     return result, len(rows) + result.created
 
 
-def _read_needs(
-    pks: Collection[int] | None = None,
-) -> tuple[list[NeedRow], dict[int, tuple[bool, bool]]]:
-    """Every need (or those of ``pks``), and its flags (has_evidence, confidential)."""
-    return _needs_where([None] if pks is None else [Q(pk__in=chunk) for chunk in _chunks(pks)])
-
-
-def _needs_where(
-    conditions: Iterable[Q | None],
-) -> tuple[list[NeedRow], dict[int, tuple[bool, bool]]]:
-    """The needs that meet one of ``conditions`` (None: every need), in order, and their
-    flags (has_evidence, confidential)."""
+def _read_needs() -> tuple[list[NeedRow], dict[int, tuple[bool, bool]]]:
+    """Every need, in order, and its flags (has_evidence, confidential)."""
     qs = Need.objects.order_by("pk").values_list(
         "pk", "state_id", "article_id", "kind", "status", "merged_into_id", "has_evidence",
         "confidential",
     )  # fmt: skip
     rows: list[NeedRow] = []
     flags: dict[int, tuple[bool, bool]] = {}
-    for condition in conditions:
-        batch = qs if condition is None else qs.filter(condition)
-        for pk, state_id, article_id, kind, status, merged_into_id, evidenced, secret in _fetch(
-            batch
-        ):
-            rows.append(NeedRow(pk, (state_id, article_id, kind), status, merged_into_id))
-            flags[pk] = (bool(evidenced), bool(secret))
+    for pk, state_id, article_id, kind, status, merged_into_id, evidenced, secret in _fetch(qs):
+        rows.append(NeedRow(pk, (state_id, article_id, kind), status, merged_into_id))
+        flags[pk] = (bool(evidenced), bool(secret))
     return rows, flags
 
 
@@ -470,33 +459,40 @@ def _needs_of(keys: set[Key]) -> list[NeedRow]:
     """What a source of one of ``keys`` may be linked to: the live need of each key (by the
     unique index of the live needs' keys), the merged needs of these keys, and the needs
     they were merged into, to the end of the chain."""
-    ordered = sorted(keys)
+    select = (
+        "SELECT id, state_id, article_id, kind, status, merged_into_id "  # noqa: S608 - a model's table
+        f"FROM {_table(Need)} WHERE "
+    )
+    merged = NeedStatus.MERGED.value
     # The status is tested in each term, as a constant written like the index's condition:
     # only then does SQLite search each key in the partial index rather than every need of
     # the State.
-    key = "({} = %s AND {} = %s AND {} = %s AND NOT ({} = '{}'))".format(
-        *(_column(Need, name) for name in ("state_id", "article_id", "kind", "status")),
-        NeedStatus.MERGED.value,
-    )
-    live = [Q(_any_of(key, ordered[i : i + 300])) for i in range(0, len(ordered), 300)]
-    states = sorted({s for s, _a, _k in ordered})
-    merged = [
-        Q(status=NeedStatus.MERGED, state_id__in=states[i : i + BATCH])
-        for i in range(0, len(states), BATCH)
-    ]
-    found = {r.pk: r for r in _needs_where([*live, *merged])[0] if r.key in keys}
+    term = f"(state_id = %s AND article_id = %s AND kind = %s AND NOT (status = '{merged}'))"
+    ordered = sorted(keys)
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), 300):
+            batch = ordered[start : start + 300]
+            cursor.execute(
+                select + " OR ".join([term] * len(batch)),
+                [value for key in batch for value in key],
+            )
+            rows.extend(cursor.fetchall())
+    states = {state_id for state_id, _a, _k in ordered}
+    rows += _in_batches(select + "status = %s AND state_id IN {keys}", states, [merged])
+    found: dict[int, NeedRow] = {}
     asked: set[int] = set()
-    while (
-        pending := {
-            r.merged_into_id
-            for r in found.values()
-            if r.status == NeedStatus.MERGED and r.merged_into_id
+    while rows:
+        for pk, state_id, article_id, kind, status, merged_into_id in rows:
+            key = (state_id, article_id, kind)
+            if key in keys or pk in asked:
+                found[pk] = NeedRow(pk, key, status, merged_into_id)
+        pending = {
+            r.merged_into_id for r in found.values() if r.status == merged and r.merged_into_id
         }
-        - found.keys()
-        - asked
-    ):
+        pending -= found.keys() | asked
         asked |= pending
-        found.update((r.pk, r) for r in _read_needs(pending)[0])
+        rows = _in_batches(select + "id IN {keys}", pending)
     return list(found.values())
 
 
@@ -538,10 +534,15 @@ def _create_needs(new: dict[Key, tuple[date, bool]], *, top: int) -> dict[Key, i
     columns = [column_of[name] for name in [*varying, *fixed]]
     same = [values[name] for name in fixed]
     adapt = connection.ops.adapt_datefield_value
+    # In the order of the keys: the rows of one State go to the same pages of the indexes
+    # (half the cost of inserting them in the order of their sources).
     _insert(
         Need,
         columns,
-        [(*key, adapt(first_seen), secret, *same) for key, (first_seen, secret) in new.items()],
+        [
+            (*key, adapt(first_seen), secret, *same)
+            for key, (first_seen, secret) in sorted(new.items())
+        ],
     )
     created = {
         (state_id, article_id, kind): pk
@@ -567,8 +568,12 @@ def _set_flags(changes: dict[int, tuple[bool, bool]]) -> None:
     for pk, (evidenced, secret) in changes.items():
         by_flags[(evidenced, secret)].append(pk)
     for (evidenced, secret), pks in by_flags.items():
-        for chunk in _chunks(pks):
-            Need.objects.filter(pk__in=chunk).update(has_evidence=evidenced, confidential=secret)
+        _in_batches(
+            f"UPDATE {_table(Need)} SET has_evidence = %s, confidential = %s "  # noqa: S608
+            "WHERE id IN {keys}",
+            pks,
+            [evidenced, secret],
+        )
     _write_history(changes.keys(), "~")
 
 
@@ -675,108 +680,166 @@ def _link_fresh(
     return need_of
 
 
-def _links_of(answers: Collection[int], lines: Collection[int]) -> dict[SourceId, int]:
-    """The links of the stated needs ``answers`` and request lines ``lines``: source → need."""
-    links: dict[SourceId, int] = {}
-    for kind, name, pks in (
-        (ANSWER, "stated_need_id", answers),
-        (REQUEST, "request_line_id", lines),
-    ):
-        for chunk in _chunks(pks):
-            links.update(
-                ((kind, pk), need_id)
-                for pk, need_id in NeedEvidence.objects.filter(**{f"{name}__in": chunk})
-                .order_by()
-                .values_list(name, "need_id")
-            )
-    return links
-
-
-def _derive_incremental(logged: change_log.Changes, today: date) -> tuple[DeriveResult, int]:
-    """Derive the sources the log names (see the module's docstring); also returns the count
-    of needs left."""
-    result = DeriveResult(mode="incremental")
-    answers_in = logged.stated_needs | logged.answer_links  # stated needs to derive again
-    lines_in = logged.lines | logged.line_links  # request lines to derive again
+def _in_scope(
+    logged: change_log.Changes,
+) -> tuple[dict[SourceId, Source], dict[SourceId, tuple[int, int]]]:
+    """The sources the log names (see the module's docstring): those of them that count, and
+    the links of all of them (source → (link, need)), read together, one query per batch.
+    Whether a source counts is the rule of ``_answers_qs`` and of ``current_sources``, in SQL:
+    keep them in step (the tests compare incremental runs with full ones)."""
+    validated = AssignmentStatus.VALIDATED.value
+    answers = (
+        "SELECT sn.id, sn.assignment_id, sn.article_id, sn.state_id, sn.kind, sn.confidential, "
+        "a.validated_at, a.status = %s AND NOT EXISTS (SELECT 1 FROM {implementations} ai "
+        "WHERE ai.assignment_id = sn.assignment_id AND ai.article_id = sn.article_id "
+        "AND ai.paragraph = 0 AND ai.status IN (%s, %s)), e.id, e.need_id "
+        "FROM {stated} sn JOIN {assignments} a ON a.id = sn.assignment_id "
+        "LEFT JOIN {links} e ON e.stated_need_id = sn.id WHERE sn.{column} IN {{keys}}"
+    )
+    lines = (
+        "SELECT l.id, r.state_id, l.article_id, l.kind, r.confidential, r.received_on, "
+        "r.status NOT IN (%s, %s), e.id, e.need_id "
+        "FROM {lines} l JOIN {requests} r ON r.id = l.request_id "
+        "LEFT JOIN {links} e ON e.request_line_id = l.id WHERE l.{column} IN {{keys}}"
+    )
+    tables = {
+        "implementations": _table(ArticleImplementation),
+        "stated": _table(StatedNeed),
+        "assignments": _table(Assignment),
+        "links": _table(NeedEvidence),
+        "lines": _table(RequestLine),
+        "requests": _table(AssistanceRequest),
+    }
+    answer_params = [validated, *(s.value for s in NO_GAP_STATUSES)]
+    answer_rows = _in_batches(
+        answers.format(column="id", **tables), logged.stated_needs | logged.answer_links,
+        answer_params,
+    )  # fmt: skip
     if logged.assignments or logged.pairs:
-        wanted = logged.assignments | {a for a, _article in logged.pairs}
-        for chunk in _chunks(wanted):
-            for pk, assignment_id, article_id in StatedNeed.objects.filter(
-                assignment_id__in=chunk
-            ).values_list("pk", "assignment_id", "article_id"):
-                if (
-                    assignment_id in logged.assignments
-                    or (assignment_id, article_id) in logged.pairs
-                ):
-                    answers_in.add(pk)
-    for chunk in _chunks(logged.requests):
-        lines_in.update(
-            RequestLine.objects.filter(request_id__in=chunk).values_list("pk", flat=True)
-        )
-    counts = Need.objects.aggregate(n=Count("pk"), top=Max("pk"))
-    top = counts["top"] or 0  # the needs created now come after it
+        wanted = logged.assignments | {assignment for assignment, _article in logged.pairs}
+        answer_rows += [
+            row
+            for row in _in_batches(
+                answers.format(column="assignment_id", **tables), wanted, answer_params
+            )
+            if row[1] in logged.assignments or (row[1], row[2]) in logged.pairs
+        ]
+    line_params = [s.value for s in INACTIVE_REQUEST_STATUSES]
+    line_rows = _in_batches(
+        lines.format(column="id", **tables), logged.lines | logged.line_links, line_params
+    )
+    line_rows += _in_batches(
+        lines.format(column="request_id", **tables), logged.requests, line_params
+    )
 
-    scope: set[SourceId] = {(ANSWER, pk) for pk in answers_in} | {(REQUEST, pk) for pk in lines_in}
-    sources = current_sources(answers=answers_in, lines=lines_in)
-    linked = _links_of(answers_in, lines_in)
+    sources: dict[SourceId, Source] = {}
+    links: dict[SourceId, tuple[int, int]] = {}
+    days: dict[Any, date | None] = {None: None}  # many sources share a date
+    for pk, _assignment, article_id, state_id, kind, secret, on, counts, link, need in answer_rows:
+        if counts:
+            if on not in days:
+                days[on] = _day_of_moment(on)
+            sources[(ANSWER, pk)] = ((state_id, article_id, kind), bool(secret), days[on])
+        if link is not None:
+            links[(ANSWER, pk)] = (link, need)
+    for pk, state_id, article_id, kind, secret, on, counts, link, need in line_rows:
+        if counts:
+            if on not in days:
+                days[on] = _date(on)
+            sources[(REQUEST, pk)] = ((state_id, article_id, kind), bool(secret), days[on])
+        if link is not None:
+            links[(REQUEST, pk)] = (link, need)
+    return sources, links
+
+
+def _derive_incremental(
+    logged: change_log.Changes, today: date, *, needs: int
+) -> tuple[DeriveResult, int]:
+    """Derive the sources the log names (see the module's docstring); ``needs`` is the count
+    of needs the last run left (no need was created or deleted since: the log would name
+    it). Also returns the count of needs left."""
+    result = DeriveResult(mode="incremental")
+    sources, linked = _in_scope(logged)
 
     # Unlink the sources that no longer count.
-    gone = [s for s in linked if s not in sources]
-    for kind, name in (
-        (ANSWER, "stated_need_id"),
-        (REQUEST, "request_line_id"),
-    ):
-        for chunk in _chunks(pk for k, pk in gone if k == kind):
-            NeedEvidence.objects.filter(**{f"{name}__in": chunk}).delete()
+    gone = [link for source, (link, _need) in linked.items() if source not in sources]
+    _delete_evidence(gone)
     result.unlinked = len(gone)
 
     # The new sources go to the needs of their keys: only those needs are read.
     fresh = sorted(s for s in sources if s not in linked)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {_table(Need)}")  # noqa: S608 - a model's table
+        top = cursor.fetchone()[0] or 0  # the needs created now come after it
     rows_of = _needs_of({sources[s][0] for s in fresh}) if fresh else []
     new_links = _link_fresh(fresh, sources, rows_of, today, result, top=top)
     created = {need_id for need_id in new_links.values() if need_id > top}
 
-    # The needs whose evidence changed (the needs of links changed by hand included): flags
-    # from all their links, in scope or not.
-    refresh = (logged.link_needs | set(linked.values()) | set(new_links.values())) - created
-    evidence_of: dict[int, list[bool]] = defaultdict(list)
-    for source, info in sources.items():
-        target = new_links.get(source, linked.get(source))
-        if target is not None and target in refresh:
-            evidence_of[target].append(info[1])
-    flags = _read_needs(refresh)[1]
-    for chunk in _chunks(refresh):
-        for need_id, stated, line, answer_secret, request_secret in _fetch(
-            NeedEvidence.objects.filter(need_id__in=chunk)
-            .order_by()
-            .values_list(
-                "need_id",
-                "stated_need_id",
-                "request_line_id",
-                "stated_need__confidential",
-                "request_line__request__confidential",
-            )
-        ):
-            source = (ANSWER, stated) if stated is not None else (REQUEST, line)
-            if source not in scope:  # unchanged since the last run: still counts
-                secret = answer_secret if stated is not None else request_secret
-                evidence_of[need_id].append(bool(secret))
-    _refresh(flags, evidence_of, result)
-    result.unchanged = counts["n"] - result.updated
+    # The needs whose evidence changed (the needs of links changed by hand included). The last
+    # run left their flags in line with their links, and a link whose source is not in scope
+    # is as it was then (a change to it or to its source would be logged): the flags follow
+    # from the stored ones and the links in scope, known here. Only the needs for which that
+    # leaves the answer open have their links read.
+    refresh = (
+        logged.link_needs | {need for _link, need in linked.values()} | set(new_links.values())
+    ) - created
+    flags = {
+        pk: (bool(evidenced), bool(secret))
+        for pk, evidenced, secret in _in_batches(
+            f"SELECT id, has_evidence, confidential FROM {_table(Need)} WHERE id IN {{keys}}",  # noqa: S608
+            refresh,
+        )
+    }
+    scope_secret: dict[int, bool] = {}  # need → every source in scope linked to it is secret
+    for source, (_key, secret, _on) in sources.items():
+        need = new_links[source] if source in new_links else linked[source][1]
+        if need in flags:
+            scope_secret[need] = secret and scope_secret.get(need, True)
+    all_secret: dict[int, bool] = {}  # need → every source secret (absent: no source)
+    unsure: list[int] = []
+    for pk, (had_evidence, was_secret) in flags.items():
+        scoped = scope_secret.get(pk)
+        if not had_evidence:  # no link at the last run: only those in scope now
+            if scoped is not None:
+                all_secret[pk] = scoped
+        elif scoped is None or (scoped and not was_secret):
+            unsure.append(pk)  # links out of scope left, or a public one among them
+        else:
+            all_secret[pk] = scoped and was_secret
+    # Whether a link is left, and whether a public one is (the first one found will do).
+    links, stated, lines, requests = map(
+        _table, (NeedEvidence, StatedNeed, RequestLine, AssistanceRequest)
+    )
+    for pk, evidenced, every_secret in _in_batches(
+        (
+            f"SELECT n.id, EXISTS (SELECT 1 FROM {links} e WHERE e.need_id = n.id), "  # noqa: S608 - the models' tables
+            f"NOT EXISTS (SELECT 1 FROM {links} e JOIN {stated} sn ON sn.id = e.stated_need_id "
+            "WHERE e.need_id = n.id AND NOT sn.confidential) "
+            f"AND NOT EXISTS (SELECT 1 FROM {links} e JOIN {lines} l ON l.id = e.request_line_id "
+            f"JOIN {requests} r ON r.id = l.request_id WHERE e.need_id = n.id "
+            f"AND NOT r.confidential) FROM {_table(Need)} n WHERE n.id IN {{keys}}"
+        ),
+        unsure,
+    ):
+        if evidenced:
+            all_secret[pk] = bool(every_secret)
+    _refresh(flags, all_secret, result)
+    result.unchanged = needs - result.updated
     result.sources = NeedEvidence.objects.count()
-    return result, counts["n"] + result.created
+    return result, needs + result.created
 
 
 def _refresh(
-    flags: dict[int, tuple[bool, bool]], evidence_of: dict[int, list[bool]], result: DeriveResult
+    flags: dict[int, tuple[bool, bool]], all_secret: dict[int, bool], result: DeriveResult
 ) -> None:
     """Bring has_evidence and confidential of the needs of ``flags`` (their current values)
-    in line with their evidence."""
+    in line with their evidence: ``all_secret`` tells, for each need with evidence, whether
+    every source is confidential."""
     changes: dict[int, tuple[bool, bool]] = {}
     for pk, (had_evidence, was_secret) in sorted(flags.items()):
-        evidence = evidence_of.get(pk, [])
-        has_evidence = bool(evidence)
-        confidential = all(evidence) if evidence else was_secret
+        secret = all_secret.get(pk)
+        has_evidence = secret is not None
+        confidential = was_secret if secret is None else secret
         if (has_evidence, confidential) == (had_evidence, was_secret):
             continue
         if has_evidence and not had_evidence:

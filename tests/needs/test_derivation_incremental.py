@@ -379,3 +379,35 @@ def test_a_derivation_rolled_back_leaves_the_log_as_it_was(world: None) -> None:
     full_in_savepoint()
     assert list(SourceChange.objects.values_list("origin", "row_key")) == logged
     assert needs_derive(today=TODAY).mode == "incremental"
+
+
+def test_the_confidential_flag_follows_every_link_of_a_need_however_few_are_in_scope() -> None:
+    """An incremental run reads the links of a need only when those it derived again leave the
+    flags open; each step must still agree with the full run."""
+    secret = answers("EGY", [(5, "training")], confidential=True).stated_needs.get()
+    public = request("EGY", [(5, "training")])
+
+    def step(change: Callable[[], Any], *, evidenced: bool, confidential: bool) -> None:
+        change()
+        expected = full_in_savepoint()
+        result = needs_derive(today=TODAY)
+        assert result.mode == "incremental"
+        assert (outcome(result), register()) == expected
+        need = Need.objects.get(state__iso3="EGY", article=art(5), kind="training")
+        assert (need.has_evidence, need.confidential) == (evidenced, confidential)
+
+    needs_derive(today=TODAY)
+    # The public source goes, the secret one (not in scope) stays: read, now confidential.
+    public_request = AssistanceRequest.objects.filter(pk=public.pk)
+    step(lambda: public_request.update(status="withdrawn"), evidenced=True, confidential=True)
+    # A public source comes: settled by the sources in scope.
+    step(lambda: answers("EGY", [(5, "training")], cycle=2), evidenced=True, confidential=False)
+    # It goes again: read.
+    later = StatedNeed.objects.filter(assignment__questionnaire__code="q-2")
+    step(lambda: later.delete(), evidenced=True, confidential=True)
+    # The last one goes: no evidence, the flag kept.
+    step(
+        lambda: StatedNeed.objects.filter(pk=secret.pk).delete(), evidenced=False, confidential=True
+    )
+    # A need without evidence gets a public source: only the sources in scope count.
+    step(lambda: public_request.update(status="received"), evidenced=True, confidential=False)
