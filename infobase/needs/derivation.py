@@ -70,11 +70,9 @@ from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
-    Exists,
     ExpressionWrapper,
     IntegerField,
     Model,
-    OuterRef,
     Q,
     Value,
     When,
@@ -182,63 +180,95 @@ def _chunks(values: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
         yield values[start : start + size]
 
 
-def _answers_qs() -> Any:
-    """The stated needs that count: of validated assignments, where there is a gap (assistance
-    asked for an article the State did not report as implemented, or as not applicable, in
-    the same answers)."""
-    no_gap = ArticleImplementation.objects.filter(
-        assignment=OuterRef("assignment"),
-        article=OuterRef("article"),
-        paragraph=0,
-        status__in=NO_GAP_STATUSES,
+def _placeholders(values: Sequence[Any]) -> str:
+    return "({})".format(", ".join(["%s"] * len(values)))
+
+
+def _sources_sql(*, links: bool) -> tuple[str, str, list[Any], list[Any]]:
+    """The rules of which sources count, written once for the full and the incremental runs:
+    the SQL reading stated needs and request lines, each row with whether it counts now, and
+    with ``links`` its current link (link, need). Returns (answers, lines, answer params, line
+    params); the statements end in ``WHERE``, for the caller's condition.
+
+    A stated need counts when its assignment is validated and there is a gap: assistance asked
+    for an article the State did not report as implemented, or as not applicable, in the same
+    answers. A request line counts while its request is neither withdrawn nor declined."""
+    link_columns, answer_join, line_join = "", "", ""
+    if links:
+        link_columns = ", e.id, e.need_id"
+        answer_join = " LEFT JOIN {links} e ON e.stated_need_id = sn.id"
+        line_join = " LEFT JOIN {links} e ON e.request_line_id = l.id"
+    tables = {
+        "implementations": _table(ArticleImplementation),
+        "stated": _table(StatedNeed),
+        "assignments": _table(Assignment),
+        "links": _table(NeedEvidence),
+        "lines": _table(RequestLine),
+        "requests": _table(AssistanceRequest),
+    }
+    # Table names quoted by the connection and placeholders only: no value is spliced in.
+    answers = (
+        "SELECT sn.id, sn.assignment_id, sn.article_id, sn.state_id, sn.kind, sn.confidential, "
+        "a.validated_at, a.status = %s AND NOT EXISTS (SELECT 1 FROM {implementations} ai "
+        "WHERE ai.assignment_id = sn.assignment_id AND ai.article_id = sn.article_id "
+        "AND ai.paragraph = 0 AND ai.status IN {no_gap}) AS counts{link_columns} "
+        "FROM {stated} sn JOIN {assignments} a ON a.id = sn.assignment_id{answer_join} WHERE "
     )
-    return (
-        StatedNeed.objects.filter(assignment__status=AssignmentStatus.VALIDATED)
-        .exclude(Exists(no_gap))
-        .order_by("pk")
+    lines = (
+        "SELECT l.id, r.state_id, l.article_id, l.kind, r.confidential, r.received_on, "
+        "r.status NOT IN {inactive} AS counts{link_columns} "
+        "FROM {lines} l JOIN {requests} r ON r.id = l.request_id{line_join} WHERE "
     )
+    parts = {
+        **tables,
+        "no_gap": _placeholders(NO_GAP_STATUSES),
+        "inactive": _placeholders(INACTIVE_REQUEST_STATUSES),
+        "link_columns": link_columns,
+        "answer_join": answer_join.format(**tables),
+        "line_join": line_join.format(**tables),
+    }
+    answers, lines = answers.format(**parts), lines.format(**parts)
+    answer_params = [AssignmentStatus.VALIDATED.value, *(s.value for s in NO_GAP_STATUSES)]
+    line_params = [s.value for s in INACTIVE_REQUEST_STATUSES]
+    return answers, lines, answer_params, line_params
 
 
 def current_sources() -> dict[SourceId, Source]:
     """Every evidence source that counts now, in order (answers, then lines, each by primary
     key)."""
+    answers, lines, answer_params, line_params = _sources_sql(links=False)
+    counting = "SELECT * FROM ({}1 = 1) s WHERE s.counts ORDER BY s.id"  # only those leave
+    with connection.cursor() as cursor:
+        cursor.execute(counting.format(answers), answer_params)
+        answer_rows = cursor.fetchall()
+        cursor.execute(counting.format(lines), line_params)
+        line_rows = cursor.fetchall()
+    return _sources_of(answer_rows, line_rows)[0]
+
+
+def _sources_of(
+    answer_rows: list[tuple[Any, ...]], line_rows: list[tuple[Any, ...]]
+) -> tuple[dict[SourceId, Source], dict[SourceId, tuple[int, int]]]:
+    """The sources that count among rows read with ``_sources_sql``, and the links of the rows
+    (source → (link, need)) when they were read with them."""
     sources: dict[SourceId, Source] = {}
-    day_of: dict[int, date | None] = {}
+    links: dict[SourceId, tuple[int, int]] = {}
     days: dict[Any, date | None] = {None: None}  # many sources share a date
-    for pk, validated_at in Assignment.objects.order_by().values_list("pk", "validated_at"):
-        if validated_at not in days:
-            days[validated_at] = _day(validated_at)
-        day_of[pk] = days[validated_at]
-    answers_qs = _answers_qs().values_list(
-        "pk", "assignment_id", "state_id", "article_id", "kind", "confidential"
-    )
-    for pk, assignment_id, state_id, article_id, kind, confidential in _fetch(answers_qs):
-        sources[(ANSWER, pk)] = (
-            (state_id, article_id, kind),
-            bool(confidential),
-            day_of[assignment_id],
-        )
-    # Straight from the cursor: the dates as text (SQLite) or dates (PostgreSQL).
-    requests = {
-        pk: (state_id, bool(confidential), str(received_on))
-        for pk, state_id, confidential, received_on in _fetch(
-            AssistanceRequest.objects.exclude(status__in=INACTIVE_REQUEST_STATUSES)
-            .order_by()
-            .values_list("pk", "state_id", "confidential", "received_on")
-        )
-    }
-    lines_qs = RequestLine.objects.order_by("pk").values_list(
-        "pk", "request_id", "article_id", "kind"
-    )
-    for pk, request_id, article_id, kind in _fetch(lines_qs):
-        request = requests.get(request_id)
-        if request is None:  # withdrawn or declined
-            continue
-        state_id, confidential, received_on = request
-        if received_on not in days:
-            days[received_on] = date.fromisoformat(received_on)
-        sources[(REQUEST, pk)] = ((state_id, article_id, kind), confidential, days[received_on])
-    return sources
+    for pk, _assignment, article_id, state_id, kind, secret, on, counts, *link in answer_rows:
+        if counts:
+            if on not in days:
+                days[on] = _day_of_moment(on)
+            sources[(ANSWER, pk)] = ((state_id, article_id, kind), bool(secret), days[on])
+        if link and link[0] is not None:
+            links[(ANSWER, pk)] = (link[0], link[1])
+    for pk, state_id, article_id, kind, secret, on, counts, *link in line_rows:
+        if counts:
+            if on not in days:
+                days[on] = _date(on)
+            sources[(REQUEST, pk)] = ((state_id, article_id, kind), bool(secret), days[on])
+        if link and link[0] is not None:
+            links[(REQUEST, pk)] = (link[0], link[1])
+    return sources, links
 
 
 def _delete_evidence(pks: Collection[int]) -> None:
@@ -684,72 +714,22 @@ def _in_scope(
     logged: change_log.Changes,
 ) -> tuple[dict[SourceId, Source], dict[SourceId, tuple[int, int]]]:
     """The sources the log names (see the module's docstring): those of them that count, and
-    the links of all of them (source → (link, need)), read together, one query per batch.
-    Whether a source counts is the rule of ``_answers_qs`` and of ``current_sources``, in SQL:
-    keep them in step (the tests compare incremental runs with full ones)."""
-    validated = AssignmentStatus.VALIDATED.value
-    answers = (
-        "SELECT sn.id, sn.assignment_id, sn.article_id, sn.state_id, sn.kind, sn.confidential, "
-        "a.validated_at, a.status = %s AND NOT EXISTS (SELECT 1 FROM {implementations} ai "
-        "WHERE ai.assignment_id = sn.assignment_id AND ai.article_id = sn.article_id "
-        "AND ai.paragraph = 0 AND ai.status IN (%s, %s)), e.id, e.need_id "
-        "FROM {stated} sn JOIN {assignments} a ON a.id = sn.assignment_id "
-        "LEFT JOIN {links} e ON e.stated_need_id = sn.id WHERE sn.{column} IN {{keys}}"
-    )
-    lines = (
-        "SELECT l.id, r.state_id, l.article_id, l.kind, r.confidential, r.received_on, "
-        "r.status NOT IN (%s, %s), e.id, e.need_id "
-        "FROM {lines} l JOIN {requests} r ON r.id = l.request_id "
-        "LEFT JOIN {links} e ON e.request_line_id = l.id WHERE l.{column} IN {{keys}}"
-    )
-    tables = {
-        "implementations": _table(ArticleImplementation),
-        "stated": _table(StatedNeed),
-        "assignments": _table(Assignment),
-        "links": _table(NeedEvidence),
-        "lines": _table(RequestLine),
-        "requests": _table(AssistanceRequest),
-    }
-    answer_params = [validated, *(s.value for s in NO_GAP_STATUSES)]
+    the links of all of them (source → (link, need)), read together, one query per batch, by
+    the rules of ``_sources_sql``."""
+    answers, lines, answer_params, line_params = _sources_sql(links=True)
     answer_rows = _in_batches(
-        answers.format(column="id", **tables), logged.stated_needs | logged.answer_links,
-        answer_params,
-    )  # fmt: skip
+        answers + "sn.id IN {keys}", logged.stated_needs | logged.answer_links, answer_params
+    )
     if logged.assignments or logged.pairs:
         wanted = logged.assignments | {assignment for assignment, _article in logged.pairs}
         answer_rows += [
             row
-            for row in _in_batches(
-                answers.format(column="assignment_id", **tables), wanted, answer_params
-            )
+            for row in _in_batches(answers + "sn.assignment_id IN {keys}", wanted, answer_params)
             if row[1] in logged.assignments or (row[1], row[2]) in logged.pairs
         ]
-    line_params = [s.value for s in INACTIVE_REQUEST_STATUSES]
-    line_rows = _in_batches(
-        lines.format(column="id", **tables), logged.lines | logged.line_links, line_params
-    )
-    line_rows += _in_batches(
-        lines.format(column="request_id", **tables), logged.requests, line_params
-    )
-
-    sources: dict[SourceId, Source] = {}
-    links: dict[SourceId, tuple[int, int]] = {}
-    days: dict[Any, date | None] = {None: None}  # many sources share a date
-    for pk, _assignment, article_id, state_id, kind, secret, on, counts, link, need in answer_rows:
-        if counts:
-            if on not in days:
-                days[on] = _day_of_moment(on)
-            sources[(ANSWER, pk)] = ((state_id, article_id, kind), bool(secret), days[on])
-        if link is not None:
-            links[(ANSWER, pk)] = (link, need)
-    for pk, state_id, article_id, kind, secret, on, counts, link, need in line_rows:
-        if counts:
-            if on not in days:
-                days[on] = _date(on)
-            sources[(REQUEST, pk)] = ((state_id, article_id, kind), bool(secret), days[on])
-        if link is not None:
-            links[(REQUEST, pk)] = (link, need)
-    return sources, links
+    line_rows = _in_batches(lines + "l.id IN {keys}", logged.lines | logged.line_links, line_params)
+    line_rows += _in_batches(lines + "l.request_id IN {keys}", logged.requests, line_params)
+    return _sources_of(answer_rows, line_rows)
 
 
 def _derive_incremental(
