@@ -1041,7 +1041,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--answers", type=int, default=None, help="target number of answers")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ANSWERS:,} answers")
-    parser.add_argument("--profile", action="store_true", help="profile compute() (untoc)")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile compute() (untoc) and the PDFs"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -1156,6 +1158,14 @@ def run(args: argparse.Namespace, target: int, scratch: Path, db_path: Path) -> 
             pdf_s[(lang, fmt)] = seconds
     print(f"  peak RSS so far {rss_mb():,.0f} MB")
     libreoffice_row(out_dir, pdf_s, pdf_cpu)
+    if args.profile:
+        for lang in LANGS:
+            print(f"  profile of report_render(pdf, {lang}), by cumulative time:")
+            stats = profile(
+                partial(report_render, slug="analytical", params=params, lang=lang, fmt="pdf"),
+                top=40,
+            )
+            print("\n".join("    " + s for s in stats.splitlines() if s.strip()))
 
     print("\n5. The same figures, bare: pandas and DuckDB over the rows of the SQLite file")
     frames, load_s = timed(lambda: load_frames(db_path))
