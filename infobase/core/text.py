@@ -25,7 +25,8 @@ _ARABIC_MAP = str.maketrans(
 )
 # Harakat, Quranic marks and superscript alef: dropped.
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
-_SPACES = re.compile(r"\s+")
+# Spaces are collapsed by ``" ".join(text.split())``: ``str.split`` splits on exactly what
+# ``\s`` matches (``str.isspace``), about twice as fast as a regular expression on long texts.
 
 
 def fold(text: str) -> str:
@@ -35,14 +36,14 @@ def fold(text: str) -> str:
     if text.isascii():
         # Most texts of IATI files: nothing to decompose, translate or normalise (the result is
         # the same as the general path's, much faster on large imports).
-        return _SPACES.sub(" ", text.lower()).strip()
+        return " ".join(text.lower().split())
     text = _ARABIC_MARKS.sub("", text)
     text = text.translate(_ARABIC_MAP)
     # NFKD splits Latin letters from their accents (é -> e + U+0301); drop the marks.
     decomposed = unicodedata.normalize("NFKD", text)
     text = _combining().sub("", decomposed)
     text = unicodedata.normalize("NFKC", text).casefold()
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 @functools.cache

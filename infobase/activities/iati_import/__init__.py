@@ -7,6 +7,7 @@ The package follows the pipeline a file goes through:
 - ``relevance``: which activities concern our treaties, decided from the raw element;
 - ``normalise``: from an element to plain values (codes, languages, dates, amounts);
 - ``write``: batched writes with history, retried activity by activity when a batch fails;
+- ``background``: the thread that writes a batch while the next one is read;
 - ``pipeline``: the pass over a file that ties them together.
 
 How a file is read
@@ -21,6 +22,10 @@ How a file is read
    will be written is parsed into values. Activities are written in batches of ``BATCH`` (one
    query finds which already exist, then bulk inserts per table and history rows in bulk); a
    batch that fails is retried activity by activity, so one bad activity never sinks the file.
+   A batch is written on a second thread sharing the file's connection and transaction
+   (``background``) while the next one is read; the reader waits for it before handing over
+   the next batch and whenever it needs its outcome (an identifier repeated, a query of its
+   own), so rows, counts and report are as when each batch is written before reading on.
 3. The whole file is read in one transaction: a file that turns out not well-formed, beyond the
    parser's limits, in the wrong encoding or not IATI is refused with a message naming the line,
    and nothing is written for it (the run's counts and report are as before it).

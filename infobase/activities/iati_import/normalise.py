@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from infobase.activities.iati_import.parse import by_tag
 from infobase.activities.models import ParticipantRole
 from infobase.activities.money import convert_amount
 from infobase.reference.models import CodelistItem
@@ -143,8 +144,15 @@ class Parsed:
             self.original_codes.append(entry)
 
 
+_NONE: list[Any] = [None]
+
+
 def element_text(el: Any) -> str:
-    return "".join(el.itertext()).strip() if el is not None else ""
+    if el is None:
+        return ""
+    # Most elements hold text only: read it directly rather than walking it.
+    text = el.text if not len(el) else "".join(el.itertext())
+    return text.strip() if text else ""
 
 
 @lru_cache(maxsize=1)
@@ -424,7 +432,8 @@ def _add_share(
 def parse_activity(el: Any, codes: Codes) -> Parsed:
     """Read one <iati-activity>. Raises ActivityRejected with every reason found."""
     reasons: list[str] = []
-    identifier = element_text(el.find("iati-identifier"))
+    children = by_tag(el)
+    identifier = element_text(children.get("iati-identifier", _NONE)[0])
     if not identifier:
         reasons.append(_("no iati-identifier"))
     elif len(identifier) > 255:
@@ -447,7 +456,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             reasons.extend(exc.reasons)
             return None
 
-    reporting = el.find("reporting-org")
+    reporting = children.get("reporting-org", _NONE)[0]
     if reporting is None:
         warnings.append(_("no reporting-org"))
     else:
@@ -465,10 +474,10 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             currency = codes.current("Currency", currency, parsed, "default-currency")
         parsed.currency = currency[:3]
 
-    parsed.title = narratives(el.find("title"), lang)
+    parsed.title = narratives(children.get("title", _NONE)[0], lang)
     if not parsed.title:
         warnings.append(_("no title"))
-    for description in el.iterfind("description"):
+    for description in children.get("description", ()):
         # A description without a type is a general one (DescriptionType 1).
         kind = (description.get("type") or "1").strip()
         if kind not in _DESCRIPTION_TYPES:
@@ -483,12 +492,12 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             held[key] = f"{previous}\n\n{text}" if previous else text
     parsed.descriptions = {kind: texts for kind, texts in parsed.descriptions.items() if texts}
 
-    status = el.find("activity-status")
+    status = children.get("activity-status", _NONE)[0]
     if status is not None and status.get("code"):
         parsed.status = status.get("code", "").strip()[:5]
         codes.check("ActivityStatus", parsed.status, warnings)
 
-    for activity_date in el.iterfind("activity-date"):
+    for activity_date in children.get("activity-date", ()):
         kind = (activity_date.get("type") or "").strip()
         kind = _LEGACY_DATE.get(kind, kind)
         if kind not in _DATE_FIELDS:
@@ -499,7 +508,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
         if day is not None:
             parsed.dates[_DATE_FIELDS[kind]] = day
 
-    for org in el.iterfind("participating-org"):
+    for org in children.get("participating-org", ()):
         role = (org.get("role") or "").strip()
         role = _LEGACY_ROLE.get(role.lower(), role)
         if role not in _ROLES:
@@ -519,8 +528,8 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             )
         )
 
-    def add_place(container: Any, from_transactions: bool) -> None:
-        for country in container.iterfind("recipient-country"):
+    def add_place(container: dict[Any, list[Any]], from_transactions: bool) -> None:
+        for country in container.get("recipient-country", ()):
             code = (country.get("code") or "").strip().upper()
             if not code:
                 continue
@@ -528,7 +537,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
                 code = codes.current("Country", code, parsed, "recipient-country")
             pct = _percentage(country.get("percentage"), warnings, "recipient-country")
             _add_share(parsed.countries, code, pct, from_transactions)
-        for region in container.iterfind("recipient-region"):
+        for region in container.get("recipient-region", ()):
             code = (region.get("code") or "").strip()
             vocabulary = (region.get("vocabulary") or "1").strip()
             if not code:
@@ -545,7 +554,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
                 code = codes.current("Region", code, parsed, "recipient-region")
             pct = _percentage(region.get("percentage"), warnings, "recipient-region")
             _add_share(parsed.regions, (vocabulary[:10], code[:10]), pct, from_transactions)
-        for sector in container.iterfind("sector"):
+        for sector in container.get("sector", ()):
             code = (sector.get("code") or "").strip()
             vocabulary = (sector.get("vocabulary") or "1").strip()[:10]
             if not code:
@@ -557,12 +566,12 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             key = (vocabulary, code[:20])
             _add_share(parsed.sectors, key, pct, from_transactions)
 
-    add_place(el, False)
+    add_place(children, False)
 
     # Budgets: each kept as published; for the total, per period, a revised budget (type 2)
     # replaces the original (type 1).
     budgets: dict[tuple[str, str], tuple[str, Decimal, str, date | None]] = {}
-    for budget in el.iterfind("budget"):
+    for budget in children.get("budget", ()):
         value_el = budget.find("value")
         if value_el is None:
             continue
@@ -619,20 +628,21 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             budget=True,
         )
 
-    for txn in el.iterfind("transaction"):
-        type_el = txn.find("transaction-type")
+    for txn in children.get("transaction", ()):
+        parts = by_tag(txn)
+        type_el = parts.get("transaction-type", _NONE)[0]
         kind = (type_el.get("code") or "").strip() if type_el is not None else ""
         kind = _LEGACY_TRANSACTION.get(kind, kind)
         if not kind:
             reasons.append(_("a transaction without transaction-type"))
             continue
         codes.check("TransactionType", kind, warnings)
-        value_el = txn.find("value")
+        value_el = parts.get("value", _NONE)[0]
         if value_el is None:
             reasons.append(_("a transaction without value"))
             continue
         value = attempt(_decimal, value_el.text, "transaction/value")
-        date_el = txn.find("transaction-date")
+        date_el = parts.get("transaction-date", _NONE)[0]
         txn_date = None
         if date_el is not None:
             txn_date = attempt(_date, date_el.get("iso-date"), "transaction-date")
@@ -644,8 +654,8 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
         txn_currency = (value_el.get("currency") or "").strip().upper()
         if txn_currency and codes.check("Currency", txn_currency, warnings):
             txn_currency = codes.current("Currency", txn_currency, parsed, "transaction/value")
-        provider = txn.find("provider-org")
-        receiver = txn.find("receiver-org")
+        provider = parts.get("provider-org", _NONE)[0]
+        receiver = parts.get("receiver-org", _NONE)[0]
         parsed.transactions.append(
             _Txn(
                 kind=kind[:5],
@@ -657,7 +667,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
                 receiver_ref=((receiver.get("ref") or "") if receiver is not None else "")[:255],
             )
         )
-        add_place(txn, True)
+        add_place(parts, True)
     if parsed.transactions:
         if not parsed.currency:
             parsed.currency = parsed.transactions[0].currency
@@ -674,7 +684,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
     if parsed.budget is not None and abs(parsed.budget) >= _MAX_VALUE:
         reasons.append(_("the sum of budgets is too large"))
 
-    for link in el.iterfind("document-link"):
+    for link in children.get("document-link", ()):
         url = (link.get("url") or "").strip()
         if not url or len(url) > 1000:
             warnings.append(_("document-link without a usable url left out"))

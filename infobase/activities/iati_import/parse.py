@@ -47,6 +47,21 @@ def iterparse(source: Any) -> Any:
     )
 
 
+def by_tag(el: Any) -> dict[Any, list[Any]]:
+    """The children of ``el`` by tag, each list in document order: one pass over them instead
+    of a search per tag (``find(tag)`` is ``by_tag(el).get(tag, [None])[0]``, ``iterfind(tag)``
+    is ``by_tag(el).get(tag, ())``)."""
+    groups: dict[Any, list[Any]] = {}
+    for child in el:
+        tag = child.tag
+        group = groups.get(tag)
+        if group is None:
+            groups[tag] = [child]
+        else:
+            group.append(child)
+    return groups
+
+
 def release(el: Any) -> None:
     """Free a processed element and everything before it, so memory stays flat."""
     el.clear(keep_tail=False)

@@ -162,19 +162,19 @@ def read_signals(el: Any) -> Signals:
     signals = Signals()
     texts = signals.texts
     for where in ("title", "description"):
-        for node in el.iterfind(where):
+        for node in el.iterchildren(where):
             _add_texts(texts, where, node)
     for sector in el.iter("sector"):
         signals.sectors.append(
             ((sector.get("vocabulary") or "1").strip(), (sector.get("code") or "").strip())
         )
         _add_texts(texts, "sector", sector)
-    for tag in el.iterfind("tag"):
+    for tag in el.iterchildren("tag"):
         signals.tags.append(
             ((tag.get("vocabulary") or "").strip(), (tag.get("code") or "").strip())
         )
         _add_texts(texts, "tag", tag)
-    for marker in el.iterfind("policy-marker"):
+    for marker in el.iterchildren("policy-marker"):
         signals.markers.append(
             (
                 (marker.get("vocabulary") or "1").strip(),
@@ -183,14 +183,14 @@ def read_signals(el: Any) -> Signals:
             )
         )
         _add_texts(texts, "policy-marker", marker)
-    for scope in el.iterfind("humanitarian-scope"):
+    for scope in el.iterchildren("humanitarian-scope"):
         _add_texts(texts, "humanitarian-scope", scope)
     return signals
 
 
 def _add_texts(texts: list[tuple[str, str]], where: str, node: Any) -> None:
     found = False
-    for narrative in node.iterfind("narrative"):
+    for narrative in node.iterchildren("narrative"):
         # A narrative is plain text; markup inside one (rare) is read through.
         text = (narrative.text if not len(narrative) else "".join(narrative.itertext())) or ""
         text = text.strip()

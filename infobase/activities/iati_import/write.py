@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -30,6 +33,8 @@ from infobase.activities.models import (
     Theme,
     Transaction,
 )
+from infobase.core.search import SearchKeyMixin, declared_parts
+from infobase.core.text import fold
 from infobase.reference.models import Article, Instrument, Organization, State
 
 logger = logging.getLogger(__name__)
@@ -58,7 +63,37 @@ UPDATED_FIELDS = (
     "original_codes",
 )
 CHILDREN = (Participant, Recipient, Sector, Budget, Transaction, Description, Document)
+# The columns of each child table in the order ``Writer._children`` gives their values; the
+# activity follows, and any other column takes its default.
+CHILD_FIELDS: dict[Any, tuple[str, ...]] = {
+    Participant: ("role", "organization_id", "ref", "name", "org_type"),
+    Recipient: ("state_id", "region_code", "region_vocabulary", "percentage", "from_transactions"),
+    Sector: ("vocabulary", "code", "percentage", "from_transactions"),
+    Budget: ("kind", "status", "period_start", "period_end", "value", "currency", "value_date"),
+    Description: ("kind", "texts"),
+    Transaction: (
+        "kind",
+        "date",
+        "value",
+        "currency",
+        "value_date",
+        "provider_ref",
+        "receiver_ref",
+    ),
+    Document: ("url", "title", "category", "format"),
+}
 ROWS_PER_QUERY = 500
+# The search key of a new activity is computed from its values for this rule only (any other
+# rule: from a model instance, as ``SearchKeyMixin`` does).
+_KEY_FIELDS = (
+    "iati_identifier",
+    "reporting_org_name",
+    "title",
+    "description",
+    "provider.acronym",
+    "provider.name_*",
+)
+_PROVIDER_KEY_FIELDS = _KEY_FIELDS[4:]
 
 # IATI OrganisationType → kind of provider, for publishers we do not know.
 _KIND_BY_IATI_TYPE = {
@@ -97,8 +132,12 @@ class Plan:
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     activity: Activity | None = None
+    # A new activity written as a plain row (no model instance): its column values, and its
+    # primary key once inserted.
+    values: dict[str, Any] | None = None
+    pk: int | None = None
     write: str = ""  # "create", "update", "back" (only unmarked missing) or "" (nothing)
-    children: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    children: list[tuple[Any, tuple[Any, ...]]] = field(default_factory=list)
     instruments: set[int] = field(default_factory=set)
     articles: set[int] = field(default_factory=set)
 
@@ -127,12 +166,25 @@ class Writer:
             (code, number): pk
             for code, number, pk in Article.objects.values_list("instrument__code", "number", "pk")
         }
+        # New activities skip the model instance when their key can be computed from values.
+        self.direct_key = (
+            Activity.search_fields == _KEY_FIELDS
+            and Activity.search_parts is SearchKeyMixin.search_parts
+        )
+        self.unfiltered = ""
+        # A recipient country's region columns, as their defaults.
+        defaults = Table.of(Recipient).defaults
+        self.recipient_defaults = (defaults["region_code"], defaults["region_vocabulary"])
+        # The folded provider parts of the search key, per organization (few, often repeated).
+        self.provider_keys: dict[int, list[str]] = {}
 
     def write_batch(self, items: list[Item], *, file: str, version: str) -> list[Plan]:
         """Write a batch; returns one plan per item (its outcome, reasons and warnings)."""
         items = [item for item in items if not item.dropped]
         if not items:
             return []
+        # The reason of every activity imported without the filter, translated once a batch.
+        self.unfiltered = _("imported without the relevance filter")
         existing = {
             a.iati_identifier: a
             for a in Activity.objects.filter(
@@ -190,7 +242,7 @@ class Writer:
             )
         decision = item.decision
         if current is None:
-            reasons = decision.reasons if decision else [_("imported without the relevance filter")]
+            reasons = decision.reasons if decision else [self.unfiltered]
             outcome, write = "created", "create"
         else:
             newer = item.force or (
@@ -210,7 +262,7 @@ class Writer:
                     )
                 return Plan(item=item, outcome="unchanged", warnings=warnings)
             if decision is None:
-                reasons = [_("imported without the relevance filter")]
+                reasons = [self.unfiltered]
             elif decision.kept:
                 reasons = decision.reasons
             else:
@@ -220,18 +272,15 @@ class Writer:
                 )
             outcome = "created" if item.created_in_run else "updated"
             write = "update"
-        activity = current or Activity(
-            iati_identifier=parsed.identifier, source=ActivitySource.IATI, created_by=self.user
-        )
-        self._fill(activity, parsed, reasons, file, version)
-        plan = Plan(
-            item=item,
-            outcome=outcome,
-            reasons=reasons,
-            warnings=warnings,
-            activity=activity,
-            write=write,
-        )
+        plan = Plan(item=item, outcome=outcome, reasons=reasons, warnings=warnings, write=write)
+        if current is None and self.fast and self.direct_key:
+            plan.values = self._values(parsed, reasons, file, version)
+        else:
+            activity = current or Activity(
+                iati_identifier=parsed.identifier, source=ActivitySource.IATI, created_by=self.user
+            )
+            self._fill(activity, parsed, reasons, file, version)
+            plan.activity = activity
         plan.children = self._children(parsed, warnings)
         for key in decision.keywords if decision else ():
             topic = KEYWORD_TOPICS.get(key)
@@ -267,43 +316,98 @@ class Writer:
         activity.relevance = reasons
         activity.original_codes = parsed.original_codes
 
-    def _provider(self, parsed: Parsed, activity: Activity) -> None:
-        org = self.orgs.get(parsed.reporting_ref.lower()) if parsed.reporting_ref else None
-        activity.provider = org
-        activity.provider_state = None
+    def _values(
+        self, parsed: Parsed, reasons: list[str], file: str, version: str
+    ) -> dict[str, Any]:
+        """The column values of a new activity (what ``_fill`` sets on an instance), its search
+        key included."""
+        org, kind, state_id = self._provider_of(parsed)
+        dates = parsed.dates
+        values = {
+            "iati_identifier": parsed.identifier,
+            "source": ActivitySource.IATI,
+            "created_by_id": getattr(self.user, "pk", None),
+            "provider_id": org.pk if org is not None else None,
+            "provider_kind": kind,
+            "provider_state_id": state_id,
+            "reporting_org_ref": parsed.reporting_ref,
+            "reporting_org_name": parsed.reporting_name,
+            "title": parsed.title,
+            "description": parsed.description,
+            "default_language": parsed.language,
+            "status": parsed.status,
+            **{date_field: dates.get(date_field) for date_field in DATE_FIELDS},
+            "default_currency": parsed.currency,
+            "budget": parsed.budget,
+            "disbursed": parsed.disbursed,
+            "last_updated": parsed.last_updated,
+            "iati_version": version[:10],
+            "source_file": file[:300],
+            "missing_from_source": False,
+            "relevance": reasons,
+            "original_codes": parsed.original_codes,
+        }
+        values[Activity.search_key_field] = self._search_key(values, org)
+        return values
+
+    def _search_key(self, values: dict[str, Any], org: Organization | None) -> str:
+        """What ``compute_search_key`` gives for these values (``_KEY_FIELDS``): the same parts
+        in the same order, folded, empty ones left out, each once; the provider's parts folded
+        once per organization."""
+        parts = [values["iati_identifier"], values["reporting_org_name"]]
+        parts.extend(values["title"].values())
+        parts.extend(values["description"].values())
+        folded = [fold(str(part)) for part in parts if part]
         if org is not None:
-            activity.provider_kind = PROVIDER_KIND_BY_ORGANIZATION.get(org.kind, ProviderKind.OTHER)
-            if activity.provider_kind == ProviderKind.STATE:
-                activity.provider_state = org.state
-            return
+            provider = self.provider_keys.get(org.pk)
+            if provider is None:
+                owner = SimpleNamespace(provider=org)
+                provider = self.provider_keys[org.pk] = [
+                    fold(part) for part in declared_parts(owner, _PROVIDER_KEY_FIELDS)
+                ]
+            folded.extend(provider)
+        return " | ".join(dict.fromkeys(text for text in folded if text))
+
+    def _provider_of(self, parsed: Parsed) -> tuple[Organization | None, str, int | None]:
+        """The provider of an activity: the organization we know by its reporting-org ref,
+        the kind of provider and the providing State's id."""
+        org = self.orgs.get(parsed.reporting_ref.lower()) if parsed.reporting_ref else None
+        if org is not None:
+            kind = PROVIDER_KIND_BY_ORGANIZATION.get(org.kind, ProviderKind.OTHER)
+            return org, kind, org.state_id if kind == ProviderKind.STATE else None
         kind = _KIND_BY_IATI_TYPE.get(parsed.reporting_type, ProviderKind.OTHER)
-        activity.provider_kind = kind
+        state_id = None
         if kind == ProviderKind.STATE:
             # Government publishers' identifiers start with their ISO country code (GB-GOV-1).
             prefix = parsed.reporting_ref[:3]
             if len(prefix) == 3 and prefix[2] == "-":
-                state_id = self.states.get(prefix[:2].upper())
-                if state_id:
-                    activity.provider_state_id = state_id
+                state_id = self.states.get(prefix[:2].upper()) or None
+        return None, kind, state_id
 
-    def _children(self, parsed: Parsed, warnings: list[str]) -> list[tuple[Any, dict[str, Any]]]:
-        """The rows of the child tables, as (model, column values) without the activity: plain
-        dictionaries, inserted in bulk without building model instances."""
-        rows: list[tuple[Any, dict[str, Any]]] = []
+    def _provider(self, parsed: Parsed, activity: Activity) -> None:
+        org, kind, state_id = self._provider_of(parsed)
+        activity.provider = org
+        activity.provider_kind = kind
+        # A known organization's State is held with it: set as an object, no query.
+        activity.provider_state = org.state if org is not None and state_id else None
+        if org is None and state_id:
+            activity.provider_state_id = state_id
+
+    def _children(self, parsed: Parsed, warnings: list[str]) -> list[tuple[Any, tuple[Any, ...]]]:
+        """The rows of the child tables, as (model, values in ``CHILD_FIELDS`` order) without
+        the activity: inserted in bulk without building model instances."""
+        rows: list[tuple[Any, tuple[Any, ...]]] = []
+        add = rows.append
+        orgs = self.orgs
         for org in parsed.participants:
-            match = self.orgs.get(org.ref.lower()) if org.ref else None
-            rows.append(
+            match = orgs.get(org.ref.lower()) if org.ref else None
+            add(
                 (
                     Participant,
-                    {
-                        "role": org.role,
-                        "organization_id": match.pk if match else None,
-                        "ref": org.ref,
-                        "name": org.name,
-                        "org_type": org.org_type,
-                    },
+                    (org.role, match.pk if match else None, org.ref, org.name, org.org_type),
                 )
             )
+        no_region, default_vocabulary = self.recipient_defaults
         for code, (pct, from_txn) in parsed.countries.items():
             state_id = self.states.get(code)
             if state_id is None:
@@ -312,75 +416,45 @@ class Writer:
                     % {"code": code[:10]}
                 )
                 continue
-            rows.append(
-                (
-                    Recipient,
-                    {"state_id": state_id, "percentage": pct, "from_transactions": from_txn},
-                )
-            )
+            add((Recipient, (state_id, no_region, default_vocabulary, pct, from_txn)))
         for (vocabulary, code), (pct, from_txn) in parsed.regions.items():
-            rows.append(
-                (
-                    Recipient,
-                    {
-                        "region_code": code,
-                        "region_vocabulary": vocabulary,
-                        "percentage": pct,
-                        "from_transactions": from_txn,
-                    },
-                )
-            )
+            add((Recipient, (None, code, vocabulary, pct, from_txn)))
         for (vocabulary, code), (pct, from_txn) in parsed.sectors.items():
-            rows.append(
-                (
-                    Sector,
-                    {
-                        "vocabulary": vocabulary,
-                        "code": code,
-                        "percentage": pct,
-                        "from_transactions": from_txn,
-                    },
-                )
-            )
+            add((Sector, (vocabulary, code, pct, from_txn)))
         for b in parsed.budgets:
-            rows.append(
+            add(
                 (
                     Budget,
-                    {
-                        "kind": b.kind,
-                        "status": b.status,
-                        "period_start": b.period_start,
-                        "period_end": b.period_end,
-                        "value": b.value,
-                        "currency": b.currency,
-                        "value_date": b.value_date,
-                    },
+                    (
+                        b.kind,
+                        b.status,
+                        b.period_start,
+                        b.period_end,
+                        b.value,
+                        b.currency,
+                        b.value_date,
+                    ),
                 )
             )
         for kind, texts in sorted(parsed.descriptions.items()):
-            rows.append((Description, {"kind": kind, "texts": texts}))
+            add((Description, (kind, texts)))
         for t in parsed.transactions:
-            rows.append(
+            add(
                 (
                     Transaction,
-                    {
-                        "kind": t.kind,
-                        "date": t.date,
-                        "value": t.value,
-                        "currency": t.currency,
-                        "value_date": t.value_date,
-                        "provider_ref": t.provider_ref,
-                        "receiver_ref": t.receiver_ref,
-                    },
+                    (
+                        t.kind,
+                        t.date,
+                        t.value,
+                        t.currency,
+                        t.value_date,
+                        t.provider_ref,
+                        t.receiver_ref,
+                    ),
                 )
             )
         for d in parsed.documents:
-            rows.append(
-                (
-                    Document,
-                    {"url": d.url, "title": d.title, "category": d.category, "format": d.format},
-                )
-            )
+            add((Document, (d.url, d.title, d.category, d.format)))
         return rows
 
     # -- writing
@@ -389,41 +463,70 @@ class Writer:
         """The history rows of written activities, in bulk: what django-simple-history's
         ``bulk_history_create`` records (tracked fields, date, user, reason, type), inserted
         without building historical model instances."""
-        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-            return
-        historical = Activity.history.model
-        names = [f.attname for f in historical.tracked_fields]
-        now = timezone.now()
-        user_id = getattr(self.user, "pk", None)
-        table = Table.of(historical)
-        table.insert(
-            [
-                table.row(
-                    {
-                        **{name: getattr(activity, name) for name in names},
-                        "history_date": now,
-                        "history_change_reason": reason,
-                        "history_type": kind,
-                        "history_user_id": user_id,
-                    }
-                )
-                for activity in activities
-            ],
-            copy=self.fast,
+        names = [f.attname for f in Activity.history.model.tracked_fields]
+        self._history_rows(
+            [{name: getattr(activity, name) for name in names} for activity in activities],
+            kind,
+            reason,
         )
 
+    def _history_rows(
+        self,
+        activities: list[dict[str, Any]],
+        kind: str,
+        reason: str,
+        *,
+        written: tuple[Table, list[tuple[Any, ...]], list[int]] | None = None,
+    ) -> None:
+        """The history rows of activities given by their column values (``id`` included;
+        values of other columns are ignored). ``written``: the activities' rows as just
+        inserted (table, rows, ids), whose converted values are taken as they are."""
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            return
+        table = Table.of(Activity.history.model)
+        entry = {
+            "history_date": timezone.now(),
+            "history_change_reason": reason,
+            "history_type": kind,
+            "history_user_id": getattr(self.user, "pk", None),
+        }
+        copier = table.copier(written[0], ("id", *entry)) if written else None
+        if written and copier is not None:
+            _source, rows, pks = written
+            tail = tuple(table.value(name, value) for name, value in entry.items())
+            table.insert(
+                [copier((*row, pk, *tail)) for row, pk in zip(rows, pks, strict=True)],
+                copy=self.fast,
+            )
+            return
+        table.insert([table.row(values, entry) for values in activities], copy=self.fast)
+
     def _write(self, plans: list[Plan], file: str) -> None:
+        new = [p for p in plans if p.write == "create" and p.values is not None]
         creates = [p.activity for p in plans if p.write == "create" and p.activity]
         updates = [p.activity for p in plans if p.write == "update" and p.activity]
         backs = [p.activity for p in plans if p.write == "back" and p.activity]
+        created = _("imported from IATI file %(file)s") % {"file": file}
+        if new:
+            new_values = [p.values for p in new if p.values is not None]
+            pks, table, rows = _insert_activities(new_values)
+            for plan, pk in zip(new, pks, strict=True):
+                plan.pk = pk
+            self._history_rows(new_values, "+", created, written=(table, rows, pks))
         if creates:
             if self.fast:
-                _create_activities(creates)
+                for activity in creates:
+                    activity.refresh_search_key()
+                pks, _table, _rows = _insert_activities([a.__dict__ for a in creates])
+                for activity, pk in zip(creates, pks, strict=True):
+                    activity.pk = pk
             else:
                 Activity.objects.bulk_create(creates, batch_size=ROWS_PER_QUERY)
                 if any(a.pk is None for a in creates):  # a database that returns no ids
-                    _fetch_ids(creates)
-            self._history(creates, "+", _("imported from IATI file %(file)s") % {"file": file})
+                    ids = _fetch_ids([a.iati_identifier for a in creates])
+                    for activity in creates:
+                        activity.pk = ids[activity.iati_identifier]
+            self._history(creates, "+", created)
         if updates:
             Activity.objects.bulk_update(
                 updates,
@@ -440,22 +543,26 @@ class Writer:
             Activity.objects.bulk_update(backs, ["missing_from_source"], batch_size=ROWS_PER_QUERY)
             self._history(backs, "~", _("back in the publisher's file"))
         tables = {model: Table.of(model) for model in CHILDREN}
+        makers = {
+            model: tables[model].maker((*CHILD_FIELDS[model], "activity_id")) for model in CHILDREN
+        }
         by_model: dict[Any, list[tuple[Any, ...]]] = {model: [] for model in CHILDREN}
         memberships: list[Any] = []
         themes: list[tuple[int, int]] = []
         through = Activity.instruments.through
         for plan in plans:
-            if plan.write not in ("create", "update") or plan.activity is None:
+            if plan.write not in ("create", "update"):
                 continue
-            pk = plan.activity.pk
+            owner = plan.activity.pk if plan.activity is not None else plan.pk
+            if owner is None:
+                continue
             for model, values in plan.children:
-                values["activity_id"] = pk
-                by_model[model].append(tables[model].row(values))
+                by_model[model].append(makers[model]((*values, owner)))
             memberships.extend(
-                through(activity_id=pk, instrument_id=instrument)
+                through(activity_id=owner, instrument_id=instrument)
                 for instrument in sorted(plan.instruments)
             )
-            themes.extend((pk, article) for article in sorted(plan.articles))
+            themes.extend((owner, article) for article in sorted(plan.articles))
         for model, rows in by_model.items():
             tables[model].insert(rows, copy=self.fast)
         if memberships:
@@ -479,9 +586,8 @@ class Writer:
             )
 
 
-def _fetch_ids(activities: list[Activity]) -> None:
-    """Set the primary keys of just-inserted activities, found by their identifiers."""
-    identifiers = [a.iati_identifier for a in activities]
+def _fetch_ids(identifiers: list[str]) -> dict[str, int]:
+    """The primary keys of just-inserted activities, found by their identifiers."""
     ids: dict[str, int] = {}
     db = connections[DEFAULT_DB_ALIAS]
     quote = db.ops.quote_name
@@ -502,16 +608,17 @@ def _fetch_ids(activities: list[Activity]) -> None:
                 chunk,
             )
             ids.update(cursor.fetchall())
-    for activity in activities:
-        activity.pk = ids[activity.iati_identifier]
+    return ids
 
 
-def _create_activities(activities: list[Activity]) -> None:
-    """Insert new activities as plain rows, search keys included. On PostgreSQL the ids are
-    taken from the table's sequence first and the rows copied in with them; elsewhere they are
-    read back by identifier."""
-    for activity in activities:
-        activity.refresh_search_key()
+def _insert_activities(
+    activities: list[dict[str, Any]],
+) -> tuple[list[int], Table, list[tuple[Any, ...]]]:
+    """Insert new activities given by their column values (search key included) as plain
+    rows; returns their primary keys, in order (also set as ``id`` in the values). On
+    PostgreSQL the ids are taken from the table's sequence first and the rows copied in with
+    them; elsewhere they are read back by identifier. Also returns the table and the rows
+    written (converted values, for the history rows)."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor == "postgresql":
         table = Table.of(Activity, with_pk=True)
@@ -521,13 +628,20 @@ def _create_activities(activities: list[Activity]) -> None:
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [table.name, Activity._meta.pk.column, len(activities)],
             )
-            for activity, (pk,) in zip(activities, cursor.fetchall(), strict=True):
-                activity.pk = pk
-        table.insert([table.row(a.__dict__) for a in activities], copy=True)
-        return
+            pks = [pk for (pk,) in cursor.fetchall()]
+        for values, pk in zip(activities, pks, strict=True):
+            values["id"] = pk
+        rows = [table.row(values) for values in activities]
+        table.insert(rows, copy=True)
+        return pks, table, rows
     table = Table.of(Activity)
-    table.insert([table.row(a.__dict__) for a in activities], copy=False)
-    _fetch_ids(activities)
+    rows = [table.row(values) for values in activities]
+    table.insert(rows, copy=False)
+    ids = _fetch_ids([values["iati_identifier"] for values in activities])
+    pks = [ids[values["iati_identifier"]] for values in activities]
+    for values, pk in zip(activities, pks, strict=True):
+        values["id"] = pk
+    return pks, table, rows
 
 
 class Table:
@@ -543,11 +657,21 @@ class Table:
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.name = model._meta.db_table
         self.columns = [f.column for f in fields]
+        # Each column's default, then its value picked from attribute name → value in one call.
+        self.defaults = {f.attname: f.get_default() for f in fields}
+        self.attnames = [f.attname for f in fields]
+        self.pick = itemgetter(*self.attnames)
         converters = [_converter(f, db) for f in fields]
-        # (attribute, default, converter or None when the value goes as it is)
-        self.spec = [
-            (f.attname, f.get_default(), None if c is _as_is else c)
-            for f, c in zip(fields, converters, strict=True)
+        # (position, converter) of the columns whose values are converted (None stays None).
+        self.converters = [
+            (position, converter)
+            for position, converter in enumerate(converters)
+            if converter is not _as_is
+        ]
+        # How each column's value is converted: columns of one kind take each other's values.
+        self.kinds = [
+            "" if converter is _as_is else f.get_internal_type()
+            for f, converter in zip(fields, converters, strict=True)
         ]
 
     @classmethod
@@ -558,16 +682,74 @@ class Table:
             table = cls._cache[key] = cls(model, with_pk=with_pk)
         return table
 
-    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        """One row from attribute name → value (a missing one takes the field's default)."""
-        get = values.get
-        return tuple(
-            [
-                value if convert is None or value is None else convert(value)
-                for name, default, convert in self.spec
-                for value in (get(name, default),)
-            ]
+    def row(self, values: dict[str, Any], more: dict[str, Any] | None = None) -> tuple[Any, ...]:
+        """One row from attribute name → value, ``more`` taking precedence (a missing one takes
+        the field's default; other names are ignored)."""
+        picked = self.pick(
+            {**self.defaults, **values, **more} if more else {**self.defaults, **values}
         )
+        if len(self.columns) == 1:
+            picked = (picked,)
+        if not self.converters:
+            return tuple(picked)
+        row = list(picked)
+        for position, convert in self.converters:
+            value = row[position]
+            if value is not None:
+                row[position] = convert(value)
+        return tuple(row)
+
+    def maker(self, names: Sequence[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+        """A function making a row from the values of the columns ``names``, in that order
+        (the others take their defaults)."""
+        missing = [name for name in self.attnames if name not in names]
+        tail = tuple(self.defaults[name] for name in missing)
+        index = [
+            list(names).index(name) if name in names else len(names) + missing.index(name)
+            for name in self.attnames
+        ]
+        unknown = set(names) - set(self.attnames)
+        if unknown:
+            raise ValueError(f"{self.name} has no columns {sorted(unknown)}")
+        pick = itemgetter(*index) if len(index) > 1 else lambda values: (values[index[0]],)
+        converters = self.converters
+
+        def make(values: tuple[Any, ...]) -> tuple[Any, ...]:
+            picked = pick(values + tail) if tail else pick(values)
+            if not converters:
+                return picked
+            row = list(picked)
+            for position, convert in converters:
+                value = row[position]
+                if value is not None:
+                    row[position] = convert(value)
+            return tuple(row)
+
+        return make
+
+    def value(self, name: str, value: Any) -> Any:
+        """``value`` converted for the column of attribute ``name``."""
+        position = self.attnames.index(name)
+        for at, convert in self.converters:
+            if at == position and value is not None:
+                return convert(value)
+        return value
+
+    def copier(self, source: Table, extra: Sequence[str]) -> Callable[..., tuple[Any, ...]] | None:
+        """A function making a row of this table from a converted row of ``source`` followed by
+        the converted values of the ``extra`` columns; None when a column is in neither or
+        is converted otherwise in ``source``."""
+        kinds = dict(zip(source.attnames, source.kinds, strict=True))
+        positions = {name: at for at, name in enumerate(source.attnames)}
+        index = []
+        for name, kind in zip(self.attnames, self.kinds, strict=True):
+            if name in extra:
+                index.append(len(source.attnames) + list(extra).index(name))
+            elif kinds.get(name) == kind and name in positions:
+                index.append(positions[name])
+            else:
+                return None
+        return itemgetter(*index) if len(index) > 1 else None
 
     def insert(self, rows: list[tuple[Any, ...]], *, copy: bool) -> None:
         """Insert converted rows: ``COPY`` on PostgreSQL when ``copy``, else one prepared
@@ -620,10 +802,20 @@ def _converter(field: Any, db: Any) -> Any:
         return str  # what Django's SQLite backend stores for a date: its ISO text
     if kind == "JSONField" and field.encoder is None:
         # What Django stores for a JSONField without an encoder: the json.dumps text.
-        return json.dumps
+        return _json
     prepare = field.get_db_prep_save
     return lambda value: prepare(value, db)
 
 
 def _as_is(value: Any) -> Any:
     return value
+
+
+def _json(value: Any) -> str:
+    """``json.dumps(value)``; empty containers (most descriptions and codes) without a call."""
+    if not value:
+        if type(value) is dict:
+            return "{}"
+        if type(value) is list:
+            return "[]"
+    return json.dumps(value)
