@@ -195,3 +195,19 @@ def test_by_default_a_second_thread_writes_only_for_a_database_server(
     data = iati_file(*(activity_xml(f"XX-TEST-1-V{i}") for i in range(2)))
     assert iati_import(files=[("v.xml", io.BytesIO(data))]).created == 2
     assert (threads != {threading.get_ident()}) == (connection.vendor != "sqlite")
+
+
+def test_the_search_key_written_from_values_is_the_one_the_model_computes(shared: Any) -> None:
+    """New activities are written without model instances: their search key, made from the
+    values, must be what ``SearchKeyMixin`` makes of the activity (known providers too)."""
+    from infobase.core.search import compute_search_key
+    from infobase.reference.models import Organization
+
+    path = shared / "iati" / "activities" / "dportal-covid-multipublisher-2021.xml"
+    run = iati_import(paths=[path], relevance=None)
+    assert run.created > 10
+    activities = list(Activity.objects.select_related("provider"))
+    assert Organization.objects.exists()
+    assert any(a.provider_id for a in activities)  # providers known to the reference data
+    for activity in activities:
+        assert activity.search_text == compute_search_key(Activity, activity), activity.pk

@@ -83,17 +83,11 @@ CHILD_FIELDS: dict[Any, tuple[str, ...]] = {
     Document: ("url", "title", "category", "format"),
 }
 ROWS_PER_QUERY = 500
-# The search key of a new activity is computed from its values for this rule only (any other
-# rule: from a model instance, as ``SearchKeyMixin`` does).
-_KEY_FIELDS = (
-    "iati_identifier",
-    "reporting_org_name",
-    "title",
-    "description",
-    "provider.acronym",
-    "provider.name_*",
-)
-_PROVIDER_KEY_FIELDS = _KEY_FIELDS[4:]
+# The search key of a new activity is computed from its values while ``Activity.search_fields``
+# names its own fields first, then its provider's (any other rule: from a model instance, as
+# ``SearchKeyMixin`` does).
+_DIRECT_KEY_FIELDS = tuple(f for f in Activity.search_fields if "." not in f)
+_PROVIDER_KEY_FIELDS = tuple(f for f in Activity.search_fields if f.startswith("provider."))
 
 # IATI OrganisationType → kind of provider, for publishers we do not know.
 _KIND_BY_IATI_TYPE = {
@@ -168,7 +162,7 @@ class Writer:
         }
         # New activities skip the model instance when their key can be computed from values.
         self.direct_key = (
-            Activity.search_fields == _KEY_FIELDS
+            Activity.search_fields == _DIRECT_KEY_FIELDS + _PROVIDER_KEY_FIELDS
             and Activity.search_parts is SearchKeyMixin.search_parts
         )
         self.unfiltered = ""
@@ -351,12 +345,18 @@ class Writer:
         return values
 
     def _search_key(self, values: dict[str, Any], org: Organization | None) -> str:
-        """What ``compute_search_key`` gives for these values (``_KEY_FIELDS``): the same parts
-        in the same order, folded, empty ones left out, each once; the provider's parts folded
-        once per organization."""
-        parts = [values["iati_identifier"], values["reporting_org_name"]]
-        parts.extend(values["title"].values())
-        parts.extend(values["description"].values())
+        """What ``compute_search_key`` gives for these values: the same parts in the same
+        order, folded, empty ones left out, each once; the provider's parts folded once per
+        organization."""
+        parts: list[Any] = []
+        for name in _DIRECT_KEY_FIELDS:
+            value = values[name]
+            if isinstance(value, dict):
+                parts.extend(value.values())
+            elif isinstance(value, list | tuple):
+                parts.extend(value)
+            else:
+                parts.append(value)
         folded = [fold(str(part)) for part in parts if part]
         if org is not None:
             provider = self.provider_keys.get(org.pk)
