@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from infobase.reference.models import (
@@ -63,6 +64,8 @@ class ParticipationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
+    # A website typed without a scheme is read as https (Django 6's rule, asked for now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name_en", "acronym", "kind", "iati_ref", "is_demo"]
     list_filter = ["kind", "is_demo"]
     search_fields = ["name_en", "acronym", "iati_ref", "search_names"]
