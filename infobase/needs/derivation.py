@@ -67,16 +67,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    ExpressionWrapper,
-    IntegerField,
-    Model,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -296,29 +287,6 @@ def needs_derive_exclusive(
     when another derivation still runs after ``wait`` seconds."""
     with advisory_lock(DERIVE_LOCK, wait=wait):
         return needs_derive(today=today, full=full)
-
-
-# Keep in step with the database's arithmetic (row_hash): used by the coverage suggestions.
-_M = 2147483647  # a prime below 2**31: per-row hashes stay far from 64-bit overflow
-_K = 2654435761
-
-
-def row_hash(first: Any, *parts: Any) -> ExpressionWrapper:
-    """A hash of one row, computed by the database (SQLite and PostgreSQL alike): changing
-    any of ``parts`` (non-negative integers) changes it, except by a rare coincidence."""
-    value = (first * _K) % _M
-    for part in parts:
-        value = (value * (part + 3)) % _M
-    return ExpressionWrapper(value, output_field=BigIntegerField())
-
-
-def code_of(name: str, values: Sequence[str]) -> Case:
-    """A text field as a small number (its place among ``values``; 0 for any other)."""
-    return Case(
-        *[When(**{name: v}, then=Value(i + 1)) for i, v in enumerate(values)],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
 
 
 def _fetch(qs: Any) -> list[tuple[Any, ...]]:

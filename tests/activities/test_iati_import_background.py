@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.utils import translation
 
 from infobase.activities import iati_import as importer
@@ -18,6 +18,7 @@ from infobase.activities.iati_import.pipeline import COUNTS, Importer
 from infobase.activities.iati_import.write import Plan, Writer
 from infobase.activities.models import Activity, ImportRun
 from tests.activities.test_iati_import import activity_xml, iati_file
+from tests.activities.test_iati_import_fidelity import refuse_batches_holding
 
 pytestmark = pytest.mark.django_db
 
@@ -125,14 +126,7 @@ def test_a_failing_batch_in_flight_is_retried_activity_by_activity(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(importer.pipeline, "BATCH", 2)
-    original = Writer._write
-
-    def write(self: Writer, plans: list[Plan], file: str) -> None:
-        if any(p.item.parsed.identifier == "XX-TEST-1-BAD" for p in plans):
-            raise IntegrityError("refused by the database")
-        return original(self, plans, file)
-
-    monkeypatch.setattr(Writer, "_write", write)
+    refuse_batches_holding(monkeypatch, "XX-TEST-1-BAD")
     names = ["XX-TEST-1-A", "XX-TEST-1-BAD", "XX-TEST-1-B", "XX-TEST-1-C", "XX-TEST-1-D"]
     data = iati_file(*(activity_xml(name) for name in names))
     run = iati_import(files=[("batch.xml", io.BytesIO(data))])

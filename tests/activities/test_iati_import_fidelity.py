@@ -368,15 +368,20 @@ def test_a_refused_file_leaves_the_counts_and_report_of_the_other_files() -> Non
 # -- the pipeline
 
 
-def test_a_failing_batch_is_retried_activity_by_activity(monkeypatch: pytest.MonkeyPatch) -> None:
+def refuse_batches_holding(monkeypatch: pytest.MonkeyPatch, identifier: str) -> None:
+    """The database refuses any batch holding the activity ``identifier``."""
     original = Writer._write
 
     def write(self: Writer, plans: list[Plan], file: str) -> None:
-        if any(p.item.parsed.identifier == "XX-TEST-1-BAD" for p in plans):
+        if any(p.item.parsed.identifier == identifier for p in plans):
             raise IntegrityError("refused by the database")
         return original(self, plans, file)
 
     monkeypatch.setattr(Writer, "_write", write)
+
+
+def test_a_failing_batch_is_retried_activity_by_activity(monkeypatch: pytest.MonkeyPatch) -> None:
+    refuse_batches_holding(monkeypatch, "XX-TEST-1-BAD")
     data = iati_file(
         activity_xml("XX-TEST-1-A"), activity_xml("XX-TEST-1-BAD"), activity_xml("XX-TEST-1-B")
     )

@@ -50,7 +50,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, QuerySet, Sum, TextField
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    QuerySet,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -67,9 +80,30 @@ from infobase.activities.coverage.words import region_states, texts_of, words
 from infobase.activities.iati_import.write import Table
 from infobase.activities.models import Activity, LinkStatus, NeedLink, Recipient, Sector, Theme
 from infobase.core.collector import collector_paused
-from infobase.needs.derivation import code_of, row_hash
 from infobase.needs.models import DerivationState, Need, NeedStatus
 from infobase.reference.models import Article, AssistanceKind, Instrument, State
+
+# The database's arithmetic of row_hash: the fingerprint of the stored suggestions.
+_M = 2147483647  # a prime below 2**31: per-row hashes stay far from 64-bit overflow
+_K = 2654435761
+
+
+def row_hash(first: Any, *parts: Any) -> ExpressionWrapper:
+    """A hash of one row, computed by the database (SQLite and PostgreSQL alike): changing
+    any of ``parts`` (non-negative integers) changes it, except by a rare coincidence."""
+    value = (first * _K) % _M
+    for part in parts:
+        value = (value * (part + 3)) % _M
+    return ExpressionWrapper(value, output_field=BigIntegerField())
+
+
+def code_of(name: str, values: Sequence[str]) -> Case:
+    """A text field as a small number (its place among ``values``; 0 for any other)."""
+    return Case(
+        *[When(**{name: v}, then=Value(i + 1)) for i, v in enumerate(values)],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
 
 
 def reason_text(reason: Mapping[str, Any]) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from infobase.activities.iati_import.parse import by_tag
+from infobase.activities.iati_import.parse import by_tag, first
 from infobase.activities.models import ParticipantRole
 from infobase.activities.money import convert_amount
 from infobase.reference.models import CodelistItem
@@ -142,9 +142,6 @@ class Parsed:
         entry = {"element": element, "original": original, "stored": stored}
         if entry not in self.original_codes:
             self.original_codes.append(entry)
-
-
-_NONE: list[Any] = [None]
 
 
 def element_text(el: Any) -> str:
@@ -433,7 +430,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
     """Read one <iati-activity>. Raises ActivityRejected with every reason found."""
     reasons: list[str] = []
     children = by_tag(el)
-    identifier = element_text(children.get("iati-identifier", _NONE)[0])
+    identifier = element_text(first(children, "iati-identifier"))
     if not identifier:
         reasons.append(_("no iati-identifier"))
     elif len(identifier) > 255:
@@ -456,7 +453,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             reasons.extend(exc.reasons)
             return None
 
-    reporting = children.get("reporting-org", _NONE)[0]
+    reporting = first(children, "reporting-org")
     if reporting is None:
         warnings.append(_("no reporting-org"))
     else:
@@ -474,7 +471,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             currency = codes.current("Currency", currency, parsed, "default-currency")
         parsed.currency = currency[:3]
 
-    parsed.title = narratives(children.get("title", _NONE)[0], lang)
+    parsed.title = narratives(first(children, "title"), lang)
     if not parsed.title:
         warnings.append(_("no title"))
     for description in children.get("description", ()):
@@ -492,7 +489,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             held[key] = f"{previous}\n\n{text}" if previous else text
     parsed.descriptions = {kind: texts for kind, texts in parsed.descriptions.items() if texts}
 
-    status = children.get("activity-status", _NONE)[0]
+    status = first(children, "activity-status")
     if status is not None and status.get("code"):
         parsed.status = status.get("code", "").strip()[:5]
         codes.check("ActivityStatus", parsed.status, warnings)
@@ -630,19 +627,19 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
 
     for txn in children.get("transaction", ()):
         parts = by_tag(txn)
-        type_el = parts.get("transaction-type", _NONE)[0]
+        type_el = first(parts, "transaction-type")
         kind = (type_el.get("code") or "").strip() if type_el is not None else ""
         kind = _LEGACY_TRANSACTION.get(kind, kind)
         if not kind:
             reasons.append(_("a transaction without transaction-type"))
             continue
         codes.check("TransactionType", kind, warnings)
-        value_el = parts.get("value", _NONE)[0]
+        value_el = first(parts, "value")
         if value_el is None:
             reasons.append(_("a transaction without value"))
             continue
         value = attempt(_decimal, value_el.text, "transaction/value")
-        date_el = parts.get("transaction-date", _NONE)[0]
+        date_el = first(parts, "transaction-date")
         txn_date = None
         if date_el is not None:
             txn_date = attempt(_date, date_el.get("iso-date"), "transaction-date")
@@ -654,8 +651,8 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
         txn_currency = (value_el.get("currency") or "").strip().upper()
         if txn_currency and codes.check("Currency", txn_currency, warnings):
             txn_currency = codes.current("Currency", txn_currency, parsed, "transaction/value")
-        provider = parts.get("provider-org", _NONE)[0]
-        receiver = parts.get("receiver-org", _NONE)[0]
+        provider = first(parts, "provider-org")
+        receiver = first(parts, "receiver-org")
         parsed.transactions.append(
             _Txn(
                 kind=kind[:5],

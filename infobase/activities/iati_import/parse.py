@@ -49,8 +49,8 @@ def iterparse(source: Any) -> Any:
 
 def by_tag(el: Any) -> dict[Any, list[Any]]:
     """The children of ``el`` by tag, each list in document order: one pass over them instead
-    of a search per tag (``find(tag)`` is ``by_tag(el).get(tag, [None])[0]``, ``iterfind(tag)``
-    is ``by_tag(el).get(tag, ())``)."""
+    of a search per tag (``find(tag)`` is ``first(by_tag(el), tag)``, ``iterfind(tag)`` is
+    ``by_tag(el).get(tag, ())``)."""
     groups: dict[Any, list[Any]] = {}
     for child in el:
         tag = child.tag
@@ -60,6 +60,12 @@ def by_tag(el: Any) -> dict[Any, list[Any]]:
         else:
             group.append(child)
     return groups
+
+
+def first(groups: dict[Any, list[Any]], tag: str) -> Any:
+    """The first child of tag ``tag`` among ``by_tag``'s groups, or None."""
+    group = groups.get(tag)
+    return group[0] if group else None
 
 
 def release(el: Any) -> None:

@@ -292,38 +292,15 @@ class Writer:
         self, activity: Activity, parsed: Parsed, reasons: list[str], file: str, version: str
     ) -> None:
         self._provider(parsed, activity)
-        activity.reporting_org_ref = parsed.reporting_ref
-        activity.reporting_org_name = parsed.reporting_name
-        activity.title = parsed.title
-        activity.description = parsed.description
-        activity.default_language = parsed.language
-        activity.status = parsed.status
-        for date_field in DATE_FIELDS:
-            setattr(activity, date_field, parsed.dates.get(date_field))
-        activity.default_currency = parsed.currency
-        activity.budget = parsed.budget
-        activity.disbursed = parsed.disbursed
-        activity.last_updated = parsed.last_updated
-        activity.iati_version = version[:10]
-        activity.source_file = file[:300]
-        activity.missing_from_source = False
-        activity.relevance = reasons
-        activity.original_codes = parsed.original_codes
+        for name, value in self._columns(parsed, reasons, file, version).items():
+            setattr(activity, name, value)
 
-    def _values(
+    def _columns(
         self, parsed: Parsed, reasons: list[str], file: str, version: str
     ) -> dict[str, Any]:
-        """The column values of a new activity (what ``_fill`` sets on an instance), its search
-        key included."""
-        org, kind, state_id = self._provider_of(parsed)
+        """What an import sets on an activity it creates or updates, but its provider."""
         dates = parsed.dates
-        values = {
-            "iati_identifier": parsed.identifier,
-            "source": ActivitySource.IATI,
-            "created_by_id": getattr(self.user, "pk", None),
-            "provider_id": org.pk if org is not None else None,
-            "provider_kind": kind,
-            "provider_state_id": state_id,
+        return {
             "reporting_org_ref": parsed.reporting_ref,
             "reporting_org_name": parsed.reporting_name,
             "title": parsed.title,
@@ -340,6 +317,22 @@ class Writer:
             "missing_from_source": False,
             "relevance": reasons,
             "original_codes": parsed.original_codes,
+        }
+
+    def _values(
+        self, parsed: Parsed, reasons: list[str], file: str, version: str
+    ) -> dict[str, Any]:
+        """The column values of a new activity (what ``_fill`` sets on an instance), its search
+        key included."""
+        org, kind, state_id = self._provider_of(parsed)
+        values = {
+            "iati_identifier": parsed.identifier,
+            "source": ActivitySource.IATI,
+            "created_by_id": getattr(self.user, "pk", None),
+            "provider_id": org.pk if org is not None else None,
+            "provider_kind": kind,
+            "provider_state_id": state_id,
+            **self._columns(parsed, reasons, file, version),
         }
         values[Activity.search_key_field] = self._search_key(values, org)
         return values
@@ -690,8 +683,12 @@ class Table:
         )
         if len(self.columns) == 1:
             picked = (picked,)
+        return self._converted(tuple(picked))
+
+    def _converted(self, picked: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A row of values as picked, each converted for its column (None stays None)."""
         if not self.converters:
-            return tuple(picked)
+            return picked
         row = list(picked)
         for position, convert in self.converters:
             value = row[position]
@@ -712,18 +709,10 @@ class Table:
         if unknown:
             raise ValueError(f"{self.name} has no columns {sorted(unknown)}")
         pick = itemgetter(*index) if len(index) > 1 else lambda values: (values[index[0]],)
-        converters = self.converters
+        converted = self._converted
 
         def make(values: tuple[Any, ...]) -> tuple[Any, ...]:
-            picked = pick(values + tail) if tail else pick(values)
-            if not converters:
-                return picked
-            row = list(picked)
-            for position, convert in converters:
-                value = row[position]
-                if value is not None:
-                    row[position] = convert(value)
-            return tuple(row)
+            return converted(pick(values + tail) if tail else pick(values))
 
         return make
 
