@@ -9,6 +9,7 @@ same HTML is rasterized for Word and Excel (see ``raster``), so every format sho
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
@@ -22,7 +23,7 @@ from infobase.reports.blocks import BarChart, HeatTable, Number, WorldMap
 HEAT = ("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 
 
-def _fmt(value: Number | None, *, percent: bool, lang: str) -> str:
+def value_label(value: Number | None, *, percent: bool, lang: str) -> str:
     if percent:
         return numbers.percent(value, lang, 0 if value is None or value == int(value) else 1)
     return numbers.number(value, lang, 0 if value is None or value == int(value) else 1)
@@ -40,54 +41,73 @@ def _scale_top(chart: BarChart) -> float:
     return 1.15 * max((float(v) for s in chart.series for v in s.values), default=0) or 1.0
 
 
-def bar_chart(chart: BarChart, lang: str) -> SafeString:
+@dataclass(frozen=True)
+class Segment:
+    share: float  # of the bar's track, 0–100
+    colour: str
+    series: str
+    label: str  # the value as written
+
+
+@dataclass(frozen=True)
+class BarRow:
+    category: str
+    segments: tuple[Segment, ...]
+    total: str  # a stacked count's total; empty otherwise
+
+
+def bar_rows(chart: BarChart, lang: str) -> list[BarRow]:
+    """The bars of a chart as every picture of it draws them (web page, PDF, Word)."""
     top = _scale_top(chart)
     rows = []
     for i, category in enumerate(chart.categories):
+        segments = tuple(
+            Segment(
+                float(s.values[i]) * 100 / top,
+                s.colour,
+                s.label,
+                value_label(s.values[i], percent=chart.percent, lang=lang),
+            )
+            for s in chart.series
+        )
+        total = ""
+        if chart.stacked and not chart.percent:
+            total = value_label(
+                sum(Decimal(str(s.values[i])) for s in chart.series), percent=False, lang=lang
+            )
+        rows.append(BarRow(category, segments, total))
+    return rows
+
+
+def bar_chart(chart: BarChart, lang: str) -> SafeString:
+    rows = []
+    for row in bar_rows(chart, lang):
         if chart.stacked:
             segments = format_html_join(
                 "",
                 '<span class="rc-seg" style="inline-size:{}%;background:{}" title="{}: {}"></span>',
-                (
-                    (
-                        f"{float(s.values[i]) * 100 / top:.2f}",
-                        s.colour,
-                        s.label,
-                        _fmt(s.values[i], percent=chart.percent, lang=lang),
-                    )
-                    for s in chart.series
-                ),
+                ((f"{s.share:.2f}", s.colour, s.series, s.label) for s in row.segments),
             )
-            total = sum(Decimal(str(s.values[i])) for s in chart.series)
             bars = format_html('<div class="rc-track">{}</div>', segments)
-            value = "" if chart.percent else _fmt(total, percent=False, lang=lang)
         else:
             bars = format_html_join(
                 "",
                 '<div class="rc-track rc-thin"><span class="rc-seg" '
                 'style="inline-size:{}%;background:{}"></span>'
                 '<span class="rc-val">{}</span></div>',
-                (
-                    (
-                        f"{float(s.values[i]) * 100 / top:.2f}",
-                        s.colour,
-                        _fmt(s.values[i], percent=chart.percent, lang=lang),
-                    )
-                    for s in chart.series
-                ),
+                ((f"{s.share:.2f}", s.colour, s.label) for s in row.segments),
             )
-            value = ""
         rows.append(
             format_html(
                 '<tr><th scope="row">{}</th><td class="rc-bar-cell">{}</td>'
                 '<td class="rc-total">{}</td></tr>',
-                category,
+                row.category,
                 bars,
-                value,
+                row.total,
             )
         )
     legend = ""
-    if len(chart.series) > 1 or chart.stacked:
+    if has_legend(chart):
         legend = format_html(
             '<ul class="rc-legend">{}</ul>',
             format_html_join(
@@ -104,6 +124,10 @@ def bar_chart(chart: BarChart, lang: str) -> SafeString:
         legend,
         notes(chart.notes),
     )
+
+
+def has_legend(chart: BarChart) -> bool:
+    return len(chart.series) > 1 or chart.stacked
 
 
 def heat_colour(value: Number | None) -> tuple[str, str]:
@@ -151,9 +175,8 @@ def map_scale(block: WorldMap) -> worldmap.Scale:
     )
 
 
-def world_map(block: WorldMap, lang: str, *, links: bool = True) -> SafeString:
-    """The map with its legend; ``links=False`` for paper and pictures (see ``worldmap.svg``)."""
-    states = [
+def map_states(block: WorldMap, lang: str) -> list[worldmap.MapState]:
+    return [
         worldmap.MapState(
             iso3=a.iso3,
             m49=a.m49,
@@ -167,19 +190,26 @@ def world_map(block: WorldMap, lang: str, *, links: bool = True) -> SafeString:
         )
         for a in block.areas
     ]
+
+
+def map_legend(scale: worldmap.Scale) -> list[tuple[str, str, bool]]:
+    return worldmap.legend(scale, _("Not a State in the information base"))
+
+
+def world_map(block: WorldMap, lang: str, *, links: bool = True) -> SafeString:
+    """The map with its legend; ``links=False`` for paper and pictures (see ``worldmap.svg``)."""
     scale = map_scale(block)
-    legend = worldmap.legend(scale, _("Not a State in the information base"))
     return format_html(
         '<figure class="rc-chart rc-map"><figcaption>{}</figcaption>{}'
         '<ul class="rc-legend">{}</ul>{}</figure>',
         block.title,
-        worldmap.svg(states=states, scale=scale, title=block.title, links=links),
+        worldmap.svg(states=map_states(block, lang), scale=scale, title=block.title, links=links),
         format_html_join(
             "",
             '<li><span class="rc-swatch" style="background:{}"></span><span{}>{}</span></li>',
             (
                 (c, mark_safe(' dir="ltr"') if numeric else "", label)
-                for c, label, numeric in legend
+                for c, label, numeric in map_legend(scale)
             ),
         ),
         notes(block.notes),

@@ -3,13 +3,12 @@
 A table whose columns cannot all fit the text width (the annex with a column per article) is
 cut into parts of a few columns each, the first column (the State, the article) repeated in
 each part. The parts have fixed column widths, computed here from the fonts' advance widths,
-so WeasyPrint need not measure every cell of a long table.
+the same in the PDF (Typst) and the Word file.
 """
 
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -123,26 +122,9 @@ def column_need(texts: list[str], *, lang: str) -> float:
 
 
 def too_wide(text: str, *, room: float, lang: str) -> bool:
-    """Whether a word of ``text`` is wider than ``room`` points: only such a cell needs
-    ``hyphens: auto`` (WeasyPrint otherwise tries to hyphenate the words of every wrapped
-    line)."""
+    """Whether a word of ``text`` is wider than ``room`` points: only such a cell is
+    hyphenated (elsewhere a word is not cut)."""
     return any(text_width(word, lang=lang) > room for word in text.split())
-
-
-# Bidirectional classes of a text that reads the same whether its line runs left to right or
-# right to left: one run of Arabic letters, of Latin letters, or a number (with its marks).
-ONE_DIRECTION = (
-    frozenset({"AL", "R", "NSM", "WS"}),
-    frozenset({"L", "WS"}),
-    frozenset({"EN", "CS", "ES", "ET", "L"}),
-)
-
-
-def one_direction(text: str) -> bool:
-    """Whether ``text`` is laid out alike in a left-to-right and a right-to-left line (aligned
-    the same): no neutral character whose place depends on the line's direction."""
-    classes = {unicodedata.bidirectional(char) for char in text}
-    return bool(text) and any(classes <= allowed for allowed in ONE_DIRECTION)
 
 
 @dataclass(frozen=True)
@@ -218,8 +200,8 @@ def print_tables(
     """``table`` as it goes on the page: itself, or, when its columns cannot all fit the text
     width, parts with the first column and as many others as fit, of even widths. ``cells``
     are the table's cells as written (numbers formatted), row by row. ``fixed`` gives a table
-    that fits its column widths too (the PDF: WeasyPrint's automatic layout would measure
-    every cell before laying it out; Word lays such a table out itself)."""
+    that fits its column widths too (the PDF, where they are the widths of an automatic layout
+    measured once from the fonts; Word lays such a table out itself)."""
     columns = list(zip(*cells, strict=True)) if cells else [() for _ in table.columns]
     whole = [
         max(

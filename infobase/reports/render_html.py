@@ -1,5 +1,5 @@
-"""A report as HTML: the fragment shown in the web page and the print page WeasyPrint turns
-into the PDF (the same fragment, in a page with the UN document header and print styles)."""
+"""A report as HTML: the fragment shown in the web page (the PDF is typeset from the same
+blocks by ``render_pdf``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import base64
 import hashlib
 import html
 import re
-from collections.abc import Callable
 
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
@@ -30,15 +29,6 @@ from infobase.reports.blocks import (
     WorldMap,
 )
 from infobase.reports.outline import numbered
-from infobase.reports.print_layout import (
-    CELL_PADDING_PT,
-    TEXT_WIDTH_PT,
-    one_direction,
-    print_tables,
-    too_wide,
-)
-
-LONG_TABLE_ROWS = 16  # a printed table this long may break across pages
 
 
 def cell(value: object, column: Column, lang: str) -> str:
@@ -53,101 +43,37 @@ def cell(value: object, column: Column, lang: str) -> str:
     return str(value)
 
 
-def table_html(
-    table: Table, lang: str, *, widths: tuple[float, ...] = (), hyphenate: bool = False
-) -> SafeString:
-    """The table; with ``widths`` (shares of the line, one per column), laid out with those
-    fixed widths (print), hyphenating where a word is wider than its column if
-    ``hyphenate``."""
+def table_html(table: Table, lang: str) -> SafeString:
     head = format_html_join(
         "",
         '<th scope="col" class="rc-{}">{}</th>',
         ((c.kind, c.label) for c in table.columns),
     )
-    classes = print_classes(table, lang, widths, hyphenate) if widths else None
     kinds = {kind: f"rc-{kind}" if kind != "text" else "" for kind in ("text", "int", "pct", "num")}
     rows = []
     for index, row in enumerate(table.rows):
         total = table.total_row and index == len(table.rows) - 1
-        texts = [cell(v, c, lang) for v, c in zip(row, table.columns, strict=True)]
-        # Text cells carry no class (none is styled): fewer attributes to match in print.
-        names = [
-            " ".join(filter(None, (kinds[c.kind], *(classes(i, t) if classes else ()))))
-            for i, (t, c) in enumerate(zip(texts, table.columns, strict=True))
-        ]
         cells = format_html_join(
             "",
             "<td{}>{}</td>",
             (
-                (format_html(' class="{}"', name) if name else "", text)
-                for name, text in zip(names, texts, strict=True)
+                (
+                    format_html(' class="{}"', kinds[c.kind]) if kinds[c.kind] else "",
+                    cell(v, c, lang),
+                )
+                for v, c in zip(row, table.columns, strict=True)
             ),
         )
         rows.append(
             format_html("<tr{}>{}</tr>", mark_safe(' class="rc-sum"') if total else "", cells)
         )
-    style = colgroup = mark_safe("")
-    if widths:
-        style = format_html(
-            ' style="table-layout:fixed;inline-size:{}%"', f"{min(1.0, sum(widths)) * 100:.2f}"
-        )
-        colgroup = format_html(
-            "<colgroup>{}</colgroup>",
-            format_html_join(
-                "", '<col style="inline-size:{}%">', ((f"{w * 100:.2f}",) for w in widths)
-            ),
-        )
-    # print.css lets a long table break across pages (a class, not a :has() selector over
-    # every row of the annexes).
-    long = mark_safe(" rc-long" if widths and len(table.rows) >= LONG_TABLE_ROWS else "")
     return format_html(
-        '<figure class="rc-table{}"><figcaption>{}</figcaption><table class="rc-data"{}>'
-        "{}<thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}</figure>",
-        long,
+        '<figure class="rc-table"><figcaption>{}</figcaption><table class="rc-data">'
+        "<thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}</figure>",
         table.title,
-        style,
-        colgroup,
         head,
         mark_safe("".join(rows)),
         charts.notes(table.notes),
-    )
-
-
-def print_classes(
-    table: Table, lang: str, widths: tuple[float, ...], hyphenate: bool
-) -> Callable[[int, str], tuple[str, ...]]:
-    """The print classes of a cell, from its column and text: ``rc-hy`` where a word is wider
-    than the column (hyphenated there only), ``rc-ltr`` in a right-to-left table where the
-    text reads the same in a left-to-right line (WeasyPrint lays out each right-to-left line
-    twice; print.css keeps such a cell aligned as before)."""
-    rtl = is_rtl(lang)
-    rooms = [share * TEXT_WIDTH_PT - CELL_PADDING_PT for share in widths]
-    known: dict[tuple[int, str], tuple[str, ...]] = {}
-
-    def names(index: int, text: str) -> tuple[str, ...]:
-        key = (index, text)
-        if key not in known:
-            found = []
-            if hyphenate and too_wide(text, room=rooms[index], lang=lang):
-                found.append("rc-hy")
-            if rtl and one_direction(text):
-                found.append("rc-ltr")
-            known[key] = tuple(found)
-        return known[key]
-
-    return names
-
-
-def print_table_html(table: Table, lang: str) -> SafeString:
-    """The table as printed: a table too wide for the page is cut into parts that fit."""
-    cells = [
-        [cell(v, c, lang) for v, c in zip(row, table.columns, strict=True)] for row in table.rows
-    ]
-    return mark_safe(
-        "".join(
-            table_html(part.table, lang, widths=part.widths, hyphenate=part.hyphenate)
-            for part in print_tables(table, cells, lang, fixed=True)
-        )
     )
 
 
@@ -162,7 +88,7 @@ def definitions_html(block: Definitions) -> SafeString:
     )
 
 
-def body(document: ReportDocument, *, for_print: bool = False) -> SafeString:
+def body(document: ReportDocument) -> SafeString:
     lang = document.lang
     out: list[str] = []
     for item in numbered(document):
@@ -202,13 +128,13 @@ def body(document: ReportDocument, *, for_print: bool = False) -> SafeString:
                 )
             )
         elif isinstance(block, Table):
-            out.append(print_table_html(block, lang) if for_print else table_html(block, lang))
+            out.append(table_html(block, lang))
         elif isinstance(block, BarChart):
             out.append(charts.bar_chart(block, lang))
         elif isinstance(block, HeatTable):
             out.append(charts.heat_table(block, lang))
         elif isinstance(block, WorldMap):
-            out.append(charts.world_map(block, lang, links=not for_print))
+            out.append(charts.world_map(block, lang))
         elif isinstance(block, Definitions):
             out.append(definitions_html(block))
         elif isinstance(block, PageBreak):
@@ -240,18 +166,6 @@ def fragment(document: ReportDocument) -> SafeString:
         render_to_string(
             "reports/document.html", {**header_context(document), "body": body(document)}
         )
-    )
-
-
-def print_page(document: ReportDocument, *, css: str) -> str:
-    """A complete HTML page for the PDF; ``css`` is inlined (fonts by file URL)."""
-    return render_to_string(
-        "reports/print.html",
-        {
-            **header_context(document),
-            "body": body(document, for_print=True),
-            "css": mark_safe(css),
-        },
     )
 
 

@@ -1,165 +1,307 @@
-"""A report as a print-quality PDF (WeasyPrint): A4, UN document header, page numbers,
-footnotes. Fonts come from the project's static files; nothing is fetched from the network."""
+"""A report as a print-quality PDF, typeset by Typst: A4, the UN document header, running
+symbol, page numbers, footnotes, tables that break across pages with their header repeated;
+tagged (headings, paragraphs, tables with header cells, the map's alternative text) with the
+document's language, so that screen readers can read it. Fonts are the project's own files;
+nothing is fetched from the network or read from the system.
+
+The layout lives in ``templates/reports/report.typ``; this module hands it the document as
+data (JSON), never as markup, so that no text of a report can change the layout. Typst lays
+out a world-scale report (8,000 table cells) in well under a second where an HTML-to-PDF
+engine took several: see ``benchmarks/analytical_world.py``.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import re
-import zlib
-from functools import lru_cache
-from importlib.resources import files
+import json
+import shutil
+import tempfile
+import threading
+import unicodedata
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pydyf
 from django.conf import settings
-from weasyprint import CSS, HTML
-from weasyprint.css.counters import CounterStyle
-from weasyprint.html import UA_FORM_STYLESHEET, UA_STYLESHEET
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from django.utils.translation import gettext as _
 
-from infobase.core.collector import collector_paused
 from infobase.core.i18n import is_rtl
-from infobase.reports.blocks import ReportDocument
-from infobase.reports.print_layout import decoded_font
-from infobase.reports.render_html import print_page
+from infobase.reports import numbers
+from infobase.reports.blocks import (
+    BarChart,
+    Definitions,
+    Heading,
+    HeatTable,
+    PageBreak,
+    Paragraph,
+    Quote,
+    ReportDocument,
+    Table,
+    WorldMap,
+)
+from infobase.reports.charts import (
+    bar_rows,
+    has_legend,
+    heat_colour,
+    map_legend,
+    map_scale,
+    map_states,
+)
+from infobase.reports.outline import numbered
+from infobase.reports.print_layout import (
+    CELL_PADDING_PT,
+    TEXT_WIDTH_PT,
+    PrintTable,
+    decoded_font,
+    print_tables,
+    too_wide,
+)
+from infobase.reports.render_html import cell, header_context
+from infobase.reports.worldmap import svg
 
-HERE = Path(__file__).resolve().parent
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "reports" / "report.typ"
 FONTS_DIR = Path(settings.BASE_DIR) / "core" / "static" / "infobase" / "fonts"
-CSS_FILES = (
-    FONTS_DIR / "fonts.css",
-    HERE / "static" / "reports" / "report.css",
-    HERE / "static" / "reports" / "print.css",
+FONT_FILES = (
+    "noto-sans-regular.woff2",
+    "noto-sans-bold.woff2",
+    "noto-naskh-arabic-regular.woff2",
+    "noto-naskh-arabic-bold.woff2",
+    "noto-sans-cjk-sc-regular.woff2",
+    "noto-sans-cjk-sc-bold.woff2",
 )
-# Right-to-left documents carry the running symbol at the top left, as UN Arabic documents do.
-RTL_PAGE = (
-    "@page { @top-right { content: none; } "
-    '@top-left { content: string(symbol); font: 700 9pt "Infobase Sans", sans-serif; } } '
-    "@page :first { @top-left { content: none; } }"
-)
+# The families inside those files, in the order a language looks for a character.
+SANS, ARABIC, CJK = "Noto Sans", "Noto Naskh Arabic", "Noto Sans CJK SC"
+FAMILIES = {"ar": (ARABIC, SANS, CJK), "zh-hans": (CJK, SANS, ARABIC)}
+# Typst's language tags: the text language decides shaping, hyphenation and direction.
+TYPST_LANGUAGES = {"zh-hans": "zh"}
+
+LONG_TABLE_ROWS = 16  # a printed table this long may break across pages; a shorter one not
+
+_lock = threading.Lock()
 
 
-class LocalFilesOnly(URLFetcher):
-    """Fetch only files under the project's own directories: no network, no other files."""
-
-    roots = (Path(settings.BASE_DIR).resolve(),)
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-        if not any(path.is_relative_to(root) for root in self.roots):
-            raise ValueError(f"refused to fetch {url}")
-        if path.suffix == ".woff2":
-            return URLFetcherResponse(url, body=decoded_font(path, path.stat().st_mtime_ns))
-        return super().fetch(url, headers)
-
-
-# zlib's default level: pydyf's level 9 spends a tenth of a second on each of the object and
-# cross-reference streams of a tagged report (20,000 structure elements), for files 3 % smaller.
-COMPRESSION_LEVEL = 6
-
-# The two replacements below apply to every PDF pydyf writes in the process (the chart pictures
-# of raster.py too): same objects, written with less work. They reach into pydyf's internals, so
-# they are made only for the version they were written and checked against (pinned in
-# pyproject.toml); another version writes the same PDF the slower way.
-PYDYF_VERSION = "0.13.0"
+def font_folder() -> Path:
+    """The report fonts decoded from WOFF2 to the OpenType files Typst reads, in a folder of
+    their own under the var directory (decoding the Chinese faces takes about a second): made
+    once, whole or not at all, and anew when a font file changes."""
+    sources = [FONTS_DIR / name for name in FONT_FILES]
+    key = hashlib.sha256(
+        "".join(f"{p.name}:{p.stat().st_mtime_ns};" for p in sources).encode()
+    ).hexdigest()[:16]
+    parent = Path(settings.VAR_DIR) / "report-fonts"
+    folder = parent / key
+    if not folder.exists():
+        parent.mkdir(parents=True, exist_ok=True)
+        making = Path(tempfile.mkdtemp(dir=parent, prefix=".making-"))
+        for source in sources:
+            data = decoded_font(source, source.stat().st_mtime_ns)
+            (making / f"{source.stem}.otf").write_bytes(data)
+        try:
+            making.rename(folder)
+        except OSError:  # another process made it first
+            shutil.rmtree(making, ignore_errors=True)
+    return folder
 
 
-class _Zlib:
-    """What pydyf uses of ``zlib`` (its own object and cross-reference streams), at
-    ``COMPRESSION_LEVEL``."""
+@cache
+def _compiler() -> Any:
+    """One Typst compiler per process, holding the fonts read once. Typst is imported here:
+    commands and web workers start without it."""
+    import typst
 
-    compress = staticmethod(zlib.compress)
-
-    @staticmethod
-    def compressobj(level: int = COMPRESSION_LEVEL) -> Any:
-        return zlib.compressobj(COMPRESSION_LEVEL)
-
-
-_PAGE_REFERENCES = pydyf.PDF.page_references
-
-
-def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
-    """The references of the pages, built again only when a page was added: WeasyPrint asks for
-    them for each structure element of a tagged PDF (20,000 of a report), and pydyf builds the
-    whole tuple each time."""
-    count = len(pdf.pages["Kids"])
-    cached = pdf.__dict__.get("_infobase_page_references")
-    if cached is None or cached[0] != count:
-        cached = (count, _PAGE_REFERENCES.fget(pdf))
-        pdf.__dict__["_infobase_page_references"] = cached
-    return cached[1]
+    fonts = typst.Fonts(
+        include_system_fonts=False,
+        include_embedded_fonts=False,
+        font_paths=[str(font_folder())],
+    )
+    # The template's directory is the root: the template reads no file, and cannot.
+    return typst.Compiler(font_paths=fonts, ignore_system_fonts=True, root=TEMPLATE.parent)
 
 
-TUNED = pydyf.__version__ == PYDYF_VERSION and isinstance(_PAGE_REFERENCES, property)
-if TUNED:
-    pydyf.zlib = _Zlib
-    pydyf.PDF.page_references = property(_page_references)
+def _table_part(part: PrintTable, lang: str) -> dict[str, Any]:
+    table = part.table
+    rooms = [w * TEXT_WIDTH_PT - CELL_PADDING_PT for w in part.widths]
+    wide: dict[tuple[int, str], bool] = {}
+
+    def shown(index: int, text: str) -> str | dict[str, str]:
+        """The cell's text; as ``{"t": text}`` where it is to be hyphenated."""
+        if not part.hyphenate:
+            return text
+        key = (index, text)
+        if key not in wide:
+            wide[key] = too_wide(text, room=rooms[index], lang=lang)
+        return {"t": text} if wide[key] else text
+
+    return {
+        "k": "t",
+        "title": table.title,
+        "cols": [{"label": c.label, "kind": c.kind} for c in table.columns],
+        "widths": list(part.widths) or None,
+        "rows": [
+            [
+                shown(i, cell(v, c, lang))
+                for i, (v, c) in enumerate(zip(row, table.columns, strict=True))
+            ]
+            for row in table.rows
+        ],
+        "total": table.total_row,
+        "long": len(table.rows) >= LONG_TABLE_ROWS,
+        "notes": list(table.notes),
+    }
 
 
-def compress_once(document: Any, pdf: pydyf.PDF) -> None:
-    """Compress the PDF's streams now, once (a WeasyPrint ``finisher``): with an identifier,
-    pydyf serializes and compresses every object twice, once to write it and once to hash it
-    for the identifier."""
-    for obj in pdf.objects:
-        if isinstance(obj, pydyf.Stream) and obj.compress:
-            # As pydyf's Stream.data joins them, then compresses.
-            raw = b"\n".join(pydyf._to_bytes(item) for item in obj.stream)
-            obj.stream = [zlib.compress(raw, COMPRESSION_LEVEL)]
-            obj.extra["Filter"] = "/FlateDecode"
-            obj.compress = False
+def _table(block: Table, lang: str) -> list[dict[str, Any]]:
+    """The table as printed: parts that fit the page (``print_layout``), each with its column
+    widths; a cell holding a word wider than its column is hyphenated there only."""
+    texts = [
+        [cell(v, c, lang) for v, c in zip(row, block.columns, strict=True)] for row in block.rows
+    ]
+    return [_table_part(part, lang) for part in print_tables(block, texts, lang, fixed=True)]
 
 
-# WeasyPrint's user-agent stylesheet gives every element of the page its marker, footnote and
-# note pseudo-elements (``::marker { … }``), each then cascaded and computed: six styles more for
-# each table cell. The print page's list items (li), footnotes (.rc-fn) and no notes need them.
-UA_SCOPES = (
-    (r"^::marker \{", "li::marker, summary::marker {"),
-    (r"^::footnote-call \{", ".rc-fn::footnote-call {"),
-    (r"^::footnote-marker \{", ".rc-fn::footnote-marker {"),
-    (r"^::note-(call|marker|callback) \{[^}]*\}\n", ""),
-)
+def _bars(chart: BarChart, lang: str) -> dict[str, Any]:
+    return {
+        "k": "bars",
+        "title": chart.title,
+        "stacked": chart.stacked,
+        "rows": [
+            {
+                "label": row.category,
+                "segments": [[s.share, s.colour, s.label] for s in row.segments],
+                "value": row.total,
+            }
+            for row in bar_rows(chart, lang)
+        ],
+        "legend": [[s.colour, s.label] for s in chart.series] if has_legend(chart) else [],
+        "notes": list(chart.notes),
+    }
 
 
-@lru_cache(maxsize=1)
-def user_agent_stylesheet() -> CSS:
-    """WeasyPrint's user-agent stylesheet with the pseudo-elements of ``UA_SCOPES`` given only
-    to the elements that use them; WeasyPrint's own if one of them is not found (another
-    version: slower, not different)."""
-    text = (files("weasyprint") / "css" / "html5_ua.css").read_text(encoding="utf-8")
-    for pattern, replacement in UA_SCOPES:
-        text, count = re.subn(pattern, replacement, text, flags=re.M)
-        if count != (3 if replacement == "" else 1):
-            return UA_STYLESHEET
-    # Its counter styles are WeasyPrint's own already (``HTML._ua_counter_style``): read into a
-    # throwaway set, not declared twice.
-    return CSS(string=text, counter_style=CounterStyle())
+def _heat(table: HeatTable, lang: str) -> dict[str, Any]:
+    return {
+        "k": "heat",
+        "title": table.title,
+        "cols": list(table.column_labels),
+        "rows": [
+            {
+                "label": label,
+                "cells": [[*heat_colour(v), numbers.percent(v, lang)] for v in values],
+            }
+            for label, values in zip(table.row_labels, table.values, strict=True)
+        ],
+        "notes": list(table.notes),
+    }
 
 
-class PrintHTML(HTML):
-    """The print page, with ``user_agent_stylesheet``."""
+def _map(block: WorldMap, lang: str) -> dict[str, Any]:
+    scale = map_scale(block)
+    states = map_states(block, lang)
+    return {
+        "k": "map",
+        "title": block.title,
+        "svg": str(svg(states=states, scale=scale, title=block.title, links=False)),
+        "legend": [list(entry) for entry in map_legend(scale)],
+        "notes": list(block.notes),
+    }
 
-    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
-        sheet = user_agent_stylesheet()
-        return [sheet, UA_FORM_STYLESHEET] if forms else [sheet]
+
+def first_letter_rtl(text: str) -> bool:
+    """Whether the first letter of ``text`` with a direction of its own is right to left."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
 
 
-def stylesheet(lang: str) -> str:
-    css = "\n".join(path.read_text(encoding="utf-8") for path in CSS_FILES)
-    return css + ("\n" + RTL_PAGE if is_rtl(lang) else "")
+def typst_data(document: ReportDocument) -> dict[str, Any]:
+    """The document as the template reads it: texts as they are shown, numbers formatted."""
+    lang = document.lang
+    rtl = is_rtl(lang)
+    meta = document.meta
+    header = header_context(document)
+    distribution = []
+    if meta.distribution:
+        distribution.append(f"{_('Distr.:')} {meta.distribution}")
+    if header["date"]:
+        distribution.append(str(header["date"]))
+    distribution.append(f"{_('Original:')} {header['original']}")
+    blocks: list[dict[str, Any]] = []
+    level = 1  # of the last heading: the title's, then the chapters' from 2 (PDF/UA numbers
+    # the levels without a gap)
+    for item in numbered(document):
+        block = item.block
+        if isinstance(block, Heading):
+            level = min(block.level + 1, level + 1)
+            blocks.append({"k": "h", "level": level, "label": item.label, "text": block.text})
+        elif isinstance(block, Paragraph):
+            blocks.append(
+                {"k": "p", "label": item.label, "text": block.text, "notes": list(block.notes)}
+            )
+        elif isinstance(block, Quote):
+            quote_lang = block.lang or lang
+            blocks.append(
+                {
+                    "k": "q",
+                    "text": block.text,
+                    "source": block.source,
+                    "lang": TYPST_LANGUAGES.get(quote_lang, quote_lang.split("-")[0]),
+                    # A State's words in a language not recorded read in the direction of their
+                    # first letter, as HTML's dir="auto".
+                    "rtl": is_rtl(block.lang) if block.lang else first_letter_rtl(block.text),
+                }
+            )
+        elif isinstance(block, Table):
+            blocks.extend(_table(block, lang))
+        elif isinstance(block, BarChart):
+            blocks.append(_bars(block, lang))
+        elif isinstance(block, HeatTable):
+            blocks.append(_heat(block, lang))
+        elif isinstance(block, WorldMap):
+            blocks.append(_map(block, lang))
+        elif isinstance(block, Definitions):
+            blocks.append(
+                {
+                    "k": "defs",
+                    "level": level + 1,
+                    "title": block.title,
+                    "items": [list(i) for i in block.items],
+                }
+            )
+        elif isinstance(block, PageBreak):
+            blocks.append({"k": "break"})
+    return {
+        "lang": TYPST_LANGUAGES.get(lang, lang),
+        "rtl": rtl,
+        "fonts": list(FAMILIES.get(lang, (SANS, ARABIC, CJK))),
+        "un": _("United Nations"),
+        "draft": _("Draft (no symbol)"),
+        "distribution": distribution,
+        "meta": {
+            "title": meta.title,
+            "symbol": meta.symbol,
+            "body": meta.body,
+            "session": meta.session,
+            "agenda_item": meta.agenda_item,
+            "note": meta.note,
+            "subtitle": meta.subtitle,
+        },
+        "blocks": blocks,
+    }
 
 
 def render_pdf(document: ReportDocument) -> bytes:
-    page = print_page(document, css=stylesheet(document.lang))
-    # The same document gives the same bytes: a fixed identifier derived from the page.
-    identifier = hashlib.sha256(page.encode()).hexdigest()[:32].encode()
-    with collector_paused():
-        return PrintHTML(
-            string=page, base_url=str(FONTS_DIR) + "/", url_fetcher=LocalFilesOnly()
-        ).write_pdf(
-            pdf_identifier=identifier,
-            pdf_tags=True,
-            finisher=compress_once if TUNED else None,
+    data = json.dumps(typst_data(document), ensure_ascii=False)
+    with _lock:
+        # PDF/UA-1: Typst refuses a document that would break it (no title, a skipped heading
+        # level, a picture without its alternative text) instead of writing it.
+        pdf = _compiler().compile(
+            input=TEMPLATE.read_bytes(),
+            format="pdf",
+            sys_inputs={"doc": data},
+            pdf_standards="ua-1",
         )
+    assert isinstance(pdf, bytes)
+    return pdf

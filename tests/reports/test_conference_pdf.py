@@ -4,6 +4,7 @@ a State's words in the direction of their language."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pypdfium2 as pdfium
@@ -39,7 +40,8 @@ def test_each_footnote_sits_on_the_page_of_its_call(lang: str) -> None:
     text = pages(render_pdf(recommendations(lang, 4)))
     assert len(text) == 1
     for number in range(1, 5):
-        assert f"Note {number}" in text[0]
+        # PDFium reads a left-to-right phrase of a right-to-left page backwards.
+        assert re.search(rf"Note {number}|{number} Note", text[0]), number
 
 
 def test_a_long_run_of_notes_leaves_no_page_with_notes_only() -> None:

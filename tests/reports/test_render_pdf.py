@@ -1,99 +1,167 @@
-"""The PDF as WeasyPrint writes it, with less work: the user-agent stylesheet gives marker and
-footnote pseudo-elements only to the elements that use them, the streams are compressed once,
-the pages' references are built once per page; the PDF and its look stay the same."""
+"""The PDF as Typst typesets it: tagged, in the document's language, the same bytes for the
+same document, a State's words shown as written whatever characters they hold, long tables
+carried over pages with their header, and only the report's own fonts."""
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
+from pathlib import Path
 
-import pydyf
 import pypdfium2 as pdfium
 import pytest
+from django.test import override_settings
 from pypdf import PdfReader
-from weasyprint import HTML
-from weasyprint.html import UA_STYLESHEET
 
-from infobase.reports.blocks import Column, DocumentMeta, Paragraph, ReportDocument, Table
-from infobase.reports.render_html import print_page
-from infobase.reports.render_pdf import (
-    _PAGE_REFERENCES,
-    FONTS_DIR,
-    TUNED,
-    LocalFilesOnly,
-    PrintHTML,
-    render_pdf,
-    stylesheet,
-    user_agent_stylesheet,
+from infobase.reports.blocks import (
+    Column,
+    Definitions,
+    DocumentMeta,
+    Heading,
+    Paragraph,
+    Quote,
+    ReportDocument,
+    Table,
 )
+from infobase.reports.render_pdf import first_letter_rtl, font_folder, render_pdf, typst_data
 
 
-def report(lang: str) -> ReportDocument:
+def report(lang: str, *, rows: int = 40, blocks: tuple = ()) -> ReportDocument:  # type: ignore[type-arg]
     table = Table(
         "Status by article",
         (Column("State"), Column("Articles", "int"), Column("Share", "pct")),
-        tuple((f"State {n}", n, n / 40) for n in range(1, 40)),
-        notes=("Confidential: not published.", "N/A: not applicable."),
+        tuple((f"State {n}", n, n / 40) for n in range(1, rows)),
+        notes=("Confidential: not published.",),
     )
-    blocks = (
+    body = blocks or (
+        Heading("Introduction"),
         Paragraph("A paragraph with a note.", notes=("The note.",)),
         table,
         Paragraph("تقرير تحليلي عن التنفيذ.", notes=("ملاحظة.",)),
     )
     return ReportDocument(
-        meta=DocumentMeta(title="Report", date=date(2026, 1, 1)), lang=lang, blocks=blocks
+        meta=DocumentMeta(title="Report", symbol="CTOC/COP/WG.2/2026/3", date=date(2026, 1, 1)),
+        lang=lang,
+        blocks=body,
     )
 
 
-def bitmaps(data: bytes) -> list[bytes]:
+def page_texts(data: bytes) -> list[str]:
     pdf = pdfium.PdfDocument(io.BytesIO(data))
     try:
-        return [bytes(page.render(scale=60 / 72).to_pil().tobytes()) for page in pdf]
+        return [page.get_textpage().get_text_range() for page in pdf]
     finally:
         pdf.close()
 
 
-def test_the_pdf_writer_is_tuned_for_the_installed_pydyf() -> None:
-    # Another pydyf writes the same PDF untuned: look at render_pdf's replacements again.
-    assert TUNED
-    assert pydyf.PDF.page_references is not _PAGE_REFERENCES
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_pdf_is_tagged_in_its_language_and_the_same_for_the_same_document(lang: str) -> None:
+    data = render_pdf(report(lang))
+    assert render_pdf(report(lang)) == data
+    reader = PdfReader(io.BytesIO(data))
+    root = reader.root_object
+    assert "/StructTreeRoot" in root
+    assert root["/Lang"] == lang
+    assert root["/MarkInfo"]["/Marked"]
+    assert reader.metadata is not None and reader.metadata.title == "Report"
+    text = "".join(page_texts(data))
+    # PDFium reads the words of a left-to-right script backwards in a right-to-left document.
+    assert "ملاحظة" in text
+    assert ("State 39" in text and "The note." in text) if lang == "en" else "39 State" in text
 
 
-def test_every_scope_of_the_user_agent_stylesheet_is_found_in_this_weasyprint() -> None:
-    # Another WeasyPrint keeps its own stylesheet (slower, not different): this one is scoped.
-    assert user_agent_stylesheet() is not UA_STYLESHEET
+def test_a_states_words_are_shown_as_written_never_read_as_layout() -> None:
+    # Each of these means something in Typst markup or code; here it is text.
+    words = (
+        "#set page(width: 2cm) #pagebreak() = Heading *bold* _it_ $x^2$ @ref <label> `raw` \\ "
+        '#read("/etc/passwd") ") #{ }'
+    )
+    plain = render_pdf(report("en", blocks=(Paragraph("Before."), Quote("Plain words.", "X"))))
+    data = render_pdf(
+        report("en", blocks=(Paragraph("Before."), Quote(words, "X", "en"), Paragraph(words)))
+    )
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == len(PdfReader(io.BytesIO(plain)).pages) == 1
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(595.28, abs=0.5)  # still A4
+    text = " ".join(page_texts(data)[0].split())
+    assert text.count("#set page(width: 2cm) #pagebreak() = Heading *bold* _it_ $x^2$") == 2
+    assert text.count("#read(") == 2 and "root:" not in text
+
+
+def test_a_long_table_goes_on_over_pages_with_its_header_on_each() -> None:
+    pages = page_texts(render_pdf(report("en", rows=120)))
+    assert len(pages) >= 3
+    rows = [re.findall(r"^State (\d+) \1 ", page, flags=re.M) for page in pages]
+    # Every row once, in order, none cut in two; the header above the rows of every page.
+    assert [int(n) for found in rows for n in found] == list(range(1, 120))
+    for page, found in zip(pages, rows, strict=True):
+        if found:
+            assert page.index("State Articles Share") < page.index(f"State {found[0]} ")
+
+
+def test_footnotes_are_numbered_through_the_document_on_the_page_of_their_call() -> None:
+    blocks = tuple(Paragraph(f"Finding {n}.", notes=(f"Source {n}.",)) for n in range(1, 6))
+    (page,) = page_texts(render_pdf(report("en", blocks=blocks)))
+    for n in range(1, 6):
+        assert f"Source {n}." in page
+    assert page.index("Source 1.") < page.index("Source 5.")
+
+
+def test_the_headings_keep_their_order_without_a_gap_for_pdf_ua() -> None:
+    # A definitions list after a chapter is one level below it: Typst refuses a PDF/UA file
+    # whose heading levels skip one.
+    blocks = (
+        Heading("Methodology"),
+        Definitions("Terms", (("Rounding", "Half up."),)),
+        Heading("Detail", level=3),
+    )
+    data = typst_data(report("en", blocks=blocks))
+    levels = [b["level"] for b in data["blocks"] if b["k"] in ("h", "defs")]
+    assert levels == [2, 3, 3]
+    assert "Half up." in page_texts(render_pdf(report("en", blocks=blocks)))[0]
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_the_scoped_user_agent_stylesheet_draws_the_pages_as_weasyprints_own(lang: str) -> None:
-    page = print_page(report(lang), css=stylesheet(lang))
-    ours, theirs = (
-        cls(string=page, base_url=str(FONTS_DIR) + "/", url_fetcher=LocalFilesOnly()).write_pdf(
-            pdf_tags=True
+def test_every_text_is_set_in_the_reports_own_fonts(lang: str) -> None:
+    reader = PdfReader(io.BytesIO(render_pdf(report(lang))))
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+", 1)[1]
+        for page in reader.pages
+        for font in page["/Resources"].get("/Font", {}).values()
+    }
+    assert fonts and fonts <= {
+        "NotoSans-Regular",
+        "NotoSans-Bold",
+        "NotoNaskhArabic-Regular",
+        "NotoNaskhArabic-Bold",
+    }, fonts
+    if lang == "ar":
+        assert "NotoNaskhArabic-Regular" in fonts
+
+
+def test_a_quote_in_no_recorded_language_reads_in_the_direction_of_its_first_letter() -> None:
+    assert first_letter_rtl("«ضعف التنسيق» 2026")
+    assert not first_letter_rtl("2026: Coordination")
+    assert not first_letter_rtl("")
+    data = typst_data(report("en", blocks=(Quote("ضعف التنسيق.", "Egypt"), Quote("Text.", "X"))))
+    assert [b["rtl"] for b in data["blocks"]] == [True, False]
+
+
+def test_the_fonts_are_decoded_once_into_a_folder_of_their_own(tmp_path: Path) -> None:
+    with override_settings(VAR_DIR=tmp_path):
+        folder = font_folder()
+        assert font_folder() == folder
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{stem}.otf"
+        for stem in (
+            "noto-naskh-arabic-bold",
+            "noto-naskh-arabic-regular",
+            "noto-sans-bold",
+            "noto-sans-cjk-sc-bold",
+            "noto-sans-cjk-sc-regular",
+            "noto-sans-regular",
         )
-        for cls in (PrintHTML, HTML)
     )
-    assert len(bitmaps(ours)) == 2  # the table breaks across pages, footnotes on both
-    assert bitmaps(ours) == bitmaps(theirs)
-
-
-def test_the_pdf_stays_tagged_identified_and_the_same_for_the_same_document() -> None:
-    data = render_pdf(report("en"))
-    assert render_pdf(report("en")) == data
-    reader = PdfReader(io.BytesIO(data))
-    assert "/StructTreeRoot" in reader.root_object
-    assert len(reader.trailer["/ID"].get_object()) == 2  # type: ignore[arg-type]
-    text = "".join(page.extract_text() for page in reader.pages)
-    assert "State 39" in text and "The note." in text
-
-
-def test_the_page_references_are_built_again_when_a_page_is_added() -> None:
-    pdf = pydyf.PDF()
-    seen = []
-    for _ in range(3):
-        page = pydyf.Dictionary({"Type": "/Page"})
-        pdf.add_object(page)
-        pdf.add_page(page)
-        seen.append(pdf.page_references)
-        assert pdf.page_references == _PAGE_REFERENCES.fget(pdf)
-    assert [len(references) for references in seen] == [1, 2, 3]
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # nothing half-made left
+    assert (folder / "noto-sans-regular.otf").read_bytes()[:4] in (b"\x00\x01\x00\x00", b"OTTO")

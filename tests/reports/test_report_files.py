@@ -55,10 +55,11 @@ def test_the_pdf_is_tagged_with_its_language_and_mirrors_the_header_in_arabic(de
         )
         assert reader.trailer["/Root"]["/Lang"] == lang
         assert len(reader.pages) > 3
-        x = x_of(reader, "CTOC/COP/2008/2")
+        # A right-to-left line gives the symbol in runs split where the digits begin.
+        x = x_of(reader, "CTOC/COP/")
         assert (x < width / 2) is symbol_on_the_left, (lang, x)
         text = "".join(page.extract_text() for page in reader.pages[:2])
-        assert "CTOC/COP/2008/2" in text
+        assert "CTOC/COP/2008/2" in "".join(text.split())
 
 
 def test_the_word_document_is_right_to_left_in_arabic_only(demo):  # type: ignore[no-untyped-def]
