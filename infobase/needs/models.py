@@ -278,7 +278,10 @@ class Need(models.Model):
     confidential = models.BooleanField(_("confidential"), default=False)
     is_manual = models.BooleanField(_("created by hand"), default=False)
 
-    history = HistoricalRecords()
+    # The history is read one need at a time (by ``id``, indexed) and by date: no query looks
+    # its rows up by State, article or the other needs, so these columns carry no index there,
+    # which every row the derivation writes would otherwise have to go into.
+    history = HistoricalRecords(no_db_index=["state", "article", "merged_into", "split_from"])
 
     class Meta:
         ordering = ["state__name_en", "article__instrument__position", "article__number", "kind"]

@@ -273,6 +273,21 @@ def test_history_says_who_when_and_what_for_created_and_changed_needs(
     assert Need.history.filter(history_type="~").count() == 1  # type: ignore[attr-defined]
 
 
+def test_the_history_of_needs_is_indexed_only_for_its_reads() -> None:
+    """A need's history is read by the need (``id``) and by date, and its user is cleared when
+    the user is deleted: only these columns have an index. Each further index would be one
+    more place every history row written by the derivation has to go into."""
+    table = Need.history.model._meta.db_table  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    indexed = {
+        tuple(c["columns"])
+        for c in constraints.values()
+        if c["index"] and not c["primary_key"] and not c["unique"]
+    }
+    assert indexed == {("id",), ("history_date",), ("history_user_id",)}
+
+
 def test_answers_no_longer_stated_leave_the_need_without_evidence(world: None) -> None:
     needs_derive(today=TODAY)
     StatedNeed.objects.filter(state__iso3="SEN", article=art(18)).delete()  # re-derived answers
