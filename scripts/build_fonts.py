@@ -90,7 +90,7 @@ ARABIC_RANGES: list[Range] = [
     (0xFE70, 0xFEFF),  # Arabic Presentation Forms-B
 ]
 
-# Put in the Arabic files but not claimed in CSS: Pango (WeasyPrint's PDF output) keeps the
+# Put in the Arabic files but not claimed in CSS: a PDF's text shaper (Typst's, Pango's) keeps the
 # spaces, digits and punctuation between Arabic words in the Arabic run and takes their glyphs
 # from the Arabic face, ignoring unicode-range; without them a PDF shows boxes for spaces.
 ARABIC_FILE_EXTRA: list[Range] = [

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The Debian packages Infobase needs beyond its Python packages, installed when missing:
-# gettext (msgfmt compiles the catalogs) and the Pango/HarfBuzz libraries WeasyPrint draws PDFs
-# with; without libharfbuzz-subset0 WeasyPrint falls back to fontTools to subset fonts, slower.
-# chromium runs the browser tests (tests/browser, through Playwright: the browser build Playwright
-# downloads itself is not reachable everywhere, Debian's is); pages ship their own fonts.
+# gettext (msgfmt compiles the catalogs); chromium runs the browser tests (tests/browser,
+# through Playwright: the browser build Playwright downloads itself is not reachable everywhere,
+# Debian's is); pages ship their own fonts. PDFs and chart pictures are typeset by Typst, which
+# its wheel carries whole.
 set -euo pipefail
-PACKAGES=(gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium "$@")
+PACKAGES=(gettext chromium "$@")
 if ! command -v dpkg-query >/dev/null; then
   echo "not a Debian system: make sure these are installed: ${PACKAGES[*]}" >&2
   exit 0

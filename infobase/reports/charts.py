@@ -1,9 +1,9 @@
 """Charts as HTML and CSS (bars, stacked bars, heat tables) and the world map.
 
 Charts are drawn with HTML boxes rather than SVG text because labels must be shaped and
-ordered like any other text (Arabic right to left, mixed lines, Chinese): browsers and
-WeasyPrint's PDF engine both do that for HTML, while WeasyPrint draws SVG text unshaped. The
-same HTML is rasterized for Word and Excel (see ``raster``), so every format shows one picture.
+ordered like any other text (Arabic right to left, mixed lines, Chinese). The PDF and the
+pictures of Word and Excel files draw the same bars (``bar_rows``) and map colours with Typst
+(``render_pdf``, ``raster``).
 """
 
 from __future__ import annotations

@@ -21,19 +21,19 @@ from infobase.reports.blocks import Table
 
 FONTS_DIR = Path(settings.BASE_DIR) / "core" / "static" / "infobase" / "fonts"
 
-# The print page's text width (A4 less the margins of print.css) and the type of a data table
-# (report.css, print.css): 10.5 pt × .88, cells padded by .4rem (root font 12 pt) each side.
+# The printed page's text width (A4 less the margins of report.typ) and the type of a data
+# table (report.css, report.typ): 10.5 pt × .88, cells padded by .4rem (12 pt) each side.
 TEXT_WIDTH_PT = (210 - 20 - 20) * 72 / 25.4
 TABLE_FONT_PT = 10.5 * 0.88
 CELL_PADDING_PT = 2 * 0.4 * 12
 FIRST_COLUMN_MIN_EM = 12  # .rc-data td:first-child { min-inline-size: 12em }
 SAFETY = 1.08  # kerning, shaping and rounding the advance widths leave out
-FIT_MARGIN = 1.02  # the same, for a table that fits: laid out as WeasyPrint's automatic layout
+FIT_MARGIN = 1.02  # the same, for a table that fits: widths as an automatic layout gives
 
 
 @lru_cache(maxsize=16)
 def decoded_font(path: Path, mtime_ns: int) -> bytes:
-    """The WOFF2 font at ``path`` as TrueType/OpenType data (what WeasyPrint decodes it to).
+    """The WOFF2 font at ``path`` as TrueType/OpenType data (what Typst reads).
 
     Decoding WOFF2 takes most of the time of a short report (the Chinese fonts above all):
     decoded once here, each process pays it once. ``mtime_ns`` makes a changed file a new
@@ -101,8 +101,8 @@ RARE = 0.1  # a word in fewer than this share of a column's cells may be hyphena
 
 def column_need(texts: list[str], *, lang: str) -> float:
     """The narrowest a column of a cut table can be: its common words whole; a rare longer one
-    (``Confidential`` among ``Yes`` and ``No``) may be hyphenated (``hyphens: auto``), where
-    WeasyPrint has a dictionary for the language."""
+    (``Confidential`` among ``Yes`` and ``No``) may be hyphenated, where there is a
+    dictionary for the language."""
     import pyphen
 
     counts: dict[str, int] = {}
@@ -148,7 +148,7 @@ def fitted_widths(
     table: Table, columns: Sequence[tuple[str, ...]], whole: list[float], lang: str
 ) -> tuple[float, ...]:
     """Column widths, as shares of the text width, for a table that fits the line: what
-    WeasyPrint's automatic layout of a table as wide as the line gives (each column its
+    the automatic layout of a table as wide as the line gives (CSS 2.1, 17.5.2.2) (each column its
     longest word; the rest of the line shared in proportion to what each still lacks for its
     longest text on one line, or to that text's width when every one fits), computed from the
     fonts' advance widths; then each column widened, if need be, to its longest word with a
@@ -168,7 +168,7 @@ def fitted_widths(
     safe[0] = max(safe[0], FIRST_COLUMN_MIN_EM * TABLE_FONT_PT)
     highs[0] = max(highs[0], safe[0])
 
-    def exact(width: float, margin: float = 1.0) -> float:  # as WeasyPrint measures
+    def exact(width: float, margin: float = 1.0) -> float:  # as the shaped text measures
         return CELL_PADDING_PT + (width - CELL_PADDING_PT) / SAFETY * margin
 
     lows = [exact(w) for w in safe]

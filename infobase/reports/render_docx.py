@@ -291,10 +291,10 @@ class _Writer:
                 )
         self.notes(block.notes)
 
-    def picture(self, title: str, html: str, notes: tuple[str, ...]) -> None:
-        self.paragraph(title, bold=True)
+    def picture(self, block: BarChart | WorldMap, notes: tuple[str, ...]) -> None:
+        self.paragraph(block.title, bold=True)
         paragraph = self.paragraph(align="center")
-        image = raster.png(html, self.lang)
+        image = raster.png(block, self.lang)
         paragraph.add_run().add_picture(io.BytesIO(image), width=Mm(165))  # type: ignore[attr-defined]
         self.notes(notes)
 
@@ -328,9 +328,9 @@ class _Writer:
             elif isinstance(block, HeatTable):
                 self.heat(block)
             elif isinstance(block, BarChart):
-                self.picture(block.title, charts.bar_chart(block, self.lang), block.notes)
+                self.picture(block, block.notes)
             elif isinstance(block, WorldMap):
-                self.picture(block.title, charts.world_map(block, self.lang), ())
+                self.picture(block, ())
             elif isinstance(block, Definitions):
                 self.paragraph(block.title, bold=True)
                 for term, text in block.items:

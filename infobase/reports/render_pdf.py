@@ -292,16 +292,20 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
     }
 
 
-def render_pdf(document: ReportDocument) -> bytes:
-    data = json.dumps(typst_data(document), ensure_ascii=False)
-    with _lock:
+def typeset(data: dict[str, Any], *, fmt: str = "pdf", ppi: float | None = None) -> bytes:
+    """The template's output for ``data`` (``typst_data``): a PDF, or with ``fmt="png"`` the
+    first page as a picture."""
+    arguments: dict[str, Any] = {"format": fmt, "sys_inputs": {"doc": json.dumps(data)}}
+    if fmt == "pdf":
         # PDF/UA-1: Typst refuses a document that would break it (no title, a skipped heading
         # level, a picture without its alternative text) instead of writing it.
-        pdf = _compiler().compile(
-            input=TEMPLATE.read_bytes(),
-            format="pdf",
-            sys_inputs={"doc": data},
-            pdf_standards="ua-1",
-        )
-    assert isinstance(pdf, bytes)
-    return pdf
+        arguments["pdf_standards"] = "ua-1"
+    else:
+        arguments["ppi"] = ppi
+    with _lock:
+        out = _compiler().compile(input=TEMPLATE.read_bytes(), **arguments)
+    return out[0] if isinstance(out, list) else out
+
+
+def render_pdf(document: ReportDocument) -> bytes:
+    return typeset(typst_data(document))

@@ -168,7 +168,7 @@ class _Book:
             ws.cell(row=r, column=2, value=area.iso3)
             ws.cell(row=r, column=3, value=None if area.value is None else float(area.value))
         self.widths(ws, 3)
-        picture = XlImage(io.BytesIO(raster.png(charts.world_map(block, self.lang), self.lang)))
+        picture = XlImage(io.BytesIO(raster.png(block, self.lang)))
         picture.width, picture.height = picture.width * 0.55, picture.height * 0.55
         ws.add_image(picture, "E3")
 

@@ -45,7 +45,7 @@ def render_html_page(document: ReportDocument) -> bytes:
     return page.encode("utf-8")
 
 
-# The PDF, Word and Excel renderers pull in Typst, WeasyPrint, PDFium and openpyxl: they are
+# The PDF, Word and Excel renderers pull in Typst, Pillow, python-docx and openpyxl: they are
 # imported when a file is rendered, so that commands and web workers start without them.
 RENDERERS: dict[str, Callable[[ReportDocument], bytes] | str] = {
     "html": render_html_page,

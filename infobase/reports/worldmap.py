@@ -381,8 +381,7 @@ def svg(
     ``<title>`` (its name in the page's language and its value). The SVG is always laid out left
     to right (``dir="ltr"``), also on Arabic pages: it is a picture of the world, not text.
 
-    ``links=False`` draws the same map without the links and titles, for paper and pictures
-    (WeasyPrint lays out each SVG link as a line of text)."""
+    ``links=False`` draws the same map without the links and titles, for paper and pictures."""
     shapes, width, height = projected_shapes(path)
     by_iso3 = {s.iso3: s for s in states}
     by_m49 = {s.m49: s for s in states if s.m49}

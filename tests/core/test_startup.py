@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-HEAVY = ("weasyprint", "scipy", "highspy", "numpy", "openpyxl", "pypdfium2", "docx")
+HEAVY = ("typst", "PIL", "scipy", "highspy", "numpy", "openpyxl", "docx")
 
 PROBE = """
 import json, sys

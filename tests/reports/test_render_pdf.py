@@ -12,9 +12,12 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from django.test import override_settings
+from PIL import Image
 from pypdf import PdfReader
 
+from infobase.reports import raster
 from infobase.reports.blocks import (
+    BarChart,
     Column,
     Definitions,
     DocumentMeta,
@@ -22,6 +25,7 @@ from infobase.reports.blocks import (
     Paragraph,
     Quote,
     ReportDocument,
+    Series,
     Table,
 )
 from infobase.reports.render_pdf import first_letter_rtl, font_folder, render_pdf, typst_data
@@ -65,6 +69,7 @@ def test_the_pdf_is_tagged_in_its_language_and_the_same_for_the_same_document(la
     assert root["/Lang"] == lang
     assert root["/MarkInfo"]["/Marked"]
     assert reader.metadata is not None and reader.metadata.title == "Report"
+    assert b"<pdfuaid:part>1</pdfuaid:part>" in data  # declared PDF/UA-1, checked by Typst
     text = "".join(page_texts(data))
     # PDFium reads the words of a left-to-right script backwards in a right-to-left document.
     assert "ملاحظة" in text
@@ -165,3 +170,17 @@ def test_the_fonts_are_decoded_once_into_a_folder_of_their_own(tmp_path: Path) -
     )
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # nothing half-made left
     assert (folder / "noto-sans-regular.otf").read_bytes()[:4] in (b"\x00\x01\x00\x00", b"OTTO")
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_chart_picture_for_word_is_drawn_by_the_same_template_and_cropped(lang: str) -> None:
+    chart = BarChart(
+        "Needs by kind",
+        ("Legislative drafting", "Training"),
+        (Series("Needs", (12, 30), "#2166ac"),),
+    )
+    image = Image.open(io.BytesIO(raster.png(chart, lang))).convert("RGB")
+    # At most the text width of an A4 page (165 mm at 150 dpi), cropped close around the bars.
+    assert 200 < image.width <= 975 and image.height < 200
+    colours = {colour for _, colour in image.getcolors(maxcolors=1 << 16) or ()}
+    assert (0x21, 0x66, 0xAC) in colours  # the series' own colour, the bars drawn
