@@ -91,6 +91,7 @@ extradition → article 16; mutual legal assistance → article 18 (Themes witho
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -175,6 +176,10 @@ def iati_import(
     run = ImportRun.objects.create(
         user=user if getattr(user, "pk", None) else None, heartbeat_at=timezone.now()
     )
+    # What the process held before the import (Django, reference data) is set aside from the
+    # garbage collector's full passes while it runs, which it triggers often (about half the
+    # collector's time on a 100 MB file); it is handed back, and collected as usual, after.
+    gc.freeze()
     try:
         importer = _Importer(run, relevance, user, progress)
         _import_all(
@@ -189,6 +194,8 @@ def iati_import(
         except Exception:  # e.g. inside a broken transaction: the sweep ends it later
             logger.exception("import run %s: the failure could not be recorded", run.pk)
         raise
+    finally:
+        gc.unfreeze()
     run.status = ImportRunStatus.FINISHED
     run.finished_at = timezone.now()
     run.save()

@@ -47,8 +47,10 @@ _DESCRIPTION_TYPES = ("1", "2", "3", "4")
 _BUDGET_TYPES = ("1", "2")
 _BUDGET_STATUSES = ("1", "2")
 _ROLES = frozenset(ParticipantRole.values)
-# Every xml:lang of an activity, compiled once.
-_XML_LANGS = etree.XPath("descendant-or-self::*/@xml:lang")
+# Every xml:lang of an activity, compiled once (plain strings: no link back to the element).
+_XML_LANGS = etree.XPath("descendant-or-self::*/@xml:lang", smart_strings=False)
+# The children of a transaction that ``add_place`` reads.
+_PLACE_TAGS = frozenset({"recipient-country", "recipient-region", "sector"})
 _DATE_FIELDS = {"1": "planned_start", "2": "actual_start", "3": "planned_end", "4": "actual_end"}
 
 # Successors of withdrawn codes where the IATI codelist does not name one itself. Sector: the
@@ -70,7 +72,7 @@ class ActivityRejected(Exception):
         super().__init__("; ".join(reasons))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Org:
     role: str
     ref: str
@@ -78,7 +80,7 @@ class _Org:
     name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Txn:
     kind: str
     date: dt.date | None
@@ -89,7 +91,7 @@ class _Txn:
     receiver_ref: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Budget:
     kind: str
     status: str
@@ -100,7 +102,7 @@ class _Budget:
     value_date: dt.date | None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Doc:
     url: str
     title: dict[str, str]
@@ -108,7 +110,7 @@ class _Doc:
     format: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Parsed:
     identifier: str
     line: int | None
@@ -175,8 +177,7 @@ def normalise_language(value: str | None) -> str:
     return (primary + separator + rest)[:10]
 
 
-def _lang(value: str | None) -> str:
-    return normalise_language(value)
+_lang = normalise_language
 
 
 def narratives(el: Any, default_lang: str) -> dict[str, str]:
@@ -192,8 +193,9 @@ def narratives(el: Any, default_lang: str) -> dict[str, str]:
             out[parent_lang] = text
         return out
     for narrative in narratives:
-        text = element_text(narrative)
-        if not text:
+        # ``element_text`` inlined: called for every narrative of a file.
+        text = narrative.text if not len(narrative) else "".join(narrative.itertext())
+        if not text or not (text := text.strip()):
             continue
         lang = _lang(narrative.get(XML_LANG)) or parent_lang
         out[lang] = f"{out[lang]}\n\n{text}" if lang in out else text
@@ -207,6 +209,13 @@ def _first(names: dict[str, str], lang: str) -> str:
 
 
 def _date(value: str | None, what: str) -> date:
+    if value and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        # The common YYYY-MM-DD, read without the regular expression: what ``fromisoformat``
+        # accepts in this shape is ASCII digits, which ``_DATE`` matches whole.
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     match = _DATE.match(value or "")
     if match:
         try:
@@ -313,6 +322,11 @@ class Codes:
                     self.replacements.setdefault((list_name, code), successor.group(1))
             if list_name == "Sector":
                 self.sector_names[code] = (name_en, name_fr)
+        # Per codelist, the codes that ``check`` passes and ``current`` keeps as they are, with
+        # no warning: the hot loops test them first and call those only for the others.
+        self.plain: dict[str, frozenset[str]] = {
+            name: frozenset(self.codes[name] - self.withdrawn[name]) for name in self.NAMES
+        }
 
     def check(self, list_name: str, code: str, warnings: list[str]) -> bool:
         known = self.codes.get(list_name)
@@ -625,21 +639,46 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
             budget=True,
         )
 
+    # The transactions loop is the hottest of a file: codes known to need nothing are tested
+    # first, and each transaction's children are read in one pass (the first of each tag, the
+    # places in order) instead of grouped.
+    plain_types = codes.plain["TransactionType"]
+    plain_currencies = codes.plain["Currency"]
     for txn in children.get("transaction", ()):
-        parts = by_tag(txn)
-        type_el = first(parts, "transaction-type")
+        type_el = value_el = date_el = provider = receiver = None
+        places: dict[Any, list[Any]] | None = None
+        for part in txn:
+            tag = part.tag
+            if tag == "value":
+                if value_el is None:
+                    value_el = part
+            elif tag == "transaction-date":
+                if date_el is None:
+                    date_el = part
+            elif tag == "transaction-type":
+                if type_el is None:
+                    type_el = part
+            elif tag == "provider-org":
+                if provider is None:
+                    provider = part
+            elif tag == "receiver-org":
+                if receiver is None:
+                    receiver = part
+            elif tag in _PLACE_TAGS:
+                if places is None:
+                    places = {}
+                places.setdefault(tag, []).append(part)
         kind = (type_el.get("code") or "").strip() if type_el is not None else ""
         kind = _LEGACY_TRANSACTION.get(kind, kind)
         if not kind:
             reasons.append(_("a transaction without transaction-type"))
             continue
-        codes.check("TransactionType", kind, warnings)
-        value_el = first(parts, "value")
+        if kind not in plain_types:
+            codes.check("TransactionType", kind, warnings)
         if value_el is None:
             reasons.append(_("a transaction without value"))
             continue
         value = attempt(_decimal, value_el.text, "transaction/value")
-        date_el = first(parts, "transaction-date")
         txn_date = None
         if date_el is not None:
             txn_date = attempt(_date, date_el.get("iso-date"), "transaction-date")
@@ -649,10 +688,12 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
         if value is None:
             continue
         txn_currency = (value_el.get("currency") or "").strip().upper()
-        if txn_currency and codes.check("Currency", txn_currency, warnings):
+        if (
+            txn_currency
+            and txn_currency not in plain_currencies
+            and codes.check("Currency", txn_currency, warnings)
+        ):
             txn_currency = codes.current("Currency", txn_currency, parsed, "transaction/value")
-        provider = first(parts, "provider-org")
-        receiver = first(parts, "receiver-org")
         parsed.transactions.append(
             _Txn(
                 kind=kind[:5],
@@ -664,7 +705,8 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
                 receiver_ref=((receiver.get("ref") or "") if receiver is not None else "")[:255],
             )
         )
-        add_place(parts, True)
+        if places is not None:
+            add_place(places, True)
     if parsed.transactions:
         if not parsed.currency:
             parsed.currency = parsed.transactions[0].currency

@@ -55,7 +55,7 @@ REPORT_LIMIT = 20_000
 DSTORE_NS = "http://d-portal.org/xmlns/dstore"
 
 
-@dataclass
+@dataclass(slots=True)
 class Seen:
     """The copy of an identifier that stands so far in a file."""
 

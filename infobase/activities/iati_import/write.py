@@ -102,7 +102,7 @@ _KIND_BY_IATI_TYPE = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """A parsed activity waiting for its batch to be written."""
 
@@ -117,7 +117,7 @@ class Item:
     seen: Any = None  # the file's record of this identifier (see pipeline)
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     """What writing an item does: its outcome for the report and the rows to write."""
 
