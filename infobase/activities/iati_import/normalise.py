@@ -645,29 +645,21 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
     plain_types = codes.plain["TransactionType"]
     plain_currencies = codes.plain["Currency"]
     for txn in children.get("transaction", ()):
-        type_el = value_el = date_el = provider = receiver = None
+        firsts: dict[Any, Any] = {}
         places: dict[Any, list[Any]] | None = None
         for part in txn:
             tag = part.tag
-            if tag == "value":
-                if value_el is None:
-                    value_el = part
-            elif tag == "transaction-date":
-                if date_el is None:
-                    date_el = part
-            elif tag == "transaction-type":
-                if type_el is None:
-                    type_el = part
-            elif tag == "provider-org":
-                if provider is None:
-                    provider = part
-            elif tag == "receiver-org":
-                if receiver is None:
-                    receiver = part
-            elif tag in _PLACE_TAGS:
+            if tag in _PLACE_TAGS:
                 if places is None:
                     places = {}
                 places.setdefault(tag, []).append(part)
+            elif tag not in firsts:
+                firsts[tag] = part
+        type_el = firsts.get("transaction-type")
+        value_el = firsts.get("value")
+        date_el = firsts.get("transaction-date")
+        provider = firsts.get("provider-org")
+        receiver = firsts.get("receiver-org")
         kind = (type_el.get("code") or "").strip() if type_el is not None else ""
         kind = _LEGACY_TRANSACTION.get(kind, kind)
         if not kind:
