@@ -38,7 +38,7 @@ from infobase.reports.blocks import (
 )
 from infobase.reports.outline import numbered
 from infobase.reports.print_layout import print_tables
-from infobase.reports.render_html import cell, original_language
+from infobase.reports.render_html import cell, distribution_lines
 
 FONTS = {
     "ascii": "Noto Sans",
@@ -178,13 +178,8 @@ class _Writer:
 
         self.paragraph(_("United Nations"), bold=True, size=14)
         self.paragraph(meta.symbol or _("Draft (no symbol)"), bold=True, size=12, align="end")
-        for line in (
-            _("Distr.:") + " " + meta.distribution if meta.distribution else "",
-            numbers.long_date(meta.date, self.lang),
-            _("Original:") + " " + original_language(meta.original_language, self.lang),
-        ):
-            if line:
-                self.paragraph(line, size=9, align="end")
+        for line in distribution_lines(self.source):
+            self.paragraph(line, size=9, align="end")
         if meta.body:
             self.paragraph(meta.body, bold=True, size=10)
         for line in (meta.session, meta.agenda_item):

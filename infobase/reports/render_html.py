@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _
 
 from infobase.core.i18n import is_rtl
 from infobase.reports import charts, numbers
@@ -149,12 +150,21 @@ def original_language(code: str, lang: str) -> str:
     return name.lower() if lang in ("fr", "es", "ru") else name
 
 
-def header_context(document: ReportDocument) -> dict[str, object]:
+def distribution_lines(document: ReportDocument) -> list[str]:
+    """The lines beside the body's name in the header, in every format: the distribution, the
+    date, the original language (in the active language)."""
     meta = document.meta
+    lines = [_("Distr.:") + " " + meta.distribution] if meta.distribution else []
+    if meta.date:
+        lines.append(numbers.long_date(meta.date, document.lang))
+    lines.append(_("Original:") + " " + original_language(meta.original_language, document.lang))
+    return lines
+
+
+def header_context(document: ReportDocument) -> dict[str, object]:
     return {
-        "meta": meta,
-        "date": numbers.long_date(meta.date, document.lang),
-        "original": original_language(meta.original_language, document.lang),
+        "meta": document.meta,
+        "distribution": distribution_lines(document),
         "lang": document.lang,
         "rtl": is_rtl(document.lang),
     }

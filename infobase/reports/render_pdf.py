@@ -56,7 +56,7 @@ from infobase.reports.print_layout import (
     print_tables,
     too_wide,
 )
-from infobase.reports.render_html import cell, header_context
+from infobase.reports.render_html import cell, distribution_lines
 from infobase.reports.worldmap import svg
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "reports" / "report.typ"
@@ -74,6 +74,11 @@ SANS, ARABIC, CJK = "Noto Sans", "Noto Naskh Arabic", "Noto Sans CJK SC"
 FAMILIES = {"ar": (ARABIC, SANS, CJK), "zh-hans": (CJK, SANS, ARABIC)}
 # Typst's language tags: the text language decides shaping, hyphenation and direction.
 TYPST_LANGUAGES = {"zh-hans": "zh"}
+
+
+def typst_language(code: str) -> str:
+    return TYPST_LANGUAGES.get(code, code.split("-")[0])
+
 
 LONG_TABLE_ROWS = 16  # a printed table this long may break across pages; a shorter one not
 
@@ -221,13 +226,6 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
     lang = document.lang
     rtl = is_rtl(lang)
     meta = document.meta
-    header = header_context(document)
-    distribution = []
-    if meta.distribution:
-        distribution.append(f"{_('Distr.:')} {meta.distribution}")
-    if header["date"]:
-        distribution.append(str(header["date"]))
-    distribution.append(f"{_('Original:')} {header['original']}")
     blocks: list[dict[str, Any]] = []
     level = 1  # of the last heading: the title's, then the chapters' from 2 (PDF/UA numbers
     # the levels without a gap)
@@ -241,13 +239,12 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
                 {"k": "p", "label": item.label, "text": block.text, "notes": list(block.notes)}
             )
         elif isinstance(block, Quote):
-            quote_lang = block.lang or lang
             blocks.append(
                 {
                     "k": "q",
                     "text": block.text,
                     "source": block.source,
-                    "lang": TYPST_LANGUAGES.get(quote_lang, quote_lang.split("-")[0]),
+                    "lang": typst_language(block.lang or lang),
                     # A State's words in a language not recorded read in the direction of their
                     # first letter, as HTML's dir="auto".
                     "rtl": is_rtl(block.lang) if block.lang else first_letter_rtl(block.text),
@@ -273,12 +270,12 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
         elif isinstance(block, PageBreak):
             blocks.append({"k": "break"})
     return {
-        "lang": TYPST_LANGUAGES.get(lang, lang),
+        "lang": typst_language(lang),
         "rtl": rtl,
         "fonts": list(FAMILIES.get(lang, (SANS, ARABIC, CJK))),
         "un": _("United Nations"),
         "draft": _("Draft (no symbol)"),
-        "distribution": distribution,
+        "distribution": distribution_lines(document),
         "meta": {
             "title": meta.title,
             "symbol": meta.symbol,

@@ -3,23 +3,14 @@ a State's words in the direction of their language."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 
-import pypdfium2 as pdfium
 import pytest
 
 from infobase.reports.blocks import DocumentMeta, Heading, Paragraph, Quote, ReportDocument
 from infobase.reports.render_pdf import render_pdf
-
-
-def pages(data: bytes) -> list[str]:
-    pdf = pdfium.PdfDocument(io.BytesIO(data))
-    try:
-        return [page.get_textpage().get_text_range() for page in pdf]
-    finally:
-        pdf.close()
+from tests.reports.pdf_text import page_texts
 
 
 def recommendations(lang: str, count: int) -> ReportDocument:
@@ -37,7 +28,7 @@ def recommendations(lang: str, count: int) -> ReportDocument:
 def test_each_footnote_sits_on_the_page_of_its_call(lang: str) -> None:
     # Four short paragraphs with a note each fit on one page with their notes; a rule of 0.5pt
     # over 2mm above the notes once pushed every note after the first to a page of its own.
-    text = pages(render_pdf(recommendations(lang, 4)))
+    text = page_texts(render_pdf(recommendations(lang, 4)))
     assert len(text) == 1
     for number in range(1, 5):
         # PDFium reads a left-to-right phrase of a right-to-left page backwards.
@@ -45,7 +36,7 @@ def test_each_footnote_sits_on_the_page_of_its_call(lang: str) -> None:
 
 
 def test_a_long_run_of_notes_leaves_no_page_with_notes_only() -> None:
-    text = pages(render_pdf(recommendations("en", 30)))
+    text = page_texts(render_pdf(recommendations("en", 30)))
     for page in text:
         assert "Recommendation" in page, page
     for number in range(1, 31):

@@ -9,7 +9,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 from django.test import override_settings
 from PIL import Image
@@ -18,6 +17,7 @@ from pypdf import PdfReader
 from infobase.reports import raster
 from infobase.reports.blocks import (
     BarChart,
+    Block,
     Column,
     Definitions,
     DocumentMeta,
@@ -29,9 +29,10 @@ from infobase.reports.blocks import (
     Table,
 )
 from infobase.reports.render_pdf import first_letter_rtl, font_folder, render_pdf, typst_data
+from tests.reports.pdf_text import page_texts
 
 
-def report(lang: str, *, rows: int = 40, blocks: tuple = ()) -> ReportDocument:  # type: ignore[type-arg]
+def report(lang: str, *, rows: int = 40, blocks: tuple[Block, ...] = ()) -> ReportDocument:
     table = Table(
         "Status by article",
         (Column("State"), Column("Articles", "int"), Column("Share", "pct")),
@@ -49,14 +50,6 @@ def report(lang: str, *, rows: int = 40, blocks: tuple = ()) -> ReportDocument: 
         lang=lang,
         blocks=body,
     )
-
-
-def page_texts(data: bytes) -> list[str]:
-    pdf = pdfium.PdfDocument(io.BytesIO(data))
-    try:
-        return [page.get_textpage().get_text_range() for page in pdf]
-    finally:
-        pdf.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])

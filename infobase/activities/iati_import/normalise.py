@@ -177,15 +177,12 @@ def normalise_language(value: str | None) -> str:
     return (primary + separator + rest)[:10]
 
 
-_lang = normalise_language
-
-
 def narratives(el: Any, default_lang: str) -> dict[str, str]:
     """Narratives of an element by language; several of one language are joined."""
     out: dict[str, str] = {}
     if el is None:
         return out
-    parent_lang = _lang(el.get(XML_LANG)) or default_lang
+    parent_lang = normalise_language(el.get(XML_LANG)) or default_lang
     narratives = el.findall("narrative")
     if not narratives:  # IATI 1.0x style text directly in the element
         text = element_text(el)
@@ -197,7 +194,7 @@ def narratives(el: Any, default_lang: str) -> dict[str, str]:
         text = narrative.text if not len(narrative) else "".join(narrative.itertext())
         if not text or not (text := text.strip()):
             continue
-        lang = _lang(narrative.get(XML_LANG)) or parent_lang
+        lang = normalise_language(narrative.get(XML_LANG)) or parent_lang
         out[lang] = f"{out[lang]}\n\n{text}" if lang in out else text
     return out
 
@@ -451,7 +448,7 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
         reasons.append(_("the iati-identifier is longer than 255 characters"))
     parsed = Parsed(identifier=identifier, line=el.sourceline)
     warnings = parsed.warnings
-    parsed.language = _lang(el.get(XML_LANG)) or "en"
+    parsed.language = normalise_language(el.get(XML_LANG)) or "en"
     lang = parsed.language
     # Every xml:lang of the activity, read by libxml2 in one call rather than node by node.
     langs: Any = _XML_LANGS(el)  # a list of attribute values
