@@ -129,6 +129,17 @@ def english_by_default():  # type: ignore[no-untyped-def]
     translation.activate("en")
 
 
+@pytest.fixture(autouse=True)
+def no_report_figures_kept():  # type: ignore[no-untyped-def]
+    # Report figures are kept in the process by the run's data fingerprint; a rolled-back
+    # test's data can repeat the next test's fingerprint (same counts and keys).
+    from infobase.reports.services import FIGURES
+
+    FIGURES.clear()
+    yield
+    FIGURES.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def jobs_in_process(tmp_path_factory):  # type: ignore[no-untyped-def]
     # Background jobs run in-process (Django's immediate task backend) and files go to a

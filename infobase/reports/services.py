@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -60,22 +62,76 @@ def renderer(fmt: str) -> Callable[[ReportDocument], bytes]:
     return import_string(found) if isinstance(found, str) else found
 
 
+class FiguresMemo:
+    """The figures of this process's last few report runs, by their run fingerprint (report,
+    parameters, state of the data): the same report in another language or format, the usual
+    next request, is rendered from them instead of computing them again. Figures do not depend
+    on the language (``Report.compute``), and composing a document only reads them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any | None:
+        with self._lock:
+            if key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            return self._entries[key]
+
+    def put(self, key: str, figures: Any) -> None:
+        with self._lock:
+            self._entries[key] = figures
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# Two: a world report's figures take tens of megabytes; one worker renders one run at a time.
+FIGURES = FiguresMemo(size=2)
+
+
 def report_document(
-    *, report: engine.Report, params: Mapping[str, Any], lang: str, progress: Progress = no_progress
+    *,
+    report: engine.Report,
+    params: Mapping[str, Any],
+    lang: str,
+    progress: Progress = no_progress,
+    figures_key: str | None = None,
 ) -> ReportDocument:
-    figures = report.compute(params, progress)
+    """The report's document in ``lang``. With ``figures_key`` (a run's fingerprint) the
+    figures are taken from, or kept in, ``FIGURES``."""
+    figures = FIGURES.get(figures_key) if figures_key else None
+    if figures is None:
+        figures = report.compute(params, progress)
+        if figures_key:
+            FIGURES.put(figures_key, figures)
     with language(lang):
         return report.document(figures, params, lang)
 
 
 def report_render(
-    *, slug: str, params: Mapping[str, Any], lang: str, fmt: str, progress: Progress = no_progress
+    *,
+    slug: str,
+    params: Mapping[str, Any],
+    lang: str,
+    fmt: str,
+    progress: Progress = no_progress,
+    figures_key: str | None = None,
 ) -> bytes:
-    """The report's file, computed now (the command line; the jobs call this too)."""
+    """The report's file, computed now (the command line; the jobs call this too, with their
+    run's fingerprint as ``figures_key``)."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown format {fmt!r}")
     report = engine.get(slug)
-    document = report_document(report=report, params=params, lang=lang, progress=progress)
+    document = report_document(
+        report=report, params=params, lang=lang, progress=progress, figures_key=figures_key
+    )
     progress(0.9, "render")
     with language(lang):
         return renderer(fmt)(document)
@@ -171,7 +227,12 @@ def report_run_execute(run_id: str, *, beat: Progress = no_progress) -> None:
 
     try:
         data = report_render(
-            slug=run.report, params=run.params, lang=run.lang, fmt=run.fmt, progress=progress
+            slug=run.report,
+            params=run.params,
+            lang=run.lang,
+            fmt=run.fmt,
+            progress=progress,
+            figures_key=run.fingerprint,
         )
     except Exception as error:
         logger.exception("report run %s failed", run.pk)
