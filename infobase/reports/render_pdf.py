@@ -13,6 +13,7 @@ engine took several: see ``benchmarks/analytical_world.py``.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -304,5 +306,21 @@ def typeset(data: dict[str, Any], *, fmt: str = "pdf", ppi: float | None = None)
     return out[0] if isinstance(out, list) else out
 
 
+def packed(pdf: bytes) -> bytes:
+    """``pdf`` with its objects packed into compressed object streams (qpdf, through pikepdf).
+    Typst writes each of a report's thousands of structure elements (the tags of PDF/UA) as an
+    object of its own: packed, the world-scale analytical report is a quarter of its size. The
+    rewrite is lossless (tags, XMP metadata, fonts and text unchanged), and the file identifier
+    is derived from the content, so the same data still gives the same bytes."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as source:
+        source.save(
+            out,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            deterministic_id=True,
+        )
+    return out.getvalue()
+
+
 def render_pdf(document: ReportDocument) -> bytes:
-    return typeset(typst_data(document))
+    return packed(typeset(typst_data(document)))

@@ -28,7 +28,13 @@ from infobase.reports.blocks import (
     Series,
     Table,
 )
-from infobase.reports.render_pdf import first_letter_rtl, font_folder, render_pdf, typst_data
+from infobase.reports.render_pdf import (
+    first_letter_rtl,
+    font_folder,
+    render_pdf,
+    typeset,
+    typst_data,
+)
 from tests.reports.pdf_text import page_texts
 
 
@@ -67,6 +73,32 @@ def test_the_pdf_is_tagged_in_its_language_and_the_same_for_the_same_document(la
     # PDFium reads the words of a left-to-right script backwards in a right-to-left document.
     assert "ملاحظة" in text
     assert ("State 39" in text and "The note." in text) if lang == "en" else "39 State" in text
+
+
+def test_the_pdf_packs_its_objects_without_losing_a_tag_or_a_word() -> None:
+    document = report("ar", rows=120)
+    loose = typeset(typst_data(document))
+    data = render_pdf(document)
+    assert len(data) < 0.7 * len(loose)
+    assert b"/ObjStm" in data and b"/ObjStm" not in loose
+    assert page_texts(data) == page_texts(loose)
+
+    def tags(pdf: bytes) -> list[str]:
+        found: list[str] = []
+        todo = [PdfReader(io.BytesIO(pdf)).root_object["/StructTreeRoot"]]
+        while todo:
+            node = todo.pop()
+            kids = node.get("/K") if hasattr(node, "get") else None
+            if hasattr(node, "get") and "/S" in node:
+                found.append(str(node["/S"]))
+            if kids is None:
+                continue
+            for kid in kids if isinstance(kids, list) else [kids]:
+                kid = kid.get_object() if hasattr(kid, "get_object") else kid
+                todo.append(kid)
+        return sorted(found)
+
+    assert tags(data) == tags(loose) and "/TH" in tags(data)
 
 
 def test_a_states_words_are_shown_as_written_never_read_as_layout() -> None:
