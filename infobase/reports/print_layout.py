@@ -135,6 +135,8 @@ class PrintTable:
     widths: tuple[float, ...] = ()
     # A part of a cut table: its columns may be narrower than a rare long word.
     hyphenate: bool = False
+    # The part's cells as written (numbers formatted), row by row.
+    cells: tuple[tuple[str, ...], ...] = ()
 
 
 def max_content(texts: list[str], *, lang: str, bold: bool = False) -> float:
@@ -210,10 +212,12 @@ def print_tables(
         )
         for column, texts in zip(table.columns, columns, strict=True)
     ]
+    written = tuple(tuple(row) for row in cells)
     if len(table.columns) < 3 or sum(whole) <= TEXT_WIDTH_PT:
         if fixed and sum(whole) <= TEXT_WIDTH_PT:
-            return [PrintTable(table, fitted_widths(table, columns, whole, lang))]
-        return [PrintTable(table)]
+            widths = fitted_widths(table, columns, whole, lang)
+            return [PrintTable(table, widths, cells=written)]
+        return [PrintTable(table, cells=written)]
     needs = [
         max(column_need(list(texts), lang=lang), min_content([c.label], lang=lang, bold=True))
         for c, texts in zip(table.columns, columns, strict=True)
@@ -237,6 +241,13 @@ def print_tables(
             notes=table.notes if index == count - 1 else (),
         )
         widths = (first, *(column for _ in range(start, stop)))
-        out.append(PrintTable(part, tuple(w / TEXT_WIDTH_PT for w in widths), hyphenate=True))
+        out.append(
+            PrintTable(
+                part,
+                tuple(w / TEXT_WIDTH_PT for w in widths),
+                hyphenate=True,
+                cells=tuple(tuple(row[i] for i in picked) for row in written),
+            )
+        )
         start = stop
     return out

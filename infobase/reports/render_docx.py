@@ -39,7 +39,7 @@ from infobase.reports.blocks import (
     WorldMap,
 )
 from infobase.reports.outline import numbered
-from infobase.reports.print_layout import print_tables
+from infobase.reports.print_layout import PrintTable, print_tables
 from infobase.reports.render_html import cell, distribution_lines
 
 FONTS = {
@@ -221,13 +221,14 @@ class _Writer:
             for row in block.rows
         ]
         for part in print_tables(block, cells, self.lang):
-            self._table(part.table, part.widths)
+            self._table(part)
 
-    def _table(self, block: Table, shares: tuple[float, ...]) -> None:
+    def _table(self, part: PrintTable) -> None:
+        block = part.table
         self.paragraph(block.title, bold=True)
         grid = self._grid(len(block.columns))
         grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths = self._widths(len(block.columns), shares)
+        widths = self._widths(len(block.columns), part.widths)
         numeric = [column.kind != "text" for column in block.columns]
         rows = [
             [
@@ -236,14 +237,12 @@ class _Writer:
             ]
         ]
         last = len(block.rows) - 1
-        for row_index, row in enumerate(block.rows):
+        for row_index, row in enumerate(part.cells):
             total = block.total_row and row_index == last
             rows.append(
                 [
-                    self._tc(cell(value, column, self.lang), width=width, bold=total, numeric=flag)
-                    for value, column, width, flag in zip(
-                        row, block.columns, widths, numeric, strict=True
-                    )
+                    self._tc(text, width=width, bold=total, numeric=flag)
+                    for text, width, flag in zip(row, widths, numeric, strict=True)
                 ]
             )
         self._append_rows(grid, rows)

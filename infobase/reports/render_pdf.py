@@ -144,13 +144,7 @@ def _table_part(part: PrintTable, lang: str) -> dict[str, Any]:
         "title": table.title,
         "cols": [{"label": c.label, "kind": c.kind} for c in table.columns],
         "widths": list(part.widths) or None,
-        "rows": [
-            [
-                shown(i, cell(v, c, lang))
-                for i, (v, c) in enumerate(zip(row, table.columns, strict=True))
-            ]
-            for row in table.rows
-        ],
+        "rows": [[shown(i, text) for i, text in enumerate(row)] for row in part.cells],
         "total": table.total_row,
         "long": len(table.rows) >= LONG_TABLE_ROWS,
         "notes": list(table.notes),
