@@ -92,7 +92,7 @@ class FiguresMemo:
             self._entries.clear()
 
 
-# Two: a world report's figures take tens of megabytes; one worker renders one run at a time.
+# Two: a world report's figures take about 2 MB; a worker renders one run at a time.
 FIGURES = FiguresMemo(size=2)
 
 
