@@ -46,8 +46,9 @@ logged. A run takes the log (reads and deletes it, in its transaction) and:
   of their keys, and refreshes only the needs of their links, old and new ("incremental").
   Everything else is unchanged since the last run, which left every counting source linked and
   every linked source counting, so the result is the full run's. The flags of a need follow
-  from the ones it has and its links in scope; its other links are read only when that leaves
-  them open (no link left in scope, or only confidential ones beside a public one before);
+  from the ones it has and its links in scope; what its other links say (read with the
+  flags, up to the first public source) counts only when that leaves them open (no link
+  left in scope, or only confidential ones beside a public one before);
 - a need was changed by hand (created, deleted, merged, split, closed, edited), or the log
   cannot be trusted (no stored state of this version: the derivation never ran since the
   triggers exist, or ran with other rules): the full run ("full"), which takes the log too.
@@ -178,17 +179,24 @@ def _placeholders(values: Sequence[Any]) -> str:
 def _sources_sql(*, links: bool) -> tuple[str, str, list[Any], list[Any]]:
     """The rules of which sources count, written once for the full and the incremental runs:
     the SQL reading stated needs and request lines, each row with whether it counts now, and
-    with ``links`` its current link (link, need). Returns (answers, lines, answer params, line
-    params); the statements end in ``WHERE``, for the caller's condition.
+    with ``links`` the need it is linked to (NULL: none). Returns (answers, lines, answer
+    params, line params); the statements end in ``WHERE``, for the caller's condition.
 
     A stated need counts when its assignment is validated and there is a gap: assistance asked
     for an article the State did not report as implemented, or as not applicable, in the same
-    answers. A request line counts while its request is neither withdrawn nor declined."""
-    link_columns, answer_join, line_join = "", "", ""
+    answers. A request line counts while its request is neither withdrawn nor declined.
+
+    With ``links`` (the incremental run: a few thousand rows) the implementation and the link
+    of each row are looked up by subqueries that return at most one row, which PostgreSQL
+    runs row by row, by index, whatever its statistics say. Written as EXISTS or as joins, it
+    read every implementation and every link into hash tables (its costs put a thousand
+    searches of an index above one pass over the table), 20 to 40 ms a batch."""
+    gap = "NOT EXISTS ({implemented})"
+    link_answers, link_lines = "", ""
     if links:
-        link_columns = ", e.id, e.need_id"
-        answer_join = " LEFT JOIN {links} e ON e.stated_need_id = sn.id"
-        line_join = " LEFT JOIN {links} e ON e.request_line_id = l.id"
+        gap = "({implemented} LIMIT 1) IS NULL"
+        link_answers = ", (SELECT e.need_id FROM {links} e WHERE e.stated_need_id = sn.id)"
+        link_lines = ", (SELECT e.need_id FROM {links} e WHERE e.request_line_id = l.id)"
     tables = {
         "implementations": _table(ArticleImplementation),
         "stated": _table(StatedNeed),
@@ -198,26 +206,28 @@ def _sources_sql(*, links: bool) -> tuple[str, str, list[Any], list[Any]]:
         "requests": _table(AssistanceRequest),
     }
     # Table names quoted by the connection and placeholders only: no value is spliced in.
+    implemented = (
+        "SELECT 1 FROM {implementations} ai WHERE ai.assignment_id = sn.assignment_id "
+        "AND ai.article_id = sn.article_id AND ai.paragraph = 0 AND ai.status IN {no_gap}"
+    )
     answers = (
         "SELECT sn.id, sn.assignment_id, sn.article_id, sn.state_id, sn.kind, sn.confidential, "
-        "a.validated_at, a.status = %s AND NOT EXISTS (SELECT 1 FROM {implementations} ai "
-        "WHERE ai.assignment_id = sn.assignment_id AND ai.article_id = sn.article_id "
-        "AND ai.paragraph = 0 AND ai.status IN {no_gap}) AS counts{link_columns} "
-        "FROM {stated} sn JOIN {assignments} a ON a.id = sn.assignment_id{answer_join} WHERE "
+        "a.validated_at, a.status = %s AND {gap} AS counts{link_answers} "
+        "FROM {stated} sn JOIN {assignments} a ON a.id = sn.assignment_id WHERE "
     )
     lines = (
         "SELECT l.id, r.state_id, l.article_id, l.kind, r.confidential, r.received_on, "
-        "r.status NOT IN {inactive} AS counts{link_columns} "
-        "FROM {lines} l JOIN {requests} r ON r.id = l.request_id{line_join} WHERE "
+        "r.status NOT IN {inactive} AS counts{link_lines} "
+        "FROM {lines} l JOIN {requests} r ON r.id = l.request_id WHERE "
     )
     parts = {
         **tables,
         "no_gap": _placeholders(NO_GAP_STATUSES),
         "inactive": _placeholders(INACTIVE_REQUEST_STATUSES),
-        "link_columns": link_columns,
-        "answer_join": answer_join.format(**tables),
-        "line_join": line_join.format(**tables),
+        "link_answers": link_answers.format(**tables),
+        "link_lines": link_lines.format(**tables),
     }
+    parts["gap"] = gap.format(implemented=implemented.format(**parts))
     answers, lines = answers.format(**parts), lines.format(**parts)
     answer_params = [AssignmentStatus.VALIDATED.value, *(s.value for s in NO_GAP_STATUSES)]
     line_params = [s.value for s in INACTIVE_REQUEST_STATUSES]
@@ -239,11 +249,11 @@ def current_sources() -> dict[SourceId, Source]:
 
 def _sources_of(
     answer_rows: list[tuple[Any, ...]], line_rows: list[tuple[Any, ...]]
-) -> tuple[dict[SourceId, Source], dict[SourceId, tuple[int, int]]]:
+) -> tuple[dict[SourceId, Source], dict[SourceId, int]]:
     """The sources that count among rows read with ``_sources_sql``, and the links of the rows
-    (source → (link, need)) when they were read with them."""
+    (source → need) when they were read with them."""
     sources: dict[SourceId, Source] = {}
-    links: dict[SourceId, tuple[int, int]] = {}
+    links: dict[SourceId, int] = {}
     days: dict[Any, date | None] = {None: None}  # many sources share a date
     for pk, _assignment, article_id, state_id, kind, secret, on, counts, *link in answer_rows:
         if counts:
@@ -251,20 +261,29 @@ def _sources_of(
                 days[on] = _day_of_moment(on)
             sources[(ANSWER, pk)] = ((state_id, article_id, kind), bool(secret), days[on])
         if link and link[0] is not None:
-            links[(ANSWER, pk)] = (link[0], link[1])
+            links[(ANSWER, pk)] = link[0]
     for pk, state_id, article_id, kind, secret, on, counts, *link in line_rows:
         if counts:
             if on not in days:
                 days[on] = _date(on)
             sources[(REQUEST, pk)] = ((state_id, article_id, kind), bool(secret), days[on])
         if link and link[0] is not None:
-            links[(REQUEST, pk)] = (link[0], link[1])
+            links[(REQUEST, pk)] = link[0]
     return sources, links
 
 
 def _delete_evidence(pks: Collection[int]) -> None:
     """Delete the links ``pks`` (nothing points at a link: no cascade to follow)."""
     _in_batches(f"DELETE FROM {_table(NeedEvidence)} WHERE id IN {{keys}}", pks)  # noqa: S608
+
+
+def _unlink(sources: Collection[SourceId]) -> None:
+    """Delete the links of ``sources`` (by the unique index of each kind of source)."""
+    for kind, column in ((ANSWER, "stated_need_id"), (REQUEST, "request_line_id")):
+        _in_batches(
+            f"DELETE FROM {_table(NeedEvidence)} WHERE {column} IN {{keys}}",  # noqa: S608
+            [pk for k, pk in sources if k == kind],
+        )
 
 
 def _resolve(need: NeedRow, by_pk: dict[int, NeedRow]) -> NeedRow:
@@ -455,23 +474,25 @@ def _read_needs() -> tuple[list[NeedRow], dict[int, tuple[bool, bool]]]:
 
 def _needs_of(keys: set[Key]) -> list[NeedRow]:
     """What a source of one of ``keys`` may be linked to: the live need of each key (by the
-    unique index of the live needs' keys), the merged needs of these keys, and the needs
-    they were merged into, to the end of the chain."""
+    unique index of the live needs' keys), the merged needs of these keys (by the index of
+    the merged needs' keys), and the needs they were merged into, to the end of the chain."""
     select = (
         "SELECT id, state_id, article_id, kind, status, merged_into_id "  # noqa: S608 - a model's table
         f"FROM {_table(Need)} WHERE "
     )
     merged = NeedStatus.MERGED.value
-    # The keys as a list of values joined to the needs: one search of the partial index per
-    # key on both databases (PostgreSQL took longer to plan a long OR of the keys, about 30 ms
-    # per 300 keys, than to run it). The status is tested as a constant written like the
-    # index's condition: only then does SQLite search the partial index.
-    live = (
-        "WITH k (state_id, article_id, kind) AS (VALUES {values}) "  # noqa: S608 - a model's table
-        "SELECT n.id, n.state_id, n.article_id, n.kind, n.status, n.merged_into_id "
+    # The keys as a list of values joined to the needs: one search of a partial index per key
+    # on both databases (PostgreSQL took longer to plan a long OR of the keys, about 30 ms per
+    # 300 keys, than to run it). The status is tested as a constant written like the index's
+    # condition: only then does SQLite search the partial index.
+    join = (
+        "SELECT n.id, n.state_id, n.article_id, n.kind, n.status, n.merged_into_id "  # noqa: S608 - a model's table
         f"FROM k JOIN {_table(Need)} n ON n.state_id = k.state_id "
-        "AND n.article_id = k.article_id AND n.kind = k.kind "
-        f"AND NOT (n.status = '{merged}')"
+        "AND n.article_id = k.article_id AND n.kind = k.kind AND "
+    )
+    of_keys = (
+        "WITH k (state_id, article_id, kind) AS (VALUES {values}) "
+        f"{join}NOT (n.status = '{merged}') UNION ALL {join}n.status = '{merged}'"
     )
     ordered = sorted(keys)
     rows: list[tuple[Any, ...]] = []
@@ -479,12 +500,10 @@ def _needs_of(keys: set[Key]) -> list[NeedRow]:
         for start in range(0, len(ordered), 300):
             batch = ordered[start : start + 300]
             cursor.execute(
-                live.format(values=", ".join(["(%s, %s, %s)"] * len(batch))),
+                of_keys.format(values=", ".join(["(%s, %s, %s)"] * len(batch))),
                 [value for key in batch for value in key],
             )
             rows.extend(cursor.fetchall())
-    states = {state_id for state_id, _a, _k in ordered}
-    rows += _in_batches(select + "status = %s AND state_id IN {keys}", states, [merged])
     found: dict[int, NeedRow] = {}
     asked: set[int] = set()
     while rows:
@@ -507,23 +526,41 @@ def _needs_of(keys: set[Key]) -> list[NeedRow]:
 # cost most of a full run. The rows written here are plain integers, codes and flags.
 
 
-def _insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _insert(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    same: dict[str, Any] | None = None,
+) -> None:
     """INSERT ``rows`` (values of ``columns``, ready for the database), many rows per
     statement: SQLite copies the pages a statement changes aside while the change log's
     triggers stand on the table (a statement journal), once per statement, which cost more
-    than the insert itself with one statement per row."""
+    than the insert itself with one statement per row. The values every row shares
+    (``same``: column → value) are passed once per statement, not once per row: binding
+    them cost a third of inserting a thousand needs. They stand outside the list of rows,
+    where PostgreSQL gives an untyped NULL or text the type of its column (inside, it would
+    make them text)."""
+    same = same or {}
     quote = connection.ops.quote_name
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model
-        quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
-    )
+    names = ", ".join(quote(c) for c in [*columns, *same])
+    table = quote(model._meta.db_table)
+    if same:
+        # The VALUES list's columns are named column1, column2, … on both databases.
+        listed = ", ".join(f"v.column{n}" for n in range(1, len(columns) + 1))
+        head = "INSERT INTO {} ({}) SELECT {}, {} FROM (VALUES ".format(  # noqa: S608 - names from the model
+            table, names, listed, ", ".join(["%s"] * len(same))
+        )
+        tail = ") v"
+    else:
+        head, tail = f"INSERT INTO {table} ({names}) VALUES ", ""  # noqa: S608 - names from the model
     row = "({})".format(", ".join(["%s"] * len(columns)))
     size = max(1, 2000 // len(columns))  # rows per statement, far below the parameters' limit
-    full = head + ", ".join([row] * size)
+    full = head + ", ".join([row] * size) + tail
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
-            sql = full if len(batch) == size else head + ", ".join([row] * len(batch))
-            cursor.execute(sql, [value for values in batch for value in values])
+            sql = full if len(batch) == size else head + ", ".join([row] * len(batch)) + tail
+            cursor.execute(sql, [*same.values(), *(value for values in batch for value in values)])
 
 
 def _create_needs(new: dict[Key, tuple[date, bool]], *, top: int) -> dict[Key, int]:
@@ -534,20 +571,16 @@ def _create_needs(new: dict[Key, tuple[date, bool]], *, top: int) -> dict[Key, i
     values = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in _need_fields()}
     values.update(status=NeedStatus.OPEN.value, has_evidence=True, is_manual=False)
     varying = ["state_id", "article_id", "kind", "first_seen", "confidential"]
-    fixed = [name for name in values if name not in varying]
     column_of = {f.attname: f.column for f in _need_fields()}
-    columns = [column_of[name] for name in [*varying, *fixed]]
-    same = [values[name] for name in fixed]
+    same = {column_of[name]: value for name, value in values.items() if name not in varying}
     adapt = connection.ops.adapt_datefield_value
     # In the order of the keys: the rows of one State go to the same pages of the indexes
     # (half the cost of inserting them in the order of their sources).
     _insert(
         Need,
-        columns,
-        [
-            (*key, adapt(first_seen), secret, *same)
-            for key, (first_seen, secret) in sorted(new.items())
-        ],
+        [column_of[name] for name in varying],
+        [(*key, adapt(first_seen), secret) for key, (first_seen, secret) in sorted(new.items())],
+        same,
     )
     created = {
         (state_id, article_id, kind): pk
@@ -670,27 +703,25 @@ def _link_fresh(
     for source, key in pending:
         need_of[source] = created[key]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    _insert(
-        NeedEvidence,
-        ["need_id", "kind", "stated_need_id", "request_line_id", "linked_at"],
-        [
-            (need_of[(kind, pk)], ANSWER, pk, None, now)
-            if kind == ANSWER
-            else (need_of[(kind, pk)], REQUEST, None, pk, now)
-            for kind, pk in fresh
-        ],
-    )
+    for kind, column, other in (
+        (ANSWER, "stated_need_id", "request_line_id"),
+        (REQUEST, "request_line_id", "stated_need_id"),
+    ):
+        _insert(
+            NeedEvidence,
+            ["need_id", column],
+            [(need_of[(k, pk)], pk) for k, pk in fresh if k == kind],
+            {"kind": kind, other: None, "linked_at": now},
+        )
     result.linked = len(fresh)
     result.new_evidence_on_closed = sorted(closed)
     return need_of
 
 
-def _in_scope(
-    logged: change_log.Changes,
-) -> tuple[dict[SourceId, Source], dict[SourceId, tuple[int, int]]]:
+def _in_scope(logged: change_log.Changes) -> tuple[dict[SourceId, Source], dict[SourceId, int]]:
     """The sources the log names (see the module's docstring): those of them that count, and
-    the links of all of them (source → (link, need)), read together, one query per batch, by
-    the rules of ``_sources_sql``."""
+    the links of all of them (source → need), read together, one query per batch, by the
+    rules of ``_sources_sql``."""
     answers, lines, answer_params, line_params = _sources_sql(links=True)
     answer_rows = _in_batches(
         answers + "sn.id IN {keys}", logged.stated_needs | logged.answer_links, answer_params
@@ -717,8 +748,8 @@ def _derive_incremental(
     sources, linked = _in_scope(logged)
 
     # Unlink the sources that no longer count.
-    gone = [link for source, (link, _need) in linked.items() if source not in sources]
-    _delete_evidence(gone)
+    gone = [source for source in linked if source not in sources]
+    _unlink(gone)
     result.unlinked = len(gone)
 
     # The new sources go to the needs of their keys: only those needs are read.
@@ -733,54 +764,52 @@ def _derive_incremental(
     # The needs whose evidence changed (the needs of links changed by hand included). The last
     # run left their flags in line with their links, and a link whose source is not in scope
     # is as it was then (a change to it or to its source would be logged): the flags follow
-    # from the stored ones and the links in scope, known here. Only the needs for which that
-    # leaves the answer open have their links read.
-    refresh = (
-        logged.link_needs | {need for _link, need in linked.values()} | set(new_links.values())
-    ) - created
-    flags = {
-        pk: (bool(evidenced), bool(secret))
-        for pk, evidenced, secret in _in_batches(
-            f"SELECT id, has_evidence, confidential FROM {_table(Need)} WHERE id IN {{keys}}",  # noqa: S608
-            refresh,
-        )
-    }
+    # from the stored ones and the links in scope, known here, except where that leaves the
+    # answer open: no link left in scope, or only confidential ones beside a public one.
+    refresh = (logged.link_needs | set(linked.values()) | set(new_links.values())) - created
+    # Their flags, and what is left of the evidence of those that had some: 2 a public
+    # source, 1 only confidential ones, 0 none; used only where the links in scope leave it
+    # open (below). A CASE, tried in order, stops at the first test that holds: most needs
+    # have a public answer, found with its first link; the lines and the bare links are then
+    # not read. Each test is a subquery of at most one row, which PostgreSQL runs need by
+    # need: written as EXISTS, it hashed every link of every need instead.
+    links, stated, lines, requests = map(
+        _table, (NeedEvidence, StatedNeed, RequestLine, AssistanceRequest)
+    )
+    flags: dict[int, tuple[bool, bool]] = {}
+    left_of: dict[int, int | None] = {}
+    for pk, evidenced, secret, left in _in_batches(
+        (
+            "SELECT n.id, n.has_evidence, n.confidential, CASE WHEN NOT n.has_evidence THEN NULL "  # noqa: S608 - the models' tables
+            f"WHEN (SELECT 1 FROM {links} e JOIN {stated} sn ON sn.id = e.stated_need_id "
+            "WHERE e.need_id = n.id AND NOT sn.confidential LIMIT 1) IS NOT NULL THEN 2 "
+            f"WHEN (SELECT 1 FROM {links} e JOIN {lines} l ON l.id = e.request_line_id "
+            f"JOIN {requests} r ON r.id = l.request_id WHERE e.need_id = n.id "
+            "AND NOT r.confidential LIMIT 1) IS NOT NULL THEN 2 "
+            f"WHEN (SELECT 1 FROM {links} e WHERE e.need_id = n.id LIMIT 1) IS NOT NULL THEN 1 "
+            f"ELSE 0 END FROM {_table(Need)} n WHERE n.id IN {{keys}}"
+        ),
+        refresh,
+    ):
+        flags[pk] = (bool(evidenced), bool(secret))
+        left_of[pk] = left
     scope_secret: dict[int, bool] = {}  # need → every source in scope linked to it is secret
     for source, (_key, secret, _on) in sources.items():
-        need = new_links[source] if source in new_links else linked[source][1]
+        need = new_links[source] if source in new_links else linked[source]
         if need in flags:
             scope_secret[need] = secret and scope_secret.get(need, True)
     all_secret: dict[int, bool] = {}  # need → every source secret (absent: no source)
-    unsure: list[int] = []
     for pk, (had_evidence, was_secret) in flags.items():
         scoped = scope_secret.get(pk)
         if not had_evidence:  # no link at the last run: only those in scope now
             if scoped is not None:
                 all_secret[pk] = scoped
         elif scoped is None or (scoped and not was_secret):
-            unsure.append(pk)  # links out of scope left, or a public one among them
+            # Links out of scope left, or a public one among them: what the CASE found.
+            if left_of[pk]:
+                all_secret[pk] = left_of[pk] == 1
         else:
             all_secret[pk] = scoped and was_secret
-    # What is left of each need's evidence: 2 a public source, 1 only confidential ones, 0 none.
-    # A CASE, tried in order, stops at the first test that holds: most needs have a public
-    # answer, found with its first link; the lines and the bare links are then not read.
-    links, stated, lines, requests = map(
-        _table, (NeedEvidence, StatedNeed, RequestLine, AssistanceRequest)
-    )
-    for pk, left in _in_batches(
-        (
-            f"SELECT n.id, CASE WHEN EXISTS (SELECT 1 FROM {links} e JOIN {stated} sn "  # noqa: S608 - the models' tables
-            "ON sn.id = e.stated_need_id WHERE e.need_id = n.id AND NOT sn.confidential) THEN 2 "
-            f"WHEN EXISTS (SELECT 1 FROM {links} e JOIN {lines} l ON l.id = e.request_line_id "
-            f"JOIN {requests} r ON r.id = l.request_id WHERE e.need_id = n.id "
-            "AND NOT r.confidential) THEN 2 "
-            f"WHEN EXISTS (SELECT 1 FROM {links} e WHERE e.need_id = n.id) THEN 1 ELSE 0 END "
-            f"FROM {_table(Need)} n WHERE n.id IN {{keys}}"
-        ),
-        unsure,
-    ):
-        if left:
-            all_secret[pk] = left == 1
     _refresh(flags, all_secret, result)
     result.unchanged = needs - result.updated
     result.sources = NeedEvidence.objects.count()

@@ -252,6 +252,7 @@ class Need(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=NeedStatus.choices, default=NeedStatus.OPEN
     )
+    # Indexed only where set (``Meta.indexes``): nearly every need has neither.
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -259,6 +260,7 @@ class Need(models.Model):
         blank=True,
         related_name="merged_needs",
         verbose_name=_("merged into"),
+        db_index=False,
     )
     split_from = models.ForeignKey(
         "self",
@@ -267,6 +269,7 @@ class Need(models.Model):
         blank=True,
         related_name="split_needs",
         verbose_name=_("split from"),
+        db_index=False,
     )
     decision_reason = models.TextField(_("reason for the last decision"), blank=True)
     pinned = models.BooleanField(_("pinned by the working group"), default=False)
@@ -292,7 +295,28 @@ class Need(models.Model):
                 name="need_unique_key_unless_merged",
             )
         ]
-        indexes = [models.Index(fields=["status", "state"])]
+        # Partial indexes: the few needs merged or split, not the others, which the
+        # derivation creates by the thousand. The merged needs by key, where it looks for
+        # the need that absorbed a key's needs. No query reads open or closed needs by status
+        # (nearly every need is open): an index of every need by status and State cost each
+        # need created one more write at a random place.
+        indexes = [
+            models.Index(
+                fields=["state", "article", "kind"],
+                condition=models.Q(status="merged"),
+                name="need_merged_key",
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="need_merged_into",
+            ),
+            models.Index(
+                fields=["split_from"],
+                condition=models.Q(split_from__isnull=False),
+                name="need_split_from",
+            ),
+        ]
         verbose_name = _("need")
         verbose_name_plural = _("needs")
 

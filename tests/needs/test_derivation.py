@@ -340,8 +340,10 @@ def test_the_number_of_queries_does_not_grow_with_the_register(world: None) -> N
     assert Need.objects.count() > 80
     # 5 reads derive (sources of both kinds, links, needs, the needs written), one reads the
     # stored state; the second run also looks at the change log first (the first has no state
-    # that would let it trust the log).
-    assert (small[0], large[0]) == (6, 7)
+    # that would let it trust the log). SQLite takes the log with a read and a delete (one
+    # DELETE … RETURNING on PostgreSQL).
+    taken = 1 if connection.vendor == "sqlite" else 0
+    assert (small[0], large[0]) == (6 + taken, 7 + taken)
     assert large[1] < 27  # a few batches, not a query per need
 
 

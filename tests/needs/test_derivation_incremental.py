@@ -411,3 +411,31 @@ def test_the_confidential_flag_follows_every_link_of_a_need_however_few_are_in_s
     )
     # A need without evidence gets a public source: only the sources in scope count.
     step(lambda: public_request.update(status="received"), evidenced=True, confidential=False)
+
+
+def test_new_evidence_of_a_merged_key_follows_the_merge_in_an_incremental_run(
+    secretariat: Any,
+) -> None:
+    """The incremental run looks merged needs up by key (their own index): a new source of a
+    key whose needs were all merged goes to the need at the end of the chain, as in a full
+    run, and a key with no need at all gets a new one."""
+    answers("EGY", [(5, "training"), (5, "legislative"), (6, "technology")])
+    needs_derive(today=TODAY)
+    key = {"state__iso3": "EGY", "article": art(5)}
+    training = Need.objects.get(**key, kind="training")
+    legislative = Need.objects.get(**key, kind="legislative")
+    technology = Need.objects.get(state__iso3="EGY", article=art(6), kind="technology")
+    decisions.need_merge(user=secretariat, need=training, into=legislative, reason="same")
+    decisions.need_merge(user=secretariat, need=legislative, into=technology, reason="same")
+    needs_derive(today=TODAY)  # the merges were made by hand: a full run
+
+    answers("EGY", [(5, "training"), (16, "training")], cycle=2)
+    expected = full_in_savepoint()
+    result = needs_derive(today=TODAY)
+
+    assert result.mode == "incremental"
+    assert (outcome(result), register()) == expected
+    assert (result.created, result.linked) == (1, 2)
+    new = StatedNeed.objects.get(assignment__questionnaire__code="q-2", article=art(5))
+    assert NeedEvidence.objects.get(stated_need=new).need_id == technology.pk
+    assert Need.objects.filter(state__iso3="EGY", article=art(16), kind="training").exists()
