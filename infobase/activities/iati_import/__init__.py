@@ -6,6 +6,8 @@ The package follows the pipeline a file goes through:
   where a refusal is put into words;
 - ``relevance``: which activities concern our treaties, decided from the raw element;
 - ``normalise``: from an element to plain values (codes, languages, dates, amounts);
+- ``reading``: the half of the pass that needs no database — the activities streamed, decided
+  and parsed, in the importer's process or, for a large file, in a process of its own;
 - ``write``: batched writes with history, retried activity by activity when a batch fails;
 - ``background``: the thread that writes a batch while the next one is read;
 - ``pipeline``: the pass over a file that ties them together.
@@ -26,6 +28,10 @@ How a file is read
    (``background``) while the next one is read; the reader waits for it before handing over
    the next batch and whenever it needs its outcome (an identifier repeated, a query of its
    own), so rows, counts and report are as when each batch is written before reading on.
+   A file of ``reading.OWN_PROCESS_FROM`` bytes or more is read and parsed in a process of its
+   own, forked before the file's writing starts, which never touches the database and hands
+   the activities over in order while the importer plans and writes: on two cores reading and
+   writing overlap. Its failure, or its death, fails the run and writes nothing of the file.
 3. The whole file is read in one transaction: a file that turns out not well-formed, beyond the
    parser's limits, in the wrong encoding or not IATI is refused with a message naming the line,
    and nothing is written for it (the run's counts and report are as before it).

@@ -7,6 +7,7 @@ import codecs
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,24 @@ def iterparse(source: Any) -> Any:
         huge_tree=False,
         remove_comments=True,
     )
+
+
+_parsers = threading.local()
+
+
+def fragment(data: bytes) -> Any:
+    """An element handed over as its XML (``etree.tostring``), read back with the same safe
+    settings as ``iterparse``."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:  # a parser serves one thread at a time
+        parser = _parsers.parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+        )
+    return etree.fromstring(data, parser)
 
 
 def by_tag(el: Any) -> dict[Any, list[Any]]:

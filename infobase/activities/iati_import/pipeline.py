@@ -3,6 +3,7 @@ only what will be written, resolve identifiers repeated in the file, write in ba
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,25 +15,22 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from lxml import etree
 from simple_history.utils import bulk_update_with_history
 
 from infobase.activities.iati_import.background import BackgroundWriter
-from infobase.activities.iati_import.normalise import (
-    ActivityRejected,
-    Codes,
-    parse_activity,
-    read_datetime,
-)
+from infobase.activities.iati_import.normalise import Codes
 from infobase.activities.iati_import.parse import (
     SUPPORTED_VERSIONS,
     FileRefused,
     check_prolog,
-    iterparse,
-    not_iati_message,
-    release,
-    syntax_message,
     validate_schema,
+)
+from infobase.activities.iati_import.reading import (
+    End,
+    Read,
+    Root,
+    activities,
+    parsed_activity,
 )
 from infobase.activities.iati_import.relevance import RelevanceFilter
 from infobase.activities.iati_import.write import Item, Plan, Writer
@@ -52,7 +50,6 @@ BATCH = 2000
 # The per-activity report is kept whole up to this many entries; beyond, only counts (the
 # counts are always exact). Keeps memory and the ImportRun row bounded for very large files.
 REPORT_LIMIT = 20_000
-DSTORE_NS = "http://d-portal.org/xmlns/dstore"
 
 
 @dataclass(slots=True)
@@ -181,7 +178,7 @@ class Importer:
         try:
             check_prolog(source)
             with transaction.atomic():
-                self._read(name, source, info)
+                self._read(name, source, info, size)
         except FileRefused as exc:
             counts, report_length, dropped = before
             for key, value in counts.items():
@@ -197,7 +194,7 @@ class Importer:
             info["schema_errors"] = validate_schema(source)
         return True
 
-    def _read(self, name: str, source: IO[bytes], info: dict[str, Any]) -> None:
+    def _read(self, name: str, source: IO[bytes], info: dict[str, Any], size: int) -> None:
         state = _FileState(name=name, language=get_language() or "")
         seen: dict[str, Seen] = {}
         present: set[str] = set()
@@ -205,39 +202,48 @@ class Importer:
         unidentified: set[str] = set()
         left_out: Counter[str] = Counter()
         batch: list[Item] = []
-        context = iterparse(source)
+        end: End | None = None
         try:
-            thread = self.BACKGROUND
-            if thread is None:
-                thread = connection.vendor != "sqlite"
-            with BackgroundWriter(thread=thread) as state.background:
-                for _event, el in context:
-                    if not state.root_checked:
-                        self._check_root(el, state)
-                    state.count += 1
-                    if not state.dportal and el.get(f"{{{DSTORE_NS}}}dataset") is not None:
-                        state.dportal = True
-                    item = self._activity(
-                        el, state, seen, present, publishers, unidentified, left_out
-                    )
-                    release(el)
-                    if item is not None:
-                        batch.append(item)
-                        if len(batch) >= BATCH:
-                            self._flush(state, batch)
-                            batch = []
-                self._flush(state, batch)
-                self._settle(state)
-        except (etree.XMLSyntaxError, OSError) as exc:
-            raise FileRefused(syntax_message(exc)) from None
+            # The file is read (here, or in a process of its own for a large one) before the
+            # writing thread starts: a process is forked with no thread of the import running.
+            with activities(
+                source,
+                size=size,
+                relevance=self.relevance,
+                codes=self.codes,
+                held=self.held,
+                language=state.language,
+            ) as events:
+                thread = self.BACKGROUND
+                if thread is None:
+                    thread = connection.vendor != "sqlite"
+                with BackgroundWriter(thread=thread) as state.background:
+                    for event in events:
+                        if type(event) is tuple:
+                            state.count += 1
+                            item = self._activity(
+                                event, state, seen, present, publishers, unidentified, left_out
+                            )
+                            if item is not None:
+                                batch.append(item)
+                                if len(batch) >= BATCH:
+                                    self._flush(state, batch)
+                                    batch = []
+                        elif isinstance(event, Root):
+                            state.root_checked = True
+                            state.version = event.version
+                            state.generated = event.generated
+                        elif isinstance(event, End):
+                            end = event
+                    self._flush(state, batch)
+                    self._settle(state)
         finally:
             state.background = None
             self.deferred = None
-        root = context.root
-        if root is None or root.tag != "iati-activities":
-            raise FileRefused(not_iati_message(root.tag if root is not None else "?"))
+        assert end is not None  # the events end with it
+        state.dportal = end.dportal
         if not state.root_checked:
-            state.version = (root.get("version") or "").strip()
+            state.version = end.version
         notes: list[str] = []
         if state.version not in SUPPORTED_VERSIONS:
             notes.append(
@@ -257,25 +263,9 @@ class Importer:
             info["notes"] = notes
         self.checkpoint()
 
-    def _check_root(self, el: Any, state: _FileState) -> None:
-        state.root_checked = True
-        tree = el.getroottree()
-        if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-            raise FileRefused(_("the file declares a DOCTYPE; it was refused for safety"))
-        root = el.getparent()
-        if root is None or root.tag != "iati-activities":
-            raise FileRefused(not_iati_message(root.tag if root is not None else el.tag))
-        state.version = (root.get("version") or "").strip()
-        generated = root.get("generated-datetime")
-        if generated:
-            try:
-                state.generated = read_datetime(generated, "generated-datetime")
-            except ActivityRejected:
-                state.generated = None
-
     def _activity(
         self,
-        el: Any,
+        read: Read,
         state: _FileState,
         seen: dict[str, Seen],
         present: set[str],
@@ -283,18 +273,14 @@ class Importer:
         unidentified: set[str],
         left_out: Counter[str],
     ) -> Item | None:
-        """Decide about one raw activity; returns the item to write, if any."""
+        """Decide about one activity as read; returns the item to write, if any."""
         name = state.name
-        line = el.sourceline
-        identifier = (el.findtext("iati-identifier") or "").strip()[:255]
-        reporting = el.find("reporting-org")
-        publisher = (reporting.get("ref") or "").strip().lower() if reporting is not None else ""
+        line, identifier, publisher, updated, decision, activity = read
         publishers.add(publisher)
         if not identifier:
             unidentified.add(publisher)
         else:
             present.add(identifier)
-        updated = _updated(el)
         force = created_in_run = False
         if identifier and identifier in seen:
             # A repeated identifier: what became of the earlier copy is needed now.
@@ -314,32 +300,26 @@ class Importer:
                     return None
                 by_date = bool(prior.updated and updated and updated > prior.updated)
                 force, created_in_run = self._retract(name, identifier, prior, line, by_date)
-        decision = None
-        if self.relevance is not None:
-            decision = self.relevance.decide_element(
-                el, sector_name=self.codes.sector_name, language=state.language
+        if decision is not None and not decision.kept and not force and identifier not in self.held:
+            left_out.update(decision.reasons)
+            self.count("skipped")
+            record = Seen(line, updated, "skipped") if identifier else None
+            self.note(
+                file=name,
+                outcome="skipped",
+                identifier=identifier,
+                line=line,
+                reasons=decision.reasons,
+                record=record,
             )
-            if not decision.kept and not force and identifier not in self.held:
-                left_out.update(decision.reasons)
-                self.count("skipped")
-                record = Seen(line, updated, "skipped") if identifier else None
-                self.note(
-                    file=name,
-                    outcome="skipped",
-                    identifier=identifier,
-                    line=line,
-                    reasons=decision.reasons,
-                    record=record,
-                )
-                if record is not None:
-                    seen[identifier] = record
-                return None
-        try:
-            parsed = parse_activity(el, self.codes)
-        except ActivityRejected as exc:
+            if record is not None:
+                seen[identifier] = record
+            return None
+        parsed = parsed_activity(activity, line=line, codes=self.codes)
+        if isinstance(parsed, list):
             self.count("rejected")
             self.note(
-                file=name, outcome="rejected", identifier=identifier, line=line, reasons=exc.reasons
+                file=name, outcome="rejected", identifier=identifier, line=line, reasons=parsed
             )
             return None
         item = Item(
@@ -412,6 +392,10 @@ class Importer:
         for entry, record in deferred or ():
             self._add(entry, record)
         self.checkpoint()
+        # What the run holds so far (its report, the file's records) joins what the process
+        # held before the import (see ``iati_import``): the collector's full passes, which
+        # would go over it again after each batch, see only what came since.
+        gc.freeze()
 
     def _record(self, state: _FileState, plan: Plan) -> None:
         item = plan.item
@@ -498,16 +482,6 @@ class Importer:
                 identifier=activity.iati_identifier,
                 reasons=[reason],
             )
-
-
-def _updated(el: Any) -> datetime | None:
-    value = el.get("last-updated-datetime")
-    if not value:
-        return None
-    try:
-        return read_datetime(value, "last-updated-datetime")
-    except ActivityRejected:
-        return None
 
 
 def _duplicate_reason(*, kept_line: int | None, by_date: bool) -> str:

@@ -299,24 +299,12 @@ class Writer:
         self, parsed: Parsed, reasons: list[str], file: str, version: str
     ) -> dict[str, Any]:
         """What an import sets on an activity it creates or updates, but its provider."""
-        dates = parsed.dates
         return {
-            "reporting_org_ref": parsed.reporting_ref,
-            "reporting_org_name": parsed.reporting_name,
-            "title": parsed.title,
-            "description": parsed.description,
-            "default_language": parsed.language,
-            "status": parsed.status,
-            **{date_field: dates.get(date_field) for date_field in DATE_FIELDS},
-            "default_currency": parsed.currency,
-            "budget": parsed.budget,
-            "disbursed": parsed.disbursed,
-            "last_updated": parsed.last_updated,
+            **_parsed_columns(parsed),
             "iati_version": version[:10],
             "source_file": file[:300],
             "missing_from_source": False,
             "relevance": reasons,
-            "original_codes": parsed.original_codes,
         }
 
     def _values(
@@ -334,23 +322,16 @@ class Writer:
             "provider_state_id": state_id,
             **self._columns(parsed, reasons, file, version),
         }
-        values[Activity.search_key_field] = self._search_key(values, org)
+        values[Activity.search_key_field] = self._search_key(values, org, parsed.own_key)
         return values
 
-    def _search_key(self, values: dict[str, Any], org: Organization | None) -> str:
+    def _search_key(
+        self, values: dict[str, Any], org: Organization | None, own: list[str] | None = None
+    ) -> str:
         """What ``compute_search_key`` gives for these values: the same parts in the same
         order, folded, empty ones left out, each once; the provider's parts folded once per
-        organization."""
-        parts: list[Any] = []
-        for name in _DIRECT_KEY_FIELDS:
-            value = values[name]
-            if isinstance(value, dict):
-                parts.extend(value.values())
-            elif isinstance(value, list | tuple):
-                parts.extend(value)
-            else:
-                parts.append(value)
-        folded = [fold(str(part)) for part in parts if part]
+        organization. ``own``: the folded parts of the activity's own fields, when known."""
+        folded = _folded_parts(values) if own is None else list(own)
         if org is not None:
             provider = self.provider_keys.get(org.pk)
             if provider is None:
@@ -577,6 +558,55 @@ class Writer:
                 ),
                 batch_size=ROWS_PER_QUERY,
             )
+
+
+def _parsed_columns(parsed: Parsed) -> dict[str, Any]:
+    """The columns an import sets from the parsed activity alone."""
+    dates = parsed.dates
+    return {
+        "reporting_org_ref": parsed.reporting_ref,
+        "reporting_org_name": parsed.reporting_name,
+        "title": parsed.title,
+        "description": parsed.description,
+        "default_language": parsed.language,
+        "status": parsed.status,
+        **{date_field: dates.get(date_field) for date_field in DATE_FIELDS},
+        "default_currency": parsed.currency,
+        "budget": parsed.budget,
+        "disbursed": parsed.disbursed,
+        "last_updated": parsed.last_updated,
+        "original_codes": parsed.original_codes,
+    }
+
+
+def _folded_parts(values: dict[str, Any]) -> list[str]:
+    """The folded parts of the search key from an activity's own fields, in order."""
+    parts: list[Any] = []
+    for name in _DIRECT_KEY_FIELDS:
+        value = values[name]
+        if isinstance(value, dict):
+            parts.extend(value.values())
+        elif isinstance(value, list | tuple):
+            parts.extend(value)
+        else:
+            parts.append(value)
+    return [fold(str(part)) for part in parts if part]
+
+
+# Whether the search key's own parts come from the parsed activity alone.
+_OWN_KEY_FROM_PARSED = set(_DIRECT_KEY_FIELDS) <= {
+    "iati_identifier",
+    *_parsed_columns(Parsed(identifier="", line=None)),
+}
+
+
+def own_key(parsed: Parsed) -> list[str] | None:
+    """The folded parts of a new activity's search key from its own fields, worked out where
+    the activity is read (folding is a good part of writing a new activity); None when the
+    model's search fields need more than the parsed activity."""
+    if not _OWN_KEY_FROM_PARSED:
+        return None
+    return _folded_parts({"iati_identifier": parsed.identifier, **_parsed_columns(parsed)})
 
 
 def _fetch_ids(identifiers: list[str]) -> dict[str, int]:
