@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import lxml.html
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -164,3 +165,20 @@ def test_published_report_page_and_state_profile_offer_the_files(publication):  
     assert 'data-lang="ar" data-fmt="pdf"' in html and 'data-lang="en" data-fmt="docx"' in html
     profile = Client().get("/states/EGY/").content.decode()
     assert "Analytical report on implementation" in profile
+
+
+@pytest.mark.parametrize(("lang", "direction"), [("ar", "rtl"), ("en", "ltr")])
+def test_each_published_file_keeps_its_size_beside_it_in_the_pages_direction(
+    publication, lang, direction
+):  # type: ignore[no-untyped-def]
+    # Unisolated, an Arabic line read "Word · (2 KB) PDF": a Latin format name, a size and
+    # the separator ran together left to right, and sizes appeared beside the wrong file.
+    page = Client().get(f"/published/{publication.pk}/?lang={lang}").content.decode()
+    tree = lxml.html.fromstring(page)
+    files = tree.xpath('//*[@id="publication-files"]//bdi[@class="published-file"]')
+    assert len(files) == 3
+    for entry in files:
+        assert entry.get("dir") == direction
+        (link,) = entry.xpath("./a")
+        (size,) = entry.xpath('./bdi[@class="size"]')
+        assert link.get("data-fmt") in {"pdf", "docx", "html"} and "2" in size.text_content()
