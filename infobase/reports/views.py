@@ -46,6 +46,20 @@ class OutputForm(forms.Form):
         self.fields["fmt"].choices = list(FORMAT_LABELS.items())  # type: ignore[attr-defined]
 
 
+def _described(report: engine.Report, params: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A run's parameters as (label, value) pairs, labelled as on the request form."""
+    fields = report.Parameters.base_fields
+    return [
+        (str(fields[key].label) if key in fields and fields[key].label else key, value)
+        for key, value in params.items()
+        if value
+    ]
+
+
+def _format_name(fmt: str) -> str:
+    return str(FORMAT_LABELS.get(fmt, fmt))
+
+
 class ConfirmForm(forms.Form):
     """Asked when a report would rest on very little (its basis is thin)."""
 
@@ -65,12 +79,18 @@ def report_list(request: HttpRequest) -> HttpResponse:
     # The chair of the working group may request only the Chair's report: list what one may.
     user: Any = request.user  # a report is named by its slug, not a model instance
     reports = [r for r in engine.all_reports() if user.has_perm(PERM_REQUEST, r.slug)]
-    titles = {report.slug: report.title for report in reports}
+    by_slug = {report.slug: report for report in reports}
     runs = [
-        (run, titles[run.report], {k: v for k, v in run.params.items() if v})
-        for run in ReportRun.objects.filter(report__in=list(titles)).select_related("requested_by")[
-            :30
-        ]
+        {
+            "run": run,
+            "title": by_slug[run.report].title,
+            "params": _described(by_slug[run.report], run.params),
+            "language": publications.language_name(run.lang),
+            "format": _format_name(run.fmt),
+        }
+        for run in ReportRun.objects.filter(report__in=list(by_slug)).select_related(
+            "requested_by"
+        )[:30]
     ]
     return render(request, "reports/report_list.html", {"reports": reports, "runs": runs})
 
@@ -135,11 +155,16 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "reports/run_detail.html",
         {
             "run": run,
-            "params": {k: v for k, v in run.params.items() if v},
+            "params": _described(report, run.params),
+            "language": publications.language_name(run.lang),
+            "format": _format_name(run.fmt),
             "report": report,
-            "others": others,
-            "languages": language_codes(),
-            "formats": FORMATS,
+            "others": [
+                (other, publications.language_name(other.lang), _format_name(other.fmt))
+                for other in others
+            ],
+            "languages": [(code, publications.language_name(code)) for code in language_codes()],
+            "formats": [(fmt, _format_name(fmt)) for fmt in FORMATS],
             "publication": PublicationFile.objects.filter(run=run)
             .select_related("publication")
             .first(),

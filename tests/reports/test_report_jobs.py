@@ -174,3 +174,20 @@ def test_publishing_a_report_that_is_not_ready_says_so(secretariat, cycle):  # t
     assert response.redirect_chain[-1][0] == f"/reports/runs/{run.pk}/"
     assert "not ready yet" in response.content.decode()
     assert not Publication.objects.exists()
+
+
+def test_a_run_is_described_in_the_interface_language_not_in_codes(secretariat, cycle):  # type: ignore[no-untyped-def]
+    client = client_for(secretariat)
+    client.post("/reports/new/analytical/", {**FORM, "lang": "ar"})
+    run = ReportRun.objects.get()
+    listing = client.get("/reports/").content.decode()
+    detail = client.get(f"/reports/runs/{run.pk}/").content.decode()
+    for page in (listing, detail):
+        assert "Arabic" in page and "Web page (HTML)" in page
+        assert "Instrument: <bdi>untoc</bdi>" in page
+        assert "Reporting cycle: <bdi>1</bdi>" in page
+        assert "instrument=untoc" not in page and "<td>ar</td>" not in page
+    assert '<option value="ar" selected>Arabic</option>' in detail
+    assert '<option value="docx">Word (DOCX)</option>' in detail
+    arabic = client.get("/reports/", headers={"Accept-Language": "ar"}).content.decode()
+    assert "العربية" in arabic and "الصك: <bdi>untoc</bdi>" in arabic
