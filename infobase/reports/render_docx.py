@@ -48,6 +48,8 @@ FONTS = {
     "cs": "Noto Naskh Arabic",
     "eastAsia": "Noto Sans CJK SC",
 }
+# A4 less the 20 mm side margins (``_setup``).
+TEXT_WIDTH = Mm(170)
 WORD_LANG = {
     "ar": "ar-SA",
     "zh-hans": "zh-CN",
@@ -252,11 +254,11 @@ class _Writer:
     def _widths(count: int, shares: tuple[float, ...] = ()) -> list[int]:
         """The columns' widths in twips."""
         if shares:
-            sizes = [int(Mm(170) * share) for share in shares]
+            sizes = [int(TEXT_WIDTH * share) for share in shares]
         else:
             # The first column holds the labels (articles, States): give it room.
             first = Mm(60) if count > 2 else Mm(85)
-            sizes = [first, *[int((Mm(170) - first) / max(1, count - 1))] * (count - 1)]
+            sizes = [first, *[int((TEXT_WIDTH - first) / max(1, count - 1))] * (count - 1)]
         return [Emu(size).twips for size in sizes]
 
     def _grid(self, columns: int) -> Any:
@@ -313,7 +315,7 @@ class _Writer:
         self.paragraph(block.title, bold=True)
         count = len(block.column_labels) + 1
         grid = self._grid(count)
-        width = Emu(self.doc._block_width // count).twips  # python-docx's even columns
+        width = Emu(TEXT_WIDTH // count).twips  # even columns, as python-docx makes them
         rows = [[self._tc(None, width=width)]]
         rows[0] += [self._tc(label, width=width, bold=True) for label in block.column_labels]
         for label, values in zip(block.row_labels, block.values, strict=True):

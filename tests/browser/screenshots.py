@@ -43,6 +43,13 @@ def pages(site: Site) -> list[tuple[str, str | None, str, bool]]:
     ]
 
 
+# Pages reached by following the first link of another: (name, persona, path, link).
+FOLLOWED = (
+    ("report-run", "secretariat", "/reports/", 'main a[href^="/reports/runs/"]'),
+    ("publication", None, "/published/", 'main a[href^="/published/"]'),
+)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_screenshots(site: Site, open_page: Any, lang: str, width: int) -> None:
@@ -53,5 +60,13 @@ def test_screenshots(site: Site, open_page: Any, lang: str, width: int) -> None:
         page.wait_for_load_state("load")
         target = folder / f"{name}-{lang}-{width}.png"
         page.screenshot(path=str(target), full_page=whole)
+        page.context.close()
+        assert target.stat().st_size > 0
+    for name, persona, path, link in FOLLOWED:
+        page = open_page(path, as_=persona, lang=lang, width=width)
+        page.locator(link).first.click()
+        page.wait_for_load_state("load")
+        target = folder / f"{name}-{lang}-{width}.png"
+        page.screenshot(path=str(target), full_page=True)
         page.context.close()
         assert target.stat().st_size > 0

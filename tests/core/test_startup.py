@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-HEAVY = ("typst", "PIL", "scipy", "highspy", "numpy", "openpyxl", "docx")
+HEAVY = ("typst", "pikepdf", "PIL", "scipy", "highspy", "numpy", "openpyxl", "docx")
 
 PROBE = """
 import json, sys
