@@ -3,12 +3,14 @@ list of published reports."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -46,14 +48,51 @@ class OutputForm(forms.Form):
         self.fields["fmt"].choices = list(FORMAT_LABELS.items())  # type: ignore[attr-defined]
 
 
-def _described(report: engine.Report, params: dict[str, Any]) -> list[tuple[str, Any]]:
-    """A run's parameters as (label, value) pairs, labelled as on the request form."""
-    fields = report.Parameters.base_fields
-    return [
-        (str(fields[key].label) if key in fields and fields[key].label else key, value)
-        for key, value in params.items()
-        if value
-    ]
+class _Described:
+    """Runs' parameters as (label, value) pairs, shown as on the request form: the field's
+    label, a chosen record by its label there (an instrument by its short name in the
+    interface language), a date in the interface language's format. One form for all the runs
+    of a report, each chosen record looked up once."""
+
+    def __init__(self) -> None:
+        self.forms: dict[str, forms.Form] = {}
+        self.records: dict[tuple[str, str, Any], str] = {}
+
+    def __call__(self, report: engine.Report, params: dict[str, Any]) -> list[tuple[str, Any]]:
+        form = self.forms.get(report.slug)
+        if form is None:
+            form = self.forms[report.slug] = report.Parameters()
+        described = []
+        for key, value in params.items():
+            if not value:
+                continue
+            field = form.fields.get(key)
+            if field is None:
+                described.append((key, value))
+                continue
+            label = str(field.label) if field.label else key
+            described.append((label, self._value(report.slug, key, field, value)))
+        return described
+
+    def _value(self, slug: str, key: str, field: forms.Field, value: Any) -> Any:
+        if isinstance(field, forms.ModelChoiceField):
+            memo = (slug, key, value)
+            if memo not in self.records:
+                lookup = {field.to_field_name or "pk": value}
+                record = field.queryset.filter(**lookup).first()  # type: ignore[union-attr]
+                # A record since removed still shows what was asked for.
+                self.records[memo] = (
+                    field.label_from_instance(record) if record is not None else str(value)
+                )
+            return self.records[memo]
+        if isinstance(field, forms.DateField) and isinstance(value, str):
+            try:
+                return date_format(date.fromisoformat(value))
+            except ValueError:
+                return value
+        if isinstance(field, forms.ChoiceField):
+            return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
+        return value
 
 
 def _format_name(fmt: str) -> str:
@@ -80,11 +119,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user  # a report is named by its slug, not a model instance
     reports = [r for r in engine.all_reports() if user.has_perm(PERM_REQUEST, r.slug)]
     by_slug = {report.slug: report for report in reports}
+    described = _Described()
     runs = [
         {
             "run": run,
             "title": by_slug[run.report].title,
-            "params": _described(by_slug[run.report], run.params),
+            "params": described(by_slug[run.report], run.params),
             "language": publications.language_name(run.lang),
             "format": _format_name(run.fmt),
         }
@@ -155,7 +195,7 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "reports/run_detail.html",
         {
             "run": run,
-            "params": _described(report, run.params),
+            "params": _Described()(report, run.params),
             "language": publications.language_name(run.lang),
             "format": _format_name(run.fmt),
             "report": report,

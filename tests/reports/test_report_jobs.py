@@ -184,10 +184,14 @@ def test_a_run_is_described_in_the_interface_language_not_in_codes(secretariat, 
     detail = client.get(f"/reports/runs/{run.pk}/").content.decode()
     for page in (listing, detail):
         assert "Arabic" in page and "Web page (HTML)" in page
-        assert "Instrument: <bdi>untoc</bdi>" in page
+        # The instrument by its short name, the date as the interface writes dates.
+        assert "Instrument: <bdi>Organized Crime Convention</bdi>" in page
         assert "Reporting cycle: <bdi>1</bdi>" in page
+        assert "Date of the document: <bdi>1 August 2008</bdi>" in page
+        assert "untoc" not in page and "2008-08-01" not in page
         assert "instrument=untoc" not in page and "<td>ar</td>" not in page
     assert '<option value="ar" selected>Arabic</option>' in detail
     assert '<option value="docx">Word (DOCX)</option>' in detail
     arabic = client.get("/reports/", headers={"Accept-Language": "ar"}).content.decode()
-    assert "العربية" in arabic and "الصك: <bdi>untoc</bdi>" in arabic
+    assert "العربية" in arabic and "الصك: <bdi>اتفاقية الجريمة المنظمة</bdi>" in arabic
+    assert "تاريخ الوثيقة: <bdi>1 أغسطس 2008</bdi>" in arabic
