@@ -195,3 +195,38 @@ def test_a_run_is_described_in_the_interface_language_not_in_codes(secretariat, 
     arabic = client.get("/reports/", headers={"Accept-Language": "ar"}).content.decode()
     assert "العربية" in arabic and "الصك: <bdi>اتفاقية الجريمة المنظمة</bdi>" in arabic
     assert "تاريخ الوثيقة: <bdi>1 أغسطس 2008</bdi>" in arabic
+
+
+def test_a_produced_run_reads_in_order_in_arabic_and_english(secretariat, cycle):  # type: ignore[no-untyped-def]
+    """Times are written as the language writes them (an ISO date after Arabic words showed
+    its parts reversed, 05-12-2026), the file's format and size are isolates, and the
+    publication is linked by name, not by its address."""
+    from datetime import UTC, datetime
+
+    run = ReportRun.objects.create(
+        report="analytical",
+        params={"instrument": "untoc", "cycle": 1},
+        lang="en",
+        fmt="docx",
+        fingerprint="x",
+        status=RunStatus.DONE,
+        size=233_000,
+        finished_at=datetime(2026, 12, 5, 21, 55, tzinfo=UTC),
+    )
+    publication = Publication.objects.create(
+        report="analytical", params=run.params, fingerprint="x", title={"en": "Analytical"}
+    )
+    publication.files.create(run=run)
+    client = client_for(secretariat)
+    english = client.get(f"/reports/runs/{run.pk}/").content.decode()
+    arabic = client.get(
+        f"/reports/runs/{run.pk}/", headers={"Accept-Language": "ar"}
+    ).content.decode()
+    assert "(<bdi>DOCX</bdi>, <bdi>227.5\xa0KB</bdi>)" in english
+    assert "Produced 5 December 2026, 21:55." in english
+    assert "2026-12-05" not in english and "2026-12-05" not in arabic
+    assert "5 ديسمبر 2026، 21:55" in arabic
+    link = f'<a href="/published/{publication.pk}/">'
+    assert f"{link}the public page of this report</a>" in english
+    assert f"/published/{publication.pk}/</a>" not in english
+    assert f"{link}صفحة هذا التقرير المتاحة للجمهور</a>" in arabic
