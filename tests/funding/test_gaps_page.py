@@ -112,3 +112,20 @@ def test_the_gaps_page_lists_the_needs_by_gap_one_page_at_a_time(
         shown += [gap.need_id for gap, _need in response.context["need_rows"]]
     assert shown == expected[: len(shown)] and len(shown) == min(150, len(expected))
     assert response.context["report"].total == full.total
+
+
+def test_the_as_of_date_is_written_as_the_language_writes_dates(
+    needs: list[Need],
+    secretariat,  # type: ignore[no-untyped-def]
+) -> None:
+    """An ISO date after Arabic words shows its parts reversed (01-06-2026): the gaps and
+    equity pages write the as-of date in the interface language's format."""
+    client = client_for(secretariat)
+    for path in ("/funding/gaps/", "/funding/equity/"):
+        english = client.get(path, {"on": "2026-06-01"}).content.decode()
+        arabic = client.get(
+            path, {"on": "2026-06-01"}, headers={"Accept-Language": "ar"}
+        ).content.decode()
+        assert "1 June 2026" in english, path
+        assert "1 يونيو 2026" in arabic, path
+        assert "2026-06-01</" not in arabic and " 2026-06-01" not in arabic, path
