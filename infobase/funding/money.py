@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.utils.translation import gettext as _
 
+from infobase.core.i18n import format_date
 from infobase.funding.models import ExchangeRate
 
 USD = "USD"
@@ -45,7 +46,7 @@ class MissingRate(LookupError):
                 "There is no exchange rate for %(currency)s valid on %(date)s: "
                 "the secretariat must add one to the rate table."
             )
-            % {"currency": currency, "date": on.isoformat()}
+            % {"currency": currency, "date": format_date(on)}
         )
 
 
@@ -151,7 +152,7 @@ class MoneyRule:
             "Amounts converted at the exchange rates valid on %(date)s (the as-of date, the "
             "same for every amount on this page or file); each amount is rounded half up to the "
             "cent, and each total is the sum of the rounded amounts it adds up."
-        ) % {"date": f"\u2066{self.on.isoformat()}\u2069"}  # isolated: reads right in Arabic
+        ) % {"date": format_date(self.on)}
 
 
 def parse_as_of(raw: str, *, today: date) -> tuple[date, str]:

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from infobase.core.i18n import format_date
 from infobase.meetings.models import (
     Body,
     Document,
@@ -194,7 +195,7 @@ def _not_recorded(ref: dict[str, Any] | None, *, today: date, due_on: date | Non
         return CheckResult(
             CheckStatus.NOT_YET_DUE,
             _("%(session)s is not recorded yet; the mandate is due on %(due)s.")
-            % {"session": name, "due": due_on.isoformat()},
+            % {"session": name, "due": format_date(due_on)},
         )
     return CheckResult(
         CheckStatus.CANNOT_CHECK,
@@ -234,7 +235,7 @@ def wg_met_during_session(
         found[0].ends_on if found else None,
         pending=today <= conference.ends_on,
         pending_explanation=_("Looked for %(what)s: none yet; the session ends on %(end)s.")
-        % {"what": looked_for, "end": conference.ends_on.isoformat()},
+        % {"what": looked_for, "end": format_date(conference.ends_on)},
     )
     return replace(result, due_by=conference.ends_on)
 
@@ -259,7 +260,7 @@ def intersessional_between(
         "body": body_name(params.get("body")),
         "after": after,
         "end": after.ends_on.isoformat(),
-        "limit": limit.isoformat(),
+        "limit": format_date(limit),
     }
     found = list(
         Session.objects.select_related("body")
@@ -392,7 +393,7 @@ def needs_reviewed(
         "body": body_name(params.get("body"))
     }
     if limit is not None:
-        what = _("%(what)s before %(limit)s") % {"what": what, "limit": limit.isoformat()}
+        what = _("%(what)s before %(limit)s") % {"what": what, "limit": format_date(limit)}
     found = list(sessions.distinct().order_by("starts_on", "pk"))
     return _found(
         what,
@@ -434,7 +435,7 @@ def decision_taken_at(
         (found[0].adopted_on or conference.ends_on) if found else None,
         pending=today <= conference.ends_on,
         pending_explanation=_("Looked for %(what)s: none yet; the session ends on %(end)s.")
-        % {"what": what, "end": conference.ends_on.isoformat()},
+        % {"what": what, "end": format_date(conference.ends_on)},
     )
     # The decision is the session's to take: taken during it is on time.
     return replace(result, due_by=conference.ends_on)

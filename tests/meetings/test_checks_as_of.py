@@ -138,3 +138,22 @@ def test_the_effectiveness_review_sees_the_mandates_as_on_its_last_day(met: Data
     later = effectiveness_figures(body=met.wg, start=date(2006, 1, 1), end=AFTER_COP4)
     on_time = {paragraph: ok for paragraph, _t, _s, ok in later.mandate_rows}
     assert on_time["i"] is True
+
+
+def test_a_pending_check_writes_its_date_as_the_language_writes_dates(met: Data) -> None:
+    """An ISO date after Arabic words shows its parts reversed: the explanation names the day
+    in the interface language's format."""
+    from infobase.core.i18n import language
+
+    params = {"body": "wg-ta", "conference": COP4}
+    day_before = date.fromordinal(met.cop4.ends_on.toordinal() - 1)
+    ends = met.cop4.ends_on
+    with language("en"):
+        english = decision_taken_at(params, today=day_before).explanation
+    with language("ar"):
+        arabic = decision_taken_at(params, today=day_before).explanation
+    assert f"{ends.day} {ends.strftime('%B')} {ends.year}" in english
+    assert ends.isoformat() not in english and ends.isoformat() not in arabic
+    arabic_month = {10: "أكتوبر"}.get(ends.month)
+    assert arabic_month is not None  # the fourth session ended in October 2008
+    assert f"{ends.day} {arabic_month} {ends.year}" in arabic
