@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.i18n import format_date
 from infobase.funding.models import (
     MONEY,
     Allocation,
@@ -855,7 +856,7 @@ def project_transition(
                         "missing."
                     )
                     % {
-                        "date": on.isoformat(),
+                        "date": format_date(on),
                         "allocated": funding.allocated,
                         "budget": funding.budget,
                         "gap": funding.gap,

@@ -25,6 +25,7 @@ from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.core.exporters import Exporter
 from infobase.core.exporters import render as render_export
+from infobase.core.i18n import format_date
 from infobase.core.params import ids_from
 from infobase.funding import charts
 from infobase.funding.equity import portfolio_equity, proposal_equity, weighted_needs
@@ -162,7 +163,7 @@ class FundingGapsExporter(Exporter):
                 _("%(rate)s per US dollar from %(date)s (%(source)s)")
                 % {
                     "rate": rate.per_usd,
-                    "date": rate.valid_from.isoformat(),
+                    "date": format_date(rate.valid_from),
                     "source": rate.source or "—",
                 },
                 "",

@@ -130,8 +130,8 @@ def session_evidence(session: Session) -> EvidenceItem:
         _("%(session)s, %(start)s – %(end)s")
         % {
             "session": session,
-            "start": session.starts_on.isoformat(),
-            "end": session.ends_on.isoformat(),
+            "start": format_date(session.starts_on),
+            "end": format_date(session.ends_on),
         },
         reverse("session_detail", args=[session.pk]),
         session.starts_on,
@@ -259,7 +259,7 @@ def intersessional_between(
     ) % {
         "body": body_name(params.get("body")),
         "after": after,
-        "end": after.ends_on.isoformat(),
+        "end": format_date(after.ends_on),
         "limit": format_date(limit),
     }
     found = list(

@@ -40,6 +40,17 @@ def pages(site: Site) -> list[tuple[str, str | None, str, bool]]:
         ("state-profile", None, "/states/EGY/", True),
         ("published", None, "/published/", True),
         ("login", None, "/accounts/login/", True),
+        ("requests", "secretariat", "/requests/", False),
+        ("lessons", "secretariat", "/lessons/", False),
+        ("activities", "secretariat", "/activities/", False),
+        ("coverage", "secretariat", "/coverage/", False),
+        ("iati-import", "secretariat", "/activities/import/", True),
+        ("projects", "secretariat", "/funding/projects/", False),
+        ("gaps", "secretariat", "/funding/gaps/", False),
+        ("equity", "secretariat", "/funding/equity/", False),
+        ("mobilization", "donor", "/funding/mobilization/", False),
+        ("meetings", "secretariat", "/meetings/", False),
+        ("mandates", "secretariat", "/meetings/mandates/", False),
     ]
 
 
@@ -47,6 +58,10 @@ def pages(site: Site) -> list[tuple[str, str | None, str, bool]]:
 FOLLOWED = (
     ("report-run", "secretariat", "/reports/", 'main a[href^="/reports/runs/"]'),
     ("publication", None, "/published/", 'main a[href^="/published/"]'),
+    ("need", "secretariat", "/needs/", 'main table th a[href^="/needs/"]'),
+    ("activity", "secretariat", "/activities/", 'main table a[href^="/activities/"]'),
+    ("project", "secretariat", "/funding/projects/", 'main table a[href^="/funding/projects/"]'),
+    ("session", "secretariat", "/meetings/", 'main a[href^="/meetings/sessions/"]'),
 )
 
 

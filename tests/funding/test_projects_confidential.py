@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from infobase.accounts.models import User
 from infobase.core.errors import InvalidInput
+from infobase.core.i18n import format_date
 from infobase.funding.models import ExchangeRate, Project, ProjectStatus
 from infobase.funding.services import allocate, project_funding, project_transition
 from infobase.needs.models import Need
@@ -96,7 +97,7 @@ def test_moving_to_funded_uses_todays_rates_not_the_allocation_dates(
     assert today.gap == D("20.00")  # … the pages show 600.00 of 620 USD today
     with pytest.raises(InvalidInput, match=r"20\.00 USD is still missing") as refused:
         project_transition(user=secretariat, project=made, to=ProjectStatus.FUNDED)
-    assert timezone.localdate().isoformat() in str(refused.value.problems[0])
+    assert format_date(timezone.localdate()) in str(refused.value.problems[0])
     made.refresh_from_db()
     assert made.status == ProjectStatus.APPROVED
     allocate(user=secretariat, pledge=eur, project=made, amount=D("19"))  # 20.00 USD more
