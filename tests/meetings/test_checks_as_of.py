@@ -157,3 +157,15 @@ def test_a_pending_check_writes_its_date_as_the_language_writes_dates(met: Data)
     arabic_month = {10: "أكتوبر"}.get(ends.month)
     assert arabic_month is not None  # the fourth session ended in October 2008
     assert f"{ends.day} {arabic_month} {ends.year}" in arabic
+
+
+def test_a_session_named_as_evidence_reads_its_dates_in_the_language(met: Data) -> None:
+    from infobase.core.i18n import language
+    from infobase.meetings.mandates import session_evidence
+
+    assert met.during_cop3 is not None
+    with language("ar"):
+        label = session_evidence(met.during_cop3).label
+    # Held 12–13 October 2006; ISO dates after Arabic words read 12-10-2006.
+    assert "12 أكتوبر 2006 – 13 أكتوبر 2006" in label
+    assert "2006-10-12" not in label
