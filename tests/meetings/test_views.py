@@ -206,3 +206,24 @@ def test_only_the_secretariat_edits_in_the_admin(
     url = reverse("admin:meetings_document_change", args=[met.chair_report.pk])  # type: ignore[union-attr]
     assert client_for(delegate).get(url).status_code in (302, 403)
     assert client_for(secretariat).get(url).status_code == 200
+
+
+def test_a_session_page_numbers_its_agenda_once_and_says_plainly_when_there_is_none(
+    met: Data,
+) -> None:
+    from infobase.meetings.models import AgendaItem
+
+    session = met.intersessional
+    assert session is not None
+    client = client_for(None)
+    empty = client.get(reverse("session_detail", args=[session.pk])).content.decode()
+    # Nothing recorded: a sentence, not a numbered item "1. No agenda recorded."
+    assert "<p>No agenda recorded.</p>" in empty
+    assert "<li>No agenda recorded." not in empty
+    assert "0 participants" not in empty and "No participant recorded." in empty
+    AgendaItem.objects.create(session=session, number="4 (a)", title={"en": "Review"}, position=1)
+    page = client.get(reverse("session_detail", args=[session.pk])).content.decode()
+    assert '<li><strong dir="ltr">4 (a).</strong> <span lang="en">Review</span></li>' in page
+    assert "No agenda recorded." not in page
+    # The item's own number is the only one shown: the list draws no markers.
+    assert '<ol class="agenda plain">' in page
