@@ -480,3 +480,10 @@ def test_only_the_secretariat_uploads(secretariat, donor, focal_egypt) -> None: 
     assert "XX-TEST-1-W1" in body and "XX-TEST-1-W2" in body and "evil.xml" in body
     assert client.get(run_url + "?outcome=skipped").content.decode().count("XX-TEST-1-W1") == 0
     assert client_for(donor).get(run_url).status_code == 403
+    # The list of imports names each file on a line of its own, as an isolate (file names
+    # separated by commas wrapped into each other in Arabic on a phone).
+    listing = client.get(url, headers={"Accept-Language": "ar"}).content.decode()
+    assert (
+        '<ul class="plain"><li><bdi>a.xml</bdi></li><li><bdi>b.xml</bdi></li>'
+        "<li><bdi>evil.xml</bdi></li></ul>"
+    ) in listing
