@@ -41,6 +41,14 @@ def test_arabic_numbers_keep_the_decimal_point_and_the_grouping_comma() -> None:
     with language("ar"):
         assert render("{{ v|number:1 }}", v=10.5) == "10.5"
         assert render('{{ v|floatformat:"1g" }}', v=10.5) == "10.5"
+        # Grouped by thousands on pages as in the reports (the gaps page read 94276502.54).
+        assert render('{{ v|floatformat:"2g" }}', v=94276502.54) == "94,276,502.54"
+
+
+def test_chinese_numbers_are_grouped_on_pages_as_in_the_reports() -> None:
+    assert format_number(94276502.54, 2, "zh") == "94,276,502.54"
+    with language("zh-hans"):
+        assert render('{{ v|floatformat:"2g" }}', v=94276502.54) == "94,276,502.54"
 
 
 def test_language_codes_are_shown_as_names_in_the_interface_language() -> None:
