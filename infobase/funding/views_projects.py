@@ -24,7 +24,7 @@ from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InvalidInput
-from infobase.core.i18n import format_date, pick_label
+from infobase.core.i18n import format_date, format_number, pick_label
 from infobase.core.once import OnceField, save_once
 from infobase.core.params import ids_from
 from infobase.funding.models import Pledge, Project, ProjectStatus
@@ -138,7 +138,7 @@ class AllocateForm(forms.Form):
             % {
                 "donor": p.donor,
                 "date": format_date(p.pledged_on),
-                "remaining": remaining,
+                "remaining": format_number(remaining, 2),
                 "currency": p.currency,
                 "earmark": earmark_text(p),
             }

@@ -122,7 +122,7 @@ def test_a_total_that_cannot_be_converted_is_unknown_with_a_warning_not_zero() -
     [entry] = run.report
     warnings = " ".join(entry["warnings"])
     assert "the total budget is unknown: 500.00 USD cannot be converted to EUR" in warnings
-    assert "There is no exchange rate for EUR valid on 2024-01-15" in warnings
+    assert "There is no exchange rate for EUR valid on 15 January 2024" in warnings
 
 
 def test_each_description_type_is_kept_separately_with_its_languages() -> None:
@@ -263,11 +263,11 @@ def test_usd_amounts_of_a_eur_activity_are_converted_at_their_value_date_or_unkn
     page = client_for(secretariat).get(reverse("activity_detail", args=[real_eur_activity.pk]))
     text = html.unescape(page.content.decode())
     # The budget of 1,198,000 USD stated on 2020-09-18: 1,078,200.00 EUR at 0.9.
-    assert "1078200.00" in text
+    assert "1,078,200.00" in text
     # A disbursement of 860,335 USD with value date 2021-03-30: 688,268.00 EUR at 0.8.
-    assert "688268.00" in text
+    assert "688,268.00" in text
     # Value date 2020-06-30: no EUR rate yet, so unknown with the reason, never 0.00.
-    assert "There is no exchange rate for EUR valid on 2020-06-30" in text
+    assert "There is no exchange rate for EUR valid on 30 June 2020" in text
     assert "unknown" in text
     assert ">0.00" not in text
 
@@ -309,6 +309,6 @@ def test_page_shows_budgets_with_the_total_in_the_activity_currency(secretariat:
     assert "Objectives" in text and "نص الأهداف" in text and "Target groups" in text
     # 1200 EUR (revised 2023) + 500 USD at 0.9 on 2024-01-15 = 450.00 EUR.
     assert "450.00" in text
-    assert "1650.00 EUR" in text
+    assert "1,650.00 EUR" in text
     # The USD transaction of 2023-03-01: 90.00 EUR.
     assert "90.00" in text

@@ -511,7 +511,7 @@ def test_the_project_page_offers_only_pledges_whose_earmarks_allow_it(secretaria
     )
     assert done.status_code == 302 and Allocation.objects.get().amount == D("10")
     html = client.get(reverse("project_detail", args=[african_project.pk])).content.decode()
-    assert "99990.00 USD" in html  # the gap
+    assert "99,990.00 USD" in html  # the gap, and what is left of the pledge
 
 
 def test_a_donor_sees_other_donors_money_on_a_project_only_in_aggregate(
@@ -524,7 +524,7 @@ def test_a_donor_sees_other_donors_money_on_a_project_only_in_aggregate(
     html = client_for(donor).get(reverse("project_detail", args=[african_project.pk])).content
     text = html.decode()
     assert "Test Fund" in text and "Norwegian" not in text
-    assert "Other donors" in text and "4000.00 USD" in text
+    assert "Other donors" in text and "4,000.00 USD" in text
 
 
 def test_closing_on_the_screen_asks_for_a_lesson(secretariat):

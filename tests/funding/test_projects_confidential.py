@@ -57,8 +57,8 @@ def test_the_project_page_hides_confidential_needs_and_all_that_comes_from_them(
     assert "Action plan" not in html  # the hidden need's kind
     assert "confidential" not in html.lower()  # not even a count of them
     # The budget is the project's, with no per-need share to divide it by.
-    assert "90000.00 USD" in html
-    assert "45000" not in html
+    assert "90,000.00 USD" in html
+    assert "45000" not in html and "45,000" not in html
 
 
 def test_the_secretariat_sees_every_need_of_the_project(
