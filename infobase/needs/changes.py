@@ -90,9 +90,12 @@ def take() -> Changes:
 def quiet() -> Iterator[None]:
     """Writes made inside are not logged: the triggers skip them while the transaction holds
     a ``DerivationRunning`` row, which other transactions do not see (PostgreSQL) or cannot
-    write beside (SQLite: one writer at a time). In a transaction (or savepoint) of its own,
-    so that the row is never committed: an error inside takes it away with the writes."""
-    with transaction.atomic():
+    write beside (SQLite: one writer at a time). In a transaction of its own if none is open,
+    so that the row is never committed: an error inside takes it away with the writes (inside
+    a caller's transaction, Django rolls that back whole, or to the caller's savepoint). No
+    savepoint of its own: SQLite would copy aside every page written inside it, to undo it
+    alone, which nothing needs."""
+    with transaction.atomic(savepoint=False):
         running = DerivationRunning.objects.create()
         yield
         DerivationRunning.objects.filter(pk=running.pk).delete()

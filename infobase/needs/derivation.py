@@ -64,6 +64,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -524,6 +525,19 @@ def _needs_of(keys: set[Key]) -> list[NeedRow]:
 #
 # At world scale the ORM's bulk_create prepares every value of every row in Python, which
 # cost most of a full run. The rows written here are plain integers, codes and flags.
+#
+# SQLite copies aside every page a statement changes, before changing it, so that a statement
+# stopped halfway by a broken constraint can be undone alone: a statement journal, written to
+# a temporary file past 64 KiB (an incremental run at world scale wrote about 1,600 pages
+# there, two system calls each). It does so only for statements that stop with ABORT, its
+# default; ``OR FAIL`` stops at the same errors without undoing the statement's first rows.
+# The derivation never goes on after an error: it leaves its transaction (or savepoint), which
+# undoes every row it wrote, so there is nothing to undo statement by statement.
+
+
+def _or_fail() -> str:
+    """``OR FAIL`` for the derivation's writes on SQLite (see above); nothing elsewhere."""
+    return "OR FAIL " if connection.vendor == "sqlite" else ""
 
 
 def _insert(
@@ -539,20 +553,21 @@ def _insert(
     (``same``: column → value) are passed once per statement, not once per row: binding
     them cost a third of inserting a thousand needs. They stand outside the list of rows,
     where PostgreSQL gives an untyped NULL or text the type of its column (inside, it would
-    make them text)."""
+    make them text). ``OR FAIL`` on SQLite (see ``_or_fail``)."""
     same = same or {}
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in [*columns, *same])
     table = quote(model._meta.db_table)
+    insert = f"INSERT {_or_fail()}INTO"
     if same:
         # The VALUES list's columns are named column1, column2, … on both databases.
         listed = ", ".join(f"v.column{n}" for n in range(1, len(columns) + 1))
-        head = "INSERT INTO {} ({}) SELECT {}, {} FROM (VALUES ".format(  # noqa: S608 - names from the model
-            table, names, listed, ", ".join(["%s"] * len(same))
+        head = "{} {} ({}) SELECT {}, {} FROM (VALUES ".format(  # noqa: S608 - names from the model
+            insert, table, names, listed, ", ".join(["%s"] * len(same))
         )
         tail = ") v"
     else:
-        head, tail = f"INSERT INTO {table} ({names}) VALUES ", ""  # noqa: S608 - names from the model
+        head, tail = f"{insert} {table} ({names}) VALUES ", ""
     row = "({})".format(", ".join(["%s"] * len(columns)))
     size = max(1, 2000 // len(columns))  # rows per statement, far below the parameters' limit
     full = head + ", ".join([row] * size) + tail
@@ -560,7 +575,7 @@ def _insert(
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
             sql = full if len(batch) == size else head + ", ".join([row] * len(batch)) + tail
-            cursor.execute(sql, [*same.values(), *(value for values in batch for value in values)])
+            cursor.execute(sql, [*same.values(), *chain.from_iterable(batch)])
 
 
 def _create_needs(new: dict[Key, tuple[date, bool]], *, top: int) -> dict[Key, int]:
@@ -607,8 +622,8 @@ def _set_flags(changes: dict[int, tuple[bool, bool]]) -> None:
         by_flags[(evidenced, secret)].append(pk)
     for (evidenced, secret), pks in by_flags.items():
         _in_batches(
-            f"UPDATE {_table(Need)} SET has_evidence = %s, confidential = %s "  # noqa: S608
-            "WHERE id IN {keys}",
+            f"UPDATE {_or_fail()}{_table(Need)} "  # noqa: S608
+            "SET has_evidence = %s, confidential = %s WHERE id IN {keys}",
             pks,
             [evidenced, secret],
         )
@@ -641,7 +656,8 @@ def _write_history(pks: Iterable[int], history_type: str) -> None:
     with connection.cursor() as cursor:
         for chunk in _chunks(pks):
             cursor.execute(
-                "INSERT INTO {} ({}) SELECT {}, %s, %s, %s, %s FROM {} WHERE {} IN ({})".format(  # noqa: S608 - names from the models
+                "INSERT {}INTO {} ({}) SELECT {}, %s, %s, %s, %s FROM {} WHERE {} IN ({})".format(  # noqa: S608 - names from the models
+                    _or_fail(),
                     quote(historical._meta.db_table),
                     ", ".join(target),
                     ", ".join(source),
