@@ -113,6 +113,11 @@ def format_datetime(value: datetime | None, language_code: str | None = None) ->
         return formats.date_format(value, "DATETIME_FORMAT")
 
 
+def list_separator() -> str:
+    """What separates the items of a list in the active language (CLDR's list patterns)."""
+    return translation.pgettext("list separator", ", ")
+
+
 def babel_locale_name(language_code: str | None = None) -> str:
     code = (language_code or translation.get_language() or settings.LANGUAGE_CODE).lower()
     return "zh_Hans" if code.startswith("zh") else code.split("-")[0]

@@ -58,3 +58,18 @@ def test_language_codes_are_shown_as_names_in_the_interface_language() -> None:
     with language("en"):
         assert language_name("zh") == "Simplified Chinese"
     assert translation.get_language() == "en"
+
+
+def test_lists_are_separated_as_each_language_writes_them() -> None:
+    """«السلفادور، غواتيمالا» in Arabic (a Latin comma read as a stray mark), 「、」 in Chinese."""
+    states = ["A", "B", "C"]
+    for code, separator in (("ar", "، "), ("zh-hans", "、"), ("en", ", "), ("fr", ", ")):
+        with language(code):
+            assert render("{{ v|join_list }}", v=states) == separator.join(states), code
+            loop = (
+                "{% for s in v %}{{ s }}{% if not forloop.last %}{% list_sep %}{% endif %}"
+                "{% endfor %}"
+            )
+            assert render(loop, v=states) == separator.join(states), code
+    with language("ar"):
+        assert render("{{ v|join_list }}", v=["<b>"]) == "&lt;b&gt;"

@@ -20,6 +20,19 @@ def language_label(code: str | None) -> str:
     return i18n.language_name(code)
 
 
+@register.simple_tag
+def list_sep() -> str:
+    """What separates the items of a list in the interface language: «، » in Arabic, "、" in
+    Chinese, ", " in the others."""
+    return i18n.list_separator()
+
+
+@register.filter
+def join_list(values: Any) -> str:
+    """The items joined as a list is written in the interface language (see ``list_sep``)."""
+    return i18n.list_separator().join(str(value) for value in values)
+
+
 @register.filter
 def number(value: int | float | Decimal | None, digits: Any = 0) -> str:
     """A number with the interface language's separators and ``digits`` decimals."""
