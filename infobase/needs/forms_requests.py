@@ -16,6 +16,7 @@ from infobase.core.once import OnceField
 from infobase.core.uploads import DOCUMENTS, TABLE, validate_upload
 from infobase.needs.models import RequestStatus
 from infobase.needs.requests import lines_from, parse_articles
+from infobase.reference.forms import instrument_filter, state_filter
 from infobase.reference.models import Article, AssistanceKind, Instrument, Priority, State
 
 DOCUMENT_EXTENSIONS = set(DOCUMENTS.extensions)
@@ -169,10 +170,9 @@ class RequestFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "dir": "auto"}),
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
-    instrument = forms.ModelChoiceField(
-        label=_("Instrument"), queryset=Instrument.objects.all(), required=False
-    )
-    state = forms.ModelChoiceField(label=_("State"), queryset=State.objects.all(), required=False)
+    # As on the other lists: "Any instrument", "Any State", by code in the address.
+    instrument = instrument_filter()
+    state = state_filter()
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
