@@ -97,5 +97,16 @@ def quiet() -> Iterator[None]:
     alone, which nothing needs."""
     with transaction.atomic(savepoint=False):
         running = DerivationRunning.objects.create()
+        _set_quiet("on")
         yield
+        _set_quiet("")
         DerivationRunning.objects.filter(pk=running.pk).delete()
+
+
+def _set_quiet(value: str) -> None:
+    """PostgreSQL: the transaction-local setting the triggers' ``WHEN`` reads (needs migration
+    0008), so that they skip the derivation's writes without calling their function. Reset
+    on the way out: later writes of the same transaction are logged again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('infobase.quiet', %s, true)", [value])

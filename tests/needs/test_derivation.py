@@ -327,7 +327,12 @@ def test_the_number_of_queries_does_not_grow_with_the_register(world: None) -> N
             needs_derive(today=TODAY)
         sql = [q["sql"] for q in captured.captured_queries]
         # PostgreSQL reads through server-side cursors (DECLARE … CURSOR FOR SELECT).
-        reads = sum(1 for s in sql if s.startswith(("SELECT", "DECLARE")))
+        # PostgreSQL also sets and clears the setting that quiets the change log's triggers.
+        reads = sum(
+            1
+            for s in sql
+            if s.startswith(("SELECT", "DECLARE")) and not s.startswith("SELECT set_config")
+        )
         statements = [s for s in sql if not s.startswith(("SAVEPOINT", "RELEASE", "CLOSE"))]
         return reads, len(statements)
 

@@ -50,3 +50,22 @@ def test_a_run_stopped_by_a_constraint_halfway_through_a_statement_leaves_nothin
     result = needs_derive(today=TODAY)
     assert result.mode == "incremental" and result.created == 3
     assert (outcome(result), register()) == expected
+
+
+def test_postgresql_triggers_skip_the_derivations_writes_before_calling_their_function() -> None:
+    """Their ``WHEN`` reads the transaction-local setting the derivation sets (migration 0008):
+    a row the derivation writes no longer calls the function only to log nothing."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's triggers")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgname LIKE '%%_log_%%' AND NOT tgisinternal"
+        )
+        triggers = dict(cursor.fetchall())
+    made = __import__("importlib").import_module("infobase.needs.migrations.0005_source_changes")
+    assert set(triggers) == {name for name, *_rest in made._triggers()}
+    for name, definition in triggers.items():
+        assert "current_setting('infobase.quiet'::text, true)" in definition, name
