@@ -160,8 +160,12 @@ class Parsed:
     documents: list[_Doc] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     original_codes: list[dict[str, str]] = field(default_factory=list)
-    # The folded parts of its search key from its own fields (see ``write.own_key``).
+    # The folded parts of its search key from its own fields (see ``write.own_key``), and
+    # once prepared for writing (``write.Writer.prepare``), its child rows, converted, and
+    # the warnings they gave: its lists of children are then empty.
     own_key: list[str] | None = None
+    child_rows: tuple[list[tuple[Any, ...]], ...] | None = None
+    child_warnings: list[str] = field(default_factory=list)
 
     def normalised(self, element: str, original: str, stored: str) -> None:
         """Keep a code as published when another one is stored in its place."""

@@ -50,6 +50,8 @@ BATCH = 2000
 # The per-activity report is kept whole up to this many entries; beyond, only counts (the
 # counts are always exact). Keeps memory and the ImportRun row bounded for very large files.
 REPORT_LIMIT = 20_000
+# Activities marked missing from a file are read this many at a time (by primary key).
+MISSING_CHUNK = 500
 
 
 @dataclass(slots=True)
@@ -213,6 +215,7 @@ class Importer:
                 codes=self.codes,
                 held=self.held,
                 language=state.language,
+                prepare=self.writer.prepare,
             ) as events:
                 thread = self.BACKGROUND
                 if thread is None:
@@ -460,9 +463,21 @@ class Importer:
         if state.generated:
             # The file is older than what we hold for an activity updated since it was made.
             rows = rows.exclude(last_updated__gt=state.generated)
-        missing = [a for a in rows.iterator(chunk_size=2000) if a.iati_identifier not in present]
-        if not missing:
+        # Every activity held from the file is looked at by its identifier only: those still in
+        # it (usually all) are never built as model instances. The others are then read in the
+        # same order (chunks of that order, each ordered alike).
+        gone = [
+            pk
+            for pk, identifier in rows.values_list("pk", "iati_identifier").iterator(
+                chunk_size=2000
+            )
+            if identifier not in present
+        ]
+        if not gone:
             return
+        missing: list[Activity] = []
+        for start in range(0, len(gone), MISSING_CHUNK):
+            missing.extend(rows.filter(pk__in=gone[start : start + MISSING_CHUNK]))
         reason = _("no longer in the publisher's file %(file)s") % {"file": state.name}
         for activity in missing:
             activity.missing_from_source = True

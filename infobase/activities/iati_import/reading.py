@@ -55,7 +55,6 @@ from infobase.activities.iati_import.parse import (
     syntax_message,
 )
 from infobase.activities.iati_import.relevance import Decision, RelevanceFilter
-from infobase.activities.iati_import.write import own_key
 
 logger = logging.getLogger(__name__)
 
@@ -128,16 +127,20 @@ def activities(
     codes: Codes,
     held: Collection[str],
     language: str,
+    prepare: Callable[[Parsed], None] | None = None,
 ) -> Iterator[Iterator[Event]]:
     """The events of a file (``read_activities``), read here or in a process of its own."""
+    reading: dict[str, Any] = {
+        "relevance": relevance,
+        "codes": codes,
+        "held": held,
+        "language": language,
+        "prepare": prepare,
+    }
     if not in_own_process(size):
-        yield read_activities(
-            source, relevance=relevance, codes=codes, held=held, language=language
-        )
+        yield read_activities(source, **reading)
         return
-    with ReadingProcess(
-        source, relevance=relevance, codes=codes, held=held, language=language
-    ) as process:
+    with ReadingProcess(source, **reading) as process:
         yield iter(process)
 
 
@@ -148,11 +151,13 @@ def read_activities(
     codes: Codes,
     held: Collection[str],
     language: str,
+    prepare: Callable[[Parsed], None] | None = None,
     hand_over: Callable[[], bool] | None = None,
 ) -> Iterator[Event]:
     """Root, then one ``Read`` per activity, then End. Raises FileRefused when the file cannot
-    be read (the place named). ``hand_over()`` true: an activity to parse is given as its
-    XML instead."""
+    be read (the place named). ``prepare(parsed)`` is called on each activity parsed (see
+    ``write.Writer.prepare``). ``hand_over()`` true: an activity to parse is given as its XML
+    instead (the importer prepares it)."""
     context = iterparse(source)
     earlier: set[str] = set()
     root_read = dportal = False
@@ -177,7 +182,7 @@ def read_activities(
                 if hand_over is not None and hand_over():
                     activity = etree.tostring(el, encoding="UTF-8", with_tail=False)
                 else:
-                    activity = _parse(el, codes)
+                    activity = _parse(el, codes, prepare)
             if identifier:
                 earlier.add(identifier)
             yield (el.sourceline, identifier, publisher, _updated(el), decision, activity)
@@ -211,10 +216,13 @@ class _RatesWanted(Exception):
     """Raised in the reading process by a conversion, which would read exchange rates."""
 
 
-def _parse(el: Any, codes: Codes) -> Parsed | list[str] | bytes:
+def _parse(
+    el: Any, codes: Codes, prepare: Callable[[Parsed], None] | None
+) -> Parsed | list[str] | bytes:
     try:
         parsed = parse_activity(el, codes)
-        parsed.own_key = own_key(parsed)
+        if prepare is not None:
+            prepare(parsed)
         return parsed
     except ActivityRejected as exc:
         return exc.reasons

@@ -63,7 +63,7 @@ UPDATED_FIELDS = (
     "original_codes",
 )
 CHILDREN = (Participant, Recipient, Sector, Budget, Transaction, Description, Document)
-# The columns of each child table in the order ``Writer._children`` gives their values; the
+# The columns of each child table in the order ``Writer.child_rows`` gives their values; the
 # activity follows, and any other column takes its default.
 CHILD_FIELDS: dict[Any, tuple[str, ...]] = {
     Participant: ("role", "organization_id", "ref", "name", "org_type"),
@@ -102,6 +102,11 @@ _KIND_BY_IATI_TYPE = {
 }
 
 
+# The rows of an activity's child tables, one list per model of ``CHILDREN``: each row
+# converted for its table (``Table.of(model, last="activity_id")``) but for its activity.
+ChildRows = tuple[list[tuple[Any, ...]], ...]
+
+
 @dataclass(slots=True)
 class Item:
     """A parsed activity waiting for its batch to be written."""
@@ -131,7 +136,7 @@ class Plan:
     values: dict[str, Any] | None = None
     pk: int | None = None
     write: str = ""  # "create", "update", "back" (only unmarked missing) or "" (nothing)
-    children: list[tuple[Any, tuple[Any, ...]]] = field(default_factory=list)
+    children: ChildRows = ()
     instruments: set[int] = field(default_factory=set)
     articles: set[int] = field(default_factory=set)
 
@@ -171,6 +176,28 @@ class Writer:
         self.recipient_defaults = (defaults["region_code"], defaults["region_vocabulary"])
         # The folded provider parts of the search key, per organization (few, often repeated).
         self.provider_keys: dict[int, list[str]] = {}
+        self.child_makers = [
+            Table.of(model, last="activity_id").maker(CHILD_FIELDS[model], but_last=True)
+            for model in CHILDREN
+        ]
+
+    def prepare(self, parsed: Parsed) -> None:
+        """Work out what writing ``parsed`` needs from it alone, where it is read (in the
+        reading process of a large file, while this one writes): the folded parts of its own
+        search key and its child rows, converted for their tables, with the warnings they give.
+        Its lists of children are then emptied: handed to another process, plain rows cost
+        far less than the objects they come from."""
+        parsed.own_key = own_key(parsed)
+        parsed.child_warnings = []
+        parsed.child_rows = self.child_rows(parsed, parsed.child_warnings)
+        parsed.participants = []
+        parsed.countries = {}
+        parsed.regions = {}
+        parsed.sectors = {}
+        parsed.budgets = []
+        parsed.descriptions = {}
+        parsed.transactions = []
+        parsed.documents = []
 
     def write_batch(self, items: list[Item], *, file: str, version: str) -> list[Plan]:
         """Write a batch; returns one plan per item (its outcome, reasons and warnings)."""
@@ -267,6 +294,8 @@ class Writer:
             outcome = "created" if item.created_in_run else "updated"
             write = "update"
         plan = Plan(item=item, outcome=outcome, reasons=reasons, warnings=warnings, write=write)
+        if parsed.child_rows is None:  # parsed by this process, from XML handed over
+            self.prepare(parsed)
         if current is None and self.fast and self.direct_key:
             plan.values = self._values(parsed, reasons, file, version)
         else:
@@ -275,7 +304,8 @@ class Writer:
             )
             self._fill(activity, parsed, reasons, file, version)
             plan.activity = activity
-        plan.children = self._children(parsed, warnings)
+        plan.children = parsed.child_rows or ()
+        warnings.extend(parsed.child_warnings)
         for key in decision.keywords if decision else ():
             topic = KEYWORD_TOPICS.get(key)
             if topic is None:
@@ -367,20 +397,28 @@ class Writer:
         if org is None and state_id:
             activity.provider_state_id = state_id
 
-    def _children(self, parsed: Parsed, warnings: list[str]) -> list[tuple[Any, tuple[Any, ...]]]:
-        """The rows of the child tables, as (model, values in ``CHILD_FIELDS`` order) without
-        the activity: inserted in bulk without building model instances."""
-        rows: list[tuple[Any, tuple[Any, ...]]] = []
-        add = rows.append
+    def child_rows(self, parsed: Parsed, warnings: list[str]) -> ChildRows:
+        """The rows of the child tables (see ``ChildRows``), inserted in bulk without building
+        model instances; a recipient country we do not know is left out with a warning."""
+        (
+            make_participant,
+            make_recipient,
+            make_sector,
+            make_budget,
+            make_transaction,
+            make_description,
+            make_document,
+        ) = self.child_makers
         orgs = self.orgs
+        participants = []
         for org in parsed.participants:
             match = orgs.get(org.ref.lower()) if org.ref else None
-            add(
-                (
-                    Participant,
-                    (org.role, match.pk if match else None, org.ref, org.name, org.org_type),
+            participants.append(
+                make_participant(
+                    (org.role, match.pk if match else None, org.ref, org.name, org.org_type)
                 )
             )
+        recipients = []
         no_region, default_vocabulary = self.recipient_defaults
         for code, (pct, from_txn) in parsed.countries.items():
             state_id = self.states.get(code)
@@ -390,46 +428,50 @@ class Writer:
                     % {"code": code[:10]}
                 )
                 continue
-            add((Recipient, (state_id, no_region, default_vocabulary, pct, from_txn)))
+            recipients.append(
+                make_recipient((state_id, no_region, default_vocabulary, pct, from_txn))
+            )
         for (vocabulary, code), (pct, from_txn) in parsed.regions.items():
-            add((Recipient, (None, code, vocabulary, pct, from_txn)))
-        for (vocabulary, code), (pct, from_txn) in parsed.sectors.items():
-            add((Sector, (vocabulary, code, pct, from_txn)))
-        for b in parsed.budgets:
-            add(
+            recipients.append(make_recipient((None, code, vocabulary, pct, from_txn)))
+        sectors = [
+            make_sector((vocabulary, code, pct, from_txn))
+            for (vocabulary, code), (pct, from_txn) in parsed.sectors.items()
+        ]
+        budgets = [
+            make_budget(
+                (b.kind, b.status, b.period_start, b.period_end, b.value, b.currency, b.value_date)
+            )
+            for b in parsed.budgets
+        ]
+        descriptions = [
+            make_description((kind, texts)) for kind, texts in sorted(parsed.descriptions.items())
+        ]
+        transactions = [
+            make_transaction(
                 (
-                    Budget,
-                    (
-                        b.kind,
-                        b.status,
-                        b.period_start,
-                        b.period_end,
-                        b.value,
-                        b.currency,
-                        b.value_date,
-                    ),
+                    t.kind,
+                    t.date,
+                    t.value,
+                    t.currency,
+                    t.value_date,
+                    t.provider_ref,
+                    t.receiver_ref,
                 )
             )
-        for kind, texts in sorted(parsed.descriptions.items()):
-            add((Description, (kind, texts)))
-        for t in parsed.transactions:
-            add(
-                (
-                    Transaction,
-                    (
-                        t.kind,
-                        t.date,
-                        t.value,
-                        t.currency,
-                        t.value_date,
-                        t.provider_ref,
-                        t.receiver_ref,
-                    ),
-                )
-            )
-        for d in parsed.documents:
-            add((Document, (d.url, d.title, d.category, d.format)))
-        return rows
+            for t in parsed.transactions
+        ]
+        documents = [
+            make_document((d.url, d.title, d.category, d.format)) for d in parsed.documents
+        ]
+        return (
+            participants,
+            recipients,
+            sectors,
+            budgets,
+            transactions,
+            descriptions,
+            documents,
+        )
 
     # -- writing
 
@@ -516,11 +558,7 @@ class Writer:
         if backs:
             Activity.objects.bulk_update(backs, ["missing_from_source"], batch_size=ROWS_PER_QUERY)
             self._history(backs, "~", _("back in the publisher's file"))
-        tables = {model: Table.of(model) for model in CHILDREN}
-        makers = {
-            model: tables[model].maker((*CHILD_FIELDS[model], "activity_id")) for model in CHILDREN
-        }
-        by_model: dict[Any, list[tuple[Any, ...]]] = {model: [] for model in CHILDREN}
+        by_model: list[list[tuple[Any, ...]]] = [[] for _model in CHILDREN]
         memberships: list[Any] = []
         themes: list[tuple[int, int]] = []
         through = Activity.instruments.through
@@ -530,15 +568,17 @@ class Writer:
             owner = plan.activity.pk if plan.activity is not None else plan.pk
             if owner is None:
                 continue
-            for model, values in plan.children:
-                by_model[model].append(makers[model]((*values, owner)))
+            last = (owner,)
+            for rows, made in zip(by_model, plan.children, strict=True):
+                if made:
+                    rows.extend([row + last for row in made])
             memberships.extend(
                 through(activity_id=owner, instrument_id=instrument)
                 for instrument in sorted(plan.instruments)
             )
             themes.extend((owner, article) for article in sorted(plan.articles))
-        for model, rows in by_model.items():
-            tables[model].insert(rows, copy=self.fast)
+        for child, rows in zip(CHILDREN, by_model, strict=True):
+            Table.of(child, last="activity_id").insert(rows, copy=self.fast)
         if memberships:
             through.objects.bulk_create(
                 memberships, batch_size=ROWS_PER_QUERY, ignore_conflicts=True
@@ -671,13 +711,16 @@ class Table:
     """A model's table written as plain rows: its columns, each value converted for the
     database once (no model instance built, no INSERT compiled per batch)."""
 
-    _cache: dict[tuple[str, Any, bool], Table] = {}
+    _cache: dict[tuple[str, Any, bool, str], Table] = {}
 
-    def __init__(self, model: Any, *, with_pk: bool = False) -> None:
+    def __init__(self, model: Any, *, with_pk: bool = False, last: str = "") -> None:
+        """``last``: the attribute name of a column put last (a child row's activity, known
+        only when it is written)."""
         # The converters use only the backend's value adapters, never a cursor: a Table may be
         # shared by threads, each inserting through its own connection.
         db = connections[DEFAULT_DB_ALIAS]
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        fields.sort(key=lambda f: f.attname == last)  # stable: the others keep their order
         self.name = model._meta.db_table
         self.columns = [f.column for f in fields]
         # Each column's default, then its value picked from attribute name → value in one call.
@@ -698,11 +741,11 @@ class Table:
         ]
 
     @classmethod
-    def of(cls, model: Any, *, with_pk: bool = False) -> Table:
-        key = (connections[DEFAULT_DB_ALIAS].vendor, model, with_pk)
+    def of(cls, model: Any, *, with_pk: bool = False, last: str = "") -> Table:
+        key = (connections[DEFAULT_DB_ALIAS].vendor, model, with_pk, last)
         table = cls._cache.get(key)
         if table is None:
-            table = cls._cache[key] = cls(model, with_pk=with_pk)
+            table = cls._cache[key] = cls(model, with_pk=with_pk, last=last)
         return table
 
     def row(self, values: dict[str, Any], more: dict[str, Any] | None = None) -> tuple[Any, ...]:
@@ -726,18 +769,24 @@ class Table:
                 row[position] = convert(value)
         return tuple(row)
 
-    def maker(self, names: Sequence[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    def maker(
+        self, names: Sequence[str], *, but_last: bool = False
+    ) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
         """A function making a row from the values of the columns ``names``, in that order
-        (the others take their defaults)."""
-        missing = [name for name in self.attnames if name not in names]
+        (the others take their defaults). ``but_last``: the row without its last column, whose
+        value is added when it is written (``row + (value,)``, needing no conversion)."""
+        attnames = self.attnames[:-1] if but_last else self.attnames
+        missing = [name for name in attnames if name not in names]
         tail = tuple(self.defaults[name] for name in missing)
         index = [
             list(names).index(name) if name in names else len(names) + missing.index(name)
-            for name in self.attnames
+            for name in attnames
         ]
-        unknown = set(names) - set(self.attnames)
+        unknown = set(names) - set(attnames)
         if unknown:
             raise ValueError(f"{self.name} has no columns {sorted(unknown)}")
+        if but_last and any(at == len(attnames) for at, _convert in self.converters):
+            raise ValueError(f"the last column of {self.name} is converted")
         pick = itemgetter(*index) if len(index) > 1 else lambda values: (values[index[0]],)
         converted = self._converted
 
@@ -814,6 +863,10 @@ _AS_IS = frozenset(
 
 def _converter(field: Any, db: Any) -> Any:
     kind = field.get_internal_type()
+    if kind == "DecimalField" and db.vendor == "sqlite":
+        # What Django's SQLite backend binds for a Decimal (its registered adapter): text that
+        # also crosses from the reading process far more cheaply than a Decimal.
+        return str
     if kind in _AS_IS or (db.vendor == "postgresql" and kind in ("DateField", "DateTimeField")):
         # psycopg adapts dates and aware datetimes itself (Django passes them through too).
         return _as_is
