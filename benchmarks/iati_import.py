@@ -197,7 +197,7 @@ def worker(method: str, files: list[str]) -> dict[str, Any]:
         cpu = time.process_time() + children_cpu() - cpu_started
         server_ended = server_cpu()
         activities = run.created + run.updated + run.unchanged + run.skipped + run.rejected
-        extra = {
+        extra: dict[str, Any] = {
             "created": run.created,
             "skipped": run.skipped,
             "rejected": run.rejected,
