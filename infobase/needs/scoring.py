@@ -182,6 +182,12 @@ class ScoreTerm:
     contribution: Decimal
     explanation: str
 
+    @property
+    def shown(self) -> str:
+        """``raw`` as a page shows it: a decimal without trailing zeros (a coverage of
+        nothing read 0.000000), anything else as it is."""
+        return _number(self.raw) if isinstance(self.raw, Decimal) else str(self.raw)
+
 
 @dataclass(frozen=True)
 class ScoreExplanation:

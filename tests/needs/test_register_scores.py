@@ -232,6 +232,11 @@ def test_the_page_the_api_and_the_exports_show_the_same_scores(
     detail = client.get(reverse("need_detail", args=[next(iter(on_page))]))
     assert detail.context["scored"].total == next(iter(on_page.values()))
     assert detail.context["scored"].position == 1
+    # Each term's value as a reader reads it: a coverage of nothing is "0", not 0.000000.
+    coverage = detail.context["scored"].explanation.term("coverage")
+    assert coverage.raw == 0 and coverage.shown == "0"
+    terms = re.sub(r"\s+", " ", detail.content.decode())
+    assert "<td>0</td>" in terms and "0.000000" not in terms
 
 
 def test_a_stored_score_is_the_same_for_every_reader_and_ranks_among_what_each_sees(
