@@ -74,6 +74,13 @@ class Publication(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    # A withdrawal is a decision: who took it, when and why stay with the publication, and
+    # its page says so to whoever follows an old link.
+    withdrawn_at = models.DateTimeField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.TextField(_("reason for the withdrawal"), blank=True)
 
     class Meta:
         ordering = ["-published_at"]

@@ -288,7 +288,23 @@ def publication_create(*, user: Any, run: ReportRun) -> Publication:
     return publication
 
 
-def publication_withdraw(*, user: Any, publication: Publication) -> None:
+@transaction.atomic
+def publication_withdraw(*, user: Any, publication: Publication, reason: str) -> Publication:
+    """Withdraw a publication from the public: its files are no longer served and its page
+    says when it was withdrawn and why (the reason is required: it is what a reader of an
+    old link is told). The runs stay; the same report may be published again."""
     require(user, "reports.publish_report")
-    publication.withdrawn = True
-    publication.save(update_fields=["withdrawn"])
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(
+            [InputProblem(_("Reason"), _("Say why the report is withdrawn: readers are told."))]
+        )
+    locked = Publication.objects.select_for_update().get(pk=publication.pk)
+    if locked.withdrawn:
+        raise InvalidInput([InputProblem(str(locked), _("It is withdrawn already."))])
+    locked.withdrawn = True
+    locked.withdrawn_at = timezone.now()
+    locked.withdrawn_by = user
+    locked.withdrawal_reason = reason[:2000]
+    locked.save(update_fields=["withdrawn", "withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    return locked

@@ -14,4 +14,5 @@ urlpatterns = [
     path("published/", views.publication_list, name="publications"),
     path("published/<int:pk>/", views.publication_detail, name="publication"),
     path("published/<int:pk>/<uuid:run_pk>/", views.publication_file, name="publication_file"),
+    path("published/<int:pk>/withdraw/", views.publication_withdraw, name="withdraw"),
 ]

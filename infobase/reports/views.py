@@ -205,7 +205,7 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
             ],
             "languages": [(code, publications.language_name(code)) for code in language_codes()],
             "formats": [(fmt, _format_name(fmt)) for fmt in FORMATS],
-            "publication": PublicationFile.objects.filter(run=run)
+            "publication": PublicationFile.objects.filter(run=run, publication__withdrawn=False)
             .select_related("publication")
             .first(),
         },
@@ -270,16 +270,48 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _withdrawn(request: HttpRequest, publication: Publication) -> HttpResponse:
+    """What an old link to a withdrawn publication shows: when and why, as 410 Gone."""
+    return render(
+        request, "reports/publication_withdrawn.html", {"publication": publication}, status=410
+    )
+
+
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = get_object_or_404(Publication, pk=pk)
+    if publication.withdrawn:
+        return _withdrawn(request, publication)
     publication = get_object_or_404(publications.published(), pk=pk)
     return render(
         request,
         "reports/publication_detail.html",
-        {"report": publications.published_report(publication), "publication": publication},
+        {
+            "report": publications.published_report(publication),
+            "publication": publication,
+            "can_withdraw": request.user.has_perm("reports.publish_report"),
+        },
     )
 
 
-def publication_file(request: HttpRequest, pk: int, run_pk: str) -> FileResponse:
-    publication = get_object_or_404(Publication, pk=pk, withdrawn=False)
+def publication_file(request: HttpRequest, pk: int, run_pk: str) -> HttpResponse | FileResponse:
+    publication = get_object_or_404(Publication, pk=pk)
+    if publication.withdrawn:
+        return _withdrawn(request, publication)
     item = get_object_or_404(PublicationFile, publication=publication, run_id=run_pk)
     return _file_response(item.run, inline=item.run.fmt in ("html", "pdf"))
+
+
+@require_POST
+def publication_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "reports.publish_report")
+    publication = get_object_or_404(Publication, pk=pk)
+    try:
+        services.publication_withdraw(
+            user=request.user, publication=publication, reason=request.POST.get("reason", "")
+        )
+    except InvalidInput as problems:
+        for problem in problems.problems:
+            messages.error(request, str(problem))
+        return redirect("reports:publication", pk=publication.pk)
+    messages.success(request, _("The report is withdrawn from the public."))
+    return redirect("reports:publication", pk=publication.pk)

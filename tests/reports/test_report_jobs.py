@@ -103,9 +103,49 @@ def test_a_published_report_can_be_read_by_the_public(secretariat, cycle):  # ty
     page = public.get(f"/published/{publication.pk}/{arabic.pk}/")
     assert page.status_code == 200
     assert b'lang="ar" dir="rtl"' in b"".join(page.streaming_content)
-    publication.withdrawn = True
-    publication.save()
-    assert public.get(f"/published/{publication.pk}/{arabic.pk}/").status_code == 404
+
+
+def test_a_withdrawn_report_says_when_and_why_and_serves_no_file(  # type: ignore[no-untyped-def]
+    secretariat, delegate, cycle
+):
+    client = client_for(secretariat)
+    client.post("/reports/new/analytical/", FORM)
+    run = ReportRun.objects.get()
+    client.post(f"/reports/runs/{run.pk}/publish/")
+    publication = Publication.objects.get()
+    page = f"/published/{publication.pk}/"
+    file = f"/published/{publication.pk}/{run.pk}/"
+    public = client_for(None)
+    assert "Withdraw from the public" not in public.get(page).content.decode()
+    assert "Withdraw from the public" in client.get(page).content.decode()
+    # Only those who publish may withdraw, and only with a reason readers are told.
+    for outsider in (public, client_for(delegate)):
+        assert outsider.post(f"{page}withdraw/", {"reason": "x"}).status_code in (302, 403)
+    assert not Publication.objects.get().withdrawn
+    refused = client.post(f"{page}withdraw/", {"reason": "  "}, follow=True)
+    assert "Say why the report is withdrawn" in refused.content.decode()
+    assert not Publication.objects.get().withdrawn
+    done = client.post(f"{page}withdraw/", {"reason": "Figures of one State corrected."})
+    assert done["Location"] == page
+    withdrawn = Publication.objects.get()
+    assert withdrawn.withdrawn and withdrawn.withdrawn_by == secretariat
+    assert withdrawn.withdrawal_reason == "Figures of one State corrected."
+    # An old link says what happened (410 Gone); the files and the list are gone.
+    gone = public.get(page)
+    assert gone.status_code == 410
+    text = gone.content.decode()
+    assert "withdrew this report on" in text and "Figures of one State corrected." in text
+    assert public.get(file).status_code == 410
+    assert page not in public.get("/published/").content.decode()
+    arabic = public.get(page, headers={"Accept-Language": "ar"})
+    assert arabic.status_code == 410 and 'dir="rtl"' in arabic.content.decode()
+    assert "سحبت الأمانة هذا التقرير في" in arabic.content.decode()
+    # Withdrawn once is enough; the run can be published again, as a new publication.
+    again = client.post(f"{page}withdraw/", {"reason": "again"}, follow=True)
+    assert "withdrawn already" in again.content.decode()
+    assert "Publish for the public" in client.get(f"/reports/runs/{run.pk}/").content.decode()
+    client.post(f"/reports/runs/{run.pk}/publish/")
+    assert Publication.objects.filter(withdrawn=False).count() == 1
 
 
 def test_with_the_database_queue_a_worker_produces_the_report(secretariat, cycle, monkeypatch):  # type: ignore[no-untyped-def]
