@@ -58,6 +58,7 @@ def pages(site: Site) -> list[tuple[str, str | None, str, bool]]:
 FOLLOWED = (
     ("report-run", "secretariat", "/reports/", 'main a[href^="/reports/runs/"]'),
     ("publication", None, "/published/", 'main a[href^="/published/"]'),
+    ("publication-staff", "secretariat", "/published/", 'main a[href^="/published/"]'),
     ("need", "secretariat", "/needs/", 'main table th a[href^="/needs/"]'),
     ("activity", "secretariat", "/activities/", 'main table a[href^="/activities/"]'),
     ("project", "secretariat", "/funding/projects/", 'main table a[href^="/funding/projects/"]'),
