@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from infobase.accounts.permissions import require
 from infobase.core.errors import InvalidInput
 from infobase.core.files import stored_file_response
-from infobase.core.i18n import language_codes
+from infobase.core.i18n import format_date, language_codes
 from infobase.reports import engine, publications, services
 from infobase.reports.engine import CONTENT_TYPES, FORMATS
 from infobase.reports.models import Publication, PublicationFile, ReportRun, RunStatus
@@ -87,7 +86,7 @@ class _Described:
             return self.records[memo]
         if isinstance(field, forms.DateField) and isinstance(value, str):
             try:
-                return date_format(date.fromisoformat(value))
+                return format_date(date.fromisoformat(value))
             except ValueError:
                 return value
         if isinstance(field, forms.ChoiceField):
@@ -278,10 +277,9 @@ def _withdrawn(request: HttpRequest, publication: Publication) -> HttpResponse:
 
 
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    publication = get_object_or_404(Publication, pk=pk)
-    if publication.withdrawn:
-        return _withdrawn(request, publication)
-    publication = get_object_or_404(publications.published(), pk=pk)
+    publication = publications.published().filter(pk=pk).first()
+    if publication is None:
+        return _withdrawn(request, get_object_or_404(Publication, pk=pk, withdrawn=True))
     return render(
         request,
         "reports/publication_detail.html",
