@@ -42,6 +42,7 @@ from infobase.activities.services import (
 from infobase.core.errors import InvalidInput
 from infobase.core.exporters import FORMATS, Exporter
 from infobase.core.exporters import render as render_export
+from infobase.core.forms import NONE, NamedEmptyChoice
 from infobase.core.i18n import FIELD_LANGUAGES, html_lang
 from infobase.core.once import OnceField, once
 from infobase.reference.forms import (
@@ -60,6 +61,7 @@ from infobase.reference.models import (
     Organization,
     State,
 )
+from infobase.reference.selectors import activity_status_name, activity_statuses
 from infobase.reports import worldmap
 
 UN_LANGUAGES = FIELD_LANGUAGES  # ar zh en fr ru es
@@ -122,9 +124,7 @@ class ActivityFilterForm(forms.Form):
         self.fields["provider"].queryset = selectors.provider_choices()  # type: ignore[attr-defined]
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             ("", _("Any status")),
-            *CodelistItem.objects.filter(codelist__name="ActivityStatus").values_list(
-                "code", "name_en"
-            ),
+            *activity_statuses(),
         ]
 
     def filters(self) -> selectors.ActivityFilters:
@@ -218,11 +218,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "need__state", "need__article__instrument"
             ).exclude(status="rejected"),
             "comments": comments,
-            "status_name": CodelistItem.objects.filter(
-                codelist__name="ActivityStatus", code=activity.status
-            )
-            .values_list("name_en", flat=True)
-            .first(),
+            "status_name": activity_status_name(activity.status) if activity.status else "",
             "can_comment": user.has_perm("activities.comment_activity", activity)
             and bool(comment_states),
             "comment_states": comment_states,
@@ -259,7 +255,7 @@ RECIPIENT_ROWS = 4
 PARTICIPANT_ROWS = 4
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(NamedEmptyChoice, forms.Form):
     def __init__(self, *args: Any, user: Any, instance: Activity, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance = instance
@@ -283,12 +279,7 @@ class ActivityForm(forms.Form):
         f["status"] = forms.ChoiceField(
             label=_("Status"),
             required=False,
-            choices=[
-                ("", "—"),
-                *CodelistItem.objects.filter(codelist__name="ActivityStatus").values_list(
-                    "code", "name_en"
-                ),
-            ],
+            choices=[("", NONE), *activity_statuses()],
         )
         for name, label in (
             ("planned_start", _("Planned start")),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from infobase.accounts.permissions import is_donor, is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
+from infobase.core.forms import NamedEmptyChoice
 from infobase.core.once import OnceField, save_once
 from infobase.funding.models import (
     Earmark,
@@ -175,7 +176,7 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class PledgeForm(forms.ModelForm):
+class PledgeForm(NamedEmptyChoice, forms.ModelForm):
     once = OnceField()
     donor = forms.ModelChoiceField(
         label=gettext_lazy("Donor"),

@@ -24,6 +24,7 @@ from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InvalidInput
+from infobase.core.forms import NamedEmptyChoice
 from infobase.core.i18n import format_date, format_number, pick_label
 from infobase.core.once import OnceField, save_once
 from infobase.core.params import ids_from
@@ -113,7 +114,7 @@ def _gap(funding: ProjectFunding) -> dict[str, Decimal]:
 # --- A project's page ----------------------------------------------------------------------
 
 
-class AllocateForm(forms.Form):
+class AllocateForm(NamedEmptyChoice, forms.Form):
     pledge = forms.ModelChoiceField(label=gettext_lazy("Pledge"), queryset=Pledge.objects.none())
     amount = forms.DecimalField(
         label=gettext_lazy("Amount in the pledge's currency"),
@@ -149,7 +150,7 @@ class AllocateForm(forms.Form):
         )
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(NamedEmptyChoice, forms.Form):
     to = forms.ChoiceField(choices=ProjectStatus.choices, widget=forms.HiddenInput)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
     lesson = forms.ModelChoiceField(
@@ -356,7 +357,7 @@ class NeedFilterForm(forms.Form):
 TITLE_LANGUAGES = [(code.split("-")[0], name) for code, name in settings.LANGUAGES]
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(NamedEmptyChoice, forms.Form):
     once = OnceField()
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=50)
     needs = NeedChoiceField(
@@ -420,7 +421,7 @@ class ProjectForm(forms.Form):
         return {c: self.cleaned_data.get(f"title_{c}", "") for c, _n in TITLE_LANGUAGES}
 
 
-class BudgetLineForm(forms.Form):
+class BudgetLineForm(NamedEmptyChoice, forms.Form):
     description = forms.CharField(label=gettext_lazy("Budget line"), max_length=300, required=False)
     amount = forms.DecimalField(
         label=gettext_lazy("Amount"), max_digits=18, decimal_places=2, required=False

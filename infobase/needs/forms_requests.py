@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from infobase.accounts.permissions import is_secretariat
+from infobase.core.forms import NamedEmptyChoice
 from infobase.core.once import OnceField
 from infobase.core.uploads import DOCUMENTS, TABLE, validate_upload
 from infobase.needs.models import RequestStatus
@@ -86,7 +87,7 @@ class ArticlesField(forms.MultipleChoiceField):
         return super().valid_value(value) or not OPTION.fullmatch(value)
 
 
-class RequestForm(forms.Form):
+class RequestForm(NamedEmptyChoice, forms.Form):
     state = forms.ModelChoiceField(label=_("State"), queryset=State.objects.all())
     instrument = forms.ModelChoiceField(label=_("Instrument"), queryset=Instrument.objects.all())
     articles = ArticlesField(

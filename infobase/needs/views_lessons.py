@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import require as _require
 from infobase.core.files import stored_file_response
+from infobase.core.forms import NamedEmptyChoice
 from infobase.core.once import OnceField, save_once
 from infobase.core.uploads import DOCUMENTS, validate_upload
 from infobase.needs.lessons import (
@@ -47,7 +48,7 @@ class LessonFilterForm(forms.Form):
     state = state_filter()
 
 
-class LessonForm(forms.ModelForm):
+class LessonForm(NamedEmptyChoice, forms.ModelForm):
     once = OnceField()
     states = forms.ModelMultipleChoiceField(
         label=gettext_lazy("States concerned"),

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from infobase.core.forms import NamedEmptyChoice
 from infobase.core.uploads import SPREADSHEET, TABLE, validate_upload
 from infobase.questionnaires.models import ReportingCycle
 from infobase.reference.models import Instrument, State
@@ -26,7 +27,7 @@ class DispatchForm(forms.Form):
     )
 
 
-class XLSFormUploadForm(forms.Form):
+class XLSFormUploadForm(NamedEmptyChoice, forms.Form):
     file = forms.FileField(label=_("XLSForm workbook (.xlsx)"))
     cycle = forms.ModelChoiceField(
         label=_("Reporting cycle"), queryset=ReportingCycle.objects.all()

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils.translation import pgettext_lazy
 
 from infobase.core.search import search
 from infobase.reference.models import (
+    CodelistItem,
     Instrument,
     LegalFamily,
     Organization,
@@ -149,3 +151,41 @@ def public_institutions(state: State) -> list[str]:
         .values_list("institution", flat=True)
     )
     return sorted(set(names), key=str.casefold)
+
+
+# IATI's ActivityStatus codelist (IATI Standard 2.03, codelist "ActivityStatus",
+# https://iatistandard.org/en/iati-standard/203/codelists/activitystatus/; the copy read here is
+# ../shared/data/iati/codelists/ActivityStatus.xml). The codelist names its codes in English and
+# French only; an activity's status is shown in every interface language, so its six names are
+# translated here. A code the codelist adds later shows its English name until it is.
+ACTIVITY_STATUS_NAMES = {
+    "1": pgettext_lazy("IATI activity status", "Pipeline/identification"),
+    "2": pgettext_lazy("IATI activity status", "Implementation"),
+    "3": pgettext_lazy("IATI activity status", "Finalisation"),
+    "4": pgettext_lazy("IATI activity status", "Closed"),
+    "5": pgettext_lazy("IATI activity status", "Cancelled"),
+    "6": pgettext_lazy("IATI activity status", "Suspended"),
+}
+
+
+def activity_statuses() -> list[tuple[str, str]]:
+    """(code, name) of IATI's activity statuses loaded with the codelists, in the interface
+    language (``ACTIVITY_STATUS_NAMES``)."""
+    return [
+        (code, str(ACTIVITY_STATUS_NAMES.get(code, name)))
+        for code, name in CodelistItem.objects.filter(codelist__name="ActivityStatus")
+        .order_by("code")
+        .values_list("code", "name_en")
+    ]
+
+
+def activity_status_name(code: str) -> str:
+    """The name of IATI activity status ``code`` in the interface language ("" if unknown)."""
+    if code in ACTIVITY_STATUS_NAMES:
+        return str(ACTIVITY_STATUS_NAMES[code])
+    return (
+        CodelistItem.objects.filter(codelist__name="ActivityStatus", code=code)
+        .values_list("name_en", flat=True)
+        .first()
+        or ""
+    )
