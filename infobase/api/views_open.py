@@ -26,6 +26,7 @@ from infobase.api import views
 from infobase.api.fields import etag_of, if_match_values
 from infobase.needs import selectors as needs_selectors
 from infobase.reports.models import Publication
+from infobase.reports.publications import published
 
 MAX_AGE = 300
 
@@ -79,7 +80,7 @@ class OpenPublicationViewSet(OpenMixin, views.ReadOnly):
     filterset_fields = ["report"]
 
     def get_queryset(self) -> QuerySet[Publication]:
-        return Publication.objects.filter(withdrawn=False).prefetch_related("files__run")
+        return published()
 
 
 class GapRowSerializer(serializers.Serializer):

@@ -89,8 +89,14 @@ def _languages(publication: Publication, files: list[PublicationFile]) -> list[P
     return out
 
 
+def standing() -> QuerySet[Publication]:
+    """The publications not withdrawn (the one rule of what is published)."""
+    return Publication.objects.filter(withdrawn=False)
+
+
 def published() -> QuerySet[Publication]:
-    return Publication.objects.filter(withdrawn=False).prefetch_related("files__run")
+    """``standing`` publications with their files, as the public pages list them."""
+    return standing().prefetch_related("files__run")
 
 
 def published_report(publication: Publication) -> PublishedReport:

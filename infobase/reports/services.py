@@ -21,7 +21,7 @@ from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.i18n import is_rtl, language
 from infobase.core.jobs import WORKER_DIED, job_is_alive, reap, start_job
 from infobase.core.models import JobStatus
-from infobase.reports import engine
+from infobase.reports import engine, publications
 from infobase.reports.blocks import ReportDocument
 from infobase.reports.engine import Progress, no_progress
 from infobase.reports.fingerprint import fingerprint
@@ -263,9 +263,9 @@ def publication_create(*, user: Any, run: ReportRun) -> Publication:
         raise InvalidInput(
             [InputProblem(str(engine.get(run.report).title), _("the report is not ready yet."))]
         )
-    publication = Publication.objects.filter(
-        report=run.report, fingerprint=run.fingerprint, withdrawn=False
-    ).first()
+    publication = (
+        publications.standing().filter(report=run.report, fingerprint=run.fingerprint).first()
+    )
     if publication is None:
         report = engine.get(run.report)
         titles = {}

@@ -204,7 +204,9 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
             ],
             "languages": [(code, publications.language_name(code)) for code in language_codes()],
             "formats": [(fmt, _format_name(fmt)) for fmt in FORMATS],
-            "publication": PublicationFile.objects.filter(run=run, publication__withdrawn=False)
+            "publication": PublicationFile.objects.filter(
+                run=run, publication__in=publications.standing()
+            )
             .select_related("publication")
             .first(),
         },

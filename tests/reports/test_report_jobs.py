@@ -148,6 +148,21 @@ def test_a_withdrawn_report_says_when_and_why_and_serves_no_file(  # type: ignor
     assert Publication.objects.filter(withdrawn=False).count() == 1
 
 
+def test_a_report_withdrawn_before_dates_were_kept_says_so_without_a_date(  # type: ignore[no-untyped-def]
+    secretariat, cycle
+):
+    client = client_for(secretariat)
+    client.post("/reports/new/analytical/", FORM)
+    run = ReportRun.objects.get()
+    client.post(f"/reports/runs/{run.pk}/publish/")
+    Publication.objects.update(withdrawn=True)  # the old flag alone: no date, no reason
+    gone = client_for(None).get(f"/published/{Publication.objects.get().pk}/")
+    assert gone.status_code == 410
+    text = gone.content.decode()
+    assert "The secretariat withdrew this report; its files are no longer available." in text
+    assert "withdrew this report on" not in text
+
+
 def test_with_the_database_queue_a_worker_produces_the_report(secretariat, cycle, monkeypatch):  # type: ignore[no-untyped-def]
     # The worker closes "old" connections between tasks; inside the test's transaction that
     # would close the test's own connection (PostgreSQL), so it is left open here.

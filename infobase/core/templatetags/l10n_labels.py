@@ -39,16 +39,6 @@ def number(value: int | float | Decimal | None, digits: Any = 0) -> str:
     return i18n.format_number(value, int(digits))
 
 
-@register.filter
-def longdate(value: Any) -> str:
-    """A date (or a moment, as its date) in the language's one long style."""
-    if value is None or value == "":
-        return ""
-    if hasattr(value, "hour"):
-        return i18n.format_datetime(value)
-    return i18n.format_date(value)
-
-
 @register.inclusion_tag("infobase/_interface_text.html")
 def interface_text(texts: dict[str, str] | None, css_class: str = "") -> dict[str, Any]:
     """A text held in several languages, shown in the interface language, or in English with
