@@ -326,7 +326,7 @@ class ActivityForm(NamedEmptyChoice, forms.Form):
             widget=forms.CheckboxSelectMultiple,
         )
         articles = Article.objects.select_related("instrument")
-        kinds = [("", "—"), *AssistanceKind.choices]
+        kinds = [("", NONE), *AssistanceKind.choices]
         themes = list(instance.themes.all()) if instance.pk else []
         for i in range(max(THEME_ROWS, len(themes) + 2)):
             f[f"theme_article_{i}"] = ArticleChoiceField(
@@ -350,7 +350,7 @@ class ActivityForm(NamedEmptyChoice, forms.Form):
         self.participant_rows = max(PARTICIPANT_ROWS, len(participants) + 1)
         for i in range(self.participant_rows):
             f[f"participant_role_{i}"] = forms.ChoiceField(
-                label=_("Role"), choices=[("", "—"), *ParticipantRole.choices], required=False
+                label=_("Role"), choices=[("", NONE), *ParticipantRole.choices], required=False
             )
             f[f"participant_org_{i}"] = forms.ModelChoiceField(
                 label=_("Organization"), queryset=Organization.objects.all(), required=False

@@ -48,3 +48,14 @@ class FastSelect(forms.Select):
                 out.append("\n  </optgroup>")
         out.append("\n</select>")
         return mark_safe("".join(out))  # every value was escaped above
+
+
+class AutoDirSelectMultiple(forms.SelectMultiple):
+    """A list of texts in any language (activities' titles): each option laid out in the
+    direction of its own text, so that an English title in an Arabic page is not cut at its
+    start."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["attrs"]["dir"] = "auto"
+        return option

@@ -28,6 +28,7 @@ from infobase.core.forms import NamedEmptyChoice
 from infobase.core.i18n import format_date, format_number, pick_label
 from infobase.core.once import OnceField, save_once
 from infobase.core.params import ids_from
+from infobase.core.widgets import AutoDirSelectMultiple
 from infobase.funding.models import Pledge, Project, ProjectStatus
 from infobase.funding.money import MoneyRule, RatesUsed
 from infobase.funding.services import (
@@ -401,7 +402,7 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         label=gettext_lazy("Delivery: activities"),
         queryset=Activity.objects.order_by("iati_identifier"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=AutoDirSelectMultiple(attrs={"size": 6}),
     )
 
     def __init__(self, *args: Any, needs: QuerySet[Need], **kwargs: Any) -> None:
@@ -421,7 +422,7 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         return {c: self.cleaned_data.get(f"title_{c}", "") for c, _n in TITLE_LANGUAGES}
 
 
-class BudgetLineForm(NamedEmptyChoice, forms.Form):
+class BudgetLineForm(forms.Form):
     description = forms.CharField(label=gettext_lazy("Budget line"), max_length=300, required=False)
     amount = forms.DecimalField(
         label=gettext_lazy("Amount"), max_digits=18, decimal_places=2, required=False

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import require as _require
 from infobase.core.files import stored_file_response
-from infobase.core.forms import NamedEmptyChoice
+from infobase.core.forms import NONE, NamedEmptyChoice
 from infobase.core.once import OnceField, save_once
 from infobase.core.uploads import DOCUMENTS, validate_upload
 from infobase.needs.lessons import (
@@ -97,7 +97,7 @@ class LessonForm(NamedEmptyChoice, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].widget.choices = [("", "—"), *settings.LANGUAGES]
+        self.fields["language"].widget.choices = [("", NONE), *settings.LANGUAGES]
 
     def clean_evaluation(self) -> Any:
         return validate_upload(self.cleaned_data.get("evaluation"), policy=DOCUMENTS)

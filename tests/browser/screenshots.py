@@ -51,6 +51,12 @@ def pages(site: Site) -> list[tuple[str, str | None, str, bool]]:
         ("mobilization", "donor", "/funding/mobilization/", False),
         ("meetings", "secretariat", "/meetings/", False),
         ("mandates", "secretariat", "/meetings/mandates/", False),
+        # The forms people fill in.
+        ("request-new", "focal.egypt", "/requests/new/", True),
+        ("pledge-new", "secretariat", "/funding/pledges/new/", True),
+        ("activity-new", "secretariat", "/activities/new/", True),
+        ("lesson-new", "secretariat", "/lessons/new/", True),
+        ("project-new", "secretariat", "/funding/projects/new/", True),
     ]
 
 

@@ -123,3 +123,22 @@ def test_the_navigation_breaks_no_content_security_policy(
     page.locator('button[aria-controls="menu-reference"]').click()
     context.close()
     assert not refused, refused
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_table_of_fields_in_a_form_takes_the_pages_width_without_scrolling(
+    open_page: Any, lang: str
+) -> None:
+    # The project form's budget lines: a table among stacked fields (each 30rem at most).
+    page = open_page("/funding/projects/new/", as_="secretariat", lang=lang, width=1366)
+    page.wait_for_load_state("load")
+    region = page.locator("form.stacked > .table-scroll")
+    assert region.count() == 1
+    assert not region.evaluate("e => e.scrollWidth > e.clientWidth")
+    amount = page.locator('input[name$="-amount"]').first.bounding_box()
+    box = region.bounding_box()
+    assert amount is not None and box is not None
+    assert box["x"] <= amount["x"] and amount["x"] + amount["width"] <= box["x"] + box["width"]
+    # An activity's title is laid out in its own direction (English in an Arabic page).
+    assert page.locator('select[name="activities"] option').first.get_attribute("dir") == "auto"
+    assert_accessible(page)
