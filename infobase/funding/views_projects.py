@@ -4,6 +4,7 @@ gap with the rates used, delivery, allocations, its life), allocating from a ple
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,10 +23,10 @@ from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
-from infobase.activities.models import Activity
+from infobase.activities.models import Activity, LinkStatus, NeedLink
 from infobase.core.errors import InvalidInput
 from infobase.core.forms import NamedEmptyChoice
-from infobase.core.i18n import format_date, format_number, pick_label
+from infobase.core.i18n import format_date, format_number, list_separator, pick_label
 from infobase.core.once import OnceField, save_once
 from infobase.core.params import ids_from
 from infobase.core.widgets import AutoDirSelectMultiple
@@ -356,6 +357,7 @@ class NeedFilterForm(forms.Form):
 
 
 TITLE_LANGUAGES = [(code.split("-")[0], name) for code, name in settings.LANGUAGES]
+OFFERED = 300  # needs, and activities, listed at once in the project form
 
 
 class ProjectForm(NamedEmptyChoice, forms.Form):
@@ -398,14 +400,28 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     currency = forms.ChoiceField(label=gettext_lazy("Budget currency"), choices=[])
+    # Any activity may be chosen; the list offers those already chosen and those linked to
+    # the chosen needs (``_offer_activities``), any other is added by its identifier.
     activities = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Delivery: activities"),
         queryset=Activity.objects.order_by("iati_identifier"),
         required=False,
         widget=AutoDirSelectMultiple(attrs={"size": 6}),
+        help_text=gettext_lazy("The activities linked to the chosen needs, and those chosen."),
+    )
+    activity_identifiers = forms.CharField(
+        label=gettext_lazy("Other activities: IATI identifiers, one per line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "ltr", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args: Any, needs: QuerySet[Need], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, needs: QuerySet[Need], offered: Sequence[Need], **kwargs: Any
+    ) -> None:
+        """``needs``: the needs that may be chosen; ``offered``: those the list shows (at most
+        ``OFFERED``, as step 1 does), beside the chosen ones. Neither list grows with the
+        register or the activities (a world-scale register listed 50,000 needs and 100,000
+        activities here: 17 MB, 28 s)."""
         super().__init__(*args, **kwargs)
         for code, name in reversed(TITLE_LANGUAGES):
             self.fields[f"title_{code}"] = forms.CharField(
@@ -417,6 +433,48 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         self.order_fields(["code", *[f"title_{c}" for c, _n in TITLE_LANGUAGES]])
         self.fields["needs"].queryset = needs  # type: ignore[attr-defined]
         self.fields["currency"].choices = currency_choices()  # type: ignore[attr-defined]
+        chosen_needs = self._chosen("needs")
+        shown = {need.pk: need for need in offered}
+        missing = [pk for pk in chosen_needs if pk not in shown]
+        listed = list(needs.filter(pk__in=missing)) + list(offered) if missing else list(offered)
+        field = self.fields["needs"]
+        assert isinstance(field, NeedChoiceField)
+        field.widget.choices = [(n.pk, field.label_from_instance(n)) for n in listed]
+        self.fields["activities"].widget.choices = self._offer_activities(chosen_needs)
+
+    def _chosen(self, name: str) -> list[int]:
+        """The ids chosen in field ``name``: posted, else initial."""
+        if self.is_bound:
+            getlist = getattr(self.data, "getlist", None)
+            return ids_from(getlist(name) if getlist else self.data.get(name) or [])
+        return ids_from(str(getattr(v, "pk", v)) for v in self.initial.get(name) or [])
+
+    def _offer_activities(self, needs: list[int]) -> list[tuple[int, str]]:
+        linked = NeedLink.objects.filter(need_id__in=needs).exclude(status=LinkStatus.REJECTED)
+        offered = Activity.objects.filter(
+            Q(pk__in=self._chosen("activities")) | Q(pk__in=linked.values("activity_id"))
+        ).order_by("iati_identifier")[:OFFERED]
+        return [(activity.pk, str(activity)) for activity in offered]
+
+    def clean_activity_identifiers(self) -> list[Activity]:
+        wanted = [line.strip() for line in self.cleaned_data["activity_identifiers"].splitlines()]
+        wanted = [identifier for identifier in wanted if identifier]
+        found = {a.iati_identifier: a for a in Activity.objects.filter(iati_identifier__in=wanted)}
+        unknown = [identifier for identifier in wanted if identifier not in found]
+        if unknown:
+            raise forms.ValidationError(
+                _("No activity has the IATI identifier %(identifiers)s.")
+                % {"identifiers": list_separator().join(unknown)}
+            )
+        return [found[identifier] for identifier in dict.fromkeys(wanted)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "activities" in data and "activity_identifiers" in data:
+            chosen = {a.pk: a for a in data["activities"]}
+            chosen.update((a.pk, a) for a in data["activity_identifiers"])
+            data["activities"] = list(chosen.values())
+        return data
 
     def title(self) -> dict[str, str]:
         return {c: self.cleaned_data.get(f"title_{c}", "") for c, _n in TITLE_LANGUAGES}
@@ -432,17 +490,17 @@ class BudgetLineForm(forms.Form):
 BudgetLineFormSet = forms.formset_factory(BudgetLineForm, extra=3)
 
 
-def _needs_for_form(request: HttpRequest, project: Project | None) -> tuple[Any, QuerySet[Need]]:
-    """The filter form and the needs offered: the filtered open needs the user may see, plus
-    the needs already chosen."""
+def _needs_for_form(
+    request: HttpRequest, project: Project | None
+) -> tuple[Any, QuerySet[Need], QuerySet[Need]]:
+    """The filter form, the needs that may be chosen (the filtered open needs the user may
+    see, plus the needs already chosen) and those offered (the filtered open ones)."""
     user = request.user
     filters = NeedFilterForm(request.GET or None)
     chosen_ids = set(request.GET.getlist("need")) | set(request.POST.getlist("needs"))
     if project is not None:
         chosen_ids |= {str(pk) for pk in project.needs.values_list("pk", flat=True)}
     visible = needs_visible_to(user)
-    if request.method == "POST":
-        return filters, visible.select_related("state", "article__instrument")
     spec = RegisterFilters(status=NeedStatus.OPEN)
     if filters.is_valid():
         data = filters.cleaned_data
@@ -453,10 +511,13 @@ def _needs_for_form(request: HttpRequest, project: Project | None) -> tuple[Any,
             state=data["state"].iso3 if data["state"] else "",
             status=NeedStatus.OPEN,
         )
-    offered = register(user=user, filters=spec).values("pk")
-    ids = ids_from(chosen_ids)
-    needs = visible.filter(pk__in=offered) | visible.filter(pk__in=ids)
-    return filters, needs.select_related("state", "article__instrument").distinct()
+    offered = visible.filter(pk__in=register(user=user, filters=spec).values("pk"))
+    if request.method == "POST":
+        needs = visible  # any need the user may see can be posted
+    else:
+        needs = visible.filter(Q(pk__in=offered.values("pk")) | Q(pk__in=ids_from(chosen_ids)))
+    related = ("state", "article__instrument")
+    return filters, needs.select_related(*related), offered.select_related(*related)
 
 
 def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse:
@@ -464,7 +525,7 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
         _require(request.user, "funding.add_project")
     else:
         _require(request.user, "funding.change_project", project)
-    filters, needs = _needs_for_form(request, project)
+    filters, needs, offered_needs = _needs_for_form(request, project)
     chosen = ids_from(request.GET.getlist("need"))
     if project is not None:
         initial: dict[str, Any] = {
@@ -493,7 +554,9 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
             "states": sorted({n.state for n in chosen_needs}, key=lambda s: s.name_en),
         }
         lines_initial = []
-    form = ProjectForm(request.POST or None, needs=needs, initial=initial)
+    order = ("state__name_en", "article__instrument__position", "article__number")
+    offered = list(offered_needs.order_by(*order)[:OFFERED])
+    form = ProjectForm(request.POST or None, needs=needs, offered=offered, initial=initial)
     lines = BudgetLineFormSet(request.POST or None, initial=lines_initial, prefix="lines")
     problems: list[str] = []
     if request.method == "POST" and form.is_valid() and lines.is_valid():
@@ -551,9 +614,7 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
                 {n.article for n in chosen_needs}, key=lambda a: (a.instrument_id, a.number)
             ),
             "chosen_kinds": kind_labels(sorted({n.kind for n in chosen_needs})),
-            "offered": needs.order_by(
-                "state__name_en", "article__instrument__position", "article__number"
-            )[:300],
+            "offered": offered,
             "is_secretariat": is_secretariat(request.user),
         },
     )

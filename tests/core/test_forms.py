@@ -15,6 +15,8 @@ from infobase.reference.selectors import activity_status_name, activity_statuses
 from tests.conftest import client_for
 from tests.core.test_fuzz_params import pages
 
+pytestmark = pytest.mark.django_db
+
 
 class _Form(NamedEmptyChoice, forms.ModelForm):
     optional_state = forms.ModelChoiceField(queryset=State.objects.none(), required=False)
@@ -63,7 +65,6 @@ def test_a_multiple_select_gets_no_empty_choice() -> None:
     assert list(field.choices) == []
 
 
-@pytest.mark.django_db
 def test_activity_statuses_are_named_in_the_readers_language() -> None:
     from infobase.reference.loaders.codelists import load_codelists
 
@@ -76,7 +77,6 @@ def test_activity_statuses_are_named_in_the_readers_language() -> None:
     assert activity_status_name("nine") == ""
 
 
-@pytest.mark.django_db
 def test_no_page_offers_a_nameless_empty_choice(demo: None) -> None:
     """Every page, as the secretariat (who sees every form) and as a State's focal point."""
     found = []

@@ -10,7 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from infobase.activities.models import Activity, ActivitySource, LinkStatus, NeedLink
 from infobase.core.errors import InvalidInput
+from infobase.funding import views_projects
 from infobase.funding.models import (
     Allocation,
     Earmark,
@@ -637,3 +639,50 @@ def test_the_demo_contributor_is_idempotent_and_shows_tension(demo_loaded: None)
     html = client_for(User.objects.get(username="donor")).get(reverse("pledge_list"))
     assert html.status_code == 200
     assert html.context["total"] == Pledge.objects.filter(donor__code="demo-donor-fund").count()
+
+
+def _activity(identifier: str, title: str) -> Activity:
+    return Activity.objects.create(
+        iati_identifier=identifier, source=ActivitySource.IATI, provider_kind="state",
+        title={"en": title},
+    )  # fmt: skip
+
+
+def test_the_project_form_lists_what_is_chosen_or_linked_not_everything(secretariat, monkeypatch):  # type: ignore[no-untyped-def]
+    # At world scale the form listed every open need and every activity (17 MB, 28 s).
+    monkeypatch.setattr(views_projects, "OFFERED", 2)
+    needs = [need("SEN", "untoc", n, "training") for n in (20, 21, 22, 23)]
+    linked, chosen = _activity("XM-LINKED", "Linked"), _activity("XM-CHOSEN", "Chosen")
+    unrelated = _activity("XM-UNRELATED", "Unrelated")
+    NeedLink.objects.create(need=needs[3], activity=linked, status=LinkStatus.ACCEPTED)
+    client = client_for(secretariat)
+    page = client.get(reverse("project_new"), {"need": [needs[3].pk]})
+    form = page.context["form"]
+    listed_needs = [value for value, _label in form.fields["needs"].widget.choices]
+    assert len(page.context["offered"]) == 2  # the first two open needs, in step 1 and here
+    assert needs[3].pk in listed_needs and len(listed_needs) == 3  # and the chosen one
+    listed = {value for value, _label in form.fields["activities"].widget.choices}
+    assert listed == {linked.pk}  # linked to the chosen need; nothing else
+    data = {
+        "code": "by-identifier",
+        "title_en": "By identifier",
+        "needs": [needs[3].pk],
+        "activities": [linked.pk],
+        "description_language": "en",
+        "currency": "USD",
+        "lines-TOTAL_FORMS": "0",
+        "lines-INITIAL_FORMS": "0",
+    }
+    # Any other activity is added by its IATI identifier; an unknown one is named.
+    refused = client.post(reverse("project_new"), {**data, "activity_identifiers": "XM-NONE\n"})
+    assert refused.status_code == 200
+    assert "No activity has the IATI identifier XM-NONE." in refused.content.decode()
+    assert not Project.objects.filter(code="by-identifier").exists()
+    saved = client.post(reverse("project_new"), {**data, "activity_identifiers": " XM-CHOSEN \n"})
+    assert saved.status_code == 302
+    made = Project.objects.get(code="by-identifier")
+    assert set(made.activities.all()) == {linked, chosen}
+    # Editing lists the project's own activities, still not the unrelated one.
+    edit = client.get(reverse("project_edit", args=[made.pk])).context["form"]
+    listed = {value for value, _label in edit.fields["activities"].widget.choices}
+    assert listed == {linked.pk, chosen.pk} and unrelated.pk not in listed
