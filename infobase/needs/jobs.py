@@ -43,6 +43,12 @@ def needs_derive_request(*, user: Any) -> Job:
     return start_job(kind=DERIVE_JOB, params={}, user=user, dedupe_key="needs.derive")
 
 
+def need_scores_catch_up() -> Job:
+    """Queue a refresh of every stored score (or return the one already queued or running):
+    for readers that meet more needs without a score than they score themselves."""
+    return start_job(kind=SCORES_JOB, params={}, dedupe_key=f"{SCORES_JOB}.all")
+
+
 @job_handler(SCORES_JOB, title=gettext_lazy("Needs register"))
 def scores_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     ids = params.get("need_ids")

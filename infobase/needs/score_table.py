@@ -264,12 +264,16 @@ def _chunks(values: Iterable[int], size: int = BATCH) -> Iterable[list[int]]:
 
 def _scope(need_ids: Collection[int]) -> QuerySet[Need]:
     """``need_ids`` and the needs of the same article and kind (their breadth moves together)."""
-    pairs = set(
+    articles_of: dict[str, set[int]] = {}
+    for article_id, kind in (
         Need.objects.filter(pk__in=list(need_ids)).order_by().values_list("article_id", "kind")
-    )
+    ):
+        articles_of.setdefault(kind, set()).add(article_id)
+    # One test per kind, not per (article, kind): SQLite refuses an expression of more than
+    # 1,000 levels, which a test per pair reached at world scale.
     same = Q(pk__in=list(need_ids))
-    for article_id, kind in pairs:
-        same |= Q(article_id=article_id, kind=kind)
+    for kind, articles in sorted(articles_of.items()):
+        same |= Q(kind=kind, article_id__in=sorted(articles))
     return Need.objects.filter(same)
 
 
@@ -400,6 +404,9 @@ def need_scores_rescore(*, need_ids: Collection[int]) -> ScoresRefresh:
 
 
 FILL_WAIT = 60.0  # seconds a reader waits for a refresh already running (a web request)
+# Needs a reader scores itself; more is a background job's work (a derivation run outside the
+# job at world scale leaves 50,000 needs without a score: a minute of work in a web request).
+FILL_LIMIT = 1000
 
 
 def need_scores_fill(*, needs_qs: QuerySet[Need], wait: float | None = None) -> int:
@@ -409,9 +416,15 @@ def need_scores_fill(*, needs_qs: QuerySet[Need], wait: float | None = None) -> 
     Readers that meet the same missing rows at once (the first pages after a derivation run
     outside the job) take turns on the table's lock and look again once they hold it: the
     rows one wrote are not written twice. When a refresh holds the lock longer than ``wait``
-    seconds, the needs stay without a row until it is done: the count returned says how many
+    seconds, or more than ``FILL_LIMIT`` needs have no row (a refresh of every need is queued
+    then), the needs stay without a row until it is done: the count returned says how many
     the register cannot show yet (it says so on the page)."""
     missing = _missing(needs_qs)
+    if len(missing) > FILL_LIMIT:
+        from infobase.needs.jobs import need_scores_catch_up  # the jobs module imports this one
+
+        need_scores_catch_up()
+        return len(_missing(needs_qs))  # none left when the job ran at once (tests)
     if missing:
         try:
             with advisory_lock(SCORES_LOCK, wait=FILL_WAIT if wait is None else wait):

@@ -663,6 +663,8 @@ def test_the_project_form_lists_what_is_chosen_or_linked_not_everything(secretar
     assert needs[3].pk in listed_needs and len(listed_needs) == 3  # and the chosen one
     listed = {value for value, _label in form.fields["activities"].widget.choices}
     assert listed == {linked.pk}  # linked to the chosen need; nothing else
+    # Each title laid out in its own direction (an English title in an Arabic page).
+    assert f'<option value="{linked.pk}" dir="auto">' in str(form["activities"])
     data = {
         "code": "by-identifier",
         "title_en": "By identifier",

@@ -290,3 +290,51 @@ def test_the_api_scores_needs_not_yet_stored_live_without_writing(
     )
     assert [(n["id"], Decimal(n["score"])) for n in api] == [(brazil.pk, live[0].total)]
     assert not NeedScore.objects.filter(need=brazil).exists()
+
+
+def test_a_reader_leaves_many_missing_scores_to_one_background_refresh(
+    world: None, secretariat: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """More needs without a score than a reader scores itself (a derivation run outside the
+    job at world scale leaves tens of thousands): the page shows what is stored, says how many
+    it does not show, and one refresh of every need is queued, however many pages ask."""
+    from infobase.core.models import Job
+    from infobase.needs.jobs import SCORES_JOB
+
+    monkeypatch.setattr(score_table_module, "FILL_LIMIT", 1)
+    answers("BRA", [(5, "legislative"), (6, "training")], priority="high")
+    needs_derive()  # outside the job: no refresh queued
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = client_for(secretariat)
+    for _ in range(2):
+        page = client.get(reverse("need_register"))
+        assert page.context["scores_pending"] == 2
+        assert not any(row.need.state.iso3 == "BRA" for row in page.context["rows"])
+    assert Job.objects.filter(kind=SCORES_JOB).exclude(status="done").count() == 1
+    assert NeedScore.objects.filter(need__state__iso3="BRA").count() == 0
+
+
+def test_a_scoped_refresh_of_needs_of_many_articles_and_kinds_is_one_query_test_per_kind(
+    world: None,
+) -> None:
+    """The needs a scoped refresh reads: those named and those of their (article, kind). A
+    test per pair made an expression SQLite refuses past 1,000 levels."""
+    from infobase.reference.models import Article, State
+
+    egypt = State.objects.get(iso3="EGY")
+    from infobase.reference.models import AssistanceKind
+
+    pairs = [(a, k) for a in Article.objects.all() for k in AssistanceKind.values]
+    assert len(pairs) > 900  # every article of the four instruments, every kind
+    existing = set(Need.objects.filter(state=egypt).values_list("article_id", "kind"))
+    Need.objects.bulk_create(
+        Need(state=egypt, article=a, kind=k, first_seen="2024-01-01")
+        for a, k in pairs
+        if (a.pk, k) not in existing
+    )
+    need_scores_refresh()
+    ids = list(Need.objects.filter(state=egypt).values_list("pk", flat=True))
+    result = need_scores_refresh(need_ids=ids)
+    assert result.mode in ("scoped", "scan")
+    assert NeedScore.objects.count() == Need.objects.count()
+    assert_stored_scores_are_live()
