@@ -412,6 +412,7 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
     activity_identifiers = forms.CharField(
         label=gettext_lazy("Other activities: IATI identifiers, one per line"),
         required=False,
+        max_length=OFFERED * 100,  # a few hundred identifiers; a pasted file is refused whole
         widget=forms.Textarea(attrs={"rows": 2, "dir": "ltr", "spellcheck": "false"}),
     )
 
@@ -434,9 +435,9 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         self.fields["needs"].queryset = needs  # type: ignore[attr-defined]
         self.fields["currency"].choices = currency_choices()  # type: ignore[attr-defined]
         chosen_needs = self._chosen("needs")
-        shown = {need.pk: need for need in offered}
+        shown = {need.pk for need in offered}
         missing = [pk for pk in chosen_needs if pk not in shown]
-        listed = list(needs.filter(pk__in=missing)) + list(offered) if missing else list(offered)
+        listed = [*(needs.filter(pk__in=missing) if missing else ()), *offered]
         field = self.fields["needs"]
         assert isinstance(field, NeedChoiceField)
         field.widget.choices = [(n.pk, field.label_from_instance(n)) for n in listed]
