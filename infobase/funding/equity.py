@@ -6,9 +6,10 @@ share of the identified needs, weighted by priority.
 
 Definitions (all amounts in US dollars; every figure is deterministic):
 
-- **Needs weight** ``W_g`` of a group g: the sum of the priority scores (``scored_register``
-  totals, the working group's ranking excluded needs included) of the *open* needs of the States
-  of g. ``W`` is the weight of all open needs.
+- **Needs weight** ``W_g`` of a group g: the sum of the priority scores (the register's
+  scores as on the report date, ``needs.selectors.priority_totals``; needs the working group
+  excluded from the ranking included) of the *open* needs of the States of g. ``W`` is the
+  weight of all open needs.
 - **Resources** ``R_g``: the money attributed to g. Money given to a need goes to its State;
   money given to a project is shared equally among the needs the project addresses (whatever
   their status) and goes to their States; a project that addresses no need shares it equally
@@ -62,12 +63,13 @@ from typing import Literal, NamedTuple
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from infobase.funding.models import Allocation, Project, Proposal
 from infobase.funding.money import RatesUsed, cents, split_cents, to_usd_exact
 from infobase.needs.models import Need, NeedStatus
-from infobase.needs.scoring import ranked_register
+from infobase.needs.selectors import priority_totals
 from infobase.reference.models import (
     LEGAL_FLAGS,
     LegalFamily,
@@ -146,13 +148,10 @@ def weighted_needs(
     may see) with their priority score as weight."""
     qs = Need.objects.all() if needs_qs is None else needs_qs
     qs = qs.filter(status=NeedStatus.OPEN)
-    scored = ranked_register(needs_qs=qs, today=today)
+    totals = priority_totals(needs_qs=qs, on=today or timezone.localdate())
     state_of = dict(qs.order_by().values_list("pk", "state_id"))
     places = _places(state_of.values())
-    return sorted(
-        (WeightedNeed(s.need_id, places[state_of[s.need_id]], s.total) for s in scored),
-        key=lambda w: w.need_id,
-    )
+    return [WeightedNeed(pk, places[state_of[pk]], totals[pk]) for pk in sorted(state_of)]
 
 
 @dataclass(frozen=True)

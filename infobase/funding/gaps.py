@@ -40,27 +40,15 @@ legal-system family, instrument or kind of assistance is the sum of the gaps of 
 (one need's surplus does not fill another's gap); a State with a mixed legal system counts in
 each of its families, so the family rows may add up to more than the total.
 
-**Mobilization list**: which open needs with a gap match which donors' stated interests, each
-match with its reasons and a score (interest points, below; ties: the need's priority score,
-then the need, then the donor):
-
-- earmarks — a pledge of the donor whose earmark the need satisfies entirely (the rules of
-  ``services.earmark_allows``, applied to the need): a named project addressing the need (5),
-  thematic (2, plus 1 for each of instrument, article and kind it restricts), geographic (4 when
-  it names the need's State, 3 when the need's State is in its regional group), not earmarked
-  (1, only while money of the pledge remains unallocated); the donor's best pledge counts;
-- past funding — allocations of the donor's pledges to projects addressing needs with the same
-  State (2), article (2), regional group (1) or kind of assistance (1); each counted once.
-
-Donors see only their own matches; reasons never show pledge amounts to someone who may not see
-the pledge.
+The resource-mobilization list, which matches the open needs with a gap with donors'
+interests, is ``funding.mobilization``.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -73,18 +61,14 @@ from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, Wh
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from infobase.accounts.permissions import is_donor, is_secretariat
 from infobase.funding.models import (
     Allocation,
     BudgetLine,
-    Earmark,
-    Pledge,
     Project,
     ProjectStatus,
 )
 from infobase.funding.money import MoneyRule, RatesUsed, cents, split_cents, to_usd_exact
 from infobase.needs.models import Need, NeedStatus
-from infobase.needs.selectors import needs_visible_to
 from infobase.reference.models import (
     LEGAL_FLAGS,
     Article,
@@ -697,205 +681,3 @@ def funding_gaps_page(
         needs_count=len(sequence),
         page=Paginator(sequence, per_page).get_page(page),
     )
-
-
-# --- Mobilization ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Match:
-    need_id: int
-    donor_id: int
-    donor: str
-    score: int
-    priority: Decimal  # the need's priority score
-    gap_usd: Decimal  # rounded to cents
-    reasons: tuple[str, ...]  # translated
-    pledge_ids: tuple[int, ...]  # the pledges whose earmarks the need satisfies (shown only to
-    # those who may see them; see ``visible_pledges``)
-
-
-@dataclass(frozen=True)
-class _Place:
-    state_id: int
-    iso3: str
-    regional_group: str
-    instrument_id: int
-    article_id: int
-    kind: str
-
-
-def earmark_points(
-    pledge: Pledge,
-    place: _Place,
-    project_need_ids: set[int],
-    need_id: int,
-    *,
-    remaining: Decimal | None,
-) -> tuple[int, list[str]]:
-    """How well ``pledge``'s earmark fits a need (0: the need is outside the earmark)."""
-    if pledge.earmark == Earmark.PROJECT:
-        if pledge.project_id and need_id in project_need_ids:
-            return 5, [_("earmarked for a project that addresses this need")]
-        return 0, []
-    if pledge.earmark == Earmark.THEMATIC:
-        points, reasons = 2, []
-        if pledge.instrument_id:
-            if pledge.instrument_id != place.instrument_id:
-                return 0, []
-            points += 1
-            reasons.append(_("thematic earmark: the same instrument"))
-        if pledge.article_id:
-            if pledge.article_id != place.article_id:
-                return 0, []
-            points += 1
-            reasons.append(_("thematic earmark: the same article"))
-        if pledge.kind:
-            if pledge.kind != place.kind:
-                return 0, []
-            points += 1
-            reasons.append(_("thematic earmark: the same kind of assistance"))
-        return points, reasons or [_("thematic earmark without restriction")]
-    if pledge.earmark == Earmark.GEOGRAPHIC:
-        # As ``services.earmark_allows``: the pledge's States and its regional group's States.
-        if place.state_id in {s.pk for s in pledge.states.all()}:
-            return 4, [_("geographic earmark: this State")]
-        if pledge.regional_group and pledge.regional_group == place.regional_group:
-            return 3, [_("geographic earmark: this regional group")]
-        return 0, []
-    # Not earmarked: any need, while money remains.
-    if remaining is not None and remaining > 0:
-        return 1, [_("a pledge that is not earmarked still has unallocated money")]
-    return 0, []
-
-
-def _remaining(pledge: Pledge) -> Decimal | None:
-    from infobase.funding.services import pledge_remaining
-
-    return pledge_remaining(pledge)
-
-
-def mobilization_list(
-    *, user: Any, on: date | None = None, limit: int | None = None
-) -> list[Match]:
-    """Open needs with a funding gap that the user may see, matched with donors' interests.
-
-    The secretariat and the working group see every donor's matches; a donor only its own."""
-    from django.utils import timezone
-
-    on = on or timezone.localdate()
-    visible = needs_visible_to(user)
-    report = funding_gaps(on=on, needs_qs=visible)
-    open_needs = {n.need_id: n for n in report.needs if n.gap_usd > 0}
-    if not open_needs:
-        return []
-    places = {
-        pk: _Place(state_id, iso3, group or "", instrument_id, article_id, kind)
-        for pk, state_id, iso3, group, instrument_id, article_id, kind in Need.objects.filter(
-            pk__in=open_needs
-        ).values_list(
-            "pk",
-            "state_id",
-            "state__iso3",
-            "state__regional_group",
-            "article__instrument_id",
-            "article_id",
-            "kind",
-        )
-    }
-    from infobase.needs.scoring import ranked_register
-
-    priority = {
-        s.need_id: s.total
-        for s in ranked_register(needs_qs=Need.objects.filter(pk__in=open_needs), today=on)
-    }
-
-    pledges = Pledge.objects.select_related("donor").prefetch_related("states").order_by("pk")
-    if is_donor(user) and not is_secretariat(user):
-        pledges = pledges.filter(donor_id=getattr(user, "organization_id", None) or 0)
-    pledges_list = list(pledges)
-    project_needs: dict[int, set[int]] = defaultdict(set)
-    for project_id, need_id in Project.needs.through.objects.filter(
-        project_id__in={p.project_id for p in pledges_list if p.project_id}
-    ).values_list("project_id", "need_id"):
-        project_needs[project_id].add(need_id)
-
-    # Past funding: features of the needs of the projects each donor funded.
-    donor_ids = {p.donor_id for p in pledges_list}
-    past: dict[int, dict[str, set[Any]]] = defaultdict(lambda: defaultdict(set))
-    for donor_id, state_id, group, article_id, kind in (
-        Allocation.objects.filter(pledge__donor_id__in=donor_ids, allocated_on__lte=on)
-        .filter(project__needs__isnull=False)
-        .values_list(
-            "pledge__donor_id",
-            "project__needs__state_id",
-            "project__needs__state__regional_group",
-            "project__needs__article_id",
-            "project__needs__kind",
-        )
-        .distinct()
-    ):
-        past[donor_id]["state"].add(state_id)
-        past[donor_id]["group"].add(group or "")
-        past[donor_id]["article"].add(article_id)
-        past[donor_id]["kind"].add(kind)
-
-    remaining = {p.pk: _remaining(p) for p in pledges_list if p.earmark == Earmark.NONE}
-    donors: dict[int, list[Pledge]] = defaultdict(list)
-    for pledge in pledges_list:
-        donors[pledge.donor_id].append(pledge)
-
-    matches = []
-    for need_id, need in open_needs.items():
-        place = places[need_id]
-        for donor_id, donor_pledges in donors.items():
-            best, best_reasons, fitting = 0, [], []
-            for pledge in donor_pledges:
-                points, reasons = earmark_points(
-                    pledge,
-                    place,
-                    project_needs.get(pledge.project_id or 0, set()),
-                    need_id,
-                    remaining=remaining.get(pledge.pk),
-                )
-                if points:
-                    fitting.append(pledge.pk)
-                if points > best:
-                    best, best_reasons = points, reasons
-            features = past.get(donor_id, {})
-            past_points, past_reasons = 0, []
-            for key, value, points, reason in (
-                ("state", place.state_id, 2, _("funded needs of this State before")),
-                ("article", place.article_id, 2, _("funded needs under this article before")),
-                ("group", place.regional_group, 1, _("funded needs in this regional group before")),
-                ("kind", place.kind, 1, _("funded this kind of assistance before")),
-            ):
-                if value in features.get(key, set()):
-                    past_points += points
-                    past_reasons.append(reason)
-            score = best + past_points
-            if not score:
-                continue
-            matches.append(
-                Match(
-                    need_id=need_id,
-                    donor_id=donor_id,
-                    donor=str(donor_pledges[0].donor),
-                    score=score,
-                    priority=priority.get(need_id, ZERO),
-                    gap_usd=cents(need.gap_usd),
-                    reasons=tuple([*best_reasons, *past_reasons]),
-                    pledge_ids=tuple(fitting),
-                )
-            )
-    matches.sort(key=lambda m: (-m.score, -m.priority, m.need_id, m.donor, m.donor_id))
-    return matches[:limit] if limit is not None else matches
-
-
-def visible_pledges(user: Any, match: Match, pledges: Mapping[int, Pledge]) -> list[Pledge]:
-    """The pledges of a match that ``user`` may see one by one."""
-    return [
-        pledges[pk]
-        for pk in match.pledge_ids
-        if pk in pledges and user.has_perm("funding.view_pledge", pledges[pk])
-    ]

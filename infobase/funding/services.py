@@ -176,6 +176,18 @@ def pledge_remaining(pledge: Pledge) -> Decimal:
     return Decimal(pledge.amount) - pledge_allocated(pledge)
 
 
+def pledges_remaining(pledges: Sequence[Pledge]) -> dict[int, Decimal]:
+    """``pledge_remaining`` of each of ``pledges`` (saved ones), in one query."""
+    allocated = dict(
+        Allocation.objects.filter(pledge__in=[p.pk for p in pledges])
+        .order_by()
+        .values("pledge_id")
+        .annotate(total=Sum("amount"))
+        .values_list("pledge_id", "total")
+    )
+    return {p.pk: Decimal(p.amount) - Decimal(allocated.get(p.pk) or 0) for p in pledges}
+
+
 def _validate_pledge(
     pledge: Pledge, data: Mapping[str, Any], states: list[State]
 ) -> list[InputProblem]:

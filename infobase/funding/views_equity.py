@@ -34,8 +34,8 @@ from infobase.funding.gaps import (
     GapReport,
     funding_gaps,
     funding_gaps_page,
-    mobilization_list,
 )
+from infobase.funding.mobilization import mobilization_matches, visible_pledges
 from infobase.funding.models import Pledge, Proposal
 from infobase.funding.money import MissingRate, MoneyRule, parse_as_of
 from infobase.needs.models import Need
@@ -248,7 +248,7 @@ def mobilization(request: HttpRequest) -> HttpResponse:
     on, date_problem = report_date(request)
     context: dict[str, Any] = {"on": on, "date_problem": date_problem, "rule": MoneyRule(on)}
     try:
-        matches = mobilization_list(user=request.user, on=on)
+        matches = mobilization_matches(user=request.user, on=on)
     except MissingRate as exc:
         context["problem"] = str(exc)
         return render(request, "funding/mobilization.html", context)
@@ -260,14 +260,10 @@ def mobilization(request: HttpRequest) -> HttpResponse:
             pk__in={pk for m in page for pk in m.pledge_ids}
         ).select_related("donor")
     }
-    rows = []
-    for match in page:
-        shown = [
-            pledges[pk]
-            for pk in match.pledge_ids
-            if pk in pledges and request.user.has_perm("funding.view_pledge", pledges[pk])
-        ]
-        rows.append((match, labels[match.need_id], shown))
+    rows = [
+        (match, labels[match.need_id], visible_pledges(request.user, match, pledges))
+        for match in page
+    ]
     context.update(page=page, rows=rows, total=len(matches))
     return render(request, "funding/mobilization.html", context)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -187,6 +188,33 @@ def scored_needs(
         ranking.ranked + ranking.excluded, weights=table.weights, themes=table.themes
     )
     return explained, table
+
+
+def priority_totals(*, needs_qs: QuerySet[Need], on: date) -> dict[int, Decimal]:
+    """The priority score (total) of each need of ``needs_qs`` as on ``on``, for the pages
+    that weigh or sort needs by it (equity, resource mobilization).
+
+    When the stored table counts its ages from ``on`` (the daily refresh makes that today) the
+    totals are the register's stored ones, read in one query; needs without a stored row, and
+    every need for any other day, are scored as a refresh on ``on`` would store them (the
+    table's weights and themes). Either way the register and these pages show one number."""
+    table = score_table()
+    totals: dict[int, Decimal] = {}
+    rest = needs_qs
+    if table.today == on:
+        totals = dict(
+            NeedScore.objects.filter(need__in=needs_qs.order_by().values("pk")).values_list(
+                "need_id", "total"
+            )
+        )
+        rest = needs_qs.filter(stored_score__isnull=True)
+        if not rest.exists():
+            return totals
+    for ranked in scoring.ranked_register(
+        needs_qs=rest, weights=table.weights, themes=table.themes, today=on
+    ):
+        totals[ranked.need_id] = ranked.total
+    return totals
 
 
 @dataclass

@@ -26,7 +26,8 @@ from infobase.funding.equity import (
     threshold_setting,
     weighted_needs,
 )
-from infobase.funding.gaps import DEFAULT_UNIT_COSTS, funding_gaps, mobilization_list
+from infobase.funding.gaps import DEFAULT_UNIT_COSTS, funding_gaps
+from infobase.funding.mobilization import mobilization_list, mobilization_matches
 from infobase.funding.models import (
     Allocation,
     BudgetLine,
@@ -594,3 +595,26 @@ def test_equity_is_deterministic(portfolio: dict[str, object]) -> None:
     for n in needs:
         groups[n.place.regional_group] += n.weight
     assert sum(groups.values()) == first.regional.needs_weight
+
+
+def test_any_slice_of_the_mobilization_list_is_that_slice_of_the_whole_list(
+    portfolio: dict[str, object],
+    register: dict[str, Need],
+    secretariat,  # type: ignore[no-untyped-def]
+) -> None:
+    pledge(org("weog-fund"), "1000", earmark="geographic", regional_group="weog")
+    matches = mobilization_matches(user=secretariat, on=TODAY)
+    whole = matches[:]
+    assert len(whole) == len(matches) >= 6
+    assert len({m.score for m in whole}) >= 3  # slices cross levels of the score
+    order = [(-m.score, -m.priority, m.need_id, m.donor, m.donor_id) for m in whole]
+    assert order == sorted(order)
+    for start in range(len(whole) + 1):
+        for stop in range(start, len(whole) + 2):
+            assert matches[start:stop] == whole[start:stop], (start, stop)
+    assert matches[0] == whole[0] and matches[-1] == whole[-1]
+    with pytest.raises(IndexError):
+        matches[len(whole)]
+    # The page shows the list's first page as the list has it.
+    page = client_for(secretariat).get("/funding/mobilization/", {"on": TODAY.isoformat()})
+    assert [m for m, _need, _pledges in page.context["rows"]] == whole[:50]

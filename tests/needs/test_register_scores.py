@@ -338,3 +338,32 @@ def test_a_scoped_refresh_of_needs_of_many_articles_and_kinds_is_one_query_test_
     assert result.mode in ("scoped", "scan")
     assert NeedScore.objects.count() == Need.objects.count()
     assert_stored_scores_are_live()
+
+
+def test_pages_weighing_needs_read_the_registers_scores_on_its_day_and_live_on_another(
+    world: None,
+) -> None:
+    from datetime import timedelta
+
+    from infobase.needs.selectors import priority_totals
+
+    table = score_table()
+    assert table.today is not None
+    needs = Need.objects.filter(status=NeedStatus.OPEN)
+    live_then = {s.need_id: s.total for s in ranked_register(needs_qs=needs, today=table.today)}
+    assert priority_totals(needs_qs=needs, on=table.today) == live_then
+    # On the table's day the stored rows are read (a stored total moved by hand shows) and a
+    # need without a row is scored live.
+    egypt = Need.objects.get(state__iso3="EGY", article__number=5, kind="legislative")
+    NeedScore.objects.filter(need=egypt).update(total=Decimal("99.000"))
+    nigeria = Need.objects.get(state__iso3="NGA", article__number=5)
+    NeedScore.objects.filter(need=nigeria).delete()
+    on_the_day = priority_totals(needs_qs=needs, on=table.today)
+    assert on_the_day[egypt.pk] == Decimal("99.000")
+    assert on_the_day[nigeria.pk] == live_then[nigeria.pk]
+    assert set(on_the_day) == set(live_then)
+    # Any other day is scored live as on that day (ages move).
+    later = table.today + timedelta(days=400)
+    live_later = {s.need_id: s.total for s in ranked_register(needs_qs=needs, today=later)}
+    assert priority_totals(needs_qs=needs, on=later) == live_later
+    assert live_later != live_then
