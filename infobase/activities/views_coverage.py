@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -22,6 +23,7 @@ from infobase.activities.coverage.measures import (
     coverage_of,
     dimension_label,
     gaps,
+    open_needs_coverage,
     status_counts,
 )
 from infobase.activities.coverage.overlaps import overlaps
@@ -32,12 +34,20 @@ from infobase.core.exporters import render as render_export
 from infobase.needs.models import Need
 from infobase.needs.selectors import coverage_status, status_label
 
+OVERLAPS_PER_PAGE = 50
+
 
 @login_required
 def coverage_overview(request: HttpRequest) -> HttpResponse:
     _require(request.user, "activities.view_coverage")
-    counts = status_counts(user=request.user)
-    tables = [(by, dimension_label(by), gaps(user=request.user, by=by)) for by in GAP_DIMENSIONS]
+    needs = open_needs_coverage(user=request.user)
+    counts = status_counts(user=request.user, needs=needs)
+    tables = [
+        (by, dimension_label(by), gaps(user=request.user, by=by, needs=needs))
+        for by in GAP_DIMENSIONS
+    ]
+    # Every overlap is in the export; the page shows them a page at a time.
+    found = Paginator(overlaps(), OVERLAPS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "activities/coverage.html",
@@ -45,7 +55,7 @@ def coverage_overview(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "total": sum(counts.values()),
             "tables": tables,
-            "overlaps": overlaps(),
+            "overlaps": found,
             "exports": [
                 ("gaps", _("Gaps by region, legal system, article and kind")),
                 ("needs", _("Needs not fully covered")),

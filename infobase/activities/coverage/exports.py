@@ -49,9 +49,10 @@ class GapsExporter(Exporter):
         ]
 
     def rows(self) -> Iterable[Sequence[Any]]:
+        needs = open_needs_coverage(user=self.user, today=self.today)
         for by in GAP_DIMENSIONS:
             label = dimension_label(by)
-            for row in gaps(user=self.user, by=by, today=self.today):
+            for row in gaps(user=self.user, by=by, needs=needs):
                 yield [label, row.label, row.uncovered, row.partly, row.covered, row.total]
 
 

@@ -120,22 +120,36 @@ def open_needs_coverage(*, user: Any, today: date | None = None) -> list[tuple[A
     return [(*r, cov.get(r[0], Decimal("0"))) for r in rows]
 
 
-def status_counts(*, user: Any, today: date | None = None) -> dict[str, int]:
+def status_counts(
+    *, user: Any, today: date | None = None, needs: Sequence[tuple[Any, ...]] | None = None
+) -> dict[str, int]:
+    """Open needs (visible to ``user``) by coverage status; ``needs``: the rows of
+    ``open_needs_coverage`` when the caller has read them already (a page of several tables)."""
     counts = {"covered": 0, "partly": 0, "uncovered": 0}
-    for row in open_needs_coverage(user=user, today=today):
+    if needs is None:
+        needs = open_needs_coverage(user=user, today=today)
+    for row in needs:
         counts[coverage_status(row[-1])] += 1
     return counts
 
 
-def gaps(*, user: Any, by: str, today: date | None = None) -> list[GapRow]:
+def gaps(
+    *,
+    user: Any,
+    by: str,
+    today: date | None = None,
+    needs: Sequence[tuple[Any, ...]] | None = None,
+) -> list[GapRow]:
     """Open needs (visible to ``user``) by ``by``: uncovered, partly covered, covered; rows
-    with the most gaps first."""
+    with the most gaps first. ``needs`` as for ``status_counts``."""
     if by not in GAP_DIMENSIONS:
         raise ValueError(by)
+    if needs is None:
+        needs = open_needs_coverage(user=user, today=today)
     counts: dict[str, dict[str, int]] = defaultdict(
         lambda: {"covered": 0, "partly": 0, "uncovered": 0}
     )
-    for _pk, _state, group, *rest in open_needs_coverage(user=user, today=today):
+    for _pk, _state, group, *rest in needs:
         legal, article_id, kind, value = rest[:4], rest[4], rest[5], rest[6]
         status = coverage_status(value)
         if by == "regional_group":
