@@ -12,7 +12,8 @@ already holds the demo data set of that scale (the world scale takes minutes to 
 migrated; the first run without it builds the data.
 
 Each client follows one role's mix of pages (dashboard, needs register, activities, a State, the
-map, a questionnaire, funding gaps, the public list of States). The login page is the trivial
+map, the matrix, a questionnaire, funding gaps, mobilization, equity, coverage, the public
+list of States). The login page is the trivial
 page every other page is compared with, measured in the same run on the same server.
 
 Prints p50/p95/p99 per page, the errors, and each page's p95 as a multiple of the login page's,
@@ -70,13 +71,17 @@ ROLES: dict[str | None, list[tuple[str, str]]] = {
         ("needs heat table", "/needs/heat/"),
         ("activities", "/activities/"),
         ("activities map", "/activities/map/"),
+        ("who does what where", "/activities/matrix/"),
         ("funding gaps", "/funding/gaps/"),
+        ("equity", "/funding/equity/"),
+        ("coverage", "/coverage/"),
     ],
     "donor": [
         ("login (trivial)", "/accounts/login/"),
         ("dashboard", "/"),
         ("needs register", "/needs/"),
         ("funding gaps", "/funding/gaps/"),
+        ("resource mobilization", "/funding/mobilization/"),
         ("projects", "/funding/projects/"),
         ("activities", "/activities/"),
     ],
