@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any, Literal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -32,7 +33,14 @@ from infobase.core.search import search
 from infobase.core.text import fold
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to
-from infobase.reference.models import AssistanceKind, CodelistItem, Organization, State
+from infobase.reference.models import (
+    Article,
+    AssistanceKind,
+    CodelistItem,
+    Instrument,
+    Organization,
+    State,
+)
 
 # --- The list -----------------------------------------------------------------------------
 
@@ -106,17 +114,11 @@ def activities(*, filters: ActivityFilters) -> QuerySet[Activity]:
 def recipient_shares(recipients: Sequence[Recipient]) -> dict[Any, Decimal]:
     """Each recipient's share (0–1) of the activity: its percentage where every recipient has
     one, otherwise equal shares. Keys: the State (or the region code for regional ones)."""
-    if not recipients:
-        return {}
-    keys = [r.state if r.state_id else f"region:{r.region_code}" for r in recipients]
-    if all(r.percentage is not None for r in recipients):
-        total = sum((r.percentage or Decimal(0) for r in recipients), Decimal(0))
-        if total > 0:
-            return {
-                k: (r.percentage or Decimal(0)) / total
-                for k, r in zip(keys, recipients, strict=True)
-            }
-    return {k: Decimal(1) / len(keys) for k in keys}
+    states = {r.state_id: r.state for r in recipients if r.state_id}
+    shares = _recipient_row_shares(
+        [(r.activity_id, r.state_id, r.region_code, r.percentage) for r in recipients]
+    )
+    return {states[k] if isinstance(k, int) else k: share for k, share in shares.items()}
 
 
 # --- Who does what where ------------------------------------------------------------------
@@ -157,53 +159,112 @@ class Matrix:
         return sorted({r.state for r in self.rows})
 
 
-def _provider(activity: Activity) -> tuple[str, str]:
-    if activity.provider_id and activity.provider is not None:
-        return f"org:{activity.provider.code}", str(activity.provider)
-    name = activity.reporting_org_name or activity.reporting_org_ref or _("Unknown provider")
-    return f"ref:{activity.reporting_org_ref or name}", name
+# The matrix reads plain rows (value tuples), not model instances: at world scale it covers
+# ~100k activities, each with recipients, themes and instruments.
+_RecipientRow = tuple[int, int | None, str, Decimal | None]  # activity, State, region, percentage
+_ThemeRow = tuple[int | None, str]  # article pk, kind
+_Theme = tuple[str, str, tuple[Any, ...]]  # key, label, sort key on the axis
+_KIND_ORDER = {k: i for i, k in enumerate(AssistanceKind.values)}
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_CENT = Decimal("0.01")
+
+
+def _recipient_row_shares(recipients: Sequence[_RecipientRow]) -> dict[int | str, Decimal]:
+    """``recipient_shares`` over plain rows. Keys: the State's pk (or "region:<code>")."""
+    if not recipients:
+        return {}
+    if len(recipients) == 1 and recipients[0][3] is None:
+        # Most activities: one recipient without percentage, whose share is Decimal(1) / 1.
+        _activity_id, state_id, region, _percentage = recipients[0]
+        return {state_id if state_id else f"region:{region}": _ONE}
+    keys: list[int | str] = [r[1] if r[1] else f"region:{r[2]}" for r in recipients]
+    if all(r[3] is not None for r in recipients):
+        total = sum((r[3] or Decimal(0) for r in recipients), Decimal(0))
+        if total > 0:
+            return {k: (r[3] or Decimal(0)) / total for k, r in zip(keys, recipients, strict=True)}
+    return {k: Decimal(1) / len(keys) for k in keys}
+
+
+def _provider(provider: Organization | None, name: str, ref: str, unknown: str) -> tuple[str, str]:
+    if provider is not None:
+        return f"org:{provider.code}", str(provider)
+    name = name or ref or unknown
+    return f"ref:{ref or name}", name
+
+
+def _known_themes(
+    axis: ThemeAxis, articles: Mapping[int, Article], instruments: Mapping[int, Instrument]
+) -> dict[Any, _Theme]:
+    """The theme of each article or instrument (by pk) on ``axis``, labelled once; kinds are
+    added as they come."""
+    if axis == "article":
+        return {
+            pk: (str(pk), f"{a} — {a.translated('title')}", (a.instrument.position, a.number))
+            for pk, a in articles.items()
+        }
+    if axis == "instrument":
+        return {pk: (i.code, str(i), (i.position, i.code)) for pk, i in instruments.items()}
+    return {}
 
 
 def _themes(
-    activity: Activity, axis: ThemeAxis, filters: ActivityFilters
-) -> list[tuple[str, str, tuple[Any, ...]]]:
-    """(key, label, sort key) of the activity's themes on ``axis``, within the filters."""
-    found: dict[str, tuple[str, tuple[Any, ...]]] = {}
-    themes: list[Theme] = list(activity.themes.all())
+    themes: Sequence[_ThemeRow],
+    instrument_ids: Sequence[int],
+    *,
+    axis: ThemeAxis,
+    filters: ActivityFilters,
+    articles: Mapping[int, Article],
+    known: dict[Any, _Theme],
+    no_theme: _Theme,
+) -> list[_Theme]:
+    """(key, label, sort key) of an activity's themes on ``axis``, within the filters, from its
+    theme rows (by pk) and its instruments' pks (in the instruments' order)."""
     if filters.article:
-        themes = [t for t in themes if t.article_id == filters.article]
+        themes = [t for t in themes if t[0] == filters.article]
     if filters.kind:
-        themes = [t for t in themes if t.kind == filters.kind]
+        themes = [t for t in themes if t[1] == filters.kind]
     if filters.instrument:
         themes = [
             t
             for t in themes
-            if t.article is None or t.article.instrument.code == filters.instrument
+            if t[0] is None or articles[t[0]].instrument.code == filters.instrument
         ]
+    found: dict[str, _Theme] = {}
     if axis == "instrument":
-        instruments = {t.article.instrument for t in themes if t.article is not None}
+        # Sets of pks hash as the instances did, so they are iterated in the same order.
+        ids = {articles[t[0]].instrument_id for t in themes if t[0] is not None}
         if not (filters.article or filters.kind):
-            instruments |= set(activity.instruments.all())
+            ids |= set(instrument_ids)
         if filters.instrument:
-            instruments = {i for i in instruments if i.code == filters.instrument}
-        for instrument in instruments:
-            found[instrument.code] = (str(instrument), (instrument.position, instrument.code))
+            ids = {i for i in ids if known[i][0] == filters.instrument}
+        for pk in ids:
+            found[known[pk][0]] = known[pk]
     elif axis == "article":
-        for t in themes:
-            if t.article is not None:
-                a = t.article
-                found[str(a.pk)] = (
-                    f"{a} — {a.translated('title')}",
-                    (a.instrument.position, a.number),
-                )
+        for article_id, _kind in themes:
+            if article_id is not None:
+                found[known[article_id][0]] = known[article_id]
     else:
-        order = {k: i for i, k in enumerate(AssistanceKind.values)}
-        for t in themes:
-            if t.kind:
-                found[t.kind] = (str(AssistanceKind(t.kind).label), (order.get(t.kind, 99), t.kind))
+        for _article_id, kind in themes:
+            if kind:
+                if kind not in known:
+                    label = str(AssistanceKind(kind).label)
+                    known[kind] = (kind, label, (_KIND_ORDER.get(kind, 99), kind))
+                found[kind] = known[kind]
     if not found:
-        return [(NO_THEME, _("No theme recorded"), (999, ""))]
-    return [(key, label, sort) for key, (label, sort) in found.items()]
+        return [no_theme]
+    return list(found.values())
+
+
+def _ranks(sort_keys: Mapping[str, Any]) -> dict[str, int]:
+    """Each key's rank by its sort key, equal sort keys ranking equal."""
+    ranks: dict[str, int] = {}
+    rank, previous = -1, None
+    for key, sort in sorted(sort_keys.items(), key=lambda item: item[1]):
+        if rank < 0 or sort != previous:
+            rank, previous = rank + 1, sort
+        ranks[key] = rank
+    return ranks
 
 
 def _region_names(codes: set[str]) -> dict[str, str]:
@@ -222,72 +283,190 @@ def who_what_where(*, filters: ActivityFilters, axis: ThemeAxis = "instrument") 
     theme labels."""
     if axis not in THEME_AXES:
         raise ValueError(axis)
-    qs = activities(filters=filters).prefetch_related(
-        Prefetch("recipients", queryset=Recipient.objects.select_related("state").order_by("pk")),
-        Prefetch(
-            "themes", queryset=Theme.objects.select_related("article__instrument").order_by("pk")
-        ),
-        "instruments",
+    selected = activities(filters=filters)
+    activity_rows = list(
+        selected.values_list(
+            "pk",
+            "provider_id",
+            "reporting_org_name",
+            "reporting_org_ref",
+            "budget",
+            "default_currency",
+        )
     )
+    # Rows of the selected activities: a subquery (a list of 100k pks would pass SQLite's limit
+    # on parameters), or every row when nothing is filtered.
+    of_selected = Q() if filters == ActivityFilters() else Q(activity_id__in=selected.values("pk"))
+
+    # Each activity's rows, in the order of their pks (as the relations were read before), as
+    # tuples: tuples of plain values soon leave the garbage collector's watch, lists do not.
+    recipients_of: dict[int, tuple[_RecipientRow, ...]] = {}
+    state_ids: set[int] = set()
+    for row in (
+        Recipient.objects.filter(of_selected)
+        .order_by("pk")
+        .values_list("activity_id", "state_id", "region_code", "percentage")
+    ):
+        recipients_of[row[0]] = (*recipients_of.get(row[0], ()), row)
+        if row[1]:
+            state_ids.add(row[1])
+    themes_of: dict[int, tuple[_ThemeRow, ...]] = {}
+    article_ids: set[int] = set()
+    for activity_id, article_id, kind in (
+        Theme.objects.filter(of_selected)
+        .order_by("pk")
+        .values_list("activity_id", "article_id", "kind")
+    ):
+        themes_of[activity_id] = (*themes_of.get(activity_id, ()), (article_id, kind))
+        if article_id is not None:
+            article_ids.add(article_id)
+    # The activities' own instruments count only on the instrument axis, unless the filters
+    # narrow the themes to an article or a kind.
+    instruments_of: dict[int, tuple[int, ...]] = {}
+    if axis == "instrument" and not (filters.article or filters.kind):
+        for activity_id, instrument_id in Activity.instruments.through.objects.filter(
+            of_selected
+        ).values_list("activity_id", "instrument_id"):
+            instruments_of[activity_id] = (*instruments_of.get(activity_id, ()), instrument_id)
+
+    # The States, articles, instruments and organizations met are reference data: a few hundred
+    # at most, read by their pks.
+    articles: dict[int, Article] = {}
+    if article_ids and (axis != "kind" or filters.instrument):
+        articles = {
+            a.pk: a for a in Article.objects.select_related("instrument").filter(pk__in=article_ids)
+        }
+    instruments = {a.instrument_id: a.instrument for a in articles.values()}
+    linked = {i for ids in instruments_of.values() for i in ids}
+    if linked:
+        instruments.update((i.pk, i) for i in Instrument.objects.filter(pk__in=linked))
+    # An activity's instruments in their Meta ordering, as read before through the relation.
+    rank = {pk: (i.position, i.code) for pk, i in instruments.items()}
+    for activity_id, linked_ids in instruments_of.items():
+        if len(linked_ids) > 1:
+            instruments_of[activity_id] = tuple(sorted(linked_ids, key=rank.__getitem__))
+
+    unknown = _("Unknown provider")
+    provider_ids = {row[1] for row in activity_rows if row[1]}
+    # Organization pk → (key, label).
+    provider_labels = {
+        o.pk: _provider(o, "", "", unknown)
+        for o in (Organization.objects.filter(pk__in=provider_ids) if provider_ids else ())
+    }
     group = filters.regional_group
-    cells: dict[tuple[str, str, str], dict[str, Any]] = {}
-    labels: dict[str, tuple[str, tuple[Any, ...]]] = {}
+    recipient = filters.recipient.upper()
+    # State pk → its key (ISO3) if the filters keep it; key → (label, sort key).
+    state_keys: dict[int, str | None] = {}
+    state_labels: dict[str, tuple[str, tuple[Any, ...]]] = {}
+    for state in State.objects.filter(pk__in=state_ids) if state_ids else ():
+        if (recipient and state.iso3 != recipient) or (group and state.regional_group != group):
+            state_keys[state.pk] = None
+            continue
+        state_keys[state.pk] = state.iso3
+        state_labels[state.iso3] = (str(state), (0, state.name_en))
+
+    known_themes = _known_themes(axis, articles, instruments)
+    no_theme: _Theme = (NO_THEME, _("No theme recorded"), (999, ""))
+    # Activities with the same theme rows and instruments have the same themes.
+    themes_memo: dict[tuple[tuple[_ThemeRow, ...], tuple[int, ...]], tuple[str, ...]] = {}
+    # Cells by (provider, State, theme) key → their index in the lists of plain values that
+    # follow: a container per cell would have the garbage collector go through each of them
+    # again and again. Each activity in a cell is an entry: index × span + activity pk.
+    cell_index: dict[tuple[str, str, str], int] = {}
+    cell_provider: list[str] = []  # the provider's label
+    cell_count: list[int] = []
+    cell_budget: dict[int, dict[str, Decimal]] = {}  # currency → sum
+    entries: list[int] = []
+    span = max((row[0] for row in activity_rows), default=0) + 1
     distinct: set[int] = set()
     region_codes: set[str] = set()
-    for activity in qs:
-        provider_key, provider = _provider(activity)
-        recipients = list(activity.recipients.all())
-        shares = recipient_shares(recipients)
-        themes = _themes(activity, axis, filters)
-        for recipient_key, share in shares.items():
-            if isinstance(recipient_key, State):
-                if filters.recipient and recipient_key.iso3 != filters.recipient.upper():
+    for pk, provider_id, org_name, org_ref, budget, currency in activity_rows:
+        named = provider_labels.get(provider_id) if provider_id else None
+        provider_key, provider = named or _provider(None, org_name, org_ref, unknown)
+        memo_key = (themes_of.get(pk, ()), instruments_of.get(pk, ()))
+        theme_keys = themes_memo.get(memo_key)
+        if theme_keys is None:
+            theme_keys = themes_memo[memo_key] = tuple(
+                key
+                for key, _label, _sort in _themes(
+                    *memo_key,
+                    axis=axis,
+                    filters=filters,
+                    articles=articles,
+                    known=known_themes,
+                    no_theme=no_theme,
+                )
+            )
+        for recipient_key, share in _recipient_row_shares(recipients_of.get(pk, ())).items():
+            if isinstance(recipient_key, int):
+                state_key = state_keys[recipient_key]
+                if state_key is None:
                     continue
-                if group and recipient_key.regional_group != group:
-                    continue
-                state_key = recipient_key.iso3
-                labels[state_key] = (str(recipient_key), (0, recipient_key.name_en))
             else:
-                if filters.recipient or group:
+                if recipient or group:
                     continue
                 state_key = recipient_key
                 region_codes.add(recipient_key.split(":", 1)[1])
-            for theme_key, theme_label, theme_sort in themes:
-                labels["theme:" + theme_key] = (theme_label, theme_sort)
-                cell = cells.setdefault(
-                    (provider_key, state_key, theme_key),
-                    {"provider": provider, "ids": [], "budget": defaultdict(Decimal)},
-                )
-                cell["ids"].append(activity.pk)
-                if activity.budget is not None and activity.default_currency:
-                    cell["budget"][activity.default_currency] += activity.budget * share
-                distinct.add(activity.pk)
+            amount = budget * share if budget is not None and currency else None
+            for theme_key in theme_keys:
+                index = cell_index.get((provider_key, state_key, theme_key))
+                if index is None:
+                    index = cell_index[(provider_key, state_key, theme_key)] = len(cell_count)
+                    cell_provider.append(provider)
+                    cell_count.append(0)
+                cell_count[index] += 1
+                entries.append(index * span + pk)
+                if amount is not None:
+                    sums = cell_budget.get(index)
+                    if sums is None:
+                        sums = cell_budget[index] = {}
+                    sums[currency] = sums.get(currency, _ZERO) + amount
+            distinct.add(pk)
     regions = _region_names(region_codes)
     for code in region_codes:
         name = regions.get(code) or code
-        labels[f"region:{code}"] = (_("Region: %(name)s") % {"name": name}, (1, name))
+        state_labels[f"region:{code}"] = (_("Region: %(name)s") % {"name": name}, (1, name))
+    themes = {theme[0]: theme for theme in known_themes.values()}
+    themes[NO_THEME] = no_theme
+
+    # Each cell's activities, in the order of their pks, from its first entry on.
+    entries.sort()
+    cell_ids = [entry % span for entry in entries]
+    cell_start = list(accumulate(cell_count, initial=0))
+
+    # Sorted by ranks, which compare as the labels' sort keys would (and much faster).
+    provider_rank = _ranks({provider: fold(provider) for provider in set(cell_provider)})
+    state_rank = _ranks({key: sort for key, (_label, sort) in state_labels.items()})
+    theme_rank = _ranks({key: sort for key, _label, sort in themes.values()})
+    ordered = sorted(
+        cell_index.items(),
+        key=lambda item: (
+            provider_rank[cell_provider[item[1]]],
+            state_rank[item[0][1]],
+            theme_rank[item[0][2]],
+            item[0][0],
+        ),
+    )
+    state_label = {key: label for key, (label, _sort) in state_labels.items()}
+    theme_label = {key: label for key, label, _sort in themes.values()}
     rows = [
         MatrixRow(
-            provider_key=pk,
-            provider=cell["provider"],
-            state_key=sk,
-            state=labels[sk][0],
-            theme_key=tk,
-            theme=labels["theme:" + tk][0],
-            activities=len(cell["ids"]),
-            budget={c: v.quantize(Decimal("0.01")) for c, v in cell["budget"].items()},
-            activity_ids=tuple(sorted(cell["ids"])),
+            provider_key=provider_key,
+            provider=cell_provider[index],
+            state_key=state_key,
+            state=state_label[state_key],
+            theme_key=theme_key,
+            theme=theme_label[theme_key],
+            activities=cell_count[index],
+            budget=(
+                {c: v.quantize(_CENT) for c, v in cell_budget[index].items()}
+                if index in cell_budget
+                else {}
+            ),
+            activity_ids=tuple(cell_ids[cell_start[index] : cell_start[index + 1]]),
         )
-        for (pk, sk, tk), cell in cells.items()
+        for (provider_key, state_key, theme_key), index in ordered
     ]
-    rows.sort(
-        key=lambda r: (
-            fold(r.provider),
-            labels[r.state_key][1],
-            labels["theme:" + r.theme_key][1],
-            r.provider_key,
-        )
-    )
     return Matrix(axis=axis, rows=rows, activity_count=len(distinct))
 
 
