@@ -320,8 +320,8 @@ def _order(dimension: str) -> list[str] | None:
     return None
 
 
-# The columns of a need that its gap row reads, in ``_need_gap``'s order.
-_NEED_COLUMNS = (
+# The columns of a need that its gap row reads, in ``need_gap``'s order.
+NEED_COLUMNS = (
     "pk",
     "status",
     "state_id",
@@ -340,7 +340,7 @@ GroupKey = tuple[str, str, tuple[str, ...], str, str]
 
 
 @dataclass
-class _Shares:
+class NeedShares:
     """The projects' budgets and funding shared among their needs (in cents)."""
 
     projects: list[ProjectGap]
@@ -351,7 +351,7 @@ class _Shares:
     costs: dict[str, Decimal]  # the unit costs
 
 
-def _shares(on: date, rates: RatesUsed) -> _Shares:
+def need_shares(on: date, rates: RatesUsed) -> NeedShares:
     projects, project_needs = project_gaps(on=on, rates=rates)
     share_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
     share_funded: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -368,11 +368,11 @@ def _shares(on: date, rates: RatesUsed) -> _Shares:
             share_cost[need_id] += cost
             share_funded[need_id] += funded
             in_projects[need_id].append(project.project_id)
-    return _Shares(projects, project_needs, share_cost, share_funded, in_projects, unit_costs())
+    return NeedShares(projects, project_needs, share_cost, share_funded, in_projects, unit_costs())
 
 
-def _need_gap(row: Sequence[Any], shares: _Shares) -> NeedGap:
-    """The gap of the need of ``row`` (``_NEED_COLUMNS``)."""
+def need_gap(row: Sequence[Any], shares: NeedShares) -> NeedGap:
+    """The gap of the need of ``row`` (``NEED_COLUMNS``)."""
     pk, status, state_id, iso3, group, *legal = row[:9]
     instrument, article_id, number, kind = row[9:]
     projects_of = tuple(shares.in_projects.get(pk, ()))
@@ -404,7 +404,7 @@ def _group_key(need: NeedGap) -> GroupKey:
     )
 
 
-def _counted(projects: list[ProjectGap], shares: _Shares, counted: set[int]) -> list[ProjectGap]:
+def _counted(projects: list[ProjectGap], shares: NeedShares, counted: set[int]) -> list[ProjectGap]:
     """``projects`` with their ``needs`` counting only the needs of ``counted``."""
     return [
         replace(
@@ -463,16 +463,16 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
     open needs are counted; a project's ``needs`` counts its needs within ``needs_qs``.
     Raises ``money.MissingRate`` when a currency has no rate valid on ``on``."""
     rates = RatesUsed()
-    shares = _shares(on, rates)
+    shares = need_shares(on, rates)
     projects = shares.projects
     qs = Need.objects.all() if needs_qs is None else needs_qs
     if needs_qs is not None:
         projects = _counted(projects, shares, set(qs.order_by().values_list("pk", flat=True)))
     needs = [
-        _need_gap(row, shares)
+        need_gap(row, shares)
         for row in qs.filter(status=NeedStatus.OPEN)
         .order_by(*_NEED_ORDER)
-        .values_list(*_NEED_COLUMNS)
+        .values_list(*NEED_COLUMNS)
     ]
     # Sums per combination of the dimensions' keys first, then per row: each need is added
     # once (sums of whole cents are exact in any order).
@@ -537,7 +537,7 @@ class _NeedsByGap(Sequence[NeedGap]):
         addressed: list[NeedGap],
         rest: QuerySet[Need],
         rest_count: int,
-        shares: _Shares,
+        shares: NeedShares,
     ) -> None:
         self.addressed, self.rest, self.rest_count, self.shares = (
             addressed,
@@ -570,8 +570,8 @@ class _NeedsByGap(Sequence[NeedGap]):
         ids = list(self.rest.values_list("pk", flat=True)[first:stop])
         rest = sorted(
             (
-                _need_gap(row, self.shares)
-                for row in Need.objects.filter(pk__in=ids).values_list(*_NEED_COLUMNS)
+                need_gap(row, self.shares)
+                for row in Need.objects.filter(pk__in=ids).values_list(*NEED_COLUMNS)
             ),
             key=_gap_key,
         )
@@ -598,7 +598,7 @@ def funding_gaps_page(
     number of queries whatever the number of needs), with one page of its needs, the largest
     gap first. Raises ``money.MissingRate`` as ``funding_gaps`` does."""
     rates = RatesUsed()
-    shares = _shares(on, rates)
+    shares = need_shares(on, rates)
     linked = Project.needs.through.objects.values("need_id")  # the needs of ``in_projects``
     projects = _counted(
         shares.projects,
@@ -608,8 +608,8 @@ def funding_gaps_page(
     open_needs = needs_qs.filter(status=NeedStatus.OPEN)
     addressed = sorted(
         (
-            _need_gap(row, shares)
-            for row in open_needs.filter(pk__in=linked).values_list(*_NEED_COLUMNS)
+            need_gap(row, shares)
+            for row in open_needs.filter(pk__in=linked).values_list(*NEED_COLUMNS)
         ),
         key=_gap_key,
     )

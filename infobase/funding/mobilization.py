@@ -36,16 +36,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import is_donor, is_secretariat
-from infobase.funding.gaps import (
-    _NEED_COLUMNS,
-    ZERO,
-    RatesUsed,
-    _need_gap,
-    _Shares,
-    _shares,
-)
+from infobase.funding.gaps import NEED_COLUMNS, ZERO, NeedShares, need_gap, need_shares
 from infobase.funding.models import Allocation, Earmark, Pledge, Project
-from infobase.funding.money import cents
+from infobase.funding.money import RatesUsed, cents
 from infobase.funding.services import pledges_remaining
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to, priority_totals
@@ -225,7 +218,7 @@ class MatchList(Sequence[Match]):
         scores: NDArray[np.int16],
         priority: Mapping[int, Decimal],
         context: _Context,
-        shares: _Shares,
+        shares: NeedShares,
     ) -> None:
         import numpy as np
 
@@ -269,8 +262,8 @@ class MatchList(Sequence[Match]):
             return []
         ids = [int(self.needs.ids[i]) for i, _j in cells]
         gaps = {
-            row[0]: _need_gap(row, self.shares)
-            for row in Need.objects.filter(pk__in=ids).values_list(*_NEED_COLUMNS)
+            row[0]: need_gap(row, self.shares)
+            for row in Need.objects.filter(pk__in=ids).values_list(*NEED_COLUMNS)
         }
         out = []
         for (i, j), need_id in zip(cells, ids, strict=True):
@@ -300,7 +293,7 @@ class MatchList(Sequence[Match]):
 
 
 def _open_needs_with_gap(
-    *, on: date, user: Any, shares: _Shares
+    *, on: date, user: Any, shares: NeedShares
 ) -> tuple[_Needs, dict[int, Decimal]]:
     """The open needs ``user`` may see that have a funding gap on ``on``, in order of priority
     (highest first, then by id), with their priority scores."""
@@ -319,8 +312,8 @@ def _open_needs_with_gap(
     )
     linked = Project.needs.through.objects.values("need_id")
     addressed = {
-        row[0]: _need_gap(row, shares)
-        for row in visible.filter(pk__in=linked).values_list(*_NEED_COLUMNS)
+        row[0]: need_gap(row, shares)
+        for row in visible.filter(pk__in=linked).values_list(*NEED_COLUMNS)
     }
     # A need no project addresses has its kind's unit cost as gap (``gaps``).
     costly = {kind for kind, cost in shares.costs.items() if cents(cost) > 0}
@@ -392,7 +385,7 @@ def mobilization_matches(*, user: Any, on: date | None = None) -> MatchList:
     from django.utils import timezone
 
     on = on or timezone.localdate()
-    shares = _shares(on, RatesUsed())
+    shares = need_shares(on, RatesUsed())
     needs, priority = _open_needs_with_gap(on=on, user=user, shares=shares)
     donors = _donors(user, on)
     context = _Context([p for d in donors for p in d.pledges])
@@ -408,12 +401,9 @@ def mobilization_matches(*, user: Any, on: date | None = None) -> MatchList:
     )
 
 
-def mobilization_list(
-    *, user: Any, on: date | None = None, limit: int | None = None
-) -> list[Match]:
-    """``mobilization_matches`` as a list (the first ``limit`` matches)."""
-    matches = mobilization_matches(user=user, on=on)
-    return matches[: len(matches) if limit is None else limit]
+def mobilization_list(*, user: Any, on: date | None = None) -> list[Match]:
+    """``mobilization_matches``, every match built."""
+    return mobilization_matches(user=user, on=on)[:]
 
 
 def visible_pledges(user: Any, match: Match, pledges: Mapping[int, Pledge]) -> list[Pledge]:

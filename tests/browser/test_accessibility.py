@@ -25,6 +25,10 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "register": ("secretariat", "/needs/"),
     "heat-table": ("secretariat", "/needs/heat/"),
     "funding-gaps": ("donor", "/funding/gaps/"),
+    "mobilization": ("donor", "/funding/mobilization/"),
+    "equity": ("delegate.mexico", "/funding/equity/"),
+    "coverage": ("secretariat", "/coverage/"),
+    "who-does-what-where": ("delegate.mexico", "/activities/matrix/"),
 }
 KNOWN: dict[str, str] = {}
 
