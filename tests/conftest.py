@@ -133,11 +133,16 @@ def english_by_default():  # type: ignore[no-untyped-def]
 def no_report_figures_kept():  # type: ignore[no-untyped-def]
     # Report figures are kept in the process by the run's data fingerprint; a rolled-back
     # test's data can repeat the next test's fingerprint (same counts and keys).
+    from django.core.cache import caches
+
+    from infobase.core.figures import CACHE
     from infobase.reports.services import FIGURES
 
     FIGURES.clear()
+    caches[CACHE].clear()  # the pages' kept figures (core.figures), for the same reason
     yield
     FIGURES.clear()
+    caches[CACHE].clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

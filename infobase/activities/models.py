@@ -392,3 +392,22 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M}"
+
+
+def activity_figure_sources() -> tuple[str, ...]:
+    """The models that figures over every activity read (who does what where, the overlaps):
+    the activities, their recipients, themes and instruments, and the reference data that
+    labels them; the state of these keeps such figures (``core.figures.kept``)."""
+    return tuple(
+        model._meta.label
+        for model in (
+            Activity,
+            Recipient,
+            Theme,
+            Activity.instruments.through,
+            Organization,
+            State,
+            Article,
+            Instrument,
+        )
+    )

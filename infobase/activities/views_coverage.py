@@ -18,15 +18,8 @@ from infobase.accounts.permissions import require as _require
 from infobase.activities.coverage.counting import current_activities
 from infobase.activities.coverage.exports import EXPORTS, exporter_for
 from infobase.activities.coverage.links import link_create, link_decide
-from infobase.activities.coverage.measures import (
-    GAP_DIMENSIONS,
-    coverage_of,
-    dimension_label,
-    gaps,
-    open_needs_coverage,
-    status_counts,
-)
-from infobase.activities.coverage.overlaps import overlaps
+from infobase.activities.coverage.measures import coverage_of, overview
+from infobase.activities.coverage.overlaps import overlaps_kept
 from infobase.activities.coverage.suggestions import reason_texts
 from infobase.activities.models import Activity, LinkStatus, NeedLink
 from infobase.core.exporters import FORMATS
@@ -40,21 +33,16 @@ OVERLAPS_PER_PAGE = 50
 @login_required
 def coverage_overview(request: HttpRequest) -> HttpResponse:
     _require(request.user, "activities.view_coverage")
-    needs = open_needs_coverage(user=request.user)
-    counts = status_counts(user=request.user, needs=needs)
-    tables = [
-        (by, dimension_label(by), gaps(user=request.user, by=by, needs=needs))
-        for by in GAP_DIMENSIONS
-    ]
+    figures = overview(user=request.user)
     # Every overlap is in the export; the page shows them a page at a time.
-    found = Paginator(overlaps(), OVERLAPS_PER_PAGE).get_page(request.GET.get("page"))
+    found = Paginator(overlaps_kept(), OVERLAPS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "activities/coverage.html",
         {
-            "counts": counts,
-            "total": sum(counts.values()),
-            "tables": tables,
+            "counts": figures.counts,
+            "total": sum(figures.counts.values()),
+            "tables": figures.tables,
             "overlaps": found,
             "exports": [
                 ("gaps", _("Gaps by region, legal system, article and kind")),

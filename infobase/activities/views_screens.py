@@ -581,7 +581,7 @@ class MatrixExporter(Exporter):
 def who_what_where(request: HttpRequest) -> HttpResponse:
     _require(request.user, "activities.view_activity")
     form = MatrixFilterForm(request.GET or None)
-    matrix = selectors.who_what_where(filters=form.filters(), axis=form.axis_value())
+    matrix = selectors.who_what_where_kept(filters=form.filters(), axis=form.axis_value())
     page = Paginator(matrix.rows, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -598,7 +598,7 @@ def who_what_where_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404
     form = MatrixFilterForm(request.GET or None)
-    matrix = selectors.who_what_where(filters=form.filters(), axis=form.axis_value())
+    matrix = selectors.who_what_where_kept(filters=form.filters(), axis=form.axis_value())
     result = render_export(MatrixExporter(matrix), fmt=fmt, lang=translation.get_language() or "en")
     response = HttpResponse(result.content, content_type=result.content_type)
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'

@@ -47,18 +47,30 @@ def status_label(status: str) -> str:
     return str(CoverageStatus(status).label) if status in CoverageStatus.values else status
 
 
+def _own_state(user: Any) -> int | None:
+    """The State whose confidential needs ``user`` sees besides the public ones (None: none),
+    for anyone but the secretariat."""
+    return getattr(user, "state_id", None) or None
+
+
 def needs_visible_to(user: Any) -> QuerySet[Need]:
     """The secretariat sees every need; anyone else sees their own State's needs and the other
     States' needs that do not rest only on confidential evidence."""
     needs = Need.objects.exclude(status=NeedStatus.MERGED)
     if is_secretariat(user):
         return needs
-    own = (
-        Q(state_id=getattr(user, "state_id", None))
-        if getattr(user, "state_id", None)
-        else Q(pk__in=[])
-    )
-    return needs.filter(own | Q(confidential=False))
+    own = _own_state(user)
+    return needs.filter((Q(state_id=own) if own else Q(pk__in=[])) | Q(confidential=False))
+
+
+def visibility_key(user: Any) -> str:
+    """Who sees the same needs as ``user`` by ``needs_visible_to``: "all" (the secretariat),
+    "state:<pk>" (that State's people) or "public" (everyone else). Figures over the needs a
+    user sees are kept under it (``core.figures.kept``), never under anything coarser."""
+    if is_secretariat(user):
+        return "all"
+    own = _own_state(user)
+    return f"state:{own}" if own else "public"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The state of the data a report reads, as one hash: it changes whenever a row of a source
-model is added, changed or deleted (through the row counts, the highest keys and the newest
-history entries), so a cached report is used only while the data under it is unchanged."""
+model is added, changed or deleted (``core.figures.data_state``: the row counts, the highest
+keys and the newest history entries), so a cached report is used only while the data under it
+is unchanged."""
 
 from __future__ import annotations
 
@@ -9,21 +10,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.apps import apps
-from django.db.models import Count, Max
+from infobase.core.figures import data_state
 
-
-def data_state(labels: Iterable[str]) -> dict[str, list[Any]]:
-    state: dict[str, list[Any]] = {}
-    for label in sorted(set(labels)):
-        model = apps.get_model(label)
-        figures = model._default_manager.aggregate(n=Count("pk"), top=Max("pk"))
-        entry = [figures["n"], str(figures["top"])]
-        history = getattr(model, "history", None)
-        if history is not None:
-            entry.append(history.model.objects.aggregate(top=Max("history_id"))["top"])
-        state[label] = entry
-    return state
+__all__ = ["data_state", "fingerprint"]
 
 
 def fingerprint(

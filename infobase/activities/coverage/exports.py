@@ -8,13 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from infobase.activities.coverage.measures import (
-    GAP_DIMENSIONS,
-    dimension_label,
-    gaps,
-    open_needs_coverage,
-)
-from infobase.activities.coverage.overlaps import overlaps
+from infobase.activities.coverage.measures import open_needs_coverage, overview
+from infobase.activities.coverage.overlaps import overlaps_kept
 from infobase.core.exporters import Exporter
 from infobase.needs.models import Need
 from infobase.needs.selectors import coverage_status, status_label
@@ -49,10 +44,8 @@ class GapsExporter(Exporter):
         ]
 
     def rows(self) -> Iterable[Sequence[Any]]:
-        needs = open_needs_coverage(user=self.user, today=self.today)
-        for by in GAP_DIMENSIONS:
-            label = dimension_label(by)
-            for row in gaps(user=self.user, by=by, needs=needs):
+        for _by, label, rows in overview(user=self.user, today=self.today).tables:
+            for row in rows:
                 yield [label, row.label, row.uncovered, row.partly, row.covered, row.total]
 
 
@@ -130,7 +123,7 @@ class OverlapsExporter(Exporter):
         ]
 
     def rows(self) -> Iterable[Sequence[Any]]:
-        for o in overlaps(today=self.today):
+        for o in overlaps_kept(today=self.today):
             for a in o.activities:
                 yield [
                     o.state_name,

@@ -6,13 +6,17 @@ uncovered at 0. ``coverage_of`` is the default ``CoverageFn`` of ``infobase.need
 
 **Gaps** (``gaps``): the open needs a user may see by regional group, legal system, article or
 kind of assistance, counted as uncovered, partly covered and covered.
+
+**The overview** (``overview``): the counts by status and the gaps by every dimension, from one
+reading of the open needs' coverage, kept (``core.figures.kept``) for everyone who sees the
+same needs while the needs, links, activities and reference data are unchanged.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,15 +26,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infobase.activities.coverage.counting import COUNTING_STATUSES, current_q
-from infobase.activities.models import NeedLink
+from infobase.activities.models import Activity, NeedLink
+from infobase.core.figures import kept
 from infobase.needs.models import Need, NeedStatus
-from infobase.needs.selectors import coverage_status
+from infobase.needs.selectors import coverage_status, visibility_key
 from infobase.reference.models import (
     LEGAL_FLAGS,
     Article,
     AssistanceKind,
+    Instrument,
     LegalFamily,
     RegionalGroup,
+    State,
     legal_families_of,
 )
 
@@ -184,3 +191,41 @@ def gaps(
     ]
     rows.sort(key=lambda r: (-r.gaps, -r.total, r.label))
     return rows
+
+
+# --- The overview -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    counts: dict[str, int]  # coverage status → open needs
+    tables: list[tuple[str, str, list[GapRow]]] = field(default_factory=list)  # by, label, rows
+
+
+def overview_sources() -> tuple[str, ...]:
+    """Every model the overview reads (``core.figures.kept``)."""
+    return tuple(m._meta.label for m in (Need, NeedLink, Activity, State, Article, Instrument))
+
+
+def overview(*, user: Any, today: date | None = None) -> Overview:
+    """Open needs (visible to ``user``) by coverage status, and the gaps by every dimension
+    (``GAP_DIMENSIONS``), from one reading of their coverage; kept while the data under them
+    is unchanged."""
+    today = today or timezone.localdate()
+
+    def compute() -> Overview:
+        needs = open_needs_coverage(user=user, today=today)
+        return Overview(
+            counts=status_counts(user=user, needs=needs),
+            tables=[
+                (by, dimension_label(by), gaps(user=user, by=by, needs=needs))
+                for by in GAP_DIMENSIONS
+            ],
+        )
+
+    return kept(
+        name="coverage-overview",
+        params={"scope": visibility_key(user), "today": today},
+        sources=overview_sources(),
+        compute=compute,
+    )

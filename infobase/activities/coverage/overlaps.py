@@ -5,7 +5,8 @@ reporting organisation's identifier, else its name) with current or planned acti
 same recipient State (recipient States only, not regions) and the same article — or, for
 activities without an article, the same instrument — whose periods overlap (start: actual,
 else planned, else open; end: actual, else planned, else open). Each overlap lists the
-activities that overlap an activity of another provider.
+activities that overlap an activity of another provider. ``overlaps_kept``: the same, computed
+once while the activities and the reference data are unchanged (``core.figures.kept``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from datetime import date
 from django.utils import timezone
 
 from infobase.activities.coverage.counting import current_activities
-from infobase.activities.models import Activity, Recipient, Theme
+from infobase.activities.models import Activity, Recipient, Theme, activity_figure_sources
+from infobase.core.figures import kept
 from infobase.core.text import fold
 from infobase.reference.models import Article, Instrument, State
 
@@ -169,3 +171,13 @@ def overlaps(*, today: date | None = None) -> list[Overlap]:
         )
     out.sort(key=lambda o: (o.state_name, o.subject_label))
     return out
+
+
+def overlaps_kept(*, today: date | None = None) -> list[Overlap]:
+    today = today or timezone.localdate()
+    return kept(
+        name="overlaps",
+        params={"today": today},
+        sources=activity_figure_sources(),
+        compute=lambda: overlaps(today=today),
+    )
