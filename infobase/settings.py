@@ -121,16 +121,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
     )
 
+# Figures over the whole information base kept while the data under them is unchanged
+# (``core.figures.kept``): at most FIGURES_KEPT results in each process's memory (a matrix of
+# who does what where at world scale is some 30 MB there), and in files under the var directory
+# that the web server's processes share.
+FIGURES_KEPT = env_int("FIGURES_KEPT", 16)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Figures over the whole information base, kept while the data under them is unchanged
-    # (``core.figures.kept``): in the process's memory, a few dozen at most (a matrix of who
-    # does what where at world scale is a few MB).
     "figures": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "figures",
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "figures"),
         "TIMEOUT": None,
-        "OPTIONS": {"MAX_ENTRIES": env_int("FIGURES_CACHE_ENTRIES", 48)},
+        "OPTIONS": {"MAX_ENTRIES": env_int("FIGURES_CACHE_ENTRIES", 200)},
     },
 }
 

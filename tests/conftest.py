@@ -26,6 +26,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # lock when they begin (the setting for a file that server threads and workers share) would
     # lock out the SQLite backup some tests make of it; they keep SQLite's default here.
     settings.DATABASES["default"].get("OPTIONS", {}).pop("transaction_mode", None)
+    # Kept figures (core.figures) in each test process's memory, not in files that the
+    # processes of a parallel run would share: their databases repeat each other's keys.
+    settings.CACHES["figures"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "figures",
+        "TIMEOUT": None,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -133,16 +140,14 @@ def english_by_default():  # type: ignore[no-untyped-def]
 def no_report_figures_kept():  # type: ignore[no-untyped-def]
     # Report figures are kept in the process by the run's data fingerprint; a rolled-back
     # test's data can repeat the next test's fingerprint (same counts and keys).
-    from django.core.cache import caches
-
-    from infobase.core.figures import CACHE
+    from infobase.core import figures
     from infobase.reports.services import FIGURES
 
     FIGURES.clear()
-    caches[CACHE].clear()  # the pages' kept figures (core.figures), for the same reason
+    figures.clear()  # the pages' kept figures, for the same reason
     yield
     FIGURES.clear()
-    caches[CACHE].clear()
+    figures.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

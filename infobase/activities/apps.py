@@ -8,7 +8,11 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Technical-assistance activities")
 
     def ready(self) -> None:
-        from infobase.activities import jobs  # noqa: F401  (registers the IATI import job)
+        from infobase.activities import (
+            jobs,  # noqa: F401  (registers the IATI import job)
+            selectors,  # noqa: F401  (registers its kept figures)
+        )
+        from infobase.activities.coverage import overlaps  # noqa: F401  (the same)
         from infobase.activities.coverage.measures import coverage_of
         from infobase.needs.scoring import register_coverage
 

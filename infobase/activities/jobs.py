@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from infobase.activities.iati_import import IMPORT_STOPPED, RelevanceFilter, iati_import
 from infobase.activities.models import ImportRun, ImportRunStatus
+from infobase.core.figures import warm
 from infobase.core.jobs import JobContext, discard_stash, job_handler, stashed_files, sweeper
 from infobase.core.models import Job
 
@@ -54,6 +55,8 @@ def iati_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         progress=lambda fraction, step: ctx.progress(fraction * 100, step),
     )
     discard_stash(params["folder"])
+    ctx.progress(99, gettext_noop("Computing the figures of the pages"))
+    warm()  # the activities changed: the pages' shared figures, once, for every process
     summary = [
         _(
             "%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s "

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from itertools import accumulate
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from infobase.activities.models import (
     Theme,
     activity_figure_sources,
 )
-from infobase.core.figures import kept
+from infobase.core.figures import kept, warmer
 from infobase.core.search import search
 from infobase.core.text import fold
 from infobase.needs.models import Need, NeedStatus
@@ -130,8 +130,7 @@ THEME_AXES: tuple[ThemeAxis, ...] = ("instrument", "article", "kind")
 NO_THEME = "-"
 
 
-@dataclass(frozen=True)
-class MatrixRow:
+class MatrixRow(NamedTuple):  # a tuple: a world-scale matrix has ~33k rows to copy and pickle
     provider_key: str
     provider: str
     state_key: str  # ISO3, or "region:<code>" for regional activities
@@ -159,6 +158,19 @@ class Matrix:
     @property
     def states(self) -> list[str]:
         return sorted({r.state for r in self.rows})
+
+    # Pickled with the budgets as text (kept figures are shared between processes so): decimals
+    # unpickle one call each, and a world-scale matrix took 0.12 s to unpickle, now 0.05 s.
+    def __getstate__(self) -> tuple[Any, ...]:
+        rows = [(*r[:7], tuple((c, str(a)) for c, a in r.budget.items()), r[8]) for r in self.rows]
+        return (self.axis, self.activity_count, rows)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.axis, self.activity_count, rows = state
+        self.rows = [
+            MatrixRow._make((*head, {c: Decimal(a) for c, a in budget}, ids))
+            for *head, budget, ids in rows
+        ]
 
 
 # The matrix reads plain rows (value tuples), not model instances: at world scale it covers
@@ -289,6 +301,11 @@ def who_what_where_kept(*, filters: ActivityFilters, axis: ThemeAxis = "instrume
         sources=activity_figure_sources(),
         compute=lambda: who_what_where(filters=filters, axis=axis),
     )
+
+
+@warmer
+def _matrix_unfiltered() -> Matrix:
+    return who_what_where_kept(filters=ActivityFilters())
 
 
 def who_what_where(*, filters: ActivityFilters, axis: ThemeAxis = "instrument") -> Matrix:

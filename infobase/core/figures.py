@@ -3,26 +3,41 @@
 A few pages aggregate every activity or every open need (who does what where, the coverage
 overview): at world scale each costs a second or more of CPU, and under load the same figures
 are asked for again and again, so that every other page waits behind them. ``kept`` computes
-such figures once per state of the data they read and keeps them in the "figures" cache of the
-process; any write that changes that state makes the next request compute them afresh.
+such figures once per state of the data they read; any write that changes that state makes the
+next request compute them afresh.
+
+Where they are kept: in the process's memory, as they are (at most ``FIGURES_KEPT`` results,
+the least recently used going first), and in the "figures" cache (files under the var
+directory), which the web server's other processes read instead of computing the same figures
+again. One process computes a result at a time (a lock file per result): the others wait for
+it, then read it (a lock held by a process that dies is released with it). The figures every
+visitor of a page starts from are registered (``warmer``) and computed ahead, in every language,
+into the shared cache (``warm``): when the web server starts (``infobase serve`` runs
+``infobase figures-warm`` beside it) and after an import of activities.
 
 The state of the data (``data_state``, also the rule of report runs' fingerprints): for each
 source model, its row count, its highest key and its newest history entry. A row added or
 deleted changes the first two; a change through a form, the admin, an import or the derivation
 records history. The rows without history that these figures read (an activity's recipients and
 themes, reference data) are replaced, not changed in place, when their activity or the
-reference data is saved. A figure never outlives the process: the cache is the process's own
-memory, so a deployment (a restart) starts afresh.
+reference data is saved. Callers treat what ``kept`` returns as read-only: it is shared.
 """
 
 from __future__ import annotations
 
+import contextvars
+import fcntl
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, Max
 from django.utils import translation
@@ -30,12 +45,13 @@ from django.utils import translation
 T = TypeVar("T")
 
 CACHE = "figures"
-# Bumped when a kept figure's shape changes within one release (a running process never mixes
-# two versions of the code, whose caches start empty).
-VERSION = "1"
+_KEPT: OrderedDict[str, Any] = OrderedDict()
+_LOCK = threading.Lock()
 _MISSING = object()
+_WARMERS: list[Callable[[], object]] = []
+_warming = contextvars.ContextVar("warming", default=False)
 
-__all__ = ["data_state", "kept"]
+__all__ = ["clear", "data_state", "kept", "warm", "warmer"]
 
 
 def data_state(labels: Iterable[str]) -> dict[str, list[Any]]:
@@ -62,22 +78,84 @@ def kept(
     """``compute()``, or what it returned before for the same ``name``, ``params``, language of
     the request and state of the ``sources`` (model labels: every model ``compute`` reads).
     ``params`` must name everything else the result depends on (filters, the day, whose view:
-    see ``needs.selectors.visibility_key``); the result must be picklable."""
+    see ``needs.selectors.visibility_key``)."""
     payload = json.dumps(
         {
             "name": name,
             "params": params,
             "language": translation.get_language(),
             "data": data_state(sources),
-            "v": VERSION,
         },
         sort_keys=True,
         default=str,
     )
-    key = f"{name}:{hashlib.sha256(payload.encode()).hexdigest()}"
-    cache = caches[CACHE]
-    value = cache.get(key, _MISSING)
+    key = f"{name}-{hashlib.sha256(payload.encode()).hexdigest()}"
+    with _LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+    shared = caches[CACHE]
+    value = shared.get(key, _MISSING)
     if value is _MISSING:
-        value = compute()
-        cache.set(key, value)
+        with _computing(key):
+            value = shared.get(key, _MISSING)  # another process may have computed it meanwhile
+            if value is _MISSING:
+                value = compute()
+                shared.set(key, value)
+    _remember(key, value)
     return value
+
+
+def _remember(key: str, value: Any) -> None:
+    if _warming.get():  # computed for the other processes: not kept in this one's memory too
+        return
+    with _LOCK:
+        _KEPT[key] = value
+        _KEPT.move_to_end(key)
+        while len(_KEPT) > settings.FIGURES_KEPT:
+            _KEPT.popitem(last=False)
+
+
+@contextmanager
+def _computing(key: str) -> Iterator[None]:
+    """Held while ``key`` is computed, by one thread of one process at a time (``flock`` on a
+    file of its own: the kernel releases it when its process dies)."""
+    folder = Path(settings.VAR_DIR) / "figures-locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / key, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def clear(*, shared: bool = True) -> None:
+    """Forget every kept figure in this process's memory, and with ``shared`` in the shared
+    cache too (tests: a rolled-back test's data can repeat the next one's state, the same
+    counts and keys)."""
+    with _LOCK:
+        _KEPT.clear()
+    if shared:
+        caches[CACHE].clear()
+
+
+def warmer(fn: Callable[[], object]) -> Callable[[], object]:
+    """Register ``fn``, which asks ``kept`` for figures that most visitors of a page start from
+    (the page with no filter), to be computed ahead by ``warm``."""
+    _WARMERS.append(fn)
+    return fn
+
+
+def warm() -> int:
+    """Compute the registered figures in every language of the interface into the shared cache
+    (those already there are read, not computed again). Returns how many were asked for."""
+    token = _warming.set(True)
+    try:
+        for fn in _WARMERS:
+            for code, _name in settings.LANGUAGES:
+                with translation.override(code):
+                    fn()
+    finally:
+        _warming.reset(token)
+    return len(_WARMERS) * len(settings.LANGUAGES)

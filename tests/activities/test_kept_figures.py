@@ -5,12 +5,17 @@ someone who sees more needs."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from infobase.accounts.models import User
@@ -18,6 +23,7 @@ from infobase.activities import selectors
 from infobase.activities.coverage.measures import overview
 from infobase.activities.coverage.overlaps import overlaps_kept
 from infobase.activities.models import Activity
+from infobase.core import figures
 from infobase.needs.models import Need
 from infobase.needs.selectors import visibility_key
 from tests.activities.test_coverage import (
@@ -134,3 +140,49 @@ def test_the_overlaps_follow_a_new_activity(
         end=today + timedelta(days=365),
     )
     assert [o.state_iso3 for o in overlaps_kept(today=today)] == ["EGY"]
+
+
+def test_another_process_reads_the_figures_one_process_computed(
+    world: dict[str, Any],  # noqa: F811
+) -> None:
+    today = timezone.localdate()
+    activity("XM-7", states=("SEN",), budget=Decimal("1250.50"), default_currency="USD")
+    matrix = selectors.who_what_where_kept(filters=ALL)
+    found = overlaps_kept(today=today)
+    figures.clear(shared=False)  # a process whose memory holds nothing yet
+    with CaptureQueriesContext(connection) as queries:
+        again = selectors.who_what_where_kept(filters=ALL)
+        assert overlaps_kept(today=today) == found
+    assert not _reads_activities(queries)
+    assert again == matrix and again is not matrix
+    budgets = [row.budget for row in again.rows if row.budget]
+    assert budgets == [{"USD": Decimal("1250.50")}]  # decimals, not their text
+
+
+def _ready_everywhere(**filters: Any) -> selectors.Matrix:
+    """The matrix as a process whose memory holds nothing reads it, checked to read no
+    activity: it was computed ahead into the shared cache. In English and in Arabic."""
+    figures.clear(shared=False)
+    for language in ("ar", "en"):
+        with translation.override(language), CaptureQueriesContext(connection) as queries:
+            matrix = selectors.who_what_where_kept(filters=selectors.ActivityFilters(**filters))
+        assert not _reads_activities(queries), language
+    return matrix
+
+
+def test_the_warm_command_computes_the_unfiltered_matrix_in_every_language(
+    world: dict[str, Any],  # noqa: F811
+) -> None:
+    out = io.StringIO()
+    call_command("figures-warm", stdout=out)
+    assert out.getvalue().startswith("figures ready: 12 in ")  # 2 figures × 6 languages
+    assert _ready_everywhere().activity_count == 6  # every activity of the world, ended too
+
+
+def test_an_import_of_activities_computes_the_pages_figures_ahead(secretariat: User) -> None:
+    from tests.activities.test_iati_import import activity_xml, iati_file
+
+    upload = SimpleUploadedFile("a.xml", iati_file(activity_xml("XX-TEST-1-W1")))
+    response = client_for(secretariat).post(reverse("iati_import_upload"), {"upload": upload})
+    assert response.status_code == 302
+    assert _ready_everywhere().activity_count == 1

@@ -101,3 +101,19 @@ def test_the_schedule_names_the_periodic_work():
     assert {"jobs-sweep", "send-reminders", "requests-follow-up", "needs-derive"} <= names
     now = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
     assert {e.name for e in due_entries(entries, last_runs={}, now=now)} == names
+
+
+def test_serve_computes_the_shared_figures_beside_the_server_unless_told(monkeypatch):
+    import subprocess
+
+    from django.core.management import call_command
+
+    started: list[list[str]] = []
+    served: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "Popen", lambda argv, **kw: started.append(argv))
+    monkeypatch.setattr("os.execv", lambda path, argv: served.append(argv))
+    call_command("serve", "--workers", "2")
+    assert [argv[1:] for argv in started] == [["-m", "infobase", "figures-warm"]]
+    assert served and "gunicorn" in served[0]
+    call_command("serve", "--workers", "2", "--no-warm")
+    assert len(started) == 1 and len(served) == 2

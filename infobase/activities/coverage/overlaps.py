@@ -13,20 +13,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.utils import timezone
 
 from infobase.activities.coverage.counting import current_activities
 from infobase.activities.models import Activity, Recipient, Theme, activity_figure_sources
-from infobase.core.figures import kept
+from infobase.core.figures import kept, warmer
 from infobase.core.text import fold
 from infobase.reference.models import Article, Instrument, State
 
 
-@dataclass(frozen=True)
-class OverlapActivity:
+# Tuples: ~4,400 overlaps at world scale, kept and shared between processes (core.figures).
+class OverlapActivity(NamedTuple):
     pk: int
     iati_identifier: str
     title: Mapping[str, str]
@@ -35,8 +35,7 @@ class OverlapActivity:
     end: date | None
 
 
-@dataclass(frozen=True)
-class Overlap:
+class Overlap(NamedTuple):
     state_id: int
     state_iso3: str
     state_name: str
@@ -181,3 +180,8 @@ def overlaps_kept(*, today: date | None = None) -> list[Overlap]:
         sources=activity_figure_sources(),
         compute=lambda: overlaps(today=today),
     )
+
+
+@warmer
+def _overlaps_today() -> list[Overlap]:
+    return overlaps_kept()

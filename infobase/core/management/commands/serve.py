@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -29,6 +31,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--print", action="store_true", help="print the gunicorn command instead of running it"
         )
+        parser.add_argument(
+            "--no-warm",
+            action="store_true",
+            help="do not compute the pages' shared figures ahead (`infobase figures-warm`)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         workers = options["workers"] or default_workers()
@@ -44,4 +51,10 @@ class Command(BaseCommand):
         if options["print"]:
             self.stdout.write(" ".join(argv))
             return
+        if not options["no_warm"]:
+            # Beside the server, not before it: pages that need the figures meanwhile wait for
+            # this computation (core.figures) instead of repeating it in every worker.
+            subprocess.Popen(
+                [sys.executable, "-m", "infobase", "figures-warm"], start_new_session=True
+            )
         os.execv(argv[0], argv)  # noqa: S606 - our own interpreter, arguments built above
