@@ -97,7 +97,7 @@ def kept(
     shared = caches[CACHE]
     value = shared.get(key, _MISSING)
     if value is _MISSING:
-        with _computing(key):
+        with _computing(name, key):
             value = shared.get(key, _MISSING)  # another process may have computed it meanwhile
             if value is _MISSING:
                 value = compute()
@@ -117,12 +117,15 @@ def _remember(key: str, value: Any) -> None:
 
 
 @contextmanager
-def _computing(key: str) -> Iterator[None]:
+def _computing(name: str, key: str) -> Iterator[None]:
     """Held while ``key`` is computed, by one thread of one process at a time (``flock`` on a
-    file of its own: the kernel releases it when its process dies)."""
+    file: the kernel releases it when its process dies). The files are shared by keys alike in
+    their first two hexadecimal digits, at most 256 per figure whatever the number of states
+    of the data (a key that waits for another's computation now and then costs only time;
+    ``compute`` must not ask for figures of its own name)."""
     folder = Path(settings.VAR_DIR) / "figures-locks"
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / key, "a") as handle:
+    with open(folder / key[: len(name) + 3], "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
