@@ -9,8 +9,10 @@ next request compute them afresh.
 Where they are kept: in the process's memory, as they are (at most ``FIGURES_KEPT`` results,
 the least recently used going first), and in the "figures" cache (files under the var
 directory), which the web server's other processes read instead of computing the same figures
-again. One process computes a result at a time (a lock file per result): the others wait for
-it, then read it (a lock held by a process that dies is released with it). The figures every
+again; a new release of the code or its translations does not read what an older one kept, and
+loading the reference data (articles' titles are changed in place) forgets everything kept.
+One process computes a result at a time (a lock file per result): the others wait for it, then
+read it (a lock held by a process that dies is released with it). The figures every
 visitor of a page starts from are registered (``warmer``) and computed ahead, in every language,
 into the shared cache (``warm``): when the web server starts (``infobase serve`` runs
 ``infobase figures-warm`` beside it) and after an import of activities.
@@ -19,14 +21,16 @@ The state of the data (``data_state``, also the rule of report runs' fingerprint
 source model, its row count, its highest key and its newest history entry. A row added or
 deleted changes the first two; a change through a form, the admin, an import or the derivation
 records history. The rows without history that these figures read (an activity's recipients and
-themes, reference data) are replaced, not changed in place, when their activity or the
-reference data is saved. Callers treat what ``kept`` returns as read-only: it is shared.
+themes) are replaced, not changed in place, when their activity is saved; articles and
+instruments change only when the reference data is loaded, which forgets every kept figure.
+Callers treat what ``kept`` returns as read-only: it is shared.
 """
 
 from __future__ import annotations
 
 import contextvars
 import fcntl
+import functools
 import hashlib
 import json
 import threading
@@ -85,6 +89,7 @@ def kept(
             "params": params,
             "language": translation.get_language(),
             "data": data_state(sources),
+            "code": _code_stamp(),
         },
         sort_keys=True,
         default=str,
@@ -104,6 +109,19 @@ def kept(
                 shared.set(key, value)
     _remember(key, value)
     return value
+
+
+@functools.cache
+def _code_stamp() -> str:
+    """The code and translations this process runs (each module and catalog's time and size):
+    the shared cache outlives a restart, and a new release must not read figures that an older
+    one computed and labelled."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".mo")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package)}:{stat.st_mtime_ns}:{stat.st_size};".encode())
+    return digest.hexdigest()[:16]
 
 
 def _remember(key: str, value: Any) -> None:

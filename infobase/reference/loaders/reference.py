@@ -16,6 +16,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from infobase.core import figures
 from infobase.core.errors import InputProblem
 from infobase.core.i18n import FIELD_LANGUAGES
 from infobase.reference.loaders.codelists import load_codelists
@@ -349,4 +350,7 @@ def load_reference(*, data_dir: Path = DATA_DIR) -> LoadResult:
     result.counts["codelistitem.created"] = codelists.items_created
     result.counts["codelistitem.updated"] = codelists.items_updated
     result.counts["codelistitem.deleted"] = codelists.items_deleted
+    # Articles and instruments are updated in place (no history): figures kept with their old
+    # titles would not see it (core.figures).
+    figures.clear()
     return result
