@@ -55,8 +55,9 @@ def iati_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         progress=lambda fraction, step: ctx.progress(fraction * 100, step),
     )
     discard_stash(params["folder"])
-    ctx.progress(99, gettext_noop("Computing the figures of the pages"))
-    warm()  # the activities changed: the pages' shared figures, once, for every process
+    if run.created or run.updated or run.marked_missing:
+        ctx.progress(99, gettext_noop("Computing the figures of the pages"))
+        warm()  # the pages' shared figures over every activity, once for the web server
     summary = [
         _(
             "%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s "

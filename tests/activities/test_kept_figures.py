@@ -186,3 +186,12 @@ def test_an_import_of_activities_computes_the_pages_figures_ahead(secretariat: U
     response = client_for(secretariat).post(reverse("iati_import_upload"), {"upload": upload})
     assert response.status_code == 302
     assert _ready_everywhere().activity_count == 1
+
+
+def test_the_import_command_computes_them_ahead_too(tmp_path: Any) -> None:
+    from tests.activities.test_iati_import import activity_xml, iati_file
+
+    path = tmp_path / "a.xml"
+    path.write_bytes(iati_file(activity_xml("XX-TEST-1-W1"), activity_xml("XX-TEST-1-W2")))
+    call_command("iati-import", str(path), stdout=io.StringIO())
+    assert _ready_everywhere().activity_count == 2

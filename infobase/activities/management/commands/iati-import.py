@@ -13,6 +13,7 @@ from infobase.activities.iati_import import (
     iati_import,
     refused_files,
 )
+from infobase.core.figures import warm
 
 
 class Command(BaseCommand):
@@ -92,6 +93,8 @@ class Command(BaseCommand):
                 "duplicates": run.duplicates,
             }
         )
+        if run.created or run.updated or run.marked_missing:
+            warm()  # the pages' shared figures over every activity, once for the web server
         refused = refused_files(run)
         if refused:
             raise CommandError("; ".join(file_messages(f)[0] for f in refused))
