@@ -44,6 +44,7 @@ def pages(site: Site) -> list[tuple[str, str | None, str, bool]]:
         ("lessons", "secretariat", "/lessons/", False),
         ("activities", "secretariat", "/activities/", False),
         ("coverage", "secretariat", "/coverage/", False),
+        ("matrix", "delegate.mexico", "/activities/matrix/", False),
         ("iati-import", "secretariat", "/activities/import/", True),
         ("projects", "secretariat", "/funding/projects/", False),
         ("gaps", "secretariat", "/funding/gaps/", False),
