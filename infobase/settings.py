@@ -126,6 +126,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # who does what where at world scale is some 30 MB there), and in files under the var directory
 # that the web server's processes share.
 FIGURES_KEPT = env_int("FIGURES_KEPT", 16)
+FIGURES_LOCK_DIR = VAR_DIR / "figures-locks"  # one process computes a result at a time
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "figures": {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "LOCATION": "figures",
         "TIMEOUT": None,
     }
+    locks = tempfile.mkdtemp(prefix="infobase-figures-locks-")
+    atexit.register(shutil.rmtree, locks, ignore_errors=True)
+    settings.FIGURES_LOCK_DIR = Path(locks)
 
 
 @pytest.fixture(scope="session")

@@ -141,7 +141,7 @@ def _computing(name: str, key: str) -> Iterator[None]:
     their first two hexadecimal digits, at most 256 per figure whatever the number of states
     of the data (a key that waits for another's computation now and then costs only time;
     ``compute`` must not ask for figures of its own name)."""
-    folder = Path(settings.VAR_DIR) / "figures-locks"
+    folder = Path(settings.FIGURES_LOCK_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / key[: len(name) + 3], "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
