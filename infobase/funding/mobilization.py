@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,6 +42,8 @@ from infobase.funding.money import RatesUsed, cents
 from infobase.funding.services import pledges_remaining
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to, priority_totals
+
+P = TypeVar("P")
 
 if TYPE_CHECKING:
     import numpy as np
@@ -406,10 +408,15 @@ def mobilization_list(*, user: Any, on: date | None = None) -> list[Match]:
     return mobilization_matches(user=user, on=on)[:]
 
 
-def visible_pledges(user: Any, match: Match, pledges: Mapping[int, Pledge]) -> list[Pledge]:
-    """The pledges of a match that ``user`` may see one by one."""
-    return [
-        pledges[pk]
-        for pk in match.pledge_ids
-        if pk in pledges and user.has_perm("funding.view_pledge", pledges[pk])
-    ]
+class PledgeLink(NamedTuple):
+    """A pledge as a page of matches names it."""
+
+    url: str
+    text: str  # date · amount currency, in the interface language
+    status: str
+
+
+def visible_pledges(match: Match, visible: Mapping[int, P]) -> list[P]:
+    """The pledges of ``match`` among ``visible`` (pledge pk → what to show), which holds only
+    those the user may see one by one (``accounts.permissions.scope_pledges``)."""
+    return [visible[pk] for pk in match.pledge_ids if pk in visible]

@@ -17,11 +17,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from infobase.accounts.permissions import is_secretariat
+from infobase.accounts.permissions import is_secretariat, scope_pledges
 from infobase.accounts.permissions import require as _require
 from infobase.core.exporters import Exporter
 from infobase.core.exporters import render as render_export
@@ -35,7 +37,7 @@ from infobase.funding.gaps import (
     funding_gaps,
     funding_gaps_page,
 )
-from infobase.funding.mobilization import mobilization_matches, visible_pledges
+from infobase.funding.mobilization import PledgeLink, mobilization_matches, visible_pledges
 from infobase.funding.models import Pledge, Proposal
 from infobase.funding.money import MissingRate, MoneyRule, parse_as_of
 from infobase.needs.models import Need
@@ -254,16 +256,19 @@ def mobilization(request: HttpRequest) -> HttpResponse:
         return render(request, "funding/mobilization.html", context)
     page = Paginator(matches, 50).get_page(request.GET.get("page"))
     labels = _need_labels(m.need_id for m in page)
-    pledges = {
-        p.pk: p
-        for p in Pledge.objects.filter(
-            pk__in={pk for m in page for pk in m.pledge_ids}
-        ).select_related("donor")
+    # A page names the same few pledges again and again (a donor's pledges fit most of its
+    # matches: ~900 mentions of ~30 pledges): each is checked and written once.
+    links = {
+        p.pk: PledgeLink(
+            url=reverse("pledge_detail", args=[p.pk]),
+            text=f"{format_date(p.pledged_on)} · {floatformat(p.amount, '2g')} {p.currency}",
+            status=p.get_status_display(),
+        )
+        for p in scope_pledges(
+            request.user, Pledge.objects.filter(pk__in={pk for m in page for pk in m.pledge_ids})
+        )
     }
-    rows = [
-        (match, labels[match.need_id], visible_pledges(request.user, match, pledges))
-        for match in page
-    ]
+    rows = [(match, labels[match.need_id], visible_pledges(match, links)) for match in page]
     context.update(page=page, rows=rows, total=len(matches))
     return render(request, "funding/mobilization.html", context)
 

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 import pytest
+from django.urls import reverse
 
 from infobase.core.i18n import language
 from infobase.funding import charts
@@ -491,6 +492,8 @@ def test_a_donor_sees_its_own_matches_and_aggregates_but_not_other_donors_pledge
     page = client.get("/funding/mobilization/").content.decode()
     assert "Eu-Fund" not in page and "Us-Fund" not in page
     assert "4,321.50" in page or "4321.50" in page  # its own pledge
+    link = f'href="{reverse("pledge_detail", args=[own.pk])}"'
+    assert link in page
     for url in ("/funding/equity/", "/funding/gaps/"):
         response = client.get(url)
         assert response.status_code == 200
@@ -500,6 +503,7 @@ def test_a_donor_sees_its_own_matches_and_aggregates_but_not_other_donors_pledge
     # The working group's delegate sees the other donors' names but not their pledge amounts.
     page = client_for(delegate).get("/funding/mobilization/").content.decode()
     assert "Eu-Fund" in page and "500,000" not in page and "500000" not in page
+    assert link not in page and "/funding/pledges/" not in page
     # A focal point has no access to the overview screens.
     for url in ("/funding/gaps/", "/funding/mobilization/", "/funding/equity/"):
         assert client_for(focal_egypt).get(url).status_code == 403
