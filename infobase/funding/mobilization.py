@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,8 +42,6 @@ from infobase.funding.money import RatesUsed, cents
 from infobase.funding.services import pledges_remaining
 from infobase.needs.models import Need, NeedStatus
 from infobase.needs.selectors import needs_visible_to, priority_totals
-
-P = TypeVar("P")
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,7 +60,7 @@ class Match:
     gap_usd: Decimal  # rounded to cents
     reasons: tuple[str, ...]  # translated
     pledge_ids: tuple[int, ...]  # the pledges whose earmarks the need satisfies (shown only to
-    # those who may see them; see ``visible_pledges``)
+    # those who may see them one by one: ``accounts.permissions.scope_pledges``)
 
 
 @dataclass(frozen=True)
@@ -406,17 +404,3 @@ def mobilization_matches(*, user: Any, on: date | None = None) -> MatchList:
 def mobilization_list(*, user: Any, on: date | None = None) -> list[Match]:
     """``mobilization_matches``, every match built."""
     return mobilization_matches(user=user, on=on)[:]
-
-
-class PledgeLink(NamedTuple):
-    """A pledge as a page of matches names it."""
-
-    url: str
-    text: str  # date · amount currency, in the interface language
-    status: str
-
-
-def visible_pledges(match: Match, visible: Mapping[int, P]) -> list[P]:
-    """The pledges of ``match`` among ``visible`` (pledge pk → what to show), which holds only
-    those the user may see one by one (``accounts.permissions.scope_pledges``)."""
-    return [visible[pk] for pk in match.pledge_ids if pk in visible]

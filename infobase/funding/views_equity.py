@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -37,7 +37,7 @@ from infobase.funding.gaps import (
     funding_gaps,
     funding_gaps_page,
 )
-from infobase.funding.mobilization import PledgeLink, mobilization_matches, visible_pledges
+from infobase.funding.mobilization import mobilization_matches
 from infobase.funding.models import Pledge, Proposal
 from infobase.funding.money import MissingRate, MoneyRule, parse_as_of
 from infobase.needs.models import Need
@@ -244,6 +244,14 @@ def gaps_export(request: HttpRequest, fmt: str) -> HttpResponse:
 # --- Mobilization ------------------------------------------------------------------------
 
 
+class PledgeLink(NamedTuple):
+    """A pledge as the page of matches names it (only those the user may see one by one)."""
+
+    url: str
+    text: str  # date · amount currency, in the interface language
+    status: str
+
+
 @login_required
 def mobilization(request: HttpRequest) -> HttpResponse:
     _require(request.user, "funding.view_overview")
@@ -268,7 +276,10 @@ def mobilization(request: HttpRequest) -> HttpResponse:
             request.user, Pledge.objects.filter(pk__in={pk for m in page for pk in m.pledge_ids})
         )
     }
-    rows = [(match, labels[match.need_id], visible_pledges(match, links)) for match in page]
+    rows = [
+        (match, labels[match.need_id], [links[pk] for pk in match.pledge_ids if pk in links])
+        for match in page
+    ]
     context.update(page=page, rows=rows, total=len(matches))
     return render(request, "funding/mobilization.html", context)
 

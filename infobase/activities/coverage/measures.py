@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -199,7 +199,7 @@ def gaps(
 @dataclass(frozen=True)
 class Overview:
     counts: dict[str, int]  # coverage status → open needs
-    tables: list[tuple[str, str, list[GapRow]]] = field(default_factory=list)  # by, label, rows
+    tables: list[tuple[str, str, list[GapRow]]]  # dimension, its label, its rows
 
 
 def overview_sources() -> tuple[str, ...]:
