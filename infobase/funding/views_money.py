@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from infobase.accounts.permissions import is_donor, is_secretariat
 from infobase.accounts.permissions import require as _require
+from infobase.accounts.permissions import scope_pledges
 from infobase.core.errors import InvalidInput
 from infobase.core.forms import NamedEmptyChoice
 from infobase.core.once import OnceField, save_once
@@ -51,13 +51,11 @@ from infobase.reference.models import (
 
 
 def pledges_visible_to(user: Any) -> QuerySet[Pledge]:
-    """Every pledge for the secretariat, a donor's own pledges for a donor, none otherwise."""
-    pledges = Pledge.objects.select_related("donor", "instrument", "article__instrument", "project")
-    if is_secretariat(user):
-        return pledges
-    if is_donor(user) and getattr(user, "organization_id", None):
-        return pledges.filter(donor_id=user.organization_id)
-    return pledges.none()
+    """The pledges ``user`` may see (``scope_pledges``), with what their rows show."""
+    return scope_pledges(
+        user,
+        Pledge.objects.select_related("donor", "instrument", "article__instrument", "project"),
+    )
 
 
 def currency_choices() -> list[tuple[str, str]]:

@@ -215,9 +215,10 @@ _FIELDS = (
 )
 
 
-def row_fingerprint(config: str, facts: NeedFacts) -> str:
-    """A hash of what the row of ``facts`` stores and of the table's configuration."""
-    payload = repr((config, facts.regional_group, facts.instrument_code, _values(facts)))
+def row_fingerprint(config: str, facts: NeedFacts, values: tuple[Any, ...]) -> str:
+    """A hash of what the row of ``facts`` stores (``values``: ``_values(facts)``) and of the
+    table's configuration."""
+    payload = repr((config, facts.regional_group, facts.instrument_code, values))
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
@@ -353,12 +354,15 @@ def need_scores_refresh(
         stored = dict(NeedScore.objects.values_list("need_id", "fingerprint"))
     now = timezone.now()
     stamp = NeedScore._meta.get_field("computed_at").get_db_prep_save(now, connection)
-    prints = [(f, row_fingerprint(config, f)) for f in facts]
-    changed = [(f, fp) for f, fp in prints if full or stored.get(f.need_id) != fp]
-    totals = score_totals([f for f, _fp in changed], weights, themes)
+    prints = []
+    for f in facts:
+        values = _values(f)
+        prints.append((f, values, row_fingerprint(config, f, values)))
+    changed = [p for p in prints if full or stored.get(p[0].need_id) != p[2]]
+    totals = score_totals([f for f, _v, _fp in changed], weights, themes)
     rows = [
-        (f.need_id, total, *_values(f), stamp, fingerprint)
-        for (f, fingerprint), total in zip(changed, totals, strict=True)
+        (f.need_id, total, *values, stamp, fingerprint)
+        for (f, values, fingerprint), total in zip(changed, totals, strict=True)
     ]
     if full:
         NeedScore.objects.all().delete()

@@ -59,6 +59,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
@@ -218,7 +219,9 @@ def _q(value: Decimal) -> Decimal:
     return value.quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=1 << 16)
 def _ratio(part: int, whole: int) -> Decimal:
+    # Pure in two small integers (breadths, ages) that repeat across tens of thousands of needs.
     return _q(Decimal(part) / Decimal(whole)) if whole > 0 else Decimal("0")
 
 
@@ -266,8 +269,22 @@ def _normalised(
     return _Normalised(values, weight, heaviest, titles, coverage)
 
 
-def _contributions(norm: Mapping[str, Decimal], weights: Weights) -> dict[str, Decimal]:
-    return {name: _q(weights.of(name) * norm[name]) for name in TERMS}
+ContributionCache = dict[tuple[str, Decimal], Decimal]
+
+
+def _contributions(
+    norm: Mapping[str, Decimal], weights: Weights, cache: ContributionCache | None = None
+) -> dict[str, Decimal]:
+    if cache is None:
+        return {name: _q(weights.of(name) * norm[name]) for name in TERMS}
+    # A term's contribution depends on its value alone, and values repeat from need to need.
+    contributions = {}
+    for name in TERMS:
+        key = (name, norm[name])
+        if key not in cache:
+            cache[key] = _q(weights.of(name) * norm[name])
+        contributions[name] = cache[key]
+    return contributions
 
 
 def _total(contributions: Mapping[str, Decimal]) -> Decimal:
@@ -284,7 +301,10 @@ def score_totals(
 ) -> list[Decimal]:
     """``score_total`` of each of ``facts`` (pure), sharing the theme matching among needs."""
     cache: ThemeCache = {}
-    return [_total(_contributions(_normalised(f, themes, cache).values, weights)) for f in facts]
+    terms: ContributionCache = {}
+    return [
+        _total(_contributions(_normalised(f, themes, cache).values, weights, terms)) for f in facts
+    ]
 
 
 def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreExplanation:
@@ -469,19 +489,15 @@ def _severities(state_ids: QuerySet[Need, Any]) -> dict[tuple[int, int], str]:
             no=Count("pk", filter=Q(status=ImplementationStatus.NO)),
             partly=Count("pk", filter=Q(status=ImplementationStatus.PARTLY)),
         )
+        .values_list(
+            "state_id", "article_id", "assignment__questionnaire__cycle__number", "no", "partly"
+        )
         .order_by()
     )
     latest: dict[tuple[int, int], tuple[int, str]] = {}
-    for row in rows:
-        key = (row["state_id"], row["article_id"])
-        cycle = row["assignment__questionnaire__cycle__number"]
-        worst = (
-            ImplementationStatus.NO
-            if row["no"]
-            else ImplementationStatus.PARTLY
-            if row["partly"]
-            else ""
-        )
+    for state_id, article_id, cycle, no, partly in _fetch(rows):
+        key = (state_id, article_id)
+        worst = ImplementationStatus.NO if no else ImplementationStatus.PARTLY if partly else ""
         current = latest.get(key)
         # A later cycle replaces; in the same cycle (several questionnaires) the worst counts.
         if (
@@ -543,7 +559,7 @@ def needs_facts(
 
     ids = qs.order_by().values("pk")
     severities = _severities(qs.order_by().values("state_id"))
-    urgency: dict[int, str] = {}
+    most_urgent: dict[int, int] = {}  # need → highest URGENCY_ORDER among its sources
     for need_id, priority, answer_secret, request_urgency, request_secret, need_secret in _fetch(
         NeedEvidence.objects.filter(need_id__in=ids).values_list(
             "need_id",
@@ -558,11 +574,11 @@ def needs_facts(
         # rests on nothing else (then only its State and the secretariat see it).
         if (answer_secret or request_secret) and not need_secret:
             continue
-        for value in (priority, request_urgency):
-            if value in URGENCY_ORDER and URGENCY_ORDER[value] > URGENCY_ORDER.get(
-                urgency.get(need_id, ""), 0
-            ):
-                urgency[need_id] = value
+        order = max(URGENCY_ORDER.get(priority, 0), URGENCY_ORDER.get(request_urgency, 0))
+        if order > most_urgent.get(need_id, 0):
+            most_urgent[need_id] = order
+    urgency_of = {order: str(value) for value, order in URGENCY_ORDER.items()}
+    urgency = {need_id: urgency_of[order] for need_id, order in most_urgent.items()}
     covered = coverage([(r[0], r[1], r[8], r[12]) for r in rows])
 
     facts = []
