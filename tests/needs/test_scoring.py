@@ -33,6 +33,7 @@ from infobase.needs.scoring import (
     needs_facts,
     rank,
     score,
+    score_totals,
     scored_register,
 )
 from infobase.questionnaires.models import ArticleImplementation, Assignment, AssignmentStatus
@@ -181,6 +182,34 @@ def scored(need_id: int, total: str, **fields: object) -> ScoredNeed:
     f = facts(need_id=need_id, **fields)
     explanation = score(f, WEIGHTS, [])
     return ScoredNeed(f, type(explanation)(terms=explanation.terms, total=D(total)))
+
+
+def test_the_totals_of_many_needs_at_once_are_each_needs_explained_total() -> None:
+    # The batch shares its arithmetic among needs (themes, ratios, contributions by value):
+    # what it shares must never carry one need's figure into another's.
+    rng = random.Random(26)
+    many = []
+    for n in range(400):
+        overall_max, region_max = rng.randint(1, 195), rng.randint(1, 54)
+        many.append(
+            facts(
+                need_id=n,
+                article_id=rng.choice([A5, A16]),
+                kind=rng.choice(["training", "legislative", "equipment"]),
+                regional_group=rng.choice(["african", "asia_pacific", ""]),
+                severity=rng.choice(["no", "partly", ""]),
+                urgency=rng.choice(["high", "medium", "low", ""]),
+                breadth_overall=rng.randint(0, overall_max),
+                breadth_overall_max=overall_max,
+                breadth_region=rng.randint(0, region_max),
+                breadth_region_max=region_max,
+                coverage=D(rng.choice(["0", "0.25", "0.5", "0.333333", "1"])),
+                age_days=rng.randint(-5, 1000),
+            )
+        )
+    totals = score_totals(many, WEIGHTS, THEMES)
+    assert totals == [score(f, WEIGHTS, THEMES).total for f in many]
+    assert len(set(totals)) > 100  # the needs differ: a shared figure would show
 
 
 def test_ranking_is_deterministic_with_ties_pins_and_exclusions() -> None:
