@@ -15,6 +15,8 @@ from infobase.needs.models import Need
 from infobase.reference.models import (
     Article,
     AssistanceKind,
+    Codelist,
+    CodelistItem,
     Instrument,
     Organization,
     OrganizationKind,
@@ -396,8 +398,8 @@ class ImportRun(models.Model):
 
 def activity_figure_sources() -> tuple[str, ...]:
     """The models that figures over every activity read (who does what where, the overlaps):
-    the activities, their recipients, themes and instruments, and the reference data that
-    labels them; the state of these keeps such figures (``core.figures.kept``)."""
+    the activities, their recipients, themes and instruments, and the reference data and IATI
+    codelists that label them; the state of these keeps such figures (``core.figures.kept``)."""
     return tuple(
         model._meta.label
         for model in (
@@ -409,5 +411,7 @@ def activity_figure_sources() -> tuple[str, ...]:
             State,
             Article,
             Instrument,
+            Codelist,
+            CodelistItem,
         )
     )

@@ -20,9 +20,11 @@ into the shared cache (``warm``): when the web server starts (``infobase serve``
 The state of the data (``data_state``, also the rule of report runs' fingerprints): for each
 source model, its row count, its highest key and its newest history entry. A row added or
 deleted changes the first two; a change through a form, the admin, an import or the derivation
-records history. The rows without history that these figures read (an activity's recipients and
-themes) are replaced, not changed in place, when their activity is saved; articles and
-instruments change only when the reference data is loaded, which forgets every kept figure.
+records history; machine state rewritten in place (the stored need scores) names the field
+each write stamps (``DATA_STATE_STAMP``). The rows without history that these figures read
+(an activity's recipients and themes) are replaced, not changed in place, when their activity
+is saved; articles, instruments and codelists change only when the reference data is loaded,
+which forgets every kept figure.
 Callers treat what ``kept`` returns as read-only: it is shared.
 """
 
@@ -59,12 +61,19 @@ __all__ = ["clear", "data_state", "kept", "warm", "warmer"]
 
 
 def data_state(labels: Iterable[str]) -> dict[str, list[Any]]:
-    """Model label ("app.Model") → [row count, highest key, newest history id (if tracked)]."""
+    """Model label ("app.Model") → [row count, highest key, newest history id (if tracked)];
+    for a model whose rows are rewritten in place without history (machine state), also the
+    latest time in the field its ``DATA_STATE_STAMP`` names, which every write sets."""
     state: dict[str, list[Any]] = {}
     for label in sorted(set(labels)):
         model = apps.get_model(label)
-        figures = model._default_manager.aggregate(n=Count("pk"), top=Max("pk"))
+        stamp = getattr(model, "DATA_STATE_STAMP", None)
+        figures = model._default_manager.aggregate(
+            n=Count("pk"), top=Max("pk"), **({"stamp": Max(stamp)} if stamp else {})
+        )
         entry = [figures["n"], str(figures["top"])]
+        if stamp:
+            entry.append(str(figures["stamp"]))
         history = getattr(model, "history", None)
         if history is not None:
             entry.append(history.model.objects.aggregate(top=Max("history_id"))["top"])

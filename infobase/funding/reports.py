@@ -240,11 +240,15 @@ class SecretariatReport(Report):
     sources = (
         "activities.activity",
         "activities.needlink",
-        "needs.need",
+        "activities.recipient",
+        "activities.theme",
+        "funding.exchangerate",
         "funding.pledge",
         "funding.project",
-        "funding.exchangerate",
+        "funding.project_needs",
+        "funding.project_states",
         "funding.proposal",
+        "needs.need",
         "reference.state",
     )
     Parameters = PeriodParameters

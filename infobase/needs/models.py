@@ -368,6 +368,8 @@ class DerivationState(models.Model):
     data = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
 
+    DATA_STATE_STAMP = "updated_at"  # rewritten in place: core.figures.data_state
+
     def __str__(self) -> str:
         return self.name
 
@@ -515,6 +517,8 @@ class NeedScore(models.Model):
     computed_at = models.DateTimeField()
     # A hash of everything above plus the weights, themes and scoring version used.
     fingerprint = models.CharField(max_length=32)
+
+    DATA_STATE_STAMP = "computed_at"  # rows rewritten in place: core.figures.data_state
 
     class Meta:
         indexes = [

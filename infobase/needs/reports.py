@@ -109,15 +109,22 @@ class AnalyticalReport(Report):
         "requests for technical assistance and the lessons learned, analysed for the Conference."
     )
     sources = (
-        "questionnaires.assignment",
-        "questionnaires.answer",
-        "questionnaires.articleimplementation",
-        "questionnaires.questionnaire",
-        "needs.need",
         "needs.assistancerequest",
         "needs.lessonlearned",
-        "reference.state",
+        "needs.lessonlearned_articles",
+        "needs.need",
+        "needs.needevidence",
+        "needs.requestline",
+        "questionnaires.answer",
+        "questionnaires.articleimplementation",
+        "questionnaires.assignment",
+        "questionnaires.questionnaire",
+        "questionnaires.questionnaire_instruments",
+        "questionnaires.reportingcycle",
+        "questionnaires.statedneed",
         "reference.article",
+        "reference.instrument",
+        "reference.state",
     )
     Parameters = AnalyticalParameters
 

@@ -150,6 +150,11 @@ class Instrument(TranslatedFieldsMixin, models.Model):
     adoption_date = models.DateField(_("adopted on"), null=True, blank=True)
     entry_into_force = models.DateField(_("entry into force"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Every save sets it: instruments and articles change in place, without history, when the
+    # reference data is loaded; report runs' fingerprints see it (core.figures.data_state).
+    updated_at = models.DateTimeField(auto_now=True)
+
+    DATA_STATE_STAMP = "updated_at"
 
     class Meta:
         ordering = ["position", "code"]
@@ -177,6 +182,9 @@ class Article(SearchKeyMixin, TranslatedFieldsMixin, models.Model):
     title_ru = models.CharField(_("title (ru)"), max_length=300, blank=True)
     title_es = models.CharField(_("title (es)"), max_length=300, blank=True)
     paragraph_count = models.PositiveSmallIntegerField(_("paragraphs"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)  # as the instrument's
+
+    DATA_STATE_STAMP = "updated_at"
     search_text = models.TextField(editable=False, blank=True)
 
     class Meta:

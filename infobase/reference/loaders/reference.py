@@ -350,7 +350,7 @@ def load_reference(*, data_dir: Path = DATA_DIR) -> LoadResult:
     result.counts["codelistitem.created"] = codelists.items_created
     result.counts["codelistitem.updated"] = codelists.items_updated
     result.counts["codelistitem.deleted"] = codelists.items_deleted
-    # Articles and instruments are updated in place (no history): figures kept with their old
-    # titles would not see it (core.figures).
+    # Codelist items are updated in place in bulk (no history, no stamp): figures kept with
+    # their old names would not see it (core.figures).
     figures.clear()
     return result
