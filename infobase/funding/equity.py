@@ -49,7 +49,8 @@ to 6 decimal places, ratios and the index to 4 (half up), amounts to cents (half
 ``money.cents``).
 
 The needs weighed are those given (``weighted_needs(needs_qs=...)``): a screen passes the needs
-its reader may see, so that a confidential need of another State counts nowhere.
+its reader may see, so that a confidential need of another State counts nowhere; without them,
+the needs everyone may see, scored as on the report date (the reports, which are published).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, NamedTuple
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -69,7 +71,7 @@ from django.utils.translation import gettext_lazy
 from infobase.funding.models import Allocation, Project, Proposal
 from infobase.funding.money import RatesUsed, cents, split_cents, to_usd_exact
 from infobase.needs.models import Need, NeedStatus
-from infobase.needs.selectors import priority_totals
+from infobase.needs.selectors import needs_visible_to, priority_totals
 from infobase.reference.models import (
     LEGAL_FLAGS,
     LegalFamily,
@@ -144,9 +146,10 @@ def _places(state_ids: Iterable[int]) -> dict[int, Place]:
 def weighted_needs(
     *, needs_qs: QuerySet[Need] | None = None, today: date | None = None
 ) -> list[WeightedNeed]:
-    """The open needs of ``needs_qs`` (default: all of them; screens pass the needs their reader
-    may see) with their priority score as weight."""
-    qs = Need.objects.all() if needs_qs is None else needs_qs
+    """The open needs of ``needs_qs`` with their priority score as on ``today`` as weight. By
+    default the needs everyone may see (reports, published): screens pass the needs their
+    reader may see."""
+    qs = needs_visible_to(AnonymousUser()) if needs_qs is None else needs_qs
     qs = qs.filter(status=NeedStatus.OPEN)
     totals = priority_totals(needs_qs=qs, on=today or timezone.localdate())
     state_of = dict(qs.order_by().values_list("pk", "state_id"))
@@ -332,7 +335,7 @@ def equity_of(
 ) -> EquityReport:
     """Equity of a distribution of money (target → USD) against the weighted open needs."""
     threshold = threshold_setting() if threshold is None else Decimal(threshold)
-    needs = weighted_needs() if needs is None else needs
+    needs = weighted_needs(today=on) if needs is None else needs
     attributed = attribute(resources)
 
     group_w: dict[str, Decimal] = defaultdict(lambda: ZERO)

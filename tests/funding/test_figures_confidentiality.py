@@ -115,3 +115,20 @@ def test_every_aggregate_is_computed_from_the_needs_the_reader_may_see(
         without = snapshot(user)
         for url in AGGREGATES:
             assert with_secret[name][url] == without[url], f"{name}: {url}"
+
+
+def test_every_report_is_computed_from_the_needs_everyone_may_see(figures_data: list[int]) -> None:
+    # Reports are published to the public: each must be what it would be if the confidential
+    # needs did not exist, on every figure, the equity of the resources included.
+    from infobase.meetings.loaders import load_mandates
+    from infobase.questionnaires.models import ReportingCycle
+    from infobase.reports import engine
+    from tests.reports.test_figures_memo import RAW
+
+    load_mandates()  # the working group and decision 2/6, which the chair and review report on
+    ReportingCycle.objects.get_or_create(number=1, defaults={"name": "Cycle 1"})
+    params = {slug: engine.get(slug).clean(raw) for slug, raw in RAW.items()}
+    with_secret = {slug: engine.get(slug).compute(params[slug]) for slug in RAW}
+    Need.objects.filter(pk__in=figures_data).delete()
+    for slug in RAW:
+        assert engine.get(slug).compute(params[slug]) == with_secret[slug], slug
