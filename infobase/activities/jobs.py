@@ -55,7 +55,7 @@ def iati_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         progress=lambda fraction, step: ctx.progress(fraction * 100, step),
     )
     discard_stash(params["folder"])
-    if run.created or run.updated or run.marked_missing:
+    if run.changed_activities:
         ctx.progress(99, gettext_noop("Computing the figures of the pages"))
         warm()  # the pages' shared figures over every activity, once for the web server
     summary = [

@@ -395,6 +395,11 @@ class ImportRun(models.Model):
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def changed_activities(self) -> bool:
+        """Whether the run created, updated or marked missing any activity."""
+        return bool(self.created or self.updated or self.marked_missing)
+
 
 def activity_figure_sources() -> tuple[str, ...]:
     """The models that figures over every activity read (who does what where, the overlaps):

@@ -10,7 +10,7 @@ Where they are kept: in the process's memory, as they are (at most ``FIGURES_KEP
 the least recently used going first), and in the "figures" cache (files under the var
 directory), which the web server's other processes read instead of computing the same figures
 again; a new release of the code or its translations does not read what an older one kept, and
-loading the reference data (articles' titles are changed in place) forgets everything kept.
+loading the reference data (codelist items are changed in place) forgets everything kept.
 One process computes a result at a time (a lock file per result): the others wait for it, then
 read it (a lock held by a process that dies is released with it). The figures every
 visitor of a page starts from are registered (``warmer``) and computed ahead, in every language,

@@ -354,11 +354,12 @@ def need_scores_refresh(
         stored = dict(NeedScore.objects.values_list("need_id", "fingerprint"))
     now = timezone.now()
     stamp = NeedScore._meta.get_field("computed_at").get_db_prep_save(now, connection)
-    prints = []
+    changed = []  # (facts, stored values, fingerprint) of the rows to write
     for f in facts:
         values = _values(f)
-        prints.append((f, values, row_fingerprint(config, f, values)))
-    changed = [p for p in prints if full or stored.get(p[0].need_id) != p[2]]
+        fingerprint = row_fingerprint(config, f, values)
+        if full or stored.get(f.need_id) != fingerprint:
+            changed.append((f, values, fingerprint))
     totals = score_totals([f for f, _v, _fp in changed], weights, themes)
     rows = [
         (f.need_id, total, *values, stamp, fingerprint)

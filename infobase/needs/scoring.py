@@ -275,9 +275,9 @@ ContributionCache = dict[tuple[str, Decimal], Decimal]
 def _contributions(
     norm: Mapping[str, Decimal], weights: Weights, cache: ContributionCache | None = None
 ) -> dict[str, Decimal]:
-    if cache is None:
-        return {name: _q(weights.of(name) * norm[name]) for name in TERMS}
-    # A term's contribution depends on its value alone, and values repeat from need to need.
+    """Each term's weighted value; ``cache`` (by term and value) is shared among needs, whose
+    values repeat from need to need."""
+    cache = {} if cache is None else cache
     contributions = {}
     for name in TERMS:
         key = (name, norm[name])

@@ -183,9 +183,9 @@ class Article(SearchKeyMixin, TranslatedFieldsMixin, models.Model):
     title_es = models.CharField(_("title (es)"), max_length=300, blank=True)
     paragraph_count = models.PositiveSmallIntegerField(_("paragraphs"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)  # as the instrument's
+    search_text = models.TextField(editable=False, blank=True)
 
     DATA_STATE_STAMP = "updated_at"
-    search_text = models.TextField(editable=False, blank=True)
 
     class Meta:
         ordering = ["instrument__position", "number"]

@@ -14,11 +14,15 @@ from django.http import HttpResponse
 from openpyxl import load_workbook
 
 from infobase.funding.models import Allocation, BudgetLine, ExchangeRate, Pledge, Project
+from infobase.meetings.loaders import load_mandates
 from infobase.needs.derivation import needs_derive
 from infobase.needs.models import Need
+from infobase.questionnaires.models import ReportingCycle
 from infobase.reference.models import Organization
+from infobase.reports import engine
 from tests.conftest import client_for
 from tests.needs.test_derivation import answers, request
+from tests.reports.test_figures_memo import RAW
 
 pytestmark = pytest.mark.django_db
 
@@ -120,11 +124,6 @@ def test_every_aggregate_is_computed_from_the_needs_the_reader_may_see(
 def test_every_report_is_computed_from_the_needs_everyone_may_see(figures_data: list[int]) -> None:
     # Reports are published to the public: each must be what it would be if the confidential
     # needs did not exist, on every figure, the equity of the resources included.
-    from infobase.meetings.loaders import load_mandates
-    from infobase.questionnaires.models import ReportingCycle
-    from infobase.reports import engine
-    from tests.reports.test_figures_memo import RAW
-
     load_mandates()  # the working group and decision 2/6, which the chair and review report on
     ReportingCycle.objects.get_or_create(number=1, defaults={"name": "Cycle 1"})
     params = {slug: engine.get(slug).clean(raw) for slug, raw in RAW.items()}

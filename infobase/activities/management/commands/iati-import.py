@@ -93,7 +93,7 @@ class Command(BaseCommand):
                 "duplicates": run.duplicates,
             }
         )
-        if run.created or run.updated or run.marked_missing:
+        if run.changed_activities:
             warm()  # the pages' shared figures over every activity, once for the web server
         refused = refused_files(run)
         if refused:
