@@ -178,24 +178,41 @@ def group_label(code: str) -> str:
 
 
 def tradeoff_blocks(curve: StoredCurve, lang: str) -> list[Block]:
-    """The allocation's trade-off between needs met and equity, as the working group saw it."""
+    """The allocation's trade-off between needs met and equity, each point weighed on the
+    needs everyone may see (``allocation.published_point``). A curve stored before points
+    carried those figures is not shown: its figures weigh confidential needs too."""
 
     def index(value: float | None) -> Decimal | None:
         return None if value is None else numbers.round_half_up(Decimal(str(value)) * 100)
 
-    rows = tuple(
-        (
-            numbers.number(Decimal(str(point["level"])) * 100, lang, 0) + " %",
-            Decimal(str(point["objective"])).quantize(Decimal("0.1")),
-            numbers.round_half_up(Decimal(str(point["total_usd"]))),
-            index(point.get("equity_index_groups")),
-            index(point.get("equity_index_families")),
-            numbers.round_half_up(Decimal(str(point["shortfall_usd"]))),
+    heading = Heading(_("Allocation: needs met against equity"), 2)
+    if not all(point.get("published") for point in curve.points):
+        return [
+            heading,
+            Paragraph(
+                _(
+                    "The latest allocation (%(date)s) was computed before its trade-off curve "
+                    "could be weighed on the needs everyone may see, so it is not published. "
+                    "The secretariat can compute the allocation again."
+                )
+                % {"date": numbers.long_date(curve.computed_at.date(), lang)},
+                left_out=True,
+            ),
+        ]
+
+    def row(level: float, public: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            numbers.number(Decimal(str(level)) * 100, lang, 0) + " %",
+            numbers.round_half_up(Decimal(str(public["objective"])), 1),
+            numbers.round_half_up(Decimal(str(public["total_usd"]))),
+            index(public.get("equity_index_groups")),
+            index(public.get("equity_index_families")),
+            numbers.round_half_up(Decimal(str(public["shortfall_usd"]))),
         )
-        for point in curve.points
-    )
+
+    rows = tuple(row(point["level"], point["published"]) for point in curve.points)
     return [
-        Heading(_("Allocation: needs met against equity"), 2),
+        heading,
         Paragraph(
             _(
                 "The allocation of the pledges to projects and needs was computed for floors on "
@@ -219,10 +236,18 @@ def tradeoff_blocks(curve: StoredCurve, lang: str) -> list[Block]:
             rows,
             sheet=_("Allocation trade-off"),
             notes=(
-                _("Needs met: the sum of the priority scores of the needs the allocation meets."),
+                _(
+                    "Every figure is weighed on the needs everyone may see: needs a State asked "
+                    "to keep confidential, and the money proposed for them, are left out."
+                ),
+                _(
+                    "Needs met: the sum of the priority scores of the public needs the "
+                    "allocation meets."
+                ),
+                _("USD allocated: the money proposed for projects and public needs."),
                 _(
                     "Equity index: 100 when every group's share of the resources equals its "
-                    "share of the priority-weighted needs, lower as they differ."
+                    "share of the priority-weighted public needs, lower as they differ."
                 ),
             ),
         ),
@@ -322,10 +347,12 @@ class SecretariatReport(Report):
                         "The latest allocation computed by the end of the period, solved for "
                         "each floor level: the floor is the share of the resources each regional "
                         "group and each legal system should receive relative to its share of the "
-                        "priority-weighted open needs. Needs met are weighted by their priority "
-                        "score; the equity index is 100 × (1 − half the sum of the differences "
-                        "between each group's share of the resources and its share of the needs); "
-                        "the shortfall is the money by which the floors were missed."
+                        "priority-weighted open needs. Each solution is shown weighed on the "
+                        "public needs only: needs met are the priority scores of the public needs "
+                        "met; the equity index is 100 × (1 − half the sum of the differences "
+                        "between each group's share of the money given to projects and public "
+                        "needs and its share of the public needs); the shortfall is the money by "
+                        "which the floors, taken on the same basis, were missed."
                     ),
                 ),
             )

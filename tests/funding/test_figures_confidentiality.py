@@ -10,9 +10,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 from django.http import HttpResponse
 from openpyxl import load_workbook
 
+from infobase.funding.allocation import (
+    NEED,
+    Parameters,
+    Solution,
+    load_problem,
+    point_of,
+    published_point,
+)
 from infobase.funding.models import Allocation, BudgetLine, ExchangeRate, Pledge, Project
 from infobase.meetings.loaders import load_mandates
 from infobase.needs.derivation import needs_derive
@@ -131,3 +140,46 @@ def test_every_report_is_computed_from_the_needs_everyone_may_see(figures_data: 
     Need.objects.filter(pk__in=figures_data).delete()
     for slug in RAW:
         assert engine.get(slug).compute(params[slug]) == with_secret[slug], slug
+
+
+def test_the_published_trade_off_curve_weighs_only_the_needs_everyone_may_see(
+    figures_data: list[int],
+) -> None:
+    # The Secretariat's report publishes the allocation's trade-off curve. The optimizer weighs
+    # every open need (the secretariat may fund confidential ones), so each point is also
+    # weighed on the public needs: for the same money given, those figures must be what they
+    # would be if the confidential needs did not exist.
+    in_project, alone = figures_data
+    project = Project.objects.create(code="p2", title={"en": "P2"}, currency="EUR")
+    project.needs.set(Need.objects.filter(Q(state__iso3="MEX") | Q(pk=in_project)))
+    BudgetLine.objects.create(project=project, description="Experts", amount=D("50000"))
+    on = date(2025, 6, 1)
+    with_secret = load_problem(on=on, include_needs=True)
+    assert f"{NEED}:{alone}" in {t.id for t in with_secret.targets}  # the optimizer weighs it
+    assert f"{NEED}:{alone}" not in {t.id for t in with_secret.published}
+    # Money for every target, the confidential need's included, at three levels of floors.
+    given = Solution(
+        method="optimizer",
+        status="optimal",
+        amounts={("pledge:1", t.id): D(str(t.cost_usd)) for t in with_secret.targets},
+    )
+    levels = [Parameters(equity_fraction_group=a, equity_fraction_family=a) for a in (0, 0.6, 1)]
+    published = [published_point(given, with_secret.published, at) for at in levels]
+    # Weighed on every target, the same money counts the confidential needs …
+    whole = [published_point(given, with_secret.targets, at) for at in levels]
+    assert [p["total_usd"] for p in whole] != [p["total_usd"] for p in published]
+    assert [p["objective"] for p in whole] != [p["objective"] for p in published]
+
+    Need.objects.filter(pk__in=figures_data).delete()
+    without = load_problem(on=on, include_needs=True)
+    kept = {t.id for t in without.targets}
+    given_now = Solution(
+        method="optimizer",
+        status="optimal",
+        amounts={k: v for k, v in given.amounts.items() if k[1] in kept},
+    )
+    # … the published figures do not move.
+    assert [published_point(given_now, without.published, at) for at in levels] == published
+    assert [published_point(given_now, without.targets, at) for at in levels] == published
+    # The curve's points carry them.
+    assert point_of(0.6, given, with_secret.published, levels[1]).published == published[1]

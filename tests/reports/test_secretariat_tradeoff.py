@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -22,6 +23,14 @@ POINTS = [
         "equity_index_families": 0.71,
         "shortfalls": 0,
         "shortfall_usd": 0.0,
+        # The same solution weighed on the needs everyone may see: what the report shows.
+        "published": {
+            "objective": 160.25,
+            "total_usd": 1000500.5,
+            "equity_index_groups": 0.6049,
+            "equity_index_families": 0.7,
+            "shortfall_usd": 0.0,
+        },
     },
     {
         "level": 0.8,
@@ -31,6 +40,13 @@ POINTS = [
         "equity_index_families": None,
         "shortfalls": 2,
         "shortfall_usd": 146793.46,
+        "published": {
+            "objective": 140.0,
+            "total_usd": 950000.49,
+            "equity_index_groups": 0.795,
+            "equity_index_families": None,
+            "shortfall_usd": 120000.5,
+        },
     },
 ]
 
@@ -53,22 +69,42 @@ def curve_table(document):  # type: ignore[no-untyped-def]
     )
 
 
-def test_the_latest_curve_of_the_period_is_a_table_with_its_definition():
+def stored_curve_of(points: list[dict[str, object]]) -> None:
     proposal = Proposal.objects.create(
         method="optimizer",
         status="optimal",
-        report={"curve": {"points": POINTS}, "on": "2025-06-30"},
+        report={"curve": {"points": points}, "on": "2025-06-30"},
     )
     Proposal.objects.filter(pk=proposal.pk).update(created_at=datetime(2025, 6, 30, tzinfo=UTC))
 
-    table = curve_table(secretariat_document("2025-01-01", "2025-12-31"))
+
+def test_the_latest_curve_of_the_period_is_a_table_of_its_public_figures_with_their_definition():
+    stored_curve_of(POINTS)
+
+    document = secretariat_document("2025-01-01", "2025-12-31")
+    table = curve_table(document)
     assert table is not None
     assert [row[0] for row in table.rows] == ["0 %", "80 %"]
     first, second = table.rows
-    assert first[2] == 1075714  # USD rounded half up
-    assert first[3] == 62 and second[3] == 81  # equity index 0–100, rounded half up
+    # The figures weighed on the public needs, never those that count confidential ones.
+    assert first[1] == Decimal("160.3")  # 160.25, to one decimal
+    assert first[2] == 1000501  # USD rounded half up
+    assert first[3] == 60 and second[3] == 80  # equity index 0–100, rounded half up
     assert second[4] is None  # not computed: shown as "—", never as 0
-    assert second[5] == 146793
+    assert second[5] == 120001
+    assert any("confidential" in str(note) for note in table.notes)
 
     # A period that ended before the curve was computed does not show it.
     assert curve_table(secretariat_document("2024-01-01", "2024-12-31")) is None
+
+
+def test_a_curve_stored_without_its_public_figures_is_not_published():
+    # Curves computed before their points were weighed on the public needs count the
+    # confidential ones: the report says so instead of showing them.
+    stored_curve_of([{k: v for k, v in point.items() if k != "published"} for point in POINTS])
+
+    document = secretariat_document("2025-01-01", "2025-12-31")
+    assert curve_table(document) is None
+    text = " ".join(str(getattr(block, "text", "")) for block in document.blocks)
+    assert "not published" in text
+    assert "171" not in text and "1,075,714" not in text

@@ -89,7 +89,10 @@ fraction and each (source, target) amount.
 
 The trade-off curve (``tradeoff_curve``): one proposal for each of a range of floor levels (the
 same level for groups and legal systems), with its priority-weighted needs met, its equity
-indices and its shortfalls, so that the working group can choose the level.
+indices and its shortfalls, so that the working group can choose the level. Each point is
+also weighed on the targets as everyone may see them (``published_point``: weights and places
+from the public needs alone, confidential needs left out as targets): the published reports show
+only those figures.
 
 The greedy baseline ("highest score first")
 -------------------------------------------
@@ -148,6 +151,7 @@ from infobase.funding.allocation.core import (
     greedy,
     plain_number,
     point_of,
+    published_point,
     unmet_floors,
 )
 from infobase.funding.allocation.orm import (
@@ -205,12 +209,19 @@ def tradeoff_curve(
     levels: Sequence[float] = CURVE_LEVELS,
     baseline: Solution | None = None,
     progress: Progress | None = None,
+    published: Sequence[Target] | None = None,
 ) -> Curve:
     """``solver.tradeoff_curve``, loading the solver on first use."""
     from infobase.funding.allocation import solver
 
     return solver.tradeoff_curve(
-        sources, targets, params, levels=levels, baseline=baseline, progress=progress
+        sources,
+        targets,
+        params,
+        levels=levels,
+        baseline=baseline,
+        progress=progress,
+        published=published,
     )
 
 
@@ -266,6 +277,7 @@ __all__ = [
     "proposal_accept",
     "proposal_acceptable",
     "propose",
+    "published_point",
     "run_allocation",
     "solve",
     "source_id",

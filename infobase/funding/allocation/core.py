@@ -689,9 +689,12 @@ class CurvePoint:
     status: str
     mip_gap: float | None
     seconds: float
+    # The same solution weighed on the targets as everyone may see them (``published_point``):
+    # what a published report shows. None when the curve was computed without them.
+    published: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "level": clean(self.level, 4),
             "objective": clean(self.objective, 6),
             "total_usd": clean(self.total_usd, 2),
@@ -707,6 +710,9 @@ class CurvePoint:
             "mip_gap": None if self.mip_gap is None else clean(self.mip_gap, 6),
             "seconds": clean(self.seconds, 3),
         }
+        if self.published is not None:
+            out["published"] = self.published
+        return out
 
 
 @dataclass
@@ -718,7 +724,47 @@ class Curve:
         return {"points": [p.as_dict() for p in self.points], "seconds": clean(self.seconds, 3)}
 
 
-def point_of(level: float, solution: Solution) -> CurvePoint:
+def published_point(
+    solution: Solution, published: Sequence[Target], params: Parameters | None = None
+) -> dict[str, Any]:
+    """A solution's figures weighed on ``published``, the targets as everyone may see them
+    (their weights and places from the public needs alone, confidential needs left out as
+    targets): the priority-weighted needs met, the money they receive, the equity indexes
+    and the shortfall against the floors of ``params``, each defined as for the whole
+    solution. A report to the Conference shows these, so that no figure in it moves with a
+    need a State asked to keep confidential."""
+    ids = {t.id for t in published}
+    by_target = {t: amount for t, amount in solution.by_target().items() if t in ids}
+    objective = sum(
+        float(t.weight) * min(1.0, float(by_target.get(t.id, 0)) / float(cents_up_half(t.cost_usd)))
+        for t in published
+    )
+    groups, families, instruments = equity_summary(published, by_target, params)
+    index_g, index_f = equity_index(groups), equity_index(families)
+    return {
+        "objective": clean(objective, 6),
+        "total_usd": clean(sum(by_target.values(), Decimal(0)), 2),
+        "equity_index_groups": None if index_g is None else clean(index_g, 4),
+        "equity_index_families": None if index_f is None else clean(index_f, 4),
+        "shortfall_usd": clean(
+            sum(
+                max(0.0, r.floor_usd - r.funds_usd)
+                for r in (*groups, *families, *instruments)
+                if not r.met
+            ),
+            2,
+        ),
+    }
+
+
+def point_of(
+    level: float,
+    solution: Solution,
+    published: Sequence[Target] | None = None,
+    params: Parameters | None = None,
+) -> CurvePoint:
+    """The curve's point of ``solution``, solved with ``params`` at ``level``; with the
+    figures weighed on ``published`` when given (``published_point``)."""
     return CurvePoint(
         level=level,
         objective=solution.objective,
@@ -730,6 +776,7 @@ def point_of(level: float, solution: Solution) -> CurvePoint:
         status=solution.status,
         mip_gap=solution.mip_gap,
         seconds=solution.seconds,
+        published=None if published is None else published_point(solution, published, params),
     )
 
 

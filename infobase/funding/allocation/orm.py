@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 # no identified need). A project's money and needs lie in the groups and families of its needs'
 # States, shared equally among its needs (as ``equity.attribute`` shares money), or of its own
 # States when it addresses no need. Compatibility: ``services.earmark_allows`` for projects; for
-# needs the same rules applied to the need alone (``need_allowed``).
+# needs the same rules applied to the need alone (``need_allowed``). The published targets are
+# the same projects weighed and placed by their public needs only, and the public needs.
 
 
 def source_id(pledge_pk: int) -> str:
@@ -93,6 +94,9 @@ class Problem:
     rates: Any  # money.RatesUsed
     on: date
     include_needs: bool
+    # The targets as everyone may see them (weights and places from the public needs alone,
+    # confidential needs left out): what the published curve is weighed on.
+    published: list[Target] = field(default_factory=list)
 
 
 def build_problem(
@@ -115,6 +119,7 @@ def load_problem(
     projects: Any = None,
     include_needs: bool = False,
 ) -> Problem:
+    from django.contrib.auth.models import AnonymousUser
     from django.db.models import Sum
 
     from infobase.funding import gaps, services
@@ -122,6 +127,7 @@ def load_problem(
     from infobase.funding.money import RatesUsed, to_usd_exact
     from infobase.needs.models import Need, NeedStatus
     from infobase.needs.scoring import scored_register
+    from infobase.needs.selectors import needs_visible_to
 
     rates = RatesUsed()
     pledges = Pledge.objects.all() if pledges is None else pledges
@@ -155,6 +161,12 @@ def load_problem(
         s.need_id: (s, s.position is not None)
         for s in scored_register(needs_qs=Need.objects.filter(status=NeedStatus.OPEN))
     }
+    # A public need's score does not depend on the confidential ones (``needs.scoring``).
+    public = set(
+        needs_visible_to(AnonymousUser())
+        .filter(status=NeedStatus.OPEN)
+        .values_list("pk", flat=True)
+    )
 
     def place_fractions(states: list[Any]) -> tuple[dict[str, float], dict[str, float]]:
         groups: dict[str, float] = defaultdict(float)
@@ -166,27 +178,30 @@ def load_problem(
                 families[str(family.value)] += 1 / len(states)
         return dict(groups), dict(families)
 
-    targets: list[Target] = []
-    for row in project_rows:
-        project = project_objs[row.project_id]
-        needs = sorted(project.needs.all(), key=lambda n: n.pk)
+    def project_target(project: Any, cost: Decimal, needs: list[Any]) -> Target:
         weight = sum(
             (scored[n.pk][0].explanation.total for n in needs if n.pk in scored), Decimal(0)
         )
         states = [n.state for n in needs] or sorted(project.states.all(), key=lambda s: s.pk)
         groups, families = place_fractions(states) if states else ({}, {})
-        targets.append(
-            Target(
-                id=target_id("project", project.pk),
-                kind=PROJECT,
-                cost_usd=row.gap_usd,
-                weight=weight,
-                regional_group=groups,
-                legal_families=families,
-                instruments=tuple(sorted({n.article.instrument.code for n in needs})),
-                label=project.code,
-            )
+        return Target(
+            id=target_id("project", project.pk),
+            kind=PROJECT,
+            cost_usd=cost,
+            weight=weight,
+            regional_group=groups,
+            legal_families=families,
+            instruments=tuple(sorted({n.article.instrument.code for n in needs})),
+            label=project.code,
         )
+
+    targets: list[Target] = []
+    published: list[Target] = []
+    for row in project_rows:
+        project = project_objs[row.project_id]
+        needs = sorted(project.needs.all(), key=lambda n: n.pk)
+        targets.append(project_target(project, row.gap_usd, needs))
+        published.append(project_target(project, row.gap_usd, [n for n in needs if n.pk in public]))
 
     need_objs: list[Any] = []
     if include_needs:
@@ -217,6 +232,8 @@ def load_problem(
                     label=str(need),
                 )
             )
+            if need.pk in public:
+                published.append(targets[-1])
 
     sources: list[Source] = []
     for pledge in pledge_list:
@@ -240,7 +257,7 @@ def load_problem(
                 earmark_detail=earmark_detail(pledge),
             )
         )
-    return Problem(sources, targets, rates, on, include_needs)
+    return Problem(sources, targets, rates, on, include_needs, published)
 
 
 def earmark_detail(pledge: Any) -> str:
@@ -419,6 +436,7 @@ def run_allocation(
             levels=request.levels,
             baseline=baseline,
             progress=_scaled(progress, 50, 95),
+            published=problem.published,
             _model=model,
         )
     return AllocationRun(request, problem, solutions, baseline, curve)

@@ -982,13 +982,15 @@ def tradeoff_curve(
     levels: Sequence[float] = CURVE_LEVELS,
     baseline: Solution | None = None,
     progress: Progress | None = None,
+    published: Sequence[Target] | None = None,
     _model: Model | None = None,
 ) -> Curve:
     """The priority-weighted needs met against the equity index when every regional group's
     and legal-system family's floor is at each of ``levels`` (the instrument minimums of
     ``params`` kept): one optimizer proposal per level, on one model, each proven within
     ``CURVE_GAP`` (enough to choose a level; the proposal chosen is then computed within
-    ``params.mip_gap``)."""
+    ``params.mip_gap``). Each point also carries its figures weighed on ``published`` when
+    given (``core.published_point``)."""
     params = params or Parameters()
     started = time.perf_counter()
     model = _model if _model is not None else build_model(sources, targets, params)
@@ -1008,7 +1010,7 @@ def tradeoff_curve(
             mip_gap=max(float(params.mip_gap), CURVE_GAP),
         )
         solution = solve(sources, targets, at, baseline=start, _model=model)
-        points.append(point_of(level, solution))
+        points.append(point_of(level, solution, published, at))
         # The point of the level below is the next one's start: often it meets the higher
         # floors already, and then the solver has only to prove it.
         if solution.has_solution and solution.objective >= start.objective:
