@@ -70,10 +70,17 @@ FONT_FILES = (
     "noto-naskh-arabic-bold.woff2",
     "noto-sans-cjk-sc-regular.woff2",
     "noto-sans-cjk-sc-bold.woff2",
+    "noto-sans-math-regular.woff2",
 )
-# The families inside those files, in the order a language looks for a character.
-SANS, ARABIC, CJK = "Noto Sans", "Noto Naskh Arabic", "Noto Sans CJK SC"
-FAMILIES = {"ar": (ARABIC, SANS, CJK), "zh-hans": (CJK, SANS, ARABIC)}
+# The families inside those files, in the order a language looks for a character. Every
+# language looks in all of them: a character is printable when any of them has its glyph.
+SANS, ARABIC, CJK, MATH = "Noto Sans", "Noto Naskh Arabic", "Noto Sans CJK SC", "Noto Sans Math"
+# Mathematical signs come from one face (the CJK one has a few of them) except in Chinese.
+FAMILIES = {"ar": (ARABIC, SANS, MATH, CJK), "zh-hans": (CJK, SANS, ARABIC, MATH)}
+OTHER_FAMILIES = (SANS, MATH, ARABIC, CJK)
+# Shown for a character no report font can draw (an emoji in a State's answer, say): PDF/UA
+# refuses a glyph the fonts lack, and one such character must not stop a whole report.
+REPLACEMENT = "\ufffd"
 # Typst's language tags: the text language decides shaping, hyphenation and direction.
 TYPST_LANGUAGES = {"zh-hans": "zh"}
 
@@ -268,7 +275,7 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
     return {
         "lang": typst_language(lang),
         "rtl": rtl,
-        "fonts": list(FAMILIES.get(lang, (SANS, ARABIC, CJK))),
+        "fonts": list(FAMILIES.get(lang, OTHER_FAMILIES)),
         "un": _("United Nations"),
         "draft": _("Draft (no symbol)"),
         "distribution": distribution_lines(document),
@@ -285,10 +292,56 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
     }
 
 
+class _Printable(dict[int, int | None]):
+    """A ``str.translate`` table, filled as characters are met: a character some report font
+    draws (or a control character: line breaks) stays; a mark or format character none
+    draws (a variation selector after an emoji) is dropped; any other becomes
+    ``REPLACEMENT``."""
+
+    def __init__(self, covered: frozenset[int]) -> None:
+        super().__init__()
+        self.covered = covered
+
+    def __missing__(self, code: int) -> int | None:
+        if code in self.covered or code < 0x20:
+            shown: int | None = code
+        elif unicodedata.category(chr(code)) in ("Mn", "Me", "Cf"):
+            shown = None
+        else:
+            shown = ord(REPLACEMENT)
+        self[code] = shown
+        return shown
+
+
+@cache
+def _printable_map() -> _Printable:
+    from fontTools.ttLib import TTFont
+
+    covered: set[int] = set()
+    for path in sorted(font_folder().iterdir()):
+        covered.update(TTFont(path, lazy=True).getBestCmap())
+    return _Printable(frozenset(covered))
+
+
+def printable(value: Any) -> Any:
+    """``value`` (the template's data: texts in dictionaries and lists) with every text
+    drawable by the report fonts (see ``_Printable``)."""
+    if isinstance(value, str):
+        return value.translate(_printable_map())
+    if isinstance(value, dict):
+        return {key: printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(item) for item in value]
+    return value
+
+
 def typeset(data: dict[str, Any], *, fmt: str = "pdf", ppi: float | None = None) -> bytes:
     """The template's output for ``data`` (``typst_data``): a PDF, or with ``fmt="png"`` the
     first page as a picture."""
-    arguments: dict[str, Any] = {"format": fmt, "sys_inputs": {"doc": json.dumps(data)}}
+    arguments: dict[str, Any] = {
+        "format": fmt,
+        "sys_inputs": {"doc": json.dumps(printable(data))},
+    }
     if fmt == "pdf":
         # PDF/UA-1: Typst refuses a document that would break it (no title, a skipped heading
         # level, a picture without its alternative text) instead of writing it.

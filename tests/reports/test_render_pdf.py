@@ -165,9 +165,27 @@ def test_every_text_is_set_in_the_reports_own_fonts(lang: str) -> None:
         "NotoSans-Bold",
         "NotoNaskhArabic-Regular",
         "NotoNaskhArabic-Bold",
+        "NotoSansMath-Regular",
     }, fonts
     if lang == "ar":
         assert "NotoNaskhArabic-Regular" in fonts
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_mathematical_signs_are_printed_and_a_character_no_font_draws_is_marked_not_fatal(
+    lang: str,
+) -> None:
+    # The definitions of the figures write "1 − ½ Σ", and a State may write "≤" or an emoji:
+    # PDF/UA refuses a glyph the fonts lack, which stopped the whole report.
+    words = "Equity = 1 − ½ Σ |r − n| ≤ 1 ≠ 2 🙂\ufe0f done"
+    data = render_pdf(
+        report(lang, blocks=(Heading("Figures"), Paragraph(words), Quote(words, "X")))
+    )
+    text = "".join(page_texts(data))
+    # Counted sign by sign: PDFium reads left-to-right words backwards in an Arabic document.
+    assert [text.count(sign) for sign in "−½Σ≤≠"] == [4, 2, 2, 2, 2]
+    # The emoji is shown as the replacement character, its variation selector dropped.
+    assert text.count("\ufffd") == 2 and "🙂" not in text and "\ufe0f" not in text
 
 
 def test_a_quote_in_no_recorded_language_reads_in_the_direction_of_its_first_letter() -> None:
@@ -190,6 +208,7 @@ def test_the_fonts_are_decoded_once_into_a_folder_of_their_own(tmp_path: Path) -
             "noto-sans-bold",
             "noto-sans-cjk-sc-bold",
             "noto-sans-cjk-sc-regular",
+            "noto-sans-math-regular",
             "noto-sans-regular",
         )
     )

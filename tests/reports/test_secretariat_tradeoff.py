@@ -10,7 +10,8 @@ import pytest
 from infobase.funding.models import Proposal
 from infobase.reports import engine
 from infobase.reports.blocks import Table
-from infobase.reports.services import report_document
+from infobase.reports.services import renderer, report_document
+from tests.reports.pdf_text import page_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ POINTS = [
 ]
 
 
-def secretariat_document(start: str, end: str):  # type: ignore[no-untyped-def]
+def secretariat_document(start: str, end: str, lang: str = "en"):  # type: ignore[no-untyped-def]
     params = {
         "start": start,
         "end": end,
@@ -60,7 +61,7 @@ def secretariat_document(start: str, end: str):  # type: ignore[no-untyped-def]
         "session": "",
         "agenda_item": "",
     }
-    return report_document(report=engine.get("secretariat"), params=params, lang="en")
+    return report_document(report=engine.get("secretariat"), params=params, lang=lang)
 
 
 def curve_table(document):  # type: ignore[no-untyped-def]
@@ -108,3 +109,15 @@ def test_a_curve_stored_without_its_public_figures_is_not_published():
     text = " ".join(str(getattr(block, "text", "")) for block in document.blocks)
     assert "not published" in text
     assert "171" not in text and "1,075,714" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_report_with_its_curve_prints_to_pdf(lang: str) -> None:
+    # Its definitions write the equity index with a minus sign, which no report font drew:
+    # the PDF of every Secretariat's report with a curve failed.
+    stored_curve_of(POINTS)
+
+    document = secretariat_document("2025-01-01", "2025-12-31", lang)
+    text = "".join(page_texts(renderer("pdf")(document)))
+    assert "−" in text and "\ufffd" not in text
+    assert "160.3" in text or "160٫3" in text
