@@ -48,13 +48,18 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         load_reference()
 
 
-@pytest.fixture
-def shared() -> Path:
+def shared_data() -> Path:
+    """../shared/data; skips the test (fails it in CI) when it is not beside the project."""
     if not SHARED.is_dir():
         if os.environ.get("CI"):
             pytest.fail("../shared/data must be beside the project in CI")
         pytest.skip("../shared/data is not beside the project")
     return SHARED
+
+
+@pytest.fixture
+def shared() -> Path:
+    return shared_data()
 
 
 def make_user(username: str, **fields: object) -> User:

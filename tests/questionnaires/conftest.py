@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from infobase.questionnaires.models import (
@@ -17,7 +20,9 @@ from infobase.questionnaires.models import (
     Questionnaire,
     ReportingCycle,
 )
+from infobase.questionnaires.xlsform import import_xlsform
 from infobase.reference.models import Article, AssistanceKind, Instrument, State
+from tests.conftest import shared_data
 
 STATUS = [
     ("yes", "Yes", "نعم"),
@@ -138,3 +143,60 @@ def assignment(questionnaire: Questionnaire, egypt: State) -> Assignment:
         deadline=date(2030, 1, 31),
         dispatched_at=timezone.now(),
     )
+
+
+# --- the real XLSForms, imported once per test module ------------------------------------------
+
+# The cycle of the shared imports: none of the tests' own cycles, so that a test's cycle holds
+# only what the test imported. Codes are unique across cycles: a test importing a real form again
+# gets the next free code (``form-id-2``), so a test asserting a real form's code shares it.
+REAL_FORMS_CYCLE = 96
+
+
+class RealForms:
+    """The real XLSForms of shared/data/xlsform, each imported on first request and kept until
+    the end of the module (the ``real_forms`` fixture)."""
+
+    def __init__(self, folder: Path, cycle: ReportingCycle) -> None:
+        self.folder = folder
+        self.cycle = cycle
+        self.depth = len(connection.atomic_blocks)
+        self.pks: dict[str, int] = {}
+
+    def pk(self, name: str) -> int:
+        if name not in self.pks:
+            # inside a test's transaction the import would be rolled back after the test
+            assert len(connection.atomic_blocks) == self.depth, (
+                "import the shared real forms from a module-scoped fixture, not in a test"
+            )
+            self.pks[name] = import_xlsform(self.folder / name, filename=name, cycle=self.cycle).pk
+        return self.pks[name]
+
+
+@pytest.fixture(scope="module")
+def real_forms(django_db_setup, django_db_blocker) -> Iterator[RealForms]:  # type: ignore[no-untyped-def]
+    """The real forms a module's tests only read, imported once for the module on first
+    request in a transaction rolled back after it (each test still rolls back its own
+    changes). Request one through a module-scoped fixture (``real_form_pk``) or ``pk()``
+    there, never inside a test."""
+    folder = shared_data() / "xlsform"
+    with django_db_blocker.unblock(), transaction.atomic():
+        cycle = ReportingCycle.objects.create(
+            number=REAL_FORMS_CYCLE, name="Real XLSForms shared by a module's tests"
+        )
+        yield RealForms(folder, cycle)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def real_form_pk(real_forms: RealForms, name: str) -> int:
+    """The shared import of the real form ``name`` (a module-scoped parameter:
+    ``@pytest.mark.parametrize("name", …, scope="module")``)."""
+    return real_forms.pk(name)
+
+
+@pytest.fixture
+def real_form(db, real_form_pk: int) -> Questionnaire:  # type: ignore[no-untyped-def]
+    """The shared import of the real form ``name``, read afresh for the test: for tests that
+    do not change it."""
+    return Questionnaire.objects.get(pk=real_form_pk)

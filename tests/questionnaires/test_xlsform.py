@@ -31,6 +31,7 @@ from infobase.questionnaires.xlsform import (
     language_code,
 )
 from infobase.reference.models import Instrument
+from tests.questionnaires.conftest import RealForms
 
 pytestmark = [
     pytest.mark.django_db,
@@ -53,6 +54,8 @@ IMPORTABLE = {
     "xlsform-spec-test.xlsx": (["en", "zh"], "en"),
 }
 
+REACH = "reach-lbn-msna-2022-kobo-tool.xlsx"
+
 END_ROW = re.compile(r"^\s*end[ _](group|repeat)\s*$", re.IGNORECASE)
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
@@ -65,6 +68,24 @@ def cycle() -> ReportingCycle:
 @pytest.fixture
 def xlsform_dir(shared: Path) -> Path:
     return shared / "xlsform"
+
+
+# The tests that only read a real form share one import of it per module: the parametrized ones
+# through ``real_form`` (``scope="module"`` has pytest run each form's tests together), the
+# others through these.
+@pytest.fixture(scope="module")
+def reach_pk(real_forms: RealForms) -> int:
+    return real_forms.pk(REACH)
+
+
+@pytest.fixture(scope="module")
+def spec_test_pk(real_forms: RealForms) -> int:
+    return real_forms.pk("xlsform-spec-test.xlsx")
+
+
+@pytest.fixture(scope="module")
+def ucl_pk(real_forms: RealForms) -> int:
+    return real_forms.pk("ucl-biomass-plot-form.xlsx")
 
 
 def write_xlsform(
@@ -180,12 +201,12 @@ def test_every_real_form_is_importable(xlsform_dir: Path) -> None:
     assert found == set(IMPORTABLE)
 
 
-@pytest.mark.parametrize("name", sorted(IMPORTABLE))
+@pytest.mark.parametrize("name", sorted(IMPORTABLE), scope="module")
 def test_real_form_imports_every_row_with_its_languages(
-    xlsform_dir: Path, cycle: ReportingCycle, name: str
+    xlsform_dir: Path, real_form: Questionnaire, name: str
 ) -> None:
     path = xlsform_dir / name
-    q = import_xlsform(path, filename=name, cycle=cycle)
+    q = real_form
     assert q.items.count() == expected_item_count(path)
     codes, default = IMPORTABLE[name]
     assert q.language_codes == codes
@@ -202,22 +223,20 @@ def test_real_form_imports_every_row_with_its_languages(
     )
 
 
-@pytest.mark.parametrize("name", sorted(IMPORTABLE))
+@pytest.mark.parametrize("name", sorted(IMPORTABLE), scope="module")
 def test_real_form_round_trips_through_xlsform_export(
-    xlsform_dir: Path, cycle: ReportingCycle, name: str
+    real_form: Questionnaire, cycle: ReportingCycle, name: str
 ) -> None:
-    first = import_xlsform(xlsform_dir / name, filename=name, cycle=cycle)
+    first = real_form
     exported = export_xlsform(first)
     second = import_xlsform(io.BytesIO(exported), filename="again.xlsx", cycle=cycle)
     assert second.code != first.code
     assert structure(second) == structure(first)
 
 
-@pytest.mark.parametrize("name", sorted(IMPORTABLE))
-def test_real_form_exports_an_xform_with_its_questions(
-    xlsform_dir: Path, cycle: ReportingCycle, name: str
-) -> None:
-    q = import_xlsform(xlsform_dir / name, filename=name, cycle=cycle)
+@pytest.mark.parametrize("name", sorted(IMPORTABLE), scope="module")
+def test_real_form_exports_an_xform_with_its_questions(real_form: Questionnaire, name: str) -> None:
+    q = real_form
     root = ET.fromstring(export_xform(q))
     assert root.tag == f"{XHTML}html"
     nodesets = {
@@ -229,9 +248,9 @@ def test_real_form_exports_an_xform_with_its_questions(
 
 
 def test_reach_keeps_arabic_labels_hints_and_messages_exactly(
-    xlsform_dir: Path, cycle: ReportingCycle
+    xlsform_dir: Path, reach_pk: int
 ) -> None:
-    path = xlsform_dir / "reach-lbn-msna-2022-kobo-tool.xlsx"
+    path = xlsform_dir / REACH
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheet = workbook["survey"]
     sheet.reset_dimensions()
@@ -239,7 +258,7 @@ def test_reach_keeps_arabic_labels_hints_and_messages_exactly(
     workbook.close()
     header = [str(h or "").strip() for h in rows[0]]
     name_i, ar_i, hint_i = (header.index(h) for h in ("name", "label::Arabic", "hint::Arabic"))
-    q = import_xlsform(path, filename=path.name, cycle=cycle)
+    q = Questionnaire.objects.get(pk=reach_pk)
     items = {i.name: i for i in q.items.all()}
     checked = 0
     for row in rows[1:]:
@@ -254,8 +273,8 @@ def test_reach_keeps_arabic_labels_hints_and_messages_exactly(
     assert q.form_id == "lbn_msna_2022_ve"
 
 
-def test_settings_are_kept(xlsform_dir: Path, cycle: ReportingCycle) -> None:
-    q = import_xlsform(xlsform_dir / "xlsform-spec-test.xlsx", filename="spec.xlsx", cycle=cycle)
+def test_settings_are_kept(spec_test_pk: int) -> None:
+    q = Questionnaire.objects.get(pk=spec_test_pk)
     assert q.form_id == "Spec test" and q.code == "spec-test"
     assert q.xlsform_settings["instance_name"] == "${my_name}"
     assert q.xlsform_settings["submission_url"].startswith("https://")
@@ -268,10 +287,8 @@ def test_settings_are_kept(xlsform_dir: Path, cycle: ReportingCycle) -> None:
     assert q.items.get(name="required_text").required_message == {"en": "Custom required message."}
 
 
-def test_select_one_from_file_is_kept_but_not_asked(
-    xlsform_dir: Path, cycle: ReportingCycle
-) -> None:
-    q = import_xlsform(xlsform_dir / "ucl-biomass-plot-form.xlsx", filename="ucl.xlsx", cycle=cycle)
+def test_select_one_from_file_is_kept_but_not_asked(ucl_pk: int) -> None:
+    q = Questionnaire.objects.get(pk=ucl_pk)
     region = q.items.get(name="region_id")
     assert region.kind == ItemKind.OTHER and region.choice_list is None
     assert region.xlsform_type == "select_one_from_file UCL_regions.csv"
