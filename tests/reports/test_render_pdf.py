@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from PIL import Image
 from pypdf import PdfReader
@@ -29,6 +30,8 @@ from infobase.reports.blocks import (
     Table,
 )
 from infobase.reports.render_pdf import (
+    FONT_FILES,
+    FONTS_DIR,
     first_letter_rtl,
     font_folder,
     render_pdf,
@@ -228,3 +231,24 @@ def test_a_chart_picture_for_word_is_drawn_by_the_same_template_and_cropped(lang
     assert 200 < image.width <= 975 and image.height < 200
     colours = {colour for _, colour in image.getcolors(maxcolors=1 << 16) or ()}
     assert (0x21, 0x66, 0xAC) in colours  # the series' own colour, the bars drawn
+
+
+def test_every_message_in_every_language_is_printable_by_the_report_fonts() -> None:
+    # A character no report font draws is printed as U+FFFD: none of our own texts may need it.
+    # "⌘" only hints at a key on a form's help text, never printed.
+    from babel.messages.pofile import read_po
+    from fontTools.ttLib import TTFont
+
+    covered = set()
+    for name in FONT_FILES:
+        covered |= set(TTFont(FONTS_DIR / name).getBestCmap())
+    missing: dict[str, set[str]] = {}
+    for catalog in sorted(Path(settings.BASE_DIR).glob("*/locale/*/LC_MESSAGES/django.po")):
+        with catalog.open("rb") as handle:
+            for message in read_po(handle):
+                for text in (message.id, message.string):
+                    for part in text if isinstance(text, tuple | list) else (text or "",):
+                        for ch in part or "":
+                            if ord(ch) >= 0x20 and ord(ch) not in covered:
+                                missing.setdefault(ch, set()).add(str(catalog.parent.parent))
+    assert set(missing) <= {"⌘"}, missing
