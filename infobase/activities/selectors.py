@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from infobase.activities.coverage.measures import coverage_of
 from infobase.activities.models import (
     Activity,
+    NeedLink,
     ProviderKind,
     Recipient,
     Theme,
@@ -509,6 +510,16 @@ MEASURES: tuple[Measure, ...] = ("needs", "coverage", "funding")
 
 def open_needs(user: Any) -> QuerySet[Need]:
     return needs_visible_to(user).filter(status=NeedStatus.OPEN)
+
+
+def need_links_shown(activity: Activity, user: Any) -> QuerySet[NeedLink]:
+    """The needs an activity addresses, as its page lists them: links not rejected, to needs
+    ``user`` may see (a confidential need of another State is not listed)."""
+    return (
+        activity.need_links.filter(need__in=needs_visible_to(user))
+        .exclude(status="rejected")
+        .select_related("need__state", "need__article__instrument")
+    )
 
 
 def map_figures(*, measure: Measure, user: Any) -> dict[str, Decimal | int | None]:

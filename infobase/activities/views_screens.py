@@ -214,9 +214,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "spent_total": activity_money.spent_total(transactions, currency=currency),
             "converts": activity_money.money_converter() is not None,
             "documents": activity.documents.all(),
-            "need_links": activity.need_links.select_related(
-                "need__state", "need__article__instrument"
-            ).exclude(status="rejected"),
+            "need_links": selectors.need_links_shown(activity, user),
             "comments": comments,
             "status_name": activity_status_name(activity.status) if activity.status else "",
             "can_comment": user.has_perm("activities.comment_activity", activity)

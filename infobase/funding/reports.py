@@ -23,7 +23,7 @@ from infobase.funding.allocation import StoredCurve, latest_tradeoff_curve
 from infobase.funding.models import Pledge, PledgeStatus, Project, ProjectStatus
 from infobase.funding.money import MissingRate, to_usd
 from infobase.needs.models import NeedStatus
-from infobase.needs.selectors import coverage_status, needs_visible_to
+from infobase.needs.selectors import coverage_status, needs_visible_to, visible_needs_q
 from infobase.reference.models import Article, AssistanceKind, RegionalGroup, State
 from infobase.reports import numbers
 from infobase.reports.blocks import (
@@ -139,7 +139,9 @@ def compute(*, start: date, end: date, progress: Progress = no_progress) -> Deli
         Q(ends__gte=start) | Q(ends__isnull=True),
     ).exclude(status=ProjectStatus.CONCEPT)
     counted = projects.annotate(
-        n_states=Count("states", distinct=True), n_needs=Count("needs", distinct=True)
+        n_states=Count("states", distinct=True),
+        # Published: the needs everyone may see.
+        n_needs=Count("needs", filter=visible_needs_q(AnonymousUser(), "needs__"), distinct=True),
     )
     figures.projects = [
         (p.code, p.title, p.status, p.n_states, p.n_needs) for p in counted.order_by("code")

@@ -149,7 +149,11 @@ def chair_figures(*, body: Body, start: date, end: date) -> ChairFigures:
         needs_by_group=groups,
         states_by_group=states_by_group,
         recommendations=selectors.outcomes_with_links(
-            body_code=body.code, kind=OutcomeKind.RECOMMENDATION, start=start, end=end
+            body_code=body.code,
+            kind=OutcomeKind.RECOMMENDATION,
+            start=start,
+            end=end,
+            viewer=AnonymousUser(),  # published
         ),
         documents=documents,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from infobase.core.search import search as text_search
@@ -26,6 +27,7 @@ from infobase.meetings.models import (
     SessionParticipant,
 )
 from infobase.needs.models import Need, PriorityTheme, WorkProgramme
+from infobase.needs.selectors import needs_visible_to, visible_needs_q
 from infobase.reference.models import Article
 
 NO_GROUP = "none"  # participants that are not States, or States outside the regional groups
@@ -71,10 +73,10 @@ class SessionSummary:
 def session_summaries(
     *, body_code: str | None = None, start: date | None = None, end: date | None = None
 ) -> list[SessionSummary]:
-    """The sessions of a body in a period with their participant counts (chair's report,
-    effectiveness review)."""
+    """The sessions of a body in a period with their participant counts and the needs they
+    reviewed that everyone may see (chair's report, effectiveness review: published)."""
     qs = sessions(body_code=body_code, start=start, end=end).annotate(
-        n_needs=Count("needs_reviewed", distinct=True),
+        n_needs=_public_needs_reviewed(),
         n_documents=Count("documents", distinct=True),
         n_outcomes=Count("outcomes", distinct=True),
     )
@@ -162,18 +164,24 @@ class OutcomeLinks:
     articles: list[Article] = field(default_factory=list)
 
 
-# What an outcome concerns, fetched once for a list of outcomes.
-LINKS = (
-    Prefetch("needs", queryset=Need.objects.select_related("state", "article__instrument")),
-    Prefetch("priority_themes", queryset=PriorityTheme.objects.select_related("programme")),
-    "work_programmes",
-    "projects",
-    Prefetch("articles", queryset=Article.objects.select_related("instrument")),
-)
+def links(viewer: Any) -> tuple[Prefetch[Any] | str, ...]:
+    """What an outcome concerns, fetched once for a list of outcomes: of its needs, those
+    ``viewer`` may see (``needs_visible_to``: a confidential need of another State is neither
+    listed nor counted)."""
+    return (
+        Prefetch(
+            "needs",
+            queryset=needs_visible_to(viewer).select_related("state", "article__instrument"),
+        ),
+        Prefetch("priority_themes", queryset=PriorityTheme.objects.select_related("programme")),
+        "work_programmes",
+        "projects",
+        Prefetch("articles", queryset=Article.objects.select_related("instrument")),
+    )
 
 
-def outcome_links(outcome: Outcome) -> OutcomeLinks:
-    prefetch_related_objects([outcome], *LINKS)  # no query when already prefetched
+def outcome_links(outcome: Outcome, *, viewer: Any) -> OutcomeLinks:
+    prefetch_related_objects([outcome], *links(viewer))  # no query when already prefetched
     return OutcomeLinks(
         outcome=outcome,
         needs=list(outcome.needs.all()),
@@ -190,8 +198,10 @@ def outcomes_with_links(
     kind: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    viewer: Any,
 ) -> list[OutcomeLinks]:
-    """Recommendations or decisions of a body's sessions in a period, with their links."""
+    """Recommendations or decisions of a body's sessions in a period, with their links as
+    ``viewer`` may see them."""
     qs = Outcome.objects.select_related("session__body")
     if body_code:
         qs = qs.filter(session__body__code=body_code)
@@ -202,19 +212,26 @@ def outcomes_with_links(
     if end:
         qs = qs.filter(session__starts_on__lte=end)
     return [
-        outcome_links(o)
-        for o in qs.prefetch_related(*LINKS).order_by("session__starts_on", "number")
+        outcome_links(o, viewer=viewer)
+        for o in qs.prefetch_related(*links(viewer)).order_by("session__starts_on", "number")
     ]
 
 
 def needs_reviewed_per_session(
     *, body_code: str | None = None, start: date | None = None, end: date | None = None
 ) -> list[tuple[Session, int]]:
-    """How many needs of the register each session reviewed (effectiveness indicator)."""
-    qs = sessions(body_code=body_code, start=start, end=end).annotate(
-        n=Count("needs_reviewed", distinct=True)
-    )
+    """How many needs of the register each session reviewed, of those everyone may see
+    (effectiveness indicator: published)."""
+    qs = sessions(body_code=body_code, start=start, end=end).annotate(n=_public_needs_reviewed())
     return [(s, s.n) for s in qs]
+
+
+def _public_needs_reviewed() -> Count:
+    return Count(
+        "needs_reviewed",
+        filter=visible_needs_q(AnonymousUser(), "needs_reviewed__"),
+        distinct=True,
+    )
 
 
 def decision(number: str) -> Outcome | None:

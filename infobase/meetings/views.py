@@ -34,6 +34,7 @@ from infobase.meetings.models import (
     SessionKind,
 )
 from infobase.meetings.services import document_from_report, mandate_set_status
+from infobase.needs.selectors import needs_visible_to
 
 
 def _today(request: HttpRequest) -> date:
@@ -102,7 +103,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": docs.order_by("symbol"),
             "outcomes": session.outcomes.all(),
             "meetings_during": session.meetings_during.select_related("body"),
-            "needs_reviewed": session.needs_reviewed.count(),
+            # Of the needs the reader may see: a confidential need of another State is not counted.
+            "needs_reviewed": session.needs_reviewed.filter(
+                pk__in=needs_visible_to(request.user).values("pk")
+            ).count(),
             "can_see_needs": request.user.has_perm("needs.view_register"),
             "can_edit": request.user.has_perm("meetings.change_session", session),
         },
@@ -187,7 +191,7 @@ def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "meetings/outcome_detail.html",
         {
             "outcome": outcome,
-            "links": selectors.outcome_links(outcome),
+            "links": selectors.outcome_links(outcome, viewer=request.user),
             "mandates": outcome.mandates.exists(),
             "can_see_needs": request.user.has_perm("needs.view_register"),
             "can_see_projects": request.user.has_perm("funding.view_project"),

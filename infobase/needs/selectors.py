@@ -56,11 +56,18 @@ def _own_state(user: Any) -> int | None:
 def needs_visible_to(user: Any) -> QuerySet[Need]:
     """The secretariat sees every need; anyone else sees their own State's needs and the other
     States' needs that do not rest only on confidential evidence."""
-    needs = Need.objects.exclude(status=NeedStatus.MERGED)
+    return Need.objects.filter(visible_needs_q(user))
+
+
+def visible_needs_q(user: Any, path: str = "") -> Q:
+    """``needs_visible_to`` as a condition on the needs reached by ``path`` ("needs_reviewed__"
+    from a session, say), for counts over a relation: ``Count(path, filter=…)``."""
+    visible = ~Q(**{f"{path}status": NeedStatus.MERGED})
     if is_secretariat(user):
-        return needs
+        return visible
     own = _own_state(user)
-    return needs.filter((Q(state_id=own) if own else Q(pk__in=[])) | Q(confidential=False))
+    mine = Q(**{f"{path}state_id": own}) if own else Q(**{f"{path}pk__in": []})
+    return visible & (mine | Q(**{f"{path}confidential": False}))
 
 
 def visibility_key(user: Any) -> str:

@@ -22,8 +22,16 @@ from infobase.funding.allocation import (
     point_of,
     published_point,
 )
-from infobase.funding.models import Allocation, BudgetLine, ExchangeRate, Pledge, Project
+from infobase.funding.models import (
+    Allocation,
+    BudgetLine,
+    ExchangeRate,
+    Pledge,
+    Project,
+    ProjectStatus,
+)
 from infobase.meetings.loaders import load_mandates
+from infobase.meetings.models import Body, Outcome, OutcomeKind, Session, SessionKind
 from infobase.needs.derivation import needs_derive
 from infobase.needs.models import Need
 from infobase.questionnaires.models import ReportingCycle
@@ -135,8 +143,28 @@ def test_every_report_is_computed_from_the_needs_everyone_may_see(figures_data: 
     # needs did not exist, on every figure, the equity of the resources included.
     load_mandates()  # the working group and decision 2/6, which the chair and review report on
     ReportingCycle.objects.get_or_create(number=1, defaults={"name": "Cycle 1"})
+    # A session that reviewed a public and a confidential need, and a running project that
+    # addresses one of each: the reports count what they reviewed and address.
+    public = Need.objects.get(state__iso3="MEX")
+    session = Session.objects.create(
+        body=Body.objects.get(code="wg-ta"),
+        kind=SessionKind.INTERSESSIONAL,
+        starts_on=date(2025, 10, 1),
+        ends_on=date(2025, 10, 2),
+        title={"en": "Meeting"},
+    )
+    session.needs_reviewed.set([public.pk, *figures_data])
+    recommendation = Outcome.objects.create(
+        kind=OutcomeKind.RECOMMENDATION, number="2025/1", session=session, title={"en": "R"}
+    )
+    recommendation.needs.set([public.pk, *figures_data])
+    project = Project.objects.create(
+        code="p3", title={"en": "P3"}, currency="EUR", status=ProjectStatus.APPROVED
+    )
+    project.needs.set([public.pk, figures_data[0]])
     params = {slug: engine.get(slug).clean(raw) for slug, raw in RAW.items()}
     with_secret = {slug: engine.get(slug).compute(params[slug]) for slug in RAW}
+    assert [p[4] for p in with_secret["secretariat"].projects if p[0] == "p3"] == [1]
     Need.objects.filter(pk__in=figures_data).delete()
     for slug in RAW:
         assert engine.get(slug).compute(params[slug]) == with_secret[slug], slug

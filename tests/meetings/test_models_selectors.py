@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
 from infobase.accounts.models import User
@@ -20,6 +21,7 @@ from infobase.meetings.models import (
     SessionParticipant,
 )
 from infobase.meetings.services import mandate_set_status
+from infobase.needs.models import Need
 from infobase.reference.models import State
 from tests.meetings.conftest import Data
 
@@ -75,7 +77,7 @@ def test_needs_reviewed_per_session_and_documents_by_kind(met: Data) -> None:
     assert [d.symbol for d in grouped[DocumentKind.SECRETARIAT_TA_REPORT]] == ["CTOC/COP/2008/91"]
 
 
-def test_outcomes_with_links(met: Data) -> None:
+def test_outcomes_with_links(met: Data, secretariat: User) -> None:
     need = met.intersessional.needs_reviewed.get()  # type: ignore[union-attr]
     recommendation = Outcome.objects.create(
         kind="recommendation",
@@ -84,8 +86,20 @@ def test_outcomes_with_links(met: Data) -> None:
         title={"en": "Recommendation"},
     )
     recommendation.needs.add(need)
-    rows = selectors.outcomes_with_links(body_code="wg-ta")
+    secret = Need.objects.create(
+        state=State.objects.get(iso3="KEN"),
+        article=need.article,
+        kind=need.kind,
+        first_seen=date(2007, 1, 1),
+        confidential=True,
+    )
+    recommendation.needs.add(secret)
+    rows = selectors.outcomes_with_links(body_code="wg-ta", viewer=AnonymousUser())
+    # A confidential need of a State is neither listed nor counted for anyone else …
     assert [(r.outcome, r.needs) for r in rows] == [(recommendation, [need])]
+    # … but the secretariat sees it.
+    everything = selectors.outcomes_with_links(body_code="wg-ta", viewer=secretariat)
+    assert [set(r.needs) for r in everything] == [{need, secret}]
 
 
 def test_mandate_statuses_flag_what_was_met_on_time(met: Data, secretariat: User) -> None:

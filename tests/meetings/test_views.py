@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from infobase.accounts.models import User
+from infobase.accounts.models import Role, User
 from infobase.meetings.models import (
     Capacity,
     Distribution,
@@ -20,7 +20,8 @@ from infobase.meetings.models import (
     ManualStatus,
     SessionParticipant,
 )
-from infobase.reference.models import Organization, State
+from infobase.needs.models import Need
+from infobase.reference.models import Article, Organization, State
 from tests.conftest import client_for
 from tests.meetings.conftest import Data
 
@@ -227,3 +228,44 @@ def test_a_session_page_numbers_its_agenda_once_and_says_plainly_when_there_is_n
     assert "No agenda recorded." not in page
     # The item's own number is the only one shown: the list draws no markers.
     assert '<ol class="agenda plain">' in page
+
+
+def test_an_outcome_and_its_session_list_and_count_a_confidential_need_for_its_state_only(
+    met: Data, secretariat: User, delegate: User
+) -> None:
+    decision = met.decision
+    kenya = State.objects.get(iso3="KEN")
+    secret = Need.objects.create(
+        state=kenya,
+        article=Article.objects.get(instrument__code="untoc", number=5),
+        kind="legislative",
+        first_seen=date(2007, 1, 1),
+        confidential=True,
+    )
+    decision.needs.add(secret)
+    url = reverse("outcome_detail", args=[decision.pk])
+    focal_kenya = User.objects.create_user(
+        username="focal.kenya", password="pw-focal-kenya", role=Role.FOCAL_POINT, state=kenya
+    )
+
+    def shows_it(user: User | None) -> bool:
+        page = client_for(user).get(url)
+        assert page.status_code == 200
+        return str(kenya.name_en) in page.content.decode()
+
+    assert shows_it(secretariat) and shows_it(focal_kenya)
+    assert not shows_it(delegate) and not shows_it(None)
+
+    # The session that reviewed it counts it for them only.
+    session = met.intersessional
+    session.needs_reviewed.add(secret)
+    public = session.needs_reviewed.count() - 1
+    session_url = reverse("session_detail", args=[session.pk])
+
+    def reviewed(user: User | None) -> int:
+        page = client_for(user).get(session_url)
+        assert page.status_code == 200
+        return int(page.context["needs_reviewed"])
+
+    assert reviewed(secretariat) == reviewed(focal_kenya) == public + 1
+    assert reviewed(delegate) == reviewed(None) == public
