@@ -14,13 +14,16 @@ from decimal import Decimal
 from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from infobase.core.i18n import is_rtl
 from infobase.funding.equity import GroupShare
 
 WIDTH = 720
-LABEL_WIDTH = 340  # room for the longest group names (French, Russian) at 12 px
+LABEL_WIDTH = 340  # labels longer than this are cut into lines (``label_lines``)
+FONT_SIZE = 12
+LINE_HEIGHT = 13
 BAR_AREA = 310
 ROW_HEIGHT = 40
 BAR_HEIGHT = 13
@@ -28,6 +31,24 @@ TOP = 50
 RESOURCES_COLOUR = "#005a9c"
 NEEDS_COLOUR = "#9aa5b1"
 FLAG_COLOUR = "#b3261e"
+
+
+def label_lines(label: str, *, room: float, size: float = FONT_SIZE) -> list[str]:
+    """``label`` cut into lines at spaces, each at most ``room`` wide at ``size`` (measured
+    with the page's fonts): a long group name in French or Spanish, flagged under-served,
+    would otherwise run out of the drawing. A single word wider than the room keeps its
+    line."""
+    from infobase.reports.print_layout import text_width
+
+    lang = get_language() or "en"
+    lines: list[str] = []
+    for word in label.split():
+        wider = f"{lines[-1]} {word}" if lines else word
+        if lines and text_width(wider, lang=lang, size=size) <= room:
+            lines[-1] = wider
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def percent(share: Decimal | None) -> str:
@@ -63,12 +84,13 @@ def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" class="share-chart" dir="ltr" '
             'viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}" '
-            'font-size="12">',
+            'font-size="{}">',
             WIDTH,
             height,
             WIDTH,
             height,
             title,
+            FONT_SIZE,
         ),
         format_html("<title>{}</title>", title),
     ]
@@ -96,14 +118,22 @@ def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:
         label = row.label
         if row.under_served:
             label = _("%(group)s (under-served)") % {"group": row.label}
+        lines = label_lines(label, room=LABEL_WIDTH - 20)
+        # Centred on the row's two bars.
+        first = y + BAR_HEIGHT + 5 - (len(lines) - 1) * LINE_HEIGHT / 2
         parts.append(
             format_html(
-                '<text x="{}" y="{}"{} fill="{}">{}</text>',
-                label_x,
-                y + BAR_HEIGHT + 4,
+                '<text{} fill="{}">{}</text>',
                 label_attrs,
                 FLAG_COLOUR if row.under_served else "currentColor",
-                label,
+                format_html_join(
+                    "",
+                    '<tspan x="{}" y="{}">{}</tspan>',
+                    (
+                        (label_x, f"{first + n * LINE_HEIGHT:g}", line)
+                        for n, line in enumerate(lines)
+                    ),
+                ),
             )
         )
         for j, (share, colour) in enumerate(

@@ -11,10 +11,12 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from infobase.core.i18n import language
 from infobase.funding import charts
 from infobase.funding.equity import (
+    GroupShare,
     Place,
     WeightedNeed,
     equity_index,
@@ -563,6 +565,44 @@ def test_equity_page_draws_charts_with_translated_labels_right_to_left(
     assert 'dir="ltr"' in svg and 'direction="rtl"' in svg
     with language("ar"):
         assert str(RegionalGroup.WEOG.label) in svg
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es", "ru", "ar", "zh-hans"])
+def test_every_group_label_fits_its_room_in_every_language(lang: str) -> None:
+    # "Grupo de los Estados de Asia y el Pacífico (insuficientemente atendido)" ran out of the
+    # drawing on the left: long labels are cut into lines that fit.
+    from defusedxml import ElementTree
+
+    from infobase.reports.print_layout import text_width
+
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    with language(lang):
+        rows = [
+            GroupShare(
+                code=g.value,
+                label=str(g.label),
+                needs_weight=D(1),
+                need_share=D("0.2"),
+                resources_usd=D(1),
+                resource_share=D("0.1"),
+                ratio=D("0.5"),
+                fair_share_usd=D(1),
+                shortfall_usd=D(0),
+                under_served=True,
+            )
+            for g in RegionalGroup
+        ]
+        drawing = ElementTree.fromstring(str(charts.share_bars(rows, title="T")))
+        labels = [t for t in drawing.iter(f"{svg_ns}text") if t.find(f"{svg_ns}tspan") is not None]
+        assert len(labels) == len(rows)
+        for text, row in zip(labels, rows, strict=True):
+            lines = [tspan.text or "" for tspan in text.iter(f"{svg_ns}tspan")]
+            expected = _("%(group)s (under-served)") % {"group": row.label}
+            assert " ".join(lines) == " ".join(expected.split())  # every word, in order
+            for line in lines:
+                width = text_width(line, lang=lang, size=charts.FONT_SIZE)
+                assert width <= charts.LABEL_WIDTH - 20 or " " not in line, (line, width)
+        assert max(len(list(t.iter(f"{svg_ns}tspan"))) for t in labels) <= 3
 
 
 def test_percentages_are_formatted_for_the_active_locale() -> None:
