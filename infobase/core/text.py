@@ -91,3 +91,14 @@ def query_words(query: str) -> list[str]:
         if word and word not in words:
             words.append(word)
     return words
+
+
+# What XML 1.0 cannot hold: C0 controls but tab and line breaks, lone surrogates, U+FFFE/FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` as an XML document (a Word file) can hold it: a vertical tab or form feed (a
+    line or page break pasted from a word processor) becomes a line break; other control
+    characters are dropped."""
+    return _NOT_XML.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))

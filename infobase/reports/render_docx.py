@@ -24,6 +24,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm, Pt, RGBColor
 
 from infobase.core.i18n import is_rtl
+from infobase.core.text import xml_text
 from infobase.core.zips import stable_zip
 from infobase.reports import charts, numbers, raster
 from infobase.reports.blocks import (
@@ -67,7 +68,7 @@ def _run_text(text: str) -> str:
     """A run's content as python-docx writes ``run.text``: a tab is ``w:tab``, a line break
     ``w:br``, a text with outer spaces keeps them."""
     parts = []
-    for piece in _BREAKS.split(text):
+    for piece in _BREAKS.split(xml_text(text)):
         if piece == "\t":
             parts.append("<w:tab/>")
         elif piece in ("\r", "\n"):
@@ -118,8 +119,8 @@ class _Writer:
         self.doc.styles["Normal"].font.size = Pt(10.5)
         props = self.doc.core_properties
         meta = self.source.meta
-        props.title = meta.title
-        props.subject = meta.symbol
+        props.title = xml_text(meta.title)
+        props.subject = xml_text(meta.symbol)
         props.author = props.last_modified_by = "Infobase"
         props.language = WORD_LANG[self.lang]
         props.revision = 1
@@ -146,7 +147,7 @@ class _Writer:
         size: float | None = None,
         superscript: bool = False,
     ) -> None:
-        run = paragraph.add_run(text)  # type: ignore[attr-defined]
+        run = paragraph.add_run(xml_text(text))  # type: ignore[attr-defined]
         run.bold = bold
         if size:
             run.font.size = Pt(size)

@@ -294,17 +294,20 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
 
 class _Printable(dict[int, int | None]):
     """A ``str.translate`` table, filled as characters are met: a character some report font
-    draws (or a control character: line breaks) stays; a mark or format character none
-    draws (a variation selector after an emoji) is dropped; any other becomes
-    ``REPLACEMENT``."""
+    draws, or a tab or line break, stays; another control character (NUL, BEL, ESC … pasted
+    into an answer), or a mark or format character no font draws (a variation selector after
+    an emoji), is dropped; any other becomes ``REPLACEMENT``."""
 
     def __init__(self, covered: frozenset[int]) -> None:
         super().__init__()
         self.covered = covered
 
     def __missing__(self, code: int) -> int | None:
-        if code in self.covered or code < 0x20:
-            shown: int | None = code
+        # A font may map NUL (to its .null glyph), which PDF/UA forbids all the same.
+        if code < 0x20 and not 0x09 <= code <= 0x0D:
+            shown: int | None = None
+        elif code in self.covered or code < 0x20:
+            shown = code
         elif unicodedata.category(chr(code)) in ("Mn", "Me", "Cf"):
             shown = None
         else:

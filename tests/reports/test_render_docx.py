@@ -11,7 +11,15 @@ from docx import Document as WordDocument
 from docx.oxml.ns import qn
 
 from infobase.core.i18n import language
-from infobase.reports.blocks import Column, DocumentMeta, HeatTable, ReportDocument, Table
+from infobase.reports.blocks import (
+    Column,
+    DocumentMeta,
+    HeatTable,
+    Paragraph,
+    Quote,
+    ReportDocument,
+    Table,
+)
 from infobase.reports.numbers import percent
 from infobase.reports.render_docx import render_docx
 
@@ -84,3 +92,26 @@ def test_a_heat_table_shades_each_share_and_leaves_a_missing_one_blank() -> None
     assert missing._tc.tcPr.find(qn("w:shd")).get(qn("w:fill")) != fill
     widths = {cell.width for row in heat.rows for cell in row.cells}
     assert len(widths) == 1, "even columns"
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_control_characters_pasted_into_a_text_do_not_stop_the_word_file(lang: str) -> None:
+    # A State's words may carry a word processor's vertical tab (its line break) or a stray
+    # NUL, BEL or ESC: Word's XML cannot hold them, and the whole report failed.
+    pasted = "first\x0bsecond\x00\x07\x1b end"
+    document = ReportDocument(
+        meta=DocumentMeta(title="Report\x07", symbol="CTOC/COP/WG.2/2026/3", date=date(2026, 1, 1)),
+        lang=lang,
+        blocks=(
+            Paragraph(pasted),
+            Quote(pasted, "Egypt"),
+            Table("Answers", (Column("Answer"),), ((pasted,),)),
+        ),
+    )
+    with language(lang):
+        word_file = WordDocument(io.BytesIO(render_docx(document)))
+    texts = [p.text for p in word_file.paragraphs if "first" in p.text]
+    texts.append(word_file.tables[0].rows[1].cells[0].text)
+    # (the paragraph is numbered, as UN body paragraphs are)
+    assert len(texts) == 3 and all(t.endswith("first\nsecond end") for t in texts), texts
+    assert word_file.core_properties.title == "Report"

@@ -178,9 +178,10 @@ def test_every_text_is_set_in_the_reports_own_fonts(lang: str) -> None:
 def test_mathematical_signs_are_printed_and_a_character_no_font_draws_is_marked_not_fatal(
     lang: str,
 ) -> None:
-    # The definitions of the figures write "1 − ½ Σ", and a State may write "≤" or an emoji:
-    # PDF/UA refuses a glyph the fonts lack, which stopped the whole report.
-    words = "Equity = 1 − ½ Σ |r − n| ≤ 1 ≠ 2 🙂\ufe0f done"
+    # The definitions of the figures write "1 − ½ Σ", and a State may write "≤", an emoji or
+    # paste a control character: PDF/UA refuses a glyph the fonts lack, which stopped the
+    # whole report.
+    words = "Equity = 1 − ½ Σ |r − n| ≤ 1 ≠ 2 🙂\ufe0f done\x00\x07\x1b\tend"
     data = render_pdf(
         report(lang, blocks=(Heading("Figures"), Paragraph(words), Quote(words, "X")))
     )
@@ -189,6 +190,8 @@ def test_mathematical_signs_are_printed_and_a_character_no_font_draws_is_marked_
     assert [text.count(sign) for sign in "−½Σ≤≠"] == [4, 2, 2, 2, 2]
     # The emoji is shown as the replacement character, its variation selector dropped.
     assert text.count("\ufffd") == 2 and "🙂" not in text and "\ufe0f" not in text
+    # Control characters pasted into a text are dropped; a tab stays a space.
+    assert text.count("end") == 2 and not any(c in text for c in "\x00\x07\x1b")
 
 
 def test_a_quote_in_no_recorded_language_reads_in_the_direction_of_its_first_letter() -> None:
