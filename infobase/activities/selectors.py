@@ -35,7 +35,7 @@ from infobase.core.figures import kept, warmer
 from infobase.core.search import search
 from infobase.core.text import fold
 from infobase.needs.models import Need, NeedStatus
-from infobase.needs.selectors import needs_visible_to
+from infobase.needs.selectors import needs_visible_to, visible_needs_q
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -516,7 +516,7 @@ def need_links_shown(activity: Activity, user: Any) -> QuerySet[NeedLink]:
     """The needs an activity addresses, as its page lists them: links not rejected, to needs
     ``user`` may see (a confidential need of another State is not listed)."""
     return (
-        activity.need_links.filter(need__in=needs_visible_to(user))
+        activity.need_links.filter(visible_needs_q(user, "need__"))
         .exclude(status="rejected")
         .select_related("need__state", "need__article__instrument")
     )

@@ -234,6 +234,11 @@ def _public_needs_reviewed() -> Count:
     )
 
 
+def needs_reviewed_count(session: Session, *, viewer: Any) -> int:
+    """How many needs the session reviewed, of those ``viewer`` may see (its page)."""
+    return session.needs_reviewed.filter(visible_needs_q(viewer)).count()
+
+
 def decision(number: str) -> Outcome | None:
     return (
         Outcome.objects.select_related("session__body")

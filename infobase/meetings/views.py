@@ -34,7 +34,6 @@ from infobase.meetings.models import (
     SessionKind,
 )
 from infobase.meetings.services import document_from_report, mandate_set_status
-from infobase.needs.selectors import needs_visible_to
 
 
 def _today(request: HttpRequest) -> date:
@@ -103,10 +102,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": docs.order_by("symbol"),
             "outcomes": session.outcomes.all(),
             "meetings_during": session.meetings_during.select_related("body"),
-            # Of the needs the reader may see: a confidential need of another State is not counted.
-            "needs_reviewed": session.needs_reviewed.filter(
-                pk__in=needs_visible_to(request.user).values("pk")
-            ).count(),
+            "needs_reviewed": selectors.needs_reviewed_count(session, viewer=request.user),
             "can_see_needs": request.user.has_perm("needs.view_register"),
             "can_edit": request.user.has_perm("meetings.change_session", session),
         },

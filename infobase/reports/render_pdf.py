@@ -303,10 +303,11 @@ class _Printable(dict[int, int | None]):
         self.covered = covered
 
     def __missing__(self, code: int) -> int | None:
-        # A font may map NUL (to its .null glyph), which PDF/UA forbids all the same.
-        if code < 0x20 and not 0x09 <= code <= 0x0D:
-            shown: int | None = None
-        elif code in self.covered or code < 0x20:
+        if code < 0x20:
+            # Tab and line breaks only: a font may map NUL (to its .null glyph), which PDF/UA
+            # forbids all the same.
+            shown: int | None = code if 0x09 <= code <= 0x0D else None
+        elif code in self.covered:
             shown = code
         elif unicodedata.category(chr(code)) in ("Mn", "Me", "Cf"):
             shown = None

@@ -734,25 +734,20 @@ def published_point(
     solution. A report to the Conference shows these, so that no figure in it moves with a
     need a State asked to keep confidential."""
     ids = {t.id for t in published}
-    by_target = {t: amount for t, amount in solution.by_target().items() if t in ids}
-    objective = sum(
-        float(t.weight) * min(1.0, float(by_target.get(t.id, 0)) / float(cents_up_half(t.cost_usd)))
-        for t in published
+    public = Solution(
+        method=solution.method,
+        status=solution.status,
+        amounts={pair: amount for pair, amount in solution.amounts.items() if pair[1] in ids},
     )
-    groups, families, instruments = equity_summary(published, by_target, params)
-    index_g, index_f = equity_index(groups), equity_index(families)
+    fill_summary(public, published, params)
+    index_g, index_f = public.equity_index_groups, public.equity_index_families
     return {
-        "objective": clean(objective, 6),
-        "total_usd": clean(sum(by_target.values(), Decimal(0)), 2),
+        "objective": clean(public.objective, 6),
+        "total_usd": clean(public.total_usd, 2),
         "equity_index_groups": None if index_g is None else clean(index_g, 4),
         "equity_index_families": None if index_f is None else clean(index_f, 4),
         "shortfall_usd": clean(
-            sum(
-                max(0.0, r.floor_usd - r.funds_usd)
-                for r in (*groups, *families, *instruments)
-                if not r.met
-            ),
-            2,
+            sum(max(0.0, r.floor_usd - r.funds_usd) for r in unmet_floors(public)), 2
         ),
     }
 
