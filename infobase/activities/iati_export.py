@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import io
 import mimetypes
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -47,6 +46,7 @@ from infobase.activities.models import (
     ParticipantRole,
     ProviderKind,
 )
+from infobase.core.text import xml_text
 from infobase.reference.models import CodelistItem, Organization, OrganizationKind
 
 IATI_VERSION = "2.03"
@@ -62,9 +62,6 @@ DEFAULT_REPORTING_ORG_TYPE = "40"  # OrganisationType 40: Multilateral
 # Order of narratives after the default language: the six UN languages, then the rest.
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 LANGUAGE_FIELDS = ("ar", "zh", "en", "fr", "ru", "es")
-
-# Characters XML 1.0 cannot carry; lxml refuses them, so they are dropped from texts.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -566,7 +563,7 @@ def _history_dates(queryset: QuerySet[Activity]) -> dict[int, datetime]:
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("", str(text))
+    return xml_text(str(text))
 
 
 def _aware(moment: datetime) -> datetime:

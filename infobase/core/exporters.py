@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,20 +17,19 @@ from decimal import Decimal
 from typing import Any
 
 from infobase.core.i18n import is_rtl, language
+from infobase.core.text import xml_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# The control characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, written here so
-# that importing the exporters does not load openpyxl and numpy).
-ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 FORMATS = ("csv", "xlsx")
 
 
 def safe_cell(value: Any) -> Any:
     """A value safe to put in a cell: text a spreadsheet could run as a formula is prefixed
-    with an apostrophe, and characters XML cannot hold are dropped. Other values unchanged."""
+    with an apostrophe, and characters XML cannot hold are made XML text (``xml_text``: an
+    XLSX file is XML). Other values unchanged."""
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = xml_text(value)
     if value.lstrip("'").startswith(FORMULA_START):
         return "'" + value
     return value

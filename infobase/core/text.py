@@ -98,7 +98,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(text: str) -> str:
-    """``text`` as an XML document (a Word file) can hold it: a vertical tab or form feed (a
-    line or page break pasted from a word processor) becomes a line break; other control
-    characters are dropped."""
+    """``text`` as an XML document can hold it, the one rule for every file written as XML
+    (Word, XLSX cells, XLSForm, IATI XML): a vertical tab or form feed (a line or page break
+    pasted from a word processor) becomes a line break; other control characters, lone
+    surrogates and the non-characters U+FFFE and U+FFFF are dropped."""
     return _NOT_XML.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))

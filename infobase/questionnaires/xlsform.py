@@ -92,6 +92,7 @@ from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.tabular import read_workbook
+from infobase.core.text import xml_text
 from infobase.core.uploads import zip_problem
 from infobase.questionnaires.models import (
     Choice,
@@ -1259,13 +1260,11 @@ def _header(field_name: str, column: str) -> str:
 
 
 def _write(ws: Any, rows: list[list[Any]]) -> None:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     for row in rows:
         cleaned = []
         for value in row:
             if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                value = xml_text(value)
             cleaned.append(value)
         ws.append(cleaned)
     for row_cells in ws.iter_rows():

@@ -203,6 +203,19 @@ def test_every_language_held_has_a_narrative_and_the_default_has_no_xml_lang(
     assert [lang.get("code") for lang in document.iterfind("language")] == ["en", "ar", "fr"]
 
 
+def test_a_description_holding_characters_xml_cannot_hold_is_exported_valid(
+    bare_activity: Activity,
+) -> None:
+    bare_activity.description = {"fr": "ligne\x0bligne\x00\x1b\ufffe fin"}
+    bare_activity.save()
+
+    content = iati_export(generated=GENERATED)
+
+    assert validate_iati(content) == []
+    activity = by_identifier(parse(content), bare_activity.iati_identifier)
+    assert narratives(activity.find("description"), "fr") == {"fr": "ligne\nligne fin"}
+
+
 def test_file_header_and_activity_attributes(full_activity: Activity) -> None:
     root = parse(iati_export(generated=GENERATED))
     activity = by_identifier(root, full_activity.iati_identifier)

@@ -47,9 +47,26 @@ def test_xlsx_export_reads_right_to_left_in_arabic_and_holds_no_formula():
     assert export.filename == "sample-ar.xlsx"
 
 
-def test_the_illegal_characters_rule_is_openpyxls() -> None:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+# Pasted into a State's words: NUL, BEL, ESC, a word processor's line and page breaks (VT, FF),
+# and the non-characters U+FFFE and U+FFFF, which no XML file can hold.
+PASTED = "first\x0bsecond\x0cthird\x00\x07\x1b \ufffe\uffffend ترحيل"
 
-    from infobase.core import exporters
 
-    assert exporters.ILLEGAL_CHARACTERS_RE.pattern == ILLEGAL_CHARACTERS_RE.pattern
+class Pasted(Exporter):
+    identifier = "pasted"
+
+    def columns(self):
+        return [_("State")]
+
+    def rows(self):
+        return [[PASTED]]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_text_no_xml_file_can_hold_is_exported_readable(fmt):
+    export = render(Pasted(), fmt=fmt, lang="ar")
+    if fmt == "xlsx":
+        cell = load_workbook(io.BytesIO(export.content)).active["A2"].value
+    else:
+        cell = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))[1][0]
+    assert cell == "first\nsecond\nthird end ترحيل"

@@ -392,6 +392,19 @@ def test_arabic_labels_are_preserved_exactly_through_both_exports(
     assert "هل تُجرّم المشاركة؟" in export_xform(q).decode("utf-8")
 
 
+def test_a_label_holding_characters_xml_cannot_hold_still_exports(
+    tmp_path: Path, cycle: ReportingCycle
+) -> None:
+    q = import_xlsform(small_form(tmp_path / "s.xlsx"), filename="s.xlsx", cycle=cycle)
+    item = q.items.get(name="a5_status")
+    item.label = {**item.label, "ar": "سطر\x0bسطر\x00\uffff"}
+    item.save()
+    sheet = openpyxl.load_workbook(io.BytesIO(export_xlsform(q)))["survey"]
+    header = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert rows[1][header.index("label::العربية")] == "سطر\nسطر"
+
+
 def test_model_built_questionnaire_exports_and_reimports_equivalently(
     questionnaire: Questionnaire, cycle: ReportingCycle
 ) -> None:
