@@ -14,6 +14,7 @@ the spreadsheet program stored when it saved the file, empty when there is none)
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -133,13 +134,31 @@ def read_workbook(
         book.close()
 
 
-def read_csv(data: bytes, *, filename: str, max_rows: int, max_columns: int) -> Sheet:
-    """A CSV file in UTF-8 (with or without BOM); the delimiter is the most frequent of comma,
-    semicolon and tab on the first line."""
+def _csv_text(data: bytes, *, filename: str) -> str:
+    """The text of a CSV file in UTF-8 (with or without BOM) or in UTF-16 with its BOM. A file in
+    a one-byte code page is refused, naming its first line that is not UTF-8: which code page it
+    is cannot be told for sure, and a wrong guess would change every accented or Arabic letter
+    without a word."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise not_readable(filename) from None
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise not_readable(filename) from None
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        message = _(
+            "The file is not in UTF-8: it was saved in the computer's own character set. Save it "
+            "again as “CSV UTF-8”, or as an Excel workbook (.xlsx), and upload that."
+        )
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput([InputProblem(file=filename, line=line, message=message)]) from None
+
+
+def read_csv(data: bytes, *, filename: str, max_rows: int, max_columns: int) -> Sheet:
+    """A CSV file in UTF-8 or UTF-16 (``_csv_text``); the delimiter is the most frequent of
+    comma, semicolon and tab on the first line."""
+    text = _csv_text(data, filename=filename)
     if "\x00" in text:
         raise not_readable(filename)
     first = text.split("\n", 1)[0]

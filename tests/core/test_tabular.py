@@ -72,11 +72,38 @@ def test_a_csv_file_is_read_with_its_delimiter_and_without_its_bom() -> None:
 def test_an_unreadable_file_is_refused_with_its_name() -> None:
     with pytest.raises(InvalidInput) as refused:
         read_table(
-            b"\xff\xfe\x00garbage", filename="x.csv", formulas="text", max_rows=5, max_columns=5
+            b"\xff\xfe\x00", filename="x.csv", formulas="text", max_rows=5, max_columns=5
         )
     problem = refused.value.problems[0]
     assert problem.file == "x.csv"
     assert "CSV" in str(problem.message)
+
+
+ROWS = [("iso3", "title"), ("EGY", "تدريب القضاة"), ("SEN", "Atelier régional")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_csv_file_saved_as_unicode_text_is_read(encoding: str) -> None:
+    # A spreadsheet's "Unicode text": UTF-16 with its byte-order mark, tab-separated.
+    data = "\r\n".join("\t".join(row) for row in ROWS).encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    table = read_table(data, filename="u.csv", formulas="text", max_rows=10, max_columns=5)
+    assert table.rows == ROWS
+
+
+@pytest.mark.parametrize("encoding", ["cp1256", "cp1252"])
+def test_a_csv_file_in_a_code_page_is_refused_naming_its_first_line_not_in_utf8(
+    encoding: str,
+) -> None:
+    # A spreadsheet's "CSV" on Windows in Arabic or French: the code page cannot be told.
+    row = ROWS[1] if encoding == "cp1256" else ROWS[2]
+    data = f"{ROWS[0][0]};{ROWS[0][1]}\n{row[0]};{row[1]}\n".encode(encoding)
+    with pytest.raises(InvalidInput) as refused:
+        read_table(data, filename="r.csv", formulas="text", max_rows=10, max_columns=5)
+    problem = refused.value.problems[0]
+    assert (problem.file, problem.line) == ("r.csv", 2)
+    assert "UTF-8" in problem.message and ".xlsx" in problem.message
 
 
 def test_a_sheet_longer_than_the_file_may_hold_is_refused() -> None:
