@@ -3,7 +3,8 @@
 Run in its own process (``python -m tests.browser.prepare OUT.json``) with ``DATABASE_URL``
 pointing at a fresh SQLite file and ``DJANGO_SETTINGS_MODULE=tests.browser.settings``. It adds
 what the journeys need beyond the demo (an English-speaking focal point, a verified session for
-each persona) and writes the facts the tests read (session keys, assignment ids) as JSON.
+each persona, a confidential need linked to an outcome, a session and an activity) and writes
+the facts the tests read (session keys, assignment ids, what those pages show) as JSON.
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ def build() -> dict[str, Any]:
     device = StaticDevice.objects.create(user=secretariat, name="browser", confirmed=True)
     StaticToken.objects.create(device=device, token=RECOVERY_CODE)
 
+    pages = _meetings_pages()
+
     sessions: dict[str, str] = {}
     for user in User.objects.filter(
         username__in=[
@@ -154,7 +157,88 @@ def build() -> dict[str, Any]:
         "submitted_assignments": submitted,
         "recovery_code": RECOVERY_CODE,
         "password": PASSWORD,
+        **pages,
     }
+
+
+def _meetings_pages() -> dict[str, Any]:
+    """An outcome, its working-group session and an activity that concern needs, each made to
+    concern one more: a confidential need of a State none of the personas acts for (only the
+    secretariat may see it); and the session whose source is longest (a URL, unbroken).
+
+    The facts hold what the pages show, per language: headings, and the needs (State — article
+    — kind) that everyone (outcome, session) and a donor (activity) may see."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import Length
+    from django.utils import translation
+
+    from infobase.activities.models import Activity, NeedLink
+    from infobase.meetings.models import Outcome, Session
+    from infobase.needs.models import Need, NeedStatus
+
+    def line(need: Need) -> str:
+        return f"{need.state.translated('name').text} — {need.article} — {need.get_kind_display()}"
+
+    outcome = (
+        Outcome.objects.annotate(n=Count("needs"), r=Count("session__needs_reviewed"))
+        .filter(n__gt=0, r__gt=0)
+        .select_related("session")
+        .order_by("pk")
+        .first()
+    )
+    assert outcome is not None, "the demo data has no outcome concerning needs of a session"
+    session = outcome.session
+    activity = (
+        Activity.objects.annotate(n=Count("need_links", filter=~Q(need_links__status="rejected")))
+        .filter(n__gt=0)
+        .order_by("pk")
+        .first()
+    )
+    assert activity is not None, "the demo data has no activity that addresses a need"
+    shown = {n.state_id for n in outcome.needs.all()} | {
+        link.need.state_id for link in activity.need_links.select_related("need")
+    }
+    confidential = (
+        Need.objects.filter(confidential=True)
+        .exclude(status=NeedStatus.MERGED)
+        .exclude(state__iso3__in=["EGY", "SEN", "MEX"])
+        .exclude(state_id__in=shown)
+        .select_related("state", "article__instrument")
+        .order_by("pk")
+        .first()
+    )
+    assert confidential is not None, "the demo data has no confidential need to link"
+    outcome.needs.add(confidential)
+    session.needs_reviewed.add(confidential)
+    NeedLink.objects.create(need=confidential, activity=activity, status="suggested")
+    sourced = Session.objects.exclude(source="").order_by(Length("source").desc(), "pk").first()
+    assert sourced is not None, "the demo data has no session with a source"
+
+    public = (
+        Need.objects.filter(confidential=False)
+        .exclude(status=NeedStatus.MERGED)
+        .select_related("state", "article__instrument")
+    )
+    links = activity.need_links.exclude(status="rejected").values("need")
+    facts: dict[str, Any] = {
+        "outcome": outcome.pk,
+        "wg_session": session.pk,
+        "activity": activity.pk,
+        "sourced_session": sourced.pk,
+        "wg_session_public_needs": public.filter(reviewed_at=session).count(),
+        "meetings_pages": {},
+    }
+    for lang in ("en", "ar"):
+        with translation.override(lang):
+            facts["meetings_pages"][lang] = {
+                "wg_session_title": session.title[lang],
+                "outcome_heading": f"{outcome} — {outcome.title[lang]}",
+                "activity_title": activity.title[lang],
+                "outcome_needs": sorted(line(n) for n in public.filter(outcomes=outcome)),
+                "activity_needs": sorted(line(n) for n in public.filter(pk__in=links)),
+                "confidential_need": line(confidential),
+            }
+    return facts
 
 
 if __name__ == "__main__":

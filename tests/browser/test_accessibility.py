@@ -29,6 +29,10 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "equity": ("delegate.mexico", "/funding/equity/"),
     "coverage": ("secretariat", "/coverage/"),
     "who-does-what-where": ("delegate.mexico", "/activities/matrix/"),
+    # Pages that list or count needs (those their reader may see).
+    "outcome": (None, "/meetings/outcomes/{outcome}/"),
+    "wg-session": (None, "/meetings/sessions/{wg_session}/"),
+    "activity": ("focal.egypt", "/activities/{activity}/"),  # with the comment form
 }
 KNOWN: dict[str, str] = {}
 

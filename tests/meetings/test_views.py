@@ -224,7 +224,10 @@ def test_a_session_page_numbers_its_agenda_once_and_says_plainly_when_there_is_n
     assert "0 participants" not in empty and "No participant recorded." in empty
     AgendaItem.objects.create(session=session, number="4 (a)", title={"en": "Review"}, position=1)
     page = client.get(reverse("session_detail", args=[session.pk])).content.decode()
-    assert '<li><strong dir="ltr">4 (a).</strong> <span lang="en">Review</span></li>' in page
+    # The number is isolated in its own direction and the period follows it in the page's: it
+    # stands between number and title in Arabic too (a period inside a dir="ltr" element was
+    # drawn on the number's outer side, at the start of the line).
+    assert '<li><strong><bdi>4 (a)</bdi>.</strong> <span lang="en">Review</span></li>' in page
     assert "No agenda recorded." not in page
     # The item's own number is the only one shown: the list draws no markers.
     assert '<ol class="agenda plain">' in page
