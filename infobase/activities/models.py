@@ -206,9 +206,32 @@ class Theme(models.Model):
         return f"{self.article} / {self.kind}"
 
 
+class TransactionType(models.TextChoices):
+    """IATI TransactionType codes. English names as the IATI codelist (version 2.03, in
+    ``shared/data/iati/codelists/TransactionType.xml``) gives them; the other languages are
+    ours (the codelist's French calls equity « équité »). A code outside the list, from a later
+    version of the standard, is shown as it is."""
+
+    INCOMING_FUNDS = "1", _("Incoming Funds")
+    OUTGOING_COMMITMENT = "2", _("Outgoing Commitment")
+    DISBURSEMENT = "3", _("Disbursement")
+    EXPENDITURE = "4", _("Expenditure")
+    INTEREST_PAYMENT = "5", _("Interest Payment")
+    LOAN_REPAYMENT = "6", _("Loan Repayment")
+    REIMBURSEMENT = "7", _("Reimbursement")
+    PURCHASE_OF_EQUITY = "8", _("Purchase of Equity")
+    SALE_OF_EQUITY = "9", _("Sale of Equity")
+    CREDIT_GUARANTEE = "10", _("Credit Guarantee")
+    INCOMING_COMMITMENT = "11", _("Incoming Commitment")
+    OUTGOING_PLEDGE = "12", _("Outgoing Pledge")
+    INCOMING_PLEDGE = "13", _("Incoming Pledge")
+
+
 class Transaction(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="transactions")
-    kind = models.CharField(_("type (IATI TransactionType)"), max_length=5)
+    kind = models.CharField(
+        _("type (IATI TransactionType)"), max_length=5, choices=TransactionType.choices
+    )
     date = models.DateField(null=True, blank=True)
     value = models.DecimalField(max_digits=18, decimal_places=2)
     currency = models.CharField(max_length=3, blank=True)

@@ -17,7 +17,10 @@ from typing import Protocol
 
 from django.utils.translation import gettext as _
 
-from infobase.activities.models import Budget, BudgetType, Transaction
+from infobase.activities.models import Budget, BudgetType, Transaction, TransactionType
+
+# What an activity spent: its disbursements and its expenditure.
+SPENT = (TransactionType.DISBURSEMENT, TransactionType.EXPENDITURE)
 
 
 class MoneyConverter(Protocol):
@@ -152,7 +155,7 @@ def spent_total(rows: list[AmountRow], *, currency: str) -> ConvertedTotal | Non
     chosen = [
         item.converted
         for item in rows
-        if isinstance(item.row, Transaction) and item.row.kind in ("3", "4")
+        if isinstance(item.row, Transaction) and item.row.kind in SPENT
     ]
     if not chosen or not currency or any(c is None for c in chosen):
         return None

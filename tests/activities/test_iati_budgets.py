@@ -312,3 +312,23 @@ def test_page_shows_budgets_with_the_total_in_the_activity_currency(secretariat:
     assert "1,650.00 EUR" in text
     # The USD transaction of 2023-03-01: 90.00 EUR.
     assert "90.00" in text
+
+
+@pytest.mark.parametrize(("lang", "name"), [("en", "Disbursement"), ("ar", "صرف")])
+def test_a_transaction_is_named_by_its_type_in_the_readers_language(
+    secretariat: User, lang: str, name: str
+) -> None:
+    run_bytes("t.xml", iati_file(structured_activity("XX-TEST-9-T")))
+    activity = Activity.objects.get(iati_identifier="XX-TEST-9-T")
+    # A code of a later version of the standard is shown as it is.
+    activity.transactions.create(
+        kind="99", date=dt.date(2030, 1, 1), value=Decimal("1"), currency="USD"
+    )
+    page = client_for(secretariat).get(
+        reverse("activity_detail", args=[activity.pk]), {"lang": lang}
+    )
+    heading = {"en": "Transactions", "ar": "المعاملات"}[lang]
+    rows = etree.HTML(page.content).xpath(
+        "//h2[normalize-space()=$h]/following-sibling::table[1]/tbody/tr", h=heading
+    )
+    assert [row.xpath("string(td[2])") for row in rows] == [name, name, "99"]
