@@ -333,11 +333,19 @@ def pandas_sources() -> Any:
 
 def pandas_register(sources: Any) -> Any:
     """One row per (State, article, kind) with evidence."""
-    register = sources.groupby(["state_id", "article_id", "kind"], as_index=False).agg(
+    keys = ["state_id", "article_id", "kind"]
+    register = sources.groupby(keys, as_index=False).agg(
         sources=("source_id", "size"),
         confidential=("confidential", "all"),
         first_seen=("on", "min"),
     )
+    # A need others may see is first seen on the earliest day of its public sources.
+    public = sources[~sources["confidential"]].groupby(keys, as_index=False)["on"].min()
+    register = register.merge(public.rename(columns={"on": "public_on"}), on=keys, how="left")
+    register["first_seen"] = register["public_on"].where(
+        register["public_on"].notna(), register["first_seen"]
+    )
+    register = register.drop(columns="public_on")
     register["first_seen"] = register["first_seen"].where(register["first_seen"] <= TODAY, TODAY)
     return register
 
@@ -402,7 +410,8 @@ def pandas_scores(sources: Any) -> Any:
 
     needs = frame(
         """SELECT n.id, n.state_id, s.iso3, s.regional_group, n.article_id, a.number,
-                  i.code, i.position, n.kind, n.first_seen, n.pinned, n.excluded
+                  i.code, i.position, n.kind, n.first_seen, n.pinned, n.excluded,
+                  n.confidential
            FROM needs_need n JOIN reference_state s ON s.id = n.state_id
            JOIN reference_article a ON a.id = n.article_id
            JOIN reference_instrument i ON i.id = a.instrument_id""",
@@ -419,8 +428,10 @@ def pandas_scores(sources: Any) -> Any:
             "first_seen",
             "pinned",
             "excluded",
+            "secret",
         ],
     )
+    needs["secret"] = needs["secret"].astype(bool)
     keys = ["state_id", "article_id", "kind"]
     register = pandas_register(sources)
     # Breadth: States with an (open, evidenced) non-confidential need of the same article and
@@ -442,23 +453,34 @@ def pandas_scores(sources: Any) -> Any:
         needs[["breadth_overall", "breadth_region", "breadth_region_max"]].fillna(0).astype(int)
     )
     needs["breadth_overall_max"] = int(overall.max())
-    # Severity: the worst status of the latest validated cycle with rows for the article.
+    # Severity: the worst status of the latest validated cycle with rows for the article; for a
+    # need others may see, of the rows that are not confidential only.
     statuses = frame(
-        """SELECT ai.state_id, ai.article_id, c.number, ai.status
+        """SELECT ai.state_id, ai.article_id, c.number, ai.status, ai.confidential
            FROM questionnaires_articleimplementation ai
            JOIN questionnaires_assignment a ON a.id = ai.assignment_id
            JOIN questionnaires_questionnaire q ON q.id = a.questionnaire_id
            JOIN questionnaires_reportingcycle c ON c.id = q.cycle_id
            WHERE a.status = 'validated'""",
-        ["state_id", "article_id", "cycle", "status"],
+        ["state_id", "article_id", "cycle", "status", "row_secret"],
     )
-    latest = statuses.groupby(["state_id", "article_id"])["cycle"].transform("max")
-    statuses = statuses[statuses["cycle"] == latest]
-    statuses["rank"] = statuses["status"].map({"no": 2, "partly": 1}).fillna(0)
-    worst = statuses.groupby(["state_id", "article_id"])["rank"].max()
-    severity = worst.map({2: "no", 1: "partly", 0: ""}).rename("severity").reset_index()
-    needs = needs.merge(severity, on=["state_id", "article_id"], how="left")
-    needs["severity"] = needs["severity"].fillna("")
+    statuses["row_secret"] = statuses["row_secret"].astype(bool)
+
+    def worst_of(rows: Any, name: str) -> Any:
+        latest = rows.groupby(["state_id", "article_id"])["cycle"].transform("max")
+        rows = rows[rows["cycle"] == latest]
+        rank = rows["status"].map({"no": 2, "partly": 1}).fillna(0)
+        worst = rank.groupby([rows["state_id"], rows["article_id"]]).max()
+        return worst.map({2: "no", 1: "partly", 0: ""}).rename(name).reset_index()
+
+    needs = needs.merge(worst_of(statuses, "every"), on=["state_id", "article_id"], how="left")
+    needs = needs.merge(
+        worst_of(statuses[~statuses["row_secret"]], "public"),
+        on=["state_id", "article_id"],
+        how="left",
+    )
+    needs["severity"] = needs["every"].where(needs["secret"], needs["public"]).fillna("")
+    needs = needs.drop(columns=["every", "public"])
     # Urgency: the highest stated by the sources of the need's key.
     order = {"high": 3, "medium": 2, "low": 1}
     ranked = sources.assign(u=sources["urgency"].map(order).fillna(0))

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import rules
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.http import Http404
 
 from infobase.accounts.models import Role
 
@@ -144,13 +145,16 @@ for action in ("add", "change", "delete"):
     rules.add_perm(f"needs.{action}_lessonlearned", is_secretariat)
 # The needs register: the working group and donors review it, without confidential needs of
 # other States; the secretariat decides (merge, split, close); the chair may pin or exclude.
-rules.add_perm(
-    "needs.view_need",
-    is_secretariat | own_state | ((is_wg_member | is_donor) & is_not_confidential),
-)
-rules.add_perm("needs.view_register", is_secretariat | is_wg_member | is_donor | is_focal_point)
+# Whoever reads the register may open every need it lists (another State's public needs for a
+# focal point too: the page shows it only the sources that are not confidential).
+reads_register = is_secretariat | is_wg_member | is_donor | is_focal_point
+sees_need = is_secretariat | own_state | (reads_register & is_not_confidential)
+rules.add_perm("needs.view_need", sees_need)
+rules.add_perm("needs.view_register", reads_register)
 rules.add_perm("needs.decide_need", is_secretariat)
-rules.add_perm("needs.rank_need", is_secretariat | is_wg_chair)
+# The chair pins and excludes the needs the chair may see, never another State's confidential
+# one (the bulk decision takes needs by their identifiers).
+rules.add_perm("needs.rank_need", is_secretariat | (is_wg_chair & sees_need))
 rules.add_perm("needs.view_workprogramme", everyone)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"needs.{action}_workprogramme", is_secretariat)
@@ -244,6 +248,15 @@ def require(user: Any, perm: str, obj: Any = None) -> None:
     """Raise PermissionDenied unless ``user`` has ``perm`` (on ``obj``): for views and services."""
     if not user.has_perm(perm, obj):
         raise PermissionDenied
+
+
+def require_seen(user: Any, perm: str, obj: Any) -> None:
+    """Raise Http404 unless ``user`` has ``perm`` on ``obj``: for the page of one record that
+    ``user`` may not see at all. It answers as for a record that does not exist: a 403 would
+    confirm that the record exists, and trying identifiers one by one would then count what
+    is kept from ``user`` (another State's confidential needs, its requests)."""
+    if not user.has_perm(perm, obj):
+        raise Http404
 
 
 # --- Meetings: bodies, sessions, documents, outcomes and mandates (infobase.meetings) --------

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import require as _require
+from infobase.accounts.permissions import require_seen
 from infobase.activities.coverage.counting import current_activities
 from infobase.activities.coverage.exports import EXPORTS, exporter_for
 from infobase.activities.coverage.links import link_create, link_decide
@@ -116,7 +117,7 @@ def _post(request: HttpRequest, need: Need) -> None:
 @login_required
 def need_links(request: HttpRequest, pk: int) -> HttpResponse:
     need = get_object_or_404(Need.objects.select_related("state", "article__instrument"), pk=pk)
-    _require(request.user, "needs.view_need", need)
+    require_seen(request.user, "needs.view_need", need)
     _require(request.user, "activities.view_coverage")
     if request.method == "POST":
         _require(request.user, "activities.decide_link")

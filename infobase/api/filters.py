@@ -7,7 +7,7 @@ from typing import Any
 import django_filters as df
 from django.db.models import QuerySet
 
-from infobase.activities.models import Activity
+from infobase.activities.models import Activity, NeedLink
 from infobase.needs.models import AssistanceRequest, LessonLearned, Need
 from infobase.reference.models import (
     Article,
@@ -71,6 +71,19 @@ class NeedFilter(df.FilterSet):
 
     def noop(self, qs: QuerySet[Need], name: str, value: Any) -> QuerySet[Need]:
         return qs  # applied together by the view through the register's selector
+
+
+class NeedLinkFilter(df.FilterSet):
+    """Links by status, need and activity. The need and the activity are plain identifiers: a
+    choice checked against every need would refuse an unknown one (400) and accept another
+    State's confidential one (200, an empty list), telling which exist."""
+
+    need = df.NumberFilter(field_name="need_id")
+    activity = df.NumberFilter(field_name="activity_id")
+
+    class Meta:
+        model = NeedLink
+        fields = ["status", "need", "activity"]
 
 
 class RequestFilter(df.FilterSet):

@@ -198,7 +198,9 @@ class AnswerSerializer(Serializer):
 
 class AnswerWriteSerializer(serializers.Serializer):
     value = serializers.JSONField(allow_null=True)
-    confidential = serializers.BooleanField(default=False)
+    # Left out, the answer stays as confidential as it was: a script that sends only values
+    # must not publish what its State marked confidential.
+    confidential = serializers.BooleanField(required=False)
 
 
 class RequestLineSerializer(serializers.ModelSerializer):
@@ -352,7 +354,6 @@ class NeedSerializer(Serializer):
     score = serializers.SerializerMethodField()
     score_terms = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField()
-    hidden_evidence = serializers.SerializerMethodField()
 
     class Meta:
         model = Need
@@ -375,7 +376,6 @@ class NeedSerializer(Serializer):
             "score",
             "score_terms",
             "evidence",
-            "hidden_evidence",
         ]
 
     def _extra(self, obj: Need) -> dict[str, Any]:
@@ -417,9 +417,6 @@ class NeedSerializer(Serializer):
     @extend_schema_field(EvidenceSerializer(many=True))
     def get_evidence(self, obj: Need) -> list[dict[str, Any]]:
         return EvidenceSerializer(self._extra(obj).get("evidence", []), many=True).data
-
-    def get_hidden_evidence(self, obj: Need) -> int:
-        return int(self._extra(obj).get("hidden", 0))
 
 
 class WorkProgrammeSerializer(Serializer):

@@ -234,7 +234,9 @@ class AssignmentViewSet(ReadOnly):
     def answer(self, request: Request, pk: Any = None, key: str = "") -> Response:
         """One answer (``key``: the question's name, ``name@1.2`` inside repeats). A question
         not answered yet reads as version 0. ``PUT`` saves it as a draft through the web's
-        service, refusing (412) when it changed since the ETag given in ``If-Match``."""
+        service, refusing (412) when it changed since the ETag given in ``If-Match``;
+        ``confidential`` left out keeps the answer as confidential as it was (not confidential
+        for a question not answered yet)."""
         assignment = self._assignment(pk)
         item, path, answer = self._field(assignment, key)
         if request.method == "GET":
@@ -255,7 +257,9 @@ class AssignmentViewSet(ReadOnly):
                     item=item,
                     value=body.validated_data["value"],
                     repeat_path=path,
-                    confidential=body.validated_data["confidential"],
+                    confidential=body.validated_data.get(
+                        "confidential", answer.confidential if answer else False
+                    ),
                     version=version,
                 )
             ],
@@ -472,24 +476,15 @@ def _page_extras(needs: list[Need], user: Any) -> dict[int, dict[str, Any]]:
         extras[item.need_id]["scored"] = item
         extras[item.need_id]["coverage"] = item.facts.coverage
         extras[item.need_id]["coverage_status"] = coverage_status(item.facts.coverage)
-    # The register's rule for evidence (needs.views_register._evidence_rows): confidential
-    # evidence shows only to the secretariat and the need's own State; others get a count.
-    state_of = {n.pk: n.state_id for n in needs}
-    secretariat = is_secretariat(user)
-    own_state = getattr(user, "state_id", None)
-    for evidence in NeedEvidence.objects.filter(need_id__in=ids).select_related(
-        "stated_need", "request_line__request"
+    # The register's rule for evidence (needs.selectors.visible_evidence_q): the sources the
+    # person may see, and nothing of the others (not even how many there are).
+    for evidence in (
+        NeedEvidence.objects.filter(need_id__in=ids)
+        .filter(needs_selectors.visible_evidence_q(user))
+        .select_related("request_line")
+        .order_by("pk")
     ):
-        confidential = (
-            evidence.stated_need.confidential
-            if evidence.stated_need
-            else evidence.request_line.request.confidential  # type: ignore[union-attr]
-        )
-        extra = extras[evidence.need_id]
-        if confidential and not (secretariat or own_state == state_of[evidence.need_id]):
-            extra["hidden"] = extra.get("hidden", 0) + 1
-        else:
-            extra.setdefault("evidence", []).append(evidence)
+        extras[evidence.need_id].setdefault("evidence", []).append(evidence)
     return extras
 
 
@@ -620,7 +615,7 @@ class NeedLinkViewSet(ReadOnly):
 
     serializer_class = s.NeedLinkSerializer
     permission_classes = [has_perm("activities.view_coverage")]
-    filterset_fields = ["status", "need", "activity"]
+    filterset_class = api_filters.NeedLinkFilter
 
     def get_queryset(self) -> QuerySet[NeedLink]:
         visible = needs_selectors.needs_visible_to(self.request.user)

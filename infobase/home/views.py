@@ -4,13 +4,12 @@ from datetime import date
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from infobase.accounts.permissions import require
+from infobase.accounts.permissions import require, require_seen
 from infobase.core import home as home_queues
 from infobase.core import notifications
 from infobase.core import selectors as core_selectors
@@ -70,12 +69,15 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
     model_class = apps.get_model(model)
     obj = get_object_or_404(model_class, pk=pk)
     app_label, model_name = model.split(".")
-    if not request.user.has_perm(f"{app_label}.view_{model_name}", obj):
-        raise PermissionDenied
+    perm = f"{app_label}.view_{model_name}"
+    require_seen(request.user, perm, obj)
+    # Each version under the record's own rule: a need's versions from before it was seen by
+    # everyone (its confidential past, the reasons written then) stay with those who saw them.
+    entries = history_of(obj, shown=lambda version: request.user.has_perm(perm, version))
     return render(
         request,
         "infobase/history.html",
-        {"object": obj, "entries": history_of(obj), "show_who": request.user.is_authenticated},
+        {"object": obj, "entries": entries, "show_who": request.user.is_authenticated},
     )
 
 

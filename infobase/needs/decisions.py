@@ -21,9 +21,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import require
+from infobase.needs.derivation import opened_on
 from infobase.needs.models import Need, NeedEvidence, NeedStatus
 from infobase.reference.models import Article, AssistanceKind
 
@@ -38,7 +40,9 @@ def _reason(reason: str) -> str:
 
 
 def _refresh_evidence_flags(need: Need, evidence: QuerySet[NeedEvidence] | None = None) -> None:
-    """has_evidence and confidential from the need's evidence (as the derivation keeps them)."""
+    """has_evidence and confidential from the need's evidence (as the derivation keeps them);
+    a need that rested only on confidential evidence and now has a public source is first seen
+    on the earliest day of its public sources, as in the derivation (``opened_on``)."""
     rows = need.evidence.all() if evidence is None else evidence
     flags = [
         bool(stated or request)
@@ -46,9 +50,13 @@ def _refresh_evidence_flags(need: Need, evidence: QuerySet[NeedEvidence] | None 
             "stated_need__confidential", "request_line__request__confidential"
         )
     ]
+    was_secret = need.confidential
     need.has_evidence = bool(flags)
     if flags:
         need.confidential = all(flags)
+    if was_secret and not need.confidential:
+        days = opened_on(rows, today=timezone.localdate()).values()
+        need.first_seen = min(days, default=need.first_seen)
 
 
 def _save(need: Need, reason: str) -> None:

@@ -14,7 +14,10 @@ Evidence sources, each linked to at most one need by one ``NeedEvidence`` row (o
   key were merged, it follows ``merged_into`` to the need that absorbed them. When there is no
   need of that key, a new open need is created; its ``first_seen`` is the earliest date of its
   new sources (the day the answers were validated, the day the request was received), never
-  later than ``today``;
+  later than ``today``, counting only the public ones when it has any: a need others may see
+  never tells them when it was stated in confidence (``opened_on``). For the same reason a
+  need that rested only on confidential evidence is first seen, once it has a public source,
+  on the earliest day of its public sources;
 - a linked source that no longer counts (its assignment is no longer validated, its request was
   withdrawn or declined) is unlinked. A ``StatedNeed`` deleted by a re-derivation of the answers
   takes its link with it (database cascade);
@@ -70,7 +73,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -462,7 +465,7 @@ def _derive_full(today: date) -> tuple[DeriveResult, int]:
     for source, need_id in links.items():
         if need_id in flags:  # the needs created now have the right flags
             all_secret[need_id] = sources[source][1] and all_secret.get(need_id, True)
-    _refresh(flags, all_secret, result)
+    _refresh(flags, all_secret, result, today=today)
     return result, len(rows) + result.created
 
 
@@ -622,8 +625,11 @@ def _need_fields() -> list[Any]:
     return [f for f in Need._meta.concrete_fields if not f.primary_key]
 
 
-def _set_flags(changes: dict[int, tuple[bool, bool]]) -> None:
-    """Set (has_evidence, confidential) of needs, with a history row each."""
+def _set_flags(
+    changes: dict[int, tuple[bool, bool]], first_seen: dict[int, date] | None = None
+) -> None:
+    """Set (has_evidence, confidential) of needs, and the ``first_seen`` day given of some of
+    them, with a history row each."""
     by_flags: dict[tuple[bool, bool], list[int]] = defaultdict(list)
     for pk, (evidenced, secret) in changes.items():
         by_flags[(evidenced, secret)].append(pk)
@@ -633,6 +639,15 @@ def _set_flags(changes: dict[int, tuple[bool, bool]]) -> None:
             "SET has_evidence = %s, confidential = %s WHERE id IN {keys}",
             pks,
             [evidenced, secret],
+        )
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for pk, day in (first_seen or {}).items():
+        by_day[day].append(pk)
+    for day, pks in by_day.items():
+        _in_batches(
+            f"UPDATE {_or_fail()}{_table(Need)} SET first_seen = %s WHERE id IN {{keys}}",  # noqa: S608
+            pks,
+            [connection.ops.adapt_datefield_value(day)],
         )
     _write_history(changes.keys(), "~")
 
@@ -723,9 +738,13 @@ def _link_fresh(
             on = today
         seen = new_needs.get(key)
         if seen is not None:
-            if seen[0] < on:
-                on = seen[0]
-            secret = secret and seen[1]
+            seen_on, seen_secret = seen
+            # First seen: the earliest public source when there is one (see ``opened_on``).
+            if seen_secret == secret:
+                on = min(on, seen_on)
+            elif secret:
+                on = seen_on
+            secret = secret and seen_secret
         new_needs[key] = (on, secret)
         pending.append((source, key))
     created = _create_needs(new_needs, top=top)
@@ -840,19 +859,53 @@ def _derive_incremental(
                 all_secret[pk] = left_of[pk] == 1
         else:
             all_secret[pk] = scoped and was_secret
-    _refresh(flags, all_secret, result)
+    _refresh(flags, all_secret, result, today=today)
     result.unchanged = needs - result.updated
     result.sources = NeedEvidence.objects.count()
     return result, needs + result.created
 
 
+def opened_on(evidence: QuerySet[NeedEvidence], *, today: date) -> dict[int, date]:
+    """Need → the day it was first stated in the open, among ``evidence``: the earliest day of
+    its public sources (the day answers were validated, the day a request was received; never
+    after ``today``). Needs with no public source among ``evidence`` are left out.
+
+    A need others may see is first seen on that day: a day taken from a confidential source
+    would tell them that the State had stated the need in confidence before (and when), on
+    the need's page, its public profile, its age in the score and the reports' periods."""
+    days: dict[int, date] = {}
+    for need_id, answer_secret, validated_at, request_secret, received_on in evidence.values_list(
+        "need_id",
+        "stated_need__confidential",
+        "stated_need__assignment__validated_at",
+        "request_line__request__confidential",
+        "request_line__request__received_on",
+    ):
+        if answer_secret is False:
+            on = _day(validated_at)
+        elif request_secret is False:
+            on = received_on
+        else:
+            continue
+        on = today if on is None or on > today else on
+        if need_id not in days or on < days[need_id]:
+            days[need_id] = on
+    return days
+
+
 def _refresh(
-    flags: dict[int, tuple[bool, bool]], all_secret: dict[int, bool], result: DeriveResult
+    flags: dict[int, tuple[bool, bool]],
+    all_secret: dict[int, bool],
+    result: DeriveResult,
+    *,
+    today: date,
 ) -> None:
     """Bring has_evidence and confidential of the needs of ``flags`` (their current values)
     in line with their evidence: ``all_secret`` tells, for each need with evidence, whether
-    every source is confidential."""
+    every source is confidential. A need that rested only on confidential evidence and now
+    has a public source is first seen when that was stated (``opened_on``)."""
     changes: dict[int, tuple[bool, bool]] = {}
+    opened: list[int] = []
     for pk, (had_evidence, was_secret) in sorted(flags.items()):
         secret = all_secret.get(pk)
         has_evidence = secret is not None
@@ -863,7 +916,12 @@ def _refresh(
             result.reopened += 1
         if had_evidence and not has_evidence:
             result.lost_evidence += 1
+        if was_secret and not confidential:
+            opened.append(pk)
         changes[pk] = (has_evidence, confidential)
-    _set_flags(changes)
+    first_seen = (
+        opened_on(NeedEvidence.objects.filter(need_id__in=opened), today=today) if opened else {}
+    )
+    _set_flags(changes, first_seen)
     result.updated = len(changes)
     result.unchanged = len(flags) - len(changes)

@@ -23,6 +23,7 @@ from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.search import search
 from infobase.core.text import fold, strip_arabic_article
 from infobase.needs.models import DAC_CRITERIA, LessonLearned, Need, Rating
+from infobase.needs.selectors import visible_evidence_q
 from infobase.reference.models import Article, AssistanceKind, State
 
 # Fields of a lesson that ``lesson_save`` accepts in ``data`` (States, articles and kinds of
@@ -233,10 +234,13 @@ def _token_set(text: str, stop: frozenset[str] | None = None) -> set[str]:
 STOP_WORDS = frozenset(_token_set(_STOP_WORDS_RAW, frozenset()))
 
 
-def need_texts(need: Need) -> list[str]:
-    """The texts of a need's evidence: titles and descriptions of the requests behind it."""
-    evidence = need.evidence.filter(request_line__isnull=False).select_related(
-        "request_line__request"
+def need_texts(need: Need, user: Any) -> list[str]:
+    """The texts of a need's evidence that ``user`` may see (``selectors.visible_evidence_q``):
+    titles and descriptions of the requests behind it."""
+    evidence = (
+        need.evidence.filter(request_line__isnull=False)
+        .filter(visible_evidence_q(user))
+        .select_related("request_line__request")
     )
     texts: list[str] = []
     seen: set[int] = set()
@@ -293,17 +297,21 @@ def relatedness(
     return Relatedness(tier, same_article, same_kind, shared)
 
 
-def related_lessons(*, need: Need, limit: int = 5) -> list[tuple[LessonLearned, list[str]]]:
-    """Lessons that bear on ``need``, closest first, each with the reasons (translated).
+def related_lessons(
+    *, need: Need, user: Any, limit: int = 5
+) -> list[tuple[LessonLearned, list[str]]]:
+    """Lessons that bear on ``need``, closest first, each with the reasons (translated), as
+    ``user`` may see them.
 
     Order: same article and same kind of assistance; then same article or same kind; then
     lessons sharing words with the need's requests. Within each group: more shared words
     first (folded words of three letters or more, common words ignored), then the most
-    recently delivered, then the most recently recorded. The words shown come from both
-    texts, so nothing of a confidential request is disclosed that the lesson does not say.
+    recently delivered, then the most recently recorded. The words compared are those of the
+    requests ``user`` may see (``need_texts``): the words shown, the lessons found by them and
+    their order tell nothing of a confidential request of another State.
     """
     need_tokens: set[str] = set()
-    for text in need_texts(need):
+    for text in need_texts(need, user):
         need_tokens |= _token_set(text)
     lessons = LessonLearned.objects.prefetch_related("articles").order_by("pk")
     found: list[tuple[LessonLearned, Relatedness]] = []

@@ -6,7 +6,8 @@ A need's score (``scoring``) reads:
 - the need itself: its State, article, kind, status, ``first_seen`` (age: the day of the
   refresh counts), pin and exclusion;
 - its evidence (``NeedEvidence``): the stated urgency of the answers and requests behind it;
-- the State's validated questionnaires: the severity of the article;
+- the State's validated questionnaires: the severity of the article (confidential answers
+  only for a need resting only on confidential evidence);
 - the coverage links to current and planned activities (accepted and hand-made);
 - the breadth of its article and kind: how many States have an open, evidenced,
   non-confidential need of the same article and kind (overall and in its regional group), and
@@ -39,7 +40,8 @@ was last checked (``as_of``). Explaining a stored row with those weights and the
 its stored total exactly (``score_table``, ``stored_facts``).
 
 The stored score is the same number for every reader: each of its inputs is the need's own or
-counts only non-confidential needs (breadth, see ``scoring``).
+counts only non-confidential needs (breadth, see ``scoring``), and a need others may see rests
+on no confidential answer or request (severity, urgency).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ from infobase.needs.scoring import (
 )
 from infobase.reference.models import LegalFamily
 
-SCORE_VERSION = 2  # bump when the scoring changes: the next refresh rewrites every row
+SCORE_VERSION = 3  # bump when the scoring changes: the next refresh rewrites every row
 STATE_NAME = "need-scores"
 SCORES_LOCK = "need-scores"
 BATCH = 1000

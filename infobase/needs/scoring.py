@@ -15,7 +15,9 @@ term               raw value                                   normalised value
 programme          largest weight of the work-programme        raw / largest weight of all the
                    themes matching the need (0 if none)        themes (0 when there are none)
 severity           status of the article in the State's        "no" → 1, "partly" → 0.5,
-                   latest validated cycle                      anything else → 0
+                   latest validated cycle (confidential        anything else → 0
+                   answers left out unless the need rests
+                   on nothing else)
 breadth_overall    number of States with an open, non-         raw / the largest such number
                    confidential need of the same article and   over the register
                    kind of assistance
@@ -35,7 +37,11 @@ sum of the contributions rounded to 3 places (half up). Details:
 
 - severity: the status rows (``ArticleImplementation``) of the State's *latest* validated cycle
   that has rows for the article; the worst of them counts (a paragraph reported "no" makes the
-  article "no"), so the whole-article row and the per-paragraph rows are treated alike;
+  article "no"), so the whole-article row and the per-paragraph rows are treated alike. A need
+  others may see counts only the rows that are not confidential (the latest cycle with such
+  rows), as every published figure does (``questionnaires.analytical.public_rows``): its score
+  never tells what a State answered in confidence. A need resting only on confidential evidence
+  (seen by its State and the secretariat alone) counts every row;
 - breadth counts open needs that have current evidence (closed, merged and evidence-less needs
   are not shared needs) and that are not confidential: a need resting only on confidential
   evidence is left out of every State's breadth, its own State's included, so that no published
@@ -478,35 +484,59 @@ def _fetch(qs: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _severities(state_ids: QuerySet[Need, Any]) -> dict[tuple[int, int], str]:
-    """(state, article) → worst status of the latest validated cycle with rows (one query)."""
+Severities = dict[tuple[int, int], str]
+
+
+def _keep_worst(
+    latest: dict[tuple[int, int], tuple[int, str]], key: Any, cycle: int, worst: str
+) -> None:
+    current = latest.get(key)
+    # A later cycle replaces; in the same cycle (several questionnaires) the worst counts.
+    if (
+        current is None
+        or cycle > current[0]
+        or (cycle == current[0] and current[1] != ImplementationStatus.NO and worst)
+    ):
+        latest[key] = (cycle, worst)
+
+
+def _severities(state_ids: QuerySet[Need, Any]) -> tuple[Severities, Severities]:
+    """(state, article) → worst status of the latest validated cycle with rows (one query):
+    read from every row, and from the rows that are not confidential alone (the latest cycle
+    with such rows), for the needs everyone else may see."""
     rows = (
         ArticleImplementation.objects.filter(
             assignment__status=AssignmentStatus.VALIDATED, state_id__in=state_ids
         )
-        .values("state_id", "article_id", "assignment__questionnaire__cycle__number")
+        .values(
+            "state_id", "article_id", "assignment__questionnaire__cycle__number", "confidential"
+        )
         .annotate(
             no=Count("pk", filter=Q(status=ImplementationStatus.NO)),
             partly=Count("pk", filter=Q(status=ImplementationStatus.PARTLY)),
         )
         .values_list(
-            "state_id", "article_id", "assignment__questionnaire__cycle__number", "no", "partly"
+            "state_id",
+            "article_id",
+            "assignment__questionnaire__cycle__number",
+            "confidential",
+            "no",
+            "partly",
         )
         .order_by()
     )
-    latest: dict[tuple[int, int], tuple[int, str]] = {}
-    for state_id, article_id, cycle, no, partly in _fetch(rows):
+    every: dict[tuple[int, int], tuple[int, str]] = {}
+    public: dict[tuple[int, int], tuple[int, str]] = {}
+    for state_id, article_id, cycle, secret, no, partly in _fetch(rows):
         key = (state_id, article_id)
         worst = ImplementationStatus.NO if no else ImplementationStatus.PARTLY if partly else ""
-        current = latest.get(key)
-        # A later cycle replaces; in the same cycle (several questionnaires) the worst counts.
-        if (
-            current is None
-            or cycle > current[0]
-            or (cycle == current[0] and current[1] != ImplementationStatus.NO and worst)
-        ):
-            latest[key] = (cycle, worst)
-    return {key: worst for key, (_cycle, worst) in latest.items()}
+        _keep_worst(every, key, cycle, worst)
+        if not secret:
+            _keep_worst(public, key, cycle, worst)
+    return (
+        {key: worst for key, (_cycle, worst) in every.items()},
+        {key: worst for key, (_cycle, worst) in public.items()},
+    )
 
 
 def needs_facts(
@@ -534,6 +564,7 @@ def needs_facts(
             "excluded",
             "ranking_reason",
             "status",
+            "confidential",
         )
     )
     days: dict[Any, date] = {}  # first_seen as the driver gives it → date
@@ -558,7 +589,7 @@ def needs_facts(
         region_max[group] = max(region_max[group], len(states))
 
     ids = qs.order_by().values("pk")
-    severities = _severities(qs.order_by().values("state_id"))
+    severities, public_severities = _severities(qs.order_by().values("state_id"))
     most_urgent: dict[int, int] = {}  # need → highest URGENCY_ORDER among its sources
     for need_id, priority, answer_secret, request_urgency, request_secret, need_secret in _fetch(
         NeedEvidence.objects.filter(need_id__in=ids).values_list(
@@ -589,7 +620,7 @@ def needs_facts(
         if flags not in legal_of:
             legal_of[flags] = legal_families_of(flags)
         article_id, number, instrument, position, kind, first_seen = r[8:14]
-        pinned, excluded, reason, status = r[14:18]
+        pinned, excluded, reason, status, secret = r[14:19]
         if first_seen not in days:
             days[first_seen] = (
                 date.fromisoformat(first_seen[:10]) if isinstance(first_seen, str) else first_seen
@@ -605,7 +636,12 @@ def needs_facts(
                 article_id=article_id,
                 article_number=number,
                 kind=kind,
-                severity=severities.get((state_id, article_id), ""),
+                # As urgency: a score every reader sees never rests on a confidential answer,
+                # unless the need rests on nothing else (then only its State and the
+                # secretariat see it).
+                severity=(severities if secret else public_severities).get(
+                    (state_id, article_id), ""
+                ),
                 urgency=urgency.get(pk, ""),
                 breadth_overall=len(overall.get((article_id, kind), ())),
                 breadth_overall_max=overall_max,

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
-from infobase.accounts.permissions import is_secretariat
+from infobase.accounts.permissions import is_focal_point, is_secretariat, is_wg_member
 from infobase.core.search import search
 from infobase.needs import scoring
 from infobase.needs.models import Need, NeedScore, NeedStatus
@@ -49,7 +49,11 @@ def status_label(status: str) -> str:
 
 def _own_state(user: Any) -> int | None:
     """The State whose confidential needs ``user`` sees besides the public ones (None: none),
-    for anyone but the secretariat."""
+    for anyone but the secretariat: the State a focal point or a working-group delegate acts
+    for (``accounts.permissions``), never a State merely recorded on another account (a donor,
+    an account without a role)."""
+    if not (is_focal_point(user) or is_wg_member(user)):
+        return None
     return getattr(user, "state_id", None) or None
 
 
@@ -68,6 +72,19 @@ def visible_needs_q(user: Any, path: str = "") -> Q:
     own = _own_state(user)
     mine = Q(**{f"{path}state_id": own}) if own else Q(**{f"{path}pk__in": []})
     return visible & (mine | Q(**{f"{path}confidential": False}))
+
+
+def visible_evidence_q(user: Any) -> Q:
+    """The evidence of needs (``NeedEvidence``) ``user`` may see one by one: all of it for the
+    secretariat; for anyone else the sources that are not confidential, and the confidential
+    ones of the State they act for. Nothing is said of the others, not even how many there are:
+    a count of another State's confidential sources would tell that its confidential answers
+    or requests exist."""
+    if is_secretariat(user):
+        return Q()
+    public = Q(stated_need__confidential=False) | Q(request_line__request__confidential=False)
+    own = _own_state(user)
+    return public | Q(need__state_id=own) if own else public
 
 
 def visibility_key(user: Any) -> str:

@@ -19,8 +19,8 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
+from infobase.accounts.permissions import require_seen
 from infobase.core.exporters import render as render_export
 from infobase.core.widgets import FastSelect
 from infobase.needs import decisions, selectors
@@ -247,7 +247,8 @@ def register_decide(request: HttpRequest) -> HttpResponse:
     """One decision with one reason on the needs selected in the register."""
     _require(request.user, "needs.view_register")
     ids = [int(pk) for pk in request.POST.getlist("need") if pk.isdigit()]
-    needs = list(Need.objects.filter(pk__in=ids).order_by("pk"))
+    # A need the person may not see is taken as one that does not exist.
+    needs = list(selectors.needs_visible_to(request.user).filter(pk__in=ids).order_by("pk"))
     back = request.POST.get("next", "")
     target = f"{reverse('need_register')}?{back}" if back else reverse("need_register")
     try:
@@ -343,24 +344,13 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-def _evidence_rows(need: Need, user: Any) -> tuple[list[NeedEvidence], int]:
-    """Evidence the user may see, and how many confidential sources are hidden."""
-    shown, hidden = [], 0
-    evidence = need.evidence.select_related(
-        "stated_need__assignment__questionnaire", "request_line__request"
-    )
-    own = is_secretariat(user) or getattr(user, "state_id", None) == need.state_id
-    for item in evidence:
-        confidential = (
-            item.stated_need.confidential
-            if item.stated_need
-            else item.request_line.request.confidential  # type: ignore[union-attr]
+def _evidence_rows(need: Need, user: Any) -> list[NeedEvidence]:
+    """The evidence of ``need`` the user may see (``selectors.visible_evidence_q``)."""
+    return list(
+        need.evidence.filter(selectors.visible_evidence_q(user)).select_related(
+            "stated_need__assignment__questionnaire", "request_line__request"
         )
-        if confidential and not own:
-            hidden += 1
-        else:
-            shown.append(item)
-    return shown, hidden
+    )
 
 
 @login_required
@@ -368,9 +358,8 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     need = get_object_or_404(
         Need.objects.select_related("state", "article__instrument", "merged_into"), pk=pk
     )
-    _require(request.user, "needs.view_need", need)
+    require_seen(request.user, "needs.view_need", need)
     scored, in_register = selectors.need_rank(user=request.user, need=need)
-    evidence, hidden = _evidence_rows(need, request.user)
     siblings = (
         Need.objects.filter(state=need.state)
         .exclude(pk=need.pk)
@@ -385,9 +374,8 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scored": scored,
             "in_register": in_register,
             "scores_as_of": score_table().as_of,
-            "evidence": evidence,
-            "hidden_evidence": hidden,
-            "lessons": related_lessons(need=need),
+            "evidence": _evidence_rows(need, request.user),
+            "lessons": related_lessons(need=need, user=request.user),
             "can_decide": request.user.has_perm("needs.decide_need", need),
             "can_rank": request.user.has_perm("needs.rank_need", need),
             "siblings": siblings,
@@ -405,7 +393,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def need_decide(request: HttpRequest, pk: int) -> HttpResponse:
     need = get_object_or_404(Need, pk=pk)
-    _require(request.user, "needs.view_need", need)
+    require_seen(request.user, "needs.view_need", need)
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     user = request.user

@@ -79,6 +79,27 @@ def test_a_read_only_token_reads_but_cannot_write(focal_egypt, egypt, questionna
     assert not Answer.objects.exists()
 
 
+def test_an_answer_put_without_its_confidential_flag_stays_as_confidential_as_it_was(
+    focal_egypt, egypt, questionnaire
+):
+    assignment = assign(questionnaire, egypt)
+    client = token_client(focal_egypt)
+    url = f"/api/v1/assignments/{assignment.pk}/answers/authority/"
+
+    def put(body):
+        etag = client.get(url)["ETag"]
+        response = client.put(url, body, content_type="application/json", HTTP_IF_MATCH=etag)
+        assert response.status_code == 200, response.content
+        return response.json()["confidential"]
+
+    assert put({"value": "Ministry"}) is False  # a new answer: not confidential
+    assert put({"value": "Ministry", "confidential": True}) is True
+    # A script that sends values only does not publish what the State marked confidential.
+    assert put({"value": "Ministry of Justice"}) is True
+    assert Answer.objects.get(assignment=assignment).confidential
+    assert put({"value": "Ministry of Justice", "confidential": False}) is False
+
+
 # --- Scoping ----------------------------------------------------------------------------------
 
 

@@ -429,7 +429,7 @@ def test_a_donor_sees_only_its_own_pledges(donor, two_donors_pledges):
     assert client.get(reverse("pledge_new")).status_code == 403
     assert client.get(reverse("pledge_edit", args=[own.pk])).status_code == 403
     assert client.get(reverse("history", args=["funding.pledge", own.pk])).status_code == 200
-    assert client.get(reverse("history", args=["funding.pledge", other.pk])).status_code == 403
+    assert client.get(reverse("history", args=["funding.pledge", other.pk])).status_code == 404
 
 
 def test_the_secretariat_sees_every_pledge(secretariat, two_donors_pledges):

@@ -383,7 +383,7 @@ def test_related_lessons_rank_article_and_kind_first_then_either_then_words(secr
     )
     record(secretariat, title="Unrelated", kinds=["action_plan"], what_worked="خطة عمل وطنية")
 
-    result = related_lessons(need=need, limit=10)
+    result = related_lessons(need=need, user=secretariat, limit=10)
     assert [lesson.title for lesson, _ in result] == [
         both.title,
         kind_rich.title,  # same kind and shares words: before the article-only lesson
@@ -406,15 +406,17 @@ def test_related_lessons_are_limited_and_deterministic(secretariat, need):
         record(secretariat, title=f"Lesson {i}", articles=[article(7)], kinds=["training"])
         for i in range(4)
     ]
-    first = [lesson.pk for lesson, _ in related_lessons(need=need, limit=3)]
-    assert first == [lesson.pk for lesson, _ in related_lessons(need=need, limit=3)]
+    first = [lesson.pk for lesson, _ in related_lessons(need=need, user=secretariat, limit=3)]
+    assert first == [
+        lesson.pk for lesson, _ in related_lessons(need=need, user=secretariat, limit=3)
+    ]
     assert first == [made[3].pk, made[2].pk, made[1].pk]  # newest recorded first on a tie
 
 
 def test_common_and_short_words_do_not_make_lessons_similar(secretariat, need):
     # "التي", "على" and "في" are stop words; nothing else is shared with the request.
     record(secretariat, title="Noise", kinds=["action_plan"], what_worked="التي على في من")
-    assert related_lessons(need=need) == []
+    assert related_lessons(need=need, user=secretariat) == []
 
 
 def test_the_pages_render_right_to_left_in_arabic(lessons, secretariat, settings):

@@ -54,11 +54,26 @@ def test_other_states_confidential_needs_are_hidden_from_the_working_group(
     rows = client_for(delegate).get(reverse("need_register")).context["rows"]
     assert "KEN" not in {n.state.iso3 for _s, n in rows}
     kenya = need("KEN", 5, "legislative")
-    assert client_for(delegate).get(reverse("need_detail", args=[kenya.pk])).status_code == 403
-    assert client_for(focal_egypt).get(reverse("need_detail", args=[kenya.pk])).status_code == 403
+    # As a need that does not exist: a 403 would tell that it does.
+    assert client_for(delegate).get(reverse("need_detail", args=[kenya.pk])).status_code == 404
+    assert client_for(focal_egypt).get(reverse("need_detail", args=[kenya.pk])).status_code == 404
     heat = client_for(delegate).get(reverse("need_heat")).context["articles"]
     art5 = need("EGY", 5, "legislative").article_id
     assert heat.cell(art5, "african") == 2  # Egypt and Nigeria; Kenya's need is confidential
+
+
+def test_every_need_the_register_lists_to_a_focal_point_opens(register_data, focal_egypt):
+    # Another State's public needs too: a link in the register never leads to a refusal.
+    client = client_for(focal_egypt)
+    rows = client.get(reverse("need_register")).context["rows"]
+    states = {n.state.iso3 for _s, n in rows}
+    assert "EGY" in states and states - {"EGY"}
+    for _scored, listed in rows:
+        page = client.get(reverse("need_detail", args=[listed.pk]))
+        assert page.status_code == 200, listed
+        if listed.state.iso3 != "EGY":
+            sources = [e.stated_need or e.request_line.request for e in page.context["evidence"]]
+            assert sources and not any(source.confidential for source in sources)
 
 
 def test_a_needs_page_explains_its_score_and_shows_its_evidence(register_data, secretariat):
