@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -106,6 +108,13 @@ ATTACHMENTS = UploadPolicy(kinds=(*DOCUMENTS.kinds, "xlsx", "csv"), max_bytes=25
 SPREADSHEET = UploadPolicy(kinds=("xlsx",), max_bytes=10 * MB)
 TABLE = UploadPolicy(kinds=("xlsx", "csv"), max_bytes=10 * MB)
 IATI_XML = UploadPolicy(kinds=("xml",), max_bytes=50 * MB)
+POLICIES = {
+    "DOCUMENTS": DOCUMENTS,
+    "ATTACHMENTS": ATTACHMENTS,
+    "SPREADSHEET": SPREADSHEET,
+    "TABLE": TABLE,
+    "IATI_XML": IATI_XML,
+}
 
 
 def streaming_cap() -> int:
@@ -168,15 +177,22 @@ def _signatures(head: bytes) -> set[str]:
         return set()
 
 
-def _is_text(head: bytes, *, complete: bool) -> bool:
-    if b"\0" in head:
-        return False
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    try:
-        decoder.decode(head, final=complete)  # a sample may end inside a character
-    except UnicodeDecodeError:
-        return False
-    return True
+# Bytes no text holds: C0 controls but tab, line breaks, form feed and SUB (an old end of file).
+_NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
+
+
+def _text_sample(head: bytes, *, complete: bool) -> bytes | None:
+    """The sample as text to look into (in UTF-8, or as it is), or None when it is not text.
+    Text is UTF-8, UTF-16 with its byte-order mark (a spreadsheet's "Unicode text") or a
+    one-byte code page (a spreadsheet's "CSV" on Windows in Arabic, French …): a reader of
+    tables says which it takes (``tabular.read_csv``); a binary file holds control bytes."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        decoder = codecs.getincrementaldecoder("utf-16")()
+        try:
+            head = decoder.decode(head, final=complete).encode("utf-8")
+        except UnicodeDecodeError:  # a sample may end inside a character: not final then
+            return None
+    return None if _NOT_TEXT.search(head) else head
 
 
 def _is_web_page(head: bytes) -> bool:
@@ -264,10 +280,13 @@ def content_problem(source: Any, *, name: str, policy: UploadPolicy) -> str | No
         # An XML file names its own encoding: its parser reads it, and says on which line a byte
         # does not fit it, in the same words on the web and on the command line.
         declares_xml = kind.markup and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml")
-        readable = b"\0" not in head if declares_xml else _is_text(head, complete=size <= len(head))
-        if not readable or _is_web_page(head):
+        if declares_xml:
+            sample = None if b"\0" in head else head
+        else:
+            sample = _text_sample(head, complete=size <= len(head))
+        if sample is None or _is_web_page(sample):
             return wrong
-        starts_with_markup = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+        starts_with_markup = sample.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
         if kind.markup != starts_with_markup:
             return wrong
         return None
@@ -287,6 +306,30 @@ def validate_upload(upload: Any, *, policy: UploadPolicy) -> Any:
     if problem:
         raise forms.ValidationError(problem, code="upload")
     return upload
+
+
+@deconstructible(path="infobase.core.uploads.UploadValidator")
+class UploadValidator:
+    """The policy of a model's file field, as its validator
+    (``validators=[UploadValidator("DOCUMENTS")]``, a name from ``POLICIES``): every form that
+    saves the field checks a file just uploaded to it, the admin's included, so that no form of
+    the field can forget the policy. A file already stored was checked when it came in."""
+
+    def __init__(self, policy: str) -> None:
+        if policy not in POLICIES:
+            raise ValueError(f"no upload policy named {policy!r}")
+        self.policy = policy
+
+    def __call__(self, value: Any) -> None:
+        if getattr(value, "_committed", True):
+            return
+        validate_upload(getattr(value, "_file", None), policy=POLICIES[self.policy])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UploadValidator) and other.policy == self.policy
+
+    def __hash__(self) -> int:
+        return hash(self.policy)
 
 
 def validate_uploads(uploads: Iterable[Any], *, policy: UploadPolicy) -> list[Any]:

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from infobase.core.search import SearchKeyMixin
+from infobase.core.uploads import UploadValidator
 from infobase.funding.models import Project
 from infobase.needs.models import Need, PriorityTheme, WorkProgramme
 from infobase.reference.models import Article, Organization, State
@@ -381,7 +382,12 @@ class DocumentFile(models.Model):
         Document, on_delete=models.CASCADE, related_name="files", verbose_name=_("document")
     )
     language = models.CharField(_("language"), max_length=2, choices=UN_LANGUAGES)
-    file = models.FileField(_("file"), upload_to=document_file_path, max_length=300)
+    file = models.FileField(
+        _("file"),
+        upload_to=document_file_path,
+        max_length=300,
+        validators=[UploadValidator("DOCUMENTS")],
+    )
     mime_type = models.CharField(_("MIME type"), max_length=100, blank=True)
 
     history = HistoricalRecords()

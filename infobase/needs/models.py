@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from infobase.core.i18n import language, language_codes
 from infobase.core.search import SearchKeyMixin, declared_parts
+from infobase.core.uploads import UploadValidator
 from infobase.questionnaires.models import StatedNeed
 from infobase.reference.models import (
     Article,
@@ -78,7 +79,12 @@ class AssistanceRequest(SearchKeyMixin, models.Model):
     reference = models.CharField(
         _("reference (e.g. note verbale number)"), max_length=200, blank=True
     )
-    document = models.FileField(_("document"), upload_to=request_document_path, blank=True)
+    document = models.FileField(
+        _("document"),
+        upload_to=request_document_path,
+        blank=True,
+        validators=[UploadValidator("DOCUMENTS")],
+    )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -186,7 +192,12 @@ class LessonLearned(SearchKeyMixin, models.Model):
         Article, related_name="lessons", blank=True, verbose_name=_("articles")
     )
     kinds = models.JSONField(_("kinds of assistance"), default=list, blank=True)
-    evaluation = models.FileField(_("evaluation report"), upload_to=evaluation_path, blank=True)
+    evaluation = models.FileField(
+        _("evaluation report"),
+        upload_to=evaluation_path,
+        blank=True,
+        validators=[UploadValidator("DOCUMENTS")],
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

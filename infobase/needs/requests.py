@@ -327,10 +327,16 @@ def request_create(
     """File a request for ``state``: a focal point on the web for their own State, or the
     secretariat from a note verbale (or a spreadsheet) on a State's behalf.
 
+    ``received_on`` is the secretariat's to state (the day the note verbale came); a State's
+    own request is received the day it is filed, whatever date a form or script sends: an
+    earlier one would make it, and the needs it supports, look older than they are.
+
     Raises PermissionDenied, or ValueError with every problem in the content."""
     if not user.has_perm("needs.add_assistancerequest", state):
         raise PermissionDenied
     secretariat = is_secretariat(user)
+    if not secretariat:
+        received_on = timezone.localdate()
     if source not in RequestSource.values:
         raise ValueError(_("“%(value)s” is not a source of requests.") % {"value": source})
     if not secretariat and source != RequestSource.WEB:

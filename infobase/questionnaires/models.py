@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from infobase.core.i18n import pick_label
+from infobase.core.uploads import UploadValidator
 from infobase.reference.models import Article, AssistanceKind, Instrument, Priority, State
 
 
@@ -320,7 +321,9 @@ def attachment_path(instance: AnswerFile, filename: str) -> str:
 
 class AnswerFile(models.Model):
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(_("file"), upload_to=attachment_path)
+    file = models.FileField(
+        _("file"), upload_to=attachment_path, validators=[UploadValidator("ATTACHMENTS")]
+    )
     original_name = models.CharField(_("file name"), max_length=300)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

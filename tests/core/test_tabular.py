@@ -71,9 +71,7 @@ def test_a_csv_file_is_read_with_its_delimiter_and_without_its_bom() -> None:
 
 def test_an_unreadable_file_is_refused_with_its_name() -> None:
     with pytest.raises(InvalidInput) as refused:
-        read_table(
-            b"\xff\xfe\x00", filename="x.csv", formulas="text", max_rows=5, max_columns=5
-        )
+        read_table(b"\xff\xfe\x00", filename="x.csv", formulas="text", max_rows=5, max_columns=5)
     problem = refused.value.problems[0]
     assert problem.file == "x.csv"
     assert "CSV" in str(problem.message)

@@ -233,6 +233,28 @@ def test_the_table_policy_takes_csv_text_but_not_a_web_page() -> None:
     assert content_problem(upload("t.csv", HTML), name="t.csv", policy=TABLE)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1256", "cp1252"])
+def test_a_csv_file_in_any_text_encoding_is_taken_as_csv(encoding: str) -> None:
+    # Whether its encoding can be read is the reader's to say, naming the line (test_tabular).
+    data = "الدولة;État\r\nمصر;Sénégal\r\n".encode(encoding, errors="replace")
+    assert content_problem(upload("t.csv", data), name="t.csv", policy=TABLE) is None
+    assert content_problem(upload("t.txt", data), name="t.txt", policy=ATTACHMENTS) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        EXE,
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"a,b\n\x01\x02\x03,4\n",
+        "a,b".encode("utf-16")[:-1] + b"\x00\x01",
+        HTML.decode().encode("utf-16"),  # a web page in UTF-16
+    ],
+)
+def test_a_binary_file_named_csv_is_refused(data: bytes) -> None:
+    assert content_problem(upload("t.csv", data), name="t.csv", policy=TABLE) is not None
+
+
 def test_an_xml_file_names_its_own_encoding_and_binary_posing_as_xml_is_refused() -> None:
     latin1 = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>Café</a>\n'.encode("latin-1")
     assert content_problem(latin1, name="a.xml", policy=IATI_XML) is None
