@@ -19,9 +19,9 @@ from infobase.needs.models import (
     NeedStatus,
     RequestLine,
 )
-from infobase.questionnaires.analysis import MIN_AGGREGATE
 from infobase.questionnaires.analytical import (
     FAMILIES,
+    MIN_AGGREGATE,
     NO_GROUP,
     RANK,
     REPORT_GROUPS,

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from infobase.needs.analytical import TOP_NEEDS, AnalyticalFigures, compute
-from infobase.questionnaires.analysis import MIN_AGGREGATE
 from infobase.questionnaires.analytical import (
     FAMILIES,
+    MIN_AGGREGATE,
     MIXED,
     NO_GROUP,
     REPORT_GROUPS,

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from infobase.questionnaires.analysis import MIN_AGGREGATE
 from infobase.questionnaires.models import (
     ArticleImplementation,
     Assignment,
@@ -40,6 +39,9 @@ GROUPS = tuple(g.value for g in RegionalGroup)
 NO_GROUP = ""  # States that belong to no regional group
 REPORT_GROUPS = (*GROUPS, NO_GROUP)
 QUOTES_PER_ARTICLE = 2
+
+# No figure covers fewer States than this: such a figure is withheld (``None``).
+MIN_AGGREGATE = 3
 
 
 @dataclass(frozen=True)
