@@ -253,7 +253,9 @@ class RequestCreateSerializer(serializers.Serializer):
     description = serializers.CharField()
     language = serializers.CharField(max_length=10)
     urgency = serializers.CharField(max_length=10)
-    received_on = serializers.DateField()
+    # The secretariat's to state (the day a note verbale came); a State's own request is
+    # received the day it is filed (``request_create``). Left out: today.
+    received_on = serializers.DateField(required=False)
     needed_by = serializers.DateField(required=False, allow_null=True)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
     confidential = serializers.BooleanField(default=False)

@@ -363,7 +363,7 @@ class RequestViewSet(mixins.CreateModelMixin, ReadOnly):
                     description=data["description"],
                     language=data["language"],
                     urgency=data["urgency"],
-                    received_on=data["received_on"],
+                    received_on=data.get("received_on") or timezone.localdate(),
                     needed_by=data.get("needed_by"),
                     lines=[
                         (articles[ln["article"]], ln.get("paragraph"), ln["kind"])

@@ -94,6 +94,18 @@ def test_a_request_a_focal_point_files_through_the_api_is_received_today(
     )
 
 
+def test_a_state_files_a_request_through_the_api_without_a_date_of_receipt(
+    focal_egypt: User,
+) -> None:
+    body = _request_body()
+    del body["received_on"]
+    response = token_client(focal_egypt).post(
+        "/api/v1/requests/", body, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["received_on"] == timezone.localdate().isoformat()
+
+
 def test_the_secretariat_still_records_the_date_a_note_verbale_was_received(
     secretariat: User,
 ) -> None:
