@@ -309,7 +309,7 @@ def test_page_shows_budgets_with_the_total_in_the_activity_currency(secretariat:
     assert "Objectives" in text and "نص الأهداف" in text and "Target groups" in text
     # 1200 EUR (revised 2023) + 500 USD at 0.9 on 2024-01-15 = 450.00 EUR.
     assert "450.00" in text
-    assert "1,650.00 EUR" in text
+    assert '<bdi dir="ltr">1,650.00</bdi> EUR' in text
     # The USD transaction of 2023-03-01: 90.00 EUR.
     assert "90.00" in text
 
@@ -320,9 +320,9 @@ def test_a_transaction_is_named_by_its_type_in_the_readers_language(
 ) -> None:
     run_bytes("t.xml", iati_file(structured_activity("XX-TEST-9-T")))
     activity = Activity.objects.get(iati_identifier="XX-TEST-9-T")
-    # A code of a later version of the standard is shown as it is.
+    # A code of a later version of the standard is shown as it is; a correction is negative.
     activity.transactions.create(
-        kind="99", date=dt.date(2030, 1, 1), value=Decimal("1"), currency="USD"
+        kind="99", date=dt.date(2030, 1, 1), value=Decimal("-34822"), currency="USD"
     )
     page = client_for(secretariat).get(
         reverse("activity_detail", args=[activity.pk]), {"lang": lang}
@@ -332,3 +332,7 @@ def test_a_transaction_is_named_by_its_type_in_the_readers_language(
         "//h2[normalize-space()=$h]/following-sibling::table[1]/tbody/tr", h=heading
     )
     assert [row.xpath("string(td[2])") for row in rows] == [name, name, "99"]
+    # Its minus sign stays before the digits in Arabic too: the amount is isolated left to
+    # right (in a right-to-left line the bidi algorithm would draw "-34,822.00" as "34,822.00-").
+    value = rows[-1].xpath("td[3]/bdi[@dir='ltr']")
+    assert [v.text for v in value] == ["-34,822.00"]
