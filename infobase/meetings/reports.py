@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from infobase.activities.coverage.counting import COUNTING_STATUSES
 from infobase.activities.models import NeedLink
-from infobase.core.i18n import pick_label
+from infobase.core.i18n import list_separator, pick_label
 from infobase.funding.equity import portfolio_equity
 from infobase.funding.models import Pledge, ProjectStatus
 from infobase.funding.money import MissingRate, to_usd
@@ -785,7 +785,7 @@ class EffectivenessReport(Report):
             blocks.append(
                 Paragraph(
                     _("Under-served regional groups: %(groups)s.")
-                    % {"groups": ", ".join(group_label(g) for g in f.under_served)}
+                    % {"groups": list_separator().join(group_label(g) for g in f.under_served)}
                 )
             )
         m = f.mandates

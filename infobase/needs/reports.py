@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from infobase.core.i18n import list_separator
 from infobase.needs.analytical import TOP_NEEDS, AnalyticalFigures, compute
 from infobase.questionnaires.analytical import (
     FAMILIES,
@@ -791,13 +792,13 @@ class Composer:
 
     def annexes(self) -> None:
         f = self.f
-        self.add(PageBreak(), Heading(_("Annex I. States asked and their replies")))
+        self.add(PageBreak(), Heading(_("Annex I. States asked and their replies"), numbered=False))
         labels = dict(AssignmentStatus.choices)
         rows = tuple(
             (
                 self.state_name(r.state_id),
                 group_label(f.states[r.state_id].regional_group),
-                ", ".join(
+                list_separator().join(
                     family_label(c)
                     for c in FAMILIES
                     if c != MIXED and getattr(f.states[r.state_id], f"legal_{c}")
@@ -819,7 +820,7 @@ class Composer:
                 sheet=_("Annex I States"),
             )
         )
-        self.add(Heading(_("Annex II. Implementation reported by each State")))
+        self.add(Heading(_("Annex II. Implementation reported by each State"), numbered=False))
         codes = {
             "yes": _("Yes"),
             "partly": _("Partly"),
@@ -853,7 +854,7 @@ class Composer:
         )
         if f.lessons:
             self.add(
-                Heading(_("Annex III. Lessons learned considered")),
+                Heading(_("Annex III. Lessons learned considered"), numbered=False),
                 Table(
                     _("Lessons learned from technical assistance on the instrument"),
                     (Column(_("Lesson learned")),),

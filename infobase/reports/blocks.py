@@ -20,6 +20,8 @@ Number = int | float | Decimal
 class Heading:
     text: str
     level: int = 1  # 1: chapter ("I. …"), 2: section, 3: sub-section
+    # An annex is no chapter: UN documents print "Annex I. …", never "VII. Annex I. …".
+    numbered: bool = True
 
 
 @dataclass(frozen=True)

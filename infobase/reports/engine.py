@@ -167,7 +167,7 @@ def finish(
     heading: str = "",
 ) -> ReportDocument:
     """Drop empty tables, charts and maps (one sentence says why) and add the methodology
-    annex as the last chapter."""
+    annex after the last chapter, unnumbered as UN annexes are."""
     blocks: list[Block] = []
     for block in document.blocks:
         if isinstance(block, Table | BarChart | HeatTable | WorldMap) and is_empty(block):
@@ -178,7 +178,7 @@ def finish(
         blocks.extend(
             (
                 PageBreak(),
-                Heading(heading or _("Annex. Methodology")),
+                Heading(heading or _("Annex. Methodology"), numbered=False),
                 Definitions(
                     _("Definitions and rules behind the figures"),
                     tuple(methodology),

@@ -60,7 +60,9 @@ def numbered(document: ReportDocument) -> Iterator[Numbered]:
     chapter = section = paragraph = note = 0
     for block in document.blocks:
         if isinstance(block, Heading):
-            if block.level == 1:
+            if not block.numbered:
+                yield Numbered(block)
+            elif block.level == 1:
                 yield Numbered(block, chapter_label(chapter, document.lang))
                 chapter += 1
                 section = 0

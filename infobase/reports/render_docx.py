@@ -274,7 +274,14 @@ class _Writer:
     def _append_rows(grid: Any, rows: list[list[str]]) -> None:
         # Tables are the bulk of a report's Word file: their rows are written as WordprocessingML
         # text and parsed once, the markup python-docx's cell API writes, at a tenth of the cost.
-        body = "".join("<w:tr>" + "".join(row) + "</w:tr>" for row in rows)
+        # The first row is the header: Word repeats it on each page a long table runs onto.
+        body = "".join(
+            "<w:tr>"
+            + ("<w:trPr><w:tblHeader/></w:trPr>" if i == 0 else "")
+            + "".join(row)
+            + "</w:tr>"
+            for i, row in enumerate(rows)
+        )
         for row in parse_xml(f"<w:tbl {nsdecls('w')}>{body}</w:tbl>"):
             grid._tbl.append(row)
 
