@@ -3,9 +3,10 @@
 # gettext (msgfmt compiles the catalogs); chromium runs the browser tests (tests/browser,
 # through Playwright: the browser build Playwright downloads itself is not reachable everywhere,
 # Debian's is); pages ship their own fonts. PDFs and chart pictures are typeset by Typst, which
-# its wheel carries whole.
+# its wheel carries whole. libreoffice-calc saves our workbooks again as a State's focal point
+# would (tests/questionnaires/test_workbook_libreoffice.py; skipped without soffice).
 set -euo pipefail
-PACKAGES=(gettext chromium "$@")
+PACKAGES=(gettext chromium libreoffice-calc "$@")
 if ! command -v dpkg-query >/dev/null; then
   echo "not a Debian system: make sure these are installed: ${PACKAGES[*]}" >&2
   exit 0

@@ -9,7 +9,8 @@ same message naming it.
 
 Formulas are never evaluated. The caller says what a formula cell gives: ``"values"`` (the value
 the spreadsheet program stored when it saved the file, empty when there is none) or ``"text"``
-(the formula itself, as text).
+(the formula itself, as text). LibreOffice saves TRUE and FALSE as the formulas ``=TRUE()`` and
+``=FALSE()``: those are read as the booleans they are either way.
 """
 
 from __future__ import annotations
@@ -51,6 +52,20 @@ def unguard(value: Any) -> Any:
     ):
         return value[1:]
     return value
+
+
+# How LibreOffice writes a boolean cell in an XLSX file: a formula with its value stored.
+_BOOLEAN_FORMULAS = {"=TRUE()": True, "=FALSE()": False}
+
+
+def _constants(row: Row) -> Row:
+    """A row read with its formulas as text, LibreOffice's booleans as booleans."""
+    return tuple(
+        _BOOLEAN_FORMULAS.get(value.upper(), value)
+        if isinstance(value, str) and value[:1] == "=" and len(value) <= 8
+        else value
+        for value in row
+    )
 
 
 def cell_text(value: Any, *, booleans: tuple[str, str] = ("yes", "no")) -> str:
@@ -115,10 +130,11 @@ def read_workbook(
         for ws in worksheets:
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()  # some files claim a million rows: read the stored ones
+            # No max_col: in read-only mode openpyxl would pad every row to it with empty
+            # cells; limited_rows cuts each row to max_columns instead.
+            read = ws.iter_rows(values_only=True)
             rows = limited_rows(
-                # No max_col: in read-only mode openpyxl would pad every row to it with empty
-                # cells; limited_rows cuts each row to max_columns instead.
-                ws.iter_rows(values_only=True),
+                map(_constants, read) if formulas == "text" else read,
                 file=filename,
                 sheet=ws.title,
                 max_rows=max_rows,

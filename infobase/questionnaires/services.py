@@ -243,7 +243,14 @@ def clean_value(item: Item, raw: Any) -> Any:
                 _("“%(value)s” is not one of the choices.") % {"value": " ".join(unknown)}
             )
         return [name for name in names if name in values]  # choice order, no duplicates
-    return str(raw).strip()
+    return one_line_ending(str(raw).strip())
+
+
+def one_line_ending(text: str) -> str:
+    """Text with every line ending as LF. A browser sends a text area's lines ending in CR LF,
+    a spreadsheet program saves them as LF (LibreOffice) or either: the same answer, kept one
+    way so that a file only opened and saved again changes nothing."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _finite_number(raw: Any) -> Decimal | None:
@@ -325,7 +332,7 @@ def answers_save(
             answer.save()
             result.saved += 1
             continue
-        if existing.value == value and existing.confidential == given.confidential:
+        if same_value(existing.value, value) and existing.confidential == given.confidential:
             result.unchanged += 1
             continue
         if given.version is not None and given.version != existing.version:
@@ -344,6 +351,14 @@ def answers_save(
         locked._change_reason = _("First answers saved")  # type: ignore[attr-defined]
         locked.save(update_fields=["status"])
     return result
+
+
+def same_value(stored: Any, value: Any) -> bool:
+    """Whether a cleaned value says what a stored one does (a text stored before line endings
+    were made one, ``one_line_ending``, is the same text with LF)."""
+    if isinstance(stored, str) and isinstance(value, str):
+        return one_line_ending(stored) == value
+    return bool(stored == value)
 
 
 def _values_with(

@@ -57,6 +57,13 @@ def test_a_workbook_gives_every_sheet_in_order_with_formulas_as_asked() -> None:
     assert as_values[0].rows == [("a", None)]
 
 
+def test_booleans_libreoffice_saves_as_formulas_are_read_as_booleans() -> None:
+    # LibreOffice writes a TRUE cell as <c t="b"><f>TRUE()</f><v>1</v></c>
+    data = xlsx(("First", [["=TRUE()", "=false()", "=TRUE()+1", "=NOT(TRUE())", "TRUE"]]))
+    (sheet,) = read_workbook(data, filename="f.xlsx", formulas="text", max_rows=10, max_columns=5)
+    assert sheet.rows == [(True, False, "=TRUE()+1", "=NOT(TRUE())", "TRUE")]
+
+
 def test_a_csv_file_is_read_with_its_delimiter_and_without_its_bom() -> None:
     table = read_table(
         "\ufeffiso3;title\nEGY;Training\n".encode(),

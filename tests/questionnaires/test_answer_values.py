@@ -22,6 +22,26 @@ def test_whole_numbers_refuse_the_rest(questionnaire, raw):
         services.clean_value(Item.objects.get(questionnaire=questionnaire, name="cases"), raw)
 
 
+def test_text_lines_end_the_same_however_they_were_sent(questionnaire):
+    # a browser's text area sends CR LF; LibreOffice saves LF (test_workbook_libreoffice)
+    authority = Item.objects.get(questionnaire=questionnaire, name="authority")
+    for raw in ("one\r\nسطر\r\n", "one\nسطر", "one\rسطر"):
+        assert services.clean_value(authority, raw) == "one\nسطر"
+
+
+def test_an_answer_stored_with_cr_lf_is_unchanged_by_the_same_text_with_lf(assignment, focal_egypt):
+    authority = Item.objects.get(questionnaire=assignment.questionnaire, name="authority")
+    Answer.objects.create(
+        assignment=assignment, item=authority, value="one\r\ntwo", updated_by=focal_egypt
+    )
+    result = services.answers_save(
+        assignment=assignment,
+        user=focal_egypt,
+        answers=[services.AnswerInput(authority, "one\ntwo", version=1)],
+    )
+    assert (result.saved, result.unchanged) == (0, 1)
+
+
 def test_choices_are_checked_and_kept_in_list_order(questionnaire):
     kinds = Item.objects.get(questionnaire=questionnaire, name="a5_ta_kinds")
     assert services.clean_value(kinds, ["training", "legislative", "training"]) == [

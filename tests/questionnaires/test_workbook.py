@@ -382,6 +382,38 @@ def test_decimals_are_numbers_when_they_read_back_the_same(egypt_assignment, foc
     assert values(egypt_assignment)[("rate", "")] == "3.5"
 
 
+def test_numbers_with_more_digits_than_a_spreadsheet_keeps_are_written_as_text(
+    egypt_assignment, focal_egypt
+):
+    # LibreOffice saves a number in 15 significant digits: 0.3333333333333333 would come back
+    # as 0.333333333333333 from a file only opened and saved (test_workbook_libreoffice).
+    q = egypt_assignment.questionnaire
+    Item.objects.create(
+        questionnaire=q,
+        position=50,
+        name="third",
+        kind=ItemKind.DECIMAL,
+        xlsform_type="decimal",
+        label={"en": "third"},
+    )
+    save(
+        egypt_assignment,
+        focal_egypt,
+        third="0.3333333333333333",
+        cases=12345678901234567,
+    )
+    data = workbook_export(assignment=egypt_assignment, language="en")
+    ws = open_xlsx(data)["Answers"]
+    rows, answer = rows_by_name(ws), column(ws, "answer")
+    assert ws.cell(row=rows["third"], column=answer).value == "0.3333333333333333"
+    assert ws.cell(row=rows["cases"], column=answer).value == "12345678901234567"
+    assert do_import(egypt_assignment, data, focal_egypt).saved == 0
+    save(egypt_assignment, focal_egypt, third="0.333333333333333", cases=123456789012345)
+    ws = open_xlsx(workbook_export(assignment=egypt_assignment, language="en"))["Answers"]
+    assert ws.cell(row=rows["third"], column=answer).value == 0.333333333333333
+    assert ws.cell(row=rows["cases"], column=answer).value == 123456789012345
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -542,6 +574,24 @@ def test_a_web_change_after_export_comes_back_as_a_conflict(
     assert got[("details", "")] == "Edited on the web"  # not overwritten
     assert got[("cases", "")] == 2  # left as exported in the file: the web change stands
     assert got[("status", "")] == "yes"  # no one else touched it
+
+
+def test_a_text_saved_again_with_other_line_endings_is_no_conflict(
+    egypt_assignment, focal_egypt, secretariat
+):
+    # stored with CR LF (as a browser sends a text area, before one_line_ending), exported,
+    # edited on the web, and the file saved again by LibreOffice, which writes LF
+    Answer.objects.create(
+        assignment=egypt_assignment,
+        item=item(egypt_assignment.questionnaire, "details"),
+        value="First\r\nline",
+        updated_by=focal_egypt,
+    )
+    data = workbook_export(assignment=egypt_assignment, language="en")
+    save(egypt_assignment, secretariat, details="Edited on the web")
+    result = do_import(egypt_assignment, fill(data, {"details": "First\nline"}), focal_egypt)
+    assert not result.conflicts and result.saved == 0
+    assert values(egypt_assignment)[("details", "")] == "Edited on the web"
 
 
 def test_an_upload_that_is_not_a_workbook_names_the_file(egypt_assignment, focal_egypt):

@@ -91,6 +91,10 @@ WORKBOOK_KINDS = {
 }
 CHOICE_KINDS = {ItemKind.STATUS, ItemKind.SELECT_ONE}
 NUMBER_KINDS = {ItemKind.INTEGER, ItemKind.DECIMAL}
+# The significant digits of a number Excel and LibreOffice keep: LibreOffice saves
+# 0.3333333333333333 as 0.333333333333333, and either rounds a longer number typed or pasted. An
+# answer with more digits is written as text, which both keep as it is.
+SPREADSHEET_DIGITS = 15
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _INSTANCE = re.compile(r"^\d+(\.\d+)*$")
 
@@ -309,13 +313,23 @@ def _display(item: Item, value: Any, default: str = "en") -> Any:
             return date.fromisoformat(str(value))
         except ValueError:
             return safe_cell(str(value))
-    if item.kind == ItemKind.INTEGER and isinstance(value, int) and not isinstance(value, bool):
+    if (
+        item.kind == ItemKind.INTEGER
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+        and abs(value) < 10**SPREADSHEET_DIGITS
+    ):
         return value
     if item.kind == ItemKind.DECIMAL:
-        # A number cell when it reads back the same (so "-1.5" needs no apostrophe).
+        # A number cell when it reads back the same (so "-1.5" needs no apostrophe), also once
+        # a spreadsheet program saved it again: in no more digits than it keeps.
         try:
             number = float(Decimal(str(value)))
-            if math.isfinite(number) and str(Decimal(repr(number))) == str(value):
+            if (
+                math.isfinite(number)
+                and str(Decimal(repr(number))) == str(value)
+                and len(Decimal(repr(number)).normalize().as_tuple().digits) <= SPREADSHEET_DIGITS
+            ):
                 return number
         except (InvalidOperation, ValueError, OverflowError):
             pass

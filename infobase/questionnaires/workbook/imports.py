@@ -27,6 +27,7 @@ from infobase.questionnaires.services import (
     answers_save,
     can_answer,
     clean_value,
+    same_value,
 )
 from infobase.questionnaires.workbook.cells import (
     _INSTANCE,
@@ -511,7 +512,8 @@ def workbook_import(
         if g.version == 0 and g.value is None and not g.confidential:
             skipped += 1
             continue
-        if exported.get((g.item.pk, g.path, g.version)) == (g.value, g.confidential):
+        was = exported.get((g.item.pk, g.path, g.version))
+        if was is not None and same_value(was[0], g.value) and was[1] == g.confidential:
             skipped += 1
             continue
         inputs.append(AnswerInput(g.item, g.value, g.path, g.confidential, g.version))
