@@ -206,7 +206,7 @@ def test_every_language_held_has_a_narrative_and_the_default_has_no_xml_lang(
 def test_a_description_holding_characters_xml_cannot_hold_is_exported_valid(
     bare_activity: Activity,
 ) -> None:
-    bare_activity.description = {"fr": "ligne\x0bligne\x00\x1b\ufffe fin"}
+    bare_activity.description = {"fr": "ligne\x0bligne\x07\x1b\ufffe fin"}
     bare_activity.save()
 
     content = iati_export(generated=GENERATED)

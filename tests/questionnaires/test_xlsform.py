@@ -397,7 +397,7 @@ def test_a_label_holding_characters_xml_cannot_hold_still_exports(
 ) -> None:
     q = import_xlsform(small_form(tmp_path / "s.xlsx"), filename="s.xlsx", cycle=cycle)
     item = q.items.get(name="a5_status")
-    item.label = {**item.label, "ar": "سطر\x0bسطر\x00\uffff"}
+    item.label = {**item.label, "ar": "سطر\x0bسطر\x1b\uffff"}
     item.save()
     sheet = openpyxl.load_workbook(io.BytesIO(export_xlsform(q)))["survey"]
     header = [c.value for c in sheet[1]]
