@@ -27,6 +27,7 @@ from django.db import transaction
 
 from infobase.accounts.models import Role, User
 from infobase.needs.models import AssistanceRequest
+from infobase.needs.requests_import import COLUMNS as REQUEST_COLUMNS
 from infobase.needs.requests_import import requests_import
 from infobase.questionnaires.models import (
     Answer,
@@ -137,22 +138,7 @@ class Resaved:
 def requests_file() -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(
-        [
-            "iso3",
-            "instrument",
-            "articles",
-            "kinds",
-            "title",
-            "description",
-            "language",
-            "urgency",
-            "received_on",
-            "needed_by",
-            "reference",
-            "confidential",
-        ]
-    )
+    ws.append(list(REQUEST_COLUMNS))
     ws.append(
         [
             "EGY",
