@@ -208,6 +208,10 @@ def clean_value(item: Item, raw: Any) -> Any:
     """Normalise a raw value for ``item``; raises ValueError with a translated message."""
     if raw in (None, "", []):
         return None
+    # No text a State writes holds NUL, and PostgreSQL cannot store it (the API's JSON could
+    # carry one; the web's forms refuse it already).
+    if any(isinstance(v, str) and "\x00" in v for v in (raw if isinstance(raw, list) else [raw])):
+        raise ValueError(_("Null characters are not allowed."))
     kind = item.kind
     if kind == ItemKind.INTEGER:
         number = _finite_number(raw)

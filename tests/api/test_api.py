@@ -100,6 +100,22 @@ def test_an_answer_put_without_its_confidential_flag_stays_as_confidential_as_it
     assert put({"value": "Ministry of Justice", "confidential": False}) is False
 
 
+def test_an_answer_holding_a_null_character_is_refused_with_a_message(
+    focal_egypt, egypt, questionnaire
+):
+    # JSON can carry NUL where no form can; PostgreSQL cannot store it (a server error before).
+    assignment = assign(questionnaire, egypt)
+    client = token_client(focal_egypt)
+    url = f"/api/v1/assignments/{assignment.pk}/answers/authority/"
+    etag = client.get(url)["ETag"]
+    put = client.put(
+        url, {"value": "Ministry\u0000"}, content_type="application/json", HTTP_IF_MATCH=etag
+    )
+    assert put.status_code == 422
+    assert "Null characters are not allowed." in put.content.decode()
+    assert not Answer.objects.filter(assignment=assignment).exists()
+
+
 # --- Scoping ----------------------------------------------------------------------------------
 
 
