@@ -16,7 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from infobase.accounts.models import Role, User
 from infobase.accounts.permissions import needs_second_factor
 from infobase.reference.loaders.reference import load_reference
-from infobase.reference.models import Organization, State, StateContact
+from infobase.reference.models import Article, Organization, State, StateContact
 from tests import demo_cache
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -60,6 +60,24 @@ def shared_data() -> Path:
 @pytest.fixture
 def shared() -> Path:
     return shared_data()
+
+
+def request_form(**changes: object) -> dict[str, object]:
+    """The web form of a request for assistance as a focal point fills it in (training on
+    article 5 of the Convention); ``changes`` add or replace fields (the secretariat's
+    ``state`` and ``received_on``)."""
+    article = Article.objects.get(instrument__code="untoc", number=5)
+    form: dict[str, object] = {
+        "instrument": article.instrument_id,
+        "articles": [f"a{article.pk}"],
+        "kinds": ["training"],
+        "title": "Training of prosecutors",
+        "description": "On article 5.",
+        "urgency": "high",
+        "language": "en",
+    }
+    form.update(changes)
+    return form
 
 
 def make_user(username: str, **fields: object) -> User:

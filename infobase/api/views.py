@@ -257,9 +257,7 @@ class AssignmentViewSet(ReadOnly):
                     item=item,
                     value=body.validated_data["value"],
                     repeat_path=path,
-                    confidential=body.validated_data.get(
-                        "confidential", answer.confidential if answer else False
-                    ),
+                    confidential=body.validated_data.get("confidential"),
                     version=version,
                 )
             ],

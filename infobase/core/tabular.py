@@ -15,7 +15,6 @@ the spreadsheet program stored when it saved the file, empty when there is none)
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import zipfile
@@ -27,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.exporters import FORMULA_START
-from infobase.core.uploads import check_zip, limited_rows
+from infobase.core.uploads import UTF16_BOMS, check_zip, limited_rows
 
 Formulas = Literal["values", "text"]
 Row = tuple[Any, ...]
@@ -155,7 +154,7 @@ def _csv_text(data: bytes, *, filename: str) -> str:
     a one-byte code page is refused, naming its first line that is not UTF-8: which code page it
     is cannot be told for sure, and a wrong guess would change every accented or Arabic letter
     without a word."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith(UTF16_BOMS):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:

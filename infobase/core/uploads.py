@@ -177,6 +177,8 @@ def _signatures(head: bytes) -> set[str]:
         return set()
 
 
+# A text file in UTF-16 starts with its byte-order mark (without one it cannot be told apart).
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Bytes no text holds: C0 controls but tab, line breaks, form feed and SUB (an old end of file).
 _NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 
@@ -186,7 +188,7 @@ def _text_sample(head: bytes, *, complete: bool) -> bytes | None:
     Text is UTF-8, UTF-16 with its byte-order mark (a spreadsheet's "Unicode text") or a
     one-byte code page (a spreadsheet's "CSV" on Windows in Arabic, French …): a reader of
     tables says which it takes (``tabular.read_csv``); a binary file holds control bytes."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith(UTF16_BOMS):
         decoder = codecs.getincrementaldecoder("utf-16")()
         try:
             head = decoder.decode(head, final=complete).encode("utf-8")

@@ -200,7 +200,9 @@ class AnswerInput:
     item: Item
     value: Any
     repeat_path: str = ""
-    confidential: bool = False
+    # None: as the answer is (not confidential when new): an input that carries values only (a
+    # script through the API, a submissions file) never publishes a confidential answer.
+    confidential: bool | None = False
     version: int | None = None  # None: do not check (imports that replace on purpose)
 
 
@@ -316,8 +318,11 @@ def answers_save(
             result.errors[key] = str(exc)
             continue
         existing = current.get((given.item.pk, given.repeat_path))
+        secret = given.confidential
+        if secret is None:
+            secret = existing.confidential if existing else False
         if existing is None:
-            if value is None and not given.confidential:
+            if value is None and not secret:
                 result.unchanged += 1
                 continue
             if given.version not in (None, 0):
@@ -329,14 +334,14 @@ def answers_save(
                 item=given.item,
                 repeat_path=given.repeat_path,
                 value=value,
-                confidential=given.confidential,
+                confidential=secret,
                 updated_by=user,
             )
             answer._change_reason = reason  # type: ignore[attr-defined]
             answer.save()
             result.saved += 1
             continue
-        if same_value(existing.value, value) and existing.confidential == given.confidential:
+        if same_value(existing.value, value) and existing.confidential == secret:
             result.unchanged += 1
             continue
         if given.version is not None and given.version != existing.version:
@@ -344,7 +349,7 @@ def answers_save(
             result.conflicts.append(Conflict(given.item, given.repeat_path, existing.value, who))
             continue
         existing.value = value
-        existing.confidential = given.confidential
+        existing.confidential = secret
         existing.version += 1
         existing.updated_by = user
         existing._change_reason = reason  # type: ignore[attr-defined]

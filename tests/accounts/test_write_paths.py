@@ -50,7 +50,7 @@ from infobase.questionnaires.models import Answer, Assignment, AssignmentStatus,
 from infobase.reference.models import Article, Instrument, Organization, State, StateContact
 from infobase.reports.models import Publication, ReportRun, RunStatus
 from tests.api.conftest import make_need
-from tests.conftest import client_for, make_user
+from tests.conftest import client_for, make_user, request_form
 from tests.questionnaires.conftest import build_questionnaire
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -352,18 +352,8 @@ ARTICLE_5 = lambda: Article.objects.get(instrument__code="untoc", number=5)  # n
 
 
 def _request_form(w: World) -> dict[str, Any]:
-    article = ARTICLE_5()
-    return {
-        "state": w.egypt.pk,  # the secretariat's field; a focal point's State is its own
-        "received_on": timezone.localdate().isoformat(),
-        "instrument": article.instrument_id,
-        "articles": [f"a{article.pk}"],
-        "kinds": ["training"],
-        "title": "Training of prosecutors",
-        "description": "On article 5.",
-        "urgency": "high",
-        "language": "en",
-    }
+    # ``state``: the secretariat's field; a focal point's State is its own.
+    return request_form(state=w.egypt.pk, received_on=timezone.localdate().isoformat())
 
 
 def _activity_form(w: World) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from infobase.needs import decisions
 from infobase.needs.models import AssistanceRequest, LessonLearned, RequestSource
 from infobase.reference.models import Article
 from tests.api.conftest import make_need, token_client
-from tests.conftest import client_for
+from tests.conftest import client_for, request_form
 
 pytestmark = pytest.mark.django_db
 
@@ -120,20 +120,8 @@ def test_the_secretariat_still_records_the_date_a_note_verbale_was_received(
 
 
 def test_a_state_posted_with_a_focal_points_web_request_is_ignored(focal_egypt: User) -> None:
-    article = Article.objects.get(instrument__code="untoc", number=5)
     response = client_for(focal_egypt).post(
-        reverse("request_new"),
-        {
-            "state": "SEN",
-            "received_on": "2001-01-01",
-            "instrument": article.instrument_id,
-            "articles": [f"a{article.pk}"],
-            "kinds": ["training"],
-            "title": "T",
-            "description": "D",
-            "urgency": "high",
-            "language": "en",
-        },
+        reverse("request_new"), request_form(state="SEN", received_on="2001-01-01")
     )
     assert response.status_code == 302
     filed = AssistanceRequest.objects.get()

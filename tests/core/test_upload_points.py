@@ -26,9 +26,9 @@ from infobase.core.errors import InvalidInput
 from infobase.core.tabular import read_workbook
 from infobase.needs.models import AssistanceRequest
 from infobase.questionnaires.models import Assignment, Item, ItemKind, ReportingCycle
-from infobase.reference.models import Article, State
+from infobase.reference.models import State
 from tests.accounts.test_write_paths import writes
-from tests.conftest import client_for
+from tests.conftest import client_for, request_form
 from tests.questionnaires.conftest import build_questionnaire
 
 pytestmark = pytest.mark.django_db
@@ -114,16 +114,7 @@ def setup(egypt: State) -> Setup:
 
 
 def _request_form(setup: Setup) -> dict[str, Any]:
-    article = Article.objects.get(instrument__code="untoc", number=5)
-    return {
-        "instrument": article.instrument_id,
-        "articles": [f"a{article.pk}"],
-        "kinds": ["training"],
-        "title": "T",
-        "description": "D",
-        "urgency": "high",
-        "language": "en",
-    }
+    return request_form()
 
 
 @dataclass(frozen=True)

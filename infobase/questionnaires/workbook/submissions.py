@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from infobase.core.tabular import read_table
 from infobase.core.text import fold
 from infobase.questionnaires.models import (
-    Answer,
     Item,
     ItemKind,
     Questionnaire,
@@ -200,18 +199,11 @@ def submissions_import(
     with transaction.atomic():
         for state_id, (_line, values) in by_state.items():
             assignment = assignments[state_id]
-            confidential = dict(
-                Answer.objects.filter(assignment=assignment, repeat_path="").values_list(
-                    "item_id", "confidential"
-                )
-            )
             results[assignment.state.iso3] = answers_save(
                 assignment=assignment,
                 user=user,
-                answers=[
-                    AnswerInput(item, value, "", confidential.get(item.pk, False), None)
-                    for item, value in values
-                ],
+                # A submission carries values only: each answer stays as confidential as it is.
+                answers=[AnswerInput(item, value, "", None, None) for item, value in values],
                 reason=reason,
             )
     return results
