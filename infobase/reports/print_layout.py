@@ -202,8 +202,8 @@ def print_tables(
     """``table`` as it goes on the page: itself, or, when its columns cannot all fit the text
     width, parts with the first column and as many others as fit, of even widths. ``cells``
     are the table's cells as written (numbers formatted), row by row. ``fixed`` gives a table
-    that fits its column widths too (the PDF, where they are the widths of an automatic layout
-    measured once from the fonts; Word lays such a table out itself)."""
+    that fits its column widths too (the widths of an automatic layout measured once from the
+    fonts: the PDF, and the Word file, whose tables have a fixed layout)."""
     columns = list(zip(*cells, strict=True)) if cells else [() for _ in table.columns]
     whole = [
         max(

@@ -158,7 +158,7 @@ def test_a_table_that_fits_gets_the_widths_of_the_automatic_layout_in_the_pdf_on
         ),
     )
     texts = [[str(v) for v in row] for row in table.rows]
-    # Word keeps laying such a table out itself.
+    # Without ``fixed``, the table is left to an automatic layout.
     assert print_tables(table, texts, "en")[0].widths == ()
     (part,) = print_tables(table, texts, "en", fixed=True)
     assert part.table is table

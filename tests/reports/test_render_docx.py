@@ -70,7 +70,8 @@ def test_arabic_tables_run_right_to_left_with_figures_aligned_at_the_left() -> N
     assert table._tbl.tblPr.find(qn("w:bidiVisual")) is not None
     figure = table.rows[2].cells[1].paragraphs[0]
     assert figure._p.pPr.find(qn("w:bidi")) is not None
-    assert figure._p.pPr.find(qn("w:jc")).get(qn("w:val")) == "left"
+    # Word reads "right" in a right-to-left paragraph as its end: the left edge.
+    assert figure._p.pPr.find(qn("w:jc")).get(qn("w:val")) == "right"
     assert figure.runs[0]._r.rPr.find(qn("w:rtl")) is not None
 
     english = word("en").tables[0]  # type: ignore[attr-defined]
@@ -84,7 +85,7 @@ def test_a_heat_table_shades_each_share_and_leaves_a_missing_one_blank() -> None
     heat = word("en").tables[1]  # type: ignore[attr-defined]
     assert [c.text for c in heat.rows[0].cells] == ["", "African States", "Asia-Pacific States"]
     label, share, missing = heat.rows[1].cells
-    assert label.text == "Art. 5" and share.text == "50%"
+    assert label.text == "Art. 5" and share.text == "50.0%"
     fill = share._tc.tcPr.find(qn("w:shd")).get(qn("w:fill"))
     assert fill and fill != "FFFFFF"
     assert share.paragraphs[0].runs[0].font.color.rgb is not None
