@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 from typing import Any, Literal, NamedTuple
 
@@ -551,7 +551,7 @@ def map_figures(*, measure: Measure, user: Any) -> dict[str, Decimal | int | Non
         result: dict[str, Decimal | int | None] = {code: None for _pk, code in states}
         for state_id, values in per_state.items():
             result[iso[state_id]] = (sum(values, Decimal(0)) / len(values)).quantize(
-                Decimal("0.001")
+                Decimal("0.001"), rounding=ROUND_HALF_UP
             )
         return result
     if measure == "funding":

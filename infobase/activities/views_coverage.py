@@ -25,6 +25,7 @@ from infobase.activities.coverage.suggestions import reason_texts
 from infobase.activities.models import Activity, LinkStatus, NeedLink
 from infobase.core.exporters import FORMATS
 from infobase.core.exporters import render as render_export
+from infobase.core.i18n import format_share
 from infobase.needs.models import Need
 from infobase.needs.selectors import coverage_status, status_label
 
@@ -156,7 +157,7 @@ def need_links(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": [
                 (link, reason_texts(link.reasons), link.activity_id in current) for link in links
             ],
-            "coverage": value,
+            "coverage": format_share(value),  # as the need's score explains it
             "status": status,
             "status_label": status_label(status),
             "can_decide": request.user.has_perm("activities.decide_link"),

@@ -43,7 +43,7 @@ from infobase.core.errors import InvalidInput
 from infobase.core.exporters import FORMATS, Exporter
 from infobase.core.exporters import render as render_export
 from infobase.core.forms import NONE, NamedEmptyChoice
-from infobase.core.i18n import FIELD_LANGUAGES, html_lang
+from infobase.core.i18n import FIELD_LANGUAGES, format_share, html_lang
 from infobase.core.once import OnceField, once
 from infobase.reference.forms import (
     ArticleChoiceField,
@@ -616,7 +616,7 @@ def _value_label(measure: str, value: Decimal | int | None) -> str:
     if value is None:
         return _("no open needs") if measure == "coverage" else "—"
     if measure == "coverage":
-        return _("%(percent)s %%") % {"percent": round(Decimal(value) * 100)}
+        return _("%(percent)s %%") % {"percent": format_share(value)}
     return str(value)
 
 

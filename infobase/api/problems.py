@@ -34,6 +34,13 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class TooManyRows(exceptions.APIException):
+    """A list asked for as a file holds more rows than one file may."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "too_many_rows"
+
+
 class Unprocessable(exceptions.APIException):
     """The content is valid JSON but breaks a rule of the service (per-field messages)."""
 

@@ -42,6 +42,7 @@ from infobase.api.problems import (
     Conflict,
     PreconditionFailed,
     PreconditionRequired,
+    TooManyRows,
     Unprocessable,
 )
 from infobase.core.errors import InvalidInput
@@ -86,7 +87,17 @@ class ReadOnly(viewsets.ReadOnlyModelViewSet):
         return [ReadOnlyTokenPermission(), *super().get_permissions()]
 
     def export_rows(self, queryset: QuerySet[Any]) -> list[dict[str, Any]]:
-        serializer = self.get_serializer(queryset[: self.export_limit], many=True)
+        # Refused rather than cut: a file with the first rows only would pass for the list.
+        count = queryset.count()
+        if count > self.export_limit:
+            raise TooManyRows(
+                _(
+                    "This list has %(count)s rows and a file holds at most %(limit)s. Narrow "
+                    "it with the list's filters, or read it page by page as JSON."
+                )
+                % {"count": count, "limit": self.export_limit}
+            )
+        serializer = self.get_serializer(queryset, many=True)
         return list(serializer.data)
 
     def exporter(self, queryset: QuerySet[Any]) -> Exporter:
@@ -551,7 +562,8 @@ class NeedViewSet(SelectorFilterMixin, ReadOnly):
 
     def exporter(self, queryset: QuerySet[Need]) -> Exporter:
         # The register's own export: ranked, with every score term (as the web page's).
-        return NeedsRegisterExporter(scored=needs_selectors.scored_needs(needs_qs=queryset)[0])
+        ranked, table = needs_selectors.ranked_needs(needs_qs=queryset)
+        return NeedsRegisterExporter(ranked=ranked, weights=table.weights, themes=table.themes)
 
 
 class WorkProgrammeViewSet(ReadOnly):

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import translation
@@ -130,12 +131,33 @@ def format_number(
     rounded half up: 10.5 is «10.5» in Arabic, «10,5» in French; None is "—"."""
     if value is None:
         return "—"
-    from babel.numbers import format_decimal
-
     quantum = Decimal(1).scaleb(-digits)
     rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    # Keyed by its text: equal Decimals (0.0 and -0.0) may be written differently.
+    return _formatted(str(rounded), digits, babel_locale_name(language_code))
+
+
+@lru_cache(maxsize=1 << 14)
+def _formatted(rounded: str, digits: int, locale: str) -> str:
+    # Babel reads the locale and the pattern on every call; the numbers of one page or file
+    # (shares, counts) repeat, and a 20,000-row export formats tens of thousands of them.
+    from babel.numbers import format_decimal
+
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(rounded, format=pattern, locale=babel_locale_name(language_code))
+    return str(format_decimal(Decimal(rounded), format=pattern, locale=locale))
+
+
+# How many decimals every share (a percentage) is written with, on pages, in files and in
+# reports (``reports.numbers`` reads it too): one figure reads the same wherever it appears.
+PERCENT_DIGITS = 1
+
+
+def format_share(value: int | float | Decimal | None, language_code: str | None = None) -> str:
+    """A share of 0–1 as the number of percent, ``PERCENT_DIGITS`` decimals rounded half up
+    (0.125 is «12.5»); the sentence around it writes the sign."""
+    if value is None:
+        return "—"
+    return format_number(Decimal(str(value)) * 100, PERCENT_DIGITS, language_code)
 
 
 def language_name(code: str | None) -> str:

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from infobase.core.i18n import is_rtl
+from infobase.core.i18n import format_share, is_rtl
 from infobase.funding.equity import GroupShare
 
 WIDTH = 720
@@ -55,9 +54,8 @@ def percent(share: Decimal | None) -> str:
     """A share (0..1) as a percentage in the active locale, one decimal ("—" if undefined)."""
     if share is None:
         return "—"
-    return _("%(value)s %%") % {
-        "value": formats.number_format(share * 100, decimal_pos=1, use_l10n=True)
-    }
+    # Rounded half up as every share (Django's number_format cuts 12.96 to 12.9).
+    return _("%(value)s %%") % {"value": format_share(share)}
 
 
 def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:

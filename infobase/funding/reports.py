@@ -204,7 +204,7 @@ def tradeoff_blocks(curve: StoredCurve, lang: str) -> list[Block]:
 
     def row(level: float, public: dict[str, Any]) -> tuple[Any, ...]:
         return (
-            numbers.number(Decimal(str(level)) * 100, lang, 0) + " %",
+            numbers.percent(Decimal(str(level)) * 100, lang, 0),  # a chosen level: whole percent
             numbers.round_half_up(Decimal(str(public["objective"])), 1),
             numbers.round_half_up(Decimal(str(public["total_usd"]))),
             index(public.get("equity_index_groups")),

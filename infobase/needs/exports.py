@@ -9,32 +9,38 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from infobase.core.exporters import Exporter
-from infobase.needs.models import Need, ScoringWeights
+from infobase.needs.models import Need, NeedStatus, ScoringWeights
 from infobase.needs.programmes import ThemeSpec
 from infobase.needs.score_table import score_table
 from infobase.needs.scoring import RankedNeed, ScoredNeed, Weights, explain
 from infobase.needs.selectors import coverage_status, status_label
 from infobase.questionnaires.models import ImplementationStatus
-from infobase.reference.models import AssistanceKind, Priority, RegionalGroup
+from infobase.reference.models import (
+    Article,
+    AssistanceKind,
+    Priority,
+    RegionalGroup,
+    State,
+)
 
 
 class NeedsRegisterExporter(Exporter):
     """Ranked needs with their score explained term by term, in the export's language.
 
-    The explanations are written again in the language the export is rendered in (the
-    ``scored`` given may have been explained in another one), with ``weights`` and ``themes``
-    (default: those the stored scores were computed with, ``score_table``)."""
+    ``ranked``: the needs in the register's order (``needs.selectors.ranked_needs``). Their
+    scores are explained in the language the export is rendered in, with ``weights`` and
+    ``themes`` (default: those the stored scores were computed with, ``score_table``)."""
 
     identifier = "needs-register"
 
     def __init__(
         self,
         *,
-        scored: list[ScoredNeed],
+        ranked: Sequence[RankedNeed | ScoredNeed],
         weights: Weights | ScoringWeights | None = None,
         themes: list[ThemeSpec] | None = None,
     ) -> None:
-        self.given = scored
+        self.given = [RankedNeed(r.facts, r.total, r.position) for r in ranked]
         if weights is None or themes is None:
             table = score_table()
             weights = table.weights if weights is None else weights
@@ -42,11 +48,13 @@ class NeedsRegisterExporter(Exporter):
         self.weights = weights
         self.themes = themes
         self._explained: dict[str, list[ScoredNeed]] = {}
+        # Each need's State, article and status: the State's and the article's texts are read
+        # once each, not once per need (an export of the world register has tens of thousands).
         self.needs = {
-            n.pk: n
-            for n in Need.objects.filter(pk__in=[s.need_id for s in scored]).select_related(
-                "state", "article__instrument"
-            )
+            pk: (state_id, article_id, status)
+            for pk, state_id, article_id, status in Need.objects.filter(
+                pk__in=[s.need_id for s in self.given]
+            ).values_list("pk", "state_id", "article_id", "status")
         }
 
     @property
@@ -54,11 +62,7 @@ class NeedsRegisterExporter(Exporter):
         """The needs explained in the active language."""
         lang = get_language() or ""
         if lang not in self._explained:
-            self._explained[lang] = explain(
-                [RankedNeed(s.facts, s.total, s.position) for s in self.given],
-                weights=self.weights,
-                themes=self.themes,
-            )
+            self._explained[lang] = explain(self.given, weights=self.weights, themes=self.themes)
         return self._explained[lang]
 
     def sheet_title(self) -> str:
@@ -93,27 +97,45 @@ class NeedsRegisterExporter(Exporter):
     def rows(self) -> Iterable[Sequence[Any]]:
         kinds = dict(AssistanceKind.choices)
         groups = {**dict(RegionalGroup.choices), "": _("No regional group")}
-        priorities = dict(Priority.choices)
+        priorities = {k: str(v) for k, v in Priority.choices}
+        statuses = {k: str(v) for k, v in NeedStatus.choices}
+        severities = {k: str(v) for k, v in ImplementationStatus.choices}
+        states = {
+            state.pk: (
+                str(state.translated("name")),
+                state.iso3,
+                str(groups.get(state.regional_group, "")),
+            )
+            for state in State.objects.filter(pk__in={n[0] for n in self.needs.values()})
+        }
+        articles = {
+            article.pk: (
+                str(article.instrument.translated("short_name")),
+                article.number,
+                str(article.translated("title")),
+            )
+            for article in Article.objects.filter(
+                pk__in={n[1] for n in self.needs.values()}
+            ).select_related("instrument")
+        }
+        yes = _("yes")
+        terms = self._terms()
         for s in self.scored:
-            need = self.needs[s.need_id]
-            terms = {t.name: t for t in s.explanation.terms}
+            state_id, article_id, status = self.needs[s.need_id]
+            contributions = {t.name: t.contribution for t in s.explanation.terms}
             yield [
                 s.position or "",
-                str(need.state.translated("name")),
-                need.state.iso3,
-                str(groups.get(need.state.regional_group, "")),
-                str(need.article.instrument.translated("short_name")),
-                need.article.number,
-                str(need.article.translated("title")),
-                str(kinds.get(need.kind, need.kind)),
-                need.get_status_display(),
+                *states[state_id],
+                *articles[article_id],
+                str(kinds.get(s.facts.kind, s.facts.kind)),
+                statuses.get(status, status),
                 status_label(coverage_status(s.facts.coverage)),
-                str(ImplementationStatus(s.facts.severity).label) if s.facts.severity else "",
-                str(priorities.get(s.facts.urgency, "")),
-                _("yes") if s.facts.pinned else "",
-                _("yes") if s.facts.excluded else "",
+                severities[s.facts.severity] if s.facts.severity else "",
+                priorities.get(s.facts.urgency, ""),
+                yes if s.facts.pinned else "",
+                yes if s.facts.excluded else "",
                 s.facts.ranking_reason,
                 s.total,
-                *[terms[name].contribution for name in self._terms()],
+                *[contributions[name] for name in terms],
                 " · ".join(t.explanation for t in s.explanation.terms),
             ]

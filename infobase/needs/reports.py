@@ -289,7 +289,7 @@ class Composer:
         return numbers.integer(value, self.lang)
 
     def pct(self, value: float | Decimal | None) -> str:
-        return numbers.percent(value, self.lang, 1)
+        return numbers.percent(value, self.lang)
 
     def state_name(self, state_id: int) -> str:
         return str(self.f.states[state_id].translated("name", self.lang))

@@ -75,6 +75,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from infobase.core.i18n import format_share
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, ScoringWeights
 from infobase.needs.programmes import ThemeSpec, active_themes, theme_weight
 from infobase.questionnaires.models import (
@@ -313,74 +314,125 @@ def score_totals(
     ]
 
 
-def score(facts: NeedFacts, weights: Weights, themes: list[ThemeSpec]) -> ScoreExplanation:
-    """The need's score, term by term (pure: no database)."""
+class _Wording(NamedTuple):
+    """The words of an explanation in the active language, translated once for every need
+    explained together (translating them need by need cost most of a large register's export)."""
+
+    labels: dict[str, str]
+    themes: str
+    no_theme: str
+    severity: dict[str, str]
+    no_gap: str
+    breadth_overall: str
+    breadth_region: str
+    no_group: str
+    urgency: str
+    no_urgency: str
+    coverage: str
+    age: str
+    statuses: dict[str, str]
+    priorities: dict[str, str]
+    groups: dict[str, str]
+
+
+def _wording() -> _Wording:
+    return _Wording(
+        labels={name: str(label) for name, label in TERM_LABELS.items()},
+        themes=_(
+            "Matches the work programme's themes: %(themes)s (weight %(weight)s of at most "
+            "%(max)s)."
+        ),
+        no_theme=_("Matches no theme of the work programme."),
+        severity={
+            ImplementationStatus.NO: _(
+                "Article reported as not implemented in the latest validated cycle."
+            ),
+            ImplementationStatus.PARTLY: _(
+                "Article reported as partly implemented in the latest validated cycle."
+            ),
+        },
+        no_gap=_("No gap reported for this article in a validated questionnaire."),
+        breadth_overall=_(
+            "%(count)s States have this need (the most widely shared need: %(max)s States). "
+            "Confidential needs are left out, so that no published figure reveals them."
+        ),
+        breadth_region=_(
+            "%(count)s States of the group “%(group)s” have this need (at most %(max)s). "
+            "Confidential needs are left out, so that no published figure reveals them."
+        ),
+        no_group=_("The State belongs to no regional group."),
+        urgency=_("Urgency stated by the State: %(urgency)s."),
+        no_urgency=_("The State stated no urgency."),
+        coverage=_(
+            "Current and planned activities cover %(percent)s%% of this need (accepted and "
+            "hand-made links to activities)."
+        ),
+        age=_("First identified %(days)s days ago (counts fully after %(full)s days)."),
+        statuses={str(status): str(status.label) for status in ImplementationStatus},
+        priorities={str(priority): str(priority.label) for priority in Priority},
+        groups={str(group): str(group.label) for group in RegionalGroup},
+    )
+
+
+def score(
+    facts: NeedFacts,
+    weights: Weights,
+    themes: list[ThemeSpec],
+    wording: _Wording | None = None,
+) -> ScoreExplanation:
+    """The need's score, term by term (pure: no database). ``wording``: the texts of the
+    active language, when many needs are explained together (``explain``)."""
+    words = _wording() if wording is None else wording
     numbers = _normalised(facts, themes)
     norm = numbers.values
     contributions = _contributions(norm, weights)
     weight, titles, heaviest = numbers.theme_weight, numbers.titles, numbers.heaviest
-    group = RegionalGroup(facts.regional_group).label if facts.regional_group else ""
+    group = words.groups[facts.regional_group] if facts.regional_group else ""
     raw: dict[str, object] = {}
     text: dict[str, str] = {}
 
     raw["programme"] = weight
     text["programme"] = (
-        _("Matches the work programme's themes: %(themes)s (weight %(weight)s of at most %(max)s).")
+        words.themes
         % {"themes": "; ".join(titles), "weight": _number(weight), "max": _number(heaviest)}
         if titles
-        else _("Matches no theme of the work programme.")
+        else words.no_theme
     )
 
-    raw["severity"] = str(ImplementationStatus(facts.severity).label) if facts.severity else ""
-    if facts.severity == ImplementationStatus.NO:
-        text["severity"] = _("Article reported as not implemented in the latest validated cycle.")
-    elif facts.severity == ImplementationStatus.PARTLY:
-        text["severity"] = _(
-            "Article reported as partly implemented in the latest validated cycle."
-        )
-    else:
-        text["severity"] = _("No gap reported for this article in a validated questionnaire.")
+    raw["severity"] = words.statuses[facts.severity] if facts.severity else ""
+    text["severity"] = words.severity.get(facts.severity, words.no_gap)
 
     raw["breadth_overall"] = facts.breadth_overall
-    text["breadth_overall"] = _(
-        "%(count)s States have this need (the most widely shared need: %(max)s States). "
-        "Confidential needs are left out, so that no published figure reveals them."
-    ) % {"count": facts.breadth_overall, "max": facts.breadth_overall_max}
+    text["breadth_overall"] = words.breadth_overall % {
+        "count": facts.breadth_overall,
+        "max": facts.breadth_overall_max,
+    }
 
     raw["breadth_region"] = facts.breadth_region
     text["breadth_region"] = (
-        _(
-            "%(count)s States of the group “%(group)s” have this need (at most %(max)s). "
-            "Confidential needs are left out, so that no published figure reveals them."
-        )
+        words.breadth_region
         % {"count": facts.breadth_region, "group": group, "max": facts.breadth_region_max}
         if group
-        else _("The State belongs to no regional group.")
+        else words.no_group
     )
 
-    raw["urgency"] = str(Priority(facts.urgency).label) if facts.urgency else ""
+    raw["urgency"] = words.priorities[facts.urgency] if facts.urgency else ""
     text["urgency"] = (
-        _("Urgency stated by the State: %(urgency)s.") % {"urgency": Priority(facts.urgency).label}
+        words.urgency % {"urgency": words.priorities[facts.urgency]}
         if facts.urgency in URGENCY_VALUES
-        else _("The State stated no urgency.")
+        else words.no_urgency
     )
 
     raw["coverage"] = numbers.coverage
-    text["coverage"] = _(
-        "Current and planned activities cover %(percent)s%% of this need (accepted and "
-        "hand-made links to activities)."
-    ) % {"percent": _number((numbers.coverage * 100).quantize(Decimal("0.1")))}
+    text["coverage"] = words.coverage % {"percent": format_share(numbers.coverage)}
 
     raw["age"] = facts.age_days
-    text["age"] = _("First identified %(days)s days ago (counts fully after %(full)s days).") % {
-        "days": facts.age_days,
-        "full": AGE_FULL_DAYS,
-    }
+    text["age"] = words.age % {"days": facts.age_days, "full": AGE_FULL_DAYS}
 
     terms = tuple(
         ScoreTerm(
             name=name,
-            label=str(TERM_LABELS[name]),
+            label=words.labels[name],
             raw=raw[name],
             normalised=norm[name],
             weight=weights.of(name),
@@ -699,8 +751,10 @@ def explain(
 ) -> list[ScoredNeed]:
     """The score of each ranked need explained term by term, keeping its position."""
     weights, themes = _inputs(weights, themes)
+    wording = _wording()
     return [
-        ScoredNeed(r.facts, score(r.facts, weights, themes), position=r.position) for r in ranked
+        ScoredNeed(r.facts, score(r.facts, weights, themes, wording), position=r.position)
+        for r in ranked
     ]
 
 

@@ -195,11 +195,11 @@ def _stored_row(need: Need) -> NeedScore | None:
         return None
 
 
-def scored_needs(
+def ranked_needs(
     *, needs_qs: QuerySet[Need], fill: bool = True
-) -> tuple[list[ScoredNeed], ScoreTable]:
-    """The needs of ``needs_qs`` with their stored scores explained, in the register's order
-    (positions counted among them; excluded ones last, without a position), and the table's
+) -> tuple[list[scoring.RankedNeed], ScoreTable]:
+    """The needs of ``needs_qs`` with their stored scores, in the register's order (positions
+    counted among them; excluded ones last, without a position), unexplained, and the table's
     configuration. Needs without a stored score yet are scored first (``fill``), else scored
     live in memory as a refresh would store them (same weights, themes and day)."""
     if fill:
@@ -220,10 +220,15 @@ def scored_needs(
             today=table.today,
         )
     ranking = scoring.rank(ranked)
-    explained = scoring.explain(
-        ranking.ranked + ranking.excluded, weights=table.weights, themes=table.themes
-    )
-    return explained, table
+    return ranking.ranked + ranking.excluded, table
+
+
+def scored_needs(
+    *, needs_qs: QuerySet[Need], fill: bool = True
+) -> tuple[list[ScoredNeed], ScoreTable]:
+    """``ranked_needs``, each need's score explained term by term in the active language."""
+    ranked, table = ranked_needs(needs_qs=needs_qs, fill=fill)
+    return scoring.explain(ranked, weights=table.weights, themes=table.themes), table
 
 
 def priority_totals(*, needs_qs: QuerySet[Need], on: date) -> dict[int, Decimal]:

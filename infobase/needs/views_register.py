@@ -333,9 +333,9 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         )
         response["Retry-After"] = "60"
         return response
-    scored, table = selectors.scored_needs(needs_qs=found.needs)
+    ranked, table = selectors.ranked_needs(needs_qs=found.needs)
     result = render_export(
-        NeedsRegisterExporter(scored=scored, weights=table.weights, themes=table.themes),
+        NeedsRegisterExporter(ranked=ranked, weights=table.weights, themes=table.themes),
         fmt=fmt,
         lang=get_language() or "en",
     )

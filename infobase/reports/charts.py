@@ -25,7 +25,8 @@ HEAT = ("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 
 def value_label(value: Number | None, *, percent: bool, lang: str) -> str:
     if percent:
-        return numbers.percent(value, lang, 0 if value is None or value == int(value) else 1)
+        # As the tables write it: "1.0 %" in both, never "1 %" on the bar beside "1.0 %".
+        return numbers.percent(value, lang)
     return numbers.number(value, lang, 0 if value is None or value == int(value) else 1)
 
 

@@ -15,6 +15,8 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+# Shares are written with PERCENT_DIGITS decimals, on pages and files as in reports.
+from infobase.core.i18n import PERCENT_DIGITS as PERCENT_DIGITS
 from infobase.reports.blocks import Number
 
 T = TypeVar("T")
@@ -65,8 +67,9 @@ def number(value: Number | None, lang: str, digits: int = 1) -> str:
     return format_decimal(round_half_up(value, digits), format=pattern, locale=babel_locale(lang))
 
 
-def percent(value: Number | None, lang: str, digits: int = 0) -> str:
-    """A share already in percent (0–100)."""
+def percent(value: Number | None, lang: str, digits: int = PERCENT_DIGITS) -> str:
+    """A share already in percent (0–100), with the reports' one number of decimals unless a
+    figure that is no share (a chosen level such as "80 %") asks for another."""
     if value is None:
         return "—"
     text = number(value, lang, digits)
@@ -85,7 +88,8 @@ def long_date(value: date | None, lang: str) -> str:
 
 
 def share(part: int, whole: int) -> Decimal | None:
-    """part / whole in percent, one decimal, rounded half up; None when whole is 0."""
+    """part / whole in percent, ``PERCENT_DIGITS`` decimals, rounded half up; None when whole
+    is 0."""
     if not whole:
         return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return round_half_up(Decimal(part) * 100 / Decimal(whole), PERCENT_DIGITS)

@@ -38,7 +38,7 @@ def cell(value: object, column: Column, lang: str) -> str:
     if column.kind == "int":
         return numbers.integer(value, lang)  # type: ignore[arg-type]
     if column.kind == "pct":
-        return numbers.percent(value, lang, 1)  # type: ignore[arg-type]
+        return numbers.percent(value, lang)  # type: ignore[arg-type]
     if column.kind == "num":
         return numbers.number(value, lang)  # type: ignore[arg-type]
     return str(value)

@@ -36,7 +36,8 @@ from infobase.reports.blocks import (
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
-FORMATS = {"int": "#,##0", "pct": "0.0", "num": "#,##0.0"}
+PCT_FORMAT = "0." + "0" * numbers.PERCENT_DIGITS  # shares as the page writes them
+FORMATS = {"int": "#,##0", "pct": PCT_FORMAT, "num": "#,##0.0"}
 
 
 class _Book:
@@ -96,7 +97,7 @@ class _Book:
             return value
         if kind == "int":
             return int(numbers.round_half_up(value))
-        digits = 1
+        digits = numbers.PERCENT_DIGITS if kind == "pct" else 1
         return float(numbers.round_half_up(value, digits))
 
     def table(self, block: Table) -> None:
@@ -119,9 +120,12 @@ class _Book:
             ws.cell(row=r, column=1, value=safe_cell(category))
             for c, series in enumerate(block.series, start=2):
                 value = series.values[r - 4]
-                ws.cell(row=r, column=c, value=float(value)).number_format = (
-                    "0.0" if block.percent else "#,##0"
-                )
+                if block.percent:  # the share as the bar's label writes it
+                    ws.cell(
+                        row=r, column=c, value=self.value(value, "pct")
+                    ).number_format = PCT_FORMAT
+                else:
+                    ws.cell(row=r, column=c, value=float(value)).number_format = "#,##0"
         self.widths(ws, len(block.series) + 1)
         chart = XlBarChart()
         chart.type = "bar"
@@ -152,8 +156,8 @@ class _Book:
         ):
             ws.cell(row=r, column=1, value=safe_cell(label))
             for c, value in enumerate(values, start=2):
-                target = ws.cell(row=r, column=c, value=None if value is None else float(value))
-                target.number_format = "0.0"
+                target = ws.cell(row=r, column=c, value=self.value(value, "pct"))
+                target.number_format = PCT_FORMAT
                 background, text = charts.heat_colour(value)
                 target.fill = PatternFill("solid", fgColor=background.lstrip("#").upper())
                 target.font = Font(color=text.lstrip("#").upper())

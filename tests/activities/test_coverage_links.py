@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal as D
 from typing import Any
 
@@ -76,3 +77,20 @@ def test_focal_points_view_and_the_secretariat_decides_on_the_page(
     assert b"nope" in bad.content
     overview = client_for(secretariat).get("/coverage/")
     assert overview.status_code == 200 and b"African States" in overview.content
+
+
+def test_a_needs_coverage_reads_the_same_on_its_links_page_and_in_its_score(
+    world: dict[str, Any],  # noqa: F811
+    secretariat: User,
+) -> None:
+    """One figure, one rounding: a need covered one eighth is "12.5 %" on the page of its links
+    and in the explanation of its priority score, never 12 % on one and 12.5 % on the other."""
+    need = world["sen_ml"]
+    link_create(user=secretariat, need=need, activity=world["direct"], share=D("0.125"))
+    client = client_for(secretariat)
+    links_page = client.get(f"/needs/{need.pk}/activities/").content.decode()
+    detail = client.get(f"/needs/{need.pk}/").content.decode()
+    on_links = re.search(r"\(([\d.,]+)%\)", links_page)
+    in_score = re.search(r"activities cover ([\d.,]+)% of this need", detail)
+    assert on_links and in_score
+    assert on_links.group(1) == in_score.group(1)

@@ -84,7 +84,7 @@ def test_the_priority_score_uses_accepted_links(
     after = term()
     assert after.raw == D("0.25")
     assert after.contribution == D("1.5")  # 2 × (1 − 0.25)
-    assert "25%" in after.explanation
+    assert "25.0%" in after.explanation
 
 
 def test_gaps_by_region_and_kind(

@@ -359,6 +359,22 @@ def test_lists_export_as_csv_through_the_exporter_with_the_same_filters():
     assert len(lines) == african + 1 and lines[0].startswith("id,iso3")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_list_too_long_for_one_file_is_refused_not_cut(monkeypatch, fmt):
+    from infobase.api.views import StateViewSet
+
+    african = State.objects.filter(regional_group="african").count()
+    monkeypatch.setattr(StateViewSet, "export_limit", african)
+    url = f"/api/v1/open/states/?regional_group=african&format={fmt}"
+    assert Client().get(url).status_code == 200
+    monkeypatch.setattr(StateViewSet, "export_limit", african - 1)
+    response = Client().get(url, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    detail = response.json()["detail"]
+    assert str(african) in detail and str(african - 1) in detail and "filtres" in detail
+
+
 def test_sparse_fieldsets_keep_only_the_fields_asked_for():
     rows = Client().get("/api/v1/open/states/?fields=iso3,name&page_size=3").json()["results"]
     assert len(rows) == 3 and all(set(r) == {"iso3", "name"} for r in rows)

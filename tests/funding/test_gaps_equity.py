@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from infobase.core.i18n import language
+from infobase.core.i18n import format_share, language
 from infobase.funding import charts
 from infobase.funding.equity import (
     GroupShare,
@@ -45,6 +45,7 @@ from infobase.needs.derivation import needs_derive
 from infobase.needs.models import Need
 from infobase.needs.scoring import scored_register
 from infobase.reference.models import Organization, RegionalGroup, State
+from infobase.reports import numbers
 from tests.conftest import client_for
 from tests.needs.test_derivation import answers, request
 
@@ -662,3 +663,13 @@ def test_any_slice_of_the_mobilization_list_is_that_slice_of_the_whole_list(
     # The page shows the list's first page as the list has it.
     page = client_for(secretariat).get("/funding/mobilization/", {"on": TODAY.isoformat()})
     assert [m for m, _need, _pledges in page.context["rows"]] == whole[:50]
+
+
+@pytest.mark.parametrize("share", [D("0.12996"), D("0.00049"), D("0.1125")])
+def test_the_equity_charts_shares_round_as_every_other_share(share: D) -> None:
+    """The chart's label of a share is the share as pages, files and reports write it: rounded
+    half up (12.996 % is 13.0 %, as the table's 0.1300 says), not cut to 12.9 %."""
+    for lang in ("en", "fr", "ar"):
+        with language(lang):
+            assert charts.percent(share) == f"{format_share(share)} %"
+        assert format_share(share, "en") == numbers.number(share * 100, "en", 1)

@@ -279,8 +279,8 @@ def test_the_export_explains_scores_in_the_language_it_is_written_in(secretariat
 
     make_need("EGY", 18)
     scored = explain(ranked_register(needs_qs=Need.objects.all()))  # explained in English
-    english = render(NeedsRegisterExporter(scored=scored), fmt="csv", lang="en").content
-    french = render(NeedsRegisterExporter(scored=scored), fmt="csv", lang="fr").content
+    english = render(NeedsRegisterExporter(ranked=scored), fmt="csv", lang="en").content
+    french = render(NeedsRegisterExporter(ranked=scored), fmt="csv", lang="fr").content
     en_rows = list(csv.reader(io.StringIO(english.decode("utf-8-sig"))))
     fr_rows = list(csv.reader(io.StringIO(french.decode("utf-8-sig"))))
     assert en_rows[1][-1] != fr_rows[1][-1]  # the explanation follows the export's language

@@ -4,8 +4,11 @@ data of two seeds (1 and 7), each generated once for the module."""
 
 from __future__ import annotations
 
+import io
+import re
 from collections import Counter, defaultdict
 
+import openpyxl
 import pytest
 
 from infobase.core.i18n import language
@@ -14,8 +17,9 @@ from infobase.needs.models import AssistanceRequest, NeedEvidence
 from infobase.questionnaires.analytical import MIN_AGGREGATE, REPORT_GROUPS
 from infobase.questionnaires.models import Answer, Assignment, Item, ReportingCycle
 from infobase.reference.models import Article, Instrument, State
-from infobase.reports import engine
-from infobase.reports.blocks import Table
+from infobase.reports import charts, engine, numbers
+from infobase.reports.blocks import HeatTable, Table
+from infobase.reports.render_xlsx import render_xlsx
 from infobase.reports.services import report_document
 
 pytestmark = pytest.mark.django_db
@@ -272,3 +276,26 @@ def test_the_same_data_gives_the_same_figures(demo_seed):  # type: ignore[no-unt
     assert first.implemented_by_family == second.implemented_by_family
     assert first.quotes == second.quotes
     assert first.top_needs == second.top_needs
+
+
+def test_a_heat_tables_shares_read_on_the_page_as_in_the_workbook(demo_seed):  # type: ignore[no-untyped-def]
+    """One share, one way of writing it: a cell of a heat table on the page (and in the PDF and
+    Word files, which write it alike) carries the decimals the Excel cell shows."""
+    params = engine.get("analytical").clean({"instrument": "untoc", "cycle": "1"})
+    with language("en"):
+        document = report_document(report=engine.get("analytical"), params=params, lang="en")
+        book = openpyxl.load_workbook(io.BytesIO(render_xlsx(document)))
+    heats = [b for b in document.blocks if isinstance(b, HeatTable)]
+    assert heats
+    compared = 0
+    for block in heats:
+        page = re.findall(r"<td style=[^>]*>([^<]*)</td>", str(charts.heat_table(block, "en")))
+        sheet = next(ws for ws in book.worksheets if ws["A1"].value == block.title)
+        for r, values in enumerate(block.values):
+            for c, value in enumerate(values):
+                shown = page[r * len(values) + c]
+                target = sheet.cell(row=4 + r, column=2 + c)
+                decimals = len(target.number_format.partition(".")[2])
+                assert shown == numbers.percent(target.value, "en", decimals), (block.sheet, r, c)
+                compared += value is not None
+    assert compared

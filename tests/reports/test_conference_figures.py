@@ -24,8 +24,9 @@ from infobase.meetings.reports import chair_figures, effectiveness_figures
 from infobase.needs.models import Need
 from infobase.questionnaires.models import Assignment, ReportingCycle
 from infobase.reference.models import State
-from infobase.reports import engine
-from infobase.reports.blocks import Paragraph, Table
+from infobase.reports import charts, engine
+from infobase.reports.blocks import BarChart, Paragraph, Table
+from infobase.reports.render_html import cell
 from infobase.reports.services import report_document
 
 pytestmark = pytest.mark.django_db
@@ -334,3 +335,21 @@ def test_the_secretariat_report_figures(seed: int, start: date, end: date) -> No
     ]
     words = re.sub(r"\s", " ", document.text())
     assert f"USD {total:,.0f}" in words
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+def test_the_effectiveness_reviews_chart_writes_each_share_as_its_table_does(
+    seed: int, lang: str
+) -> None:
+    """The share of needs covered (and in funded projects) of a year is one figure: the bar of
+    the chart is labelled as the table's cell reads, "0.0 %" in both, never "0 %" beside it."""
+    report = engine.get("effectiveness")
+    with language(lang):
+        document = report_document(report=report, params=params("effectiveness"), lang=lang)
+    table = next(b for b in document.blocks if isinstance(b, Table) and len(b.columns) == 7)
+    chart = next(b for b in document.blocks if isinstance(b, BarChart) and b.percent)
+    bars = {row.category: [s.label for s in row.segments] for row in charts.bar_rows(chart, lang)}
+    assert bars
+    for row in table.rows:
+        cells = [cell(row[i], table.columns[i], lang) for i in (4, 5)]
+        assert bars[row[0]] == cells, row[0]

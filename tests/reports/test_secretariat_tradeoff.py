@@ -85,7 +85,7 @@ def test_the_latest_curve_of_the_period_is_a_table_of_its_public_figures_with_th
     document = secretariat_document("2025-01-01", "2025-12-31")
     table = curve_table(document)
     assert table is not None
-    assert [row[0] for row in table.rows] == ["0 %", "80 %"]
+    assert [row[0] for row in table.rows] == ["0%", "80%"]
     first, second = table.rows
     # The figures weighed on the public needs, never those that count confidential ones.
     assert first[1] == Decimal("160.3")  # 160.25, to one decimal

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from infobase.core.exporters import FORMATS, render
 from infobase.needs.exports import NeedsRegisterExporter
 from infobase.needs.models import Need, NeedStatus
-from infobase.needs.selectors import scored_needs
+from infobase.needs.selectors import ranked_needs
 
 
 class Command(BaseCommand):
@@ -28,9 +28,9 @@ class Command(BaseCommand):
         if not options["all"]:
             needs = needs.filter(status=NeedStatus.OPEN)
         # The command runs for the secretariat: every need, confidential ones included.
-        scored, table = scored_needs(needs_qs=needs)
+        ranked, table = ranked_needs(needs_qs=needs)
         export = render(
-            NeedsRegisterExporter(scored=scored, weights=table.weights, themes=table.themes),
+            NeedsRegisterExporter(ranked=ranked, weights=table.weights, themes=table.themes),
             fmt=options["format"],
             lang=options["lang"],
         )
