@@ -74,10 +74,20 @@ class Pledge(models.Model):
     )
     # Thematic earmarks (any combination; empty = any).
     instrument = models.ForeignKey(
-        Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Instrument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("instrument"),
     )
     article = models.ForeignKey(
-        Article, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Article,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("article"),
     )
     kind = models.CharField(
         _("kind of assistance"), max_length=30, choices=AssistanceKind.choices, blank=True
@@ -90,7 +100,12 @@ class Pledge(models.Model):
         State, blank=True, related_name="earmarked_pledges", verbose_name=_("States")
     )
     project = models.ForeignKey(
-        "Project", on_delete=models.PROTECT, null=True, blank=True, related_name="earmarked_pledges"
+        "Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="earmarked_pledges",
+        verbose_name=_("project"),
     )
     notes = models.TextField(_("notes"), blank=True)
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)

@@ -6,6 +6,7 @@ from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -73,12 +74,18 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
     require_seen(request.user, perm, obj)
     # Each version under the record's own rule: a need's versions from before it was seen by
     # everyone (its confidential past, the reasons written then) stay with those who saw them.
-    entries = history_of(obj, shown=lambda version: request.user.has_perm(perm, version))
-    return render(
-        request,
-        "infobase/history.html",
-        {"object": obj, "entries": entries, "show_who": request.user.is_authenticated},
+    show_who = request.user.is_authenticated
+    entries = history_of(
+        obj, shown=lambda version: request.user.has_perm(perm, version), people=show_who
     )
+    context = {
+        "object": obj,
+        # Isolated: a name in another direction (a code, a title) keeps its own order.
+        "name": format_html("<bdi>{}</bdi>", obj),
+        "entries": entries,
+        "show_who": show_who,
+    }
+    return render(request, "infobase/history.html", context)
 
 
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:

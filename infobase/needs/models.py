@@ -332,7 +332,7 @@ class Need(models.Model):
         verbose_name_plural = _("needs")
 
     def __str__(self) -> str:
-        return f"{self.state.iso3} / {self.article} / {self.kind}"
+        return f"{self.state.iso3} / {self.article} / {self.get_kind_display()}"
 
 
 class EvidenceKind(models.TextChoices):

@@ -9,6 +9,9 @@ a ``role`` feed the information base (implementation status, technical-assistanc
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -282,7 +285,7 @@ class Answer(models.Model):
     # Position inside repeats, e.g. "" outside repeats, "2" or "2.1" for nested repeats.
     repeat_path = models.CharField(max_length=100, blank=True, default="")
     # A string, a number, a date in ISO form or a list of choice names (select many).
-    value = models.JSONField(null=True, blank=True)
+    value = models.JSONField(_("answer"), null=True, blank=True)
     confidential = models.BooleanField(_("confidential"), default=False)
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
@@ -295,6 +298,8 @@ class Answer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Not shown in the history: the version counter, and who saved (each entry's author).
+    history_hidden = ("version", "updated_by")
 
     class Meta:
         ordering = ["assignment", "item__position", "repeat_path"]
@@ -307,11 +312,36 @@ class Answer(models.Model):
         verbose_name_plural = _("answers")
 
     def __str__(self) -> str:
-        return f"{self.assignment} / {self.item.name}"
+        question = self.item.display_label(self.assignment.questionnaire.default_language)
+        return f"{self.assignment} / {question}"
 
     @property
     def state_id(self) -> int:  # for the permission rules
         return self.assignment.state_id
+
+    def history_value(self, field: str, value: Any) -> Any:
+        """A stored value as the questionnaire shows it (``core.history``): choices by their
+        labels in the reader's language, a date as a date."""
+        if field != "value" or value in (None, ""):
+            return value
+        kind = self.item.kind
+        if kind == ItemKind.DATE:
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                return value
+        choices = self.item.choice_list
+        if choices is None or kind not in (
+            ItemKind.SELECT_ONE,
+            ItemKind.STATUS,
+            ItemKind.SELECT_MULTIPLE,
+        ):
+            return value
+        default = self.assignment.questionnaire.default_language
+        labels = {c.name: c.display_label(default) for c in choices.choices.all()}
+        if isinstance(value, list):
+            return [labels.get(str(name), str(name)) for name in value]
+        return labels.get(str(value), str(value))
 
 
 def attachment_path(instance: AnswerFile, filename: str) -> str:

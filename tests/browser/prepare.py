@@ -120,6 +120,8 @@ def build() -> dict[str, Any]:
     StaticToken.objects.create(device=device, token=RECOVERY_CODE)
 
     pages = _meetings_pages()
+    used = [assignments.get(state__iso3="EGY").pk, fresh.pk, spare.pk, commented, *submitted]
+    pages["history"] = _history_pages(secretariat, assignments.exclude(pk__in=used))
 
     sessions: dict[str, str] = {}
     for user in User.objects.filter(
@@ -239,6 +241,88 @@ def _meetings_pages() -> dict[str, Any]:
                 "confidential_need": line(confidential),
             }
     return facts
+
+
+def _history_pages(secretariat: Any, assignments: Any) -> dict[str, int]:
+    """Records whose history pages the walk opens, each changed once more with a reason: a
+    need closed (a choice), an activity's end moved (a date), an answer to a choice question
+    corrected by the secretariat (the choices' labels); and the assignment and the project
+    changed most often. Records that no other test counts (``assignments``: those no journey
+    uses)."""
+    from datetime import timedelta
+
+    from django.db.models import Count
+
+    from infobase.activities.models import Activity, NeedLink
+    from infobase.funding.models import Project
+    from infobase.needs import decisions
+    from infobase.needs.models import Need, NeedStatus
+    from infobase.questionnaires import services
+    from infobase.questionnaires.models import Answer, Assignment, ItemKind
+
+    need = (
+        Need.objects.filter(confidential=False, status=NeedStatus.OPEN)
+        .exclude(state__iso3__in=["EGY", "SEN", "MEX"])
+        .exclude(pk__in=NeedLink.objects.values("need"))
+        .filter(outcomes__isnull=True, reviewed_at__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+    assert need is not None, "the demo data has no open need left to close"
+    decisions.need_close(
+        user=secretariat, need=need, status=NeedStatus.MET, reason="Met by the 2026 training"
+    )
+    activity = (
+        Activity.objects.filter(need_links__isnull=True)
+        .filter(planned_end__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert activity is not None, "the demo data has no activity with a planned end"
+    ends = activity.planned_end
+    assert ends is not None
+    activity.planned_end = ends + timedelta(days=90)
+    activity._change_reason = "Extended by three months"  # type: ignore[attr-defined]
+    activity.save()
+    answer = (
+        Answer.objects.filter(
+            assignment__in=assignments.exclude(state__iso3__in=["EGY", "SEN", "MEX"]),
+            item__kind=ItemKind.SELECT_ONE,
+        )
+        .exclude(value=None)
+        .select_related("assignment", "item__choice_list")
+        .order_by("pk")
+        .first()
+    )
+    assert answer is not None, "the demo data has no answer to a choice question"
+    assert answer.item.choice_list is not None
+    other = answer.item.choice_list.choices.exclude(name=answer.value).order_by("position")[0]
+    # The demo's answers are written in bulk, without a first version: two changes, the second
+    # back to the answer as it was (nothing else in the suite counts differently).
+    for value, reason in (
+        (other.name, "Answered again"),
+        (answer.value, "Corrected after the national consultation"),
+    ):
+        result = services.answers_save(
+            assignment=answer.assignment,
+            user=secretariat,
+            answers=[services.AnswerInput(item=answer.item, value=value, version=None)],
+            reason=reason,
+        )
+        assert result.saved == 1, result
+
+    def most_changed(model: Any) -> int:
+        versions = model.history.model.objects.values("id").annotate(n=Count("history_id"))
+        return int(versions.order_by("-n", "id")[0]["id"])
+
+    return {
+        "need": need.pk,
+        "activity": activity.pk,
+        "answer": answer.pk,
+        "answer_assignment": answer.assignment_id,
+        "assignment": most_changed(Assignment),
+        "project": most_changed(Project),
+    }
 
 
 if __name__ == "__main__":

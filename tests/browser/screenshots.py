@@ -25,6 +25,16 @@ def pages(site: Site) -> list[tuple[str, str | None, str, bool]]:
     """(name, persona, path, whole page) for every screenshot."""
     facts = site.facts
     review = f"/assignments/{facts['submitted_assignments'][0]}/review/"
+    history = [
+        (f"history-{name}", "secretariat", f"/history/{model}/{facts['history'][name]}/", True)
+        for name, model in (
+            ("need", "needs.need"),
+            ("answer", "questionnaires.answer"),
+            ("assignment", "questionnaires.assignment"),
+            ("activity", "activities.activity"),
+            ("project", "funding.project"),
+        )
+    ]
     return [
         ("home-public", None, "/", True),
         ("home-focal-point", "focal.egypt", "/", True),
@@ -58,6 +68,8 @@ def pages(site: Site) -> list[tuple[str, str | None, str, bool]]:
         ("activity-new", "secretariat", "/activities/new/", True),
         ("lesson-new", "secretariat", "/lessons/new/", True),
         ("project-new", "secretariat", "/funding/projects/new/", True),
+        # Who changed what and why.
+        *history,
     ]
 
 

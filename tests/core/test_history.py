@@ -41,3 +41,82 @@ def test_history_of_unknown_models_is_not_found(client, secretariat):
         reverse("history", args=["accounts.user", secretariat.pk])
     )
     assert response.status_code == 404
+
+
+def test_history_shows_values_as_a_reader_knows_them(secretariat, focal_egypt):
+    from datetime import date
+
+    from django.conf import settings
+    from django.utils import formats, translation
+
+    from infobase.funding.models import Project, ProjectStatus
+
+    project = Project.objects.create(
+        code="border",
+        title={"en": "Border control", "ar": "مراقبة الحدود"},
+        created_by=secretariat,
+    )
+    project.title = {"en": "Border management", "ar": "إدارة الحدود"}
+    project.status = ProjectStatus.APPROVED
+    project.starts = date(2027, 2, 3)
+    project.is_demo = True
+    project.created_by = focal_egypt
+    project.save()
+
+    client = client_for(secretariat)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    page = client.get(
+        reverse("history", args=["funding.project", project.pk]), HTTP_ACCEPT_LANGUAGE="ar"
+    )
+    with translation.override("ar"):
+        changes = {c.field: (c.old, c.new) for c in page.context["entries"][0].changes}
+        assert changes[str(Project._meta.get_field("status").verbose_name)] == (
+            str(ProjectStatus.CONCEPT.label),
+            str(ProjectStatus.APPROVED.label),
+        )
+        assert changes[str(Project._meta.get_field("title").verbose_name)] == (
+            "مراقبة الحدود",
+            "إدارة الحدود",
+        )
+        assert changes[str(Project._meta.get_field("is_demo").verbose_name)] == ("لا", "نعم")
+        assert changes[str(Project._meta.get_field("created_by").verbose_name)] == (
+            secretariat.get_full_name() or secretariat.get_username(),
+            focal_egypt.get_full_name() or focal_egypt.get_username(),
+        )
+        starts = formats.date_format(date(2027, 2, 3), "DATE_FORMAT")
+    html = page.content.decode()
+    assert "approved" not in html and "'ar'" not in html and "True" not in html
+    assert f"<bdi>{starts}</bdi>" in html
+    # Who a person is stays with those who may see who made each change.
+    unnamed = history_of(project, people=False)[0].changes
+    assert "created by" not in {c.field for c in unnamed} and len(unnamed) == 4
+
+
+def test_history_names_what_a_key_points_to(egypt):
+    from infobase.reference.models import Organization
+
+    organization = Organization.objects.create(code="ngo", name_en="NGO", kind="ngo")
+    organization.state = egypt
+    organization.save()
+    organization.name_en = "Network"
+    organization.save()  # its search key changes too: no change a reader made
+    page = client_for(None).get(
+        reverse("history", args=["reference.organization", organization.pk])
+    )
+    entries = page.context["entries"]
+    assert [(c.old, c.new) for c in entries[1].changes] == [(None, str(egypt))]
+    assert [(c.old, c.new) for c in entries[0].changes] == [("NGO", "Network")]
+
+
+def test_the_history_of_a_need_is_headed_by_its_kind_of_assistance(secretariat, egypt):
+    from datetime import date
+
+    from infobase.needs.models import Need
+    from infobase.reference.models import Article, AssistanceKind
+
+    article = Article.objects.get(instrument__code="untoc", number=5)
+    need = Need.objects.create(
+        state=egypt, article=article, kind=AssistanceKind.TRAINING, first_seen=date(2025, 1, 1)
+    )
+    page = client_for(secretariat).get(reverse("history", args=["needs.need", need.pk]))
+    assert str(AssistanceKind.TRAINING.label) in page.content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -315,6 +316,36 @@ def test_an_answers_history_is_shown_to_its_state_only(assignment, focal_egypt, 
     assert "First" in html and "Second" in html and "hoda" in html
     # As an answer that does not exist: a 403 would tell that it does.
     assert client_for(focal_senegal).get(url).status_code == 404
+
+
+def test_an_answers_history_shows_its_choices_by_their_labels(assignment, focal_egypt):
+    client = client_for(focal_egypt)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    post_answers(client, assignment, {"q-a5_ta_needed": "yes", "q-a5_ta_kinds": ["training"]})
+    post_answers(
+        client, assignment, {"q-a5_ta_needed": "yes", "q-a5_ta_kinds": ["training", "legislative"]}
+    )
+    post_answers(client, assignment, {"q-a5_ta_needed": "no"})
+    needed = Answer.objects.get(assignment=assignment, item__name="a5_ta_needed")
+    page = client.get(reverse("history", args=["questionnaires.answer", needed.pk]))
+    assert [(c.old, c.new) for c in page.context["entries"][0].changes] == [("نعم", "لا")]
+    assert "هل تلزم مساعدة؟" in page.content.decode()  # the question, not its name
+    kinds = Answer.objects.get(assignment=assignment, item__name="a5_ta_kinds")
+    page = client.get(reverse("history", args=["questionnaires.answer", kinds.pk]))
+    values = {(c.old, c.new) for e in page.context["entries"] for c in e.changes}
+    both = "Legislative advice and drafting، Capacity building and training"  # the choices' order
+    assert ("Capacity building and training", both) in values
+
+
+def test_the_history_of_an_assignment_is_reached_from_its_pages(
+    assignment, focal_egypt, secretariat
+):
+    url = reverse("history", args=["questionnaires.assignment", assignment.pk])
+    answering = client_for(focal_egypt).get(reverse("assignment_answer", args=[assignment.pk]))
+    review = client_for(secretariat).get(reverse("assignment_review", args=[assignment.pk]))
+    for page in (answering, review):
+        assert f'href="{url}"' in page.content.decode()
+    assert client_for(focal_egypt).get(url).status_code == 200
 
 
 def test_rederiving_keeps_the_identity_of_stated_needs(assignment, focal_egypt, secretariat):
