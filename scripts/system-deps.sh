@@ -4,9 +4,11 @@
 # through Playwright: the browser build Playwright downloads itself is not reachable everywhere,
 # Debian's is); pages ship their own fonts. PDFs and chart pictures are typeset by Typst, which
 # its wheel carries whole. libreoffice-calc saves our workbooks again as a State's focal point
-# would (tests/questionnaires/test_workbook_libreoffice.py; skipped without soffice).
+# would (tests/questionnaires/test_workbook_libreoffice.py; skipped without soffice);
+# libreoffice-writer lays our Word reports out as a delegate's word processor would
+# (tests/reports/test_docx_reading.py; skipped without it).
 set -euo pipefail
-PACKAGES=(gettext chromium libreoffice-calc "$@")
+PACKAGES=(gettext chromium libreoffice-calc libreoffice-writer "$@")
 if ! command -v dpkg-query >/dev/null; then
   echo "not a Debian system: make sure these are installed: ${PACKAGES[*]}" >&2
   exit 0

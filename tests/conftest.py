@@ -7,8 +7,11 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -18,6 +21,9 @@ from infobase.accounts.permissions import needs_second_factor
 from infobase.reference.loaders.reference import load_reference
 from infobase.reference.models import Article, Organization, State, StateContact
 from tests import demo_cache
+
+# Longest test files first in a parallel run; ``--store-durations`` (tests/scheduling.py).
+pytest_plugins = ["tests.scheduling"]
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -153,6 +159,27 @@ def client_for(user: User | None, *, second_factor: bool = True) -> Client:
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
     return client
+
+
+def exported(client: Client, url: str, data: dict[str, object] | None = None) -> Any:
+    """A page's file as its reader gets it: the export button posts to ``url`` with the
+    page's query (``data``), the job's page follows (jobs run at once in tests), and its
+    download link gives the file. Any other answer to the button is returned as it is."""
+    query = urlencode(data or {}, doseq=True)
+    response = client.post(f"{url}?{query}" if query else url)
+    if response.status_code != 302 or not response["Location"].startswith("/jobs/"):
+        return response
+    job = client.get(response["Location"])
+    assert job.status_code == 200, job.status_code
+    link = f'href="{response["Location"]}file"'
+    if link not in job.content.decode():
+        return job  # the job failed: its page says why
+    file = client.get(response["Location"] + "file")
+    assert file.status_code == 200, file.status_code
+    # Read whole, as a test reads any other response (``content``).
+    whole = HttpResponse(b"".join(file.streaming_content), content_type=file["Content-Type"])
+    whole["Content-Disposition"] = file["Content-Disposition"]
+    return whole
 
 
 @pytest.fixture(autouse=True)
