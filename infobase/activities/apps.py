@@ -14,6 +14,18 @@ class ActivitiesConfig(AppConfig):
         )
         from infobase.activities.coverage import overlaps  # noqa: F401  (the same)
         from infobase.activities.coverage.measures import coverage_of
+        from infobase.core.exports import register_export
         from infobase.needs.scoring import register_coverage
 
         register_coverage(coverage_of)
+        register_export(
+            "activities.matrix",
+            permission="activities.view_activity",
+            build="infobase.activities.views_screens.matrix_file",
+        )
+        for what in ("gaps", "needs", "overlaps"):
+            register_export(
+                f"activities.coverage.{what}",
+                permission="activities.view_coverage",
+                build=f"infobase.activities.coverage.exports.{what}_file",
+            )

@@ -11,20 +11,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require as _require
 from infobase.accounts.permissions import require_seen
 from infobase.activities.coverage.counting import current_activities
-from infobase.activities.coverage.exports import EXPORTS, exporter_for
+from infobase.activities.coverage.exports import EXPORTS
 from infobase.activities.coverage.links import link_create, link_decide
 from infobase.activities.coverage.measures import coverage_of, overview
 from infobase.activities.coverage.overlaps import overlaps_kept
 from infobase.activities.coverage.suggestions import reason_texts
 from infobase.activities.models import Activity, LinkStatus, NeedLink
-from infobase.core.exporters import FORMATS
-from infobase.core.exporters import render as render_export
+from infobase.core.exports import export_requested
 from infobase.core.i18n import format_share
 from infobase.needs.models import Need
 from infobase.needs.selectors import coverage_status, status_label
@@ -51,22 +50,18 @@ def coverage_overview(request: HttpRequest) -> HttpResponse:
                 ("needs", _("Needs not fully covered")),
                 ("overlaps", _("Overlaps")),
             ],
-            "formats": FORMATS,
         },
     )
 
 
 @login_required
+@require_POST
 def coverage_export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
+    """One of the coverage page's files, made in the background (``coverage.exports``)."""
     _require(request.user, "activities.view_coverage")
-    if what not in EXPORTS or fmt not in FORMATS:
+    if what not in EXPORTS:
         raise Http404
-    result = render_export(
-        exporter_for(what, user=request.user), fmt=fmt, lang=get_language() or "en"
-    )
-    response = HttpResponse(result.content, content_type=result.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-    return response
+    return export_requested(request, name=f"activities.coverage.{what}", fmt=fmt)
 
 
 def _share(raw: str) -> Decimal | None:

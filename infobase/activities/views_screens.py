@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -40,8 +40,8 @@ from infobase.activities.services import (
     comment_add,
 )
 from infobase.core.errors import InvalidInput
-from infobase.core.exporters import FORMATS, Exporter
-from infobase.core.exporters import render as render_export
+from infobase.core.exporters import Exporter
+from infobase.core.exports import export_requested
 from infobase.core.forms import NONE, NamedEmptyChoice
 from infobase.core.i18n import FIELD_LANGUAGES, format_share, html_lang
 from infobase.core.once import OnceField, once
@@ -591,16 +591,19 @@ def who_what_where(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def who_what_where_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The matrix's file with the page's filters, made in the background (``matrix_file``)."""
     _require(request.user, "activities.view_activity")
-    if fmt not in FORMATS:
-        raise Http404
-    form = MatrixFilterForm(request.GET or None)
-    matrix = selectors.who_what_where_kept(filters=form.filters(), axis=form.axis_value())
-    result = render_export(MatrixExporter(matrix), fmt=fmt, lang=translation.get_language() or "en")
-    response = HttpResponse(result.content, content_type=result.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-    return response
+    return export_requested(request, name="activities.matrix", fmt=fmt)
+
+
+def matrix_file(*, user: Any, query: QueryDict) -> MatrixExporter:
+    """Who does what where with the filters of ``query``, as its page shows it."""
+    form = MatrixFilterForm(query or None)
+    return MatrixExporter(
+        selectors.who_what_where_kept(filters=form.filters(), axis=form.axis_value())
+    )
 
 
 # --- The map ------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Infobase core")
 
     def ready(self) -> None:
-        from infobase.core import checks  # noqa: F401  (registers system checks)
+        from infobase.core import (
+            checks,  # noqa: F401  (registers system checks)
+            exports,  # noqa: F401  (registers the export job)
+        )
         from infobase.core.jobs import sweeper
         from infobase.core.once import forget_old_tokens
 

@@ -40,6 +40,7 @@ class Export:
     filename: str
     content_type: str
     content: bytes
+    rows: int = 0  # below the header
 
 
 class Exporter(ABC):
@@ -87,7 +88,10 @@ def render(exporter: Exporter, *, fmt: str, lang: str) -> Export:
             )
         # A BOM so that spreadsheet programs read the UTF-8 (Arabic, Chinese) correctly.
         return Export(
-            name, "text/csv; charset=utf-8", ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            name,
+            "text/csv; charset=utf-8",
+            ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+            rows=len(rows),
         )
     from openpyxl import Workbook  # loaded when a workbook is written, not at start-up
 
@@ -107,4 +111,5 @@ def render(exporter: Exporter, *, fmt: str, lang: str) -> Export:
         name,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         out.getvalue(),
+        rows=len(rows),
     )

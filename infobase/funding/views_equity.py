@@ -11,22 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import is_secretariat, scope_pledges
 from infobase.accounts.permissions import require as _require
 from infobase.core.exporters import Exporter
-from infobase.core.exporters import render as render_export
+from infobase.core.exports import export_requested
 from infobase.core.i18n import format_date
 from infobase.core.params import ids_from
 from infobase.funding import charts
@@ -195,6 +196,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
         "on": on,
         "date_problem": date_problem,
         "query": request.GET.urlencode(),
+        "export_query": urlencode({"on": on.isoformat()}),
         "rule": MoneyRule(on),
         "restricted": not is_secretariat(request.user),
     }
@@ -220,25 +222,21 @@ def gaps(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def gaps_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The funding gaps' file on the page's date, made in the background (``gaps_file``)."""
     _require(request.user, "funding.view_overview")
-    if fmt not in ("csv", "xlsx"):
-        raise PermissionDenied
-    on, _problem = report_date(request)
-    visible_needs = needs_visible_to(request.user)
+    return export_requested(request, name="funding.gaps", fmt=fmt)
+
+
+def gaps_file(*, user: Any, query: QueryDict) -> FundingGapsExporter:
+    """The funding gaps as ``user`` sees them on the date of ``query`` (``on``)."""
+    on, _problem = parse_as_of(query.get("on", ""), today=timezone.localdate())
     try:
-        report = funding_gaps(on=on, needs_qs=visible_needs)
+        report = funding_gaps(on=on, needs_qs=needs_visible_to(user))
     except MissingRate as exc:
-        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
-    visible = {n.need_id for n in report.needs}
-    result = render_export(
-        FundingGapsExporter(report=report, visible_need_ids=visible),
-        fmt=fmt,
-        lang=get_language() or "en",
-    )
-    response = HttpResponse(result.content, content_type=result.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-    return response
+        raise ValidationError(str(exc)) from None
+    return FundingGapsExporter(report=report, visible_need_ids={n.need_id for n in report.needs})
 
 
 # --- Mobilization ------------------------------------------------------------------------

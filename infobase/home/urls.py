@@ -9,4 +9,5 @@ urlpatterns = [
     path("notifications/read/", views.notices_read, name="notices_read"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job"),
     path("jobs/<uuid:pk>/status.json", views.job_status, name="job_status"),
+    path("jobs/<uuid:pk>/file", views.export_file, name="export_file"),
 ]

@@ -4,16 +4,19 @@ from datetime import date
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require, require_seen
 from infobase.core import home as home_queues
 from infobase.core import notifications
 from infobase.core import selectors as core_selectors
+from infobase.core.exports import EXPORT_JOB, export_path
+from infobase.core.files import Unavailable
 from infobase.core.history import history_of
 from infobase.core.models import Job
 from infobase.reference import selectors as reference
@@ -97,6 +100,22 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "state": core_selectors.job_status(job),
     }
     return render(request, "infobase/job.html", context)
+
+
+@login_required
+def export_file(request: HttpRequest, pk: str) -> FileResponse:
+    """The file an export job made, for the person who asked for it alone (it holds what that
+    person may see); anyone else gets 404, as for a job that does not exist."""
+    job = get_object_or_404(Job, pk=pk, kind=EXPORT_JOB, requested_by=request.user)
+    path = export_path(job)
+    if path is None:
+        raise Unavailable(_("This file is no longer kept: export the page again."))
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=path.name,
+        content_type=str(job.result.get("content_type", "")) or None,
+    )
 
 
 def job_status(request: HttpRequest, pk: str) -> JsonResponse:

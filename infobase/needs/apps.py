@@ -8,4 +8,11 @@ class NeedsConfig(AppConfig):
     verbose_name = _("Technical-assistance needs")
 
     def ready(self) -> None:
+        from infobase.core.exports import register_export
         from infobase.needs import jobs  # noqa: F401  (registers the derivation job)
+
+        register_export(
+            "needs.register",
+            permission="needs.view_register",
+            build="infobase.needs.exports.register_file",
+        )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.utils.translation import get_language
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from infobase.core.exporters import Exporter
@@ -13,7 +15,12 @@ from infobase.needs.models import Need, NeedStatus, ScoringWeights
 from infobase.needs.programmes import ThemeSpec
 from infobase.needs.score_table import score_table
 from infobase.needs.scoring import RankedNeed, ScoredNeed, Weights, explain
-from infobase.needs.selectors import coverage_status, status_label
+from infobase.needs.selectors import (
+    coverage_status,
+    ranked_needs,
+    register_scored,
+    status_label,
+)
 from infobase.questionnaires.models import ImplementationStatus
 from infobase.reference.models import (
     Article,
@@ -139,3 +146,25 @@ class NeedsRegisterExporter(Exporter):
                 *[contributions[name] for name in terms],
                 " · ".join(t.explanation for t in s.explanation.terms),
             ]
+
+
+def register_file(*, user: Any, query: QueryDict) -> NeedsRegisterExporter:
+    """The register's export as ``user`` sees the page with its filters (``query``)."""
+    from infobase.needs.views_register import RegisterFilterForm, page_priority
+
+    form = RegisterFilterForm(query or None)
+    found = register_scored(user=user, filters=form.filters(), priority=page_priority(form))
+    if found.pending:
+        # A file without some of the register's needs would pass for the whole register.
+        raise ValidationError(
+            ngettext(
+                "The register's scores are being refreshed and %(count)s need is not scored "
+                "yet; the export would leave it out. Try again in a minute.",
+                "The register's scores are being refreshed and %(count)s needs are not scored "
+                "yet; the export would leave them out. Try again in a minute.",
+                found.pending,
+            )
+            % {"count": found.pending}
+        )
+    ranked, table = ranked_needs(needs_qs=found.needs)
+    return NeedsRegisterExporter(ranked=ranked, weights=table.weights, themes=table.themes)

@@ -15,16 +15,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require as _require
 from infobase.accounts.permissions import require_seen
-from infobase.core.exporters import render as render_export
+from infobase.core.exports import export_requested
 from infobase.core.widgets import FastSelect
 from infobase.needs import decisions, selectors
-from infobase.needs.exports import NeedsRegisterExporter
 from infobase.needs.jobs import needs_derive_request
 from infobase.needs.lessons import related_lessons
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, WorkProgramme
@@ -181,7 +180,7 @@ class RegisterRow:
         return str(Priority(value).label) if value in Priority.values else ""
 
 
-def _priority(form: RegisterFilterForm) -> str:
+def page_priority(form: RegisterFilterForm) -> str:
     return form.cleaned_data.get("priority", "") if form.is_valid() else ""
 
 
@@ -193,7 +192,7 @@ def register(request: HttpRequest) -> HttpResponse:
     found = selectors.register_page(
         user=request.user,
         filters=form.filters(),
-        priority=_priority(form),
+        priority=page_priority(form),
         page=request.GET.get("page"),
     )
     rows = [RegisterRow(s, need) for s, need in found.scored]
@@ -309,39 +308,12 @@ def heat(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The register's file with the page's filters, made in the background
+    (``needs.exports.register_file``)."""
     _require(request.user, "needs.view_register")
-    if fmt not in ("csv", "xlsx"):
-        raise PermissionDenied
-    form = RegisterFilterForm(request.GET or None)
-    found = selectors.register_scored(
-        user=request.user, filters=form.filters(), priority=_priority(form)
-    )
-    if found.pending:
-        # A file without some of the register's needs would pass for the whole register.
-        response = HttpResponse(
-            ngettext(
-                "The register's scores are being refreshed and %(count)s need is not scored "
-                "yet; the export would leave it out. Try again in a minute.",
-                "The register's scores are being refreshed and %(count)s needs are not scored "
-                "yet; the export would leave them out. Try again in a minute.",
-                found.pending,
-            )
-            % {"count": found.pending},
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
-        response["Retry-After"] = "60"
-        return response
-    ranked, table = selectors.ranked_needs(needs_qs=found.needs)
-    result = render_export(
-        NeedsRegisterExporter(ranked=ranked, weights=table.weights, themes=table.themes),
-        fmt=fmt,
-        lang=get_language() or "en",
-    )
-    response = HttpResponse(result.content, content_type=result.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-    return response
+    return export_requested(request, name="needs.register", fmt=fmt)
 
 
 def _evidence_rows(need: Need, user: Any) -> list[NeedEvidence]:

@@ -14,7 +14,7 @@ from tests.activities.test_coverage import (
     activity,
     world,  # noqa: F401  (the fixture)
 )
-from tests.conftest import client_for
+from tests.conftest import client_for, exported
 
 pytestmark = pytest.mark.django_db
 
@@ -77,5 +77,5 @@ def test_the_coverage_page_shows_overlaps_a_page_at_a_time_and_the_export_all_of
     assert "XM-7" in first and "XM-9" not in first
     assert "XM-9" in second and "XM-7" not in second
     assert "Page 1 of 2" in first
-    export = client.get("/coverage/export/overlaps.csv").content.decode()
+    export = exported(client, "/coverage/export/overlaps.csv").content.decode()
     assert "XM-7" in export and "XM-9" in export

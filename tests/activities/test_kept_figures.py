@@ -31,7 +31,7 @@ from tests.activities.test_coverage import (
     org,
     world,  # noqa: F401  (the fixture)
 )
-from tests.conftest import client_for
+from tests.conftest import client_for, exported
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_the_coverage_overview_is_kept_apart_for_who_sees_which_needs(
         for u in (secretariat, delegate, focal_egypt)
     }
     assert pages == {secretariat.username: 3, delegate.username: 2, focal_egypt.username: 3}
-    export = client_for(delegate).get("/coverage/export/gaps.csv").content.decode()
+    export = exported(client_for(delegate), "/coverage/export/gaps.csv").content.decode()
     kinds = [line for line in export.splitlines() if line.startswith("Kind of assistance,")]
     assert sum(int(line.rsplit(",", 1)[1]) for line in kinds) == 2
 

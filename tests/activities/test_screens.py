@@ -18,7 +18,7 @@ from infobase.activities.models import Activity, ActivitySource, Comment, Recipi
 from infobase.activities.services import activity_save, comment_add
 from infobase.core.errors import InvalidInput
 from infobase.reference.models import Article, Instrument, Organization, State
-from tests.conftest import client_for
+from tests.conftest import client_for, exported
 
 pytestmark = pytest.mark.django_db
 
@@ -354,13 +354,13 @@ def test_matrix_page_and_csv_export(secretariat: User, unodc: Organization) -> N
     page = client.get("/activities/matrix/", {"axis": "article"})
     assert page.status_code == 200
     assert "UNTOC 18" in page.content.decode()
-    response = client.get("/activities/matrix/export.csv", {"axis": "kind"})
+    response = exported(client, "/activities/matrix/export.csv", {"axis": "kind"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Provider"
     assert rows[1][:5] == ["UNODC", "Egypt", "EGY", "Capacity building and training", "1"]
-    xlsx = client.get("/activities/matrix/export.xlsx")
+    xlsx = exported(client, "/activities/matrix/export.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
-    assert client.get("/activities/matrix/export.pdf").status_code == 404
+    assert exported(client, "/activities/matrix/export.pdf").status_code == 404
 
 
 def test_new_activity_form_saves_through_the_service(

@@ -19,7 +19,7 @@ from infobase.funding.money import MoneyRule, cents, split_cents
 from infobase.needs.derivation import needs_derive
 from infobase.needs.models import Need
 from infobase.reference.models import Organization
-from tests.conftest import client_for
+from tests.conftest import client_for, exported
 from tests.needs.test_derivation import answers, request
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_the_project_page_and_the_gaps_export_state_the_rule(
     client = client_for(secretariat)
     page = text(client.get(reverse("project_detail", args=[money["mla"].pk]), {"on": "2026-06-01"}))
     assert MoneyRule(AS_OF).statement() in page
-    export = client.get("/funding/gaps/export.csv", {"on": "2026-06-01"})
+    export = exported(client, "/funding/gaps/export.csv", {"on": "2026-06-01"})
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert [MoneyRule(AS_OF).statement()] == [r[2] for r in rows if r[0] == "Money rule"]
 
@@ -149,12 +149,12 @@ def test_the_needs_register_files_and_tables_name_the_missing_regional_group(
     money: dict[str, Project], secretariat
 ) -> None:  # type: ignore[no-untyped-def]
     client = client_for(secretariat)
-    export = client.get("/needs/export.csv")
+    export = exported(client, "/needs/export.csv")
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     kiribati = [r for r in rows if r["ISO code"] == "KIR"]
     assert kiribati and all(r["Regional group"] == "No regional group" for r in kiribati)
     heat = client.get(reverse("need_heat")).context["kinds"]
     assert ("", "No regional group") in heat.columns
     assert sum(heat.cell("legislative", code) for code, _label in heat.columns) == 3
-    coverage = client.get("/coverage/export/needs.csv").content.decode("utf-8-sig")
+    coverage = exported(client, "/coverage/export/needs.csv").content.decode("utf-8-sig")
     assert "No regional group" in coverage

@@ -46,7 +46,7 @@ from infobase.needs.models import Need
 from infobase.needs.scoring import scored_register
 from infobase.reference.models import Organization, RegionalGroup, State
 from infobase.reports import numbers
-from tests.conftest import client_for
+from tests.conftest import client_for, exported
 from tests.needs.test_derivation import answers, request
 
 pytestmark = pytest.mark.django_db
@@ -539,14 +539,14 @@ def test_gaps_csv_export_guards_against_formula_injection(
     secretariat,  # type: ignore[no-untyped-def]
 ) -> None:
     project("evil", [register["SEN"]], ["1000"], title='=HYPERLINK("http://x")')
-    response = client_for(secretariat).get("/funding/gaps/export.csv?on=2026-06-01")
+    response = exported(client_for(secretariat), "/funding/gaps/export.csv?on=2026-06-01")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     names = [row[2] for row in rows[1:]]
     assert '\'=HYPERLINK("http://x")' in names
     assert not any(name.startswith(("=", "+", "-", "@")) for name in names)
-    assert client_for(secretariat).get("/funding/gaps/export.xlsx").status_code == 200
-    assert client_for(secretariat).get("/funding/gaps/export.pdf").status_code == 403
+    assert exported(client_for(secretariat), "/funding/gaps/export.xlsx").status_code == 200
+    assert exported(client_for(secretariat), "/funding/gaps/export.pdf").status_code == 404
 
 
 def test_equity_page_draws_charts_with_translated_labels_right_to_left(

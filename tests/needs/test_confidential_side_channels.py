@@ -22,7 +22,7 @@ from infobase.needs.score_table import need_scores_refresh
 from infobase.needs.selectors import RegisterFilters, register, visibility_key
 from infobase.questionnaires.models import ArticleImplementation, Assignment
 from infobase.reference.models import Organization, State
-from tests.conftest import client_for, make_user
+from tests.conftest import client_for, exported, make_user
 from tests.needs.test_derivation import TODAY, answers, art, request
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def severity_seen(user: User | None, need: Need) -> dict[str, Any]:
         row = next(n for n in listed.json()["results"] if n["id"] == need.pk)
         seen["api"] = [t for t in row["score_terms"] if t["name"] == "severity"]
         seen["api_score"] = row["score"]
-    export = client.get(reverse("need_export", args=["csv"]))
+    export = exported(client, reverse("need_export", args=["csv"]))
     if export.status_code == 200:
         seen["export"] = "Not implemented" in export.content.decode("utf-8-sig")
     return seen

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from infobase.needs.derivation import needs_derive
 from infobase.needs.models import Need, NeedStatus
-from tests.conftest import client_for
+from tests.conftest import client_for, exported
 from tests.needs.test_derivation import TODAY, answers, request
 
 pytestmark = pytest.mark.django_db
@@ -142,11 +142,12 @@ def test_exports_are_in_the_users_language_and_guarded(register_data, secretaria
     AssistanceRequest.objects.update(title="=cmd|' /C calc'!A0")
     client = client_for(secretariat)
     client.post(reverse("switch_language"), {"language": "fr"})
-    text = client.get(reverse("need_export", args=["csv"])).content.decode("utf-8-sig")
+    text = exported(client, reverse("need_export", args=["csv"])).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:2] == ["Rang", "État"] and len(rows) == 6
     client.post(reverse("switch_language"), {"language": "ar"})
-    book = load_workbook(io.BytesIO(client.get(reverse("need_export", args=["xlsx"])).content))
+    xlsx = exported(client, reverse("need_export", args=["xlsx"]))
+    book = load_workbook(io.BytesIO(xlsx.content))
     sheet = book.active
     assert sheet.sheet_view.rightToLeft
     assert "مصر" in [c.value for c in sheet["B"]]

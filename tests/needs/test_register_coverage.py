@@ -137,7 +137,7 @@ def test_filters_live_in_the_address_and_survive_paging_and_exports(secretariat)
     html = page.content.decode()
     assert page.context["page"].has_next()
     assert "?q=egypt&amp;coverage=uncovered&amp;page=2" in html
-    assert 'href="/needs/export.xlsx?q=egypt&amp;coverage=uncovered"' in html
+    assert 'action="/needs/export.xlsx?q=egypt&amp;coverage=uncovered"' in html
     form = page.context["form"]
     assert form["q"].value() == "egypt" and form["coverage"].value() == "uncovered"
 

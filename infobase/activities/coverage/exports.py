@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from infobase.activities.coverage.measures import open_needs_coverage, overview
@@ -149,3 +150,19 @@ def exporter_for(what: str, *, user: Any, today: date | None = None) -> Exporter
     if what == "overlaps":
         return OverlapsExporter(today=today)
     raise ValueError(what)
+
+
+# The coverage page's three files, made in the background (``core.exports``; the page has no
+# filters, so ``query`` is not read).
+
+
+def gaps_file(*, user: Any, query: QueryDict) -> Exporter:
+    return exporter_for("gaps", user=user)
+
+
+def needs_file(*, user: Any, query: QueryDict) -> Exporter:
+    return exporter_for("needs", user=user)
+
+
+def overlaps_file(*, user: Any, query: QueryDict) -> Exporter:
+    return exporter_for("overlaps", user=user)

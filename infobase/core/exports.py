@@ -1,0 +1,154 @@
+"""The pages' exports (CSV, XLSX) made by a background worker, never in the web request.
+
+At world scale a page's file takes seconds to tens of seconds to make (every need ranked and
+its score explained, every activity counted), which would hold a web worker meanwhile. A page
+asks for its file (``export_start``, a POST); a worker makes it through the one exporter
+interface (``exporters.render``) as the person who asked, in their language, and keeps it under
+``MEDIA_ROOT/exports/<job>/``; the job's page offers it for download to that person alone
+(``export_file``). Files are removed ``EXPORT_KEEP_DAYS`` after they were made (the jobs sweep).
+
+Each app registers its pages' exports (``register_export``) from its ``ready()``: core does not
+know them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+
+from infobase.core.exporters import FORMATS, Exporter, render
+from infobase.core.jobs import JobContext, job_handler, start_job, sweeper
+from infobase.core.models import Job, JobStatus
+
+EXPORT_JOB = "core.export"
+EXPORT_KEEP_DAYS = 7
+FOLDER = "exports"
+
+
+@dataclass(frozen=True)
+class PageExport:
+    """A page's export: who may ask for it, and how its exporter is built from the page's
+    query (its filters) for a person: ``build(user=..., query=QueryDict) -> Exporter``, given
+    as the dotted path of that function (imported when a file is made: registering costs an
+    app's start nothing, and the function may live beside the page's form)."""
+
+    name: str
+    permission: str
+    build: str
+
+    def exporter(self, *, user: Any, query: QueryDict) -> Exporter:
+        build: Callable[..., Exporter] = import_string(self.build)
+        return build(user=user, query=query)
+
+
+_EXPORTS: dict[str, PageExport] = {}
+
+
+def register_export(name: str, *, permission: str, build: str) -> None:
+    _EXPORTS[name] = PageExport(name=name, permission=permission, build=build)
+
+
+def page_export(name: str) -> PageExport:
+    return _EXPORTS[name]
+
+
+def export_start(*, user: Any, name: str, fmt: str, query: str) -> Job:
+    """Queue the file of the page export ``name`` in ``fmt`` with the page's ``query`` (its
+    filters, as a query string), made for ``user``; returns the job. The same person asking
+    for the same file while it is being made gets the job already under way."""
+    spec = _EXPORTS.get(name)
+    if spec is None or fmt not in FORMATS:
+        raise ValueError(f"no export {name!r} in {fmt!r}")
+    if not user.has_perm(spec.permission):
+        raise PermissionDenied
+    return start_job(
+        kind=EXPORT_JOB,
+        params={"name": name, "fmt": fmt, "query": query},
+        user=user,
+        dedupe_key=f"export:{user.pk}:{name}:{fmt}:{query}",
+        max_attempts=2,
+    )
+
+
+def export_requested(request: HttpRequest, *, name: str, fmt: str) -> HttpResponse:
+    """The answer to a page's export button (a POST to the page's export address, with the
+    page's query string): the file is queued and the person follows it on the job's page."""
+    if fmt not in FORMATS:
+        raise Http404
+    job = export_start(user=request.user, name=name, fmt=fmt, query=request.GET.urlencode())
+    return redirect("job", job.pk)
+
+
+def export_folder(job: Job) -> Path:
+    return Path(settings.MEDIA_ROOT) / FOLDER / str(job.pk)
+
+
+@job_handler(EXPORT_JOB, title=gettext_lazy("Export"))
+def export_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    spec = _EXPORTS.get(params["name"])
+    user = ctx.user
+    # Asked again when the file is made: a person may have lost the right since.
+    if spec is None or user is None or not user.is_active or not user.has_perm(spec.permission):
+        raise ValidationError(_("You may no longer export this page."))
+    ctx.progress(5, gettext_noop("Reading the data"))
+    exporter = spec.exporter(user=user, query=QueryDict(params["query"]))
+    ctx.progress(40, gettext_noop("Writing the file"))
+    lang = ctx.job.lang or settings.LANGUAGE_CODE
+    made = render(exporter, fmt=params["fmt"], lang=lang)
+    folder = export_folder(ctx.job)
+    shutil.rmtree(folder, ignore_errors=True)  # an earlier attempt's file
+    folder.mkdir(parents=True)
+    (folder / made.filename).write_bytes(made.content)
+    return {
+        "url": reverse("export_file", args=[ctx.job.pk]),
+        "download": True,
+        "filename": made.filename,
+        "content_type": made.content_type,
+        "summary": [
+            ngettext("%(count)s row, %(size)s kB.", "%(count)s rows, %(size)s kB.", made.rows)
+            % {"count": made.rows, "size": max(1, round(len(made.content) / 1024))}
+        ],
+    }
+
+
+def export_path(job: Job) -> Path | None:
+    """The file a finished export job made, if it is still kept."""
+    if job.kind != EXPORT_JOB or job.status != JobStatus.DONE:
+        return None
+    name = Path(str(job.result.get("filename", ""))).name
+    path = export_folder(job) / name
+    return path if name and path.is_file() else None
+
+
+@sweeper
+def remove_old_exports(*, now: datetime) -> int:
+    """Remove the files of exports made more than ``EXPORT_KEEP_DAYS`` days ago."""
+    root = Path(settings.MEDIA_ROOT) / FOLDER
+    if not root.is_dir():
+        return 0
+    old = now - timedelta(days=EXPORT_KEEP_DAYS)
+    kept = {
+        str(pk)
+        for pk in Job.objects.filter(kind=EXPORT_JOB)
+        .exclude(finished_at__lt=old)
+        .values_list("pk", flat=True)
+    }
+    removed = 0
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name not in kept:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

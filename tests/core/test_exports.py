@@ -1,0 +1,110 @@
+"""A page's file is made by a background job, for the person who asked, and kept a week."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from infobase.accounts.models import Role, User
+from infobase.core.exports import EXPORT_JOB, EXPORT_KEEP_DAYS, export_path
+from infobase.core.jobs import jobs_sweep, start_job
+from infobase.core.models import Job, JobStatus
+from infobase.needs.derivation import needs_derive
+from infobase.needs.models import Need
+from tests.conftest import client_for, exported, make_user
+from tests.needs.test_derivation import answers, request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def needs() -> None:
+    answers("EGY", [(5, "legislative")], priority="high")
+    request("MEX", [(6, "training")], urgency="low")
+    answers("KEN", [(20, "technology")], confidential=True)
+    needs_derive()
+
+
+def test_the_export_button_queues_a_job_whose_page_offers_the_file(
+    needs: None, secretariat: User
+) -> None:
+    client = client_for(secretariat)
+    response = client.post("/needs/export.csv?q=egypt")
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/")
+    job = Job.objects.get(kind=EXPORT_JOB)
+    assert job.status == JobStatus.DONE and job.params["query"] == "q=egypt"
+    page = client.get(response["Location"]).content.decode()
+    assert f'href="/jobs/{job.pk}/file"' in page and "Download the file" in page
+    assert "1 row," in page  # the filter was applied when the file was made
+    rows = list(
+        csv.reader(
+            io.StringIO(exported(client, "/needs/export.csv?q=egypt").content.decode("utf-8-sig"))
+        )
+    )
+    assert [row[2] for row in rows[1:]] == ["EGY"]
+
+
+def test_the_file_is_given_to_the_person_who_asked_alone(
+    needs: None, secretariat: User, focal_egypt: User
+) -> None:
+    # Egypt's focal point sees Kenya's confidential need in no file; its file is its own.
+    own = exported(client_for(focal_egypt), "/needs/export.csv").content.decode("utf-8-sig")
+    assert "KEN" not in own and "EGY" in own
+    job = Job.objects.get(kind=EXPORT_JOB, requested_by=focal_egypt)
+    other_secretariat = make_user("sec2", role=Role.SECRETARIAT, is_staff=True)
+    for reader in (client_for(secretariat), client_for(other_secretariat), Client()):
+        answer = reader.get(f"/jobs/{job.pk}/file")
+        assert answer.status_code in (302, 404), answer.status_code
+        assert answer.status_code == 404 or "/accounts/login" in answer["Location"]
+    assert client_for(focal_egypt).get(f"/jobs/{job.pk}/file").status_code == 200
+
+
+def test_exporting_with_get_changes_nothing_and_is_refused(needs: None, secretariat: User) -> None:
+    assert client_for(secretariat).get("/needs/export.csv").status_code == 405
+    assert not Job.objects.exists()
+
+
+def test_a_person_who_lost_the_right_meanwhile_gets_no_file(needs: None) -> None:
+    nobody = make_user("nobody")
+    job = start_job(
+        kind=EXPORT_JOB,
+        params={"name": "needs.register", "fmt": "csv", "query": ""},
+        user=nobody,
+    )
+    assert job.status == JobStatus.FAILED
+    assert job.error == "You may no longer export this page."
+    assert export_path(job) is None
+
+
+def test_an_export_refused_while_the_data_cannot_be_read_says_why(
+    needs: None, secretariat: User
+) -> None:
+    # Funding gaps in a currency without a rate: the job fails with the money rule's message.
+    from infobase.funding.models import BudgetLine, Project
+
+    project = Project.objects.create(code="p1", title={"en": "P1"}, currency="XAF")
+    project.needs.set(Need.objects.filter(state__iso3="EGY"))
+    BudgetLine.objects.create(project=project, description="Experts", amount=1000)
+    page = exported(client_for(secretariat), "/funding/gaps/export.csv")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "The work could not be done" in text and "XAF" in text
+
+
+def test_files_are_removed_a_week_after_they_were_made(needs: None, secretariat: User) -> None:
+    exported(client_for(secretariat), "/needs/export.csv")
+    exported(client_for(secretariat), "/needs/export.xlsx")
+    old, recent = Job.objects.filter(kind=EXPORT_JOB).order_by("params__fmt")
+    assert export_path(old) is not None and export_path(recent) is not None
+    Job.objects.filter(pk=old.pk).update(
+        finished_at=timezone.now() - timedelta(days=EXPORT_KEEP_DAYS, hours=1)
+    )
+    jobs_sweep()
+    assert export_path(old) is None and export_path(recent) is not None
+    gone = client_for(secretariat).get(f"/jobs/{old.pk}/file")
+    assert gone.status_code == 404 and "export the page again" in gone.content.decode()
