@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,9 @@ def export_start(*, user: Any, name: str, fmt: str, query: str) -> Job:
         kind=EXPORT_JOB,
         params={"name": name, "fmt": fmt, "query": query},
         user=user,
-        dedupe_key=f"export:{user.pk}:{name}:{fmt}:{query}",
+        # The query hashed: a key is cut at 200 characters, and two long queries differing
+        # only past that would otherwise share one file.
+        dedupe_key=f"export:{user.pk}:{name}:{fmt}:{sha256(query.encode()).hexdigest()}",
         max_attempts=2,
     )
 

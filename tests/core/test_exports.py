@@ -64,6 +64,26 @@ def test_the_file_is_given_to_the_person_who_asked_alone(
     assert client_for(focal_egypt).get(f"/jobs/{job.pk}/file").status_code == 200
 
 
+def test_two_long_filters_differing_only_at_their_end_make_two_files(
+    needs: None, secretariat: User
+) -> None:
+    from django.test import override_settings
+
+    from infobase.core.exports import export_start
+    from tests.core.test_jobs import DB_QUEUE
+
+    # Queued, not run: the same person asking again while a file is being made gets the job
+    # under way, so each query must have its own.
+    long = "q=" + "x" * 300
+    with override_settings(TASKS=DB_QUEUE):
+        first = export_start(user=secretariat, name="needs.register", fmt="csv", query=long + "a")
+        again = export_start(user=secretariat, name="needs.register", fmt="csv", query=long + "a")
+        second = export_start(user=secretariat, name="needs.register", fmt="csv", query=long + "b")
+    assert first.status == JobStatus.QUEUED and again.pk == first.pk
+    assert first.pk != second.pk
+    assert first.params["query"].endswith("a") and second.params["query"].endswith("b")
+
+
 def test_exporting_with_get_changes_nothing_and_is_refused(needs: None, secretariat: User) -> None:
     assert client_for(secretariat).get("/needs/export.csv").status_code == 405
     assert not Job.objects.exists()
