@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infobase.accounts.permissions import is_secretariat, require_seen
 from infobase.accounts.permissions import require as _require
-from infobase.accounts.permissions import require_seen
 from infobase.activities.coverage.counting import current_activities
 from infobase.activities.coverage.exports import EXPORTS
 from infobase.activities.coverage.links import link_create, link_decide
@@ -42,6 +42,7 @@ def coverage_overview(request: HttpRequest) -> HttpResponse:
         "activities/coverage.html",
         {
             "counts": figures.counts,
+            "restricted": not is_secretariat(request.user),
             "total": sum(figures.counts.values()),
             "tables": figures.tables,
             "overlaps": found,

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from openpyxl import load_workbook
 
+from infobase.accounts.models import User
 from infobase.funding.allocation import (
     NEED,
     Parameters,
@@ -214,3 +215,20 @@ def test_the_published_trade_off_curve_weighs_only_the_needs_everyone_may_see(
     assert [published_point(given_now, without.targets, at) for at in levels] == published
     # The curve's points carry them.
     assert point_of(0.6, given, with_secret.published, levels[1]).published == published[1]
+
+
+@pytest.mark.parametrize("url", ["/funding/gaps/", "/coverage/"])
+def test_each_page_of_figures_says_which_needs_it_counts(
+    figures_data: list[int], url: str, secretariat: User, donor: User, delegate: User
+) -> None:
+    # The secretariat's figures count confidential needs; everyone else's leave them out: each
+    # page says which, and says it to its reader.
+    def note(user: User) -> str:
+        html = client_for(user).get(url).content.decode()
+        found = re.search(r'<p class="note" id="needs-counted">([^<]*)</p>', html)
+        assert found, url
+        return found.group(1)
+
+    assert "confidential needs of States included" in note(secretariat)
+    for user in (donor, delegate):
+        assert "neither listed nor counted" in note(user)
