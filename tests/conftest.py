@@ -22,9 +22,6 @@ from infobase.reference.loaders.reference import load_reference
 from infobase.reference.models import Article, Organization, State, StateContact
 from tests import demo_cache
 
-# Longest test files first in a parallel run; ``--store-durations`` (tests/scheduling.py).
-pytest_plugins = ["tests.scheduling"]
-
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
