@@ -16,7 +16,8 @@ class ReadOnlyTokenPermission(permissions.BasePermission):
     message = _("This token is read-only: it cannot change anything.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in permissions.SAFE_METHODS:
+        # ``writes_nothing``: a POST that changes no record (asking for an export's file).
+        if request.method in permissions.SAFE_METHODS or getattr(view, "writes_nothing", False):
             return True
         token = request.auth
         return not (isinstance(token, AccessToken) and token.read_only)

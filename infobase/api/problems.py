@@ -34,11 +34,18 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class TooManyRows(exceptions.APIException):
-    """A list asked for as a file holds more rows than one file may."""
+class ExportTooLong(exceptions.APIException):
+    """A list asked for as a file in the request holds more rows than are made while one waits:
+    the problem says how to ask for the file as a background job (``export``: the request to
+    send, machine-readable)."""
 
     status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "too_many_rows"
+    default_code = "export_too_long"
+    problem_type = "urn:infobase:problem:export-too-long"
+
+    def __init__(self, detail: Any, *, count: int, limit: int, export: dict[str, Any]) -> None:
+        super().__init__(detail)
+        self.extra = {"count": count, "limit": limit, "export": export}
 
 
 class Unprocessable(exceptions.APIException):
@@ -89,13 +96,14 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 def problem_response(
     status_code: int,
     *,
+    problem_type: str = "about:blank",
     detail: str = "",
     errors: list[dict[str, str]] | None = None,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
     title = TITLES.get(status_code, lambda: _("Error"))()
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status_code}
+    body: dict[str, Any] = {"type": problem_type, "title": title, "status": status_code}
     if detail:
         body["detail"] = detail
     if errors:
@@ -126,12 +134,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors = [{"field": k, "detail": str(v)} for k, v in exc.errors.items()] or errors
     if isinstance(exc, PreconditionFailed) and exc.current is not None:
         extra["current"] = exc.current
+    extra.update(getattr(exc, "extra", {}))
     headers = {
         k: v
         for k, v in response.headers.items()
         if k in ("WWW-Authenticate", "Retry-After", "Allow")
     }
-    return problem_response(code, detail=detail, errors=errors, extra=extra, headers=headers)
+    return problem_response(
+        code,
+        problem_type=getattr(exc, "problem_type", "about:blank"),
+        detail=detail,
+        errors=errors,
+        extra=extra,
+        headers=headers,
+    )
 
 
 PROBLEM_SCHEMA = {
@@ -155,15 +171,66 @@ PROBLEM_SCHEMA = {
 }
 
 
+EXPORT_TOO_LONG_SCHEMA = {
+    "description": (
+        "A list asked for as a file (`?format=csv|xlsx`) holds more rows than are made while "
+        "you wait (type `urn:infobase:problem:export-too-long`): send `export.body` to "
+        "`export.url` (POST) to have the file made as a background job. Other refusals of a "
+        "list are plain problem details."
+    ),
+    "allOf": [
+        {"$ref": "#/components/schemas/Problem"},
+        {
+            "type": "object",
+            "properties": {
+                "count": {"type": "integer", "description": "Rows in the list."},
+                "limit": {"type": "integer", "description": "Rows made while you wait."},
+                "export": {
+                    "type": "object",
+                    "properties": {
+                        "method": {"type": "string", "enum": ["POST"]},
+                        "url": {"type": "string"},
+                        "body": {
+                            "type": "object",
+                            "description": "The body of ``POST /api/v1/exports/``.",
+                            "properties": {
+                                "resource": {"type": "string"},
+                                "format": {"type": "string", "enum": ["csv", "xlsx"]},
+                                "filters": {"type": "object"},
+                            },
+                        },
+                    },
+                    "required": ["method", "url", "body"],
+                },
+            },
+        },
+    ],
+}
+
+
 def add_problem_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular hook: every operation may answer an error as problem details."""
     components = result.setdefault("components", {})
-    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schemas = components.setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["ExportTooLongProblem"] = EXPORT_TOO_LONG_SCHEMA
     ref = {"$ref": "#/components/schemas/Problem"}
     for path in result.get("paths", {}).values():
         for operation in path.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            if _lists_as_file(operation):
+                operation["responses"].setdefault(
+                    "400",
+                    {
+                        "description": "Refused; a list too long for a file made while you wait.",
+                        "content": {
+                            PROBLEM: {
+                                "schema": {"$ref": "#/components/schemas/ExportTooLongProblem"}
+                            }
+                        },
+                    },
+                )
             operation["responses"].setdefault(
                 "default",
                 {
@@ -172,3 +239,11 @@ def add_problem_responses(result: dict[str, Any], generator: Any, **kwargs: Any)
                 },
             )
     return result
+
+
+def _lists_as_file(operation: dict[str, Any]) -> bool:
+    """A list operation that also answers CSV (``?format=csv``)."""
+    ok = operation["responses"].get("200", {})
+    return str(operation.get("operationId", "")).endswith("_list") and "text/csv" in ok.get(
+        "content", {}
+    )

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from infobase.api import views, views_open, views_tokens
+from infobase.api import views, views_exports, views_open, views_tokens
 from infobase.api.docs import RedocView, docs_csp, redoc_bundle
 
 router = SimpleRouter()
@@ -27,6 +27,7 @@ router.register("documents", views.DocumentViewSet, basename="document")
 router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
 router.register("mandates", views.MandateViewSet, basename="mandate")
 router.register("report-runs", views.ReportRunViewSet, basename="reportrun")
+router.register("exports", views_exports.ExportViewSet, basename="export")
 
 open_router = SimpleRouter()
 open_router.register("states", views_open.OpenStateViewSet, basename="open-state")

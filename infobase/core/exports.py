@@ -8,11 +8,15 @@ interface (``exporters.render``) as the person who asked, in their language, and
 (``export_file``). Files are removed ``EXPORT_KEEP_DAYS`` after they were made (the jobs sweep).
 
 Each app registers its pages' exports (``register_export``) from its ``ready()``: core does not
-know them.
+know them. An export whose right is not one permission (the API's lists, checked as each list
+checks it) registers ``permission=""`` and its ``build`` refuses; ``extra`` given to
+``export_start`` (the list asked for, the address its rows link to) reaches ``build`` as keyword
+arguments.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,12 +51,14 @@ class PageExport:
     app's start nothing, and the function may live beside the page's form)."""
 
     name: str
-    permission: str
+    permission: str  # "": ``build`` checks the right itself (raising ValidationError)
     build: str
 
-    def exporter(self, *, user: Any, query: QueryDict) -> Exporter:
+    def exporter(
+        self, *, user: Any, query: QueryDict, extra: dict[str, str] | None = None
+    ) -> Exporter:
         build: Callable[..., Exporter] = import_string(self.build)
-        return build(user=user, query=query)
+        return build(user=user, query=query, **(extra or {}))
 
 
 _EXPORTS: dict[str, PageExport] = {}
@@ -66,22 +72,29 @@ def page_export(name: str) -> PageExport:
     return _EXPORTS[name]
 
 
-def export_start(*, user: Any, name: str, fmt: str, query: str) -> Job:
+def export_start(
+    *, user: Any, name: str, fmt: str, query: str, extra: dict[str, str] | None = None
+) -> Job:
     """Queue the file of the page export ``name`` in ``fmt`` with the page's ``query`` (its
     filters, as a query string), made for ``user``; returns the job. The same person asking
-    for the same file while it is being made gets the job already under way."""
+    for the same file while it is being made gets the job already under way. ``extra`` is
+    passed to the export's ``build`` as keyword arguments."""
     spec = _EXPORTS.get(name)
     if spec is None or fmt not in FORMATS:
         raise ValueError(f"no export {name!r} in {fmt!r}")
-    if not user.has_perm(spec.permission):
+    if spec.permission and not user.has_perm(spec.permission):
         raise PermissionDenied
+    params: dict[str, Any] = {"name": name, "fmt": fmt, "query": query}
+    if extra:
+        params["extra"] = dict(extra)
+    # The query hashed: a key is cut at 200 characters, and two long queries differing only
+    # past that would otherwise share one file.
+    asked = query + (json.dumps(extra, sort_keys=True) if extra else "")
     return start_job(
         kind=EXPORT_JOB,
-        params={"name": name, "fmt": fmt, "query": query},
+        params=params,
         user=user,
-        # The query hashed: a key is cut at 200 characters, and two long queries differing
-        # only past that would otherwise share one file.
-        dedupe_key=f"export:{user.pk}:{name}:{fmt}:{sha256(query.encode()).hexdigest()}",
+        dedupe_key=f"export:{user.pk}:{name}:{fmt}:{sha256(asked.encode()).hexdigest()}",
         max_attempts=2,
     )
 
@@ -104,10 +117,15 @@ def export_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     spec = _EXPORTS.get(params["name"])
     user = ctx.user
     # Asked again when the file is made: a person may have lost the right since.
-    if spec is None or user is None or not user.is_active or not user.has_perm(spec.permission):
+    if (
+        spec is None
+        or user is None
+        or not user.is_active
+        or (spec.permission and not user.has_perm(spec.permission))
+    ):
         raise ValidationError(_("You may no longer export this page."))
     ctx.progress(5, gettext_noop("Reading the data"))
-    exporter = spec.exporter(user=user, query=QueryDict(params["query"]))
+    exporter = spec.exporter(user=user, query=QueryDict(params["query"]), extra=params.get("extra"))
     ctx.progress(40, gettext_noop("Writing the file"))
     lang = ctx.job.lang or settings.LANGUAGE_CODE
     made = render(exporter, fmt=params["fmt"], lang=lang)
@@ -120,6 +138,8 @@ def export_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         "download": True,
         "filename": made.filename,
         "content_type": made.content_type,
+        "rows": made.rows,
+        "size": len(made.content),
         "summary": [
             ngettext("%(count)s row, %(size)s kB.", "%(count)s rows, %(size)s kB.", made.rows)
             % {"count": made.rows, "size": max(1, round(len(made.content) / 1024))}

@@ -360,19 +360,27 @@ def test_lists_export_as_csv_through_the_exporter_with_the_same_filters():
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_a_list_too_long_for_one_file_is_refused_not_cut(monkeypatch, fmt):
+def test_a_list_too_long_for_a_file_made_while_you_wait_says_how_to_export_it(monkeypatch, fmt):
     from infobase.api.views import StateViewSet
 
     african = State.objects.filter(regional_group="african").count()
-    monkeypatch.setattr(StateViewSet, "export_limit", african)
+    monkeypatch.setattr(StateViewSet, "inline_export_limit", african)
     url = f"/api/v1/open/states/?regional_group=african&format={fmt}"
     assert Client().get(url).status_code == 200
-    monkeypatch.setattr(StateViewSet, "export_limit", african - 1)
+    monkeypatch.setattr(StateViewSet, "inline_export_limit", african - 1)
     response = Client().get(url, HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/problem+json")
-    detail = response.json()["detail"]
-    assert str(african) in detail and str(african - 1) in detail and "filtres" in detail
+    problem = response.json()
+    assert problem["type"] == "urn:infobase:problem:export-too-long"
+    assert (problem["count"], problem["limit"]) == (african, african - 1)
+    assert problem["export"] == {
+        "method": "POST",
+        "url": "/api/v1/exports/",
+        "body": {"resource": "states", "format": fmt, "filters": {"regional_group": "african"}},
+    }
+    detail = problem["detail"]
+    assert str(african) in detail and "/api/v1/exports/" in detail and "attendez" in detail
 
 
 def test_sparse_fieldsets_keep_only_the_fields_asked_for():
