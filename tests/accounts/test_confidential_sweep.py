@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -261,3 +262,32 @@ def test_a_search_for_it_answers_as_a_search_for_nothing(
             ) != _normalised(_text(nothing), ABSENT):
                 differing.append(f"{persona}: /{route}?q=")
     assert differing == [], "\n".join(differing)
+
+
+def test_no_report_to_the_conference_holds_it(planted: dict[str, list[int]]) -> None:
+    # Reports go to the Conference whoever asked for them: no confidential text in any, in
+    # the formats that carry their text as text (HTML, and the tables as XLSX). The analytical
+    # report for the cycle and each instrument of the answers planted.
+    from infobase.reports import engine
+    from infobase.reports.services import report_render
+
+    assignment = Assignment.objects.select_related("questionnaire__cycle").get(
+        pk=planted["assignments"][0]
+    )
+    cycle = str(assignment.questionnaire.cycle.number)
+    chosen = [
+        (slug, {"start": "2000-01-01", "end": "2030-12-31"})
+        for slug in ("chair", "secretariat", "effectiveness")
+    ] + [
+        ("analytical", {"instrument": code, "cycle": cycle})
+        for code in assignment.questionnaire.instruments.values_list("code", flat=True)
+    ]
+    leaks: list[str] = []
+    for slug, raw in chosen:
+        params = engine.get(slug).clean(raw)
+        for fmt in ("html", "xlsx"):
+            body = report_render(slug=slug, params=params, lang="en", fmt=fmt)
+            if MARK in _text(HttpResponse(body)):
+                leaks.append(f"{slug} {raw} {fmt}")
+    assert {slug for slug, _raw in chosen} == {r.slug for r in engine.all_reports()}
+    assert leaks == [], "\n".join(leaks)
