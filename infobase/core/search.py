@@ -12,10 +12,11 @@ SQLite the same query scans.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from django.apps.registry import Apps
-from django.db import models
+from django.db import connections, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations import RunPython
 from django.db.models import Q, QuerySet
@@ -31,6 +32,7 @@ QS = TypeVar("QS", bound=QuerySet[Any])
 __all__ = [
     "SearchKeyMixin",
     "compute_search_key",
+    "many_keys_written",
     "rebuild_search_keys",
     "search",
     "trigram_index",
@@ -181,6 +183,52 @@ def _m2m_changed(
     elif reverse and issubclass(model, SearchKeyMixin) and pk_set:
         for obj in model._default_manager.filter(pk__in=pk_set):
             obj.save_search_key()
+
+
+# --- Bulk writes ---------------------------------------------------------------------------
+
+# A transaction writing many keys lets a trigram index gather them up to this size before it
+# merges them into the index (PostgreSQL's default: 4 MB).
+BULK_PENDING_LIST = "512MB"
+
+
+@contextmanager
+def many_keys_written(model: type[SearchKeyMixin], *, using: str = "default") -> Iterator[None]:
+    """Around a transaction that writes the keys of many rows of ``model`` (a large import).
+
+    On PostgreSQL a trigram index (``trigram_index``) takes new keys into a pending list and
+    merges that list into the index whenever it outgrows ``gin_pending_list_limit``: by
+    default every 4 MB, each merge walking the whole index, which made keeping the index cost
+    more than everything else an IATI import of 36,000 activities asked of the server. Inside,
+    the limit is raised for this connection; on the way out (the transaction committed or
+    rolled back) the list is merged once, in bulk (``gin_clean_pending_list``), and the limit
+    is put back, so that later searches and writes meet an index without a long pending list.
+    Measured on a 210 MB IATI file written whole (``benchmarks/iati_import.py --all``): 18.2 s
+    against 23.6 s, the server's CPU time unchanged (it waited less). The price: a search of
+    the same table by someone else while the import runs reads the whole pending list.
+    Other databases: nothing to do."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('gin_pending_list_limit'), "
+            "set_config('gin_pending_list_limit', %s, false)",
+            [BULK_PENDING_LIST],
+        )
+        (before, _set) = cursor.fetchone()
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('gin_pending_list_limit', %s, false)", [before])
+            cursor.execute(
+                "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                "WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
+                [model._meta.db_table],
+            )
 
 
 # --- Migrations ---------------------------------------------------------------------------

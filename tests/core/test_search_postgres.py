@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.db import connection
 
@@ -40,3 +42,40 @@ def test_a_search_over_a_world_sized_table_uses_the_trigram_index() -> None:
     assert "Seq Scan on activities_activity" not in plan, plan
     # The index finds the same rows as a scan would.
     assert qs.count() == Activity.objects.filter(search_text__contains="4f2a9c").count()
+
+
+def _pending_pages() -> int:
+    """Pages of the activities' search index still in its pending list (merging them now)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('activities_activity_search_trgm')")
+        return int(cursor.fetchone()[0])
+
+
+def test_an_iati_import_leaves_the_search_index_merged_and_the_limit_as_it_was(
+    shared: Path,
+) -> None:
+    # The import lets the index gather the keys and merges them once at the end: nothing is
+    # left pending for later searches to scan, and the connection's limit is back to its own.
+    from infobase.activities.iati_import import iati_import
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW gin_pending_list_limit")
+        (limit,) = cursor.fetchone()
+    path = sorted((shared / "iati" / "activities").glob("*.xml"))[0]
+    run = iati_import(paths=[path], relevance=None)
+    assert run.created >= 100
+    assert _pending_pages() == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW gin_pending_list_limit")
+        assert cursor.fetchone()[0] == limit
+    found = search(Activity.objects.all(), Activity.objects.order_by("pk").first().iati_identifier)
+    assert found.exists()
+
+
+def test_writing_keys_row_by_row_leaves_them_pending(shared: Path) -> None:
+    # What the test above guards against: without the bulk merge, keys written wait in the
+    # pending list (the control that shows ``_pending_pages`` sees them).
+    Activity.objects.create(
+        iati_identifier="XM-PENDING-1", source="manual", title={"en": "Pending keys " * 50}
+    )
+    assert _pending_pages() > 0

@@ -35,6 +35,7 @@ from infobase.activities.iati_import.reading import (
 from infobase.activities.iati_import.relevance import RelevanceFilter
 from infobase.activities.iati_import.write import Item, Plan, Writer
 from infobase.activities.models import Activity, ActivitySource, ImportRun
+from infobase.core.search import many_keys_written
 
 COUNTS = (
     "created",
@@ -179,7 +180,7 @@ class Importer:
         source.seek(0)
         try:
             check_prolog(source)
-            with transaction.atomic():
+            with many_keys_written(Activity), transaction.atomic():
                 self._read(name, source, info, size)
         except FileRefused as exc:
             counts, report_length, dropped = before
