@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from infobase.activities.models import LinkStatus, NeedLink
 from infobase.core import home
 from infobase.core.home import Queue, QueueItem
+from infobase.core.i18n import format_share
 
 
 def _suggestion(link: NeedLink) -> QueueItem:
@@ -23,7 +24,8 @@ def _suggestion(link: NeedLink) -> QueueItem:
             "activity": str(link.activity),
         },
         url=reverse("need_links", args=[link.need_id]),
-        detail=_("Confidence %(percent)s %%") % {"percent": round(100 * link.confidence)},
+        # By the one rule of shares (one decimal, half up), as the need's page writes shares.
+        detail=_("Confidence %(percent)s %%") % {"percent": format_share(link.confidence)},
         status=link.status,
         status_label=link.get_status_display(),
     )

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from infobase.activities.models import Activity
@@ -118,7 +118,16 @@ class Pledge(models.Model):
         verbose_name_plural = _("pledges")
 
     def __str__(self) -> str:
-        return f"{self.donor} {self.amount} {self.currency} ({self.pledged_on})"
+        # As a reader knows it (its history page): the amount and date written in the
+        # reader's language, not as stored.
+        from infobase.core.i18n import format_date, format_number
+
+        return gettext("%(donor)s: %(amount)s %(currency)s (%(date)s)") % {
+            "donor": self.donor,
+            "amount": format_number(self.amount, 2),
+            "currency": self.currency,
+            "date": format_date(self.pledged_on),
+        }
 
 
 class ProjectStatus(models.TextChoices):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
@@ -8,6 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +20,7 @@ from infobase.core import selectors as core_selectors
 from infobase.core.exports import EXPORT_JOB, export_path
 from infobase.core.files import Unavailable
 from infobase.core.history import history_of
+from infobase.core.i18n import field_suffix, html_lang, is_rtl, pick_label
 from infobase.core.models import Job
 from infobase.reference import selectors as reference
 from infobase.reference.models import Article, Codelist, Organization, RegionalGroup, State
@@ -67,6 +70,31 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "infobase/home.html", context)
 
 
+def _heading_name(obj: Any) -> SafeString:
+    """The record's name for its history's heading, isolated (a name in another direction, a
+    code or a title, keeps its own order) and, when it is a title held in another language than
+    the reader's (a project's title held in English alone), marked as written in that language,
+    as on the record's own page: a screen reader reads it in its language."""
+    titles = getattr(obj, "title", None)
+    if isinstance(titles, dict):
+        text, code = pick_label(titles, default=getattr(obj, "default_language", "en"))
+        if text:
+            return _marked(text, code)
+    written_in = getattr(obj, "language", "")
+    if isinstance(written_in, str) and written_in:
+        return _marked(str(obj), written_in)
+    return format_html("<bdi>{}</bdi>", obj)
+
+
+def _marked(text: str, code: str) -> SafeString:
+    lang = html_lang(field_suffix(code))
+    if lang == html_lang(field_suffix()):
+        return format_html("<bdi>{}</bdi>", text)
+    return format_html(
+        '<bdi lang="{}" dir="{}">{}</bdi>', lang, "rtl" if is_rtl(code) else "ltr", text
+    )
+
+
 def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
     if model not in HISTORY_MODELS:
         raise Http404
@@ -83,8 +111,7 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
     )
     context = {
         "object": obj,
-        # Isolated: a name in another direction (a code, a title) keeps its own order.
-        "name": format_html("<bdi>{}</bdi>", obj),
+        "name": _heading_name(obj),
         "entries": entries,
         "show_who": show_who,
     }

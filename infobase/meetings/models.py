@@ -13,8 +13,8 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from infobase.core.search import SearchKeyMixin
@@ -138,7 +138,12 @@ class Membership(Provenance):
         verbose_name_plural = _("office holders")
 
     def __str__(self) -> str:
-        return f"{self.body.code}: {self.get_role_display()} ({self.state.iso3})"
+        # As a reader knows it (its history page): names in the reader's language, not codes.
+        return gettext("%(body)s: %(office)s (%(state)s)") % {
+            "body": self.body,
+            "office": self.get_role_display(),
+            "state": self.state,
+        }
 
     def holds_on(self, on: date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)

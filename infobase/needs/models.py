@@ -332,7 +332,8 @@ class Need(models.Model):
         verbose_name_plural = _("needs")
 
     def __str__(self) -> str:
-        return f"{self.state.iso3} / {self.article} / {self.get_kind_display()}"
+        # The State by its name in the reader's language (a history page, a request's needs).
+        return f"{self.state} / {self.article} / {self.get_kind_display()}"
 
 
 class EvidenceKind(models.TextChoices):

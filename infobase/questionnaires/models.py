@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -268,7 +269,12 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
 
     def __str__(self) -> str:
-        return f"{self.questionnaire.code} / {self.state.iso3}"
+        # As a reader knows it (a history page, an answer's name): the State's name in the
+        # reader's language and the questionnaire's title, not their codes.
+        return gettext("%(state)s: %(questionnaire)s") % {
+            "state": self.state,
+            "questionnaire": self.questionnaire,
+        }
 
     @property
     def is_editable_by_state(self) -> bool:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import scope_to_user
+from infobase.core.i18n import PERCENT_DIGITS
 from infobase.questionnaires import expressions
 from infobase.questionnaires.models import (
     Answer,
@@ -538,8 +540,14 @@ class Rate:
     answered: int
 
     @property
-    def percent(self) -> float:
-        return round(100 * self.answered / self.asked, 1) if self.asked else 0.0
+    def share(self) -> Decimal:
+        """Answered of asked (0–1): pages write it by the one rule of shares (``share``)."""
+        return Decimal(self.answered) / Decimal(self.asked) if self.asked else Decimal(0)
+
+    @property
+    def percent(self) -> Decimal:
+        """The share in percent as it is written (``core.i18n.PERCENT_DIGITS``, half up)."""
+        return (self.share * 100).quantize(Decimal(1).scaleb(-PERCENT_DIGITS), ROUND_HALF_UP)
 
 
 def _assignments(questionnaires: Iterable[Questionnaire]) -> QuerySet[Assignment]:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -247,7 +248,11 @@ class Participation(models.Model):
         verbose_name_plural = _("participation")
 
     def __str__(self) -> str:
-        return f"{self.state.iso3} / {self.instrument.code}"
+        # As a reader knows it (its history page): names in the reader's language, not codes.
+        return gettext("%(state)s: %(instrument)s") % {
+            "state": self.state,
+            "instrument": self.instrument,
+        }
 
     def is_party_on(self, on: date) -> bool:
         return self.consent_date is not None and self.consent_date <= on
@@ -370,4 +375,4 @@ class StateContact(models.Model):
         verbose_name_plural = _("national contacts")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.state.iso3})"
+        return f"{self.name} ({self.state})"

@@ -79,3 +79,35 @@ def test_history_is_reached_from_its_record_and_reads_in_the_language(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert widths[0] <= widths[1], widths
+
+
+# Pages listing records that keep history, each row linking to its record's history.
+LISTS = {
+    "participation": (None, "/states/EGY/", "reference.participation"),
+    "organization": (None, "/organizations/", "reference.organization"),
+    "membership": ("secretariat", "/meetings/bodies/wg-ta/", "meetings.membership"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "lang"), [pytest.param(n, lang, id=f"{n}-{lang}") for n in LISTS for lang in LANGUAGES]
+)
+def test_listed_records_link_to_their_history_on_a_phone_too(
+    site: Site, open_page: Any, name: str, lang: str
+) -> None:
+    persona, path, model = LISTS[name]
+    page = open_page(path, as_=persona, lang=lang, width=PHONE)
+    links = page.locator(f'main a[href^="/history/{model}/"]')
+    assert links.count() >= 1
+    # Each named by its record: a screen reader's list of links tells them apart.
+    names = [links.nth(i).get_attribute("aria-label") for i in range(min(links.count(), 5))]
+    assert all(names) and len(set(names)) == len(names), names
+    # The column's hidden heading widens no page (it stays inside the table's scrolled region).
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], widths
+    assert_accessible(page)
+    links.first.click()
+    page.wait_for_url(f"**/history/{model}/**")
+    expect_direction(page, lang)

@@ -120,3 +120,86 @@ def test_the_history_of_a_need_is_headed_by_its_kind_of_assistance(secretariat, 
     )
     page = client_for(secretariat).get(reverse("history", args=["needs.need", need.pk]))
     assert str(AssistanceKind.TRAINING.label) in page.content.decode()
+
+
+def _heading(client, model: str, pk: int) -> str:  # type: ignore[no-untyped-def]
+    import re
+
+    html = client.get(
+        reverse("history", args=[model, pk]), HTTP_ACCEPT_LANGUAGE="ar"
+    ).content.decode()
+    found = re.search(r"<h1>(.*?)</h1>", html, re.S)
+    assert found, html
+    return found.group(1)
+
+
+def test_history_headings_name_records_as_an_arabic_reader_knows_them(demo_loaded, secretariat):
+    """The heading of each history page in Arabic: the States by their Arabic names and the
+    questionnaire by its title (not their codes); a title held in English alone marked so."""
+    from django.conf import settings
+
+    from infobase.funding.models import Pledge, Project
+    from infobase.meetings.models import Membership
+    from infobase.needs.models import Need
+    from infobase.questionnaires.models import Answer, Assignment
+    from infobase.reference.models import Participation, StateContact
+
+    client = client_for(secretariat)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    assert "سجل تغييرات" in _heading(client, "reference.state", 1)
+
+    assignment = Assignment.objects.select_related("state", "questionnaire").first()
+    answer = Answer.objects.select_related("assignment__state").first()
+    participation = Participation.objects.select_related("state", "instrument").first()
+    membership = Membership.objects.select_related("state", "body").first()
+    need = Need.objects.select_related("state").first()
+    contact = StateContact.objects.select_related("state").first()
+    # Each with the State's code as its name used to hold it.
+    for model, record, state, coded in (
+        ("needs.need", need, need.state, "{} /"),
+        ("reference.statecontact", contact, contact.state, "({})"),
+        ("questionnaires.assignment", assignment, assignment.state, "/ {}"),
+        ("questionnaires.answer", answer, answer.assignment.state, "/ {}"),
+        ("reference.participation", participation, participation.state, "{} /"),
+        ("meetings.membership", membership, membership.state, "({})"),
+    ):
+        heading = _heading(client, model, record.pk)
+        assert state.name_ar in heading, (model, heading)
+        assert coded.format(state.iso3) not in heading, (model, heading)
+    pledge = Pledge.objects.first()
+    heading = _heading(client, "funding.pledge", pledge.pk)
+    assert pledge.pledged_on.isoformat() not in heading and str(pledge.amount) not in heading
+    heading = _heading(client, "questionnaires.assignment", assignment.pk)
+    assert assignment.questionnaire.title["ar"] in heading, heading
+    assert assignment.questionnaire.code not in heading, heading
+
+    project = Project.objects.create(code="only-en", title={"en": "Border control"})
+    heading = _heading(client, "funding.project", project.pk)
+    assert '<bdi lang="en" dir="ltr">Border control</bdi>' in heading, heading
+    project.title = {"en": "Border control", "ar": "مراقبة الحدود"}
+    project.save()
+    assert "<bdi>مراقبة الحدود</bdi>" in _heading(client, "funding.project", project.pk)
+
+
+def test_records_with_history_link_to_it_where_they_are_shown(demo_loaded, secretariat, delegate):
+    """A State's participation, an organization, a body and its office holders keep history;
+    the pages showing them link to it (office holders and bodies for who may see history),
+    each link named by its record for a screen reader."""
+    from infobase.meetings.models import Membership
+    from infobase.reference.models import Organization, Participation
+
+    participation = Participation.objects.select_related("state").first()
+    html = client_for(None).get(f"/states/{participation.state.iso3}/").content.decode()
+    assert f'href="/history/reference.participation/{participation.pk}/"' in html
+
+    organization = Organization.objects.order_by("name_en").first()
+    html = client_for(None).get("/organizations/").content.decode()
+    assert f'href="/history/reference.organization/{organization.pk}/"' in html
+
+    membership = Membership.objects.select_related("body").first()
+    page = f"/meetings/bodies/{membership.body.code}/"
+    html = client_for(secretariat).get(page).content.decode()
+    assert f'href="/history/meetings.membership/{membership.pk}/"' in html
+    assert f'href="/history/meetings.body/{membership.body.pk}/"' in html
+    assert f'aria-label="History of {membership}"' in html
+    assert "/history/" not in client_for(delegate).get(page).content.decode()
