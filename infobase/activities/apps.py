@@ -22,10 +22,16 @@ class ActivitiesConfig(AppConfig):
             "activities.matrix",
             permission="activities.view_activity",
             build="infobase.activities.views_screens.matrix_file",
+            title=_("Who does what where"),
         )
-        for what in ("gaps", "needs", "overlaps"):
+        for what, title in (
+            ("gaps", _("Gaps by region, legal system, article and kind")),
+            ("needs", _("Needs not fully covered")),
+            ("overlaps", _("Overlaps")),
+        ):
             register_export(
                 f"activities.coverage.{what}",
                 permission="activities.view_coverage",
                 build=f"infobase.activities.coverage.exports.{what}_file",
+                title=title,
             )

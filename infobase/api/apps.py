@@ -9,11 +9,11 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from infobase.api.export_jobs import API_EXPORT, BUILD
+        from infobase.api.export_jobs import API_EXPORT, BUILD, export_title
         from infobase.api.idempotency import forget_old_keys
         from infobase.core.exports import register_export
         from infobase.core.jobs import sweeper
 
         sweeper(forget_old_keys)
         # The lists' files made by the pages' export job; each list checks its own right.
-        register_export(API_EXPORT, permission="", build=BUILD)
+        register_export(API_EXPORT, permission="", build=BUILD, title=export_title)

@@ -221,6 +221,14 @@ def export_too_long(view: ReadOnly, request: Request, *, fmt: str, count: int) -
     )
 
 
+def export_title(params: dict[str, Any]) -> str:
+    """Which list an export's job made (its page's heading)."""
+    extra = params.get("extra") or {}
+    found = resource_named(str(extra.get("resource", "")))
+    path = found.path if found else str(extra.get("resource", ""))
+    return _("The API's list %(address)s") % {"address": f"/api/v1/{path}/"}
+
+
 def api_exports_of(user: Any) -> Any:
     """The exports ``user`` asked for through the API (nobody sees another's: the file holds
     what its requester may read)."""

@@ -53,6 +53,9 @@ class PageExport:
     name: str
     permission: str  # "": ``build`` checks the right itself (raising ValidationError)
     build: str
+    # Which file (lazy text, or a function of the job's params giving it): the job's page is
+    # headed by it, so that the person who asked knows which of their files it is.
+    title: Any = None
 
     def exporter(
         self, *, user: Any, query: QueryDict, extra: dict[str, str] | None = None
@@ -64,8 +67,19 @@ class PageExport:
 _EXPORTS: dict[str, PageExport] = {}
 
 
-def register_export(name: str, *, permission: str, build: str) -> None:
-    _EXPORTS[name] = PageExport(name=name, permission=permission, build=build)
+def register_export(name: str, *, permission: str, build: str, title: Any = None) -> None:
+    _EXPORTS[name] = PageExport(name=name, permission=permission, build=build, title=title)
+
+
+def export_title(job: Job) -> str | None:
+    """The heading of an export's job page: which file, in which format (None when the export
+    has no title)."""
+    spec = _EXPORTS.get(str(job.params.get("name", "")))
+    if spec is None or spec.title is None:
+        return None
+    title = spec.title(job.params) if callable(spec.title) else spec.title
+    action = _("Export to Excel") if job.params.get("fmt") == "xlsx" else _("Export to CSV")
+    return _("%(file)s: %(action)s") % {"file": title, "action": action}
 
 
 def page_export(name: str) -> PageExport:

@@ -26,5 +26,9 @@ def job_status(job: Job) -> dict[str, Any]:
 
 
 def job_title(job: Job) -> str:
+    from infobase.core.exports import EXPORT_JOB, export_title
+
+    if job.kind == EXPORT_JOB and (named := export_title(job)):
+        return named
     title = kind_title(job.kind)
     return str(title) if title else _("Background job")

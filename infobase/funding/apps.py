@@ -19,4 +19,5 @@ class FundingConfig(AppConfig):
             "funding.gaps",
             permission="funding.view_overview",
             build="infobase.funding.views_equity.gaps_file",
+            title=_("Funding gaps"),
         )

@@ -15,4 +15,5 @@ class NeedsConfig(AppConfig):
             "needs.register",
             permission="needs.view_register",
             build="infobase.needs.exports.register_file",
+            title=_("Needs register"),
         )

@@ -126,3 +126,12 @@ def test_a_deactivated_focal_point_loses_access(focal_egypt, egypt_contact):
     focal_egypt.is_active = False
     focal_egypt.save()
     assert not focal_egypt.has_perm("reference.change_statecontact", egypt_contact)
+
+
+def test_each_contacts_edit_link_names_its_contact(focal_egypt, egypt_contact, egypt):
+    # A screen reader lists links by name alone: two "Edit" links would be indistinguishable.
+    StateContact.objects.create(state=egypt, name="Second EG", email="s@example.org", language="en")
+    client = client_for(focal_egypt)
+    page = client.get(reverse("state_detail", args=["EGY"]), {"lang": "en"}).content.decode()
+    assert 'aria-label="Edit Contact EG"' in page
+    assert 'aria-label="Edit Second EG"' in page

@@ -549,6 +549,14 @@ WRITES: list[Write] = [
         control=False,
         headers=lambda w: {"HTTP_IF_MATCH": '"stale"'},
     ),
+    # Asking for a list's file writes the job that makes it (api.export_jobs); each signed-in
+    # reader may, for what they may read (tests/api/test_exports.py scopes it).
+    Write(
+        "api:export-list",
+        READERS,
+        body=lambda w: {"resource": "needs", "format": "csv"},
+        api=True,
+    ),
     Write(
         "api:reportrun-list",
         ("secretariat", "delegate"),

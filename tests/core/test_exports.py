@@ -49,6 +49,26 @@ def test_the_export_button_queues_a_job_whose_page_offers_the_file(
     assert [row[2] for row in rows[1:]] == ["EGY"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "address", "heading"),
+    [
+        ("en", "/needs/export.xlsx", "Needs register: Export to Excel"),
+        ("en", "/funding/gaps/export.csv", "Funding gaps: Export to CSV"),
+        ("en", "/coverage/export/overlaps.csv", "Overlaps: Export to CSV"),
+        ("ar", "/needs/export.csv", "سجل الاحتياجات: التصدير بصيغة CSV"),
+    ],
+)
+def test_the_jobs_page_says_which_file_it_makes(
+    needs: None, secretariat: User, lang: str, address: str, heading: str
+) -> None:
+    # A person with several files under way tells them apart by the job page's heading.
+    client = client_for(secretariat)
+    response = client.post(f"{address}?lang={lang}")
+    assert response.status_code == 302, response.status_code
+    page = client.get(response["Location"], {"lang": lang}).content.decode()
+    assert f"<h1>{heading}</h1>" in page, page[page.find("<h1>") : page.find("</h1>") + 5]
+
+
 def test_the_file_is_given_to_the_person_who_asked_alone(
     needs: None, secretariat: User, focal_egypt: User
 ) -> None:
