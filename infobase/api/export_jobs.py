@@ -242,6 +242,13 @@ def _query_dict(query: str) -> dict[str, Any]:
     return {k: v[0] if len(v) == 1 else v for k, v in parsed.lists()}
 
 
+def export_address(request: Request, job: Job) -> str:
+    """Where to follow an export: its API address, or the job's web page for a page's file."""
+    if job.params.get("name") == API_EXPORT:
+        return request.build_absolute_uri(reverse("api:export-detail", kwargs={"pk": job.pk}))
+    return request.build_absolute_uri(reverse("job", args=[job.pk]))
+
+
 def export_status(job: Job, *, request: Request) -> dict[str, Any]:
     """An export as the API shows it to its requester."""
     state = job_status(job)

@@ -34,6 +34,19 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class ExportsUnderWay(exceptions.APIException):
+    """The person has as many files being made as one may (``core.exports.EXPORTS_UNDER_WAY``):
+    ``under_way`` gives their addresses, to follow until one is done."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "exports_under_way"
+    problem_type = "urn:infobase:problem:exports-under-way"
+
+    def __init__(self, detail: Any, *, under_way: list[str]) -> None:
+        super().__init__(detail)
+        self.extra = {"under_way": under_way}
+
+
 class ExportTooLong(exceptions.APIException):
     """A list asked for as a file in the request holds more rows than are made while one waits:
     the problem says how to ask for the file as a background job (``export``: the request to

@@ -15,13 +15,18 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from infobase.api.export_jobs import api_export_start, api_exports_of, export_status
+from infobase.api.export_jobs import (
+    api_export_start,
+    api_exports_of,
+    export_address,
+    export_status,
+)
 from infobase.api.exports import CSVRenderer, XLSXRenderer
 from infobase.api.idempotency import idempotent
 from infobase.api.permissions import ReadOnlyTokenPermission, SignedIn
-from infobase.api.problems import Conflict
+from infobase.api.problems import Conflict, ExportsUnderWay
 from infobase.core.exporters import FORMATS
-from infobase.core.exports import export_path
+from infobase.core.exports import TooManyExports, export_path
 from infobase.core.models import Job, JobStatus
 from infobase.core.selectors import job_status
 
@@ -92,12 +97,18 @@ class ExportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets
         data = body.validated_data
 
         def start() -> Response:
-            job = api_export_start(
-                request=request,
-                resource=data["resource"],
-                fmt=data["format"],
-                filters=data["filters"],
-            )
+            try:
+                job = api_export_start(
+                    request=request,
+                    resource=data["resource"],
+                    fmt=data["format"],
+                    filters=data["filters"],
+                )
+            except TooManyExports as refused:
+                raise ExportsUnderWay(
+                    refused.message,
+                    under_way=[export_address(request, job) for job in refused.under_way],
+                ) from None
             out = ExportSerializer(export_status(job, request=request)).data
             location = reverse("api:export-detail", kwargs={"pk": job.pk})
             return Response(out, status=status.HTTP_202_ACCEPTED, headers={"Location": location})

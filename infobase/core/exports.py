@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
@@ -35,12 +36,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from infobase.core.exporters import FORMATS, Exporter, render
-from infobase.core.jobs import JobContext, job_handler, start_job, sweeper
+from infobase.core.jobs import JobContext, job_handler, job_is_alive, live_job, start_job, sweeper
 from infobase.core.models import Job, JobStatus
 
 EXPORT_JOB = "core.export"
 EXPORT_KEEP_DAYS = 7
 FOLDER = "exports"
+# Files one person may have under way at once: each may read every need or activity, and a
+# person (or a script with their token) asking for file after file would hold every worker.
+EXPORTS_UNDER_WAY = 3
+
+
+class TooManyExports(Exception):
+    """The person has ``EXPORTS_UNDER_WAY`` files being made already (``under_way``, oldest
+    first): they are told to wait for one."""
+
+    def __init__(self, under_way: list[Job]) -> None:
+        super().__init__(len(under_way))
+        self.under_way = under_way
+
+    @property
+    def message(self) -> str:
+        return ngettext(
+            "You have %(count)s file being made: ask again when it is done.",
+            "You have %(count)s files being made: ask for another when one of them is done.",
+            len(self.under_way),
+        ) % {"count": len(self.under_way)}
 
 
 @dataclass(frozen=True)
@@ -104,12 +125,22 @@ def export_start(
     # The query hashed: a key is cut at 200 characters, and two long queries differing only
     # past that would otherwise share one file.
     asked = query + (json.dumps(extra, sort_keys=True) if extra else "")
+    dedupe_key = f"export:{user.pk}:{name}:{fmt}:{sha256(asked.encode()).hexdigest()}"
+    same = live_job(dedupe_key=dedupe_key)
+    if same is not None:
+        return same
+    # A soft cap: two requests at the same instant may both pass it (one file more).
+    under_way = [
+        job
+        for job in Job.objects.filter(
+            kind=EXPORT_JOB, requested_by=user, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        ).order_by("requested_at")
+        if job_is_alive(job)
+    ]
+    if len(under_way) >= EXPORTS_UNDER_WAY:
+        raise TooManyExports(under_way)
     return start_job(
-        kind=EXPORT_JOB,
-        params=params,
-        user=user,
-        dedupe_key=f"export:{user.pk}:{name}:{fmt}:{sha256(asked.encode()).hexdigest()}",
-        max_attempts=2,
+        kind=EXPORT_JOB, params=params, user=user, dedupe_key=dedupe_key, max_attempts=2
     )
 
 
@@ -118,7 +149,12 @@ def export_requested(request: HttpRequest, *, name: str, fmt: str) -> HttpRespon
     page's query string): the file is queued and the person follows it on the job's page."""
     if fmt not in FORMATS:
         raise Http404
-    job = export_start(user=request.user, name=name, fmt=fmt, query=request.GET.urlencode())
+    try:
+        job = export_start(user=request.user, name=name, fmt=fmt, query=request.GET.urlencode())
+    except TooManyExports as refused:
+        # The first of the person's files under way, with why no other was started.
+        messages.warning(request, refused.message)
+        return redirect("job", refused.under_way[0].pk)
     return redirect("job", job.pk)
 
 

@@ -308,3 +308,19 @@ def test_every_list_may_be_exported():
         RequestViewSet,
         QuestionnaireViewSet,
     }
+
+
+def test_a_fourth_export_under_way_is_refused_with_the_addresses_to_follow(needs, secretariat):
+    client = token_client(secretariat)
+    with override_settings(TASKS=DB_QUEUE):
+        asked = [ask(client, "needs", state=iso3) for iso3 in ("EGY", "NGA", "KEN")]
+        fourth = ask(client, "needs", state="MEX")
+    assert [r.status_code for r in asked] == [202, 202, 202]
+    assert fourth.status_code == 429
+    problem = fourth.json()
+    assert problem["type"] == "urn:infobase:problem:exports-under-way"
+    assert "3 files being made" in problem["detail"]
+    assert sorted(problem["under_way"]) == sorted(
+        f"http://testserver{r['Location']}" for r in asked
+    )
+    assert Job.objects.filter(kind=EXPORT_JOB).count() == 3

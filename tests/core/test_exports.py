@@ -148,3 +148,30 @@ def test_files_are_removed_a_week_after_they_were_made(needs: None, secretariat:
     assert export_path(old) is None and export_path(recent) is not None
     gone = client_for(secretariat).get(f"/jobs/{old.pk}/file")
     assert gone.status_code == 404 and "export the page again" in gone.content.decode()
+
+
+def test_a_person_has_at_most_three_files_under_way(
+    needs: None, secretariat: User, focal_egypt: User
+) -> None:
+    # Each file may read every need: asking for file after file would hold every worker.
+    from django.test import override_settings
+
+    from infobase.core.exports import EXPORTS_UNDER_WAY
+    from tests.core.test_jobs import DB_QUEUE
+
+    client = client_for(secretariat)
+    client.cookies["django_language"] = "en"
+    with override_settings(TASKS=DB_QUEUE):
+        first = [client.post(f"/needs/export.csv?q=word{n}") for n in range(EXPORTS_UNDER_WAY)]
+        again = client.post("/needs/export.csv?q=word1")  # the same file: the same job
+        refused = client.post("/needs/export.csv?q=another", follow=True)
+        others = client_for(focal_egypt).post("/needs/export.csv?q=another")
+    assert EXPORTS_UNDER_WAY == 3
+    assert [r.status_code for r in first] == [302] * 3 and again["Location"] == first[1]["Location"]
+    queued = Job.objects.filter(kind=EXPORT_JOB, requested_by=secretariat)
+    assert queued.count() == 3 and not queued.filter(params__query="q=another").exists()
+    # Sent to the first of their files, told why no other was started.
+    assert refused.redirect_chain[-1][0] == first[0]["Location"]
+    assert "You have 3 files being made" in refused.content.decode()
+    assert others.status_code == 302  # another person's files are theirs
+    assert Job.objects.filter(kind=EXPORT_JOB, requested_by=focal_egypt).count() == 1
