@@ -156,6 +156,9 @@ rules.add_perm("needs.decide_need", is_secretariat)
 # one (the bulk decision takes needs by their identifiers).
 rules.add_perm("needs.rank_need", is_secretariat | (is_wg_chair & sees_need))
 rules.add_perm("needs.view_workprogramme", everyone)
+# A programme's priorities and the weights of the score are shown with the programmes.
+rules.add_perm("needs.view_prioritytheme", everyone)
+rules.add_perm("needs.view_scoringweights", everyone)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"needs.{action}_workprogramme", is_secretariat)
     rules.add_perm(f"needs.{action}_prioritytheme", is_secretariat)
@@ -206,9 +209,18 @@ rules.add_perm(
 rules.add_perm("activities.import_iati", is_secretariat)
 rules.add_perm("activities.export_iati", is_secretariat)
 rules.add_perm("activities.decide_link", is_secretariat)
-rules.add_perm(
-    "activities.view_coverage", is_secretariat | is_wg_member | is_donor | is_focal_point
-)
+reads_coverage = is_secretariat | is_wg_member | is_donor | is_focal_point
+rules.add_perm("activities.view_coverage", reads_coverage)
+
+
+@rules.predicate
+def sees_linked_need(user: Any, link: Any) -> bool:
+    """A coverage link goes with its need: another State's confidential need stays hidden."""
+    return link is None or user.has_perm("needs.view_need", link.need)
+
+
+# A coverage link (and its decision) is shown on the page of its need's coverage.
+rules.add_perm("activities.view_needlink", reads_coverage & sees_linked_need)
 
 
 @rules.predicate
@@ -228,6 +240,22 @@ for action in ("add", "change", "delete"):
     rules.add_perm(f"funding.{action}_project", is_secretariat)
 rules.add_perm("funding.view_exchangerate", is_signed_in)
 rules.add_perm("funding.view_project", is_signed_in)
+
+
+@rules.predicate
+def sees_project_of(user: Any, row: Any) -> bool:
+    return row is None or user.has_perm("funding.view_project", row.project)
+
+
+@rules.predicate
+def sees_pledge_of(user: Any, row: Any) -> bool:
+    return row is None or user.has_perm("funding.view_pledge", row.pledge)
+
+
+# A budget line follows its project; an allocation also its pledge (a donor sees only its own
+# pledges one by one: the others' allocations appear on a project's page only in aggregate).
+rules.add_perm("funding.view_budgetline", is_signed_in & sees_project_of)
+rules.add_perm("funding.view_allocation", is_signed_in & sees_project_of & sees_pledge_of)
 rules.add_perm("funding.view_overview", is_secretariat | is_wg_member | is_donor)
 rules.add_perm("funding.allocate", is_secretariat)
 rules.add_perm("funding.view_proposal", is_secretariat)

@@ -4,6 +4,8 @@ their links to the needs they address."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -352,17 +354,26 @@ class LinkStatus(models.TextChoices):
 class NeedLink(models.Model):
     """An activity addressing a need: made by a person, or suggested and then accepted/rejected."""
 
-    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="activity_links")
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="need_links")
-    status = models.CharField(max_length=10, choices=LinkStatus.choices)
-    confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0)
-    reasons = models.JSONField(default=list, blank=True)
-    # Share of the need the activity covers when accepted (1: fully).
-    share = models.DecimalField(max_digits=4, decimal_places=3, default=1)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    need = models.ForeignKey(
+        Need, on_delete=models.CASCADE, related_name="activity_links", verbose_name=_("need")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="need_links", verbose_name=_("activity")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=LinkStatus.choices)
+    confidence = models.DecimalField(_("confidence"), max_digits=4, decimal_places=3, default=0)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    # Share of the need the activity covers when accepted (1: fully).
+    share = models.DecimalField(_("share"), max_digits=4, decimal_places=3, default=1)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -372,7 +383,16 @@ class NeedLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.need_id} ↔ {self.activity_id}: {self.status}"
+        # As a reader knows it (its history page): the need and the activity by their names.
+        return f"{self.need} — {self.activity}"
+
+    def history_value(self, field: str, value: Any) -> Any:
+        """The reasons of a suggestion as the coverage page words them (``core.history``)."""
+        if field != "reasons" or not isinstance(value, list):
+            return value
+        from infobase.activities.coverage.suggestions import reason_texts
+
+        return " ".join(reason_texts(value)) or None
 
 
 class ImportRunStatus(models.TextChoices):

@@ -45,7 +45,10 @@ class ExchangeRate(models.Model):
         verbose_name_plural = _("exchange rates")
 
     def __str__(self) -> str:
-        return f"{self.currency} {self.per_usd} ({self.valid_from})"
+        # As a reader knows it (its history page): the rate and date in the reader's language.
+        from infobase.core.i18n import format_date, format_number
+
+        return f"{self.currency} {format_number(self.per_usd, 6)} ({format_date(self.valid_from)})"
 
 
 class PledgeStatus(models.TextChoices):
@@ -180,7 +183,9 @@ class Project(models.Model):
 
 
 class BudgetLine(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_lines")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="budget_lines", verbose_name=_("project")
+    )
     description = models.CharField(_("description"), max_length=300)
     amount = models.DecimalField(_("amount"), **MONEY)  # in the project's currency
 
@@ -190,21 +195,37 @@ class BudgetLine(models.Model):
         ordering = ["project", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.description}: {self.amount}"
+        from infobase.core.i18n import format_number
+
+        return f"{self.description}: {format_number(self.amount, 2)} {self.project.currency}"
 
 
 class Allocation(models.Model):
     """Money of a pledge given to a project, in the pledge's currency, within its earmarks."""
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="allocations")
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="allocations")
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("pledge")
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("project")
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     allocated_on = models.DateField(_("allocated on"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     proposal = models.ForeignKey(
-        "Proposal", on_delete=models.SET_NULL, null=True, blank=True, related_name="allocations"
+        "Proposal",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        verbose_name=_("allocation proposal"),
     )
 
     history = HistoricalRecords()
@@ -213,7 +234,15 @@ class Allocation(models.Model):
         ordering = ["-allocated_on"]
 
     def __str__(self) -> str:
-        return f"{self.pledge_id} → {self.project_id}: {self.amount}"
+        # As a reader knows it (its history page): who gave how much to what, not keys.
+        from infobase.core.i18n import format_number
+
+        return gettext("%(donor)s to %(project)s: %(amount)s %(currency)s") % {
+            "donor": self.pledge.donor,
+            "project": self.project,
+            "amount": format_number(self.amount, 2),
+            "currency": self.pledge.currency,
+        }
 
 
 class Proposal(models.Model):

@@ -25,27 +25,39 @@ from infobase.core.models import Job
 from infobase.reference import selectors as reference
 from infobase.reference.models import Article, Codelist, Organization, RegionalGroup, State
 
-# Models whose history can be shown, and the permission needed on the object.
+# Models whose history can be shown; the page asks ``<app>.view_<model>`` on the object. Every
+# model that keeps history is here, or named with its reason in tests/core/test_history.py.
 HISTORY_MODELS = {
     "reference.state",
     "reference.participation",
     "reference.organization",
     "reference.statecontact",
+    "questionnaires.questionnaire",
     "questionnaires.assignment",
     "questionnaires.answer",
     "needs.need",
     "needs.workprogramme",
+    "needs.prioritytheme",
+    "needs.scoringweights",
     "needs.assistancerequest",
     "needs.lessonlearned",
     "activities.activity",
+    "activities.needlink",
+    "funding.exchangerate",
     "funding.pledge",
     "funding.project",
+    "funding.budgetline",
+    "funding.allocation",
     "meetings.body",
     "meetings.membership",
     "meetings.session",
+    "meetings.agendaitem",
+    "meetings.sessionparticipant",
     "meetings.document",
+    "meetings.documentfile",
     "meetings.outcome",
     "meetings.mandate",
+    "meetings.mandateevidence",
 }
 
 

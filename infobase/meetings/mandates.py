@@ -69,6 +69,7 @@ class EvidenceItem:
     url: str
     on: date | None = None
     pk: int | None = None
+    record: int | None = None  # the evidence row a person recorded (its history), if any
 
 
 @dataclass(frozen=True)
@@ -552,13 +553,14 @@ def manual_evidence(mandate: Mandate) -> tuple[EvidenceItem, ...]:
     items = []
     for row in mandate.evidence.all():
         if row.document_id:
-            items.append(document_evidence(row.document))  # type: ignore[arg-type]
+            item = document_evidence(row.document)  # type: ignore[arg-type]
         elif row.outcome_id:
-            items.append(outcome_evidence(row.outcome))  # type: ignore[arg-type]
+            item = outcome_evidence(row.outcome)  # type: ignore[arg-type]
         elif row.session_id:
-            items.append(session_evidence(row.session))  # type: ignore[arg-type]
+            item = session_evidence(row.session)  # type: ignore[arg-type]
         else:
-            items.append(EvidenceItem("link", row.label or row.url, row.url))
+            item = EvidenceItem("link", row.label or row.url, row.url)
+        items.append(replace(item, record=row.pk))
     return tuple(items)
 
 

@@ -254,10 +254,20 @@ class SessionParticipant(models.Model):
         Session, on_delete=models.CASCADE, related_name="participants", verbose_name=_("session")
     )
     state = models.ForeignKey(
-        State, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        State,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("State"),
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organization"),
     )
     observer_name = models.CharField(_("observer"), max_length=300, blank=True)
     capacity = models.CharField(_("capacity"), max_length=20, choices=Capacity.choices)
@@ -408,7 +418,7 @@ class DocumentFile(models.Model):
         verbose_name_plural = _("document files")
 
     def __str__(self) -> str:
-        return f"{self.document.symbol} ({self.language})"
+        return f"{self.document.symbol} ({self.get_language_display()})"
 
 
 # --- Outcomes ---------------------------------------------------------------------------------
@@ -577,18 +587,38 @@ class MandateEvidence(models.Model):
         Mandate, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("mandate")
     )
     session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Session,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("session"),
     )
     document = models.ForeignKey(
-        Document, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Document,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
     )
     outcome = models.ForeignKey(
-        Outcome, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Outcome,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("outcome"),
     )
     url = models.CharField(_("address"), max_length=500, blank=True)
     label = models.CharField(_("label"), max_length=300, blank=True)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
     )
     added_at = models.DateTimeField(auto_now_add=True)
 

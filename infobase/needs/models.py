@@ -442,9 +442,16 @@ class WorkProgramme(models.Model):
 class PriorityTheme(models.Model):
     """A priority of a programme; empty dimensions match everything."""
 
-    programme = models.ForeignKey(WorkProgramme, on_delete=models.CASCADE, related_name="themes")
+    programme = models.ForeignKey(
+        WorkProgramme,
+        on_delete=models.CASCADE,
+        related_name="themes",
+        verbose_name=_("multi-year work programme"),
+    )
     title = models.CharField(_("title"), max_length=300)
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, null=True, blank=True)
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("instrument")
+    )
     articles = models.ManyToManyField(Article, blank=True, related_name="+")
     kind = models.CharField(
         _("kind of assistance"), max_length=30, choices=AssistanceKind.choices, blank=True

@@ -710,9 +710,14 @@ def needs_facts(
     return facts
 
 
+def weights_record_in_use() -> ScoringWeights | None:
+    """The recorded weights in use: the first active session's, if any."""
+    return ScoringWeights.objects.filter(is_active=True).order_by("session").first()
+
+
 def weights_in_use() -> Weights:
     """The weights of the session in use (the first active one), else the defaults."""
-    current = ScoringWeights.objects.filter(is_active=True).order_by("session").first()
+    current = weights_record_in_use()
     return Weights.from_model(current) if current else Weights()
 
 

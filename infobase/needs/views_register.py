@@ -28,7 +28,7 @@ from infobase.needs.jobs import needs_derive_request
 from infobase.needs.lessons import related_lessons
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, WorkProgramme
 from infobase.needs.score_table import need_scores_rescore, score_table
-from infobase.needs.scoring import ScoredNeed, weights_in_use
+from infobase.needs.scoring import ScoredNeed, weights_in_use, weights_record_in_use
 from infobase.questionnaires.models import ImplementationStatus
 from infobase.reference.models import (
     Article,
@@ -421,6 +421,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         {
             "programmes": programmes,
             "weights": weights_in_use(),
+            "weights_record": weights_record_in_use(),
             "can_edit": request.user.has_perm("needs.change_workprogramme"),
         },
     )

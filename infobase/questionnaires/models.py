@@ -74,6 +74,7 @@ class Questionnaire(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)

@@ -203,3 +203,28 @@ def test_records_with_history_link_to_it_where_they_are_shown(demo_loaded, secre
     assert f'href="/history/meetings.body/{membership.body.pk}/"' in html
     assert f'aria-label="History of {membership}"' in html
     assert "/history/" not in client_for(delegate).get(page).content.decode()
+
+
+# Models that keep history but have no history page, each with the reason.
+NO_HISTORY_PAGE = {
+    # Personal data: its changes are shown in the secretariat's audit log.
+    "accounts.user": "the secretariat's audit log shows changes to personal data",
+}
+
+
+def test_every_model_that_keeps_history_has_a_history_page() -> None:
+    """A model given ``HistoricalRecords`` is in ``HISTORY_MODELS`` (its page) or named above
+    with the reason it has none: the standard is that every change can be shown."""
+    from django.apps import apps
+
+    from infobase.home.views import HISTORY_MODELS
+
+    kept = {
+        model._meta.label_lower
+        for model in apps.get_models()
+        if hasattr(model._meta, "simple_history_manager_attribute")  # HistoricalRecords
+    }
+    assert kept, "no model keeps history?"
+    assert kept - HISTORY_MODELS - set(NO_HISTORY_PAGE) == set()
+    assert HISTORY_MODELS - kept == set()
+    assert set(NO_HISTORY_PAGE) <= kept and not set(NO_HISTORY_PAGE) & HISTORY_MODELS
