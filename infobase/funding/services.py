@@ -717,16 +717,28 @@ def project_save(
         if activities is not None:
             instance.activities.set(list(activities))
         if lines is not None:
-            instance.budget_lines.all().delete()
-            for description, amount in lines:
-                line = BudgetLine(
-                    project=instance,
-                    description=str(description).strip(),
-                    amount=Decimal(str(amount)),
-                )
-                _history(line, user, reason)
-                line.save()
+            _replace_lines(instance, lines, user=user, reason=reason)
     return instance
+
+
+def _replace_lines(
+    project: Project, lines: Sequence[tuple[str, Any]], *, user: Any, reason: str
+) -> None:
+    """The project's budget lines become ``lines``, line by line in their order: the n-th line
+    is changed in place, so that its history shows each change of its description or amount
+    (with ``reason``); lines beyond the new ones are deleted, new ones beyond the old added."""
+    existing = list(project.budget_lines.order_by("pk"))
+    for index, (description, amount) in enumerate(lines):
+        text, value = str(description).strip(), Decimal(str(amount))
+        line = existing[index] if index < len(existing) else BudgetLine(project=project)
+        if line.pk and (line.description, line.amount) == (text, value):
+            continue
+        line.description, line.amount = text, value
+        _history(line, user, reason)
+        line.save()
+    for line in existing[len(lines) :]:
+        _history(line, user, reason)
+        line.delete()
 
 
 @dataclass

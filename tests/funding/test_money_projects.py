@@ -688,3 +688,37 @@ def test_the_project_form_lists_what_is_chosen_or_linked_not_everything(secretar
     edit = client.get(reverse("project_edit", args=[made.pk])).context["form"]
     listed = {value for value, _label in edit.fields["activities"].widget.choices}
     assert listed == {linked.pk, chosen.pk} and unrelated.pk not in listed
+
+
+def test_a_budget_line_changed_keeps_its_history_line_by_line(secretariat):  # type: ignore[no-untyped-def]
+    # Saving a project changes its lines in place: each line's history shows what changed and
+    # why (it was deleted and made again, so a line's history only ever said "created").
+    made = project(
+        secretariat,
+        "lines",
+        [need("EGY", "untoc", 5, "training")],
+        lines=[("A", "10"), ("B", "20")],
+    )
+    first, second = made.budget_lines.order_by("pk")
+    project_save(
+        user=secretariat,
+        instance=made,
+        data={},
+        budget_lines=[("A", D("10")), ("B, revised", D("25"))],
+        reason="Revised estimate",
+    )
+    assert list(made.budget_lines.order_by("pk").values_list("pk", flat=True)) == [
+        first.pk,
+        second.pk,
+    ]
+    assert first.history.count() == 1  # unchanged: nothing written
+    latest, created = second.history.all()[:2]
+    assert (latest.description, latest.amount, latest.history_type) == ("B, revised", 25, "~")
+    assert latest.history_change_reason == "Revised estimate" and latest.history_user == secretariat
+    assert (created.description, created.history_type) == ("B", "+")
+    project_save(
+        user=secretariat, instance=made, data={}, budget_lines=[("A", D("10"))], reason="Cut"
+    )
+    assert list(made.budget_lines.values_list("pk", flat=True)) == [first.pk]
+    assert second.history.first().history_type == "-"
+    assert second.history.first().history_change_reason == "Cut"
