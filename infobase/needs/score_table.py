@@ -59,6 +59,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from infobase.core.bulk import copy_rows
 from infobase.core.locks import AlreadyRunning, advisory_lock
 from infobase.needs.models import DerivationState, Need, NeedScore
 from infobase.needs.programmes import ThemeSpec, active_themes
@@ -304,11 +305,15 @@ _COLUMNS = ("need_id", "total", *_FIELDS, "computed_at", "fingerprint")
 
 def _insert(rows: list[tuple[Any, ...]]) -> None:
     """Rows (``_COLUMNS`` order) written through the cursor's ``executemany``: tens of
-    thousands of rows in one statement prepared once (the ORM's batches cost ten times more)."""
+    thousands of rows in one statement prepared once (the ORM's batches cost ten times more);
+    ``COPY`` on PostgreSQL."""
     if not rows:
         return
-    quote = connection.ops.quote_name
     column_of = {f.attname: str(f.column) for f in NeedScore._meta.concrete_fields}
+    if connection.vendor == "postgresql":
+        copy_rows(NeedScore._meta.db_table, [column_of[name] for name in _COLUMNS], rows)
+        return
+    quote = connection.ops.quote_name
     columns = ", ".join(quote(column_of[name]) for name in _COLUMNS)
     marks = ", ".join(["%s"] * len(_COLUMNS))
     sql = f"INSERT INTO {quote(NeedScore._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608

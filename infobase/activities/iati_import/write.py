@@ -33,6 +33,7 @@ from infobase.activities.models import (
     Theme,
     Transaction,
 )
+from infobase.core.bulk import copy_rows
 from infobase.core.search import SearchKeyMixin, declared_parts
 from infobase.core.text import fold
 from infobase.reference.models import Article, Instrument, Organization, State
@@ -825,15 +826,12 @@ class Table:
         if not rows:
             return
         db = connections[DEFAULT_DB_ALIAS]
+        if copy and db.vendor == "postgresql":
+            copy_rows(self.name, self.columns, rows)
+            return
         quote = db.ops.quote_name
         columns = ", ".join(quote(c) for c in self.columns)
         with db.cursor() as cursor:
-            if copy and db.vendor == "postgresql":
-                # Table and column names come from the model (quoted); rows go as data.
-                with cursor.copy(f"COPY {quote(self.name)} ({columns}) FROM STDIN") as stream:
-                    for row in rows:
-                        stream.write_row(row)
-                return
             sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
                 quote(self.name), columns, ", ".join(["%s"] * len(self.columns))
             )
