@@ -94,6 +94,10 @@ def _heading_name(obj: Any) -> SafeString:
             return _marked(text, code)
     written_in = getattr(obj, "language", "")
     if isinstance(written_in, str) and written_in:
+        state, title = getattr(obj, "state", None), getattr(obj, "title", None)
+        if state is not None and isinstance(title, str):
+            # A request: its State named in the reader's language, its title in its own.
+            return format_html("<bdi>{}</bdi>: {}", state, _marked(title, written_in))
         return _marked(str(obj), written_in)
     return format_html("<bdi>{}</bdi>", obj)
 

@@ -173,6 +173,14 @@ def test_history_headings_name_records_as_an_arabic_reader_knows_them(demo_loade
     assert assignment.questionnaire.title["ar"] in heading, heading
     assert assignment.questionnaire.code not in heading, heading
 
+    # A request: its State by its Arabic name, its title marked in the request's language.
+    from infobase.needs.models import AssistanceRequest
+
+    request = AssistanceRequest.objects.select_related("state").exclude(language="ar").first()
+    heading = _heading(client, "needs.assistancerequest", request.pk)
+    assert f"<bdi>{request.state.name_ar}</bdi>: " in heading, heading
+    assert f'lang="{request.language}"' in heading and f"{request.state.iso3}:" not in heading
+
     project = Project.objects.create(code="only-en", title={"en": "Border control"})
     heading = _heading(client, "funding.project", project.pk)
     assert '<bdi lang="en" dir="ltr">Border control</bdi>' in heading, heading
