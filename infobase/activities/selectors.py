@@ -39,11 +39,11 @@ from infobase.needs.selectors import needs_visible_to, visible_needs_q
 from infobase.reference.models import (
     Article,
     AssistanceKind,
-    CodelistItem,
     Instrument,
     Organization,
     State,
 )
+from infobase.reference.regions import region_names
 
 # --- The list -----------------------------------------------------------------------------
 
@@ -282,16 +282,6 @@ def _ranks(sort_keys: Mapping[str, Any]) -> dict[str, int]:
     return ranks
 
 
-def _region_names(codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict(
-        CodelistItem.objects.filter(codelist__name="Region", code__in=codes).values_list(
-            "code", "name_en"
-        )
-    )
-
-
 def who_what_where_kept(*, filters: ActivityFilters, axis: ThemeAxis = "instrument") -> Matrix:
     """``who_what_where``, computed once while the activities and the reference data are
     unchanged (at world scale it reads ~100k activities: 1.5 s; the page and its exports ask
@@ -454,7 +444,7 @@ def who_what_where(*, filters: ActivityFilters, axis: ThemeAxis = "instrument") 
                         sums = cell_budget[index] = {}
                     sums[currency] = sums.get(currency, _ZERO) + amount
             distinct.add(pk)
-    regions = _region_names(region_codes)
+    regions = region_names(region_codes)
     for code in region_codes:
         name = regions.get(code) or code
         state_labels[f"region:{code}"] = (_("Region: %(name)s") % {"name": name}, (1, name))
