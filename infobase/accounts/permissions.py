@@ -312,13 +312,25 @@ for model in (
     "mandate",
     "mandateevidence",
 ):
-    rules.add_perm(f"meetings.view_{model}", everyone)
+    if model != "mandateevidence":
+        rules.add_perm(f"meetings.view_{model}", everyone)
     for action in ("add", "change", "delete"):
         rules.add_perm(f"meetings.{action}_{model}", is_secretariat)
 for model in ("document", "documentfile"):
     for action in ("add", "change", "delete"):
         rules.add_perm(f"meetings.{action}_{model}", is_secretariat)
 rules.add_perm("meetings.view_document", is_secretariat | is_wg_member | is_public_document)
+
+
+@rules.predicate
+def sees_evidence_document(user: Any, evidence: Any) -> bool:
+    """A mandate's evidence row pointing at a document shows it: only to those who may see
+    the document (a document of limited distribution is not named to the public)."""
+    document = getattr(evidence, "document", None)
+    return document is None or user.has_perm("meetings.view_document", document)
+
+
+rules.add_perm("meetings.view_mandateevidence", sees_evidence_document)
 rules.add_perm("meetings.view_documentfile", is_secretariat | is_wg_member)
 rules.add_perm("meetings.view_all_documents", is_secretariat | is_wg_member)
 rules.add_perm("meetings.set_mandate_status", is_secretariat)

@@ -8,16 +8,18 @@ permissions: callers scope documents with ``infobase.accounts.permissions.scope_
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils.translation import gettext as _
 
+from infobase.accounts.permissions import scope_documents
 from infobase.core.search import search as text_search
 from infobase.funding.models import Project
-from infobase.meetings.mandates import MandateState, evaluate_decision
+from infobase.meetings.mandates import EvidenceItem, MandateState, evaluate_decision
 from infobase.meetings.models import (
     Capacity,
     Document,
@@ -264,14 +266,37 @@ def mandate_statuses(number: str = "2/6", *, today: date) -> list[MandateState]:
     return evaluate_decision(found, today=today) if found else []
 
 
-def mandates_by_decision(*, today: date) -> list[dict[str, Any]]:
+def mandates_by_decision(*, today: date, user: Any = None) -> list[dict[str, Any]]:
     """Each decision that gives mandates, with its mandates' states on ``today`` and their
-    summary: ``{"decision", "states", "summary"}`` (the mandates registry)."""
+    summary: ``{"decision", "states", "summary"}`` (the mandates registry). With ``user``,
+    the evidence is as that person may see it (``evidence_seen_by``)."""
     overview = []
     for found in decisions_with_mandates():
         states = evaluate_decision(found, today=today)
+        if user is not None:
+            states = evidence_seen_by(user, states)
         overview.append({"decision": found, "states": states, "summary": mandate_summary(states)})
     return overview
+
+
+def evidence_seen_by(user: Any, states: list[MandateState]) -> list[MandateState]:
+    """``states`` with the documents among their evidence that ``user`` may not see named
+    only as such: no symbol, title, link or history (a document of limited distribution, or
+    not yet public, is not named to the public). The statuses are the states' own."""
+    pks = {item.pk for s in states for item in s.evidence if item.kind == "document" and item.pk}
+    if not pks:
+        return states
+    visible = set(
+        scope_documents(user, Document.objects.filter(pk__in=pks)).values_list("pk", flat=True)
+    )
+    unnamed = _("A document not for general distribution")
+
+    def seen(item: EvidenceItem) -> EvidenceItem:
+        if item.kind != "document" or item.pk in visible:
+            return item
+        return replace(item, label=unnamed, url="", pk=None, record=None)
+
+    return [replace(s, evidence=tuple(seen(item) for item in s.evidence)) for s in states]
 
 
 def mandate_summary(states: list[MandateState]) -> dict[str, Any]:

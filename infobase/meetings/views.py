@@ -205,7 +205,7 @@ def mandate_list(request: HttpRequest) -> HttpResponse:
         request,
         "meetings/mandate_list.html",
         {
-            "decisions": selectors.mandates_by_decision(today=today),
+            "decisions": selectors.mandates_by_decision(today=today, user=request.user),
             "today": today,
             "can_set": request.user.has_perm("meetings.set_mandate_status"),
         },

@@ -272,3 +272,24 @@ def test_an_outcome_and_its_session_list_and_count_a_confidential_need_for_its_s
 
     assert reviewed(secretariat) == reviewed(focal_kenya) == public + 1
     assert reviewed(delegate) == reviewed(None) == public
+
+
+def test_a_restricted_document_as_a_mandates_evidence_is_not_named_to_the_public(
+    met: Data, restricted: Document, secretariat: User
+) -> None:
+    from infobase.meetings.models import MandateEvidence
+
+    mandate = met.decision.mandates.get(paragraph="e")
+    evidence = MandateEvidence.objects.create(mandate=mandate, document=restricted)
+    address = reverse("mandate_list") + "?today=2030-01-01"
+    public = client_for(None).get(address).content.decode()
+    assert "CTOC/COP/WG.2/2007/CRP.9" not in public and "Restricted room paper" not in public
+    assert "A document not for general distribution" in public
+    history = reverse("history", args=["meetings.mandateevidence", evidence.pk])
+    assert f'href="{history}"' not in public
+    assert client_for(None).get(history).status_code == 404
+    # Those who may read the document see it named, linked, with its history.
+    staff = client_for(secretariat)
+    page = staff.get(address).content.decode()
+    assert "CTOC/COP/WG.2/2007/CRP.9" in page and f'href="{history}"' in page
+    assert staff.get(history).status_code == 200
