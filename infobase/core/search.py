@@ -11,12 +11,13 @@ SQLite the same query scans.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from django.apps.registry import Apps
-from django.db import connections, models
+from django.db import DatabaseError, connections, models, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations import RunPython
 from django.db.models import Q, QuerySet
@@ -26,6 +27,7 @@ from django.dispatch import receiver
 from infobase.core.i18n import FIELD_LANGUAGES
 from infobase.core.text import query_words, search_key
 
+logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)
 QS = TypeVar("QS", bound=QuerySet[Any])
 
@@ -221,14 +223,21 @@ def many_keys_written(model: type[SearchKeyMixin], *, using: str = "default") ->
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('gin_pending_list_limit', %s, false)", [before])
-            cursor.execute(
-                "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i "
-                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
-                "WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
-                [model._meta.db_table],
-            )
+        # Never the import's failure: the rows are written (or rolled back) by now.
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('gin_pending_list_limit', %s, false)", [before])
+            with transaction.atomic(using=using), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                    "WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
+                    [model._meta.db_table],
+                )
+        except DatabaseError:
+            # A role that may write the table but does not own its index may not merge the
+            # list (nor may a lost connection): autovacuum or later writes merge it.
+            logger.warning("the search index's pending list was not merged", exc_info=True)
 
 
 # --- Migrations ---------------------------------------------------------------------------
