@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 # One registered export (``apps.ApiConfig.ready``) for every list: the list is in ``extra``.
 API_EXPORT = "api.list"
 BUILD = "infobase.api.export_jobs.list_exporter"
-# Query parameters of a list that are not about which rows (or columns) it holds.
-PAGING = ("format", "cursor", "page_size")
+# Query parameters of a list that are not about which rows (or columns) it holds: paging, the
+# format, and the interface's language (``?lang=``, read by the language middleware).
+PAGING = ("format", "cursor", "page_size", "lang")
 SHAPING = ("ordering", "fields")
 
 
@@ -115,6 +116,14 @@ def filters_query(filters: dict[str, Any]) -> tuple[QueryDict, dict[str, list[st
             str(name), [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
         )
     return query, errors
+
+
+def file_query(query: QueryDict) -> QueryDict:
+    """A list's query without what is not about its rows (``PAGING``)."""
+    kept = query.copy()
+    for name in PAGING:
+        kept.pop(name, None)
+    return kept
 
 
 def check_filters(view: ReadOnly, query: QueryDict) -> dict[str, list[str]]:

@@ -33,7 +33,7 @@ from infobase.activities.models import Activity, NeedLink
 from infobase.activities.selectors import ActivityFilters, activities
 from infobase.api import filters as api_filters
 from infobase.api import serializers as s
-from infobase.api.export_jobs import export_too_long
+from infobase.api.export_jobs import check_filters, export_too_long, file_query
 from infobase.api.exports import CSVRenderer, RowsExporter, XLSXRenderer, wanted_format
 from infobase.api.fields import etag_of, if_match_values
 from infobase.api.idempotency import idempotent
@@ -102,6 +102,11 @@ class ReadOnly(viewsets.ReadOnlyModelViewSet):
         fmt = wanted_format(request)
         if not fmt:
             return super().list(request, *args, **kwargs)
+        # A file that silently left out a misspelt filter would pass for the list filtered:
+        # refused, as the export job refuses it (``export_jobs.check_filters``).
+        errors = check_filters(self, file_query(request.query_params))
+        if errors:
+            raise exceptions.ValidationError(errors)
         queryset = self.filter_queryset(self.get_queryset())
         count = queryset.count()
         if count > self.inline_export_limit:

@@ -324,3 +324,28 @@ def test_a_fourth_export_under_way_is_refused_with_the_addresses_to_follow(needs
         f"http://testserver{r['Location']}" for r in asked
     )
     assert Job.objects.filter(kind=EXPORT_JOB).count() == 3
+
+
+def test_a_file_of_a_list_refuses_a_filter_the_list_does_not_have(needs, secretariat):
+    # ``iso3`` is not a filter of the needs: the file would have held every State's needs.
+    client = token_client(secretariat)
+    refused = client.get("/api/v1/needs/?format=csv&iso3=EGY")
+    assert refused.status_code == 400
+    assert [e["field"] for e in refused.json()["errors"]] == ["filters.iso3"]
+    # The interface's language is no filter: it is the file's language.
+    made = client.get("/api/v1/needs/?format=csv&state=EGY&lang=fr")
+    assert made.status_code == 200 and made["Content-Language"] == "fr"
+    rows = made.content.decode("utf-8-sig").splitlines()
+    assert len(rows) == 3  # the header and Egypt's two needs
+
+
+def test_the_too_long_problem_asks_for_an_export_that_is_accepted(needs, secretariat, monkeypatch):
+    from infobase.api.views import ReadOnly
+
+    monkeypatch.setattr(ReadOnly, "inline_export_limit", 1)
+    client = token_client(secretariat)
+    problem = client.get("/api/v1/needs/?format=csv&state=EGY&lang=fr").json()
+    body = problem["export"]["body"]
+    assert body == {"resource": "needs", "format": "csv", "filters": {"state": "EGY"}}
+    follow = client.post(problem["export"]["url"], body, content_type="application/json")
+    assert follow.status_code == 202, follow.content
