@@ -23,7 +23,7 @@ from infobase.activities.coverage.measures import coverage_of, overview
 from infobase.activities.coverage.overlaps import overlaps_kept
 from infobase.activities.coverage.suggestions import reason_texts
 from infobase.activities.models import Activity, LinkStatus, NeedLink
-from infobase.core.exports import export_requested
+from infobase.core.exports import export_requested, page_export
 from infobase.core.i18n import format_share
 from infobase.needs.models import Need
 from infobase.needs.selectors import coverage_status, status_label
@@ -46,10 +46,9 @@ def coverage_overview(request: HttpRequest) -> HttpResponse:
             "total": sum(figures.counts.values()),
             "tables": figures.tables,
             "overlaps": found,
+            # Named as their jobs' pages name them (the titles registered in ``apps``).
             "exports": [
-                ("gaps", _("Gaps by region, legal system, article and kind")),
-                ("needs", _("Needs not fully covered")),
-                ("overlaps", _("Overlaps")),
+                (what, page_export(f"activities.coverage.{what}").title) for what in EXPORTS
             ],
         },
     )

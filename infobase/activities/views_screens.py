@@ -61,7 +61,7 @@ from infobase.reference.models import (
     Organization,
     State,
 )
-from infobase.reference.regions import region_names
+from infobase.reference.regions import name_regions
 from infobase.reference.selectors import activity_status_name, activity_statuses
 from infobase.reports import worldmap
 
@@ -152,11 +152,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None)
     qs = selectors.activities(filters=form.filters()).prefetch_related("recipients__state")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    # The regions of the page's activities named in one read (the recipients are prefetched).
-    shown = [r for activity in page for r in activity.recipients.all() if r.state is None]
-    regions = region_names({r.region_code for r in shown})
-    for recipient in shown:
-        recipient.region_name = regions.get(recipient.region_code, "")  # type: ignore[attr-defined]
+    name_regions(r for activity in page for r in activity.recipients.all())
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -189,9 +185,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).values_list("code", "name_en" if _active() != "fr" else "name_fr")
     )
     recipients = list(activity.recipients.select_related("state"))
-    regions = region_names({r.region_code for r in recipients if r.state is None})
-    for recipient in recipients:
-        recipient.region_name = regions.get(recipient.region_code, "")  # type: ignore[attr-defined]
+    name_regions(recipients)
     comment_states = [r.state for r in recipients if r.state is not None]
     own_state = getattr(user, "state_id", None)
     if not getattr(user, "is_secretariat", False) and own_state:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from infobase.activities.models import Activity
+from infobase.core.i18n import format_date, format_number, pick_label
 from infobase.needs.models import LessonLearned, Need
 from infobase.reference.models import (
     Article,
@@ -46,8 +47,6 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         # As a reader knows it (its history page): the rate and date in the reader's language.
-        from infobase.core.i18n import format_date, format_number
-
         return f"{self.currency} {format_number(self.per_usd, 6)} ({format_date(self.valid_from)})"
 
 
@@ -123,8 +122,6 @@ class Pledge(models.Model):
     def __str__(self) -> str:
         # As a reader knows it (its history page): the amount and date written in the
         # reader's language, not as stored.
-        from infobase.core.i18n import format_date, format_number
-
         return gettext("%(donor)s: %(amount)s %(currency)s (%(date)s)") % {
             "donor": self.donor,
             "amount": format_number(self.amount, 2),
@@ -177,8 +174,6 @@ class Project(models.Model):
         verbose_name_plural = _("projects")
 
     def __str__(self) -> str:
-        from infobase.core.i18n import pick_label
-
         return pick_label(self.title)[0] or self.code
 
 
@@ -195,8 +190,6 @@ class BudgetLine(models.Model):
         ordering = ["project", "pk"]
 
     def __str__(self) -> str:
-        from infobase.core.i18n import format_number
-
         return f"{self.description}: {format_number(self.amount, 2)} {self.project.currency}"
 
 
@@ -235,8 +228,6 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         # As a reader knows it (its history page): who gave how much to what, not keys.
-        from infobase.core.i18n import format_number
-
         return gettext("%(donor)s to %(project)s: %(amount)s %(currency)s") % {
             "donor": self.pledge.donor,
             "project": self.project,

@@ -9,9 +9,10 @@ overlap (a test holds it), so a code alone says which it is.
 from __future__ import annotations
 
 import csv
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import get_language
 
@@ -55,3 +56,12 @@ def region_names(codes: Collection[str], *, lang: str | None = None) -> dict[str
         ).values_list("code", "name_en", "name_fr"):
             names[code] = (french if suffix == "fr" and french else english) or code
     return names
+
+
+def name_regions(recipients: Iterable[Any]) -> None:
+    """Give each recipient that is a region (no State) its ``region_name`` in the active
+    language, in one read for all (an activity's recipients, a page of activities')."""
+    regions = [r for r in recipients if r.state_id is None]
+    names = region_names({r.region_code for r in regions})
+    for recipient in regions:
+        recipient.region_name = names.get(recipient.region_code, "")
