@@ -86,6 +86,8 @@ LISTS = {
     "participation": (None, "/states/EGY/", "reference.participation"),
     "organization": (None, "/organizations/", "reference.organization"),
     "membership": ("secretariat", "/meetings/bodies/wg-ta/", "meetings.membership"),
+    "exchange rate": ("secretariat", "/funding/rates/", "funding.exchangerate"),
+    "priority theme": ("secretariat", "/programmes/", "needs.prioritytheme"),
 }
 
 
