@@ -226,6 +226,8 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": user.has_perm("activities.change_activity", activity)
             and activity.source == ActivitySource.MANUAL,
             "can_see_history": user.has_perm("activities.view_activity", activity),
+            # The links listed are to needs the reader may see: their history follows.
+            "can_see_link_history": user.has_perm("activities.view_coverage"),
         },
     )
 

@@ -255,6 +255,29 @@ def test_a_coverage_link_goes_with_its_need(
     assert _history(None, model, public.pk).status_code == 404
 
 
+def test_an_activity_page_links_to_the_history_of_the_needs_it_addresses(
+    secretariat: User, focal_egypt: User
+) -> None:
+    """Each coverage link the activity's page lists links to its history, named by its need;
+    a link to a need its reader may not see is neither listed nor linked."""
+    activity = _activity()
+    secret = NeedLink.objects.create(
+        need=_need("KEN", confidential=True), activity=activity, status=LinkStatus.ACCEPTED
+    )
+    public = NeedLink.objects.create(
+        need=_need("EGY"), activity=activity, status=LinkStatus.ACCEPTED
+    )
+    page = reverse("activity_detail", args=[activity.pk])
+    html = client_for(focal_egypt).get(page, {"lang": "en"}).content.decode()
+    assert _link("activities.needlink", public.pk) in html
+    assert 'aria-label="History of the link to Egypt / ' in html
+    assert _link("activities.needlink", secret.pk) not in html
+    html = client_for(secretariat).get(page).content.decode()
+    assert _link("activities.needlink", secret.pk) in html
+    arabic = client_for(focal_egypt).get(page, {"lang": "ar"}).content.decode()
+    assert 'aria-label="سجل التغييرات لربط النشاط بالحاجة مصر / ' in arabic
+
+
 def test_money_records_go_with_their_project_and_pledge(
     secretariat: User, focal_egypt: User, donor: User
 ) -> None:
