@@ -31,7 +31,22 @@ DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# Infobase's apps come first: where a third-party app translates the same words (Django's
+# admin and sessions, DRF, OTP: "Sessions", "History", "Search"), the words chosen for the
+# Conference's readers win ("الدورات", "届会", not a web session), as do its templates.
 INSTALLED_APPS = [
+    "infobase.core",
+    "infobase.accounts",
+    "infobase.reference",
+    "infobase.questionnaires",
+    "infobase.needs",
+    "infobase.activities",
+    "infobase.funding",
+    "infobase.reports",
+    "infobase.meetings",
+    "infobase.demo",
+    "infobase.api",
+    "infobase.home",
     "infobase.core.admin_apps.InfobaseAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,18 +67,6 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "infobase.core",
-    "infobase.accounts",
-    "infobase.reference",
-    "infobase.questionnaires",
-    "infobase.needs",
-    "infobase.activities",
-    "infobase.funding",
-    "infobase.reports",
-    "infobase.meetings",
-    "infobase.demo",
-    "infobase.api",
-    "infobase.home",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal as D
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -387,3 +388,57 @@ def test_meeting_pages_link_to_the_history_of_their_parts(
     html = client_for(None).get(reverse("mandate_list")).content.decode()
     assert _link("meetings.mandateevidence", evidence.pk) in html
     assert 'aria-label="History of Report of the meeting"' in html
+
+
+class _NamedLinks(HTMLParser):
+    """The links and buttons named by ``aria-label``, each with its visible text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+        self._open: list[tuple[str, str, list[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        label = dict(attrs).get("aria-label")
+        if tag in ("a", "button") and label is not None:
+            self._open.append((tag, label, []))
+
+    def handle_data(self, data: str) -> None:
+        for _tag, _label, texts in self._open:
+            texts.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and self._open[-1][0] == tag:
+            _tag, label, texts = self._open.pop()
+            self.found.append((label, " ".join("".join(texts).split())))
+
+
+def test_a_named_history_link_says_its_visible_word_in_every_language(
+    secretariat: User, focal_egypt: User
+) -> None:
+    """A link's spoken name holds its visible text (WCAG 2.5.3, label in name): someone who
+    says "سجل التغييرات" to their voice control must reach the link showing it."""
+    _priority_theme(secretariat)
+    _exchange_rate(secretariat)
+    _mandate_evidence(secretariat)
+    link, _ = _need_link(secretariat)
+    item, _ = _agenda_item(secretariat)
+    pages = [
+        reverse("programme_list"),
+        reverse("rate_list"),
+        reverse("need_links", args=[link.need_id]),
+        reverse("activity_detail", args=[link.activity_id]),
+        reverse("session_detail", args=[item.session_id]),
+        reverse("mandate_list"),
+        reverse("state_detail", args=["EGY"]),
+    ]
+    client = client_for(secretariat)
+    seen = 0
+    for language, _name in settings.LANGUAGES:
+        for page in pages:
+            parser = _NamedLinks()
+            parser.feed(client.get(page, {"lang": language}).content.decode())
+            for label, text in parser.found:
+                seen += 1
+                assert text.casefold() in label.casefold(), (language, page, label, text)
+    assert seen >= len(pages) * len(settings.LANGUAGES)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -101,3 +102,36 @@ def test_the_fonts_ship_with_the_project(client):
         assert not url.startswith(("http", "//"))
         assert finders.find("infobase/fonts/" + url.split("/")[-1]), url
     assert "U+0600" in text.upper()  # an Arabic face is declared
+
+
+def _our_words(code: str) -> dict[str, str]:
+    """Every message Infobase's own catalogs translate for ``code``, as compiled."""
+    import gettext
+
+    folder = "zh_Hans" if code == "zh-hans" else code
+    words: dict[str, str] = {}
+    for app in apps.get_app_configs():
+        mo = Path(app.path) / "locale" / folder / "LC_MESSAGES" / "django.mo"
+        if not app.name.startswith("infobase.") or not mo.exists():
+            continue
+        with mo.open("rb") as handle:
+            catalog = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+        for msgid, msgstr in catalog.items():
+            # Plain messages only (no context, no plural forms).
+            if isinstance(msgid, str) and msgid and "\x04" not in msgid and msgstr:
+                words.setdefault(msgid, msgstr)
+    return words
+
+
+@pytest.mark.parametrize("code", [c for c, _ in settings.LANGUAGES if c != "en"])
+def test_our_words_win_over_third_party_apps_words(code):
+    """Where Django's admin and sessions, DRF or OTP translate the same message, Infobase's own
+    translation is the one shown: "Sessions" of a working group is "الدورات" and "届会", not a
+    web session ("جلسات", "会话"); "History" is "سجل التغييرات", the word its links say."""
+    words = _our_words(code)
+    assert len(words) > 1000
+    with translation.override(code):
+        shown = {msgid: translation.gettext(msgid) for msgid in words}
+    assert {m: s for m, s in shown.items() if s != words[m]} == {}
+    if code in ("ar", "zh-hans"):
+        assert shown["Sessions"] == {"ar": "الدورات", "zh-hans": "届会"}[code]
