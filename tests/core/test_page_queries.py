@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -347,7 +348,13 @@ def measured(django_db_setup: Any, django_db_blocker: Any) -> dict[str, tuple[li
     from infobase.accounts.models import Role
 
     out: dict[str, tuple[list[str], ...]] = {}
-    with django_db_blocker.unblock(), transaction.atomic():
+    # The idle timeout rewrites a session at most once a minute: on a loaded machine a minute
+    # can pass between the two measurements and add the session's write to one of them.
+    with (
+        override_settings(SESSION_IDLE_TIMEOUT=0),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         secretariat = make_user("qc-secretariat", role=Role.SECRETARIAT, is_staff=True)
         org = Organization.objects.create(code="qc-fund", name_en="QC Fund", kind="fund")
         clients = {
