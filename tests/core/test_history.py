@@ -146,7 +146,7 @@ def test_history_headings_name_records_as_an_arabic_reader_knows_them(demo_loade
 
     client = client_for(secretariat)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
-    assert "سجل تغييرات" in _heading(client, "reference.state", 1)
+    assert "سجل التغييرات: " in _heading(client, "reference.state", 1)
 
     assignment = Assignment.objects.select_related("state", "questionnaire").first()
     answer = Answer.objects.select_related("assignment__state").first()
