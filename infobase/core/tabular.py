@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -110,7 +111,8 @@ def read_workbook(
     first_only: bool = False,
     csv_allowed: bool = False,
 ) -> list[Sheet]:
-    """The sheets of a workbook in their order (only the first with ``first_only``);
+    """The sheets of a workbook in their order (with ``first_only``, only the first sheet not
+    hidden: the one its author sees first, not a hidden sheet of lists for drop-downs);
     ``csv_allowed`` only says, in the refusal of an unreadable file, that CSV would do."""
     from openpyxl import load_workbook  # loaded when a workbook is read, not at start-up
 
@@ -122,7 +124,10 @@ def read_workbook(
     except Exception as exc:  # a zip that is not a workbook, broken XML …
         raise not_readable(filename, csv_allowed=csv_allowed) from exc
     try:
-        worksheets = book.worksheets[:1] if first_only else book.worksheets
+        worksheets = book.worksheets
+        if first_only:
+            shown = [ws for ws in worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+            worksheets = (shown or worksheets)[:1]
         if not worksheets:
             raise not_readable(filename, csv_allowed=csv_allowed)
         sheets = []
@@ -170,24 +175,54 @@ def _csv_text(data: bytes, *, filename: str) -> str:
         raise InvalidInput([InputProblem(file=filename, line=line, message=message)]) from None
 
 
+def _csv_problem(error: csv.Error, *, filename: str, line: int) -> InvalidInput:
+    """A CSV file the reader cannot take, in words and naming the row where it goes wrong
+    (the ``csv`` module's own messages are in English and name no place)."""
+    if "end of data" in str(error):
+        message = _(
+            "A cell that starts with a quotation mark on this row is never closed: every row "
+            "after it would be read into that one cell. Close the quotation mark, or save the "
+            "file again from the spreadsheet program."
+        )
+    elif "field limit" in str(error):
+        message = _("A cell on this row is longer than %(limit)s characters.") % {
+            "limit": csv.field_size_limit()
+        }
+    else:
+        message = _(
+            "The row is not valid CSV: a cell in quotation marks has more text after its "
+            "closing quotation mark. Save the file again from the spreadsheet program."
+        )
+    return InvalidInput([InputProblem(file=filename, line=line, message=message)])
+
+
 def read_csv(data: bytes, *, filename: str, max_rows: int, max_columns: int) -> Sheet:
     """A CSV file in UTF-8 or UTF-16 (``_csv_text``); the delimiter is the most frequent of
-    comma, semicolon and tab on the first line."""
+    comma, semicolon and tab on the first line that is not blank. Read strictly: a quotation
+    mark left open would silently swallow every row after it into one cell."""
     text = _csv_text(data, filename=filename)
     if "\x00" in text:
         raise not_readable(filename)
-    first = text.split("\n", 1)[0]
+    first = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = max(",;\t", key=first.count) if first else ","
+    read = 0  # rows read so far: the row being read when the reader fails is the next one
+
+    def counted(reader: Iterable[list[str]]) -> Iterator[list[str]]:
+        nonlocal read
+        for row in reader:
+            read += 1
+            yield row
+
     try:
         rows = limited_rows(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
+            counted(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)),
             file=filename,
             sheet=None,
             max_rows=max_rows,
             max_columns=max_columns,
         )
     except csv.Error as exc:
-        raise InvalidInput([InputProblem(file=filename, message=str(exc))]) from exc
+        raise _csv_problem(exc, filename=filename, line=read + 1) from exc
     return Sheet(None, [tuple(row) for row in rows])
 
 

@@ -132,12 +132,13 @@ def requests_import(
             InputProblem(file=filename, message=message, line=line, column=column, sheet=sheet)
         )
 
+    header_line = 1  # the row of the header in the file, after any blank rows above it
     while rows and all(not cell_text(v).strip() for v in rows[0]):
-        rows = rows[1:]  # leading blank rows
+        rows = rows[1:]
+        header_line += 1
     if not rows:
         problem(_("The file is empty."))
         raise InvalidInput(problems)
-    header_line = 1
     columns: dict[str, int] = {}
     for n, raw in enumerate(rows[0]):
         name = fold(cell_text(raw)).replace(" ", "_")

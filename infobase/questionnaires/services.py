@@ -5,6 +5,7 @@ Views, commands and imports all call these functions; none writes answers on its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -259,9 +260,15 @@ def one_line_ending(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# A space (plain, no-break, narrow or thin) or the Arabic thousands separator between digits.
+_THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009\u066c](?=\d{3}(?!\d))")
+
+
 def _finite_number(raw: Any) -> Decimal | None:
-    """A number typed by a person or read from a spreadsheet; None if it is not one."""
-    text = str(raw).strip().replace(",", ".")
+    """A number typed by a person or read from a spreadsheet; None if it is not one. Its digits
+    may be Arabic-Indic (Decimal reads every script's digits), its decimal separator a comma or
+    the Arabic one (٫), its thousands grouped by spaces (French) or the Arabic separator (٬)."""
+    text = _THOUSANDS.sub("", str(raw).strip()).replace(",", ".").replace("\u066b", ".")
     if "_" in text:
         return None
     try:

@@ -352,6 +352,20 @@ def test_truncated_file_is_refused_without_writing() -> None:
     assert Activity.objects.count() == 0
 
 
+def test_a_file_in_an_xml_namespace_is_refused_saying_so() -> None:
+    # An XML tool that put the elements in a default namespace: the names read as IATI's.
+    data = iati_file(activity_xml("XX-TEST-1-1")).replace(
+        b"<iati-activities ", b'<iati-activities xmlns="http://iatistandard.org/2.03" '
+    )
+    run = run_bytes("namespaced.xml", data)
+    message = run.files[0]["message"]
+    assert run.files[0]["status"] == "refused"
+    assert "http://iatistandard.org/2.03" in message and "namespace" in message
+    assert "not <iati-activities>" not in message
+    assert Activity.objects.count() == 0
+    assert validate_schema(io.BytesIO(data)) == [message]
+
+
 # -- relevance filter
 
 

@@ -116,3 +116,64 @@ def test_a_sheet_longer_than_the_file_may_hold_is_refused() -> None:
     with pytest.raises(InvalidInput) as refused:
         read_workbook(data, filename="big.xlsx", formulas="values", max_rows=10, max_columns=2)
     assert refused.value.problems[0].sheet == "Big"
+
+
+def test_a_hidden_first_sheet_is_passed_over_for_the_first_one_shown() -> None:
+    # A template whose drop-down lists sit on a hidden first sheet: its author sees "Requests".
+    book = Workbook()
+    lists = book.active
+    lists.title = "Lists"
+    lists.append(["high", "medium", "low"])
+    lists.sheet_state = "hidden"
+    book.create_sheet("Requests").append(["iso3", "title"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = read_table(
+        buffer.getvalue(), filename="r.xlsx", formulas="text", max_rows=10, max_columns=5
+    )
+    assert (table.name, table.rows) == ("Requests", [("iso3", "title")])
+    # Every sheet is still read when all of them are asked for.
+    every = read_workbook(
+        buffer.getvalue(), filename="r.xlsx", formulas="text", max_rows=10, max_columns=5
+    )
+    assert [sheet.name for sheet in every] == ["Lists", "Requests"]
+
+
+@pytest.mark.parametrize(
+    ("text", "row"),
+    [
+        # The quotation mark of row 3 is never closed: rows 4 and 5 would end up in its cell.
+        ('iso3,title\nEGY,Training\nSEN,"Atelier\nMEX,Taller\nPER,Curso\n', 3),
+        # Text after a closing quotation mark: no spreadsheet program writes this.
+        ('iso3,title\nEGY,"Training" of judges\n', 2),
+    ],
+)
+def test_a_csv_file_with_a_quotation_mark_out_of_place_is_refused_naming_its_row(
+    text: str, row: int
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_table(text.encode(), filename="q.csv", formulas="text", max_rows=10, max_columns=5)
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.line) == ("q.csv", row)
+    assert "quotation mark" in problem.message
+
+
+def test_a_cell_in_quotation_marks_may_hold_line_breaks_and_delimiters() -> None:
+    text = 'iso3;title\r\nEGY;"Training; of judges\r\nin two lines"\r\nSEN;"Say ""yes"""\r\n'
+    table = read_table(text.encode(), filename="q.csv", formulas="text", max_rows=10, max_columns=5)
+    assert table.rows == [
+        ("iso3", "title"),
+        ("EGY", "Training; of judges\r\nin two lines"),
+        ("SEN", 'Say "yes"'),
+    ]
+
+
+def test_the_delimiter_is_taken_from_the_first_line_that_is_not_blank() -> None:
+    table = read_table(
+        b"\r\niso3;title;urgency\r\nEGY;Training, of judges;high\r\n",
+        filename="b.csv",
+        formulas="text",
+        max_rows=10,
+        max_columns=5,
+    )
+    assert table.rows == [(), ("iso3", "title", "urgency"), ("EGY", "Training, of judges", "high")]

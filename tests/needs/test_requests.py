@@ -684,6 +684,70 @@ def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(secretariat):
         )
 
 
+def test_a_template_with_a_title_above_and_hidden_lists_names_the_rows_as_the_file_does(
+    secretariat,
+):
+    # A template as a secretariat makes one: the lists of its drop-downs on a hidden first
+    # sheet, two rows of title and blank above the header of the sheet the officer fills in.
+    wb = Workbook()
+    lists = wb.active
+    lists.title = "Lists"
+    lists.append(["high", "medium", "low"])
+    lists.sheet_state = "hidden"
+    ws = wb.create_sheet("Requests")
+    ws.append([])
+    ws.append([])
+    ws.append(HEADER.split(","))  # row 3
+    ws.append(["EGY", "untoc", "5", "training", "t", "d", "en", "high", "2024-01-05"])  # row 4
+    ws.append(["XXX", "untoc", "5", "training", "t2", "d", "en", "high", "2024-01-05"])  # row 5
+    data = io.BytesIO()
+    wb.save(data)
+    upload = SimpleUploadedFile("template.xlsx", data.getvalue())
+    response = client_for(secretariat).post(reverse("requests_import"), {"file": upload})
+    assert response.status_code == 200
+    assert "template.xlsx, sheet “Requests”, row 5, column “iso3”" in response.content.decode()
+    assert not AssistanceRequest.objects.exists()
+    ws.delete_rows(5)
+    data = io.BytesIO()
+    wb.save(data)
+    data.seek(0)
+    (created,) = requests_import(source=data, filename="template.xlsx", user=secretariat)
+    assert "sheet “Requests”, row 4" in created.history.get().history_change_reason
+
+
+def test_a_quotation_mark_never_closed_refuses_the_file_naming_its_row(secretariat):
+    # Row 2's reference opens a quotation mark: read loosely, row 3 became part of that
+    # reference and row 2 was filed with it, without a word about row 3.
+    source = csv_bytes(
+        'EGY,untoc,5,training,First,d,en,high,2024-01-05,,"NV/1,no',
+        "SEN,untoc,5,training,Second,d,fr,low,2024-01-05,,NV/2,no",
+    )
+    with pytest.raises(InvalidInput) as caught:
+        requests_import(source=source, filename="quotes.csv", user=secretariat)
+    assert [(p.file, p.line) for p in caught.value.problems] == [("quotes.csv", 2)]
+    assert "quotation mark" in str(caught.value)
+    assert not AssistanceRequest.objects.exists()
+    # On the web, in the reader's language.
+    source.seek(0)
+    upload = SimpleUploadedFile("quotes.csv", source.read())
+    response = client_for(secretariat).post(
+        reverse("requests_import") + "?lang=ar", {"file": upload}
+    )
+    assert "quotes.csv، السطر 2: خلية تبدأ بعلامة اقتباس" in response.content.decode()
+    assert not AssistanceRequest.objects.exists()
+
+
+def test_states_named_as_people_type_them_are_found(secretariat):
+    # A keyboard's straight apostrophe, and names without the UN's bracketed qualifier.
+    source = csv_bytes(
+        "Cote d'Ivoire,untoc,5,training,Formation,d,fr,low,2024-01-05,,,no",
+        "Iran,untoc,5,training,Training,d,en,low,2024-01-05,,,no",
+        "Bolivia,untoc,5,training,Formación,d,es,low,2024-01-05,,,no",
+    )
+    created = requests_import(source=source, filename="names.csv", user=secretariat)
+    assert [r.state.iso3 for r in created] == ["CIV", "IRN", "BOL"]
+
+
 def test_a_year_before_a_leap_day_is_the_28th_of_february():
     assert requests_mail._year_before(date(2024, 2, 29)) == date(2023, 2, 28)
     assert requests_mail._year_before(date(2025, 3, 1)) == date(2024, 3, 1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from infobase.questionnaires import services
-from infobase.questionnaires.models import Answer, Item
+from infobase.questionnaires.models import Answer, Item, ItemKind
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,30 @@ def test_whole_numbers_accept_what_people_and_spreadsheets_send(questionnaire, r
     )
 
 
-@pytest.mark.parametrize("raw", ["1_000", "12.5", "NaN", "Infinity", "many"])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("١٢", 12),  # Arabic-Indic digits
+        ("۱۲", 12),  # Eastern Arabic-Indic (Persian, Urdu) digits
+        ("١٬٢٣٤", 1234),  # the Arabic thousands separator
+        ("1 234", 1234),
+        ("1\u00a0234", 1234),  # French: a no-break space, as a spreadsheet formats it
+        ("12\u202f345\u202f678", 12345678),  # a narrow no-break space
+    ],
+)
+def test_whole_numbers_written_as_people_write_them_are_read(questionnaire, raw, expected):
+    item = Item.objects.get(questionnaire=questionnaire, name="cases")
+    assert services.clean_value(item, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("٣٫٥", "3.5"), ("٠٫٢٥", "0.25"), ("1 234,5", "1234.5"), ("2,5", "2.5")]
+)
+def test_decimals_take_the_arabic_decimal_separator_and_spaces_between_thousands(raw, expected):
+    assert services.clean_value(Item(kind=ItemKind.DECIMAL), raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1_000", "12.5", "NaN", "Infinity", "many", "12 5", "1 2345"])
 def test_whole_numbers_refuse_the_rest(questionnaire, raw):
     with pytest.raises(ValueError):
         services.clean_value(Item.objects.get(questionnaire=questionnaire, name="cases"), raw)

@@ -808,6 +808,18 @@ def test_odk_import_with_one_bad_row_writes_nothing(
     assert not Answer.objects.exists()
 
 
+def test_odk_csv_with_numbers_written_in_arabic_is_read(egypt_assignment, secretariat):
+    # Typed on an Arabic keyboard: Arabic-Indic digits and the Arabic thousands separator.
+    results = submissions_import(
+        questionnaire=egypt_assignment.questionnaire,
+        source=csv_file("مصر;١٬٢٣٤", header="state;cases"),
+        filename="kobo.csv",
+        user=secretariat,
+    )
+    assert results["EGY"].saved == 1
+    assert values(egypt_assignment) == {("cases", ""): 1234}
+
+
 @pytest.fixture
 def mexico_absent_state() -> State:
     return State.objects.get(iso3="MEX")

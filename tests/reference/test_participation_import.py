@@ -87,3 +87,50 @@ def test_the_problems_are_reported_in_the_active_language():
         import_participation(csv_file(HEADER + "untoc,FRA,2000-13-40,,,2024-05-04\n"), name="b.csv")
     text = str(caught.value)
     assert "b.csv" in text and "السطر 2" in text and "signature_date" in text
+
+
+ROWS = [
+    ["Instrument ", " ISO3", "Signature_Date", "consent_date", "consent_type", "as_of", ""],
+    ["untoc", "PSE", "", "2017-12-29", "accession", "2024-05-04", ""],
+    ["", "", "", "", "", "", ""],
+    ["firearms", "pse", "", "2018-01-02", "accession", "2024-05-04", ""],
+]
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"),
+    [(";", "utf-8-sig"), ("\t", "utf-16"), (",", "utf-8")],
+    ids=["csv-utf8-semicolons", "unicode-text", "csv-utf8-commas"],
+)
+def test_a_file_as_a_spreadsheet_program_saves_it_is_read(delimiter: str, encoding: str):
+    # Excel in a French or Spanish locale separates cells with semicolons and writes a
+    # byte-order mark; its "Unicode text" is UTF-16 with tabs. Headers keep the case and the
+    # spaces typed; an empty column and an empty row come along.
+    text = "\r\n".join(delimiter.join(row) for row in ROWS) + "\r\n"
+    result = import_participation(io.BytesIO(text.encode(encoding)), name="untc.csv")
+    assert result.counts["participation.created"] == 2
+    assert set(
+        Participation.objects.filter(state__iso3="PSE").values_list(
+            "instrument__code", "consent_date"
+        )
+    ) >= {("untoc", date(2017, 12, 29)), ("firearms", date(2018, 1, 2))}
+
+
+def test_a_file_in_a_windows_code_page_is_refused_naming_its_line():
+    text = HEADER + "untoc,PSE,,2017-12-29,accession,2024-05-04\n" + "som,CIV,,,,2024-05-04 ?\n"
+    data = text.replace("?", "é").encode("cp1252")
+    before = snapshot()
+    with pytest.raises(InvalidInput) as caught:
+        import_participation(io.BytesIO(data), name="cp.csv")
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line) == ("cp.csv", 3)
+    assert "UTF-8" in problem.message
+    assert snapshot() == before
+
+
+def test_a_cell_beyond_the_header_is_refused_naming_its_line():
+    text = HEADER + "untoc,PSE,,2017-12-29,accession,2024-05-04,,\n" + "untoc,FRA,,,,2024,x\n"
+    with pytest.raises(InvalidInput) as caught:
+        import_participation(csv_file(text), name="wide.csv")
+    assert ("wide.csv", 3) in {(p.file, p.line) for p in caught.value.problems}
+    assert "more cells than the header" in str(caught.value)

@@ -175,7 +175,15 @@ def place_message(*, line: int | None, column: int | None = None, message: str) 
 
 
 def not_iati_message(tag: str) -> str:
-    """The refusal of an XML file that is not an IATI activity file (whatever its version)."""
+    """The refusal of an XML file that is not an IATI activity file (whatever its version).
+    A root in a namespace is said to be so: "<iati-activities>, not <iati-activities>" would
+    leave its reader guessing."""
+    text = str(tag)
+    if text.startswith("{") and "}" in text:
+        return _(
+            "this is not an IATI activity file: its root element <%(tag)s> is in the XML "
+            "namespace “%(namespace)s”, and the elements of an IATI activity file are in none"
+        ) % {"tag": _local_name(tag)[:50], "namespace": text[1 : text.index("}")][:200]}
     return _(
         "this is not an IATI activity file: its root element is <%(tag)s>, not <iati-activities>"
     ) % {"tag": _local_name(tag)[:50]}

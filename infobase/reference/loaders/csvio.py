@@ -5,8 +5,6 @@ Each problem names the file, the line (the header is line 1) and the column.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.tabular import read_csv as read_table_csv
 
 
 @dataclass(frozen=True)
@@ -80,60 +79,69 @@ class Row:
     values: dict[str, Any]
 
 
-def open_text(source: Path | IO[bytes] | IO[str]) -> IO[str]:
+# Far above any reference file (the participation of every State in every instrument is about
+# a thousand rows): a larger file is refused before it is read whole.
+MAX_ROWS = 100_000
+MAX_COLUMNS = 200
+
+
+def _data(source: Path | IO[bytes] | IO[str]) -> bytes:
     if isinstance(source, Path):
-        return source.open(encoding="utf-8-sig", newline="")
+        return source.read_bytes()
     raw = source.read()
-    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-    return io.StringIO(text, newline="")
+    return raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
 
 
 def read_csv(
     source: Path | IO[bytes] | IO[str], *, name: str, columns: Iterable[Column]
 ) -> tuple[list[Row], list[InputProblem]]:
-    """Parse every row; return the rows and every problem found (nothing is written here)."""
+    """Parse every row; return the rows and every problem found (nothing is written here).
+
+    The file is read by the one reader of uploaded tables (``core.tabular.read_csv``), as a
+    spreadsheet program saves it: UTF-8 with or without its byte-order mark or UTF-16
+    ("Unicode text"), commas, semicolons or tabs between cells. Headers are matched whatever
+    their case and the spaces around them; rows left blank are skipped."""
     columns = list(columns)
     problems: list[InputProblem] = []
     rows: list[Row] = []
     try:
-        with open_text(source) as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [c.name for c in columns if c.name not in header]
-            for column_name in missing:
-                problems.append(
-                    InputProblem(name, _("the column is missing from the header."), 1, column_name)
-                )
-            if missing:
-                return [], problems
-            for record in reader:
-                line = reader.line_num
-                if None in record:
-                    problems.append(
-                        InputProblem(name, _("the row has more cells than the header."), line)
-                    )
-                    continue
-                values: dict[str, Any] = {}
-                for column in columns:
-                    cell = (record.get(column.name) or "").strip()
-                    if column.required and not cell:
-                        problems.append(
-                            InputProblem(name, _("a value is required."), line, column.name)
-                        )
-                        continue
-                    try:
-                        values[column.name] = column.parse(cell)
-                    except ValueError as exc:
-                        problems.append(InputProblem(name, str(exc), line, column.name))
-                rows.append(Row(line, values))
-    except FileNotFoundError:
-        problems.append(InputProblem(name, _("the file does not exist.")))
-    except UnicodeDecodeError:
-        problems.append(InputProblem(name, _("the file is not UTF-8 text.")))
-    except csv.Error as exc:
-        problems.append(
-            InputProblem(name, _("the file is not valid CSV (%(error)s).") % {"error": exc})
+        table = read_table_csv(
+            _data(source), filename=name, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS
         )
+    except FileNotFoundError:
+        return [], [InputProblem(name, _("the file does not exist."))]
+    except InvalidInput as exc:
+        return [], list(exc.problems)
+    if not table.rows:
+        return [], [InputProblem(name, _("the file is empty."))]
+    header = [str(cell).strip().lower() for cell in table.rows[0]]
+    index = {column.name: header.index(column.name) for column in columns if column.name in header}
+    missing = [column.name for column in columns if column.name not in index]
+    for column_name in missing:
+        problems.append(
+            InputProblem(name, _("the column is missing from the header."), 1, column_name)
+        )
+    if missing:
+        return [], problems
+    width = max(n for n, cell in enumerate(header) if cell) + 1
+    for line, record in enumerate(table.rows[1:], start=2):
+        if not any(str(cell).strip() for cell in record):
+            continue
+        if any(str(cell).strip() for cell in record[width:]):
+            problems.append(InputProblem(name, _("the row has more cells than the header."), line))
+            continue
+        values: dict[str, Any] = {}
+        for column in columns:
+            n = index[column.name]
+            cell = str(record[n]).strip() if n < len(record) else ""
+            if column.required and not cell:
+                problems.append(InputProblem(name, _("a value is required."), line, column.name))
+                continue
+            try:
+                values[column.name] = column.parse(cell)
+            except ValueError as exc:
+                problems.append(InputProblem(name, str(exc), line, column.name))
+        rows.append(Row(line, values))
     return rows, problems
 
 
