@@ -93,9 +93,8 @@ class StateLookup:
                         _add(index, found, state)
         by_iso2 = {state.iso2.upper(): state for state in states}
         for code, name in _common_names():
-            state = by_iso2.get(code)
-            if state is not None:
-                _add(self._common, _key(name), state)
+            if code in by_iso2:
+                _add(self._common, _key(name), by_iso2[code])
 
     def find(self, text: str) -> Found:
         key = _key(text)
