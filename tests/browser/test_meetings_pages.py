@@ -87,8 +87,13 @@ def test_the_needs_of_a_session_its_outcome_and_an_activity_are_those_the_reader
     assert page.locator("main h1").inner_text().strip() == shown["activity_title"]
     title = say(gettext_lazy("Needs addressed"), lang)
     assert title in headings(page)
-    listed = page.locator("main h2", has_text=title).locator("xpath=following-sibling::ul[1]/li/a")
+    items = page.locator("main h2", has_text=title).locator("xpath=following-sibling::ul[1]/li")
+    listed = items.locator("xpath=a[1]")
     assert sorted(t.strip() for t in listed.all_inner_texts()) == shown["activity_needs"]
+    # Each with the history of its link, named by its need.
+    history = items.locator("xpath=a[2]")
+    assert history.count() == len(shown["activity_needs"])
+    assert all(say(gettext_lazy("History"), lang) in n for n in history.all_inner_texts())
     assert hidden not in page.locator("main").inner_text()
 
 
