@@ -138,6 +138,14 @@ CACHES = {
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": env_int("FIGURES_CACHE_ENTRIES", 200)},
     },
+    # The API's rate limits (``api.throttling``), counted in files all the web server's
+    # processes share: counted in each process's memory, a limit would be multiplied by the
+    # number of processes and start again each time one is recycled.
+    "throttles": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "throttles"),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -287,7 +295,7 @@ INFOBASE_HEALTH_MAX_QUEUE_WAIT = env_int("INFOBASE_HEALTH_MAX_QUEUE_WAIT", 300)
 INFOBASE_HEALTH_MIN_FREE_MB = env_int("INFOBASE_HEALTH_MIN_FREE_MB", 500)
 
 # The REST API under /api/v1/ (infobase.api): personal access tokens or the browser's session,
-# problem details (RFC 9457) for errors, cursor pagination, rate limits per token and address.
+# problem details (RFC 9457) for errors, cursor pagination, rate limits per person and address.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "infobase.api.authentication.BearerTokenAuthentication",

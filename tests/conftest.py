@@ -39,6 +39,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "LOCATION": "figures",
         "TIMEOUT": None,
     }
+    # The API's rate limits in the default cache's memory (same location: clearing ``cache``
+    # resets them), not in files that later runs would find with the same people's keys.
+    settings.CACHES["throttles"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": settings.CACHES["default"].get("LOCATION", ""),
+    }
     locks = tempfile.mkdtemp(prefix="infobase-figures-locks-")
     atexit.register(shutil.rmtree, locks, ignore_errors=True)
     settings.FIGURES_LOCK_DIR = Path(locks)

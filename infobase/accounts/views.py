@@ -35,7 +35,9 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language for this browser and, when signed in, for the user."""
     code = request.POST.get("language", "")
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     response = HttpResponseRedirect(target)
     if code in language_codes():

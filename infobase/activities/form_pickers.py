@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from infobase.core.params import id_from
 from infobase.reference.models import CodelistItem, State
 
 STATES_LIST = "picker-states"
@@ -47,12 +48,13 @@ class StatePickerField(forms.ModelChoiceField):
     def to_python(self, value: Any) -> Any:
         text = str(value).strip() if value is not None else ""
         if text.isdigit():  # a State's id, as scripts written for the old select send it
-            try:
-                return State.objects.get(pk=int(text))
-            except State.DoesNotExist:
+            pk = id_from(text)  # "²" or a number past the database's is no State's
+            state = State.objects.filter(pk=pk).first() if pk is not None else None
+            if state is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice"
-                ) from None
+                )
+            return state
         return super().to_python(text.upper())
 
 

@@ -25,6 +25,7 @@ from infobase.activities.coverage.suggestions import reason_texts
 from infobase.activities.models import Activity, LinkStatus, NeedLink
 from infobase.core.exports import export_requested, page_export
 from infobase.core.i18n import format_share
+from infobase.core.params import id_from
 from infobase.needs.models import Need
 from infobase.needs.selectors import coverage_status, status_label
 
@@ -81,10 +82,10 @@ def _post(request: HttpRequest, need: Need) -> None:
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     if action in ("accept", "reject"):
-        link_pk = request.POST.get("link", "")
-        if not link_pk.isdigit():
+        link_pk = id_from(request.POST.get("link", ""))
+        if link_pk is None:
             raise Http404
-        link = get_object_or_404(NeedLink, pk=int(link_pk), need=need)
+        link = get_object_or_404(NeedLink, pk=link_pk, need=need)
         link_decide(
             user=user,
             link=link,

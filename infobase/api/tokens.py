@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from infobase.accounts.permissions import needs_second_factor
 from infobase.api.models import AccessToken
 
 PREFIX = "ib"
@@ -80,6 +81,27 @@ def token_find(secret: str, *, now: datetime | None = None) -> AccessToken | Non
             AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def revoke_when_second_factor_becomes_needed(
+    sender: Any, instance: Any, raw: bool = False, **kwargs: Any
+) -> None:
+    """``pre_save`` of a person: one who comes to need a second factor (made secretariat, staff
+    or admin) loses the tokens made before, when signing in needed none. Such a token would
+    otherwise act with the new rights without the second factor ever asked for, which making
+    a token requires of them (``token_list`` is behind the second-factor middleware)."""
+    if raw or instance.pk is None or not needs_second_factor(instance):
+        return
+    before = (
+        type(instance)
+        ._default_manager.filter(pk=instance.pk)
+        .only("role", "is_active", "is_staff", "is_superuser")
+        .first()
+    )
+    if before is not None and not needs_second_factor(before):
+        AccessToken.objects.filter(owner_id=instance.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
 
 
 def tokens_of(user: Any) -> list[AccessToken]:

@@ -177,7 +177,8 @@ def _version_from(header: str, assignment: Assignment, key: str) -> int | None:
         prefix = f'"a{assignment.pk}-{key}-v'
         if value.startswith(prefix) and value.endswith('"'):
             number = value[len(prefix) : -1]
-            if number.isdigit():
+            # ASCII digits only: "²" is a digit to ``isdigit`` and not to ``int``.
+            if number.isascii() and number.isdigit() and len(number) <= 10:
                 return int(number)
     return None
 
@@ -748,7 +749,8 @@ class ReportRunViewSet(mixins.CreateModelMixin, ReadOnly):
 
     def get_permissions(self) -> list[Any]:
         if self.action == "create":
-            return [has_perm("reports.request_report")()]
+            # Starting a report is a write: a read-only token is refused here too.
+            return [ReadOnlyTokenPermission(), has_perm("reports.request_report")()]
         return super().get_permissions()
 
     @extend_schema(

@@ -22,3 +22,10 @@ def ids_from(values: Iterable[str], *, limit: int | None = None) -> list[int]:
             if limit is not None and len(out) >= limit:
                 break
     return out
+
+
+def id_from(value: str) -> int | None:
+    """One record id read as ``ids_from`` reads them (``"²"``, ``"٣"`` or a number past the
+    database's integers is none), else None."""
+    found = ids_from([value], limit=1)
+    return found[0] if found else None

@@ -40,14 +40,20 @@ __all__ = [
     "trigram_index",
 ]
 
+# A query holds at most this many words; those past it are not looked for. Each word is one
+# more condition: thousands of them (a pasted page) make a statement SQLite refuses ("Expression
+# tree is too large") and one PostgreSQL takes long to run.
+MAX_SEARCH_WORDS = 32
+
 
 def search(qs: QS, query: str, *, keys: Sequence[str] | None = None) -> QS:
     """The rows of ``qs`` whose keys hold every word of ``query`` (each word in at least one of
     ``keys``; by default the model's own key). Case, accents, Arabic spelling variants and the
-    Arabic article do not matter. An empty query returns ``qs`` unchanged."""
+    Arabic article do not matter. An empty query returns ``qs`` unchanged; only the first
+    ``MAX_SEARCH_WORDS`` words are looked for."""
     if keys is None:
         keys = (getattr(qs.model, "search_key_field", "search_text"),)
-    for word in query_words(query):
+    for word in query_words(query)[:MAX_SEARCH_WORDS]:
         condition = Q()
         for key in keys:
             condition |= Q(**{f"{key}__contains": word})

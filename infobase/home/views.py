@@ -22,6 +22,7 @@ from infobase.core.files import Unavailable
 from infobase.core.history import history_of
 from infobase.core.i18n import field_suffix, html_lang, is_rtl, pick_label
 from infobase.core.models import Job
+from infobase.core.params import id_from
 from infobase.reference import selectors as reference
 from infobase.reference.models import Article, Codelist, Organization, RegionalGroup, State
 
@@ -180,9 +181,10 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 def notices_read(request: HttpRequest) -> HttpResponse:
     """Mark one notice read (``notice`` in the form) or all of them, then follow its link."""
     raw = request.POST.get("notice", "")
-    if raw.isdigit():
-        notifications.notices_mark_read(user=request.user, ids=[int(raw)])
-        notice = notifications.notices_for(request.user).filter(pk=int(raw)).first()
+    pk = id_from(raw)
+    if pk is not None:
+        notifications.notices_mark_read(user=request.user, ids=[pk])
+        notice = notifications.notices_for(request.user).filter(pk=pk).first()
         if notice is not None and url_has_allowed_host_and_scheme(notice.url, allowed_hosts=None):
             return redirect(notice.url)
     else:

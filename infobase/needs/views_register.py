@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from infobase.accounts.permissions import require as _require
 from infobase.accounts.permissions import require_seen
 from infobase.core.exports import export_requested
+from infobase.core.params import ids_from
 from infobase.core.widgets import FastSelect
 from infobase.needs import decisions, selectors
 from infobase.needs.jobs import needs_derive_request
@@ -245,7 +246,7 @@ def bulk_action_choices() -> list[tuple[str, str]]:
 def register_decide(request: HttpRequest) -> HttpResponse:
     """One decision with one reason on the needs selected in the register."""
     _require(request.user, "needs.view_register")
-    ids = [int(pk) for pk in request.POST.getlist("need") if pk.isdigit()]
+    ids = ids_from(request.POST.getlist("need"))
     # A need the person may not see is taken as one that does not exist.
     needs = list(selectors.needs_visible_to(request.user).filter(pk__in=ids).order_by("pk"))
     back = request.POST.get("next", "")

@@ -123,7 +123,10 @@ def notify(
                 "text": text,
                 "site": settings.SITE_URL,
             }
-            subject = render_to_string("questionnaires/email/subject.txt", context).strip()
+            # One line: a title with a line break (a cell's Alt+Enter) is not a header to refuse.
+            subject = " ".join(
+                render_to_string("questionnaires/email/subject.txt", context).split()
+            )
             body = render_to_string("questionnaires/email/body.txt", context)
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return Notification.objects.create(
