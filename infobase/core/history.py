@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import BooleanField, Field, ForeignKey, JSONField, Model
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
 from infobase.core.i18n import FIELD_SUFFIX, list_separator, text_for_interface
 
@@ -29,6 +29,13 @@ class HistoryEntry:
     kind: str  # "+" created, "~" changed, "-" deleted
     reason: str
     changes: list[Change]
+
+
+def _shown_reason(stored: str | None) -> str:
+    """A change reason as its reader reads it: one a job stored in English (its text marked with
+    ``gettext_noop``) in the reader's language; one a person wrote, as written (no catalog
+    holds it, so it comes back unchanged)."""
+    return gettext(stored) if stored else ""
 
 
 def _version(record: Any, current: Model) -> Model:
@@ -162,7 +169,7 @@ def history_of(
                 when=record.history_date,
                 who=(user.get_full_name() or user.get_username()) if user else "",
                 kind="+" if previous is None and hidden_before else record.history_type,
-                reason=record.history_change_reason or "",
+                reason=_shown_reason(record.history_change_reason),
                 changes=changes,
             )
         )

@@ -58,10 +58,10 @@ COP_SOURCE = (
     "UNODC, sessions of the Conference of the Parties to the United Nations Convention against "
     "Transnational Organized Crime (https://www.unodc.org/unodc/en/treaties/CTOC/CTOC-COP.html)."
 )
+# Shown on the session's page: what a reader can look up, not where the developers read it.
 WG_SOURCE = (
-    "Decision 2/6, paragraph (e), and the mission file ../shared/mission/decision-2-6.en.md "
-    "(context): the intersessional meeting of 3-5 October 2007 in Vienna and document "
-    "CTOC/COP/WG.2/2007/2."
+    "Decision 2/6, paragraph (e): the intersessional meeting of 3-5 October 2007 in Vienna and "
+    "document CTOC/COP/WG.2/2007/2."
 )
 ILLUSTRATIVE = {
     "en": " (illustrative)",

@@ -76,6 +76,7 @@ from django.db import connection, transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_noop
 
 from infobase.core.bulk import copy_rows
 from infobase.core.locks import advisory_lock
@@ -98,9 +99,9 @@ from infobase.questionnaires.models import (
     StatedNeed,
 )
 
-# Kept in the history of every need the derivation creates or changes (not translated: it is
-# stored, like the other change reasons written by jobs).
-DERIVE_REASON = "Derived from answers and requests"
+# Kept in the history of every need the derivation creates or changes: stored in English, like
+# the other change reasons written by jobs; the history page shows it in its reader's language.
+DERIVE_REASON = gettext_noop("Derived from answers and requests")
 CLOSED_STATUSES = (NeedStatus.MET, NeedStatus.NOT_RELEVANT)
 INACTIVE_REQUEST_STATUSES = (RequestStatus.WITHDRAWN, RequestStatus.DECLINED)
 NO_GAP_STATUSES = (ImplementationStatus.YES, ImplementationStatus.NOT_APPLICABLE)

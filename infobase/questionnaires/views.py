@@ -418,9 +418,18 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 key = name + (f"@{prefix}" if prefix else "")
                 return redirect(_answer_url(assignment, place=f"r-{key}"))
             else:
-                messages.success(
-                    request, _("Saved: %(count)s answers changed.") % {"count": result.saved}
+                # Autosave usually stored the changes already: "0 answers changed" read as lost.
+                saved = (
+                    ngettext(
+                        "Saved: %(count)s answer changed.",
+                        "Saved: %(count)s answers changed.",
+                        result.saved,
+                    )
+                    % {"count": result.saved}
+                    if result.saved
+                    else _("Saved: your answers are up to date.")
                 )
+                messages.success(request, saved)
                 return redirect(_answer_url(assignment, adds=adds, place=place))
         page = selectors.answer_page(assignment, previous=previous, present=present)
     errors = {**(result.errors if result else {}), **problems}

@@ -37,6 +37,14 @@ def share(value: Any) -> str:
 
 
 @register.filter
+def bdi(value: Any) -> SafeString:
+    """``value`` isolated from the sentence around it (``<bdi>``): a name in another script, put
+    into a translated sentence, keeps its words in order and does not pull the sentence's
+    punctuation into its own direction («الدورة: Working group, 2007.» in Arabic)."""
+    return format_html("<bdi>{}</bdi>", value)
+
+
+@register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key, 0)
 

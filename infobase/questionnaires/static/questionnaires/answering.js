@@ -5,7 +5,9 @@
  * - the section index marks the section in view; "Save draft" comes back to it (place);
  * - drafts are saved a moment after each change (fetch POST to the form's own address),
  *   with a polite status line; the answers' versions are updated so that the next save is
- *   not mistaken for someone else's edit.
+ *   not mistaken for someone else's edit;
+ * - the confirmation of the last action (saved, removed) is repeated in that status line: the
+ *   page comes back to the place in the form, far below the message at its top.
  */
 (function () {
   "use strict";
@@ -159,6 +161,14 @@
     mark();
   }
 
+  function echoMessages(status) {
+    if (!status) return;
+    var shown = document.querySelectorAll("main > .message");
+    status.textContent = Array.prototype.map.call(shown, function (message) {
+      return message.textContent.trim();
+    }).join(" ");
+  }
+
   function init() {
     var form = document.querySelector("form[data-questionnaire]");
     if (!form) return;
@@ -172,6 +182,7 @@
       });
     }
     var status = document.getElementById("autosave-status");
+    echoMessages(status);
     var schedule = form.hasAttribute("data-autosave") ? autosaver(form, status) : null;
     form.addEventListener("click", function (event) {
       var button = event.target.closest("button");
