@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import is_secretariat
@@ -196,7 +196,12 @@ def requests_import(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(count)s requests were imported.") % {"count": len(created)},
+                ngettext(
+                    "%(count)s request was imported.",
+                    "%(count)s requests were imported.",
+                    len(created),
+                )
+                % {"count": len(created)},
             )
             return redirect("request_list")
     return render(

@@ -751,3 +751,24 @@ def test_states_named_as_people_type_them_are_found(secretariat):
 def test_a_year_before_a_leap_day_is_the_28th_of_february():
     assert requests_mail._year_before(date(2024, 2, 29)) == date(2023, 2, 28)
     assert requests_mail._year_before(date(2025, 3, 1)) == date(2024, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("rows", "lang", "said"),
+    [
+        (1, "en", "1 request was imported."),
+        (2, "en", "2 requests were imported."),
+        (1, "ar", "استُورد طلب واحد."),
+        (2, "ar", "استُورد طلبان."),
+    ],
+)
+def test_the_import_says_how_many_requests_in_the_readers_grammar(secretariat, rows, lang, said):
+    lines = [
+        f"EGY,untoc,{5 + n},training,Title {n},d,en,high,2024-01-05,,NV/{n},no" for n in range(rows)
+    ]
+    upload = SimpleUploadedFile("requests.csv", csv_bytes(*lines).read())
+    client = client_for(secretariat)
+    response = client.post(reverse("requests_import") + f"?lang={lang}", {"file": upload})
+    assert response.status_code == 302
+    page = client.get(response["Location"], {"lang": lang}).content.decode()
+    assert said in page
