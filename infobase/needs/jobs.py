@@ -9,17 +9,19 @@ from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from infobase.accounts.permissions import require
-from infobase.core.jobs import JobContext, job_handler, start_job
+from infobase.core.jobs import JobContext, discard_stash, job_handler, start_job, stashed_files
 from infobase.core.models import Job
+from infobase.core.upload_jobs import register_upload_kind
 from infobase.needs.derivation import needs_derive_exclusive
 from infobase.needs.models import PriorityTheme, ScoringWeights, WorkProgramme
 from infobase.needs.score_table import need_scores_refresh_exclusive
 
 DERIVE_JOB = "needs.derive"
 SCORES_JOB = "needs.scores"
+REQUESTS_IMPORT_JOB = register_upload_kind("needs.requests_import")
 
 
 @job_handler(DERIVE_JOB, title=gettext_lazy("Update the needs register"))
@@ -33,6 +35,42 @@ def derive_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         "summary": [
             _("%(created)s new needs, %(linked)s sources linked, %(unlinked)s unlinked.")
             % {"created": result.created, "linked": result.linked, "unlinked": result.unlinked}
+        ],
+    }
+
+
+def _discard_files(job: Job) -> None:
+    if job.params.get("folder"):
+        discard_stash(job.params["folder"])
+
+
+@job_handler(
+    REQUESTS_IMPORT_JOB,
+    title=gettext_lazy("Import requests for technical assistance"),
+    on_failed=_discard_files,
+)
+def requests_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A spreadsheet of requests, imported as the command imports it (all or nothing; a
+    refused file's problems, each with its row and column, are the job's error)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from infobase.needs.requests_import import requests_import
+
+    (path,) = stashed_files(params["folder"])
+    ctx.progress(10, gettext_noop("Reading the requests"))
+    # The import checks the requester's right again; without one, the check fails.
+    user = ctx.user if ctx.user is not None else AnonymousUser()
+    created = requests_import(source=path, filename=params["filename"], user=user)
+    discard_stash(params["folder"])
+    return {
+        "url": reverse("request_list"),
+        "summary": [
+            ngettext(
+                "%(count)s request was imported.",
+                "%(count)s requests were imported.",
+                len(created),
+            )
+            % {"count": len(created)}
         ],
     }
 

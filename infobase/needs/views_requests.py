@@ -15,14 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
-from infobase.core.errors import InvalidInput
 from infobase.core.files import stored_file_response
 from infobase.core.once import once
+from infobase.core.upload_jobs import upload_requested
 from infobase.needs import requests as services
 from infobase.needs import requests_import as importing
 from infobase.needs.forms_requests import (
@@ -31,6 +31,7 @@ from infobase.needs.forms_requests import (
     RequestsImportForm,
     TransitionForm,
 )
+from infobase.needs.jobs import REQUESTS_IMPORT_JOB
 from infobase.needs.models import RequestLine, RequestSource, RequestStatus
 from infobase.reference.models import Instrument
 
@@ -184,32 +185,14 @@ def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
 def requests_import(request: HttpRequest) -> HttpResponse:
     _require(request.user, "needs.import_assistancerequests")
     form = RequestsImportForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            created = importing.requests_import(
-                source=upload, filename=upload.name, user=request.user
-            )
-        except InvalidInput as exc:
-            problems = [str(p) for p in exc.problems]
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)s request was imported.",
-                    "%(count)s requests were imported.",
-                    len(created),
-                )
-                % {"count": len(created)},
-            )
-            return redirect("request_list")
+        # Up to IMPORT_MAX_ROWS requests: read and written by a worker, never in the request.
+        return upload_requested(request, kind=REQUESTS_IMPORT_JOB, upload=form.cleaned_data["file"])
     return render(
         request,
         "needs/requests_import.html",
         {
             "form": form,
-            "problems": problems,
             "columns": importing.COLUMNS,
             "instruments": list(Instrument.objects.values_list("code", flat=True)),
         },

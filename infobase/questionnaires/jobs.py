@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from infobase.core.jobs import JobContext, discard_stash, job_handler, stashed_files
 from infobase.core.models import Job
+from infobase.core.upload_jobs import register_upload_kind
 from infobase.questionnaires.models import Assignment, Questionnaire
 
-WORKBOOK_JOB = "questionnaires.workbook_import"
-SUBMISSIONS_JOB = "questionnaires.submissions_import"
+WORKBOOK_JOB = register_upload_kind("questionnaires.workbook_import")
+SUBMISSIONS_JOB = register_upload_kind("questionnaires.submissions_import")
 
 
 def _discard_files(job: Job) -> None:

@@ -21,8 +21,7 @@ from django.views.decorators.http import require_POST
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.files import stored_file_response
-from infobase.core.jobs import job_is_alive, start_job, stash_uploads
-from infobase.core.models import Job, JobStatus
+from infobase.core.upload_jobs import upload_requested
 from infobase.core.uploads import ATTACHMENTS, content_problem
 from infobase.questionnaires import selectors, services
 from infobase.questionnaires.forms import (
@@ -495,42 +494,10 @@ def workbook_upload(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# Uploads one person may have waiting to be read at once: each is kept on disk until a worker
-# reads it, and a person (or a script) sending file after file would fill the disk and hold
-# every worker, as exports would without ``core.exports.EXPORTS_UNDER_WAY``.
-UPLOADS_UNDER_WAY = 3
-
-
 def _upload_job(request: HttpRequest, *, kind: str, upload: Any, **params: Any) -> HttpResponse:
     """Store a checked upload and hand it to a worker (``infobase.questionnaires.jobs``), which
-    imports it with the same service as the command; the job page follows it. A person with
-    ``UPLOADS_UNDER_WAY`` uploads still being read is sent to the first of them instead."""
-    user: Any = request.user
-    under_way = [
-        job
-        for job in Job.objects.filter(
-            kind__in=[WORKBOOK_JOB, SUBMISSIONS_JOB],
-            requested_by=user,
-            status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
-        ).order_by("requested_at")
-        if job_is_alive(job)
-    ]
-    if len(under_way) >= UPLOADS_UNDER_WAY:
-        messages.warning(
-            request,
-            ngettext(
-                "You have %(count)s upload being read: send another when it is done.",
-                "You have %(count)s uploads being read: send another when one of them is done.",
-                len(under_way),
-            )
-            % {"count": len(under_way)},
-        )
-        return redirect(under_way[0])
-    folder = stash_uploads([(upload.name, upload)])
-    job = start_job(
-        kind=kind, params={**params, "folder": folder, "filename": upload.name}, user=request.user
-    )
-    return redirect(job)
+    imports it with the same service as the command; the job page follows it."""
+    return upload_requested(request, kind=kind, upload=upload, **params)
 
 
 @login_required
