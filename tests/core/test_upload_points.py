@@ -264,10 +264,13 @@ def test_an_import_of_such_a_workbook_names_the_file_and_writes_nothing(
 ) -> None:
     point = next(p for p in POINTS if p.name == point_name)
     response, tables = _post(point, setup, secretariat, "hostile.xlsx", with_sheet(sheet))
+    if response.status_code == 302:  # read by a background job: its page says why it was refused
+        response = client_for(secretariat).get(response["Location"])
     text = response.content.decode()
     assert response.status_code in (200, 400)
     assert "hostile.xlsx" in text and "lollol" not in text
-    assert tables == [], tables
+    # Nothing but the job that read it (and said why it refused it).
+    assert [table for table in tables if table != "core_job"] == [], tables
 
 
 # --- Names ---------------------------------------------------------------------------------------
