@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import ngettext
 
-from infobase.core.jobs import job_is_alive, start_job, stash_uploads
+from infobase.core.jobs import JobContext, discard_stash, job_is_alive, start_job, stash_uploads
 from infobase.core.models import Job, JobStatus
 
 UPLOADS_UNDER_WAY = 3
@@ -26,6 +26,19 @@ UPLOAD_KINDS: set[str] = set()
 def register_upload_kind(kind: str) -> str:
     UPLOAD_KINDS.add(kind)
     return kind
+
+
+def discard_upload(job: Job) -> None:
+    """A failed upload job's ``on_failed``: its stored file goes."""
+    if job.params.get("folder"):
+        discard_stash(job.params["folder"])
+
+
+def upload_requester(ctx: JobContext) -> Any:
+    """Who the import acts for: it checks their rights again; without one, every check fails."""
+    from django.contrib.auth.models import AnonymousUser
+
+    return ctx.user if ctx.user is not None else AnonymousUser()
 
 
 def upload_requested(

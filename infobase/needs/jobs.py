@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from infobase.accounts.permissions import require
 from infobase.core.jobs import JobContext, discard_stash, job_handler, start_job, stashed_files
 from infobase.core.models import Job
-from infobase.core.upload_jobs import register_upload_kind
+from infobase.core.upload_jobs import discard_upload, register_upload_kind, upload_requester
 from infobase.needs.derivation import needs_derive_exclusive
 from infobase.needs.models import PriorityTheme, ScoringWeights, WorkProgramme
 from infobase.needs.score_table import need_scores_refresh_exclusive
@@ -39,28 +39,19 @@ def derive_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _discard_files(job: Job) -> None:
-    if job.params.get("folder"):
-        discard_stash(job.params["folder"])
-
-
 @job_handler(
     REQUESTS_IMPORT_JOB,
     title=gettext_lazy("Import requests for technical assistance"),
-    on_failed=_discard_files,
+    on_failed=discard_upload,
 )
 def requests_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """A spreadsheet of requests, imported as the command imports it (all or nothing; a
     refused file's problems, each with its row and column, are the job's error)."""
-    from django.contrib.auth.models import AnonymousUser
-
     from infobase.needs.requests_import import requests_import
 
     (path,) = stashed_files(params["folder"])
     ctx.progress(10, gettext_noop("Reading the requests"))
-    # The import checks the requester's right again; without one, the check fails.
-    user = ctx.user if ctx.user is not None else AnonymousUser()
-    created = requests_import(source=path, filename=params["filename"], user=user)
+    created = requests_import(source=path, filename=params["filename"], user=upload_requester(ctx))
     discard_stash(params["folder"])
     return {
         "url": reverse("request_list"),

@@ -5,31 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from infobase.core.jobs import JobContext, discard_stash, job_handler, stashed_files
-from infobase.core.models import Job
-from infobase.core.upload_jobs import register_upload_kind
+from infobase.core.upload_jobs import discard_upload, register_upload_kind, upload_requester
 from infobase.questionnaires.models import Assignment, Questionnaire
 
 WORKBOOK_JOB = register_upload_kind("questionnaires.workbook_import")
 SUBMISSIONS_JOB = register_upload_kind("questionnaires.submissions_import")
 
 
-def _discard_files(job: Job) -> None:
-    if job.params.get("folder"):
-        discard_stash(job.params["folder"])
-
-
-def _requester(ctx: JobContext) -> Any:
-    # The import checks the requester's permissions again; without one, every check fails.
-    return ctx.user if ctx.user is not None else AnonymousUser()
-
-
-@job_handler(WORKBOOK_JOB, title=gettext_lazy("Upload a workbook"), on_failed=_discard_files)
+@job_handler(WORKBOOK_JOB, title=gettext_lazy("Upload a workbook"), on_failed=discard_upload)
 def workbook_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     from infobase.questionnaires.workbook import workbook_import
 
@@ -39,7 +27,7 @@ def workbook_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, An
     (path,) = stashed_files(params["folder"])
     ctx.progress(10, gettext_noop("Reading the workbook"))
     result = workbook_import(
-        assignment=assignment, source=path, filename=params["filename"], user=_requester(ctx)
+        assignment=assignment, source=path, filename=params["filename"], user=upload_requester(ctx)
     )
     discard_stash(params["folder"])
     summary = [_("Workbook imported: %(count)s answers changed.") % {"count": result.saved}]
@@ -54,7 +42,7 @@ def workbook_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, An
     return {"url": reverse("assignment_answer", args=[assignment.pk]), "summary": summary}
 
 
-@job_handler(SUBMISSIONS_JOB, title=gettext_lazy("Import submissions"), on_failed=_discard_files)
+@job_handler(SUBMISSIONS_JOB, title=gettext_lazy("Import submissions"), on_failed=discard_upload)
 def submissions_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     from infobase.questionnaires.workbook import submissions_import
 
@@ -62,7 +50,10 @@ def submissions_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str,
     (path,) = stashed_files(params["folder"])
     ctx.progress(10, gettext_noop("Reading the submissions"))
     results = submissions_import(
-        questionnaire=questionnaire, source=path, filename=params["filename"], user=_requester(ctx)
+        questionnaire=questionnaire,
+        source=path,
+        filename=params["filename"],
+        user=upload_requester(ctx),
     )
     discard_stash(params["folder"])
     return {
