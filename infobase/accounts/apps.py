@@ -12,3 +12,8 @@ class AccountsConfig(AppConfig):
             permissions,  # noqa: F401  (registers the rules)
             receivers,  # noqa: F401  (writes the audit log)
         )
+        from infobase.accounts.selectors import scope_fingerprint
+        from infobase.core.exports import register_scope
+
+        # An export's file is served while its requester's rights are the ones it was made with.
+        register_scope(scope_fingerprint)

@@ -12,19 +12,8 @@ from django.http import HttpRequest
 from simple_history.models import HistoricalRecords
 
 from infobase.accounts.models import AuthEventKind, User
+from infobase.accounts.selectors import PRIVILEGE_FIELDS
 from infobase.accounts.services import record_event
-
-# The fields whose change alters what a person may do.
-PRIVILEGE_FIELDS = (
-    "role",
-    "state_id",
-    "organization_id",
-    "is_active",
-    "is_staff",
-    "is_superuser",
-    "is_wg_chair",
-    "is_bureau_member",
-)
 
 
 def _current_request() -> HttpRequest | None:

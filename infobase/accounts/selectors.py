@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from hashlib import sha256
 from ipaddress import ip_address
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -11,6 +13,29 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from infobase.accounts.models import Role, User
+
+# The fields whose change alters what a person may do.
+PRIVILEGE_FIELDS = (
+    "role",
+    "state_id",
+    "organization_id",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "is_wg_chair",
+    "is_bureau_member",
+)
+
+
+def scope_fingerprint(user: Any) -> str:
+    """A digest of what ``user`` may see: their role and what it acts for, their flags, and
+    their permissions (groups' and their own). Two calls agree while nothing of that changed;
+    a file made for the person keeps it, to be refused once they may see otherwise."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    fields = [f"{name}={getattr(user, name, None)}" for name in PRIVILEGE_FIELDS]
+    permissions = sorted(user.get_all_permissions())
+    return sha256("\n".join([str(user.pk), *fields, *permissions]).encode()).hexdigest()
 
 
 def client_ip(request: HttpRequest) -> str | None:

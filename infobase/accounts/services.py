@@ -8,6 +8,7 @@ import django_otp
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -110,3 +111,26 @@ def reset_mail_allowed(*, request: HttpRequest, email: str) -> bool:
         return False
     ip = client_ip(request)
     return ip is None or recent.filter(ip_address=ip).count() < RESET_MAILS_PER_IP
+
+
+# Where a person's last save notes how many of their API tokens it revoked (the API app, above
+# this one, revokes them when the password changes); the pages that confirm the change read it.
+_TOKENS_REVOKED = "_api_tokens_revoked"
+
+
+def note_tokens_revoked(*, user: User, count: int) -> None:
+    setattr(user, _TOKENS_REVOKED, count)
+
+
+def tokens_revoked_notice(*, user: User) -> str:
+    """What to tell a person whose new password revoked their API tokens; empty when none was."""
+    count = int(getattr(user, _TOKENS_REVOKED, 0) or 0)
+    if not count:
+        return ""
+    return ngettext(
+        "Your API token was revoked with your old password. Make a new one under "
+        "“API tokens” if a script of yours needs it.",
+        "Your %(count)s API tokens were revoked with your old password. Make new ones under "
+        "“API tokens” if scripts of yours need them.",
+        count,
+    ) % {"count": count}

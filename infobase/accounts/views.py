@@ -5,6 +5,7 @@ from typing import Any, cast
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -25,6 +26,7 @@ from infobase.accounts.services import (
     pending_totp_device,
     record_event,
     reset_mail_allowed,
+    tokens_revoked_notice,
     verify_second_factor,
 )
 from infobase.core.i18n import language_codes
@@ -123,12 +125,19 @@ class LoginView(auth_views.LoginView):
         return context
 
 
+def _tell_tokens_revoked(request: HttpRequest, user: User) -> None:
+    notice = tokens_revoked_notice(user=user)
+    if notice:
+        messages.warning(request, notice)
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change_form.html"
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         record_event(kind=AuthEventKind.PASSWORD_CHANGED, request=self.request, user=form.user)
+        _tell_tokens_revoked(self.request, form.user)
         return response
 
 
@@ -158,6 +167,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         record_event(kind=AuthEventKind.PASSWORD_RESET, request=self.request, user=form.user)
+        _tell_tokens_revoked(self.request, form.user)
         return response
 
 

@@ -14,7 +14,10 @@ class ApiConfig(AppConfig):
 
         from infobase.api.export_jobs import API_EXPORT, BUILD, export_title
         from infobase.api.idempotency import forget_old_keys
-        from infobase.api.tokens import revoke_when_second_factor_becomes_needed
+        from infobase.api.tokens import (
+            revoke_when_password_changes,
+            revoke_when_second_factor_becomes_needed,
+        )
         from infobase.core.exports import register_export
         from infobase.core.jobs import sweeper
 
@@ -23,6 +26,11 @@ class ApiConfig(AppConfig):
             revoke_when_second_factor_becomes_needed,
             sender=get_user_model(),
             dispatch_uid="infobase.api.tokens.second_factor",
+        )
+        pre_save.connect(
+            revoke_when_password_changes,
+            sender=get_user_model(),
+            dispatch_uid="infobase.api.tokens.password",
         )
         # The lists' files made by the pages' export job; each list checks its own right.
         register_export(API_EXPORT, permission="", build=BUILD, title=export_title)

@@ -47,6 +47,19 @@ class ExportsUnderWay(exceptions.APIException):
         self.extra = {"under_way": under_way}
 
 
+class ReportsUnderWay(exceptions.APIException):
+    """The person has as many reports being made as one may
+    (``reports.services.REPORTS_UNDER_WAY``): ``under_way`` gives their addresses."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "reports_under_way"
+    problem_type = "urn:infobase:problem:reports-under-way"
+
+    def __init__(self, detail: Any, *, under_way: list[str]) -> None:
+        super().__init__(detail)
+        self.extra = {"under_way": under_way}
+
+
 class ExportTooLong(exceptions.APIException):
     """A list asked for as a file in the request holds more rows than are made while one waits:
     the problem says how to ask for the file as a background job (``export``: the request to

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import needs_second_factor
+from infobase.accounts.services import note_tokens_revoked
 from infobase.api.models import AccessToken
 
 PREFIX = "ib"
@@ -102,6 +103,43 @@ def revoke_when_second_factor_becomes_needed(
         AccessToken.objects.filter(owner_id=instance.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+
+
+def revoke_when_password_changes(
+    sender: Any, instance: Any, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """``pre_save`` of a person: a new password, by whatever path (``set_password``: the reset
+    and change forms, the admin, the ``changepassword`` command), a password made unusable, or
+    deactivation revokes every token of theirs. A token taken with a leaked password would
+    otherwise outlive the reset meant to shut its taker out. Django's silent upgrade of a
+    password's hash on sign-in is no change (it clears ``_password`` before saving).
+
+    The number revoked is noted on the person (``accounts.services.note_tokens_revoked``) for
+    the page that confirms the change to say so."""
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+        return
+    changed = getattr(instance, "_password", None) is not None
+    if not changed:
+        before = (
+            type(instance)
+            ._default_manager.filter(pk=instance.pk)
+            .values("password", "is_active")
+            .first()
+        )
+        if before is None:
+            return
+        deactivated = before["is_active"] and not instance.is_active
+        made_unusable = (
+            before["password"] != instance.password and not instance.has_usable_password()
+        )
+        changed = deactivated or made_unusable
+    if changed:
+        revoked = AccessToken.objects.filter(owner_id=instance.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        note_tokens_revoked(user=instance, count=revoked)
 
 
 def tokens_of(user: Any) -> list[AccessToken]:

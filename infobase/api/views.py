@@ -43,6 +43,7 @@ from infobase.api.problems import (
     Conflict,
     PreconditionFailed,
     PreconditionRequired,
+    ReportsUnderWay,
     Unprocessable,
 )
 from infobase.core.errors import InvalidInput
@@ -787,13 +788,24 @@ class ReportRunViewSet(mixins.CreateModelMixin, ReadOnly):
             )
 
         def start() -> Response:
-            run = report_services.report_request(
-                user=request.user,
-                slug=report.slug,
-                params=params,
-                lang=data["lang"],
-                fmt=data["fmt"],
-            )
+            try:
+                run = report_services.report_request(
+                    user=request.user,
+                    slug=report.slug,
+                    params=params,
+                    lang=data["lang"],
+                    fmt=data["fmt"],
+                )
+            except report_services.TooManyReports as refused:
+                raise ReportsUnderWay(
+                    refused.message,
+                    under_way=[
+                        request.build_absolute_uri(
+                            reverse("api:reportrun-detail", kwargs={"pk": other.pk})
+                        )
+                        for other in refused.under_way
+                    ],
+                ) from None
             out = s.ReportRunSerializer(run, context={"request": request}).data
             location = reverse("api:reportrun-detail", kwargs={"pk": run.pk})
             return Response(out, status=status.HTTP_202_ACCEPTED, headers={"Location": location})

@@ -26,7 +26,7 @@ from infobase.api.idempotency import idempotent
 from infobase.api.permissions import ReadOnlyTokenPermission, SignedIn
 from infobase.api.problems import Conflict, ExportsUnderWay
 from infobase.core.exporters import FORMATS
-from infobase.core.exports import TooManyExports, export_path
+from infobase.core.exports import ExportOutOfScope, TooManyExports, export_download
 from infobase.core.models import Job, JobStatus
 from infobase.core.selectors import job_status
 
@@ -134,7 +134,10 @@ class ExportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets
             raise Conflict(_("The export failed: %(error)s") % {"error": job_status(job)["error"]})
         if job.status != JobStatus.DONE:
             raise Conflict(_("The file is not ready yet."))
-        path = export_path(job)
+        try:
+            path = export_download(job=job, user=request.user)
+        except ExportOutOfScope as refused:
+            raise exceptions.NotFound(refused.message) from None
         if path is None:
             raise exceptions.NotFound(_("This file is no longer kept: ask for the export again."))
         return FileResponse(

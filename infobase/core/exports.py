@@ -12,6 +12,11 @@ know them. An export whose right is not one permission (the API's lists, checked
 checks it) registers ``permission=""`` and its ``build`` refuses; ``extra`` given to
 ``export_start`` (the list asked for, the address its rows link to) reaches ``build`` as keyword
 arguments.
+
+A file holds what its requester could see when it was made: it keeps the fingerprint of their
+rights then (``export_scope``, given by the accounts app through ``register_scope``) and is
+served only while their rights still have it; once they changed (another State, another role,
+a permission lost) it is removed and they are told to export again (``export_download``).
 """
 
 from __future__ import annotations
@@ -36,7 +41,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from infobase.core.exporters import FORMATS, Exporter, render
-from infobase.core.jobs import JobContext, job_handler, job_is_alive, live_job, start_job, sweeper
+from infobase.core.jobs import (
+    JobContext,
+    job_handler,
+    jobs_under_way,
+    live_job,
+    start_job,
+    sweeper,
+)
 from infobase.core.models import Job, JobStatus
 
 EXPORT_JOB = "core.export"
@@ -62,6 +74,31 @@ class TooManyExports(Exception):
             "You have %(count)s files being made: ask for another when one of them is done.",
             len(self.under_way),
         ) % {"count": len(self.under_way)}
+
+
+class ExportOutOfScope(Exception):
+    """The file was made under rights its requester no longer has; it has been removed."""
+
+    @property
+    def message(self) -> str:
+        return _("Your rights have changed since this file was made: export it again.")
+
+
+def _no_scope(user: Any) -> str:
+    return f"{getattr(user, 'pk', '')}:{getattr(user, 'is_active', '')}"
+
+
+# What a person's rights are, as a digest (the accounts app knows the roles; core does not).
+_scope: list[Callable[[Any], str]] = [_no_scope]
+
+
+def register_scope(func: Callable[[Any], str]) -> None:
+    _scope[0] = func
+
+
+def export_scope(user: Any) -> str:
+    """The fingerprint of what ``user`` may see now (see ``register_scope``)."""
+    return _scope[0](user)
 
 
 @dataclass(frozen=True)
@@ -129,14 +166,7 @@ def export_start(
     same = live_job(dedupe_key=dedupe_key)
     if same is not None:
         return same
-    # A soft cap: two requests at the same instant may both pass it (one file more).
-    under_way = [
-        job
-        for job in Job.objects.filter(
-            kind=EXPORT_JOB, requested_by=user, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        ).order_by("requested_at")
-        if job_is_alive(job)
-    ]
+    under_way = jobs_under_way(user=user, kinds=[EXPORT_JOB])
     if len(under_way) >= EXPORTS_UNDER_WAY:
         raise TooManyExports(under_way)
     return start_job(
@@ -179,6 +209,7 @@ def export_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(40, gettext_noop("Writing the file"))
     lang = ctx.job.lang or settings.LANGUAGE_CODE
     made = render(exporter, fmt=params["fmt"], lang=lang)
+    scope = export_scope(user)  # the rights the file was made under, checked at download
     folder = export_folder(ctx.job)
     shutil.rmtree(folder, ignore_errors=True)  # an earlier attempt's file
     folder.mkdir(parents=True)
@@ -190,6 +221,7 @@ def export_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         "content_type": made.content_type,
         "rows": made.rows,
         "size": len(made.content),
+        "scope": scope,
         "summary": [
             ngettext("%(count)s row, %(size)s kB.", "%(count)s rows, %(size)s kB.", made.rows)
             % {"count": made.rows, "size": max(1, round(len(made.content) / 1024))}
@@ -204,6 +236,20 @@ def export_path(job: Job) -> Path | None:
     name = Path(str(job.result.get("filename", ""))).name
     path = export_folder(job) / name
     return path if name and path.is_file() else None
+
+
+def export_download(*, job: Job, user: Any) -> Path | None:
+    """The file ``job`` made, for ``user`` (its requester, found by the caller) to download;
+    None when it is no longer kept. When the person's rights are no longer those the file was
+    made under, the file is removed and ``ExportOutOfScope`` raised: it may hold what they may
+    no longer see (another State's needs, the secretariat's notes)."""
+    path = export_path(job)
+    if path is None:
+        return None
+    if job.result.get("scope") != export_scope(user):
+        shutil.rmtree(export_folder(job), ignore_errors=True)
+        raise ExportOutOfScope
+    return path
 
 
 @sweeper

@@ -16,7 +16,7 @@ import shutil
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -190,6 +190,21 @@ def live_job(*, dedupe_key: str) -> Job | None:
             return job
         reap(job, retry=False)
     return None
+
+
+def jobs_under_way(*, user: Any, kinds: Iterable[str]) -> list[Job]:
+    """``user``'s jobs of ``kinds`` queued or running that can still finish, oldest first: what
+    the caps on work one person may have under way (exports, uploads, reports) count. A soft
+    cap: two requests at the same instant may both pass it (one job more)."""
+    return [
+        job
+        for job in Job.objects.filter(
+            kind__in=sorted(kinds),
+            requested_by=user,
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+        ).order_by("requested_at")
+        if job_is_alive(job)
+    ]
 
 
 def _enqueue(job: Job) -> None:

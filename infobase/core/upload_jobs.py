@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import ngettext
 
-from infobase.core.jobs import JobContext, discard_stash, job_is_alive, start_job, stash_uploads
-from infobase.core.models import Job, JobStatus
+from infobase.core.jobs import JobContext, discard_stash, jobs_under_way, start_job, stash_uploads
+from infobase.core.models import Job
 
 UPLOADS_UNDER_WAY = 3
 # The kinds of job that read an upload (each app registers its own as it defines the handler).
@@ -50,15 +50,7 @@ def upload_requested(
     if kind not in UPLOAD_KINDS:
         raise ValueError(f"{kind} is not a registered upload job")
     user: Any = request.user  # signed in: the views that call this require it
-    under_way = [
-        job
-        for job in Job.objects.filter(
-            kind__in=sorted(UPLOAD_KINDS),
-            requested_by=user,
-            status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
-        ).order_by("requested_at")
-        if job_is_alive(job)
-    ]
+    under_way = jobs_under_way(user=user, kinds=UPLOAD_KINDS)
     if len(under_way) >= UPLOADS_UNDER_WAY:
         messages.warning(
             request,

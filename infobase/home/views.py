@@ -17,7 +17,7 @@ from infobase.accounts.permissions import require, require_seen
 from infobase.core import home as home_queues
 from infobase.core import notifications
 from infobase.core import selectors as core_selectors
-from infobase.core.exports import EXPORT_JOB, export_path
+from infobase.core.exports import EXPORT_JOB, ExportOutOfScope, export_download
 from infobase.core.files import Unavailable
 from infobase.core.history import history_of
 from infobase.core.i18n import field_suffix, html_lang, is_rtl, pick_label
@@ -151,7 +151,10 @@ def export_file(request: HttpRequest, pk: str) -> FileResponse:
     """The file an export job made, for the person who asked for it alone (it holds what that
     person may see); anyone else gets 404, as for a job that does not exist."""
     job = get_object_or_404(Job, pk=pk, kind=EXPORT_JOB, requested_by=request.user)
-    path = export_path(job)
+    try:
+        path = export_download(job=job, user=request.user)
+    except ExportOutOfScope as refused:
+        raise Unavailable(refused.message) from None
     if path is None:
         raise Unavailable(_("This file is no longer kept: export the page again."))
     return FileResponse(

@@ -15,11 +15,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from infobase.accounts.permissions import require
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.i18n import is_rtl, language
-from infobase.core.jobs import WORKER_DIED, job_is_alive, reap, start_job
+from infobase.core.jobs import WORKER_DIED, job_is_alive, jobs_under_way, reap, start_job
 from infobase.core.models import JobStatus
 from infobase.reports import engine, publications
 from infobase.reports.blocks import ReportDocument
@@ -32,6 +33,27 @@ logger = logging.getLogger(__name__)
 
 # Raise when the renderers change what they write: cached files made before are not reused.
 RENDER_VERSION = "1"
+# Reports one person may have waiting or being made at once: each may read every answer, need
+# and activity, and a person (or a script with their token) asking for report after report
+# would hold every worker (as ``core.exports.EXPORTS_UNDER_WAY`` for the pages' files).
+REPORTS_UNDER_WAY = 3
+
+
+class TooManyReports(Exception):
+    """The person has ``REPORTS_UNDER_WAY`` reports being made already (``under_way``, oldest
+    first): they are told to wait for one."""
+
+    def __init__(self, under_way: list[ReportRun]) -> None:
+        super().__init__(len(under_way))
+        self.under_way = under_way
+
+    @property
+    def message(self) -> str:
+        return ngettext(
+            "You have %(count)s report being made: ask again when it is done.",
+            "You have %(count)s reports being made: ask for another when one of them is done.",
+            len(self.under_way),
+        ) % {"count": len(self.under_way)}
 
 
 def render_html_page(document: ReportDocument) -> bytes:
@@ -157,7 +179,8 @@ def report_request(
 ) -> ReportRun:
     """A job for the report (``params`` already cleaned), or the finished or pending run for
     the same report, parameters, language, format and data. ``run_now`` produces it in this
-    process instead of queueing it (the demo data, scripts)."""
+    process instead of queueing it (the demo data, scripts). A person with
+    ``REPORTS_UNDER_WAY`` reports waiting or being made starts no other (``TooManyReports``)."""
     require(user, "reports.request_report", slug)
     from infobase.reports.tasks import RENDER_JOB
 
@@ -170,6 +193,12 @@ def report_request(
         if existing.status == RunStatus.DONE or run_is_alive(existing):
             return existing
         report_run_fail(run=existing, error=WORKER_DIED)
+    if not run_now:
+        under_way = jobs_under_way(user=user, kinds=[RENDER_JOB])
+        if len(under_way) >= REPORTS_UNDER_WAY:
+            raise TooManyReports(
+                list(ReportRun.objects.filter(job__in=under_way).order_by("requested_at"))
+            )
     run = ReportRun.objects.create(
         report=slug,
         params=dict(params),

@@ -134,6 +134,14 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/report_list.html", {"reports": reports, "runs": runs})
 
 
+def _reports_under_way(request: HttpRequest, refused: services.TooManyReports) -> HttpResponse:
+    # The first of the person's reports under way, with why no other was started.
+    messages.warning(request, refused.message)
+    if not refused.under_way:
+        return redirect("reports:list")
+    return redirect("reports:run", pk=refused.under_way[0].pk)
+
+
 def report_new(request: HttpRequest, slug: str) -> HttpResponse:
     require(request.user, PERM_REQUEST, slug)
     try:
@@ -163,13 +171,16 @@ def report_new(request: HttpRequest, slug: str) -> HttpResponse:
                         "confirm_form": confirm_form,
                     },
                 )
-        run = services.report_request(
-            user=request.user,
-            slug=slug,
-            params=params,
-            lang=output_form.cleaned_data["lang"],
-            fmt=output_form.cleaned_data["fmt"],
-        )
+        try:
+            run = services.report_request(
+                user=request.user,
+                slug=slug,
+                params=params,
+                lang=output_form.cleaned_data["lang"],
+                fmt=output_form.cleaned_data["fmt"],
+            )
+        except services.TooManyReports as refused:
+            return _reports_under_way(request, refused)
         return redirect("reports:run", pk=run.pk)
     return render(
         request,
@@ -246,9 +257,12 @@ def run_other(request: HttpRequest, pk: str) -> HttpResponse:
     lang, fmt = request.POST.get("lang", ""), request.POST.get("fmt", "")
     if lang not in language_codes() or fmt not in FORMATS:
         raise Http404
-    other = services.report_request(
-        user=request.user, slug=run.report, params=run.params, lang=lang, fmt=fmt
-    )
+    try:
+        other = services.report_request(
+            user=request.user, slug=run.report, params=run.params, lang=lang, fmt=fmt
+        )
+    except services.TooManyReports as refused:
+        return _reports_under_way(request, refused)
     return redirect("reports:run", pk=other.pk)
 
 
