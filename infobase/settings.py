@@ -203,6 +203,9 @@ MEDIA_URL = "/media/"
 # Uploads (infobase.core.uploads): a file is cut off while streaming past this size; each
 # file field then applies its own, smaller or equal, cap and checks the type by content.
 INFOBASE_UPLOAD_MAX_BYTES = env_int("INFOBASE_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# What the files stored for one State (attachments of its answers, documents of its requests)
+# may take together (infobase.core.quota).
+INFOBASE_STATE_FILES_QUOTA_BYTES = env_int("INFOBASE_STATE_FILES_QUOTA_BYTES", 2 * 1024**3)
 FILE_UPLOAD_HANDLERS = [
     "infobase.core.uploads.CappedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -9,7 +9,11 @@ class NeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from infobase.core.exports import register_export
+        from infobase.core.quota import register_state_files
         from infobase.needs import jobs  # noqa: F401  (registers the derivation job)
+        from infobase.needs.selectors import request_documents_bytes
+
+        register_state_files(request_documents_bytes)
 
         register_export(
             "needs.register",

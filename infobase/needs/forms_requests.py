@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from infobase.accounts.permissions import is_secretariat
 from infobase.core.forms import NamedEmptyChoice
 from infobase.core.once import OnceField
+from infobase.core.quota import quota_problems
 from infobase.core.uploads import DOCUMENTS, TABLE, validate_upload
 from infobase.needs.models import RequestStatus
 from infobase.needs.requests import lines_from, parse_articles
@@ -161,6 +162,11 @@ class RequestForm(NamedEmptyChoice, forms.Form):
                 self.add_error("articles", str(exc))
             else:
                 data["lines"] = lines_from(articles, data.get("kinds") or [])
+        state = data.get("state") if "state" in self.fields else self.user.state
+        if data.get("document") and state is not None:
+            over = quota_problems(state=state, uploads=[data["document"]])
+            if over:
+                self.add_error("document", over[0])
         return data
 
 

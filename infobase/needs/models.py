@@ -85,6 +85,10 @@ class AssistanceRequest(SearchKeyMixin, models.Model):
         blank=True,
         validators=[UploadValidator("DOCUMENTS")],
     )
+    # The document's bytes, counted in the State's quota of stored files (``core.quota``).
+    # Nullable: a column with a default would make SQLite rebuild the table, and drop the
+    # change log's triggers on it (migration 0005).
+    document_size = models.PositiveBigIntegerField(null=True, editable=False)
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -97,7 +101,7 @@ class AssistanceRequest(SearchKeyMixin, models.Model):
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
     search_text = models.TextField(editable=False, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "created_at"])
+    history = HistoricalRecords(excluded_fields=["search_text", "created_at", "document_size"])
 
     class Meta:
         ordering = ["-received_on", "-pk"]

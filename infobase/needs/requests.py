@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import is_secretariat, scope_to_user
 from infobase.core.i18n import language
+from infobase.core.quota import quota_problems
 from infobase.core.search import search
 from infobase.core.text import fold
 from infobase.core.uploads import DOCUMENTS, content_problem
@@ -297,6 +298,7 @@ def save_request(
     )
     if document is not None:
         request.document = document
+        request.document_size = document.size or 0
     request._change_reason = reason  # type: ignore[attr-defined]
     request._history_user = user if getattr(user, "pk", None) else None  # type: ignore[attr-defined]
     request.save()
@@ -363,6 +365,8 @@ def request_create(
         problem := content_problem(document, name=document.name or "", policy=DOCUMENTS)
     ):
         errors.append(problem)
+    elif document is not None and (over := quota_problems(state=state, uploads=[document])):
+        errors.append(over[0])
     if errors:
         raise ValueError(" ".join(errors))
     if source == RequestSource.NOTE_VERBALE:

@@ -10,13 +10,13 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import is_focal_point, is_secretariat, is_wg_member
 from infobase.core.search import search
 from infobase.needs import scoring
-from infobase.needs.models import Need, NeedScore, NeedStatus
+from infobase.needs.models import AssistanceRequest, Need, NeedScore, NeedStatus
 from infobase.needs.score_table import ScoreTable, need_scores_fill, score_table, stored_facts
 from infobase.needs.scoring import CoverageFn, ScoredNeed, activities_coverage
 from infobase.reference.models import Article, AssistanceKind, LegalFamily, RegionalGroup
@@ -410,3 +410,11 @@ def heat_kinds_by_group(needs: QuerySet[Need]) -> HeatTable:
         (code, str(label)) for code, label in GROUP_COLUMNS if any(k[1] == code for k in cells)
     ]
     return HeatTable(rows, columns, cells, max(cells.values(), default=0))
+
+
+def request_documents_bytes(state_id: int) -> int:
+    """The bytes the documents of the State's requests take (its quota: ``core.quota``)."""
+    total = AssistanceRequest.objects.filter(state_id=state_id).aggregate(
+        total=Sum("document_size")
+    )["total"]
+    return int(total or 0)

@@ -8,4 +8,8 @@ class QuestionnairesConfig(AppConfig):
     verbose_name = _("Questionnaires and answers")
 
     def ready(self) -> None:
+        from infobase.core.quota import register_state_files
         from infobase.questionnaires import jobs  # noqa: F401  (registers the import jobs)
+        from infobase.questionnaires.selectors import attachments_bytes
+
+        register_state_files(attachments_bytes)

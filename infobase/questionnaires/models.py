@@ -362,6 +362,8 @@ class AnswerFile(models.Model):
         _("file"), upload_to=attachment_path, validators=[UploadValidator("ATTACHMENTS")]
     )
     original_name = models.CharField(_("file name"), max_length=300)
+    # Counted in the State's quota of stored files (``core.quota``).
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

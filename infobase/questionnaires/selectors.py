@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from infobase.core.i18n import PERCENT_DIGITS
 from infobase.questionnaires import expressions
 from infobase.questionnaires.models import (
     Answer,
+    AnswerFile,
     Assignment,
     AssignmentStatus,
     Choice,
@@ -689,3 +690,11 @@ def questionnaires_by_cycle(*, today: date | None = None) -> list[CycleQuestionn
     for questionnaire in rows:
         groups.setdefault(questionnaire.cycle, []).append(questionnaire)
     return [CycleQuestionnaires(cycle, items) for cycle, items in groups.items()]
+
+
+def attachments_bytes(state_id: int) -> int:
+    """The bytes the attachments of the State's answers take (its quota: ``core.quota``)."""
+    total = AnswerFile.objects.filter(answer__assignment__state_id=state_id).aggregate(
+        total=Sum("size")
+    )["total"]
+    return int(total or 0)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from infobase.accounts.models import Role, User
 from infobase.core.i18n import language
+from infobase.core.quota import check_state_quota
 from infobase.core.uploads import ATTACHMENTS, check_file
 from infobase.questionnaires import notices, selectors
 from infobase.questionnaires.models import (
@@ -779,6 +780,7 @@ def answer_file_add(
     if not can_answer(user, assignment) or item.kind != ItemKind.FILE:
         raise PermissionDenied
     check_file(upload, name=upload.name or "", policy=ATTACHMENTS)
+    check_state_quota(state=assignment.state, upload=upload)
     answer, _created = Answer.objects.get_or_create(
         assignment=assignment,
         item=item,
@@ -786,7 +788,11 @@ def answer_file_add(
         defaults={"value": [], "updated_by": user},
     )
     AnswerFile.objects.create(
-        answer=answer, file=upload, original_name=upload.name[:300], uploaded_by=user
+        answer=answer,
+        file=upload,
+        original_name=upload.name[:300],
+        size=upload.size or 0,
+        uploaded_by=user,
     )
     answer.value = list(answer.files.values_list("original_name", flat=True))
     answer.version += 1

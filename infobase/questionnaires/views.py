@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.files import stored_file_response
+from infobase.core.quota import quota_problems
 from infobase.core.upload_jobs import upload_requested
 from infobase.core.uploads import ATTACHMENTS, content_problem
 from infobase.questionnaires import selectors, services
@@ -253,15 +254,24 @@ def _answers_from_post(request: HttpRequest, page: selectors.Block) -> list[serv
     return given
 
 
-def _attachment_problems(request: HttpRequest, page: selectors.Block) -> dict[str, str]:
-    """Why each attachment sent with the answers may not be kept (the upload policy)."""
+def _attachment_problems(
+    request: HttpRequest, page: selectors.Block, assignment: Assignment
+) -> dict[str, str]:
+    """Why each attachment sent with the answers may not be kept (the upload policy, then the
+    State's quota of stored files)."""
     found: dict[str, str] = {}
+    sent: list[tuple[str, Any]] = []  # the acceptable ones, in order: (field, file)
     for f in page.fields():
         upload = request.FILES.get(f"f-{f.key}")
         if upload is not None and f.item.kind == ItemKind.FILE:
             problem = content_problem(upload, name=upload.name or "", policy=ATTACHMENTS)
             if problem:
                 found[f.key] = problem
+            else:
+                sent.append((f.key, upload))
+    if sent:
+        over = quota_problems(state=assignment.state, uploads=[u for _k, u in sent])
+        found.update({sent[position][0]: problem for position, problem in over.items()})
     return found
 
 
@@ -344,7 +354,7 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_answer:
             raise PermissionDenied
-        problems = _attachment_problems(request, page) if action != "autosave" else {}
+        problems = _attachment_problems(request, page, assignment) if action != "autosave" else {}
     if request.method == "POST" and not problems:
         with transaction.atomic():
             if action == "prefill":
