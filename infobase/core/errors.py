@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import get_language_bidi, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+
+# First-strong isolate and its end: a column's name in Latin letters, followed by a message that
+# starts with a value in Latin letters («iso3»: «XXX» …), would otherwise run together in Arabic
+# into one left-to-right stretch and read backwards (the value before its column).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    """``text`` set apart from the words around it in a right-to-left language."""
+    return f"{FSI}{text}{PDI}" if get_language_bidi() else text
 
 
 @dataclass(frozen=True)
@@ -19,13 +29,14 @@ class InputProblem:
     sheet: str | None = None  # for workbooks: the line is then the sheet's row number
 
     def __str__(self) -> str:
+        column = isolated(self.column) if self.column else self.column
         if self.sheet:
             place = _("%(file)s, sheet “%(sheet)s”") % {"file": self.file, "sheet": self.sheet}
             if self.line is not None and self.column:
                 return _("%(place)s, row %(row)s, column “%(column)s”: %(message)s") % {
                     "place": place,
                     "row": self.line,
-                    "column": self.column,
+                    "column": column,
                     "message": self.message,
                 }
             if self.line is not None:
@@ -39,7 +50,7 @@ class InputProblem:
             return _("%(file)s, line %(line)s, column “%(column)s”: %(message)s") % {
                 "file": self.file,
                 "line": self.line,
-                "column": self.column,
+                "column": column,
                 "message": self.message,
             }
         if self.line is not None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.exporters import Exporter
 from infobase.core.i18n import language
 from infobase.core.tabular import cell_text, read_table
 from infobase.core.text import fold
@@ -68,6 +69,22 @@ REQUIRED_COLUMNS = (
 COLUMN_ALIASES = {"state": "iso3", "country": "iso3"}
 YES_VALUES = {"yes", "y", "true", "1", "x", "oui", "si", "sí", "да", "是", "نعم"}
 NO_VALUES = {"no", "n", "false", "0", "", "non", "нет", "否", "لا"}
+
+
+class RequestsTemplate(Exporter):
+    """The empty workbook the import page offers: the header row the import reads, nothing
+    else (an example row sent back by mistake would be filed as a request)."""
+
+    identifier = "requests-template"
+
+    def columns(self) -> tuple[str, ...]:
+        return COLUMNS
+
+    def rows(self) -> list[list[Any]]:
+        return []
+
+    def sheet_title(self) -> str:
+        return "requests"
 
 
 @dataclass

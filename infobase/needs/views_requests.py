@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,12 +15,14 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
+from infobase.core.errors import isolated
+from infobase.core.exporters import render as render_export
 from infobase.core.files import stored_file_response
 from infobase.core.once import once
 from infobase.core.upload_jobs import upload_requested
@@ -194,6 +197,19 @@ def requests_import(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "columns": importing.COLUMNS,
-            "instruments": list(Instrument.objects.values_list("code", flat=True)),
+            # Set apart in Arabic: the codes would otherwise run into "articles" after them.
+            "instruments": isolated(", ".join(Instrument.objects.values_list("code", flat=True))),
         },
     )
+
+
+@login_required
+def requests_import_template(request: HttpRequest) -> HttpResponse:
+    """The empty workbook with the columns the import reads, to fill in and send back."""
+    _require(request.user, "needs.import_assistancerequests")
+    made = render_export(
+        importing.RequestsTemplate(), fmt="xlsx", lang=get_language() or settings.LANGUAGE_CODE
+    )
+    response = HttpResponse(made.content, content_type=made.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    return response

@@ -2,7 +2,9 @@
 languages, folded as every search is (``core.text.fold``), a straight apostrophe the same as a
 typographic one, and a name also without the qualifier in brackets the UN puts after it
 ("Bolivia", "Iran"), and last the names people commonly use in each language ("United Kingdom",
-"Syria", "روسيا", "韩国": the Unicode CLDR's territory names, as Babel ships them). A name that two
+"Syria", "روسيا", "韩国": the Unicode CLDR's territory names, as Babel ships them, and CLDR's
+alternative English names that Babel leaves out, "UK", "Turkey": ``data/cldr_alt_territories.csv``).
+A name that two
 States share (a short name of one that is the formal name of another, say) is ambiguous and never
 guessed.
 
@@ -11,8 +13,10 @@ rule and its messages."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 
@@ -65,6 +69,17 @@ def _common_names() -> tuple[tuple[str, str], ...]:
     )
 
 
+ALTERNATIVE_NAMES_FILE = Path(__file__).resolve().parent / "data" / "cldr_alt_territories.csv"
+
+
+@cache
+def _alternative_names() -> tuple[tuple[str, str], ...]:
+    """(ISO alpha-2 code, name) for CLDR's alternative English names of States (alt="short",
+    alt="variant"), which Babel does not ship (source: ``data/SOURCES.md``)."""
+    with ALTERNATIVE_NAMES_FILE.open(encoding="utf-8", newline="") as source:
+        return tuple((row["iso2"].upper(), row["name_en"]) for row in csv.DictReader(source))
+
+
 @dataclass(frozen=True)
 class Found:
     """The State ``text`` names, or the reason there is none (``problem``, translated)."""
@@ -80,7 +95,7 @@ class StateLookup:
         self._index: dict[str, State | None] = {}  # None: two States answer to the key
         # Names without their bracketed qualifier, asked only when no name is the same.
         self._short: dict[str, State | None] = {}
-        # Common names (CLDR), asked last.
+        # Common names and their alternatives (CLDR), asked last.
         self._common: dict[str, State | None] = {}
         states = list(State.objects.all())
         for state in states:
@@ -92,7 +107,7 @@ class StateLookup:
                     if found:
                         _add(index, found, state)
         by_iso2 = {state.iso2.upper(): state for state in states}
-        for code, name in _common_names():
+        for code, name in (*_common_names(), *_alternative_names()):
             if code in by_iso2:
                 _add(self._common, _key(name), by_iso2[code])
 

@@ -1,5 +1,6 @@
 """A session's page and the list of sessions as an Arabic reader meets them: the browser's tab
-names the session in plain words, and the place reads with the language's list separator."""
+names the session in plain words, and the place reads with the language's separator between a
+city and its country."""
 
 from __future__ import annotations
 
@@ -21,8 +22,12 @@ pytestmark = pytest.mark.django_db
 def in_vienna(met: Data) -> Data:
     session = met.intersessional
     assert session is not None
-    session.title = {"en": "WG intersessional 2007", "ar": "اجتماع الفريق العامل 2007"}
-    session.city = {"en": "Vienna", "ar": "فيينا"}
+    session.title = {
+        "en": "WG intersessional 2007",
+        "ar": "اجتماع الفريق العامل 2007",
+        "zh": "2007年工作组闭会期间会议",
+    }
+    session.city = {"en": "Vienna", "ar": "فيينا", "zh": "维也纳"}
     session.country = State.objects.get(iso3="AUT")
     session.save()
     return met
@@ -33,6 +38,8 @@ def in_vienna(met: Data) -> Data:
     [
         ("ar", "اجتماع الفريق العامل 2007", "فيينا، النمسا"),
         ("en", "WG intersessional 2007", "Vienna, Austria"),
+        # A city and its country: the full-width comma, not the enumeration comma of lists.
+        ("zh-hans", "2007年工作组闭会期间会议", "维也纳，奥地利"),
     ],
 )
 def test_the_session_page_names_the_session_in_its_tab_and_lists_its_place(

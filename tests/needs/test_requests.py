@@ -650,6 +650,39 @@ def test_only_the_secretariat_imports(focal_egypt, secretariat):
         call_command("requests-import", __file__, "--user", focal_egypt.username)
 
 
+def test_the_template_offered_is_read_back_by_the_import(focal_egypt, secretariat, tmp_path):
+    from openpyxl import load_workbook
+
+    from infobase.needs.requests_import import COLUMNS
+
+    assert client_for(focal_egypt).get(reverse("requests_import_template")).status_code == 403
+    page = client_for(secretariat).get(reverse("requests_import") + "?lang=ar").content.decode()
+    assert reverse("requests_import_template") in page
+    response = client_for(secretariat).get(reverse("requests_import_template") + "?lang=ar")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[0]
+    assert [cell.value for cell in sheet[1]] == list(COLUMNS)
+    assert sheet.max_row == 1  # no example row to be filed by mistake
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(
+        iso3="EGY",
+        instrument="untoc",
+        articles="5",
+        kinds="training",
+        title="From the template",
+        description="d",
+        urgency="high",
+        received_on="2024-01-05",
+    )
+    sheet.append([row[name] for name in COLUMNS])
+    path = tmp_path / "filled.xlsx"
+    book.save(path)
+    (req,) = requests_import(source=path, filename=path.name, user=secretariat)
+    assert req.title == "From the template"
+
+
 def test_import_screen_lists_the_problems(secretariat):
     upload = SimpleUploadedFile(
         "requests.csv", (HEADER + "\nXXX,untoc,5,training,t,d,en,high,2024-01-05,,,no\n").encode()

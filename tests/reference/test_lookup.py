@@ -102,3 +102,32 @@ def test_a_common_name_gives_way_to_an_official_one() -> None:
     korea.name_en = "United Kingdom"
     korea.save()
     assert StateLookup().find("United Kingdom").state == korea
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "iso3"),
+    [
+        ("UK", "GBR"),
+        ("Turkey", "TUR"),
+        ("Czech Republic", "CZE"),
+        ("Ivory Coast", "CIV"),
+        ("Swaziland", "SWZ"),
+        ("East Timor", "TLS"),
+        ("Congo (DRC)", "COD"),
+        ("Congo (Republic)", "COG"),
+        ("Bosnia", "BIH"),
+    ],
+)
+def test_a_state_is_found_by_the_cldr_short_or_variant_english_name(text: str, iso3: str) -> None:
+    """CLDR's alternative English names (alt="short", alt="variant"), which Babel leaves out."""
+    found = StateLookup().find(text)
+    assert found.state == State.objects.get(iso3=iso3), found.problem
+
+
+@pytest.mark.django_db
+def test_an_alternative_name_gives_way_to_an_official_one() -> None:
+    korea = State.objects.get(iso3="KOR")
+    korea.name_fr = "Turkey"  # another State's official name wins over the CLDR variant
+    korea.save()
+    assert StateLookup().find("Turkey").state == korea

@@ -5,7 +5,8 @@
 //   aria-controls> shows or hides its list. One menu is open at a time; Escape, a click outside
 //   and focus moving out close it (Escape returns focus to its button).
 // - On small screens the header collapses behind one button (data-disclosure="site").
-// - Wide tables scroll inside their own region (focusable, named) instead of the page.
+// - Wide tables scroll inside their own region (focusable, named) instead of the page, with a
+//   line saying so above them and a faded edge on each side where columns are hidden.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -103,13 +104,30 @@
         region.setAttribute("role", "region");
         region.setAttribute("aria-labelledby", name.id);
       }
-      // Focusable only when it does scroll, so that a keyboard can scroll it.
-      function focusable() {
-        if (region.scrollWidth > region.clientWidth + 1) { region.tabIndex = 0; }
-        else { region.removeAttribute("tabindex"); }
+      // A table wider than the screen says so in words just above it (hidden when it fits).
+      var hint = region.previousElementSibling;
+      if (!hint || !hint.classList.contains("scroll-hint")) {
+        var words = document.getElementById("scroll-hint");
+        hint = words && words.content ? words.content.firstElementChild.cloneNode(true) : null;
+        if (hint) { region.parentElement.insertBefore(hint, region); }
       }
-      focusable();
-      window.addEventListener("resize", focusable);
+      // Focusable only when it does scroll, so that a keyboard can scroll it; "more-start" and
+      // "more-end" mark the sides where columns are hidden (the style fades those edges). The
+      // distance from the start is the same in both directions: scrollLeft runs from 0 to
+      // negative values right to left.
+      function update() {
+        var room = region.scrollWidth - region.clientWidth;
+        var scrolls = room > 1;
+        if (scrolls) { region.tabIndex = 0; }
+        else { region.removeAttribute("tabindex"); }
+        if (hint) { hint.hidden = !scrolls; }
+        var along = Math.abs(region.scrollLeft);
+        region.classList.toggle("more-start", scrolls && along > 1);
+        region.classList.toggle("more-end", scrolls && along < room - 1);
+      }
+      update();
+      region.addEventListener("scroll", update, { passive: true });
+      window.addEventListener("resize", update);
     });
   }
 

@@ -1,0 +1,90 @@
+"""A table wider than a phone's screen scrolls inside its own region: the reader is told so in
+words, and the side where columns are hidden fades out, in the direction the language reads
+(in Arabic the columns that do not fit are on the left)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import LANGUAGES, expect_direction
+
+PHONE, DESK = 390, 1366
+HINT = "The table is wider than the screen: scroll it sideways to see every column."
+# The region's box and the box of its table's last header cell (the column read last).
+BOXES = """region => {
+  const last = region.querySelector("thead th:last-child").getBoundingClientRect();
+  const box = region.getBoundingClientRect();
+  return {left: box.left, right: box.right, lastLeft: last.left, lastRight: last.right};
+}"""
+TO_THE_END = """region => {
+  const rtl = getComputedStyle(region).direction === "rtl";
+  region.scrollLeft = (rtl ? -1 : 1) * region.scrollWidth;
+}"""
+
+
+MASK = "e => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage"
+AT_THE_END = "e => e.classList.contains('more-start') && !e.classList.contains('more-end')"
+NEXT_TO = "(hint, region) => hint.nextElementSibling === region"
+
+
+def classes(region: Any) -> set[str]:
+    return set((region.get_attribute("class") or "").split())
+
+
+def shoot(page: Any, name: str) -> None:
+    # INFOBASE_SHOTS=FOLDER keeps a picture of each step, for people to look at.
+    folder = os.environ.get("INFOBASE_SHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"wide-table-{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_table_wider_than_a_phone_says_so_and_fades_on_the_hidden_side(
+    open_page: Any, lang: str
+) -> None:
+    page = open_page("/requests/", as_="secretariat", lang=lang, width=PHONE)
+    page.wait_for_load_state("load")
+    expect_direction(page, lang)
+    rtl = lang == "ar"
+    region = page.locator("main .table-scroll").first
+    assert region.evaluate("e => e.scrollWidth > e.clientWidth")
+    hint = page.locator("main .scroll-hint").first
+    with translation.override(lang):
+        assert hint.inner_text().strip() == translation.gettext(HINT)
+    assert hint.is_visible()
+    assert hint.evaluate(NEXT_TO, region.element_handle())
+
+    # At the start, the last column is cut off on the side the lines end (left in Arabic), and
+    # that is the side that fades.
+    boxes = region.evaluate(BOXES)
+    if rtl:
+        assert boxes["lastLeft"] < boxes["left"], boxes
+    else:
+        assert boxes["lastRight"] > boxes["right"], boxes
+    assert classes(region) >= {"more-end"} and "more-start" not in classes(region)
+    mask = region.evaluate(MASK)
+    assert ("to right" if rtl else "to left") in mask, mask
+    shoot(page, f"start-{lang}")
+
+    # Scrolled to the end, the fade moves to the side where the first columns now hide.
+    region.evaluate(TO_THE_END)
+    page.wait_for_function(AT_THE_END, arg=region.element_handle())
+    mask = region.evaluate(MASK)
+    assert ("to left" if rtl else "to right") in mask, mask
+    shoot(page, f"end-{lang}")
+    assert_accessible(page)
+
+
+def test_a_table_that_fits_has_no_hint_and_no_fade(open_page: Any) -> None:
+    page = open_page("/requests/", as_="secretariat", lang="ar", width=DESK)
+    page.wait_for_load_state("load")
+    region = page.locator("main .table-scroll").first
+    assert region.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    assert not page.locator("main .scroll-hint").first.is_visible()
+    assert not classes(region) & {"more-start", "more-end"}
