@@ -16,6 +16,7 @@ from infobase.core.forms import NamedEmptyChoice
 from infobase.core.once import OnceField
 from infobase.core.quota import quota_problems
 from infobase.core.uploads import DOCUMENTS, TABLE, validate_upload
+from infobase.needs.article_picker import ArticlePicker, picker_choices, picker_groups
 from infobase.needs.models import RequestStatus
 from infobase.needs.requests import lines_from, parse_articles
 from infobase.reference.forms import instrument_filter, state_filter
@@ -29,34 +30,6 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 def language_choices() -> list[tuple[str, Any]]:
     choices = [("zh" if code == "zh-hans" else code, name) for code, name in settings.LANGUAGES]
     return [*choices, ("", _("Another language"))]
-
-
-def article_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every article of every instrument, grouped by instrument, each followed by its
-    paragraphs: ``"a<article id>"`` (the whole article) or ``"a<article id>.<paragraph>"``."""
-    groups: dict[int, tuple[str, list[tuple[str, str]]]] = {}
-    for article in Article.objects.select_related("instrument").order_by(
-        "instrument__position", "number"
-    ):
-        title = str(article.translated("title"))
-        options = groups.setdefault(article.instrument_id, (str(article.instrument), []))[1]
-        options.append(
-            (
-                f"a{article.pk}",
-                _("Article %(number)s — %(title)s") % {"number": article.number, "title": title},
-            )
-        )
-        # An article of one paragraph is chosen as a whole.
-        paragraphs = article.paragraph_count or 0
-        for paragraph in range(1, paragraphs + 1 if paragraphs > 1 else 1):
-            options.append(
-                (
-                    f"a{article.pk}.{paragraph}",
-                    _("Article %(number)s, paragraph %(paragraph)s")
-                    % {"number": article.number, "paragraph": paragraph},
-                )
-            )
-    return list(groups.values())
 
 
 def chosen_articles(values: list[str], instrument: Instrument) -> list[tuple[Article, int | None]]:
@@ -94,10 +67,10 @@ class RequestForm(NamedEmptyChoice, forms.Form):
     articles = ArticlesField(
         label=_("Articles"),
         choices=[],
-        widget=forms.SelectMultiple(attrs={"size": 12, "class": "article-picker"}),
+        widget=ArticlePicker,
         help_text=_(
-            "Choose the articles of the instrument the request concerns, or one of their "
-            "paragraphs (hold Ctrl, or ⌘, to choose several)."
+            "Tick each article of the instrument the request concerns, or open an article to "
+            "tick only some of its paragraphs."
         ),
     )
     kinds = forms.MultipleChoiceField(
@@ -134,7 +107,9 @@ class RequestForm(NamedEmptyChoice, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["language"].choices = language_choices()  # type: ignore[attr-defined]
-        self.fields["articles"].choices = article_choices()  # type: ignore[attr-defined]
+        groups = picker_groups()
+        self.fields["articles"].choices = picker_choices(groups)  # type: ignore[attr-defined]
+        self.fields["articles"].widget.groups = groups
         current = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
         self.fields["language"].initial = current
         self.fields["title"].widget.attrs["dir"] = "auto"

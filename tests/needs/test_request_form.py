@@ -1,13 +1,19 @@
 """The request form offers the instrument's articles (with their paragraphs) to choose from
-instead of free text; the older typed list is still read."""
+instead of free text, a checkbox each (one click never drops the earlier choices, as a select
+without Ctrl did), sending the values the select sent; the older typed list is still read."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+from typing import Any
+
 import pytest
+from django.urls import reverse
+from django.utils import translation
 
 from infobase.needs.models import AssistanceRequest
 from infobase.reference.models import Article
-from tests.conftest import client_for
+from tests.conftest import client_for, request_form
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +31,61 @@ def form_data(articles: list[str]) -> dict[str, object]:
     }
 
 
-def test_the_form_lists_articles_with_paragraphs_grouped_by_instrument(focal_egypt):  # type: ignore[no-untyped-def]
-    html = client_for(focal_egypt).get("/requests/new/", {"lang": "en"}).content.decode()
-    art6 = Article.objects.get(instrument__code="untoc", number=6)
-    assert f'<option value="a{art6.pk}">Article 6 — ' in html
-    assert f'<option value="a{art6.pk}.2">Article 6, paragraph 2</option>' in html
-    assert "<optgroup" in html
-    assert "5; 6(2); 12" not in html
+class Controls(HTMLParser):
+    """The form controls named ``articles`` and the ``<details>`` that are open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.boxes: dict[str, dict[str, str | None]] = {}
+        self.selects: list[str] = []
+        self.open_details = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "select" and found.get("name") == "articles":
+            self.selects.append("articles")
+        if tag == "input" and found.get("name") == "articles":
+            self.boxes[str(found.get("value"))] = found
+        if tag == "details" and "open" in found:
+            self.open_details += 1
+
+
+def controls(content: bytes) -> Controls:
+    parser = Controls()
+    parser.feed(content.decode())
+    return parser
+
+
+def expected_values() -> set[str]:
+    values = set()
+    for article in Article.objects.all():
+        values.add(f"a{article.pk}")
+        count = article.paragraph_count or 0
+        if count > 1:
+            values.update(f"a{article.pk}.{p}" for p in range(1, count + 1))
+    return values
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_request_form_offers_a_checkbox_for_each_article_and_paragraph(
+    focal_egypt: Any, lang: str
+) -> None:
+    page = client_for(focal_egypt).get(f"{reverse('request_new')}?lang={lang}")
+    assert page.status_code == 200
+    found = controls(page.content)
+    assert not found.selects
+    assert {v for v, box in found.boxes.items() if box.get("type") == "checkbox"} == (
+        expected_values()
+    )
+    assert found.open_details == 0  # nothing chosen, every article's paragraphs closed
+    text = page.content.decode()
+    assert "Ctrl" not in text and "⌘" not in text
+    article = Article.objects.get(instrument__code="untoc", number=5)
+    with translation.override(lang):
+        title = str(article.translated("title"))
+    # Each box is named by its visible words, in the reader's language.
+    assert f'id="id_articles_{article.pk}"' in text
+    assert f"{title}</span></label>" in text
 
 
 def test_choosing_an_article_and_a_paragraph_files_lines_for_them(focal_egypt):  # type: ignore[no-untyped-def]
@@ -66,3 +120,31 @@ def test_request_page_names_the_language_of_the_request_not_its_code(focal_egypt
     html = client.get(f"/requests/{request.pk}/?lang=ar").content.decode()
     assert "<code>ar</code>" not in html
     assert "<dd>العربية</dd>" in html
+
+
+def test_a_refused_request_keeps_the_ticks_and_opens_the_paragraphs_ticked(
+    focal_egypt: Any,
+) -> None:
+    five = Article.objects.get(instrument__code="untoc", number=5)
+    six = Article.objects.get(instrument__code="untoc", number=6)
+    form = request_form(articles=[f"a{five.pk}", f"a{six.pk}.2"])
+    del form["title"]
+    page = client_for(focal_egypt).post(reverse("request_new"), form)
+    assert page.status_code == 200
+    found = controls(page.content)
+    checked = {value for value, box in found.boxes.items() if "checked" in box}
+    assert checked == {f"a{five.pk}", f"a{six.pk}.2"}
+    assert found.open_details == 1  # article 6's paragraphs, one of them ticked
+    assert not AssistanceRequest.objects.exists()
+
+
+def test_a_title_shown_in_english_for_want_of_a_translation_says_its_language(
+    focal_egypt: Any,
+) -> None:
+    # The reference data has the articles' titles in Arabic and English only.
+    page = client_for(focal_egypt).get(f"{reverse('request_new')}?lang=fr").content.decode()
+    article = Article.objects.get(instrument__code="untoc", number=5)
+    assert (
+        f'<span>Article 5 — <span class="fallback" lang="en" dir="ltr">{article.title_en}</span>'
+        in page
+    )
