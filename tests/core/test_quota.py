@@ -90,7 +90,7 @@ def test_the_service_refuses_an_attachment_past_the_quota(answering, focal_egypt
 def test_a_request_document_counts_in_the_same_quota(answering, focal_egypt, egypt):  # type: ignore[no-untyped-def]
     """A document filed with a request, then an attachment that would pass the quota with it:
     the answer page refuses it, in the reader's language, and keeps nothing it was sent."""
-    assignment, (law, decree) = answering
+    assignment, _items = answering
     with override_settings(INFOBASE_STATE_FILES_QUOTA_BYTES=int(2.5 * len(PDF))):
         response = client_for(focal_egypt).post(
             reverse("request_new"),
