@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.accounts.permissions import is_donor, is_focal_point, is_secretariat
 from infobase.activities.models import (
@@ -332,8 +333,9 @@ def activity_save(
         instance.iati_identifier = next_identifier()
     if created:
         instance.created_by = user
+    # A reason of the service's own is kept in English and shown in the reader's language.
     instance._change_reason = reason or (  # type: ignore[attr-defined]
-        _("Recorded by hand") if created else _("Changed by hand")
+        gettext_noop("Recorded by hand") if created else gettext_noop("Changed by hand")
     )
     instance.save()
 

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.accounts.permissions import require
 from infobase.core.errors import InputProblem, InvalidInput
@@ -67,6 +68,7 @@ def mandate_set_status(
     mandate.status_set_by = user if getattr(user, "is_authenticated", False) else None
     mandate.status_set_on = timezone.now()
     mandate._change_reason = reason  # type: ignore[attr-defined]
+    mandate._history_user = mandate.status_set_by  # type: ignore[attr-defined]
     mandate.save()
     added_by = mandate.status_set_by
     records: dict[str, Iterable[Any]] = {
@@ -76,16 +78,28 @@ def mandate_set_status(
     }
     for field, values in records.items():
         for record in values:
-            MandateEvidence.objects.get_or_create(
-                mandate=mandate, **{field: record}, defaults={"added_by": added_by}
-            )
+            _evidence_add(mandate, {field: record}, {"added_by": added_by}, reason=reason)
     if link_url:
-        MandateEvidence.objects.get_or_create(
-            mandate=mandate,
-            url=link_url,
-            defaults={"label": link_label or link_url, "added_by": added_by},
+        _evidence_add(
+            mandate,
+            {"url": link_url},
+            {"label": link_label or link_url, "added_by": added_by},
+            reason=reason,
         )
     return mandate
+
+
+def _evidence_add(
+    mandate: Mandate, lookup: dict[str, Any], values: dict[str, Any], *, reason: str
+) -> None:
+    """Add a record of evidence to ``mandate`` unless it is there already; its history keeps
+    who added it and the reason of the status it was given with."""
+    if MandateEvidence.objects.filter(mandate=mandate, **lookup).exists():
+        return
+    evidence = MandateEvidence(mandate=mandate, **lookup, **values)
+    evidence._change_reason = reason  # type: ignore[attr-defined]
+    evidence._history_user = values["added_by"]  # type: ignore[attr-defined]
+    evidence.save()
 
 
 # --- Reports produced by Infobase, filed as documents of a session -------------------------
@@ -153,7 +167,10 @@ def document_from_report(*, user: Any, run: Any, session: Session) -> Document:
         document.title = {**document.title, **titles}
         document.session = session
         document.date = run.params.get("date") or document.date
-        document._change_reason = _("Filed again from the report produced by Infobase.")  # type: ignore[attr-defined]
+        # Kept in English, shown in the reader's language (``core.history._shown_reason``).
+        document._change_reason = gettext_noop(  # type: ignore[attr-defined]
+            "Filed again from the report produced by Infobase."
+        )
         document.save()
     for item in runs:
         lang = item.lang.split("-")[0]

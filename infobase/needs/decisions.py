@@ -59,8 +59,11 @@ def _refresh_evidence_flags(need: Need, evidence: QuerySet[NeedEvidence] | None 
         need.first_seen = min(days, default=need.first_seen)
 
 
-def _save(need: Need, reason: str) -> None:
+def _save(need: Need, reason: str, user: Any) -> None:
+    """Save a decision with its reason and who took it (also when no web request names them:
+    the API, a job or a command)."""
     need._change_reason = reason  # type: ignore[attr-defined]
+    need._history_user = user if getattr(user, "pk", None) else None  # type: ignore[attr-defined]
     need.save()
 
 
@@ -88,10 +91,10 @@ def need_merge(*, user: Any, need: Need, into: Need, reason: str) -> Need:
     need.merged_into = into
     need.decision_reason = reason
     _refresh_evidence_flags(need)
-    _save(need, reason)
+    _save(need, reason, user)
     into.decision_reason = reason
     _refresh_evidence_flags(into)
-    _save(into, reason)
+    _save(into, reason, user)
     return into
 
 
@@ -145,11 +148,11 @@ def need_split(
         )
     target.split_from = need
     target.decision_reason = reason
-    _save(target, reason)
+    _save(target, reason, user)
     moved.update(need=target)
     need.decision_reason = reason
     _refresh_evidence_flags(need)
-    _save(need, reason)
+    _save(need, reason, user)
     return target
 
 
@@ -167,7 +170,7 @@ def need_close(*, user: Any, need: Need, status: str, reason: str) -> Need:
         raise ValidationError({"status": _("The need already has this status.")})
     need.status = status
     need.decision_reason = reason
-    _save(need, reason)
+    _save(need, reason, user)
     return need
 
 
@@ -181,7 +184,7 @@ def need_reopen(*, user: Any, need: Need, reason: str) -> Need:
         raise ValidationError({"status": _("Only a closed need can be reopened.")})
     need.status = NeedStatus.OPEN
     need.decision_reason = reason
-    _save(need, reason)
+    _save(need, reason, user)
     return need
 
 
@@ -195,7 +198,7 @@ def need_pin(*, user: Any, need: Need, pinned: bool, reason: str) -> Need:
     if pinned:
         need.excluded = False
     need.ranking_reason = reason
-    _save(need, reason)
+    _save(need, reason, user)
     return need
 
 
@@ -209,7 +212,7 @@ def need_exclude(*, user: Any, need: Need, excluded: bool, reason: str) -> Need:
     if excluded:
         need.pinned = False
     need.ranking_reason = reason
-    _save(need, reason)
+    _save(need, reason, user)
     return need
 
 

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.accounts.models import Role, User
 from infobase.core.i18n import language
@@ -81,7 +82,7 @@ def dispatch(
         if state.pk not in existing
     ]
     for assignment in created:
-        assignment._change_reason = _("Dispatched")  # type: ignore[attr-defined]
+        assignment._change_reason = gettext_noop("Dispatched")  # type: ignore[attr-defined]
         assignment.save()
     if questionnaire.status == QuestionnaireStatus.DRAFT:
         questionnaire.status = QuestionnaireStatus.PUBLISHED
@@ -308,6 +309,8 @@ def answers_save(
     if not locked.is_editable_by_state and not user.is_secretariat:
         raise PermissionDenied
     result = SaveResult()
+    # Who, in the history, also when no web request names them (a job, a command).
+    by = user if getattr(user, "pk", None) else None
     current = {
         (a.item_id, a.repeat_path): a
         for a in Answer.objects.select_for_update(of=("self",))
@@ -349,6 +352,7 @@ def answers_save(
                 updated_by=user,
             )
             answer._change_reason = reason  # type: ignore[attr-defined]
+            answer._history_user = by  # type: ignore[attr-defined]
             answer.save()
             result.saved += 1
             continue
@@ -364,11 +368,14 @@ def answers_save(
         existing.version += 1
         existing.updated_by = user
         existing._change_reason = reason  # type: ignore[attr-defined]
+        existing._history_user = by  # type: ignore[attr-defined]
         existing.save()
         result.saved += 1
     if result.saved and locked.status == AssignmentStatus.NOT_STARTED:
         locked.status = AssignmentStatus.IN_PROGRESS
-        locked._change_reason = _("First answers saved")  # type: ignore[attr-defined]
+        # Kept in English, shown in the reader's language (``core.history._shown_reason``).
+        locked._change_reason = gettext_noop("First answers saved")  # type: ignore[attr-defined]
+        locked._history_user = by  # type: ignore[attr-defined]
         locked.save(update_fields=["status"])
     return result
 
@@ -525,7 +532,7 @@ def repeat_instance_remove(*, assignment: Assignment, user: Any, repeat: Item, p
         if not first.isdigit():
             continue
         if first == number:
-            answer._change_reason = _("Repeated section removed")  # type: ignore[attr-defined]
+            answer._change_reason = gettext_noop("Repeated section removed")  # type: ignore[attr-defined]
             answer.delete()
             removed += 1
         elif int(first) > int(number):
@@ -534,7 +541,9 @@ def repeat_instance_remove(*, assignment: Assignment, user: Any, repeat: Item, p
         answer.repeat_path = f"{head}{n - 1}" + (f".{rest}" if rest else "")
         answer.version += 1
         answer.updated_by = user
-        answer._change_reason = _("Renumbered after a repeated section was removed")  # type: ignore[attr-defined]
+        answer._change_reason = gettext_noop(  # type: ignore[attr-defined]
+            "Renumbered after a repeated section was removed"
+        )
         answer.save()
     return removed
 
@@ -565,7 +574,7 @@ def assignment_submit(*, assignment: Assignment, user: Any) -> Assignment:
         raise SubmissionInvalid(problems)
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.submitted_at = timezone.now()
-    assignment._change_reason = _("Submitted")  # type: ignore[attr-defined]
+    assignment._change_reason = gettext_noop("Submitted")  # type: ignore[attr-defined]
     assignment.save()
     notices.announce_submitted(assignment)
     return assignment
@@ -639,7 +648,7 @@ def assignment_validate(*, assignment: Assignment, user: Any, comment: str = "")
         ReviewComment.objects.create(assignment=assignment, author=user, text=comment)
     assignment.status = AssignmentStatus.VALIDATED
     assignment.validated_at = timezone.now()
-    assignment._change_reason = comment or _("Validated")  # type: ignore[attr-defined]
+    assignment._change_reason = comment or gettext_noop("Validated")  # type: ignore[attr-defined]
     assignment.save()
     derive(assignment=assignment)
     notices.announce_reviewed(assignment, returned=False)

@@ -860,3 +860,37 @@ def test_submissions_import_command(egypt_assignment, secretariat, focal_egypt, 
         call_command("submissions-import", "wb-test", str(path), "--user", "hoda")
     with pytest.raises(CommandError):
         call_command("submissions-import", "nope", str(path), "--user", "alice")
+
+
+def test_submissions_imported_outside_the_web_name_who_imported_them_in_the_history(
+    egypt_assignment, secretariat
+):
+    """The worker and the command import with no web request: each answer's history and the
+    assignment's still say who imported them, and why, the assignment's reason in the
+    reader's language."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from infobase.core.history import history_of
+    from tests.conftest import client_for
+
+    with translation.override("fr"):  # the job runs in the language of who asked for it
+        submissions_import(
+            questionnaire=egypt_assignment.questionnaire,
+            source=csv_file("2026-01-01;2026-01-02;yes;;0;0;5;;Imported;EGY;1;u1;x"),
+            filename="kobo.csv",
+            user=secretariat,
+        )
+    answer = Answer.objects.get(assignment=egypt_assignment, item__name="details")
+    (entry,) = history_of(answer)
+    assert entry.who == "alice" and "kobo.csv" in entry.reason
+    egypt_assignment.refresh_from_db()
+    assert egypt_assignment.status == "in_progress"
+    assert history_of(egypt_assignment)[0].who == "alice"
+    assert history_of(egypt_assignment)[0].reason == "First answers saved"
+    with translation.override("ar"):
+        assert history_of(egypt_assignment)[0].reason == "حُفظت الإجابات الأولى"
+    client = client_for(secretariat)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    page = client.get(reverse("history", args=["questionnaires.assignment", egypt_assignment.pk]))
+    assert "alice" in page.content.decode() and "حُفظت الإجابات الأولى" in page.content.decode()

@@ -13,10 +13,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.activities.coverage.counting import COUNTING_STATUSES, PLACES
 from infobase.activities.models import Activity, LinkStatus, NeedLink
 from infobase.needs.models import Need
+
+# The first version of a suggested link, kept when a person first decides on it.
+SUGGESTED_REASON = gettext_noop("Suggested by Infobase")
+
+
+def _suggestion_kept(link: NeedLink) -> None:
+    """Suggested links are written in bulk without history (a derived table, see
+    ``suggestions``). Before the first decision on one, keep it as it was suggested, so that its
+    history shows what the decision changed."""
+    if link.pk is not None and not link.history.exists():
+        NeedLink.history.bulk_history_create([link], default_change_reason=SUGGESTED_REASON)
 
 
 def _share(share: Decimal | int | str | None) -> Decimal:
@@ -39,14 +51,17 @@ def link_decide(
     if not user.has_perm("activities.decide_link", link):
         raise PermissionDenied
     link.refresh_from_db()
+    _suggestion_kept(link)
     link.status = LinkStatus.ACCEPTED if accept else LinkStatus.REJECTED
     if share is not None or accept:
         link.share = _share(share if share is not None else link.share)
     link.decided_by = user if getattr(user, "pk", None) else None
     link.decided_at = timezone.now()
+    # A reason of the service's own is kept in English and shown in the reader's language.
     link._change_reason = (reason or "").strip() or (  # type: ignore[attr-defined]
-        _("Link accepted.") if accept else _("Link rejected.")
+        gettext_noop("Link accepted.") if accept else gettext_noop("Link rejected.")
     )
+    link._history_user = link.decided_by  # type: ignore[attr-defined]
     link.save()
     return link
 
@@ -65,12 +80,14 @@ def link_create(
         raise ValidationError({"activity": _("This activity is already linked to the need.")})
     if link is None:
         link = NeedLink(need=need, activity=activity)
+    _suggestion_kept(link)
     link.status = LinkStatus.MANUAL
     link.share = value
     link.decided_by = user if getattr(user, "pk", None) else None
     link.decided_at = timezone.now()
-    link._change_reason = (reason or "").strip() or _(  # type: ignore[attr-defined]
+    link._change_reason = (reason or "").strip() or gettext_noop(  # type: ignore[attr-defined]
         "Linked by hand."
     )
+    link._history_user = link.decided_by  # type: ignore[attr-defined]
     link.save()
     return link
