@@ -16,6 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from infobase.core.i18n import is_rtl, language
 from infobase.core.text import xml_text
 
@@ -58,6 +60,11 @@ class Exporter(ABC):
     def sheet_title(self) -> str:
         return self.identifier[:31]
 
+    def notes(self) -> Sequence[str]:
+        """What the rows are, in words (the definition the page showing them states): written
+        on a sheet of its own after the rows' in a workbook. A CSV file holds the rows only."""
+        return ()
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -76,6 +83,8 @@ def render(exporter: Exporter, *, fmt: str, lang: str) -> Export:
         header = [str(c) for c in exporter.columns()]
         rows = [[safe_cell(_plain(v)) for v in row] for row in exporter.rows()]
         title = exporter.sheet_title()
+        notes = [safe_cell(str(note)) for note in exporter.notes()]
+        notes_title = _("About this file")[:31]
         rtl = is_rtl(lang)
     name = f"{exporter.identifier}-{lang}.{fmt}"
     if fmt == "csv":
@@ -94,6 +103,7 @@ def render(exporter: Exporter, *, fmt: str, lang: str) -> Export:
             rows=len(rows),
         )
     from openpyxl import Workbook  # loaded when a workbook is written, not at start-up
+    from openpyxl.styles import Alignment
 
     book = Workbook()
     sheet = book.active
@@ -104,6 +114,14 @@ def render(exporter: Exporter, *, fmt: str, lang: str) -> Export:
     for row in rows:
         sheet.append(row)
     sheet.freeze_panes = "A2"
+    if notes:
+        about = book.create_sheet(notes_title)
+        about.sheet_view.rightToLeft = rtl
+        about.column_dimensions["A"].width = 100
+        for note in notes:
+            about.append([note])
+            cell = about.cell(row=about.max_row, column=1)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     book.properties.creator = "Infobase"
     out = io.BytesIO()
     book.save(out)

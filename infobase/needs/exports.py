@@ -18,6 +18,7 @@ from infobase.needs.scoring import RankedNeed, ScoredNeed, Weights, explain
 from infobase.needs.selectors import (
     coverage_status,
     ranked_needs,
+    register_definition,
     register_scored,
     status_label,
 )
@@ -74,6 +75,9 @@ class NeedsRegisterExporter(Exporter):
 
     def sheet_title(self) -> str:
         return _("Needs register")[:31]
+
+    def notes(self) -> list[str]:
+        return [register_definition()]
 
     def _terms(self) -> list[str]:
         return [t.name for t in self.scored[0].explanation.terms] if self.scored else []

@@ -614,10 +614,14 @@ class Composer:
             Heading(_("Needs for technical assistance")),
             Paragraph(
                 ngettext(
-                    "For this cycle, the consolidated register holds %(needs)s open need for "
-                    "technical assistance under the %(instrument)s, of %(states)s States.",
-                    "For this cycle, the consolidated register holds %(needs)s open needs for "
-                    "technical assistance under the %(instrument)s, of %(states)s States.",
+                    "For this cycle, %(needs)s open need of the consolidated register for "
+                    "technical assistance under the %(instrument)s, of %(states)s States, rests "
+                    "on public information: the validated answers of the cycle or requests "
+                    "received by its end.",
+                    "For this cycle, %(needs)s open needs of the consolidated register for "
+                    "technical assistance under the %(instrument)s, of %(states)s States, rest "
+                    "on public information: the validated answers of the cycle or requests "
+                    "received by its end.",
                     f.needs_total,
                 )
                 % {
@@ -655,6 +659,12 @@ class Composer:
                     _(
                         "A need may rest on both an answer and a request; it is counted once "
                         "in the total."
+                    ),
+                    # One name, one figure: the register's own count is another figure.
+                    _(
+                        "The register's own pages, files and API count every open need their "
+                        "reader may see, whatever the cycle of its evidence: their figure may be "
+                        "larger."
                     ),
                 ),
             ),

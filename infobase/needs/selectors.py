@@ -11,6 +11,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from infobase.accounts.permissions import is_focal_point, is_secretariat, is_wg_member
@@ -61,6 +62,17 @@ def needs_visible_to(user: Any) -> QuerySet[Need]:
     """The secretariat sees every need; anyone else sees their own State's needs and the other
     States' needs that do not rest only on confidential evidence."""
     return Need.objects.filter(visible_needs_q(user))
+
+
+def register_definition() -> str:
+    """What the register's count and rows are: stated on its page and in its files (one
+    definition of the figure; the rule is ``visible_needs_q``)."""
+    return _(
+        "Counted: the needs of the consolidated register that match the filters (the open "
+        "ones unless another status is chosen; a need merged into another is counted in it). "
+        "A need that rests only on a State's confidential information is counted only for "
+        "that State and the secretariat."
+    )
 
 
 def visible_needs_q(user: Any, path: str = "") -> Q:

@@ -70,3 +70,25 @@ def test_text_no_xml_file_can_hold_is_exported_readable(fmt):
     else:
         cell = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))[1][0]
     assert cell == "first\nsecond\nthird end ترحيل"
+
+
+class Defined(Sample):
+    def notes(self):
+        return [_("State"), "=1+1"]
+
+
+def test_a_workbook_states_what_its_rows_are_on_a_sheet_after_them():
+    book = load_workbook(io.BytesIO(render(Defined(), fmt="xlsx", lang="ar").content))
+    rows, about = book.worksheets
+    assert rows["A2"].value == "مصر"  # the rows first: what a reader and a script open
+    assert about.title == "حول هذا الملف"
+    assert about.sheet_view.rightToLeft
+    assert [r[0].value for r in about.iter_rows()] == ["الدولة", "'=1+1"]
+
+
+def test_a_workbook_without_notes_has_one_sheet_and_csv_never_holds_them():
+    assert (
+        len(load_workbook(io.BytesIO(render(Sample(), fmt="xlsx", lang="en").content)).worksheets)
+        == 1
+    )
+    assert "=1+1" not in render(Defined(), fmt="csv", lang="en").content.decode("utf-8-sig")

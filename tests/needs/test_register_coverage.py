@@ -286,3 +286,24 @@ def test_the_export_explains_scores_in_the_language_it_is_written_in(secretariat
     assert en_rows[1][-1] != fr_rows[1][-1]  # the explanation follows the export's language
     assert "Coverage by activities" in en_rows[0]
     assert "Uncovered" in en_rows[1]
+
+
+def test_the_register_file_states_the_definition_of_its_rows(secretariat):
+    """One definition of the register's figure, in its file as on its page."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from infobase.core.exporters import render
+    from infobase.core.i18n import language
+    from infobase.needs.exports import NeedsRegisterExporter
+    from infobase.needs.scoring import explain, ranked_register
+    from infobase.needs.selectors import register_definition
+
+    make_need("EGY", 18)
+    scored = explain(ranked_register(needs_qs=Need.objects.all()))
+    made = render(NeedsRegisterExporter(ranked=scored), fmt="xlsx", lang="fr")
+    about = load_workbook(io.BytesIO(made.content)).worksheets[-1]
+    with language("fr"):
+        assert about["A1"].value == register_definition()
+    assert "confidenti" in about["A1"].value
