@@ -208,6 +208,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "page": found.page,
             "rows": rows,
             "total": found.total,
+            "definition": selectors.register_definition(),
             "weights": found.table.weights,
             "scores_as_of": found.table.as_of,
             "scores_pending": found.pending,

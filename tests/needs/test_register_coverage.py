@@ -307,3 +307,20 @@ def test_the_register_file_states_the_definition_of_its_rows(secretariat):
     with language("fr"):
         assert about["A1"].value == register_definition()
     assert "confidenti" in about["A1"].value
+
+
+def test_the_register_page_states_the_same_definition_in_the_readers_language(focal_egypt):
+    from django.urls import reverse
+
+    from infobase.core.i18n import language
+    from infobase.needs.selectors import register_definition
+    from tests.conftest import client_for
+
+    page = client_for(focal_egypt).get(reverse("need_register") + "?lang=ar").content.decode()
+    with language("ar"):
+        definition = register_definition()
+    with language("en"):
+        assert definition != register_definition()  # translated
+    assert f'<p class="note" id="register-definition">{definition}</p>' in page.replace(
+        "&#x27;", "'"
+    )
