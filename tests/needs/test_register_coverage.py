@@ -324,3 +324,15 @@ def test_the_register_page_states_the_same_definition_in_the_readers_language(fo
     assert f'<p class="note" id="register-definition">{definition}</p>' in page.replace(
         "&#x27;", "'"
     )
+
+
+def test_the_heat_tables_state_the_registers_rule_for_confidential_needs(focal_egypt):
+    """Requests as well as answers: the words name the rule ``visible_needs_q`` applies."""
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    page = client_for(focal_egypt).get(reverse("need_heat") + "?lang=en").content.decode()
+    assert "confidential information (answers or requests) is counted only for that State" in (
+        page.replace("&#x27;", "'")
+    )
