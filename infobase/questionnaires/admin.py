@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from infobase.questionnaires.forms import ReportingCycleForm
 from infobase.questionnaires.models import (
     Answer,
     Assignment,
@@ -15,7 +16,8 @@ from infobase.questionnaires.models import (
 
 @admin.register(ReportingCycle)
 class ReportingCycleAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "starts_on", "ends_on"]
+    form = ReportingCycleForm
+    list_display = ["number", "__str__", "starts_on", "ends_on"]
 
 
 @admin.register(Questionnaire)

@@ -70,7 +70,7 @@ def tr(en: str, ar: str, fr: str, es: str) -> Label:
 @dataclass(frozen=True)
 class Cycle:
     number: int
-    name: str
+    name: Label  # in the six languages, as the cycle's names
     starts_on: date
     ends_on: date
     ordinal: Label
@@ -82,7 +82,14 @@ class Cycle:
 CYCLES = (
     Cycle(
         1,
-        "First reporting cycle (2005–2006)",
+        {
+            "en": "First reporting cycle (illustrative)",
+            "ar": "دورة الإبلاغ الأولى (توضيحي)",
+            "zh": "第一个报告周期（示例）",
+            "fr": "Premier cycle d'établissement des rapports (fictif)",
+            "ru": "Первый цикл представления отчетности (иллюстративный)",
+            "es": "Primer ciclo de presentación de informes (ilustrativo)",
+        },
         date(2005, 1, 1),
         date(2006, 12, 31),
         tr("first", "الأولى", "premier", "primer"),
@@ -92,7 +99,14 @@ CYCLES = (
     ),
     Cycle(
         2,
-        "Second reporting cycle (2007–2008)",
+        {
+            "en": "Second reporting cycle (illustrative)",
+            "ar": "دورة الإبلاغ الثانية (توضيحي)",
+            "zh": "第二个报告周期（示例）",
+            "fr": "Deuxième cycle d'établissement des rapports (fictif)",
+            "ru": "Второй цикл представления отчетности (иллюстративный)",
+            "es": "Segundo ciclo de presentación de informes (ilustrativo)",
+        },
         date(2007, 1, 1),
         date(2008, 12, 31),
         tr("second", "الثانية", "deuxième", "segundo"),

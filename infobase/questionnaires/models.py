@@ -19,14 +19,35 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from infobase.core.i18n import pick_label
+from infobase.core.i18n import FALLBACK_SUFFIX, Translated, field_suffix, pick_label
 from infobase.core.uploads import UploadValidator
 from infobase.reference.models import Article, AssistanceKind, Instrument, Priority, State
 
 
+def cycle_names(value: Any) -> dict[str, str]:
+    """A cycle's names as a language → text map; a plain text (as older code and tests give
+    it) is its English name."""
+    if isinstance(value, dict):
+        return {str(code).lower().split("-")[0]: str(text) for code, text in value.items() if text}
+    return {"en": str(value)} if value else {}
+
+
+def default_cycle_names(number: int) -> dict[str, str]:
+    """The names of a cycle created without any: "Reporting cycle N" in the six languages."""
+    from infobase.core.i18n import language, language_codes
+
+    names = {}
+    for code in language_codes():
+        with language(code):
+            names[field_suffix(code)] = gettext("Reporting cycle %(number)s") % {"number": number}
+    return names
+
+
 class ReportingCycle(models.Model):
     number = models.PositiveSmallIntegerField(_("cycle"), unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    # {"en": "Second reporting cycle", "ar": "دورة الإبلاغ الثانية", …}: one name per language
+    # (codes as the field suffixes: "zh" for Chinese), English always given.
+    name = models.JSONField(_("name"), default=dict)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
 
@@ -36,7 +57,25 @@ class ReportingCycle(models.Model):
         verbose_name_plural = _("reporting cycles")
 
     def __str__(self) -> str:
-        return self.name
+        return self.translated("name").text
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name = cycle_names(self.name)
+        super().save(*args, **kwargs)
+
+    def translated(self, field: str = "name", language_code: str | None = None) -> Translated:
+        """The name in the active (or given) language, else in English, else in any language
+        it is held in, marked as a fallback (for the ``tr`` template tag, as the columns of
+        ``TranslatedFieldsMixin``)."""
+        names = cycle_names(getattr(self, field))
+        suffix = field_suffix(language_code)
+        if names.get(suffix):
+            return Translated(names[suffix], suffix, is_fallback=False)
+        shown = FALLBACK_SUFFIX if names.get(FALLBACK_SUFFIX) else next(iter(names), "")
+        if not shown:
+            text = gettext("Reporting cycle %(number)s") % {"number": self.number}
+            return Translated(text, suffix, is_fallback=False)
+        return Translated(names[shown], shown, is_fallback=True)
 
 
 class QuestionnaireStatus(models.TextChoices):

@@ -28,6 +28,7 @@ from infobase.questionnaires.models import (
     Item,
     ItemKind,
     Questionnaire,
+    ReportingCycle,
     ReviewComment,
 )
 from infobase.reference.models import (
@@ -620,7 +621,12 @@ def rates_over_cycles() -> list[Rate]:
     return [
         Rate(
             str(r["questionnaire__cycle__number"]),
-            r["questionnaire__cycle__name"],
+            # the name in the reader's language (else English), as the cycle's ``__str__``
+            str(
+                ReportingCycle(
+                    number=r["questionnaire__cycle__number"], name=r["questionnaire__cycle__name"]
+                )
+            ),
             r["asked"],
             r["answered"],
         )

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from infobase.core.i18n import Translated
+from infobase.core.i18n import Translated, language_name
 
 register = template.Library()
 
@@ -21,7 +21,10 @@ def tr(obj: Any, field: str) -> SafeString:
             '<span lang="{}" dir="{}" class="fallback" title="{}">{}</span>',
             value.html_lang,
             value.dir,
-            _("Not yet available in this language; shown in English."),
+            _("Not yet available in this language; shown in English.")
+            if value.lang == "en"
+            # a text held only in another language (a cycle named in Arabic alone): its name
+            else language_name(value.html_lang),
             value.text,
         )
     return format_html('<span lang="{}">{}</span>', value.html_lang, value.text)

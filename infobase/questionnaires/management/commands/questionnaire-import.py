@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from infobase.core.errors import InvalidInput
-from infobase.questionnaires.models import ReportingCycle
+from infobase.core.i18n import FIELD_LANGUAGES, FIELD_SUFFIX
+from infobase.questionnaires.models import ReportingCycle, default_cycle_names
 from infobase.questionnaires.xlsform import import_warnings, import_xlsform
 from infobase.reference.models import Instrument
 
@@ -33,6 +34,31 @@ class Command(BaseCommand):
             action="store_true",
             help="Create the reporting cycle if it does not exist.",
         )
+        parser.add_argument(
+            "--cycle-name",
+            action="append",
+            default=[],
+            metavar="LANG=NAME",
+            help=(
+                "Name of the cycle created by --create-cycle in one language (ar, zh, en, fr, "
+                "ru, es); may be repeated. Without it, 'Reporting cycle N' in the six languages."
+            ),
+        )
+
+    def _names(self, given: list[str]) -> dict[str, str]:
+        languages = dict.fromkeys(FIELD_LANGUAGES)
+        names: dict[str, str] = {}
+        for pair in given:
+            raw, sep, text = pair.partition("=")
+            code = FIELD_SUFFIX.get(raw.strip().lower(), raw.strip().lower())
+            if not sep or not text.strip() or code not in languages:
+                raise CommandError(
+                    f"--cycle-name {pair!r}: give LANG=NAME, LANG one of {', '.join(languages)}"
+                )
+            names[code] = text.strip()
+        if names and "en" not in names:
+            raise CommandError("--cycle-name: give the English name too (en=…)")
+        return names
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -44,13 +70,16 @@ class Command(BaseCommand):
             raise CommandError(
                 f"There is no reporting cycle {number}; create it first or pass --create-cycle."
             )
+        names = self._names(options["cycle_name"])
         codes: list[str] = options["instrument"]
         instruments = list(Instrument.objects.filter(code__in=codes))
         unknown = sorted(set(codes) - {i.code for i in instruments})
         if unknown:
             raise CommandError(f"Unknown instrument(s): {', '.join(unknown)}")
         if cycle is None:
-            cycle = ReportingCycle.objects.create(number=number, name=f"Cycle {number}")
+            cycle = ReportingCycle.objects.create(
+                number=number, name=names or default_cycle_names(number)
+            )
         try:
             questionnaire = import_xlsform(
                 path,
