@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import BooleanField, Field, ForeignKey, JSONField, Model
+from django.db.models import BooleanField, Field, ForeignKey, JSONField, ManyToManyField, Model
 from django.utils.translation import gettext, pgettext
+from simple_history.models import HistoricalRecords
 
 from infobase.core.i18n import FIELD_SUFFIX, list_separator, text_for_interface
 
@@ -20,6 +22,9 @@ class Change:
     field: str
     old: Any
     new: Any
+    # A many-to-many field's change in words ("added Egypt; removed Senegal"), in the place
+    # of its values before and after.
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,67 @@ class HistoryEntry:
     kind: str  # "+" created, "~" changed, "-" deleted
     reason: str
     changes: list[Change]
+
+
+# The history of each model that keeps its many-to-many fields, for ``one_version``.
+_KEPT: dict[type[Model], HistoryWithMany] = {}
+
+
+class HistoryWithMany(HistoricalRecords):
+    """``HistoricalRecords`` that also keeps many-to-many fields (``m2m_fields``): each version
+    holds the related rows as they were. A write of the field makes a version (who from the
+    request or ``_history_user``, why from ``_change_reason``), from either side: a need's
+    ``projects.add(project)`` makes a version of the project. A service writing a record and its
+    fields together keeps them as one version with ``one_version``."""
+
+    def finalize(self, sender: type[Model], **kwargs: Any) -> None:
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            _KEPT[sender] = self
+
+    def m2m_changed(
+        self,
+        instance: Model,
+        action: str,
+        attr: str,
+        pk_set: set[Any] | None,
+        reverse: bool,
+        **kwargs: Any,
+    ) -> None:
+        if not reverse:
+            super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+            return
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            return
+        # Written from the other side: ``instance`` is the related row, ``model`` the model that
+        # keeps the history, ``pk_set`` its records touched (unknown after a clear: asked before).
+        model = kwargs["model"]
+        cleared = instance.__dict__.setdefault("_history_cleared", {})
+        if action == "pre_clear":
+            cleared[attr] = set(
+                model._base_manager.filter(**{attr: instance}).values_list("pk", flat=True)
+            )
+            return
+        if action not in ("post_add", "post_remove", "post_clear"):
+            return
+        keys = cleared.pop(attr, set()) if action == "post_clear" else set(pk_set or ())
+        for record in model._base_manager.filter(pk__in=keys):
+            self.create_historical_record(record, "~")
+
+
+@contextmanager
+def one_version(instance: Model) -> Iterator[None]:
+    """The save of ``instance`` and the writes of its many-to-many fields inside the block kept
+    as one version of it (one entry of its history, with its ``_change_reason`` and
+    ``_history_user``), not one per write. Nothing is kept if the block fails."""
+    created = instance._state.adding
+    instance.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del instance.skip_history_when_saving  # type: ignore[attr-defined]
+    if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        _KEPT[type(instance)].create_historical_record(instance, "+" if created else "~")
 
 
 def _shown_reason(stored: str | None) -> str:
@@ -64,15 +130,25 @@ class _Names:
     """The names of the rows the changed keys point to, one query per field."""
 
     def __init__(
-        self, wanted: dict[Field[Any, Any], set[Any]], *, model: type[Model], shown: Shown
+        self,
+        wanted: dict[Field[Any, Any], set[Any]],
+        *,
+        model: type[Model],
+        shown: Shown,
+        seen: Shown = None,
     ) -> None:
         self.names: dict[tuple[Field[Any, Any], Any], str] = {}
+        # Rows of a many-to-many field the reader may not see: not named, not counted.
+        self.unseen: set[tuple[Field[Any, Any], Any]] = set()
         for field, keys in wanted.items():
             related: Any = field.related_model
             row: Any
             for row in related._base_manager.filter(pk__in=keys):
                 # Another need merged into this one is named only to who may see it.
                 if related is model and shown is not None and not shown(row):
+                    continue
+                if isinstance(field, ManyToManyField) and seen is not None and not seen(row):
+                    self.unseen.add((field, row.pk))
                     continue
                 label = (row.get_full_name() or row.get_username()) if _is_person(field) else row
                 self.names[field, row.pk] = str(label)
@@ -109,11 +185,48 @@ def _readable(field: Field[Any, Any], value: Any, names: _Names) -> Any:
     return value
 
 
+def _members(records: list[Any], fields: list[ManyToManyField[Any, Any]]) -> dict[Any, set[Any]]:
+    """The keys each version held in each many-to-many field: (field, history id) → keys, one
+    query per field."""
+    held: dict[Any, set[Any]] = {}
+    ids = [record.history_id for record in records]
+    for field in fields:
+        kept: Any = HistoricalRecords.m2m_models[field]
+        target = kept._meta.get_field(field.m2m_reverse_field_name()).attname
+        for version, key in kept.objects.filter(history_id__in=ids).values_list(
+            "history_id", target
+        ):
+            held.setdefault((field, version), set()).add(key)
+    return held
+
+
+def _many_words(field: Field[Any, Any], added: set[Any], removed: set[Any], names: _Names) -> str:
+    """A many-to-many field's change as its reader reads it: "added Egypt, Chad; removed
+    Senegal", the rows named in the reader's language, those the reader may not see left out."""
+
+    def named(keys: set[Any]) -> str:
+        shown = sorted(names(field, key) for key in keys if (field, key) not in names.unseen)
+        return list_separator().join(shown)
+
+    parts = []
+    if text := named(added):
+        parts.append(pgettext("history of a list", "added %(items)s") % {"items": text})
+    if text := named(removed):
+        parts.append(pgettext("history of a list", "removed %(items)s") % {"items": text})
+    if len(parts) == 2:
+        return pgettext("history of a list", "%(added)s; %(removed)s") % {
+            "added": parts[0],
+            "removed": parts[1],
+        }
+    return parts[0] if parts else ""
+
+
 def history_of(
     obj: Model,
     *,
     shown: Callable[[Model], bool] | None = None,
     people: bool = True,
+    seen: Callable[[Model], bool] | None = None,
 ) -> list[HistoryEntry]:
     """Newest first. Each entry lists the fields changed since the version before it, each
     value readable (see ``_readable``).
@@ -124,7 +237,11 @@ def history_of(
     anything before it.
 
     ``people``: whether the reader may see who people are; if not, the changes of a field
-    naming a person (who filed, who last changed) are left out as the entries' authors are."""
+    naming a person (who filed, who last changed) are left out as the entries' authors are.
+
+    ``seen``: whether a row a many-to-many field held may be named to the reader (a project's
+    confidential need); the others are left out of its changes, and a change of nothing else
+    with them."""
     records = list(obj.history.all().select_related("history_user"))  # type: ignore[attr-defined]
     if shown is not None:
         kept = [record for record in records if shown(_version(record, obj))]
@@ -134,13 +251,22 @@ def history_of(
         hidden_before = False
     # Machine fields (a search key, an answer's version counter) are no change a reader made.
     hidden = set(getattr(obj, "history_hidden", ()))
+    # Many-to-many fields kept with each version (``HistoryWithMany``): compared here, all
+    # versions at once, rather than by ``diff_against`` (two queries a field a version).
+    skipped = [field.name for field in (records[0]._history_m2m_fields if records else ())]
+    many = [  # in the model's order
+        field
+        for field in obj._meta.many_to_many
+        if field.name in skipped and field.editable and field.name not in hidden
+    ]
+    held = _members(records, many)
     deltas = []
     wanted: dict[Field[Any, Any], set[Any]] = {}
     for index, record in enumerate(records):
         previous = records[index + 1] if index + 1 < len(records) else None
-        fields = []
+        fields: list[tuple[Field[Any, Any], Any]] = []
         if previous is not None:
-            for change in record.diff_against(previous).changes:
+            for change in record.diff_against(previous, excluded_fields=skipped).changes:
                 field = cast(Field[Any, Any], obj._meta.get_field(change.field))
                 if not field.editable or field.name in hidden or (_is_person(field) and not people):
                     continue
@@ -149,20 +275,33 @@ def history_of(
                     wanted.setdefault(field, set()).update(
                         key for key in (change.old, change.new) if key is not None
                     )
+            for field in many:
+                now = held.get((field, record.history_id), set())
+                before = held.get((field, previous.history_id), set())
+                if now != before:
+                    fields.append((field, (now - before, before - now)))
+                    wanted.setdefault(field, set()).update(now ^ before)
         deltas.append((record, previous, fields))
-    names = _Names(wanted, model=type(obj), shown=shown)
+    names = _Names(wanted, model=type(obj), shown=shown, seen=seen)
     # A model may know its values better (an answer: its question's choices).
     own: Callable[[str, Any], Any] = getattr(obj, "history_value", lambda _field, value: value)
     entries = []
     for record, previous, fields in deltas:
-        changes = [
-            Change(
-                str(field.verbose_name),
-                _readable(field, own(field.name, change.old), names),
-                _readable(field, own(field.name, change.new), names),
+        changes = []
+        for field, change in fields:
+            if isinstance(field, ManyToManyField):
+                added, removed = change
+                summary = _many_words(field, added, removed, names)
+                if summary:  # else only rows the reader may not see
+                    changes.append(Change(str(field.verbose_name), None, None, summary))
+                continue
+            changes.append(
+                Change(
+                    str(field.verbose_name),
+                    _readable(field, own(field.name, change.old), names),
+                    _readable(field, own(field.name, change.new), names),
+                )
             )
-            for field, change in fields
-        ]
         user = record.history_user
         entries.append(
             HistoryEntry(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from infobase.activities.models import Activity
+from infobase.core.history import HistoryWithMany
 from infobase.core.i18n import format_date, format_number, pick_label
 from infobase.needs.models import LessonLearned, Need
 from infobase.reference.models import (
@@ -112,7 +113,7 @@ class Pledge(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
 
-    history = HistoricalRecords()
+    history = HistoryWithMany(m2m_fields=["states"])
 
     class Meta:
         ordering = ["-pledged_on", "donor__name_en"]
@@ -166,7 +167,7 @@ class Project(models.Model):
     )
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
 
-    history = HistoricalRecords()
+    history = HistoryWithMany(m2m_fields=["needs", "states", "activities", "lessons"])
 
     class Meta:
         ordering = ["code"]

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.history import one_version
 from infobase.core.i18n import format_date
 from infobase.funding.models import (
     MONEY,
@@ -375,8 +376,9 @@ def pledge_save(
             if later:
                 raise InvalidInput(later)
         _history(instance, user, reason)
-        instance.save()
-        instance.states.set(states)
+        with one_version(instance):  # its earmarked States kept with it
+            instance.save()
+            instance.states.set(states)
     return instance
 
 
@@ -709,13 +711,15 @@ def project_save(
         states_list = list(State.objects.filter(pk__in=ids))
     with transaction.atomic():
         _history(instance, user, reason)
-        instance.save()
-        if needs_list is not None:
-            instance.needs.set(needs_list)
-        if states_list is not None:
-            instance.states.set(states_list)
-        if activities is not None:
-            instance.activities.set(list(activities))
+        # One version of the project, its needs, States and delivery with it.
+        with one_version(instance):
+            instance.save()
+            if needs_list is not None:
+                instance.needs.set(needs_list)
+            if states_list is not None:
+                instance.states.set(states_list)
+            if activities is not None:
+                instance.activities.set(list(activities))
         if lines is not None:
             _replace_lines(instance, lines, user=user, reason=reason)
     return instance
@@ -890,7 +894,8 @@ def project_transition(
             )
         if problems:
             raise InvalidInput(problems)
-    with transaction.atomic():
+    # One version of the project: its status and the lessons linked on closing.
+    with transaction.atomic(), one_version(project):
         if to == ProjectStatus.CLOSED:
             if lesson is None and lesson_data:
                 from infobase.needs.lessons import lesson_save

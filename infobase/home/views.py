@@ -124,7 +124,13 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
     # everyone (its confidential past, the reasons written then) stay with those who saw them.
     show_who = request.user.is_authenticated
     entries = history_of(
-        obj, shown=lambda version: request.user.has_perm(perm, version), people=show_who
+        obj,
+        shown=lambda version: request.user.has_perm(perm, version),
+        people=show_who,
+        # A row a list held (a project's needs) is named only to who may see it.
+        seen=lambda row: request.user.has_perm(
+            f"{row._meta.app_label}.view_{row._meta.model_name}", row
+        ),
     )
     context = {
         "object": obj,

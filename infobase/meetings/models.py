@@ -17,6 +17,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from infobase.core.history import HistoryWithMany
 from infobase.core.search import SearchKeyMixin
 from infobase.core.uploads import UploadValidator
 from infobase.funding.models import Project
@@ -193,7 +194,7 @@ class Session(Provenance):
         Need, blank=True, related_name="reviewed_at", verbose_name=_("needs reviewed")
     )
 
-    history = HistoricalRecords()
+    history = HistoryWithMany(m2m_fields=["needs_reviewed"])
 
     class Meta:
         ordering = ["starts_on", "body__code"]
@@ -463,7 +464,9 @@ class Outcome(Provenance):
         Article, blank=True, related_name="outcomes", verbose_name=_("articles")
     )
 
-    history = HistoricalRecords()
+    history = HistoryWithMany(
+        m2m_fields=["needs", "priority_themes", "work_programmes", "projects", "articles"]
+    )
 
     class Meta:
         ordering = ["session__starts_on", "kind", "number"]

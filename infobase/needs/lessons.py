@@ -20,6 +20,7 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.history import one_version
 from infobase.core.search import search
 from infobase.core.text import fold, strip_arabic_article
 from infobase.needs.models import DAC_CRITERIA, LessonLearned, Need, Rating
@@ -146,7 +147,7 @@ def lesson_save(
     instance._change_reason = reason  # type: ignore[attr-defined]
     if getattr(user, "pk", None):
         instance._history_user = user  # type: ignore[attr-defined]
-    with transaction.atomic():
+    with transaction.atomic(), one_version(instance):  # its States and articles with it
         instance.save()
         instance.states.set(states)
         instance.articles.set(articles)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from infobase.core.history import HistoryWithMany
 from infobase.core.i18n import language, language_codes
 from infobase.core.search import SearchKeyMixin, declared_parts
 from infobase.core.uploads import UploadValidator
@@ -209,7 +210,9 @@ class LessonLearned(SearchKeyMixin, models.Model):
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
     search_text = models.TextField(editable=False, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "created_at"])
+    history = HistoryWithMany(
+        excluded_fields=["search_text", "created_at"], m2m_fields=["states", "articles"]
+    )
 
     class Meta:
         ordering = ["-delivered_on", "-pk"]

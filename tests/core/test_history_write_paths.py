@@ -68,23 +68,15 @@ def test_a_mandates_evidence_keeps_who_added_it_and_why(secretariat: User) -> No
         assert (entry.who, entry.reason) == ("alice", "Met at the first meeting"), record
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Many-to-many fields keep no history (HistoricalRecords without m2m_fields): which "
-    "needs a project addresses, a pledge's earmarked States, a lesson's States and articles. "
-    "Needs a model and migration change, left to the lead.",
-)
 def test_the_needs_a_project_addresses_are_kept_in_its_history(secretariat: User) -> None:
     from infobase.funding.services import project_save
     from tests.core.test_history_records import _project
 
-    project = _project()
-    project_save(
-        user=secretariat, instance=project, data={}, needs=[_need("EGY")], reason="Scope widened"
-    )
+    project, need = _project(), _need("EGY")
+    project_save(user=secretariat, instance=project, data={}, needs=[need], reason="Scope widened")
     entry = history_of(project)[0]
-    assert entry.reason == "Scope widened"
-    assert [c.field for c in entry.changes] == ["needs"]
+    assert (entry.who, entry.reason) == ("alice", "Scope widened")
+    assert [(c.field, c.summary) for c in entry.changes] == [("needs addressed", f"added {need}")]
 
 
 def test_a_decision_on_a_suggested_link_shows_what_it_changed(secretariat: User) -> None:
