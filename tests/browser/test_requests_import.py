@@ -178,6 +178,10 @@ def test_requests_imported_from_a_workbook_after_a_refused_row(
     with translation.override(lang):
         page.get_by_role("link", name=translation.gettext("See the result")).click()
     page.wait_for_url("**/requests/")
+    # On a phone the filters are folded under their heading: open them as a person would.
+    fold = page.locator("main details[data-filter-fold]")
+    if not fold.evaluate("details => details.open"):
+        fold.locator("summary").click()
     page.locator('input[name="q"]').fill(title)
     page.locator("form.filters button[type=submit]").click()
     page.wait_for_load_state()
