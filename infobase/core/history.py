@@ -13,6 +13,11 @@ from django.conf import settings
 from django.db.models import BooleanField, Field, ForeignKey, JSONField, ManyToManyField, Model
 from django.utils.translation import gettext, pgettext
 from simple_history.models import HistoricalRecords
+from simple_history.signals import (
+    post_create_historical_m2m_records,
+    pre_create_historical_m2m_records,
+)
+from simple_history.utils import get_m2m_field_name
 
 from infobase.core.i18n import FIELD_SUFFIX, list_separator, text_for_interface
 
@@ -52,6 +57,29 @@ class HistoryWithMany(HistoricalRecords):
         if sender is self.cls:
             _KEPT[sender] = self
 
+    def create_historical_record_m2ms(self, history_instance: Any, instance: Model) -> None:
+        """The library's copy of each list into the version, with the rows read in key order:
+        read unordered, PostgreSQL returned them in the order they lie on disk, which earlier
+        deletions change, and the copies' keys then differed from one run to the next."""
+        for field in history_instance._history_m2m_fields:
+            kept: Any = self.m2m_models[field]
+            through: Any = getattr(history_instance.instance, field.name).through
+            names = [f.name for f in through._meta.fields]
+            rows = through.objects.filter(**{get_m2m_field_name(field): instance}).order_by("pk")
+            copies = [
+                kept(history=history_instance, **{name: getattr(row, name) for name in names})
+                for row in rows
+            ]
+            pre_create_historical_m2m_records.send(
+                sender=kept, rows=copies, history_instance=history_instance,
+                instance=instance, field=field,
+            )  # fmt: skip
+            created = kept.objects.bulk_create(copies)
+            post_create_historical_m2m_records.send(
+                sender=kept, created_rows=created, history_instance=history_instance,
+                instance=instance, field=field,
+            )  # fmt: skip
+
     def m2m_changed(
         self,
         instance: Model,
@@ -78,7 +106,7 @@ class HistoryWithMany(HistoricalRecords):
         if action not in ("post_add", "post_remove", "post_clear"):
             return
         keys = cleared.pop(attr, set()) if action == "post_clear" else set(pk_set or ())
-        for record in model._base_manager.filter(pk__in=keys):
+        for record in model._base_manager.filter(pk__in=keys).order_by("pk"):
             self.create_historical_record(record, "~")
 
 
