@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import get_language_bidi, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-# First-strong isolate and its end: a column's name in Latin letters, followed by a message that
-# starts with a value in Latin letters («iso3»: «XXX» …), would otherwise run together in Arabic
-# into one left-to-right stretch and read backwards (the value before its column).
-FSI, PDI = "\u2068", "\u2069"
-
-
-def isolated(text: str) -> str:
-    """``text`` set apart from the words around it in a right-to-left language."""
-    return f"{FSI}{text}{PDI}" if get_language_bidi() else text
+from infobase.core.i18n import isolated
 
 
 @dataclass(frozen=True)

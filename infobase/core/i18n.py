@@ -22,6 +22,18 @@ def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+# First-strong isolate and its end: a column's name in Latin letters, followed by a message that
+# starts with a value in Latin letters («iso3»: «XXX» …), would otherwise run together in Arabic
+# into one left-to-right stretch and read backwards (the value before its column).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    """``text`` set apart from the words around it in a right-to-left language (plain text:
+    messages, cells; pages use the ``bdi`` filter)."""
+    return f"{FSI}{text}{PDI}" if translation.get_language_bidi() else text
+
+
 def is_rtl(language_code: str | None = None) -> bool:
     code = language_code or translation.get_language() or settings.LANGUAGE_CODE
     return code.split("-")[0] in settings.LANGUAGES_RTL

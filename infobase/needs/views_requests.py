@@ -21,9 +21,9 @@ from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
-from infobase.core.errors import isolated
 from infobase.core.exporters import render as render_export
 from infobase.core.files import stored_file_response
+from infobase.core.i18n import isolated
 from infobase.core.once import once
 from infobase.core.upload_jobs import upload_requested
 from infobase.needs import requests as services

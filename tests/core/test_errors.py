@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from infobase.core.errors import FSI, PDI, InputProblem
+from infobase.core.errors import InputProblem
+from infobase.core.i18n import FSI, PDI
 
 
 def test_a_column_is_set_apart_from_the_value_after_it_in_arabic_only() -> None:
