@@ -14,28 +14,29 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from infobase.accounts.models import Role, User
 
+# What a person acts as and for: any change may show them other rows (another State's needs,
+# another donor's pledges). The flags only grant: each one more shows more, never other rows.
+ACTING_FIELDS = ("role", "state_id", "organization_id", "is_active")
+GRANTING_FLAGS = ("is_staff", "is_superuser", "is_wg_chair", "is_bureau_member")
 # The fields whose change alters what a person may do.
-PRIVILEGE_FIELDS = (
-    "role",
-    "state_id",
-    "organization_id",
-    "is_active",
-    "is_staff",
-    "is_superuser",
-    "is_wg_chair",
-    "is_bureau_member",
-)
+PRIVILEGE_FIELDS = (*ACTING_FIELDS, *GRANTING_FLAGS)
 
 
-def scope_fingerprint(user: Any) -> str:
-    """A digest of what ``user`` may see: their role and what it acts for, their flags, and
-    their permissions (groups' and their own). Two calls agree while nothing of that changed;
-    a file made for the person keeps it, to be refused once they may see otherwise."""
+def scope_fingerprint(user: Any) -> dict[str, Any]:
+    """What ``user`` may see, for ``core.exports.within_scope``: ``who`` a digest of the person
+    and what they act as and for, ``grants`` their flags and permissions (groups' and their
+    own). A file made for the person keeps it, to be refused once they may see otherwise.
+
+    A superuser's permissions are not listed: they hold every one, those ``migrate`` creates
+    for a new model included, and listing them would refuse their files after each such
+    migration though their rights did not change."""
     if not getattr(user, "is_authenticated", False):
-        return ""
-    fields = [f"{name}={getattr(user, name, None)}" for name in PRIVILEGE_FIELDS]
-    permissions = sorted(user.get_all_permissions())
-    return sha256("\n".join([str(user.pk), *fields, *permissions]).encode()).hexdigest()
+        return {"who": "", "grants": []}
+    acting = [str(user.pk), *(f"{name}={getattr(user, name, None)}" for name in ACTING_FIELDS)]
+    grants = [f"flag:{name}" for name in GRANTING_FLAGS if getattr(user, name, False)]
+    if not user.is_superuser:
+        grants += sorted(f"perm:{name}" for name in user.get_all_permissions())
+    return {"who": sha256("\n".join(acting).encode()).hexdigest(), "grants": grants}
 
 
 def client_ip(request: HttpRequest) -> str | None:

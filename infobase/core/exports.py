@@ -15,9 +15,10 @@ arguments.
 
 A file holds what its requester could see when it was made: it keeps the fingerprint of their
 rights then (``export_scope``, given by the accounts app through ``register_scope``) and is
-served only while their rights still have it; once they changed (another State, another role,
-a permission lost) it is removed and they are told to export again (``export_download``).
-"""
+served only while their rights still cover it; once they narrowed or changed (another State,
+another role, a permission or flag lost) it is removed and they are told to export again
+(``export_download``); a right gained since changes nothing (``within_scope``). The job's page
+offers such a file no more, but to make it again (``export_again``)."""
 
 from __future__ import annotations
 
@@ -84,21 +85,33 @@ class ExportOutOfScope(Exception):
         return _("Your rights have changed since this file was made: export it again.")
 
 
-def _no_scope(user: Any) -> str:
-    return f"{getattr(user, 'pk', '')}:{getattr(user, 'is_active', '')}"
+def _no_scope(user: Any) -> dict[str, Any]:
+    return {"who": f"{getattr(user, 'pk', '')}:{getattr(user, 'is_active', '')}", "grants": []}
 
 
-# What a person's rights are, as a digest (the accounts app knows the roles; core does not).
-_scope: list[Callable[[Any], str]] = [_no_scope]
+# What a person's rights are (the accounts app knows the roles; core does not): ``who`` a digest
+# of what they act as and for, ``grants`` each right they hold, by name.
+_scope: Callable[[Any], dict[str, Any]] = _no_scope
 
 
-def register_scope(func: Callable[[Any], str]) -> None:
-    _scope[0] = func
+def register_scope(func: Callable[[Any], dict[str, Any]]) -> None:
+    global _scope
+    _scope = func
 
 
-def export_scope(user: Any) -> str:
+def export_scope(user: Any) -> dict[str, Any]:
     """The fingerprint of what ``user`` may see now (see ``register_scope``)."""
-    return _scope[0](user)
+    return _scope(user)
+
+
+def within_scope(made: Any, now: dict[str, Any]) -> bool:
+    """Whether a file made under the rights ``made`` may be given to a person whose rights are
+    ``now``: the same person acting as and for the same, holding every right they held then.
+    A right gained since is no reason to refuse: the file holds less than they may now see.
+    A fingerprint of another shape (a file made before they had this one) is refused."""
+    if not isinstance(made, dict) or not isinstance(made.get("grants"), list):
+        return False
+    return made.get("who") == now["who"] and set(made["grants"]) <= set(now["grants"])
 
 
 @dataclass(frozen=True)
@@ -188,6 +201,32 @@ def export_requested(request: HttpRequest, *, name: str, fmt: str) -> HttpRespon
     return redirect("job", job.pk)
 
 
+def may_export_again(*, job: Job, user: Any) -> bool:
+    """Whether ``user`` may ask for ``job``'s file again: it was theirs, and they still have
+    the export's permission (one checked by its ``build`` is checked when it is made)."""
+    spec = _EXPORTS.get(str(job.params.get("name", "")))
+    return (
+        spec is not None
+        and job.kind == EXPORT_JOB
+        and job.requested_by_id == getattr(user, "pk", None)
+        and (not spec.permission or user.has_perm(spec.permission))
+    )
+
+
+def export_again(*, job: Job, user: Any) -> Job:
+    """Queue ``job``'s file again (the same export, format, filters and list), made for
+    ``user`` under the rights they have now; ``TooManyExports`` as for ``export_start``."""
+    if not may_export_again(job=job, user=user):
+        raise PermissionDenied
+    return export_start(
+        user=user,
+        name=str(job.params["name"]),
+        fmt=str(job.params["fmt"]),
+        query=str(job.params.get("query", "")),
+        extra=job.params.get("extra"),
+    )
+
+
 def export_folder(job: Job) -> Path:
     return Path(settings.MEDIA_ROOT) / FOLDER / str(job.pk)
 
@@ -238,6 +277,11 @@ def export_path(job: Job) -> Path | None:
     return path if name and path.is_file() else None
 
 
+def export_in_scope(*, job: Job, user: Any) -> bool:
+    """Whether ``user``'s rights still cover those ``job``'s file was made under."""
+    return within_scope(job.result.get("scope"), export_scope(user))
+
+
 def export_download(*, job: Job, user: Any) -> Path | None:
     """The file ``job`` made, for ``user`` (its requester, found by the caller) to download;
     None when it is no longer kept. When the person's rights are no longer those the file was
@@ -246,7 +290,7 @@ def export_download(*, job: Job, user: Any) -> Path | None:
     path = export_path(job)
     if path is None:
         return None
-    if job.result.get("scope") != export_scope(user):
+    if not export_in_scope(job=job, user=user):
         shutil.rmtree(export_folder(job), ignore_errors=True)
         raise ExportOutOfScope
     return path

@@ -10,4 +10,5 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", views.job_detail, name="job"),
     path("jobs/<uuid:pk>/status.json", views.job_status, name="job_status"),
     path("jobs/<uuid:pk>/file", views.export_file, name="export_file"),
+    path("jobs/<uuid:pk>/again", views.job_export_again, name="job_export_again"),
 ]

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,11 +18,20 @@ from infobase.accounts.permissions import require, require_seen
 from infobase.core import home as home_queues
 from infobase.core import notifications
 from infobase.core import selectors as core_selectors
-from infobase.core.exports import EXPORT_JOB, ExportOutOfScope, export_download
+from infobase.core.exports import (
+    EXPORT_JOB,
+    ExportOutOfScope,
+    TooManyExports,
+    export_again,
+    export_download,
+    export_in_scope,
+    export_path,
+    may_export_again,
+)
 from infobase.core.files import Unavailable
 from infobase.core.history import history_of
 from infobase.core.i18n import field_suffix, html_lang, is_rtl, pick_label
-from infobase.core.models import Job
+from infobase.core.models import Job, JobStatus
 from infobase.core.params import id_from
 from infobase.reference import selectors as reference
 from infobase.reference.models import Article, Codelist, Organization, RegionalGroup, State
@@ -141,15 +151,49 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
     return render(request, "infobase/history.html", context)
 
 
+def _export_withheld(job: Job, user: Any) -> str | None:
+    """Why a made export's file will not be given to ``user`` (None when it will, or when the
+    job made no such file): the page offers no link that leads to a refusal."""
+    if job.kind != EXPORT_JOB or job.status != JobStatus.DONE:
+        return None
+    if job.requested_by_id != user.pk:
+        return ""  # the file is its requester's alone; nothing to say to anyone else
+    if export_path(job) is None:
+        return _("This file is no longer kept: export the page again.")
+    if not export_in_scope(job=job, user=user):
+        return ExportOutOfScope().message
+    return None
+
+
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = get_object_or_404(Job, pk=pk)
     require(request.user, "core.view_job", job)
+    state = core_selectors.job_status(job)
+    withheld = _export_withheld(job, request.user)
+    if withheld is not None:
+        state["url"] = ""
     context = {
         "job": job,
         "title": core_selectors.job_title(job),
-        "state": core_selectors.job_status(job),
+        "state": state,
+        "withheld": withheld,
+        "again": bool(withheld) and may_export_again(job=job, user=request.user),
     }
     return render(request, "infobase/job.html", context)
+
+
+@login_required
+@require_POST
+def job_export_again(request: HttpRequest, pk: str) -> HttpResponse:
+    """Make an export's file again, under its requester's rights now (the job's page offers it
+    once the first file is no longer given)."""
+    job = get_object_or_404(Job, pk=pk, kind=EXPORT_JOB, requested_by=request.user)
+    try:
+        again = export_again(job=job, user=request.user)
+    except TooManyExports as refused:
+        messages.warning(request, refused.message)
+        return redirect("job", refused.under_way[0].pk)
+    return redirect("job", again.pk)
 
 
 @login_required
@@ -174,7 +218,10 @@ def export_file(request: HttpRequest, pk: str) -> FileResponse:
 def job_status(request: HttpRequest, pk: str) -> JsonResponse:
     job = get_object_or_404(Job, pk=pk)
     require(request.user, "core.view_job", job)
-    response = JsonResponse(core_selectors.job_status(job))
+    state = core_selectors.job_status(job)
+    if _export_withheld(job, request.user) is not None:
+        state["url"] = ""
+    response = JsonResponse(state)
     response["Cache-Control"] = "no-store"
     return response
 

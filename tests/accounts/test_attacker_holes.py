@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client, override_settings
@@ -16,10 +18,11 @@ from infobase.accounts.models import Role
 from infobase.api.models import AccessToken
 from infobase.core.exports import EXPORT_JOB, export_folder
 from infobase.core.models import Job
+from infobase.reference.models import Organization
 from infobase.reports.models import ReportRun
 from infobase.reports.services import REPORTS_UNDER_WAY
 from tests.api.conftest import make_need, token_client
-from tests.conftest import client_for
+from tests.conftest import client_for, make_user
 from tests.core.test_jobs import DB_QUEUE
 
 pytestmark = pytest.mark.django_db
@@ -167,13 +170,84 @@ def test_an_api_export_made_as_secretariat_is_refused_once_the_role_is_lost(secr
     assert not export_folder(Job.objects.get(pk=export["id"], kind=EXPORT_JOB)).exists()
 
 
-def test_a_permission_given_or_taken_changes_the_rights_a_file_was_made_with(focal_egypt):
-    from django.contrib.auth.models import Permission
+def test_a_permission_taken_since_refuses_the_file_made_with_it(focal_egypt):
+    make_need("EGY", 5)
+    focal_egypt.user_permissions.add(Permission.objects.get(codename="view_job"))
+    client = client_for(focal_egypt)
+    _job, file = web_export(client)
+    focal_egypt.user_permissions.remove(Permission.objects.get(codename="view_job"))
+    assert client.get(file).status_code == 404
 
+
+def test_a_permission_given_since_keeps_the_file(focal_egypt):
+    # More rights than the file was made with: it holds less than the person may now see.
     make_need("EGY", 5)
     client = client_for(focal_egypt)
     _job, file = web_export(client)
     focal_egypt.user_permissions.add(Permission.objects.get(codename="view_job"))
+    assert client.get(file).status_code == 200
+
+
+def new_permission(codename: str):  # type: ignore[no-untyped-def]
+    """A permission as ``migrate`` creates it for a new model."""
+    kind = ContentType.objects.get_or_create(app_label="needs", model=codename)[0]
+    return Permission.objects.create(codename=f"view_{codename}", name=codename, content_type=kind)
+
+
+def test_a_superusers_file_is_served_after_a_migration_adds_permissions(db):
+    make_need("EGY", 5)
+    root = make_user("root", is_superuser=True, is_staff=True)
+    client = client_for(root)
+    _job, file = web_export(client)
+    new_permission("newthing")  # a superuser has it as they had every other
+    assert client.get(file).status_code == 200
+
+
+def test_a_superuser_who_is_one_no_longer_gets_no_file(db):
+    make_need("EGY", 5)
+    root = make_user("root", is_superuser=True, is_staff=True, role=Role.SECRETARIAT)
+    client = client_for(root)
+    _job, file = web_export(client)
+    root.is_superuser = False
+    root.save()
+    assert client.get(file).status_code == 404
+
+
+def test_a_permission_a_migration_gives_a_group_keeps_its_members_files(focal_egypt):
+    make_need("EGY", 5)
+    group = Group.objects.create(name="focal points")
+    group.permissions.add(new_permission("older"))
+    focal_egypt.groups.add(group)
+    client = client_for(focal_egypt)
+    _job, kept = web_export(client)
+    group.permissions.add(new_permission("newthing"))
+    assert client.get(kept).status_code == 200
+    # The group losing a permission its members' file was made with: refused.
+    group.permissions.remove(group.permissions.get(codename="view_older"))
+    assert client.get(kept).status_code == 404
+
+
+def test_a_flag_lost_refuses_the_file_and_one_gained_keeps_it(delegate, focal_egypt):
+    make_need("EGY", 5)
+    chair = client_for(delegate)
+    _job, chairs_file = web_export(chair)
+    delegate.is_wg_chair = False
+    delegate.save()
+    assert chair.get(chairs_file).status_code == 404
+
+    client = client_for(focal_egypt)
+    _job, file = web_export(client)
+    focal_egypt.is_bureau_member = True
+    focal_egypt.save()
+    assert client.get(file).status_code == 200
+
+
+def test_a_donor_who_acts_for_another_organization_gets_no_file(donor):
+    make_need("EGY", 5)
+    client = client_for(donor)
+    _job, file = web_export(client)
+    donor.organization = Organization.objects.create(code="other", name_en="Other", kind="fund")
+    donor.save()
     assert client.get(file).status_code == 404
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from infobase.accounts.models import Role
 from infobase.api.models import IdempotentRequest
 from infobase.api.views import NeedViewSet, QuestionnaireViewSet, RequestViewSet
 from infobase.core import jobs
-from infobase.core.exports import EXPORT_JOB, EXPORT_KEEP_DAYS
+from infobase.core.exports import EXPORT_JOB, EXPORT_KEEP_DAYS, export_folder
 from infobase.core.models import Job, JobStatus
 from infobase.needs.models import AssistanceRequest
 from infobase.reference.models import Instrument, State
@@ -349,3 +350,23 @@ def test_the_too_long_problem_asks_for_an_export_that_is_accepted(needs, secreta
     assert body == {"resource": "needs", "format": "csv", "filters": {"state": "EGY"}}
     follow = client.post(problem["export"]["url"], body, content_type="application/json")
     assert follow.status_code == 202, follow.content
+
+
+def test_an_export_made_under_other_rights_has_no_file_and_says_why(needs, focal_egypt, senegal):
+    client = token_client(focal_egypt, HTTP_ACCEPT_LANGUAGE="en")
+    export = client.get(ask(client, "needs")["Location"]).json()
+    assert export["file"] and "row" in export["message"]
+    focal_egypt.state = senegal
+    focal_egypt.save()
+    now = client.get(export["url"]).json()
+    assert now["file"] is None
+    assert now["message"] == "Your rights have changed since this file was made: export it again."
+
+
+def test_an_export_whose_file_was_removed_has_no_file_and_says_why(needs, secretariat):
+    client = token_client(secretariat, HTTP_ACCEPT_LANGUAGE="en")
+    export = client.get(ask(client, "needs")["Location"]).json()
+    shutil.rmtree(export_folder(Job.objects.get(pk=export["id"])))
+    now = client.get(export["url"]).json()
+    assert now["file"] is None
+    assert now["message"] == "This file is no longer kept: ask for the export again."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -11,11 +12,12 @@ from django.test import Client
 from django.utils import timezone
 
 from infobase.accounts.models import Role, User
-from infobase.core.exports import EXPORT_JOB, EXPORT_KEEP_DAYS, export_path
+from infobase.core.exports import EXPORT_JOB, EXPORT_KEEP_DAYS, export_folder, export_path
 from infobase.core.jobs import jobs_sweep, start_job
 from infobase.core.models import Job, JobStatus
 from infobase.needs.derivation import needs_derive
 from infobase.needs.models import Need
+from infobase.reference.models import State
 from tests.conftest import client_for, exported, make_user
 from tests.needs.test_derivation import answers, request
 
@@ -175,3 +177,50 @@ def test_a_person_has_at_most_three_files_under_way(
     assert "You have 3 files being made" in refused.content.decode()
     assert others.status_code == 302  # another person's files are theirs
     assert Job.objects.filter(kind=EXPORT_JOB, requested_by=focal_egypt).count() == 1
+
+
+def test_the_job_page_of_a_file_made_under_other_rights_offers_to_export_it_again(
+    needs: None, focal_egypt: User, senegal: State
+) -> None:
+    client = client_for(focal_egypt)
+    job_page = client.post("/needs/export.csv")["Location"]
+    assert f'href="/jobs/{job_page.split("/")[2]}/file"' in client.get(job_page).content.decode()
+    focal_egypt.state = senegal
+    focal_egypt.save()
+    page = client.get(job_page, {"lang": "en"}).content.decode()
+    assert "Your rights have changed since this file was made: export it again." in page
+    assert "/file" not in page and "Download the file" not in page
+    assert client.get(job_page.rstrip("/") + "/status.json").json()["url"] == ""
+    arabic = client.get(job_page, {"lang": "ar"}).content.decode()
+    assert "تغيّرت صلاحياتك" in arabic and "التصدير من جديد" in arabic
+
+    again = client.post(job_page + "again")
+    assert again.status_code == 302 and again["Location"] != job_page
+    made = Job.objects.get(pk=again["Location"].strip("/").split("/")[-1])
+    assert (
+        made.status == JobStatus.DONE
+        and made.params == Job.objects.get(pk=job_page.split("/")[2]).params
+    )
+    assert client.get(f"/jobs/{made.pk}/file").status_code == 200
+
+
+def test_the_job_page_of_a_file_no_longer_kept_offers_to_export_it_again(
+    needs: None, secretariat: User
+) -> None:
+    client = client_for(secretariat)
+    job_page = client.post("/needs/export.csv")["Location"]
+    shutil.rmtree(export_folder(Job.objects.get(kind=EXPORT_JOB)))
+    page = client.get(job_page, {"lang": "en"}).content.decode()
+    assert "This file is no longer kept: export the page again." in page
+    assert "Download the file" not in page and "Export again" in page
+
+
+def test_the_job_page_of_anothers_file_offers_neither_it_nor_to_make_it(
+    needs: None, secretariat: User, focal_egypt: User
+) -> None:
+    job_page = client_for(focal_egypt).post("/needs/export.csv")["Location"]
+    reader = client_for(secretariat)
+    page = reader.get(job_page, {"lang": "en"}).content.decode()
+    assert "Done." in page
+    assert "/file" not in page and "Export again" not in page
+    assert reader.post(job_page + "again").status_code == 404
