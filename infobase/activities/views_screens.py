@@ -42,7 +42,7 @@ from infobase.activities.services import (
 from infobase.core.errors import InvalidInput
 from infobase.core.exporters import Exporter
 from infobase.core.exports import export_requested
-from infobase.core.forms import NONE, NamedEmptyChoice
+from infobase.core.forms import NONE, LanguageBoxes, NamedEmptyChoice
 from infobase.core.i18n import FIELD_LANGUAGES, format_share, html_lang
 from infobase.core.once import OnceField, once
 from infobase.reference.forms import (
@@ -258,23 +258,18 @@ RECIPIENT_ROWS = 4
 PARTICIPANT_ROWS = 4
 
 
+TITLES = LanguageBoxes("title", gettext_lazy("Title (%(language)s)"), max_length=500)
+DESCRIPTIONS = LanguageBoxes("description", gettext_lazy("Description (%(language)s)"), rows=3)
+
+
 class ActivityForm(NamedEmptyChoice, forms.Form):
     def __init__(self, *args: Any, user: Any, instance: Activity, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance = instance
         f = self.fields
         f["once"] = OnceField()
-        language_names = dict(settings.LANGUAGES)
-        for code in UN_LANGUAGES:
-            name = language_names.get("zh-hans" if code == "zh" else code, code)
-            f[f"title_{code}"] = forms.CharField(
-                label=_("Title (%(language)s)") % {"language": name}, required=False, max_length=500
-            )
-            f[f"description_{code}"] = forms.CharField(
-                label=_("Description (%(language)s)") % {"language": name},
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 3}),
-            )
+        TITLES.add_to(self, instance.title)
+        DESCRIPTIONS.add_to(self, instance.description)
         if getattr(user, "is_secretariat", False):
             f["provider"] = forms.ModelChoiceField(
                 label=_("Provider"), queryset=Organization.objects.all()
@@ -373,9 +368,6 @@ class ActivityForm(NamedEmptyChoice, forms.Form):
         recipients: Sequence[Any],
     ) -> dict[str, Any]:
         initial: dict[str, Any] = {}
-        for code in UN_LANGUAGES:
-            initial[f"title_{code}"] = instance.title.get(code, "")
-            initial[f"description_{code}"] = instance.description.get(code, "")
         for name in (
             "status",
             "planned_start",
@@ -418,18 +410,10 @@ class ActivityForm(NamedEmptyChoice, forms.Form):
 
     def parts(self) -> dict[str, Any]:
         d = self.cleaned_data
-        title = {c: d[f"title_{c}"] for c in UN_LANGUAGES if d.get(f"title_{c}")}
-        description = {c: d[f"description_{c}"] for c in UN_LANGUAGES if d.get(f"description_{c}")}
-        # Languages the form does not show (from an earlier record) are kept.
-        for code, text in self.instance.title.items():
-            if code not in UN_LANGUAGES:
-                title[code] = text
-        for code, text in self.instance.description.items():
-            if code not in UN_LANGUAGES:
-                description[code] = text
         data: dict[str, Any] = {
-            "title": title,
-            "description": description,
+            # Languages the form does not show (from an earlier record) are kept.
+            "title": TITLES.value(d, held=self.instance.title),
+            "description": DESCRIPTIONS.value(d, held=self.instance.description),
             "status": d["status"],
             "planned_start": d["planned_start"],
             "planned_end": d["planned_end"],

@@ -25,7 +25,7 @@ from infobase.accounts.permissions import is_secretariat
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity, LinkStatus, NeedLink
 from infobase.core.errors import InvalidInput
-from infobase.core.forms import NamedEmptyChoice
+from infobase.core.forms import LanguageBoxes, NamedEmptyChoice
 from infobase.core.i18n import format_date, format_number, list_separator, pick_label
 from infobase.core.once import OnceField, save_once
 from infobase.core.params import ids_from
@@ -356,7 +356,9 @@ class NeedFilterForm(forms.Form):
     state = state_filter()
 
 
-TITLE_LANGUAGES = [(code.split("-")[0], name) for code, name in settings.LANGUAGES]
+# The description is given in one language, chosen among the six (keyed as the title's boxes).
+DESCRIPTION_LANGUAGES = [(code.split("-")[0], name) for code, name in settings.LANGUAGES]
+TITLES = LanguageBoxes("title", gettext_lazy("Title (%(language)s)"), max_length=300)
 OFFERED = 300  # needs, and activities, listed at once in the project form
 
 
@@ -382,7 +384,9 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
     )
     description_language = forms.ChoiceField(
-        label=gettext_lazy("Language of the description"), choices=TITLE_LANGUAGES, initial="en"
+        label=gettext_lazy("Language of the description"),
+        choices=DESCRIPTION_LANGUAGES,
+        initial="en",
     )
     outputs = forms.CharField(
         label=gettext_lazy("Outputs"),
@@ -417,21 +421,21 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
     )
 
     def __init__(
-        self, *args: Any, needs: QuerySet[Need], offered: Sequence[Need], **kwargs: Any
+        self,
+        *args: Any,
+        needs: QuerySet[Need],
+        offered: Sequence[Need],
+        title: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> None:
         """``needs``: the needs that may be chosen; ``offered``: those the list shows (at most
         ``OFFERED``, as step 1 does), beside the chosen ones. Neither list grows with the
         register or the activities (a world-scale register listed 50,000 needs and 100,000
-        activities here: 17 MB, 28 s)."""
+        activities here: 17 MB, 28 s). ``title``: the project's title as held."""
         super().__init__(*args, **kwargs)
-        for code, name in reversed(TITLE_LANGUAGES):
-            self.fields[f"title_{code}"] = forms.CharField(
-                label=_("Title (%(language)s)") % {"language": name},
-                max_length=300,
-                required=False,
-                widget=forms.TextInput(attrs={"dir": "rtl" if code == "ar" else "auto"}),
-            )
-        self.order_fields(["code", *[f"title_{c}" for c, _n in TITLE_LANGUAGES]])
+        self.held_title = title or {}
+        TITLES.add_to(self, self.held_title)
+        self.order_fields(["code", *TITLES.names])
         self.fields["needs"].queryset = needs  # type: ignore[attr-defined]
         self.fields["currency"].choices = currency_choices()  # type: ignore[attr-defined]
         chosen_needs = self._chosen("needs")
@@ -478,7 +482,7 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         return data
 
     def title(self) -> dict[str, str]:
-        return {c: self.cleaned_data.get(f"title_{c}", "") for c, _n in TITLE_LANGUAGES}
+        return TITLES.value(self.cleaned_data, held=self.held_title)
 
 
 class BudgetLineForm(forms.Form):
@@ -540,7 +544,6 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
             "ends": project.ends,
             "currency": project.currency,
             "activities": list(project.activities.all()),
-            **{f"title_{code}": text for code, text in (project.title or {}).items()},
         }
         lines_initial = [
             {"description": line.description, "amount": line.amount}
@@ -557,7 +560,13 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
         lines_initial = []
     order = ("state__name_en", "article__instrument__position", "article__number")
     offered = list(offered_needs.order_by(*order)[:OFFERED])
-    form = ProjectForm(request.POST or None, needs=needs, offered=offered, initial=initial)
+    form = ProjectForm(
+        request.POST or None,
+        needs=needs,
+        offered=offered,
+        initial=initial,
+        title=project.title if project is not None else None,
+    )
     lines = BudgetLineFormSet(request.POST or None, initial=lines_initial, prefix="lines")
     problems: list[str] = []
     if request.method == "POST" and form.is_valid() and lines.is_valid():

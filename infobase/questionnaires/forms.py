@@ -3,12 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from infobase.core.forms import NamedEmptyChoice
+from infobase.core.forms import LanguageBoxes, NamedEmptyChoice
 from infobase.core.uploads import SPREADSHEET, TABLE, validate_upload
 from infobase.questionnaires.models import ReportingCycle, cycle_names
 from infobase.reference.models import Instrument, State
@@ -30,48 +27,32 @@ class DispatchForm(forms.Form):
     )
 
 
-# The six languages a cycle is named in, as the keys of its names ("zh" for Chinese).
-NAME_LANGUAGES = [(code.split("-")[0], name) for code, name in settings.LANGUAGES]
-
-
-def _name_field(code: str) -> forms.CharField:
-    language = dict(NAME_LANGUAGES)[code]
-    return forms.CharField(
-        label=lazy(lambda: gettext("Name (%(language)s)") % {"language": language}, str)(),
-        max_length=200,
-        required=code == "en",
-        widget=forms.TextInput(attrs={"dir": "rtl" if code == "ar" else "auto"}),
-    )
+# English always given (``ReportingCycle.name``).
+NAMES = LanguageBoxes("name", _("Name (%(language)s)"), max_length=200, required=["en"])
 
 
 class ReportingCycleForm(forms.ModelForm):
     """A reporting cycle with its name in each of the six languages (one box each, English
     required), stored as the cycle's language → name map."""
 
-    name_ar = _name_field("ar")
-    name_zh = _name_field("zh")
-    name_en = _name_field("en")
-    name_fr = _name_field("fr")
-    name_ru = _name_field("ru")
-    name_es = _name_field("es")
+    # Declared on the class: the admin shows only the fields a form's class declares.
+    name_ar = NAMES.field("ar")
+    name_zh = NAMES.field("zh")
+    name_en = NAMES.field("en")
+    name_fr = NAMES.field("fr")
+    name_ru = NAMES.field("ru")
+    name_es = NAMES.field("es")
 
     class Meta:
         model = ReportingCycle
-        fields = ["number", "name_ar", "name_zh", "name_en", "name_fr", "name_ru", "name_es"]
-        fields += ["starts_on", "ends_on"]
+        fields = ["number", *NAMES.names, "starts_on", "ends_on"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for code, text in cycle_names(self.instance.name).items():
-            if f"name_{code}" in self.fields:
-                self.initial.setdefault(f"name_{code}", text)
+        NAMES.add_to(self, cycle_names(self.instance.name))
 
     def names(self) -> dict[str, str]:
-        return {
-            code: text.strip()
-            for code, _n in NAME_LANGUAGES
-            if (text := self.cleaned_data.get(f"name_{code}") or "").strip()
-        }
+        return NAMES.value(self.cleaned_data, held=cycle_names(self.instance.name))
 
     def save(self, commit: bool = True) -> ReportingCycle:
         self.instance.name = self.names()
