@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from infobase.accounts.permissions import require
 from infobase.activities.iati_import import file_messages
@@ -86,11 +86,28 @@ def iati_import_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
+class OutcomeFilterForm(forms.Form):
+    """The activities of an import's report by outcome, each choice with its count."""
+
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False)
+
+    def __init__(self, *args: Any, counts: list[tuple[str, Any, int]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        outcome = self.fields["outcome"]
+        assert isinstance(outcome, forms.ChoiceField)
+        outcome.choices = [
+            ("", pgettext_lazy("outcomes", "All")),
+            *[(key, f"{label} ({value})") for key, label, value in counts],
+        ]
+
+
 @login_required
 def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "activities.import_iati")
     run = get_object_or_404(ImportRun, pk=pk)
-    outcome = request.GET.get("outcome", "")
+    counts = [(key, label, getattr(run, key)) for key, label in OUTCOMES.items()]
+    form = OutcomeFilterForm(request.GET or None, counts=counts)
+    outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
     entries = [e for e in run.report if not outcome or e.get("outcome") == outcome]
     page = Paginator(entries, 200).get_page(request.GET.get("page"))
     identifiers = [e["identifier"] for e in page.object_list if e.get("identifier")]
@@ -107,7 +124,6 @@ def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         for entry in page.object_list
     ]
-    counts = [(key, label, getattr(run, key)) for key, label in OUTCOMES.items()]
     files = [(info, file_messages(info)) for info in run.files]
     return render(
         request,
@@ -119,6 +135,7 @@ def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "page": page,
             "outcome": outcome,
+            "form": form,
             "query": urlencode({"outcome": outcome}) if outcome else "",
         },
     )

@@ -8,7 +8,8 @@ import django_filters as df
 from django.db.models import QuerySet
 
 from infobase.activities.models import Activity, NeedLink
-from infobase.needs.models import AssistanceRequest, LessonLearned, Need
+from infobase.needs.models import AssistanceRequest, LessonLearned, Need, NeedStatus
+from infobase.needs.selectors import ANY_STATUS, CLOSED_STATUS
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -58,7 +59,13 @@ class NeedFilter(df.FilterSet):
     legal_system = df.ChoiceFilter(choices=LegalFamily.choices, method="noop")
     state = df.CharFilter(method="noop", help_text="ISO alpha-3")
     status = df.ChoiceFilter(
-        choices=[("open", "open"), ("closed", "closed"), ("any", "any")], method="noop"
+        choices=[
+            *[(v, v) for v in NeedStatus.values if v != NeedStatus.MERGED],
+            (CLOSED_STATUS, CLOSED_STATUS),
+            (ANY_STATUS, ANY_STATUS),
+        ],
+        method="noop",
+        help_text="none named: open; closed: met or not_relevant; any: every status",
     )
     coverage = df.ChoiceFilter(
         choices=[("uncovered", "uncovered"), ("partly", "partly"), ("covered", "covered")],

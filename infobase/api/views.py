@@ -56,7 +56,7 @@ from infobase.meetings.selectors import mandate_statuses
 from infobase.needs import selectors as needs_selectors
 from infobase.needs.exports import NeedsRegisterExporter
 from infobase.needs.lessons import lesson_save
-from infobase.needs.models import LessonLearned, Need, NeedEvidence, NeedStatus, WorkProgramme
+from infobase.needs.models import LessonLearned, Need, NeedEvidence, WorkProgramme
 from infobase.needs.requests import request_create, requests_for
 from infobase.questionnaires import services as q_services
 from infobase.questionnaires.models import Answer, Assignment, Questionnaire, ReportingCycle
@@ -518,7 +518,6 @@ class NeedViewSet(SelectorFilterMixin, ReadOnly):
         )
 
     def select(self, queryset: QuerySet[Need], data: Mapping[str, Any]) -> QuerySet[Need]:
-        status_value = data.get("status") or NeedStatus.OPEN
         needs = needs_selectors.register(
             user=self.request.user,
             filters=needs_selectors.RegisterFilters(
@@ -528,7 +527,7 @@ class NeedViewSet(SelectorFilterMixin, ReadOnly):
                 regional_group=data.get("regional_group") or "",
                 legal_family=data.get("legal_system") or "",
                 state=data.get("state") or "",
-                status="" if status_value == "any" else status_value,
+                status=needs_selectors.status_filter(data.get("status")),
             ),
         )
         coverage = data.get("coverage")

@@ -109,6 +109,21 @@ def visibility_key(user: Any) -> str:
     return f"state:{own}" if own else "public"
 
 
+# The register's status filter, as the page, its file and the API name it. A request that
+# names no status (a bare link to the register, a heat-table cell, a gap row) means the open
+# needs, and the page's form shows "Open" for it; every status is chosen by naming it "any".
+ANY_STATUS = "any"
+CLOSED_STATUS = "closed"  # the API's: met or no longer relevant
+CLOSED_STATUSES = (NeedStatus.MET, NeedStatus.NOT_RELEVANT)
+
+
+def status_filter(value: str | None) -> str:
+    """``RegisterFilters.status`` for the ``status`` a request names (none or empty: open)."""
+    if not value:
+        return NeedStatus.OPEN
+    return "" if value == ANY_STATUS else value
+
+
 @dataclass(frozen=True)
 class RegisterFilters:
     instrument: str = ""
@@ -117,7 +132,7 @@ class RegisterFilters:
     regional_group: str = ""
     legal_family: str = ""
     state: str = ""  # ISO3
-    status: str = NeedStatus.OPEN
+    status: str = NeedStatus.OPEN  # "": every status; CLOSED_STATUS: either closing status
     coverage: str = ""  # a CoverageStatus value
     query: str = ""  # free text: State names and codes, article numbers and titles
 
@@ -140,7 +155,9 @@ def register(
     """The needs of the register ``user`` may see, narrowed by ``filters``. ``coverage``:
     the coverage of needs (default: by current and planned activities)."""
     needs = needs_visible_to(user).select_related("state", "article__instrument")
-    if filters.status:
+    if filters.status == CLOSED_STATUS:
+        needs = needs.filter(status__in=CLOSED_STATUSES)
+    elif filters.status:
         needs = needs.filter(status=filters.status)
     if filters.instrument:
         needs = needs.filter(article__instrument__code=filters.instrument)

@@ -111,7 +111,7 @@ class RegisterFilterForm(forms.Form):
         label=gettext_lazy("Status"),
         required=False,
         choices=[
-            ("", gettext_lazy("Any status")),
+            (selectors.ANY_STATUS, gettext_lazy("Any status")),
             *[c for c in NeedStatus.choices if c[0] != "merged"],
         ],
         initial=NeedStatus.OPEN,
@@ -122,8 +122,13 @@ class RegisterFilterForm(forms.Form):
         choices=[("", gettext_lazy("Any priority")), *Priority.choices],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        if data is not None and not data.get("status"):
+            # A request naming no status is the open needs (``selectors.status_filter``): the
+            # form holds it so that its select, the filters in force and the list agree.
+            data = data.copy()
+            data["status"] = NeedStatus.OPEN
+        super().__init__(data, *args, **kwargs)
         article = self.fields["article"]
         assert isinstance(article, forms.TypedChoiceField)
         article.choices = article_choices()
@@ -138,9 +143,7 @@ class RegisterFilterForm(forms.Form):
             regional_group=data.get("regional_group", ""),
             legal_family=data.get("legal_family", ""),
             state=data.get("state", ""),
-            # A link that does not name a status (a heat-table cell, a gap row) means the
-            # open needs, as the unfiltered page does; "Any status" is an explicit "".
-            status=data.get("status", "") if "status" in self.data else NeedStatus.OPEN,
+            status=selectors.status_filter(data.get("status")),
             coverage=data.get("coverage", ""),
             query=data.get("q", ""),
         )

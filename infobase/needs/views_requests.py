@@ -197,8 +197,14 @@ def requests_import(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "columns": importing.COLUMNS,
-            # Set apart in Arabic: the codes would otherwise run into "articles" after them.
+            # Each column name, code and example set apart in Arabic: Latin fragments side by
+            # side in a right-to-left sentence would run together in the wrong order.
             "instruments": isolated(", ".join(Instrument.objects.values_list("code", flat=True))),
+            "col": {name: isolated(name) for name in importing.COLUMNS},
+            "articles_example": isolated("5; 6(2); 12"),
+            "kind_codes": isolated("training, legislative"),
+            "urgencies": {value: isolated(value) for value in ("high", "medium", "low")},
+            "date_pattern": isolated("YYYY-MM-DD"),
         },
     )
 

@@ -88,6 +88,15 @@ def regional_group_filter(*, any_label: Any) -> forms.ChoiceField:
     )
 
 
+class OrganizationFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name or acronym"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+
 class StateFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or code"), required=False)
     regional_group = forms.ChoiceField(

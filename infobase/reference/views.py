@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from infobase.accounts.permissions import scope_to_user
 from infobase.core.once import once
 from infobase.reference import profile, selectors
-from infobase.reference.forms import StateContactForm, StateFilterForm
+from infobase.reference.forms import OrganizationFilterForm, StateContactForm, StateFilterForm
 from infobase.reference.models import Article, Instrument, State, StateContact
 from infobase.reference.services import contact_save
 
@@ -137,10 +137,11 @@ def article_detail(request: HttpRequest, code: str, number: int) -> HttpResponse
 
 
 def organization_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
+    form = OrganizationFilterForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     organizations = selectors.organization_list(query=query)
     return render(
         request,
         "reference/organization_list.html",
-        {"organizations": organizations, "query": query},
+        {"organizations": organizations, "query": query, "form": form},
     )

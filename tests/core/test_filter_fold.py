@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from infobase.accounts.models import User
+from infobase.activities.models import ImportRun
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -20,12 +21,12 @@ PAGES = [
     ("need_register", "", 1, "Status: Open"),  # the register's open needs, named or not
     (
         "need_register",
-        "status=&regional_group=african&q=water",
-        2,
-        "Regional group: African States",
+        "status=any&regional_group=african&q=water",
+        3,
+        "Status: Any status",
     ),
     ("need_register", "regional_group=african", 2, "Status: Open"),
-    ("need_heat", "status=&regional_group=african", 1, "Regional group: African States"),
+    ("need_heat", "status=any&regional_group=african", 2, "Regional group: African States"),
     ("request_list", "status=open&q=water", 2, "Status: Open"),
     ("request_list", "", 0, None),
     ("lesson_list", "q=water&state=EGY", 2, "State: Egypt"),
@@ -36,6 +37,8 @@ PAGES = [
     ("session_list", "year=2020&kind=", 1, "Year: 2020"),
     ("document_list", "q=CTOC", 1, "Symbol or title: CTOC"),
     ("state_list", "q=eg&regional_group=african", 2, "Regional group: African States"),
+    ("organization_list", "q=UNODC", 1, "Name or acronym: UNODC"),
+    ("organization_list", "", 0, None),
 ]
 
 SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.S)
@@ -96,3 +99,24 @@ def test_the_summary_is_translated_with_the_language_s_plural_forms(
             "Filters (%(counter)s in force)", "Filters (%(counter)s in force)", 2
         ) % {"counter": 2}
     assert summary == expected
+
+
+def test_an_iati_import_s_activities_fold_their_outcome_filter(secretariat: User) -> None:
+    run = ImportRun.objects.create(
+        user=secretariat,
+        created=1,
+        rejected=1,
+        report=[
+            {"identifier": "XM-TEST-1", "outcome": "created", "file": "a.xml"},
+            {"identifier": "XM-TEST-2", "outcome": "rejected", "file": "a.xml"},
+        ],
+    )
+    url = reverse("import_run_detail", args=[run.pk])
+    html = client_for(secretariat).get(url + "?outcome=rejected").content.decode()
+    assert html.count("<details data-filter-fold") == 1
+    fold = html[html.index("<details data-filter-fold") : html.index("</details>")]
+    assert 'name="outcome"' in fold
+    assert words(SUMMARY.search(html).group(1)) == "Filters (1 in force)"  # type: ignore[union-attr]
+    assert [words(item) for item in IN_FORCE.findall(html)] == ["Outcome: Rejected (1)"]
+    assert "XM-TEST-2" in html and "XM-TEST-1" not in html.split("<h2>Activities</h2>")[1]
+    assert f'<a href="{url}" class="clear-filters">' in html

@@ -831,3 +831,18 @@ def test_the_web_import_is_read_by_a_worker_and_capped_per_person(secretariat):
         assert Job.objects.filter(kind=REQUESTS_IMPORT_JOB).count() == 3
         page = client.get(response["Location"], {"lang": "en"}).content.decode()
         assert "You have 3 uploads being read" in page
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_import_page_sets_apart_each_column_name_in_an_arabic_sentence(secretariat, lang):
+    page = client_for(secretariat).get(reverse("requests_import"), {"lang": lang})
+    assert page.status_code == 200
+    text = page.content.decode()
+    # In Arabic each Latin fragment is a first-strong isolate, so that "received_on و
+    # needed_by: YYYY-MM-DD" keeps its order; in English the sentence is left as it is.
+    fragments = ["iso3", "articles", "kinds", "urgency", "received_on", "needed_by", "YYYY-MM-DD"]
+    for fragment in [*fragments, "high", "5; 6(2); 12"]:
+        isolated = f"\u2068{fragment}\u2069"
+        assert (isolated in text) == (lang == "ar"), fragment
+    if lang == "en":
+        assert "received_on and needed_by: YYYY-MM-DD." in text
