@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from infobase.core.history import HistoryWithMany
 from infobase.core.search import SearchKeyMixin
 from infobase.needs.models import Need
 from infobase.reference.models import (
@@ -106,7 +107,9 @@ class Activity(SearchKeyMixin, models.Model):
     disbursed = models.DecimalField(
         _("disbursed and spent"), max_digits=18, decimal_places=2, null=True, blank=True
     )
-    instruments = models.ManyToManyField(Instrument, blank=True, related_name="activities")
+    instruments = models.ManyToManyField(
+        Instrument, blank=True, related_name="activities", verbose_name=_("instruments")
+    )
     last_updated = models.DateTimeField(_("last updated by the publisher"), null=True, blank=True)
     iati_version = models.CharField(_("IATI version"), max_length=10, blank=True)
     source_file = models.CharField(_("source file"), max_length=300, blank=True)
@@ -122,7 +125,7 @@ class Activity(SearchKeyMixin, models.Model):
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
     search_text = models.TextField(editable=False, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoryWithMany(excluded_fields=["search_text"], m2m_fields=["instruments"])
 
     class Meta:
         ordering = ["-actual_start", "-planned_start", "iati_identifier"]

@@ -33,6 +33,7 @@ from infobase.activities.models import (
     Theme,
 )
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.history import one_version
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -337,7 +338,14 @@ def activity_save(
     instance._change_reason = reason or (  # type: ignore[attr-defined]
         gettext_noop("Recorded by hand") if created else gettext_noop("Changed by hand")
     )
-    instance.save()
+    wanted: set[Instrument] = set(instruments)
+    wanted |= {a.instrument for a, _k in themes if a is not None}
+    ordered: list[Instrument] = sorted(wanted, key=lambda i: i.pk)
+    if getattr(user, "pk", None):  # who, also without a web request (a command, the demo)
+        instance._history_user = user  # type: ignore[attr-defined]
+    with one_version(instance):  # its instruments kept with it
+        instance.save()
+        instance.instruments.set(ordered)
 
     instance.recipients.all().delete()
     Recipient.objects.bulk_create(
@@ -368,10 +376,6 @@ def activity_save(
             for role, org, name in participants
         ]
     )
-    wanted: set[Instrument] = set(instruments)
-    wanted |= {a.instrument for a, _k in themes if a is not None}
-    ordered: list[Instrument] = sorted(wanted, key=lambda i: i.pk)
-    instance.instruments.set(ordered)
     return instance
 
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import BooleanField, Field, ForeignKey, JSONField, ManyToManyField, Model
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 from simple_history.models import HistoricalRecords
 from simple_history.signals import (
     post_create_historical_m2m_records,
@@ -123,6 +123,42 @@ def one_version(instance: Model) -> Iterator[None]:
         del instance.skip_history_when_saving  # type: ignore[attr-defined]
     if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         _KEPT[type(instance)].create_historical_record(instance, "+" if created else "~")
+
+
+class OneVersionAdmin:
+    """Mixed into the ``ModelAdmin`` of a model whose history keeps its lists
+    (``HistoryWithMany``): the admin saves the record (``save_model``), then its lists
+    (``form.save_m2m``, from ``save_related`` or the history's revert page), which would make a
+    version each, with no reason. Here they make one, as ``one_version`` does for a service,
+    with who saved and, unless the form gave one, a reason saying it was the administration."""
+
+    def save_model(self, request: Any, obj: Model, form: Any, change: bool) -> None:
+        if type(obj) not in _KEPT:
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            return
+        if not getattr(obj, "_change_reason", None):
+            obj._change_reason = (  # type: ignore[attr-defined]
+                gettext_noop("Changed in the administration")
+                if change
+                else gettext_noop("Recorded in the administration")
+            )
+        obj.skip_history_when_saving = True  # type: ignore[attr-defined]
+        try:
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+        except BaseException:
+            del obj.skip_history_when_saving  # type: ignore[attr-defined]
+            raise
+        save_lists = form.save_m2m
+
+        def save_lists_then_version() -> None:
+            try:
+                save_lists()
+            finally:
+                del obj.skip_history_when_saving  # type: ignore[attr-defined]
+            if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+                _KEPT[type(obj)].create_historical_record(obj, "~" if change else "+")
+
+        form.save_m2m = save_lists_then_version
 
 
 def _shown_reason(stored: str | None) -> str:

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from infobase.core.history import OneVersionAdmin
 from infobase.core.uploads import DOCUMENTS, validate_upload
 from infobase.meetings.models import (
     AgendaItem,
@@ -53,7 +54,7 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(SimpleHistoryAdmin):
+class SessionAdmin(OneVersionAdmin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "body",
@@ -99,7 +100,7 @@ class DocumentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(SimpleHistoryAdmin):
+class OutcomeAdmin(OneVersionAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "session", "adopted_on", "reviews_body", "is_public_fact", "is_demo"]
     list_filter = ["kind", "is_public_fact", "is_demo"]
     search_fields = ["number"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from infobase.core.history import OneVersionAdmin
 from infobase.needs.models import (
     AssistanceRequest,
     LessonLearned,
@@ -39,7 +40,7 @@ class RequestLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(LessonLearned)
-class LessonLearnedAdmin(SimpleHistoryAdmin):
+class LessonLearnedAdmin(OneVersionAdmin, SimpleHistoryAdmin):
     list_display = ["title", "activity", "delivered_on", "language", "is_demo"]
     list_filter = ["language", "is_demo"]
     search_fields = ["title", "activity"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from infobase.core.history import OneVersionAdmin
 from infobase.questionnaires.forms import ReportingCycleForm
 from infobase.questionnaires.models import (
     Answer,
@@ -21,7 +22,7 @@ class ReportingCycleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(SimpleHistoryAdmin):
+class QuestionnaireAdmin(OneVersionAdmin, SimpleHistoryAdmin):
     list_display = ["code", "cycle", "status", "default_language", "is_demo"]
     list_filter = ["cycle", "status", "is_demo"]
     filter_horizontal = ["instruments"]

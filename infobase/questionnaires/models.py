@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from infobase.core.history import HistoryWithMany
 from infobase.core.i18n import FALLBACK_SUFFIX, Translated, field_suffix, pick_label
 from infobase.core.uploads import UploadValidator
 from infobase.reference.models import Article, AssistanceKind, Instrument, Priority, State
@@ -93,7 +94,9 @@ class Questionnaire(models.Model):
     )
     code = models.SlugField(_("code"), max_length=80, unique=True)
     title = models.JSONField(_("title"), default=dict)
-    instruments = models.ManyToManyField(Instrument, related_name="questionnaires", blank=True)
+    instruments = models.ManyToManyField(
+        Instrument, related_name="questionnaires", blank=True, verbose_name=_("instruments")
+    )
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -118,7 +121,7 @@ class Questionnaire(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = HistoryWithMany(excluded_fields=["created_at"], m2m_fields=["instruments"])
 
     class Meta:
         ordering = ["-cycle__number", "code"]

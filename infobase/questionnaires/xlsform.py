@@ -91,6 +91,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.history import one_version
 from infobase.core.tabular import read_workbook
 from infobase.core.text import xml_text
 from infobase.core.uploads import zip_problem
@@ -1184,9 +1185,10 @@ def _create(
             created_by=user if getattr(user, "pk", None) else None,
         )
         questionnaire._change_reason = _("Imported from %(file)s") % {"file": filename}  # type: ignore[attr-defined]
-        questionnaire.save()
-        if instruments:
-            questionnaire.instruments.set(instruments)
+        with one_version(questionnaire):  # its instruments kept with it
+            questionnaire.save()
+            if instruments:
+                questionnaire.instruments.set(instruments)
         lists = ChoiceList.objects.bulk_create(
             [ChoiceList(questionnaire=questionnaire, name=name) for name in reader.lists]
         )

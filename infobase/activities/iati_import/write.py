@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.models import HistoricalRecords
 
 from infobase.activities.iati_import.normalise import Codes, Parsed
 from infobase.activities.iati_import.relevance import KEYWORD_TOPICS, Decision
@@ -598,6 +599,51 @@ class Writer:
                     if (pk, article) not in held
                 ),
                 batch_size=ROWS_PER_QUERY,
+            )
+        _keep_instruments(
+            [
+                plan.activity.pk if plan.activity is not None else plan.pk
+                for plan in plans
+                if plan.write
+            ]
+        )
+
+
+def _keep_instruments(pks: list[int | None]) -> None:
+    """Each written activity's instruments copied into the version of its history this batch
+    wrote (its newest), as ``core.history.HistoryWithMany`` keeps them on a save: one statement
+    per chunk of activities, the copies in key order. Run once the instruments are written."""
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    ids = sorted({pk for pk in pks if pk is not None})
+    field = Activity._meta.get_field("instruments")
+    through: Any = Activity.instruments.through
+    history: Any = Activity.history.model
+    kept: Any = HistoricalRecords.m2m_models[field]
+    own = through._meta.get_field(field.m2m_field_name()).column
+    target = through._meta.get_field(field.m2m_reverse_field_name()).column
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
+    with db.cursor() as cursor:
+        for start in range(0, len(ids), ROWS_PER_QUERY):
+            chunk = ids[start : start + ROWS_PER_QUERY]
+            # Names come from the models; the activities' keys are bound.
+            cursor.execute(
+                "INSERT INTO {kept} ({id}, {version}, {own}, {target}) "  # noqa: S608
+                "SELECT t.{id}, h.{version}, t.{own}, t.{target} FROM {through} t "
+                "JOIN (SELECT {id}, MAX({version}) AS {version} FROM {history} "
+                "WHERE {id} IN ({keys}) GROUP BY {id}) h ON h.{id} = t.{own} "
+                "ORDER BY h.{version}, t.{id}".format(
+                    kept=quote(kept._meta.db_table),
+                    id=quote("id"),
+                    version=quote("history_id"),
+                    own=quote(own),
+                    target=quote(target),
+                    through=quote(through._meta.db_table),
+                    history=quote(history._meta.db_table),
+                    keys=", ".join(["%s"] * len(chunk)),
+                ),
+                chunk,
             )
 
 
