@@ -600,6 +600,9 @@ MATRIX = "tests/accounts/test_write_paths.py::test_who_may_not_use_a_write_endpo
 # Tests beside the matrix that attack the same endpoints with another State's ids or with
 # fields the server fixes.
 MORE = {
+    "job_export_again": (
+        "tests/core/test_exports.py::test_the_job_page_of_anothers_file_offers_neither_it_nor_to_make_it",
+    ),
     "request_new": (
         "tests/accounts/test_write_scoping.py::test_a_state_posted_with_a_focal_points_web_request_is_ignored",
     ),
