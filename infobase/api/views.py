@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -278,7 +278,7 @@ class AssignmentViewSet(ReadOnly):
                     version=version,
                 )
             ],
-            reason=_("Saved through the API"),
+            reason=gettext_noop("Saved through the API"),
         )
         if result.errors:
             raise Unprocessable(_("The answer is not valid."), errors=result.errors)
@@ -427,7 +427,7 @@ class LessonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnly):
                 states=states,
                 articles=articles,
                 kinds=kinds,
-                reason=_("Saved through the API"),
+                reason=gettext_noop("Saved through the API"),
             )
         except InvalidInput as invalid:
             raise Unprocessable(

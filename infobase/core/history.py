@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -161,11 +162,67 @@ class OneVersionAdmin:
         form.save_m2m = save_lists_then_version
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
+
+
+def _filled(text: str, values: dict[str, str]) -> str | None:
+    """``text`` with its ``%(name)s`` filled from ``values``; None if it names one they lack.
+    Filled by hand, not with ``%``: a kept reason is read back from the database, and a width
+    (``%(file)999999999s``) would be obeyed."""
+    missing = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal missing
+        if match[0] == "%%":
+            return "%"
+        if match[1] not in values:
+            missing = True
+            return ""
+        return values[match[1]]
+
+    filled = _PLACEHOLDER.sub(value, text)
+    return None if missing else filled
+
+
+def reason_with(text: str, /, **values: object) -> str:
+    """A change reason that carries values (a file's name), to be kept as its English text
+    (marked with ``gettext_noop``) and shown in its reader's language, not in the language of
+    whoever made the change. Kept as the English sentence filled, readable as it is where the
+    reason is shown raw (the administration's history), then, on a line of its own, the text
+    and its values, from which the history page translates the text and fills it again."""
+    kept = {name: str(value) for name, value in values.items()}
+    filled = _filled(text, kept)
+    if filled is None:
+        raise ValueError(f"{text!r} names a value not given: {sorted(kept)}")
+    return "\n".join(
+        [filled, json.dumps({"msgid": text, "values": kept}, ensure_ascii=False, sort_keys=True)]
+    )
+
+
 def _shown_reason(stored: str | None) -> str:
     """A change reason as its reader reads it: one a job stored in English (its text marked with
-    ``gettext_noop``) in the reader's language; one a person wrote, as written (no catalog
-    holds it, so it comes back unchanged)."""
-    return gettext(stored) if stored else ""
+    ``gettext_noop``) in the reader's language, filled with its values if it carries some
+    (``reason_with``); one a person wrote, as written (no catalog holds it, so it comes back
+    unchanged)."""
+    if not stored:
+        return ""
+    sentence, _line, tail = stored.rpartition("\n")
+    if sentence and tail.startswith('{"msgid": '):
+        try:
+            kept = json.loads(tail)
+        except ValueError:
+            kept = None
+        values = kept.get("values") if isinstance(kept, dict) else None
+        text = kept.get("msgid") if isinstance(kept, dict) else None
+        if (
+            isinstance(text, str)
+            and isinstance(values, dict)
+            and all(isinstance(value, str) for value in values.values())
+            # Only what ``reason_with`` kept: a person's reason that looks like it stays as typed.
+            and _filled(text, values) == sentence
+        ):
+            return _filled(gettext(text), values) or sentence
+    return gettext(stored)
 
 
 def _version(record: Any, current: Model) -> Model:

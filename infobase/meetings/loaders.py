@@ -15,8 +15,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.history import reason_with
 from infobase.meetings.mandates import CHECKS
 from infobase.meetings.models import (
     Actor,
@@ -258,7 +260,7 @@ def load_mandates(source: Path = DECISION_2_6) -> LoadResult:
     if check.problems:
         raise InvalidInput(check.problems)
     result = LoadResult()
-    reason = _("Loaded from %(file)s") % {"file": name}
+    reason = reason_with(gettext_noop("Loaded from %(file)s"), file=name)
     decision_data = data["decision"]
     with transaction.atomic():
         for body in data.get("bodies", []):

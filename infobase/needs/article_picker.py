@@ -79,6 +79,14 @@ def picker_groups() -> list[PickerGroup]:
     return list(groups.values())
 
 
+def option_value(article: Article, paragraph: int | None) -> str:
+    """The picker's value for ``article`` (one of its paragraphs if given, and if it has more
+    than one: an article of one paragraph is chosen as a whole)."""
+    if paragraph is not None and (article.paragraph_count or 0) > 1:
+        return f"a{article.pk}.{paragraph}"
+    return f"a{article.pk}"
+
+
 def article_label(article: PickerArticle) -> str:
     return _("Article %(number)s — %(title)s") % {
         "number": article.number,
@@ -139,6 +147,9 @@ class ArticlePicker(forms.Widget):
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
         self.groups: list[PickerGroup] = []
+        # The boxes a typed list sent ("5; 6(2)") stands for, set by the form once it has read
+        # it: ticked when the form comes back refused, as the boxes ticked are.
+        self.typed: set[str] = set()
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         getter = getattr(data, "getlist", None)
@@ -159,7 +170,7 @@ class ArticlePicker(forms.Widget):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        chosen = set(context["widget"]["value"])
+        chosen = set(context["widget"]["value"]) | self.typed
         base = context["widget"]["attrs"].get("id") or f"id_{name}"
         groups = []
         for group in self.groups:

@@ -16,7 +16,12 @@ from infobase.core.forms import NamedEmptyChoice
 from infobase.core.once import OnceField
 from infobase.core.quota import quota_problems
 from infobase.core.uploads import DOCUMENTS, TABLE, validate_upload
-from infobase.needs.article_picker import ArticlePicker, picker_choices, picker_groups
+from infobase.needs.article_picker import (
+    ArticlePicker,
+    option_value,
+    picker_choices,
+    picker_groups,
+)
 from infobase.needs.models import RequestStatus
 from infobase.needs.requests import lines_from, parse_articles
 from infobase.reference.forms import instrument_filter, state_filter
@@ -106,6 +111,8 @@ class RequestForm(NamedEmptyChoice, forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        # A browser sends a form back without the file chosen: it must be chosen again.
+        self.document_sent = bool(self.files.get(self.add_prefix("document")))
         self.fields["language"].choices = language_choices()  # type: ignore[attr-defined]
         groups = picker_groups()
         self.fields["articles"].choices = picker_choices(groups)  # type: ignore[attr-defined]
@@ -137,6 +144,8 @@ class RequestForm(NamedEmptyChoice, forms.Form):
                 self.add_error("articles", str(exc))
             else:
                 data["lines"] = lines_from(articles, data.get("kinds") or [])
+                picker = self.fields["articles"].widget
+                picker.typed = {option_value(a, p) for a, p in articles}
         state = data.get("state") if "state" in self.fields else self.user.state
         if data.get("document") and state is not None:
             over = quota_problems(state=state, uploads=[data["document"]])

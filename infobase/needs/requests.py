@@ -25,8 +25,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.accounts.permissions import is_secretariat, scope_to_user
+from infobase.core.history import reason_with
 from infobase.core.i18n import language
 from infobase.core.quota import quota_problems
 from infobase.core.search import search
@@ -371,14 +373,17 @@ def request_create(
         raise ValueError(" ".join(errors))
     if source == RequestSource.NOTE_VERBALE:
         reason = (
-            _("Recorded from the note verbale %(reference)s") % {"reference": reference.strip()}
+            reason_with(
+                gettext_noop("Recorded from the note verbale %(reference)s"),
+                reference=reference.strip(),
+            )
             if reference.strip()
-            else _("Recorded from a note verbale")
+            else gettext_noop("Recorded from a note verbale")
         )
     elif source == RequestSource.SPREADSHEET:
-        reason = _("Imported from a spreadsheet")
+        reason = gettext_noop("Imported from a spreadsheet")
     else:
-        reason = _("Filed on the web by the State")
+        reason = gettext_noop("Filed on the web by the State")
     with transaction.atomic():
         saved = save_request(
             user=user,

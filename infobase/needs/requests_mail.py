@@ -15,10 +15,11 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.accounts.models import User
 from infobase.accounts.selectors import focal_points_of
+from infobase.core.history import reason_with
 from infobase.core.i18n import language
 from infobase.needs.models import AssistanceRequest, RequestStatus
 
@@ -68,9 +69,10 @@ def requests_follow_up(*, today: date | None = None) -> list[AssistanceRequest]:
             send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
         with language(settings.LANGUAGE_CODE):
             request.follow_up_sent_on = today
-            request._change_reason = _(  # type: ignore[attr-defined]
-                "Follow-up sent to the State's focal points (%(recipients)s)"
-            ) % {"recipients": ", ".join(u.email for u in users)}
+            request._change_reason = reason_with(  # type: ignore[attr-defined]
+                gettext_noop("Follow-up sent to the State's focal points (%(recipients)s)"),
+                recipients=", ".join(u.email for u in users),
+            )
             request._history_user = None  # type: ignore[attr-defined]
             request.save(update_fields=["follow_up_sent_on"])
         done.append(request)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -367,7 +367,7 @@ def assignment_answer(request: HttpRequest, pk: int) -> HttpResponse:
                     assignment=assignment,
                     user=request.user,
                     answers=fill,
-                    reason=_("Copied from the previous cycle"),
+                    reason=gettext_noop("Copied from the previous cycle"),
                 )
             else:
                 result = services.answers_save(

@@ -89,9 +89,10 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.core.errors import InputProblem, InvalidInput
-from infobase.core.history import one_version
+from infobase.core.history import one_version, reason_with
 from infobase.core.tabular import read_workbook
 from infobase.core.text import xml_text
 from infobase.core.uploads import zip_problem
@@ -1184,7 +1185,9 @@ def _create(
             source_filename=filename[:300],
             created_by=user if getattr(user, "pk", None) else None,
         )
-        questionnaire._change_reason = _("Imported from %(file)s") % {"file": filename}  # type: ignore[attr-defined]
+        questionnaire._change_reason = reason_with(  # type: ignore[attr-defined]
+            gettext_noop("Imported from %(file)s"), file=filename
+        )
         with one_version(questionnaire):  # its instruments kept with it
             questionnaire.save()
             if instruments:

@@ -18,6 +18,7 @@ from infobase.activities import iati_import as importer
 from infobase.activities.iati_import import RelevanceFilter, file_messages, iati_import
 from infobase.activities.iati_import.write import Plan, Writer
 from infobase.activities.models import Activity, ImportRun, ImportRunStatus, Recipient
+from infobase.core.history import reason_with
 from tests.activities.test_iati_import import activity_xml, iati_file, run_bytes
 from tests.conftest import client_for
 
@@ -402,7 +403,9 @@ def test_batched_writes_keep_history_children_and_search_keys() -> None:
     run_bytes("h.xml", iati_file(*(activity_xml(f"XX-TEST-1-H{i}", body=body) for i in range(5))))
     for activity in Activity.objects.all():
         [record] = activity.history.all()
-        assert record.history_change_reason == "imported from IATI file h.xml"
+        assert record.history_change_reason == reason_with(
+            "imported from IATI file %(file)s", file="h.xml"
+        )
         assert activity.transactions.count() == 1 and activity.sectors.count() == 1
         assert activity.recipients.get().state.iso2 == "EG"
         assert "support to the judiciary" in activity.search_text

@@ -138,6 +138,45 @@ def test_a_refused_request_keeps_the_ticks_and_opens_the_paragraphs_ticked(
     assert not AssistanceRequest.objects.exists()
 
 
+def test_a_refused_request_ticks_the_articles_of_a_typed_list(focal_egypt: Any) -> None:
+    """The older typed list ("5; 6(2)"), refused for want of a kind: it comes back as the boxes
+    it names, ticked, so that sending the form again keeps them."""
+    five = Article.objects.get(instrument__code="untoc", number=5)
+    six = Article.objects.get(instrument__code="untoc", number=6)
+    form = request_form(articles=["5; 6(2)"])
+    del form["kinds"]
+    page = client_for(focal_egypt).post(reverse("request_new"), form)
+    assert page.status_code == 200 and b'id="request-problems"' in page.content
+    found = controls(page.content)
+    checked = {value for value, box in found.boxes.items() if "checked" in box}
+    assert checked == {f"a{five.pk}", f"a{six.pk}.2"}
+    assert found.open_details == 1
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_refused_request_says_to_choose_its_document_again(focal_egypt: Any, lang: str) -> None:
+    """A browser never sends a file back with a form: the page says so, at the top and by the
+    field, rather than let the request be filed without its note verbale."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    form = request_form(document=SimpleUploadedFile("note.txt", b"Note verbale No. 7"))
+    del form["kinds"]
+    page = client_for(focal_egypt).post(f"{reverse('request_new')}?lang={lang}", form)
+    with translation.override(lang):
+        again = translation.gettext(
+            "The document chosen was not kept with the form: choose it again before sending."
+        )
+    content = page.content.decode()
+    assert content.count(again) == 2
+    summary = content[content.index('id="request-problems"') : content.index("</section>")]
+    assert again in summary and 'href="#id_document"' in summary
+    # Not said of a form sent without a document.
+    form = request_form()
+    del form["kinds"]
+    page = client_for(focal_egypt).post(f"{reverse('request_new')}?lang={lang}", form)
+    assert again not in page.content.decode()
+
+
 def test_a_title_shown_in_english_for_want_of_a_translation_says_its_language(
     focal_egypt: Any,
 ) -> None:

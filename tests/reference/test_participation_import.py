@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from infobase.core.errors import InvalidInput
+from infobase.core.history import reason_with
 from infobase.reference.loaders.reference import import_participation
 from infobase.reference.models import Participation
 
@@ -37,7 +38,9 @@ def test_it_updates_a_participation_and_keeps_the_change_in_history():
     assert result.counts["participation.created"] == 1
     p = Participation.objects.get(state__iso3="PSE", instrument__code="untoc")
     assert p.consent_date == date(2017, 12, 29) and p.consent_type == "accession"
-    assert p.history.first().history_change_reason == "Imported from update.csv"
+    kept = p.history.first().history_change_reason
+    assert kept == reason_with("Imported from %(file)s", file="update.csv")
+    assert kept.startswith("Imported from update.csv\n")  # readable as kept
 
 
 def test_it_rejects_a_bad_file_naming_line_and_column_and_changes_nothing():

@@ -35,6 +35,7 @@ from infobase.activities.iati_import.reading import (
 from infobase.activities.iati_import.relevance import RelevanceFilter
 from infobase.activities.iati_import.write import Item, Plan, Writer
 from infobase.activities.models import Activity, ActivitySource, ImportRun
+from infobase.core.history import reason_with
 from infobase.core.search import many_keys_written
 
 COUNTS = (
@@ -479,7 +480,9 @@ class Importer:
         missing: list[Activity] = []
         for start in range(0, len(gone), MISSING_CHUNK):
             missing.extend(rows.filter(pk__in=gone[start : start + MISSING_CHUNK]))
-        reason = _("no longer in the publisher's file %(file)s") % {"file": state.name}
+        reason = reason_with(
+            gettext_noop("no longer in the publisher's file %(file)s"), file=state.name
+        )
         for activity in missing:
             activity.missing_from_source = True
         bulk_update_with_history(

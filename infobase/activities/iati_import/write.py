@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from infobase.activities.iati_import.normalise import Codes, Parsed
@@ -35,6 +36,7 @@ from infobase.activities.models import (
     Transaction,
 )
 from infobase.core.bulk import copy_rows
+from infobase.core.history import reason_with
 from infobase.core.search import SearchKeyMixin, declared_parts
 from infobase.core.text import fold
 from infobase.reference.models import Article, Instrument, Organization, State
@@ -524,7 +526,7 @@ class Writer:
         creates = [p.activity for p in plans if p.write == "create" and p.activity]
         updates = [p.activity for p in plans if p.write == "update" and p.activity]
         backs = [p.activity for p in plans if p.write == "back" and p.activity]
-        created = _("imported from IATI file %(file)s") % {"file": file}
+        created = reason_with(gettext_noop("imported from IATI file %(file)s"), file=file)
         if new:
             new_values = [p.values for p in new if p.values is not None]
             pks, table, rows = _insert_activities(new_values)
@@ -551,7 +553,11 @@ class Writer:
                 UPDATED_FIELDS,
                 batch_size=ROWS_PER_QUERY,
             )
-            self._history(updates, "~", _("updated from IATI file %(file)s") % {"file": file})
+            self._history(
+                updates,
+                "~",
+                reason_with(gettext_noop("updated from IATI file %(file)s"), file=file),
+            )
             pks = [a.pk for a in updates]
             for model in CHILDREN:
                 for start in range(0, len(pks), ROWS_PER_QUERY):
@@ -559,7 +565,7 @@ class Writer:
                     model.objects.filter(activity_id__in=chunk).delete()
         if backs:
             Activity.objects.bulk_update(backs, ["missing_from_source"], batch_size=ROWS_PER_QUERY)
-            self._history(backs, "~", _("back in the publisher's file"))
+            self._history(backs, "~", gettext_noop("back in the publisher's file"))
         by_model: list[list[tuple[Any, ...]]] = [[] for _model in CHILDREN]
         memberships: list[Any] = []
         themes: list[tuple[int, int]] = []

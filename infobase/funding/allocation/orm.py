@@ -626,8 +626,10 @@ def proposal_accept(*, user: Any, proposal: Proposal, on: date | None = None) ->
     from django.db import transaction
     from django.utils import timezone
     from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_noop
 
     from infobase.core.errors import InputProblem, InvalidInput
+    from infobase.core.history import reason_with
     from infobase.funding import services
     from infobase.funding.models import Proposal
 
@@ -679,7 +681,9 @@ def proposal_accept(*, user: Any, proposal: Proposal, on: date | None = None) ->
                             amount=amount,
                             on=on,
                             proposal=proposal,
-                            reason=_("Accepted proposal %(pk)s") % {"pk": proposal.pk},
+                            reason=reason_with(
+                                gettext_noop("Accepted proposal %(pk)s"), pk=proposal.pk
+                            ),
                         )
                     )
                 except InvalidInput as exc:

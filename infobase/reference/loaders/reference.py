@@ -15,9 +15,11 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.core import figures
 from infobase.core.errors import InputProblem
+from infobase.core.history import reason_with
 from infobase.core.i18n import FIELD_LANGUAGES
 from infobase.reference.loaders.codelists import load_codelists
 from infobase.reference.loaders.csvio import (
@@ -116,7 +118,7 @@ def load_states(source: Path | IO[bytes], *, name: str = "states.csv") -> LoadRe
             )
     raise_if(problems)
     result = LoadResult()
-    reason = _("Loaded from %(file)s") % {"file": name}
+    reason = reason_with(gettext_noop("Loaded from %(file)s"), file=name)
     with transaction.atomic():
         for row in rows:
             values = dict(row.values)
@@ -182,7 +184,7 @@ def load_instruments(
             )
     raise_if(problems)
     result = LoadResult()
-    reason = _("Loaded from %(file)s") % {"file": names[0]}
+    reason = reason_with(gettext_noop("Loaded from %(file)s"), file=names[0])
     with transaction.atomic():
         # Parents first, so protocols can point at the Convention.
         for row in sorted(inst_rows, key=lambda r: bool(r.values["parent"])):
@@ -276,7 +278,7 @@ def import_participation(
             )
     raise_if(problems)
     result = LoadResult()
-    reason = _("Imported from %(file)s") % {"file": name}
+    reason = reason_with(gettext_noop("Imported from %(file)s"), file=name)
     with transaction.atomic():
         for row in rows:
             v = dict(row.values)
@@ -319,7 +321,7 @@ def load_organizations(source: Path | IO[bytes], *, name: str = "organizations.c
             )
     raise_if(problems)
     result = LoadResult()
-    reason = _("Loaded from %(file)s") % {"file": name}
+    reason = reason_with(gettext_noop("Loaded from %(file)s"), file=name)
     with transaction.atomic():
         for row in rows:
             v = dict(row.values)
