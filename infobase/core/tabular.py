@@ -27,7 +27,13 @@ from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.exporters import FORMULA_START
-from infobase.core.uploads import UTF16_BOMS, check_zip, limited_rows
+from infobase.core.uploads import (
+    HEAD_BYTES,
+    UTF16_BOMS,
+    check_zip,
+    limited_rows,
+    utf16_without_bom,
+)
 
 Formulas = Literal["values", "text"]
 Row = tuple[Any, ...]
@@ -101,6 +107,54 @@ def is_workbook(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04" or zipfile.is_zipfile(io.BytesIO(data))
 
 
+# A workbook saved as Excel's "Strict Open XML Spreadsheet" is the same workbook under other
+# namespaces, which openpyxl does not know. They are put back to the usual (transitional) ones
+# in memory. The pairs: ISO/IEC 29500-1:2016 (Strict) against ISO/IEC 29500-4 (Transitional),
+# as LibreOffice keeps them in oox/source/token/namespaces-strict.txt and namespaces.txt. Longer
+# names first: a relationship type is its namespace followed by the name of the part's kind.
+_STRICT = b"http://purl.oclc.org/ooxml/"
+_TRANSITIONAL = b"http://schemas.openxmlformats.org/"
+_STRICT_NAMESPACES = (
+    (
+        b"officeDocument/relationships/extendedProperties",
+        b"officeDocument/2006/relationships/extended-properties",
+    ),
+    (
+        b"officeDocument/relationships/customProperties",
+        b"officeDocument/2006/relationships/custom-properties",
+    ),
+    (b"officeDocument/relationships", b"officeDocument/2006/relationships"),
+    (b"officeDocument/extendedProperties", b"officeDocument/2006/extended-properties"),
+    (b"officeDocument/customProperties", b"officeDocument/2006/custom-properties"),
+    (b"officeDocument/docPropsVTypes", b"officeDocument/2006/docPropsVTypes"),
+    (b"officeDocument/sharedTypes", b"officeDocument/2006/sharedTypes"),
+    (b"spreadsheetml/main", b"spreadsheetml/2006/main"),
+    (b"drawingml/", b"drawingml/2006/"),
+)
+
+
+def _transitional(data: bytes) -> bytes:
+    """``data`` itself, or, for a Strict Open XML workbook, the same workbook with its XML parts
+    under the transitional namespaces. Called after ``check_zip``: the parts rewritten are the
+    ones it allowed, and their new names are barely longer."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            strict = _STRICT in archive.read("xl/workbook.xml")
+        except KeyError:
+            return data
+        if not strict:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as rewritten:
+            for entry in archive.infolist():
+                part = archive.read(entry)
+                if entry.filename.endswith((".xml", ".rels")):
+                    for old, new in _STRICT_NAMESPACES:
+                        part = part.replace(_STRICT + old, _TRANSITIONAL + new)
+                rewritten.writestr(entry.filename, part)
+    return out.getvalue()
+
+
 def read_workbook(
     data: bytes,
     *,
@@ -120,6 +174,7 @@ def read_workbook(
         raise not_readable(filename, csv_allowed=csv_allowed)
     check_zip(data, name=filename)
     try:
+        data = _transitional(data)
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=formulas == "values")
     except Exception as exc:  # a zip that is not a workbook, broken XML …
         raise not_readable(filename, csv_allowed=csv_allowed) from exc
@@ -155,13 +210,15 @@ def read_workbook(
 
 
 def _csv_text(data: bytes, *, filename: str) -> str:
-    """The text of a CSV file in UTF-8 (with or without BOM) or in UTF-16 with its BOM. A file in
+    """The text of a CSV file in UTF-8 or UTF-16, with or without BOM (UTF-16 without one is told
+    by its NUL bytes, ``uploads.utf16_without_bom``). A file in
     a one-byte code page is refused, naming its first line that is not UTF-8: which code page it
     is cannot be told for sure, and a wrong guess would change every accented or Arabic letter
     without a word."""
-    if data.startswith(UTF16_BOMS):
+    encoding = "utf-16" if data.startswith(UTF16_BOMS) else utf16_without_bom(data[:HEAD_BYTES])
+    if encoding:
         try:
-            return data.decode("utf-16")
+            return data.decode(encoding)
         except UnicodeDecodeError:
             raise not_readable(filename) from None
     try:

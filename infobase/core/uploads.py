@@ -177,19 +177,40 @@ def _signatures(head: bytes) -> set[str]:
         return set()
 
 
-# A text file in UTF-16 starts with its byte-order mark (without one it cannot be told apart).
+# A text file in UTF-16 starts with its byte-order mark, or not (some exporters leave it out).
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``head`` (the first kilobytes of a file without
+    a byte-order mark) is UTF-16 text, else None. Told by its NUL bytes: the high byte of every
+    Latin letter, digit, comma and line break, so at every other position (odd ones in little
+    endian), and hardly ever at the others (only in a few CJK characters such as 一 U+4E00).
+    Text in UTF-8 or a code page never holds NUL; the caller still checks the decoded text."""
+    sample = head[: len(head) - len(head) % 2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    pairs = len(sample) // 2
+    if pairs == 0 or max(even, odd) * 8 < pairs:  # not even an eighth of the characters
+        return None
+    if odd > 4 * even:
+        return "utf-16-le"
+    if even > 4 * odd:
+        return "utf-16-be"
+    return None
+
+
 # Bytes no text holds: C0 controls but tab, line breaks, form feed and SUB (an old end of file).
 _NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 
 
 def _text_sample(head: bytes, *, complete: bool) -> bytes | None:
     """The sample as text to look into (in UTF-8, or as it is), or None when it is not text.
-    Text is UTF-8, UTF-16 with its byte-order mark (a spreadsheet's "Unicode text") or a
+    Text is UTF-8, UTF-16 (a spreadsheet's "Unicode text", with or without byte-order mark) or a
     one-byte code page (a spreadsheet's "CSV" on Windows in Arabic, French …): a reader of
     tables says which it takes (``tabular.read_csv``); a binary file holds control bytes."""
-    if head.startswith(UTF16_BOMS):
-        decoder = codecs.getincrementaldecoder("utf-16")()
+    encoding = "utf-16" if head.startswith(UTF16_BOMS) else utf16_without_bom(head)
+    if encoding:
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
             head = decoder.decode(head, final=complete).encode("utf-8")
         except UnicodeDecodeError:  # a sample may end inside a character: not final then

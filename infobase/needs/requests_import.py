@@ -13,12 +13,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.exporters import Exporter
+from infobase.core.history import reason_with
 from infobase.core.i18n import language
 from infobase.core.tabular import cell_text, read_table
 from infobase.core.text import fold
+from infobase.core.typed import DateOrder, date_orders, read_date
 from infobase.needs.models import (
     AssistanceRequest,
     RequestSource,
@@ -100,12 +103,13 @@ def _read_bytes(source: Path | IO[bytes]) -> bytes:
     return data if isinstance(data, bytes) else bytes(data)
 
 
-def _parse_date(text: str) -> date:
-    text = text.strip()
-    try:
-        return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
-    except ValueError:
-        raise ValueError(_("Enter a date in the form YYYY-MM-DD.")) from None
+def _parse_date(text: str, order: DateOrder | None) -> date:
+    """A date typed as text (``core.typed.read_date``: ISO, or day and month in the order the
+    cell or its column settles); ``ValueError`` with the message for the cell otherwise."""
+    found = read_date(text, order)
+    if found is None:
+        raise ValueError(_("Enter a date in the form YYYY-MM-DD."))
+    return found
 
 
 @dataclass
@@ -187,6 +191,8 @@ def requests_import(
             urgency_index.update({fold(str(p.label)): p.value for p in Priority})
     urgency_index.update({p.value: p.value for p in Priority})
     instruments = {fold(i.code): i for i in Instrument.objects.prefetch_related("articles")}
+    # Dates typed as "dd/mm/yyyy" or "mm/dd/yyyy": the other dates of the column tell which.
+    orders = date_orders(rows[1:], first_line=header_line + 1)
     parsed: list[_Parsed] = []
     seen: dict[tuple[Any, ...], int] = {}
     for line, row in enumerate(rows[1:], start=header_line + 1):
@@ -252,7 +258,7 @@ def requests_import(
                 dates[name] = raw
             elif values[name].strip():
                 try:
-                    dates[name] = _parse_date(values[name])
+                    dates[name] = _parse_date(values[name], orders.get(columns[name]))
                 except ValueError as exc:
                     problem(str(exc), line, name)
         received_on, needed_by = dates["received_on"], dates["needed_by"]
@@ -326,11 +332,21 @@ def requests_import(
     created: list[AssistanceRequest] = []
     with transaction.atomic():
         for item in parsed:
-            place = (
-                _("%(file)s, sheet “%(sheet)s”, row %(line)s")
+            # Kept in English with its values, shown in the reader's language.
+            reason = (
+                reason_with(
+                    gettext_noop("Imported from %(file)s, sheet “%(sheet)s”, row %(line)s"),
+                    file=filename,
+                    sheet=sheet,
+                    line=item.line,
+                )
                 if sheet
-                else _("%(file)s, line %(line)s")
-            ) % {"file": filename, "sheet": sheet, "line": item.line}
+                else reason_with(
+                    gettext_noop("Imported from %(file)s, line %(line)s"),
+                    file=filename,
+                    line=item.line,
+                )
+            )
             created.append(
                 save_request(
                     user=user,
@@ -347,7 +363,7 @@ def requests_import(
                     reference=item.reference,
                     document=None,
                     confidential=item.confidential,
-                    reason=_("Imported from %(place)s") % {"place": place},
+                    reason=reason,
                 )
             )
     return created

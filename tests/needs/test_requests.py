@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from infobase.accounts.models import User
@@ -30,6 +30,7 @@ from infobase.needs.models import (
 from infobase.needs.requests_import import requests_import
 from infobase.reference.models import Article, AssistanceKind, Instrument, State
 from tests.conftest import client_for
+from tests.core.test_tabular import to_strict
 
 pytestmark = pytest.mark.django_db
 
@@ -846,3 +847,51 @@ def test_the_import_page_sets_apart_each_column_name_in_an_arabic_sentence(secre
         assert (isolated in text) == (lang == "ar"), fragment
     if lang == "en":
         assert "received_on and needed_by: YYYY-MM-DD." in text
+
+
+def test_a_french_csv_in_utf16_without_byte_order_mark_is_imported_with_its_dates(
+    secretariat, egypt, senegal
+):
+    # Semicolons, day-first dates, UTF-16 with no byte-order mark (as some exporters write it).
+    # Row 3's 05/03/2024 alone could be either; row 2's 20/03/2024 says the column is day first.
+    text = "\r\n".join(
+        [
+            HEADER.replace(",", ";"),
+            "EGY;untoc;5;training;Formation;d;fr;high;20/03/2024;31.12.2024;NV/1;non",
+            "SEN;untoc;5;training;Autre;d;fr;low;05/03/2024;;NV/2;non",
+            "",
+        ]
+    )
+    upload = SimpleUploadedFile("demandes.csv", text.encode("utf-16-le"))
+    import_on_the_web(client_for(secretariat), upload, lang="fr")
+    first, second = AssistanceRequest.objects.order_by("pk")
+    assert (first.received_on, first.needed_by) == (date(2024, 3, 20), date(2024, 12, 31))
+    assert second.received_on == date(2024, 3, 5)
+
+
+def test_a_date_day_and_month_could_both_be_is_refused_naming_its_cell(secretariat, egypt):
+    source = csv_bytes("EGY,untoc,5,training,t,d,en,high,03/04/2024,,,no")
+    with translation.override("en"), pytest.raises(InvalidInput) as caught:
+        requests_import(source=source, filename="requests.csv", user=secretariat)
+    assert str(caught.value) == (
+        "requests.csv, line 2, column “received_on”: “03/04/2024” could be 2024-04-03 or "
+        "2024-03-04: write it as YYYY-MM-DD."
+    )
+    upload = SimpleUploadedFile(
+        "requests.csv", (HEADER + "\nEGY,untoc,5,training,t,d,en,high,03/04/2024,,,no\n").encode()
+    )
+    page = import_on_the_web(client_for(secretariat), upload, lang="ar")
+    assert "«03/04/2024» قد يكون 2024-04-03 أو 2024-03-04" in page
+    assert not AssistanceRequest.objects.exists()
+
+
+def test_a_strict_open_xml_workbook_is_imported(secretariat, egypt):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(","))
+    ws.append(["EGY", "untoc", "5", "training", "t", "d", "en", "high", "2024-01-05"])
+    data = io.BytesIO()
+    wb.save(data)
+    upload = SimpleUploadedFile("strict.xlsx", to_strict(data.getvalue()))
+    import_on_the_web(client_for(secretariat), upload, lang="en")
+    assert AssistanceRequest.objects.get().received_on == date(2024, 1, 5)

@@ -38,6 +38,7 @@ from infobase.questionnaires.workbook import (
     workbook_import,
 )
 from infobase.reference.models import Article, State
+from tests.core.test_tabular import to_strict
 
 pytestmark = pytest.mark.django_db
 
@@ -486,7 +487,7 @@ def test_errors_are_reported_by_place_and_nothing_is_written(egypt_assignment, f
         {
             "cases": "twelve",
             "status": "maybe",
-            "adopted": "31/12/2020",
+            "adopted": "03/04/2020",  # day and month could be either
             "nonsense": "x",
             "details": "Changed",
         },
@@ -894,3 +895,43 @@ def test_submissions_imported_outside_the_web_name_who_imported_them_in_the_hist
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
     page = client.get(reverse("history", args=["questionnaires.assignment", egypt_assignment.pk]))
     assert "alice" in page.content.decode() and "حُفظت الإجابات الأولى" in page.content.decode()
+
+
+def test_numbers_and_dates_typed_as_text_are_read_as_people_type_them(
+    egypt_assignment, focal_egypt
+):
+    Item.objects.create(
+        questionnaire=egypt_assignment.questionnaire,
+        position=99,
+        name="budget",
+        kind=ItemKind.DECIMAL,
+        xlsform_type="decimal",
+        label={"en": "Budget", "ar": "الميزانية"},
+    )
+    data = workbook_export(assignment=egypt_assignment, language="ar")
+    filled = fill(
+        data,
+        {"cases": "1,234", "adopted": "20.03.2019", "budget": "1.234,5"},
+        repeat=[["1", "Op. Nile", "٢٠٢٤"]],
+    )
+    result = do_import(egypt_assignment, filled, focal_egypt)
+    assert not result.conflicts and not result.errors
+    saved = values(egypt_assignment)
+    assert (saved[("cases", "")], saved[("adopted", "")]) == (1234, "2019-03-20")
+    assert (saved[("budget", "")], saved[("case_year", "1")]) == ("1234.5", 2024)
+
+    ambiguous = fill(data, {"budget": "1,234"})
+    with translation.override("en"), pytest.raises(InvalidInput) as caught:
+        do_import(egypt_assignment, ambiguous, focal_egypt, filename="egypt-filled.xlsx")
+    (problem,) = caught.value.problems
+    budget_row = rows_by_name(answers_sheet(open_xlsx(data)))["budget"]
+    assert (problem.line, problem.column) == (budget_row, "answer")
+    assert "“1,234” could mean 1234 (a comma between thousands) or 1.234" in problem.message
+    assert values(egypt_assignment)[("budget", "")] == "1234.5"
+
+
+def test_a_workbook_saved_as_strict_open_xml_is_imported(egypt_assignment, focal_egypt):
+    data = workbook_export(assignment=egypt_assignment, language="en")
+    strict = to_strict(fill(data, {"cases": 7}))
+    result = do_import(egypt_assignment, strict, focal_egypt)
+    assert not result.errors and values(egypt_assignment)[("cases", "")] == 7

@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from infobase.core.exporters import safe_cell
 from infobase.core.tabular import unguard as unsafe_cell
 from infobase.core.text import fold
+from infobase.core.typed import DateOrder, number_text, read_date
 from infobase.questionnaires.models import (
     ImplementationStatus,
     Item,
@@ -168,8 +169,10 @@ def _split_choices(item: Item, text: str) -> list[str]:
     return [_to_code(item, part.strip()) for part in parts if part.strip()]
 
 
-def _raw_answer(item: Item, value: Any) -> Any:
-    """A cell as ``clean_value`` expects it for ``item``."""
+def _raw_answer(item: Item, value: Any, order: DateOrder | None = None) -> Any:
+    """A cell as ``clean_value`` expects it for ``item``: numbers and dates typed as text read
+    by ``core.typed`` (``order``: what the other dates of the cell's column say of day and
+    month), which raises ``ValueError`` for a value two readings fit."""
     value = unsafe_cell(value)
     if _is_blank(value):
         return None
@@ -183,6 +186,10 @@ def _raw_answer(item: Item, value: Any) -> Any:
         return value
     if isinstance(value, float) and item.kind == ItemKind.DECIMAL:
         return repr(value)
+    if isinstance(value, str) and item.kind in NUMBER_KINDS:
+        return number_text(value, whole=item.kind == ItemKind.INTEGER)
+    if isinstance(value, str) and item.kind == ItemKind.DATE:
+        return read_date(value, order) or value.strip()
     if isinstance(value, str):
         return value.strip() if item.kind != ItemKind.TEXT else value
     return _text(value)

@@ -11,10 +11,13 @@ from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.history import reason_with
 from infobase.core.tabular import read_workbook
 from infobase.core.text import fold
+from infobase.core.typed import date_orders
 from infobase.questionnaires.models import (
     Answer,
     Assignment,
@@ -215,6 +218,7 @@ def _read_answers_sheet(
     by_name = {item.name: item for item in shape.top}
     seen: dict[str, int] = {}
     given: list[_Given] = []
+    answer_dates = date_orders(rows[1:], first_line=2).get(headers["answer"])
     # The options of a multiple choice ticked on their own rows: question → [(choice, line)].
     ticks: dict[str, list[tuple[str, int]]] = defaultdict(list)
     first_option: dict[str, int] = {}
@@ -264,7 +268,7 @@ def _read_answers_sheet(
         seen[name] = line
         ok = True
         try:
-            value = clean_value(item, _raw_answer(item, answer))
+            value = clean_value(item, _raw_answer(item, answer, answer_dates))
         except ValueError as exc:
             problems.add(str(exc), sheet=sheet, line=line, column="answer")
             ok = False
@@ -361,13 +365,15 @@ def _read_repeat_sheet(
     for name in options:
         columns.append((by_name[name], -1, headers.get(VERSION_PREFIX + name)))
 
+    orders = date_orders(rows[REPEAT_DATA_ROW - 1 :], first_line=REPEAT_DATA_ROW)
+
     def read_row(line: int, row: tuple[Any, ...], path: str) -> None:
         for question, index, version_index in columns:
             try:
                 raw = (
                     option_value(line, row, question.name)
                     if index < 0
-                    else _raw_answer(question, _cell(row, index))
+                    else _raw_answer(question, _cell(row, index), orders.get(index))
                 )
                 value = clean_value(question, raw)
             except ValueError as exc:
@@ -521,7 +527,7 @@ def workbook_import(
         assignment=assignment,
         user=user,
         answers=inputs,
-        reason=_("Imported from the workbook %(file)s") % {"file": filename},
+        reason=reason_with(gettext_noop("Imported from the workbook %(file)s"), file=filename),
     )
     result.unchanged += skipped
     return result

@@ -10,9 +10,12 @@ from typing import IO, Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from infobase.core.history import reason_with
 from infobase.core.tabular import read_table
 from infobase.core.text import fold
+from infobase.core.typed import date_orders
 from infobase.questionnaires.models import (
     Item,
     ItemKind,
@@ -159,6 +162,7 @@ def submissions_import(
     states = StateLookup()
     assignments = {a.state_id: a for a in questionnaire.assignments.select_related("state")}
     by_state: dict[int, tuple[int, list[tuple[Item, Any]]]] = {}
+    orders = date_orders(rows[1:], first_line=2)
     state_column = header[state_index] if state_index is not None else ""
     for line, row in enumerate(rows[1:], start=2):
         if all(_is_blank(v) for v in row):
@@ -188,14 +192,19 @@ def submissions_import(
         values: list[tuple[Item, Any]] = []
         for item, index, h in columns:
             try:
-                values.append((item, clean_value(item, _raw_answer(item, _cell(row, index)))))
+                values.append(
+                    (
+                        item,
+                        clean_value(item, _raw_answer(item, _cell(row, index), orders.get(index))),
+                    )
+                )
             except ValueError as exc:
                 problems.add(str(exc), sheet=sheet, line=line, column=h)
         by_state[state.pk] = (line, values)
     problems.raise_if_any()
 
     results: dict[str, SaveResult] = {}
-    reason = _("Imported from the submissions %(file)s") % {"file": filename}
+    reason = reason_with(gettext_noop("Imported from the submissions %(file)s"), file=filename)
     with transaction.atomic():
         for state_id, (_line, values) in by_state.items():
             assignment = assignments[state_id]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.tabular import read_csv as read_table_csv
+from infobase.core.typed import DateOrder, date_orders, read_date
 
 
 @dataclass(frozen=True)
@@ -25,15 +26,15 @@ class Column:
     required: bool = False  # the cell must not be empty
 
 
-def parse_date(value: str) -> date | None:
+def parse_date(value: str, order: DateOrder | None = None) -> date | None:
+    """A date as ``core.typed.read_date`` reads it (``order``: what the other dates of its
+    column say of day and month); ``ValueError`` naming the value otherwise."""
     if not value:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(
-            _("“%(value)s” is not a date in the form YYYY-MM-DD.") % {"value": value}
-        ) from None
+    found = read_date(value, order)
+    if found is None:
+        raise ValueError(_("“%(value)s” is not a date in the form YYYY-MM-DD.") % {"value": value})
+    return found
 
 
 def parse_flag(value: str) -> bool:
@@ -124,6 +125,7 @@ def read_csv(
     if missing:
         return [], problems
     width = max(n for n, cell in enumerate(header) if cell) + 1
+    orders = date_orders(table.rows[1:], first_line=2)
     for line, record in enumerate(table.rows[1:], start=2):
         if not any(str(cell).strip() for cell in record):
             continue
@@ -138,7 +140,11 @@ def read_csv(
                 problems.append(InputProblem(name, _("a value is required."), line, column.name))
                 continue
             try:
-                values[column.name] = column.parse(cell)
+                values[column.name] = (
+                    parse_date(cell, orders.get(n))
+                    if column.parse is parse_date
+                    else column.parse(cell)
+                )
             except ValueError as exc:
                 problems.append(InputProblem(name, str(exc), line, column.name))
         rows.append(Row(line, values))
