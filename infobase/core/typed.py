@@ -107,8 +107,12 @@ def read_number(text: str, *, whole: bool) -> Decimal | None:
         decimal_mark = None  # a comma or point several times groups thousands
     integer, _mark, fraction = body.partition(decimal_mark) if decimal_mark else (body, "", "")
     separators = {ch for ch in integer if not ch.isdigit()}
-    if len(separators) > 1 or not re.fullmatch(r"\d*", fraction):
-        return None
+    if (
+        len(separators) > 1
+        or not separators <= {",", ".", ARABIC_THOUSANDS}
+        or not re.fullmatch(r"\d*", fraction)
+    ):
+        return None  # 1_000, 12'345 …: no way of grouping thousands read here
     if separators:
         grouped = integer.replace(separators.pop(), ",")
         if not _GROUPED.fullmatch(grouped):

@@ -5,11 +5,10 @@ Views, commands and imports all call these functions; none writes answers on its
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_noop
 from infobase.accounts.models import Role, User
 from infobase.core.i18n import language
 from infobase.core.quota import check_state_quota
+from infobase.core.typed import read_number
 from infobase.core.uploads import ATTACHMENTS, check_file
 from infobase.questionnaires import notices, selectors
 from infobase.questionnaires.models import (
@@ -222,12 +222,12 @@ def clean_value(item: Item, raw: Any) -> Any:
         raise ValueError(_("Null characters are not allowed."))
     kind = item.kind
     if kind == ItemKind.INTEGER:
-        number = _finite_number(raw)
+        number = _finite_number(raw, whole=True)
         if number is None or number != number.to_integral_value():
             raise ValueError(_("Enter a whole number."))
         return int(number)
     if kind == ItemKind.DECIMAL:
-        number = _finite_number(raw)
+        number = _finite_number(raw, whole=False)
         if number is None:
             raise ValueError(_("Enter a number."))
         return str(number)
@@ -265,22 +265,14 @@ def one_line_ending(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-# A space (plain, no-break, narrow or thin) or the Arabic thousands separator between digits.
-_THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009\u066c](?=\d{3}(?!\d))")
-
-
-def _finite_number(raw: Any) -> Decimal | None:
-    """A number typed by a person or read from a spreadsheet; None if it is not one. Its digits
-    may be Arabic-Indic (Decimal reads every script's digits), its decimal separator a comma or
-    the Arabic one (٫), its thousands grouped by spaces (French) or the Arabic separator (٬)."""
-    text = _THOUSANDS.sub("", str(raw).strip()).replace(",", ".").replace("\u066b", ".")
-    if "_" in text:
+def _finite_number(raw: Any, *, whole: bool) -> Decimal | None:
+    """A number typed by a person (web form, API) or read from a spreadsheet; None if it is not
+    one. Read as every import reads it (``core.typed.read_number``: digits of any script, a
+    decimal comma, thousands grouped by spaces or separators); a value two readings fit (1,234
+    in a decimal field) raises ``AmbiguousValue``, a ValueError showing both."""
+    if isinstance(raw, bool):
         return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
+    return read_number(str(raw), whole=whole)
 
 
 def choice_names(item: Item) -> list[str]:

@@ -81,3 +81,8 @@ def test_the_other_dates_of_a_column_settle_the_order_of_day_and_month() -> None
     with translation.override("en"), pytest.raises(AmbiguousValue) as caught:
         read_date("20/03/2024", orders[2])
     assert "day first (row 2) and month first (row 3)" in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["1_000", "12'345", "1/000"])
+def test_other_marks_between_digits_are_no_number(text):
+    assert read_number(text, whole=True) is None

@@ -96,3 +96,28 @@ def test_editing_an_answer_that_vanished_is_a_conflict(assignment, focal_egypt):
         answers=[services.AnswerInput(item=item, value="x", version=3)],
     )
     assert [c.item for c in result.conflicts] == [item] and not Answer.objects.exists()
+
+
+def test_a_decimal_typed_1_234_is_refused_showing_both_readings_not_read_as_1_point_234():
+    # The web form and the API read numbers as the imports do (core.typed): a comma before
+    # three digits is a thousands separator in English and a decimal comma in French.
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValueError) as refused:
+        services.clean_value(Item(kind=ItemKind.DECIMAL), "1,234")
+    assert "1234" in str(refused.value) and "1.234" in str(refused.value)
+    with translation.override("ar"), pytest.raises(ValueError) as refused_ar:
+        services.clean_value(Item(kind=ItemKind.DECIMAL), "1,234")
+    assert "1234" in str(refused_ar.value) and "could mean" not in str(refused_ar.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1.234", "1.234"), ("1,234.5", "1234.5"), ("1.234,5", "1234.5")]
+)
+def test_a_decimal_with_one_reading_is_read(raw, expected):
+    assert services.clean_value(Item(kind=ItemKind.DECIMAL), raw) == expected
+
+
+def test_a_whole_number_grouped_by_a_comma_is_read(questionnaire):
+    cases = Item.objects.get(questionnaire=questionnaire, name="cases")
+    assert services.clean_value(cases, "1,234") == 1234
