@@ -137,3 +137,34 @@ def test_a_cell_beyond_the_header_is_refused_naming_its_line():
         import_participation(csv_file(text), name="wide.csv")
     assert ("wide.csv", 3) in {(p.file, p.line) for p in caught.value.problems}
     assert "more cells than the header" in str(caught.value)
+
+
+def test_dates_a_spreadsheet_saved_day_first_are_read_when_their_column_settles_the_order():
+    # As a French or Arabic spreadsheet saves them: 29/12/2017 settles day first for the column,
+    # so 04/05/2024 below it is 4 May, not 5 April.
+    result = import_participation(
+        csv_file(
+            HEADER
+            + "untoc,PSE,,29/12/2017,accession,04/05/2024\n"
+            + "tip,PSE,,02/01/2018,accession,13/05/2024\n"
+        ),
+        name="jour-mois.csv",
+    )
+    assert result.counts["participation.created"] == 2
+    untoc = Participation.objects.get(state__iso3="PSE", instrument__code="untoc")
+    assert (untoc.consent_date, untoc.as_of) == (date(2017, 12, 29), date(2024, 5, 4))
+    tip = Participation.objects.get(state__iso3="PSE", instrument__code="tip")
+    assert tip.consent_date == date(2018, 1, 2)
+
+
+def test_a_date_day_and_month_could_both_be_is_refused_naming_line_and_column():
+    before = snapshot()
+    with pytest.raises(InvalidInput) as caught:
+        import_participation(
+            csv_file(HEADER + "untoc,PSE,,03/04/2017,accession,2024-05-04\n"), name="x.csv"
+        )
+    messages = [str(p) for p in caught.value.problems]
+    assert any(
+        "x.csv, line 2" in m and "“consent_date”" in m and "YYYY-MM-DD" in m for m in messages
+    )
+    assert snapshot() == before
