@@ -224,3 +224,18 @@ def test_the_job_page_of_anothers_file_offers_neither_it_nor_to_make_it(
     assert "Done." in page
     assert "/file" not in page and "Export again" not in page
     assert reader.post(job_page + "again").status_code == 404
+
+
+def test_the_job_pages_summary_is_marked_with_the_language_it_was_written_in(
+    needs: None, secretariat: User
+) -> None:
+    # The summary is written once, in the requester's language; read on an English page it
+    # must still be read (and pronounced) as Arabic, right to left.
+    client = client_for(secretariat)
+    job_page = client.post("/needs/export.csv")["Location"]
+    job = Job.objects.get(pk=job_page.split("/")[2])
+    job.lang = "ar"
+    job.result = {**job.result, "summary": ["صفان، 3 كيلوبايت."]}
+    job.save()
+    page = client.get(job_page, {"lang": "en"}).content.decode()
+    assert '<ul lang="ar" dir="rtl"><li>صفان، 3 كيلوبايت.</li></ul>' in page
