@@ -120,3 +120,11 @@ def test_an_iati_import_s_activities_fold_their_outcome_filter(secretariat: User
     assert [words(item) for item in IN_FORCE.findall(html)] == ["Outcome: Rejected (1)"]
     assert "XM-TEST-2" in html and "XM-TEST-1" not in html.split("<h2>Activities</h2>")[1]
     assert f'<a href="{url}" class="clear-filters">' in html
+
+
+def test_two_filters_read_in_the_arabic_dual_without_a_numeral(secretariat: User) -> None:
+    # Arabic's dual says "two" by itself: «عاملان مطبّقان», not «2 عاملان مطبّقان».
+    client = client_for(secretariat)
+    client.cookies["infobase_language"] = "ar"
+    html = client.get(reverse("state_list") + "?q=eg&regional_group=african").content.decode()
+    assert words(SUMMARY.search(html).group(1)) == "عوامل التصفية (عاملان مطبّقان)"  # type: ignore[union-attr]
