@@ -28,10 +28,8 @@ from infobase.api.problems import ExportTooLong
 from infobase.core.exporters import FORMATS, Exporter
 from infobase.core.exports import (
     EXPORT_JOB,
-    ExportOutOfScope,
-    export_in_scope,
-    export_path,
     export_start,
+    export_withheld,
 )
 from infobase.core.models import Job, JobStatus
 from infobase.core.selectors import job_status
@@ -271,13 +269,12 @@ def export_status(job: Job, *, request: Request) -> dict[str, Any]:
     found = resource_named(str(extra.get("resource", "")))
     done = job.status == JobStatus.DONE
     summary = " ".join(str(s) for s in job.result.get("summary", [])) if done else ""
-    kept = export_path(job) is not None
     # No link to a file removed, or one the person's rights have narrowed since (its download
     # refuses it), and why there is none.
-    if done and not kept:
-        summary = _("This file is no longer kept: ask for the export again.")
-    elif kept and not export_in_scope(job=job, user=request.user):
-        kept, summary = False, ExportOutOfScope().message
+    withheld = export_withheld(job=job, user=request.user)
+    kept = done and withheld is None
+    if withheld:
+        summary = withheld
     return {
         "id": job.pk,
         "resource": found.path if found else str(extra.get("resource", "")),

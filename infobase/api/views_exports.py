@@ -26,7 +26,12 @@ from infobase.api.idempotency import idempotent
 from infobase.api.permissions import ReadOnlyTokenPermission, SignedIn
 from infobase.api.problems import Conflict, ExportsUnderWay
 from infobase.core.exporters import FORMATS
-from infobase.core.exports import ExportOutOfScope, TooManyExports, export_download
+from infobase.core.exports import (
+    ExportOutOfScope,
+    TooManyExports,
+    export_download,
+    not_kept_message,
+)
 from infobase.core.models import Job, JobStatus
 from infobase.core.selectors import job_status
 
@@ -139,7 +144,7 @@ class ExportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets
         except ExportOutOfScope as refused:
             raise exceptions.NotFound(refused.message) from None
         if path is None:
-            raise exceptions.NotFound(_("This file is no longer kept: ask for the export again."))
+            raise exceptions.NotFound(not_kept_message())
         return FileResponse(
             path.open("rb"),
             as_attachment=True,

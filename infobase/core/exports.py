@@ -85,6 +85,12 @@ class ExportOutOfScope(Exception):
         return _("Your rights have changed since this file was made: export it again.")
 
 
+def not_kept_message() -> str:
+    """What a person is told of a file removed (a week after it was made), on every page and
+    in the API alike."""
+    return _("This file is no longer kept: ask for the export again.")
+
+
 def _no_scope(user: Any) -> dict[str, Any]:
     return {"who": f"{getattr(user, 'pk', '')}:{getattr(user, 'is_active', '')}", "grants": []}
 
@@ -280,6 +286,22 @@ def export_path(job: Job) -> Path | None:
 def export_in_scope(*, job: Job, user: Any) -> bool:
     """Whether ``user``'s rights still cover those ``job``'s file was made under."""
     return within_scope(job.result.get("scope"), export_scope(user))
+
+
+def export_withheld(*, job: Job, user: Any) -> str | None:
+    """Why ``job``'s file will not be given to ``user``: None when it will, or when the job
+    made no file to give (not an export, or not done); "" for anyone but its requester (the
+    file is theirs alone: nothing to say to anyone else). Pages and the API offer no link to a
+    file this withholds, and say why (``export_download`` refuses the same files)."""
+    if job.kind != EXPORT_JOB or job.status != JobStatus.DONE:
+        return None
+    if job.requested_by_id != getattr(user, "pk", None):
+        return ""
+    if export_path(job) is None:
+        return not_kept_message()
+    if not export_in_scope(job=job, user=user):
+        return ExportOutOfScope().message
+    return None
 
 
 def export_download(*, job: Job, user: Any) -> Path | None:

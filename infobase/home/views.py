@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require, require_seen
@@ -24,14 +23,14 @@ from infobase.core.exports import (
     TooManyExports,
     export_again,
     export_download,
-    export_in_scope,
-    export_path,
+    export_withheld,
     may_export_again,
+    not_kept_message,
 )
 from infobase.core.files import Unavailable
 from infobase.core.history import history_of
 from infobase.core.i18n import field_suffix, html_lang, is_rtl, pick_label
-from infobase.core.models import Job, JobStatus
+from infobase.core.models import Job
 from infobase.core.params import id_from
 from infobase.reference import selectors as reference
 from infobase.reference.models import Article, Codelist, Organization, RegionalGroup, State
@@ -151,25 +150,11 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
     return render(request, "infobase/history.html", context)
 
 
-def _export_withheld(job: Job, user: Any) -> str | None:
-    """Why a made export's file will not be given to ``user`` (None when it will, or when the
-    job made no such file): the page offers no link that leads to a refusal."""
-    if job.kind != EXPORT_JOB or job.status != JobStatus.DONE:
-        return None
-    if job.requested_by_id != user.pk:
-        return ""  # the file is its requester's alone; nothing to say to anyone else
-    if export_path(job) is None:
-        return _("This file is no longer kept: export the page again.")
-    if not export_in_scope(job=job, user=user):
-        return ExportOutOfScope().message
-    return None
-
-
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = get_object_or_404(Job, pk=pk)
     require(request.user, "core.view_job", job)
     state = core_selectors.job_status(job)
-    withheld = _export_withheld(job, request.user)
+    withheld = export_withheld(job=job, user=request.user)
     if withheld is not None:
         state["url"] = ""
     context = {
@@ -206,7 +191,7 @@ def export_file(request: HttpRequest, pk: str) -> FileResponse:
     except ExportOutOfScope as refused:
         raise Unavailable(refused.message) from None
     if path is None:
-        raise Unavailable(_("This file is no longer kept: export the page again."))
+        raise Unavailable(not_kept_message())
     return FileResponse(
         path.open("rb"),
         as_attachment=True,
@@ -219,7 +204,7 @@ def job_status(request: HttpRequest, pk: str) -> JsonResponse:
     job = get_object_or_404(Job, pk=pk)
     require(request.user, "core.view_job", job)
     state = core_selectors.job_status(job)
-    if _export_withheld(job, request.user) is not None:
+    if export_withheld(job=job, user=request.user) is not None:
         state["url"] = ""
     response = JsonResponse(state)
     response["Cache-Control"] = "no-store"

@@ -149,7 +149,7 @@ def test_files_are_removed_a_week_after_they_were_made(needs: None, secretariat:
     jobs_sweep()
     assert export_path(old) is None and export_path(recent) is not None
     gone = client_for(secretariat).get(f"/jobs/{old.pk}/file")
-    assert gone.status_code == 404 and "export the page again" in gone.content.decode()
+    assert gone.status_code == 404 and "ask for the export again" in gone.content.decode()
 
 
 def test_a_person_has_at_most_three_files_under_way(
@@ -211,7 +211,7 @@ def test_the_job_page_of_a_file_no_longer_kept_offers_to_export_it_again(
     job_page = client.post("/needs/export.csv")["Location"]
     shutil.rmtree(export_folder(Job.objects.get(kind=EXPORT_JOB)))
     page = client.get(job_page, {"lang": "en"}).content.decode()
-    assert "This file is no longer kept: export the page again." in page
+    assert "This file is no longer kept: ask for the export again." in page
     assert "Download the file" not in page and "Export again" in page
 
 
