@@ -82,6 +82,7 @@ from infobase.core.bulk import copy_rows
 from infobase.core.locks import advisory_lock
 from infobase.needs import changes as change_log
 from infobase.needs.models import (
+    CLOSED_STATUSES,
     AssistanceRequest,
     DerivationState,
     EvidenceKind,
@@ -102,7 +103,6 @@ from infobase.questionnaires.models import (
 # Kept in the history of every need the derivation creates or changes: stored in English, like
 # the other change reasons written by jobs; the history page shows it in its reader's language.
 DERIVE_REASON = gettext_noop("Derived from answers and requests")
-CLOSED_STATUSES = (NeedStatus.MET, NeedStatus.NOT_RELEVANT)
 INACTIVE_REQUEST_STATUSES = (RequestStatus.WITHDRAWN, RequestStatus.DECLINED)
 NO_GAP_STATUSES = (ImplementationStatus.YES, ImplementationStatus.NOT_APPLICABLE)
 BATCH = 1000

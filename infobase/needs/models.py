@@ -253,6 +253,10 @@ class NeedStatus(models.TextChoices):
     MERGED = "merged", _("Merged into another need")
 
 
+# The statuses of a need closed by a decision: the register's and the API's "closed".
+CLOSED_STATUSES = (NeedStatus.MET, NeedStatus.NOT_RELEVANT)
+
+
 class Need(models.Model):
     """One need: State × article × kind of assistance, with links to all of its evidence.
 

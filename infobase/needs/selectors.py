@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy
 from infobase.accounts.permissions import is_focal_point, is_secretariat, is_wg_member
 from infobase.core.search import search
 from infobase.needs import scoring
-from infobase.needs.models import AssistanceRequest, Need, NeedScore, NeedStatus
+from infobase.needs.models import (
+    CLOSED_STATUSES,
+    AssistanceRequest,
+    Need,
+    NeedScore,
+    NeedStatus,
+)
 from infobase.needs.score_table import ScoreTable, need_scores_fill, score_table, stored_facts
 from infobase.needs.scoring import CoverageFn, ScoredNeed, activities_coverage
 from infobase.reference.models import Article, AssistanceKind, LegalFamily, RegionalGroup
@@ -114,7 +120,6 @@ def visibility_key(user: Any) -> str:
 # needs, and the page's form shows "Open" for it; every status is chosen by naming it "any".
 ANY_STATUS = "any"
 CLOSED_STATUS = "closed"  # the API's: met or no longer relevant
-CLOSED_STATUSES = (NeedStatus.MET, NeedStatus.NOT_RELEVANT)
 
 
 def status_filter(value: str | None) -> str:
