@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -143,21 +144,19 @@ class OneVersionAdmin:
                 if change
                 else gettext_noop("Recorded in the administration")
             )
-        obj.skip_history_when_saving = True  # type: ignore[attr-defined]
+        # ``one_version`` entered here and left once the lists are saved (or the save failed).
+        version = ExitStack()
+        version.enter_context(one_version(obj))
         try:
             super().save_model(request, obj, form, change)  # type: ignore[misc]
         except BaseException:
-            del obj.skip_history_when_saving  # type: ignore[attr-defined]
+            version.__exit__(*sys.exc_info())
             raise
         save_lists = form.save_m2m
 
         def save_lists_then_version() -> None:
-            try:
+            with version:
                 save_lists()
-            finally:
-                del obj.skip_history_when_saving  # type: ignore[attr-defined]
-            if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-                _KEPT[type(obj)].create_historical_record(obj, "~" if change else "+")
 
         form.save_m2m = save_lists_then_version
 
