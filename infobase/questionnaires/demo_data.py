@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from infobase.core.history import one_version
 from infobase.demo.services import DemoContext, demo_contributor
 from infobase.questionnaires import services
 from infobase.questionnaires.models import (
@@ -717,11 +718,14 @@ def _questionnaire(
     )
     ctx.count("reporting_cycles", int(created))
     o = cycle.ordinal
-    questionnaire, created = Questionnaire.objects.get_or_create(
-        code=f"demo-cycle{cycle.number}-untoc",
-        defaults={
-            "cycle": rc,
-            "title": tr(
+    code = f"demo-cycle{cycle.number}-untoc"
+    questionnaire = Questionnaire.objects.filter(code=code).first()
+    created = questionnaire is None
+    if questionnaire is None:
+        questionnaire = Questionnaire(
+            code=code,
+            cycle=rc,
+            title=tr(
                 "Questionnaire on the implementation of the United Nations Convention against "
                 f"Transnational Organized Crime and the Protocols thereto: {o['en']} reporting "
                 "cycle (illustrative)",
@@ -734,17 +738,17 @@ def _questionnaire(
                 f"contra la Delincuencia Organizada Transnacional y sus Protocolos: {o['es']} "
                 "ciclo de presentación de informes (ilustrativo)",
             ),
-            "status": cycle.status,
-            "default_language": "en",
-            "languages": LANGUAGES,
-            "form_id": f"demo_cycle{cycle.number}_untoc",
-            "version": f"{cycle.starts_on.year}0101",
-            "created_by": ctx.users.get("secretariat"),
-            "is_demo": True,
-        },
-    )
-    if created:
-        questionnaire.instruments.set(Instrument.objects.filter(code__in=INSTRUMENTS))
+            status=cycle.status,
+            default_language="en",
+            languages=LANGUAGES,
+            form_id=f"demo_cycle{cycle.number}_untoc",
+            version=f"{cycle.starts_on.year}0101",
+            created_by=ctx.users.get("secretariat"),
+            is_demo=True,
+        )
+        with one_version(questionnaire):  # its instruments in its first version, not a second
+            questionnaire.save()
+            questionnaire.instruments.set(Instrument.objects.filter(code__in=INSTRUMENTS))
     ctx.count("questionnaires", int(created))
     lists = _choice_lists(ctx, questionnaire)
     specs = questionnaire_specs(articles, paragraphs=ctx.scale == "world")

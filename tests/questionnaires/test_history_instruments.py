@@ -136,3 +136,14 @@ def test_a_revert_in_the_administration_is_one_entry_too(
     assert [(c.field, c.summary) for c in reverted.changes] == [
         ("instruments", f"added {untoc}; removed {tip}")
     ]
+
+
+def test_a_demo_questionnaire_holds_its_instruments_in_its_one_first_version(
+    demo_loaded: None,
+) -> None:
+    from infobase.questionnaires.demo_data import INSTRUMENTS
+
+    questionnaire = Questionnaire.objects.get(code="demo-cycle1-untoc")
+    (created,) = history_of(questionnaire)  # not a second version for its instruments
+    assert created.kind == "+"
+    assert kept_instruments(questionnaire) == [sorted(INSTRUMENTS)]
