@@ -200,8 +200,16 @@ class PledgeForm(NamedEmptyChoice, forms.ModelForm):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     project = forms.ModelChoiceField(
-        label=gettext_lazy("Project"), queryset=Project.objects.all(), required=False
+        label=gettext_lazy("Project"),
+        queryset=Project.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("No project"),
     )
+    # The form's parts, each earmark in its own (``pledge_form.html``): an empty thematic field
+    # allows any value; the geographic earmark is a regional group, States, or both.
+    GENERAL = ("donor", "amount", "currency", "pledged_on", "status", "earmark")
+    THEMATIC = ("instrument", "article", "kind")
+    GEOGRAPHIC = ("regional_group", "states")
 
     class Meta:
         model = Pledge
@@ -239,10 +247,30 @@ class PledgeForm(NamedEmptyChoice, forms.ModelForm):
             donors = donors | Organization.objects.filter(pk=self.instance.donor_id)
         self.fields["donor"].queryset = donors.distinct()  # type: ignore[attr-defined]
         self.fields["currency"].choices = currency_choices()  # type: ignore[attr-defined]
-        self.fields["kind"].help_text = _("Thematic earmarks: leave empty for any.")
-        self.fields["regional_group"].help_text = _(
-            "Geographic earmarks: a regional group, States, or both (either allows)."
-        )
+        # Named for what an empty choice means here: any kind (as "Any instrument"); no group
+        # (the States chosen, if any, make the geographic earmark alone).
+        kind = self.fields["kind"]
+        kind.choices = [("", _("Any kind of assistance")), *list(kind.choices)[1:]]  # type: ignore[attr-defined]
+        group = self.fields["regional_group"]
+        group.choices = [("", _("No regional group")), *list(group.choices)[1:]]  # type: ignore[attr-defined]
+
+    def parts(self) -> list[tuple[Any, Any, list[Any]]]:
+        """(legend, hint, bound fields) of each part of the form, in order."""
+        return [
+            ("", "", [self[name] for name in self.GENERAL]),
+            (
+                _("Thematic earmark"),
+                _("Leave a field empty to allow any value."),
+                [self[name] for name in self.THEMATIC],
+            ),
+            (
+                _("Geographic earmark"),
+                _("A regional group, States, or both: a State in either is allowed."),
+                [self[name] for name in self.GEOGRAPHIC],
+            ),
+            (_("Project earmark"), "", [self["project"]]),
+            ("", "", [self["notes"]]),
+        ]
 
 
 def _pledge_edit(request: HttpRequest, pledge: Pledge | None) -> HttpResponse:

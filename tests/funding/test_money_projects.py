@@ -483,6 +483,36 @@ def test_the_secretariat_records_a_pledge_through_the_form(secretariat):
     assert response.status_code == 302 and made.amount == D("1000.50") and made.kind == "training"
 
 
+def test_the_pledge_form_sets_each_earmark_apart_and_names_what_an_empty_choice_means(
+    secretariat,
+):
+    import lxml.html
+
+    page = lxml.html.fromstring(client_for(secretariat).get(reverse("pledge_new")).content)
+    parts = {
+        fieldset.findtext("legend"): sorted(
+            el.get("name") for el in fieldset.iter("select", "input", "textarea")
+        )
+        for fieldset in page.iter("fieldset")
+    }
+    assert parts == {
+        "Thematic earmark": ["article", "instrument", "kind"],
+        "Geographic earmark": ["regional_group", "states"],
+        "Project earmark": ["project"],
+    }
+    empty = {
+        name: page.xpath(f'//select[@name="{name}"]/option[@value=""]/text()')
+        for name in ("instrument", "article", "kind", "regional_group", "project")
+    }
+    assert empty == {
+        "instrument": ["Any instrument"],
+        "article": ["Any article"],
+        "kind": ["Any kind of assistance"],
+        "regional_group": ["No regional group"],
+        "project": ["No project"],
+    }
+
+
 def test_a_donor_cannot_allocate_through_the_screen(secretariat, donor, african_project):
     free = pledge(secretariat, donor=donor.organization)
     url = reverse("project_allocate", args=[african_project.pk])
