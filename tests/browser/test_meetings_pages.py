@@ -108,3 +108,26 @@ def test_on_a_phone_a_long_source_breaks_instead_of_widening_a_sessions_page(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert widths[0] <= widths[1], widths
+
+
+# Of an element: the gaps between its text and its left and right edges.
+TEXT_GAPS = """element => {
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  const text = range.getBoundingClientRect(), box = element.getBoundingClientRect();
+  return [text.left - box.left, box.right - text.right];
+}"""
+
+
+def test_an_english_note_on_an_arabic_page_reads_left_to_right_beside_its_label(
+    site: Site, open_page: Any
+) -> None:
+    # The secretariat wrote the demo's evidence of a mandate in English: on the Arabic page it
+    # reads left to right, and stands at the start of its column (the right), by its label,
+    # not across the page at the far left.
+    page = open_page("/meetings/mandates/", as_="secretariat", lang="ar", width=1366)
+    expect_direction(page, "ar")
+    note = page.locator("main dl.facts > dd[dir=auto]", has_text="The decision itself").first
+    assert note.evaluate("element => getComputedStyle(element).direction") == "ltr"
+    left, right = note.evaluate(TEXT_GAPS)
+    assert right < 1 < left, (left, right)
