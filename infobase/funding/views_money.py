@@ -174,6 +174,13 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The pledge form's parts, each earmark in its own (``pledge_form.html``): an empty thematic field
+# allows any value; the geographic earmark is a regional group, States, or both.
+_GENERAL = ("donor", "amount", "currency", "pledged_on", "status", "earmark")
+_THEMATIC = ("instrument", "article", "kind")
+_GEOGRAPHIC = ("regional_group", "states")
+
+
 class PledgeForm(NamedEmptyChoice, forms.ModelForm):
     once = OnceField()
     donor = forms.ModelChoiceField(
@@ -205,29 +212,10 @@ class PledgeForm(NamedEmptyChoice, forms.ModelForm):
         required=False,
         empty_label=gettext_lazy("No project"),
     )
-    # The form's parts, each earmark in its own (``pledge_form.html``): an empty thematic field
-    # allows any value; the geographic earmark is a regional group, States, or both.
-    GENERAL = ("donor", "amount", "currency", "pledged_on", "status", "earmark")
-    THEMATIC = ("instrument", "article", "kind")
-    GEOGRAPHIC = ("regional_group", "states")
 
     class Meta:
         model = Pledge
-        fields = [
-            "donor",
-            "amount",
-            "currency",
-            "pledged_on",
-            "status",
-            "earmark",
-            "instrument",
-            "article",
-            "kind",
-            "regional_group",
-            "states",
-            "project",
-            "notes",
-        ]
+        fields = [*_GENERAL, *_THEMATIC, *_GEOGRAPHIC, "project", "notes"]
         widgets = {
             "pledged_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"dir": "auto", "rows": 3}),
@@ -257,16 +245,16 @@ class PledgeForm(NamedEmptyChoice, forms.ModelForm):
     def parts(self) -> list[tuple[Any, Any, list[Any]]]:
         """(legend, hint, bound fields) of each part of the form, in order."""
         return [
-            ("", "", [self[name] for name in self.GENERAL]),
+            ("", "", [self[name] for name in _GENERAL]),
             (
                 _("Thematic earmark"),
                 _("Leave a field empty to allow any value."),
-                [self[name] for name in self.THEMATIC],
+                [self[name] for name in _THEMATIC],
             ),
             (
                 _("Geographic earmark"),
                 _("A regional group, States, or both: a State in either is allowed."),
-                [self[name] for name in self.GEOGRAPHIC],
+                [self[name] for name in _GEOGRAPHIC],
             ),
             (_("Project earmark"), "", [self["project"]]),
             ("", "", [self["notes"]]),
