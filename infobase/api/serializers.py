@@ -13,12 +13,14 @@ from rest_framework import serializers
 
 from infobase.activities.models import Activity, NeedLink, Recipient
 from infobase.api.fields import Serializer
+from infobase.core.i18n import FIELD_LANGUAGES
 from infobase.funding.models import Allocation, Pledge, Project, Proposal
 from infobase.meetings.models import Document, DocumentFile, Mandate, Outcome, Session
 from infobase.needs.models import (
     AssistanceRequest,
     LessonLearned,
     Need,
+    PriorityTheme,
     RequestLine,
     WorkProgramme,
 )
@@ -421,19 +423,60 @@ class NeedSerializer(Serializer):
         return EvidenceSerializer(self._extra(obj).get("evidence", []), many=True).data
 
 
+class PriorityThemeSerializer(Serializer):
+    """A theme: ``title`` in the request's language (English where it has none), and in
+    each of the six."""
+
+    title = serializers.SerializerMethodField()
+    instrument = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    articles = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = PriorityTheme
+        fields = [
+            "id",
+            "title",
+            *(f"title_{suffix}" for suffix in FIELD_LANGUAGES),
+            "instrument",
+            "articles",
+            "kind",
+            "regional_group",
+            "weight",
+        ]
+
+    def get_title(self, obj: PriorityTheme) -> str:
+        return str(obj.translated("title"))
+
+
 class WorkProgrammeSerializer(Serializer):
+    """``name`` and ``description`` in the request's language (English where there is none),
+    and in each of the six."""
+
+    name = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
+    themes = PriorityThemeSerializer(many=True, read_only=True)
+
     class Meta:
         model = WorkProgramme
         fields = [
             "id",
             "name",
+            *(f"name_{suffix}" for suffix in FIELD_LANGUAGES),
             "approved_at",
             "approved_on",
             "starts",
             "ends",
             "description",
+            *(f"description_{suffix}" for suffix in FIELD_LANGUAGES),
             "is_active",
+            "themes",
         ]
+
+    def get_name(self, obj: WorkProgramme) -> str:
+        return str(obj.translated("name"))
+
+    def get_description(self, obj: WorkProgramme) -> str:
+        return str(obj.translated("description"))
 
 
 class RecipientSerializer(serializers.ModelSerializer):

@@ -575,7 +575,7 @@ class WorkProgrammeViewSet(ReadOnly):
     serializer_class = s.WorkProgrammeSerializer
     # Signed in, as the web's list of programmes.
     permission_classes = [SignedIn, has_perm("needs.view_workprogramme")]
-    queryset = WorkProgramme.objects.all()
+    queryset = WorkProgramme.objects.prefetch_related("themes__instrument", "themes__articles")
     filterset_fields = ["is_active"]
 
 

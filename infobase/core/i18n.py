@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -86,16 +86,22 @@ class Translated:
         return "rtl" if self.lang in settings.LANGUAGES_RTL else "ltr"
 
 
+def translated_text(text_in: Callable[[str], str], language_code: str | None = None) -> Translated:
+    """The text in the language asked for (``text_in``: the text of a field suffix, empty when
+    there is none), else the English one, marked as a fallback."""
+    suffix = field_suffix(language_code)
+    value = text_in(suffix) or ""
+    if value:
+        return Translated(value, suffix, is_fallback=False)
+    fallback = text_in(FALLBACK_SUFFIX) or ""
+    return Translated(fallback, FALLBACK_SUFFIX, is_fallback=suffix != FALLBACK_SUFFIX)
+
+
 class TranslatedFieldsMixin:
     """For models with one column per language: ``name_ar``, ``name_zh`` … ``name_es``."""
 
     def translated(self, field: str, language_code: str | None = None) -> Translated:
-        suffix = field_suffix(language_code)
-        value = getattr(self, f"{field}_{suffix}", "") or ""
-        if value:
-            return Translated(value, suffix, is_fallback=False)
-        fallback = getattr(self, f"{field}_{FALLBACK_SUFFIX}", "") or ""
-        return Translated(fallback, FALLBACK_SUFFIX, is_fallback=suffix != FALLBACK_SUFFIX)
+        return translated_text(lambda suffix: getattr(self, f"{field}_{suffix}", ""), language_code)
 
 
 # --- Dates, numbers and language names in the active (or a given) language ----------------

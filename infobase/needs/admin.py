@@ -101,14 +101,22 @@ class PriorityThemeInline(admin.TabularInline):
 
 @admin.register(WorkProgramme)
 class WorkProgrammeAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "approved_at", "starts", "ends", "is_active", "is_demo"]
+    list_display = ["name_en", "name_ar", "approved_at", "starts", "ends", "is_active", "is_demo"]
     list_filter = ["is_active", "is_demo"]
     inlines = [PriorityThemeInline]
 
 
 @admin.register(PriorityTheme)
 class PriorityThemeAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "programme", "instrument", "kind", "regional_group", "weight"]
+    list_display = [
+        "title_en",
+        "title_ar",
+        "programme",
+        "instrument",
+        "kind",
+        "regional_group",
+        "weight",
+    ]
     list_filter = ["programme", "instrument", "kind", "regional_group"]
     filter_horizontal = ["articles"]
 

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from infobase.core.history import HistoryWithMany
-from infobase.core.i18n import language, language_codes
+from infobase.core.i18n import TranslatedFieldsMixin, language, language_codes
 from infobase.core.search import SearchKeyMixin, declared_parts
 from infobase.core.uploads import UploadValidator
 from infobase.questionnaires.models import StatedNeed
@@ -429,13 +429,26 @@ class DerivationRunning(models.Model):
 # --- Multi-year work programmes and priorities -------------------------------------------
 
 
-class WorkProgramme(models.Model):
-    name = models.CharField(_("name"), max_length=300)
+class WorkProgramme(TranslatedFieldsMixin, models.Model):
+    """A multi-year work programme of the Conference: its name and description in the six
+    languages (English required: the other languages fall back to it, marked as such)."""
+
+    name_ar = models.CharField(_("name (ar)"), max_length=300, blank=True)
+    name_zh = models.CharField(_("name (zh)"), max_length=300, blank=True)
+    name_en = models.CharField(_("name (en)"), max_length=300)
+    name_fr = models.CharField(_("name (fr)"), max_length=300, blank=True)
+    name_ru = models.CharField(_("name (ru)"), max_length=300, blank=True)
+    name_es = models.CharField(_("name (es)"), max_length=300, blank=True)
     approved_at = models.CharField(_("approved at (session)"), max_length=200)
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
     starts = models.PositiveSmallIntegerField(_("first year"))
     ends = models.PositiveSmallIntegerField(_("last year"))
-    description = models.TextField(_("description"), blank=True)
+    description_ar = models.TextField(_("description (ar)"), blank=True)
+    description_zh = models.TextField(_("description (zh)"), blank=True)
+    description_en = models.TextField(_("description (en)"), blank=True)
+    description_fr = models.TextField(_("description (fr)"), blank=True)
+    description_ru = models.TextField(_("description (ru)"), blank=True)
+    description_es = models.TextField(_("description (es)"), blank=True)
     is_active = models.BooleanField(_("guides the current priorities"), default=True)
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
 
@@ -447,11 +460,13 @@ class WorkProgramme(models.Model):
         verbose_name_plural = _("multi-year work programmes")
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.translated("name"))
 
 
-class PriorityTheme(models.Model):
-    """A priority of a programme; empty dimensions match everything."""
+class PriorityTheme(TranslatedFieldsMixin, models.Model):
+    """A priority of a programme; empty dimensions match everything. Its title in the six
+    languages: a need's score is explained with it in the reader's language (English
+    required: it orders themes of the same weight, whatever the reader's language)."""
 
     programme = models.ForeignKey(
         WorkProgramme,
@@ -459,7 +474,12 @@ class PriorityTheme(models.Model):
         related_name="themes",
         verbose_name=_("multi-year work programme"),
     )
-    title = models.CharField(_("title"), max_length=300)
+    title_ar = models.CharField(_("title (ar)"), max_length=300, blank=True)
+    title_zh = models.CharField(_("title (zh)"), max_length=300, blank=True)
+    title_en = models.CharField(_("title (en)"), max_length=300)
+    title_fr = models.CharField(_("title (fr)"), max_length=300, blank=True)
+    title_ru = models.CharField(_("title (ru)"), max_length=300, blank=True)
+    title_es = models.CharField(_("title (es)"), max_length=300, blank=True)
     instrument = models.ForeignKey(
         Instrument, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("instrument")
     )
@@ -475,12 +495,12 @@ class PriorityTheme(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["programme", "-weight", "title"]
+        ordering = ["programme", "-weight", "title_en"]
         verbose_name = _("priority theme")
         verbose_name_plural = _("priority themes")
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.translated("title"))
 
 
 class ScoringWeights(models.Model):

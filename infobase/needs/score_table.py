@@ -120,13 +120,25 @@ def _weights_data(weights: Weights) -> dict[str, str]:
 
 def _themes_data(themes: Sequence[ThemeSpec]) -> list[list[Any]]:
     return [
-        [t.title, str(t.weight), t.instrument_code, sorted(t.article_ids), t.kind, t.regional_group]
+        [
+            t.title,
+            str(t.weight),
+            t.instrument_code,
+            sorted(t.article_ids),
+            t.kind,
+            t.regional_group,
+            dict(t.translations),
+        ]
         for t in themes
     ]
 
 
 def config_fingerprint(weights: Weights, themes: Sequence[ThemeSpec]) -> str:
-    payload = json.dumps([SCORE_VERSION, _weights_data(weights), _themes_data(themes)])
+    """What the stored scores depend on: the version, the weights and the themes' weights and
+    dimensions. Not the themes' titles, in any language: they explain a score but do not
+    move it (the refresh after a title is edited stores the new titles, rewriting no row)."""
+    dimensions = [row[1:6] for row in _themes_data(themes)]
+    payload = json.dumps([SCORE_VERSION, _weights_data(weights), dimensions])
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -143,8 +155,10 @@ def _themes_of(data: list[list[Any]]) -> list[ThemeSpec]:
             article_ids=frozenset(articles),
             kind=kind,
             regional_group=group,
+            # Stored before themes had translations: none.
+            translations=tuple(sorted((translations[0] if translations else {}).items())),
         )
-        for title, weight, instrument, articles, kind, group in data
+        for title, weight, instrument, articles, kind, group, *translations in data
     ]
 
 

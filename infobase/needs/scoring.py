@@ -75,7 +75,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from infobase.core.i18n import format_share
+from infobase.core.i18n import format_share, isolated
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, ScoringWeights
 from infobase.needs.programmes import ThemeSpec, active_themes, theme_weight
 from infobase.questionnaires.models import (
@@ -244,24 +244,24 @@ class _Normalised(NamedTuple):
     values: dict[str, Decimal]
     theme_weight: Decimal
     heaviest: Decimal
-    titles: list[str]
+    matching: tuple[ThemeSpec, ...]  # the themes the need matches, heaviest first
     coverage: Decimal
 
 
-ThemeCache = dict[tuple[str, int, str, str], tuple[Decimal, list[str]]]
+ThemeCache = dict[tuple[str, int, str, str], tuple[Decimal, tuple[ThemeSpec, ...]]]
 
 
 def _normalised(
     facts: NeedFacts, themes: list[ThemeSpec], cache: ThemeCache | None = None
 ) -> _Normalised:
     if cache is None:
-        weight, titles = theme_weight(facts, themes)
+        weight, matching = theme_weight(facts, themes)
     else:
         # Needs of the same instrument, article, kind and group match the same themes.
         key = (facts.instrument_code, facts.article_id, facts.kind, facts.regional_group)
         if key not in cache:
             cache[key] = theme_weight(facts, themes)
-        weight, titles = cache[key]
+        weight, matching = cache[key]
     heaviest = max((t.weight for t in themes), default=Decimal("0"))
     coverage = min(max(facts.coverage, Decimal("0")), Decimal("1"))
     values = {
@@ -273,7 +273,7 @@ def _normalised(
         "coverage": _q(Decimal("1") - coverage),
         "age": min(_ratio(max(facts.age_days, 0), AGE_FULL_DAYS), Decimal("1")),
     }
-    return _Normalised(values, weight, heaviest, titles, coverage)
+    return _Normalised(values, weight, heaviest, matching, coverage)
 
 
 ContributionCache = dict[tuple[str, Decimal], Decimal]
@@ -333,6 +333,7 @@ class _Wording(NamedTuple):
     statuses: dict[str, str]
     priorities: dict[str, str]
     groups: dict[str, str]
+    theme_titles: dict[ThemeSpec, str]  # filled as themes are met (``_theme_title``)
 
 
 def _wording() -> _Wording:
@@ -371,7 +372,19 @@ def _wording() -> _Wording:
         statuses={str(status): str(status.label) for status in ImplementationStatus},
         priorities={str(priority): str(priority.label) for priority in Priority},
         groups={str(group): str(group.label) for group in RegionalGroup},
+        theme_titles={},
     )
+
+
+def _theme_title(theme: ThemeSpec, words: _Wording) -> str:
+    """A theme's title in the active language; an English one set apart in a right-to-left
+    explanation (``isolated``)."""
+    title = words.theme_titles.get(theme)
+    if title is None:
+        written = theme.title_in()
+        title = isolated(written.text) if written.is_fallback else written.text
+        words.theme_titles[theme] = title
+    return title
 
 
 def score(
@@ -386,7 +399,8 @@ def score(
     numbers = _normalised(facts, themes)
     norm = numbers.values
     contributions = _contributions(norm, weights)
-    weight, titles, heaviest = numbers.theme_weight, numbers.titles, numbers.heaviest
+    weight, heaviest = numbers.theme_weight, numbers.heaviest
+    titles = [_theme_title(theme, words) for theme in numbers.matching]
     group = words.groups[facts.regional_group] if facts.regional_group else ""
     raw: dict[str, object] = {}
     text: dict[str, str] = {}

@@ -122,9 +122,9 @@ def _questionnaire(user: User) -> Made:
 
 def _priority_theme(user: User) -> Made:
     programme = WorkProgramme.objects.create(
-        name="Programme 2026–2028", approved_at="WG 1", starts=2026, ends=2028
+        name_en="Programme 2026–2028", approved_at="WG 1", starts=2026, ends=2028
     )
-    record = PriorityTheme.objects.create(programme=programme, title="Extradition")
+    record = PriorityTheme.objects.create(programme=programme, title_en="Extradition")
     return _changed(record, user, regional_group="african"), "African States"
 
 

@@ -20,7 +20,6 @@ from infobase.needs import score_table as score_table_module
 from infobase.needs.derivation import needs_derive
 from infobase.needs.jobs import needs_derive_request
 from infobase.needs.models import Need, NeedScore, NeedStatus, PriorityTheme, ScoringWeights
-from infobase.needs.programmes import demo_programme
 from infobase.needs.score_table import (
     SCORES_LOCK,
     need_scores_fill,
@@ -32,22 +31,9 @@ from infobase.needs.selectors import scored_needs
 from tests.api.conftest import token_client
 from tests.conftest import client_for, exported
 from tests.core.test_jobs_locks import held_elsewhere
-from tests.needs.test_derivation import answers, request
+from tests.needs.test_derivation import answers
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(secretariat: Any) -> None:
-    """A small register derived by the derivation job (which refreshes the scores)."""
-    demo_programme()
-    answers("EGY", [(5, "legislative"), (6, "training")], priority="high")
-    answers("NGA", [(5, "legislative"), (18, "training")])
-    answers("KEN", [(5, "legislative")], confidential=True)
-    answers("FRA", [(5, "legislative")], priority="low")
-    request("SEN", [(16, "training"), (5, "legislative")], urgency="high")
-    request("MEX", [(18, "training")], urgency="medium")
-    needs_derive_request(user=secretariat)
 
 
 def assert_stored_scores_are_live() -> None:

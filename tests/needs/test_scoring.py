@@ -78,20 +78,25 @@ def facts(**fields: object) -> NeedFacts:
 # --- Themes -----------------------------------------------------------------------------
 
 
+def matched(need: NeedFacts, themes: list[ThemeSpec]) -> tuple[D, list[str]]:
+    weight, matching = theme_weight(need, themes)
+    return weight, [t.title for t in matching]
+
+
 def test_a_theme_matches_when_each_dimension_it_sets_matches() -> None:
     egypt_training = facts()
-    assert theme_weight(egypt_training, THEMES) == (
+    assert matched(egypt_training, THEMES) == (
         D("3"),
         ["Criminal justice", "Africa", "Training everywhere"],
     )
     mexico_legislative = facts(regional_group="latin_american_caribbean", kind="legislative")
-    assert theme_weight(mexico_legislative, THEMES) == (D("3"), ["Criminal justice"])
+    assert matched(mexico_legislative, THEMES) == (D("3"), ["Criminal justice"])
     other_article = facts(article_id=A16, regional_group="weog", kind="legislative")
-    assert theme_weight(other_article, THEMES) == (D("0"), [])
+    assert matched(other_article, THEMES) == (D("0"), [])
     protocol = facts(instrument_code="tip", regional_group="weog")
     strict = [ThemeSpec("Training in Africa", D("4"), kind="training", regional_group="african")]
-    assert theme_weight(protocol, strict) == (D("0"), [])
-    assert theme_weight(protocol, THEMES + strict) == (D("1.5"), ["Training everywhere"])
+    assert matched(protocol, strict) == (D("0"), [])
+    assert matched(protocol, THEMES + strict) == (D("1.5"), ["Training everywhere"])
 
 
 # --- Scores recomputed by hand ----------------------------------------------------------
@@ -351,10 +356,10 @@ def test_excluded_needs_come_last_with_their_reason(register: None) -> None:
 def test_demo_programme_is_idempotent_and_maps_the_priority_areas() -> None:
     demo_programme()
     demo_programme()
-    programme = WorkProgramme.objects.get(name=DEMO_PROGRAMME_NAME)
+    programme = WorkProgramme.objects.get(name_en=DEMO_PROGRAMME_NAME)
     assert programme.is_demo and programme.is_active
-    assert WorkProgramme.objects.filter(name=DEMO_PROGRAMME_NAME).count() == 1
-    themes = {t.title: t for t in PriorityTheme.objects.filter(programme=programme)}
+    assert WorkProgramme.objects.filter(name_en=DEMO_PROGRAMME_NAME).count() == 1
+    themes = {t.title_en: t for t in PriorityTheme.objects.filter(programme=programme)}
     assert len(themes) == 8
     justice = themes["Strengthening criminal justice responses"]
     assert sorted(a.number for a in justice.articles.all()) == [5, 6, 8, 11, 23]

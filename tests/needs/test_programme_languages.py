@@ -1,0 +1,137 @@
+"""Work programmes and their priority themes in the six languages: a need's score is explained
+with the themes' titles in the reader's language, on the page, in the API and in the files;
+a title not written in a language shows in English, marked as such; the titles order nothing
+and move no score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from infobase.core.i18n import FSI, PDI
+from infobase.needs.models import Need, NeedScore, PriorityTheme, WorkProgramme
+from infobase.needs.programmes import DEMO_PROGRAMME_NAME, demo_programme
+from infobase.needs.score_table import need_scores_refresh, score_table
+from infobase.needs.scoring import scored_register
+from tests.api.conftest import token_client
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+JUSTICE_EN = "Strengthening criminal justice responses"
+JUSTICE_AR = "تعزيز تدابير التصدي في مجال العدالة الجنائية"
+
+
+def egypt_article_5() -> Need:
+    return Need.objects.get(state__iso3="EGY", article__number=5, kind="legislative")
+
+
+def programme_text(need: Need, language: str) -> str:
+    """The explanation of the need's work-programme term, as the register computes it."""
+    from infobase.core.i18n import language as in_language
+
+    with in_language(language):
+        (scored,) = scored_register(needs_qs=Need.objects.filter(pk=need.pk))
+        return str(scored.explanation.term("programme").explanation)
+
+
+def test_a_score_is_explained_with_the_themes_title_in_the_readers_language(world: None) -> None:
+    need = egypt_article_5()
+    assert JUSTICE_AR in programme_text(need, "ar")
+    assert JUSTICE_EN not in programme_text(need, "ar")
+    assert JUSTICE_EN in programme_text(need, "en")
+    assert "Renforcer les réponses de la justice pénale" in programme_text(need, "fr")
+
+
+def test_a_title_not_written_in_the_readers_language_shows_in_english_set_apart(
+    world: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    theme = PriorityTheme.objects.get(title_en=JUSTICE_EN)
+    with django_capture_on_commit_callbacks(execute=True):
+        theme.title_ar = ""
+        theme.save()
+    text = programme_text(egypt_article_5(), "ar")
+    # Isolated, so that the English words keep their order inside the Arabic sentence.
+    assert f"{FSI}{JUSTICE_EN}{PDI}" in text
+    assert f"{FSI}" not in programme_text(egypt_article_5(), "en")
+
+
+def test_the_need_page_explains_the_score_in_arabic_with_the_arabic_title(
+    world: None,
+    secretariat: Any,
+) -> None:
+    client = client_for(secretariat)
+    url = reverse("need_detail", args=[egypt_article_5().pk])
+    arabic = client.get(url, {"lang": "ar"}).content.decode()
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert JUSTICE_AR in arabic and JUSTICE_EN not in arabic
+    english = client.get(url, {"lang": "en"}).content.decode()
+    assert JUSTICE_EN in english and JUSTICE_AR not in english
+
+
+def test_an_edited_title_is_shown_after_the_refresh_without_rewriting_a_score(
+    world: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    rows = dict(NeedScore.objects.values_list("need_id", "computed_at"))
+    theme = PriorityTheme.objects.get(title_en=JUSTICE_EN)
+    with django_capture_on_commit_callbacks(execute=True):  # the refresh job runs on commit
+        theme.title_ar = "تعزيز العدالة الجنائية"
+        theme.title_en = "Criminal justice responses"
+        theme.save()
+    assert dict(NeedScore.objects.values_list("need_id", "computed_at")) == rows
+    assert need_scores_refresh().written == 0
+    stored = {t.title: t for t in score_table().themes}
+    assert dict(stored["Criminal justice responses"].translations)["ar"] == "تعزيز العدالة الجنائية"
+    assert "تعزيز العدالة الجنائية" in programme_text(egypt_article_5(), "ar")
+
+
+def test_the_programmes_page_reads_in_arabic_and_marks_what_is_only_in_english(
+    secretariat: Any,
+) -> None:
+    programme = demo_programme()
+    theme = programme.themes.get(title_en="Mobilization of resources")
+    theme.title_ar = ""
+    theme.save()
+    page = client_for(secretariat).get(reverse("programme_list"), {"lang": "ar"})
+    body = page.content.decode()
+    assert programme.name_ar in body and DEMO_PROGRAMME_NAME not in body
+    assert programme.description_ar in body
+    assert JUSTICE_AR in body
+    # The theme written in English only: shown in English, marked as such.
+    assert '<span lang="en" dir="ltr" class="fallback"' in body
+    assert "Mobilization of resources" in body
+
+
+def test_the_api_gives_a_programme_and_its_themes_in_the_six_languages(
+    secretariat: Any,
+) -> None:
+    programme = demo_programme()
+    url = reverse("api:workprogramme-detail", args=[programme.pk])
+    data = token_client(secretariat, HTTP_ACCEPT_LANGUAGE="ar").get(url).json()
+    assert data["name"] == programme.name_ar and data["name_en"] == DEMO_PROGRAMME_NAME
+    assert data["description"] == programme.description_ar
+    themes = {t["title_en"]: t for t in data["themes"]}
+    assert len(themes) == 8
+    justice = themes[JUSTICE_EN]
+    assert justice["title"] == JUSTICE_AR and justice["title_zh"] == "加强刑事司法对策"
+    assert justice["instrument"] == "untoc" and len(justice["articles"]) == 5
+    english = token_client(secretariat, HTTP_ACCEPT_LANGUAGE="en").get(url).json()
+    assert english["name"] == DEMO_PROGRAMME_NAME
+
+
+def test_the_demo_programme_made_before_translations_is_given_them_once() -> None:
+    programme = demo_programme()
+    WorkProgramme.objects.filter(pk=programme.pk).update(name_ar="", description_fr="")
+    PriorityTheme.objects.filter(programme=programme).update(title_ar="", title_zh="")
+    demo_programme()
+    programme.refresh_from_db()
+    assert programme.name_ar and programme.description_fr
+    assert not PriorityTheme.objects.filter(programme=programme, title_ar="").exists()
+    assert not PriorityTheme.objects.filter(programme=programme, title_zh="").exists()
+    versions = programme.history.count()
+    demo_programme()  # nothing left to fill: no new version
+    assert programme.history.count() == versions
