@@ -64,6 +64,15 @@ class Earmark(models.TextChoices):
     PROJECT = "project", _("A named project")
 
 
+# The pledge fields each kind of earmark sets (``Pledge``); a pledge's fields of the other kinds
+# are empty (``services.pledge_save`` clears them; the pledge form shows each kind apart).
+EARMARK_FIELDS: dict[str, tuple[str, ...]] = {
+    Earmark.THEMATIC: ("instrument", "article", "kind"),
+    Earmark.GEOGRAPHIC: ("regional_group", "states"),
+    Earmark.PROJECT: ("project",),
+}
+
+
 class Pledge(models.Model):
     donor = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("donor")

@@ -34,6 +34,7 @@ from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.history import one_version
 from infobase.core.i18n import format_date
 from infobase.funding.models import (
+    EARMARK_FIELDS,
     MONEY,
     Allocation,
     BudgetLine,
@@ -323,15 +324,17 @@ def pledge_save(
         setattr(instance, name, value)
     earmark = instance.earmark or Earmark.NONE
     instance.earmark = earmark
-    if earmark != Earmark.THEMATIC:
-        instance.instrument, instance.article, instance.kind = None, None, ""
-    elif instance.article is not None and instance.instrument is None:
+    for kind, names in EARMARK_FIELDS.items():
+        if kind == earmark:
+            continue
+        for name in names:
+            field = Pledge._meta.get_field(name)
+            if field.many_to_many:
+                states = []
+            else:
+                setattr(instance, name, None if field.null else "")
+    if earmark == Earmark.THEMATIC and instance.article is not None and instance.instrument is None:
         instance.instrument = instance.article.instrument
-    if earmark != Earmark.GEOGRAPHIC:
-        instance.regional_group = ""
-        states = []
-    if earmark != Earmark.PROJECT:
-        instance.project = None
 
     with transaction.atomic():
         if instance.pk:

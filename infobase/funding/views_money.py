@@ -24,6 +24,7 @@ from infobase.core.errors import InvalidInput
 from infobase.core.forms import NamedEmptyChoice
 from infobase.core.once import OnceField, save_once
 from infobase.funding.models import (
+    EARMARK_FIELDS,
     Earmark,
     ExchangeRate,
     Pledge,
@@ -177,8 +178,9 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # The pledge form's parts, each earmark in its own (``pledge_form.html``): an empty thematic field
 # allows any value; the geographic earmark is a regional group, States, or both.
 _GENERAL = ("donor", "amount", "currency", "pledged_on", "status", "earmark")
-_THEMATIC = ("instrument", "article", "kind")
-_GEOGRAPHIC = ("regional_group", "states")
+_THEMATIC = EARMARK_FIELDS[Earmark.THEMATIC]
+_GEOGRAPHIC = EARMARK_FIELDS[Earmark.GEOGRAPHIC]
+_PROJECT = EARMARK_FIELDS[Earmark.PROJECT]
 
 
 class PledgeForm(NamedEmptyChoice, forms.ModelForm):
@@ -215,7 +217,7 @@ class PledgeForm(NamedEmptyChoice, forms.ModelForm):
 
     class Meta:
         model = Pledge
-        fields = [*_GENERAL, *_THEMATIC, *_GEOGRAPHIC, "project", "notes"]
+        fields = [*_GENERAL, *_THEMATIC, *_GEOGRAPHIC, *_PROJECT, "notes"]
         widgets = {
             "pledged_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"dir": "auto", "rows": 3}),
@@ -256,7 +258,7 @@ class PledgeForm(NamedEmptyChoice, forms.ModelForm):
                 _("A regional group, States, or both: a State in either is allowed."),
                 [self[name] for name in _GEOGRAPHIC],
             ),
-            (_("Project earmark"), "", [self["project"]]),
+            (_("Project earmark"), "", [self[name] for name in _PROJECT]),
             ("", "", [self["notes"]]),
         ]
 

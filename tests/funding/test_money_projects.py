@@ -263,6 +263,28 @@ def test_a_project_earmark_is_not_crossed(secretariat, african_project, weog_pro
         allocate(user=secretariat, pledge=to_africa, project=weog_project, amount=D("1"))
 
 
+def test_a_pledge_keeps_only_the_fields_of_its_kind_of_earmark(secretariat, african_project):
+    senegal = State.objects.get(iso3="SEN")
+    made = pledge(
+        secretariat, earmark=Earmark.THEMATIC, article=article("untoc", 16), kind="training"
+    )
+    assert made.instrument is not None and made.instrument.code == "untoc"  # from the article
+
+    def moved(data, states=()):  # type: ignore[no-untyped-def]
+        pledge_save(user=secretariat, instance=made, data=data, states=states, reason="Moved")
+        made.refresh_from_db()
+        return made
+
+    moved({"earmark": Earmark.GEOGRAPHIC, "regional_group": "african"}, [senegal])
+    assert (made.instrument, made.article, made.kind) == (None, None, "")
+    assert made.regional_group == "african" and list(made.states.all()) == [senegal]
+    moved({"earmark": Earmark.PROJECT, "project": african_project}, [senegal])
+    assert made.regional_group == "" and not made.states.exists()
+    assert made.project == african_project
+    moved({"earmark": Earmark.NONE})
+    assert made.project is None
+
+
 def test_allocations_never_exceed_what_remains(secretariat, african_project):
     free = pledge(secretariat, amount="1000.00", currency="EUR")
     assert pledge_remaining(free) == D("1000.00")
