@@ -73,7 +73,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from infobase.core.i18n import format_share, isolated
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, ScoringWeights
@@ -334,6 +334,7 @@ class _Wording(NamedTuple):
     priorities: dict[str, str]
     groups: dict[str, str]
     theme_titles: dict[ThemeSpec, str]  # filled as themes are met (``_theme_title``)
+    theme_separator: str
 
 
 def _wording() -> _Wording:
@@ -373,6 +374,8 @@ def _wording() -> _Wording:
         priorities={str(priority): str(priority.label) for priority in Priority},
         groups={str(group): str(group.label) for group in RegionalGroup},
         theme_titles={},
+        # Titles may hold commas: «؛ » in Arabic, «；» in Chinese.
+        theme_separator=pgettext("between the titles of themes", "; "),
     )
 
 
@@ -408,7 +411,11 @@ def score(
     raw["programme"] = weight
     text["programme"] = (
         words.themes
-        % {"themes": "; ".join(titles), "weight": _number(weight), "max": _number(heaviest)}
+        % {
+            "themes": words.theme_separator.join(titles),
+            "weight": _number(weight),
+            "max": _number(heaviest),
+        }
         if titles
         else words.no_theme
     )

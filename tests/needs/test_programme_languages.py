@@ -45,6 +45,23 @@ def test_a_score_is_explained_with_the_themes_title_in_the_readers_language(worl
     assert "Renforcer les réponses de la justice pénale" in programme_text(need, "fr")
 
 
+def test_the_titles_of_several_themes_are_listed_as_the_readers_language_lists_them(
+    world: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    programme = PriorityTheme.objects.get(title_en=JUSTICE_EN).programme
+    with django_capture_on_commit_callbacks(execute=True):
+        PriorityTheme.objects.create(
+            programme=programme,
+            title_en="Legislative drafting",
+            title_ar="الصياغة التشريعية",
+            kind="legislative",
+            weight=1,
+        )
+    need = egypt_article_5()
+    assert f"{JUSTICE_AR}؛ الصياغة التشريعية" in programme_text(need, "ar")
+    assert f"{JUSTICE_EN}; Legislative drafting" in programme_text(need, "en")
+
+
 def test_a_title_not_written_in_the_readers_language_shows_in_english_set_apart(
     world: None,
     django_capture_on_commit_callbacks: Any,
