@@ -22,6 +22,7 @@ from infobase.accounts.permissions import require as _require
 from infobase.accounts.permissions import scope_pledges
 from infobase.core.errors import InvalidInput
 from infobase.core.forms import NamedEmptyChoice
+from infobase.core.i18n import list_separator
 from infobase.core.once import OnceField, save_once
 from infobase.funding.models import (
     EARMARK_FIELDS,
@@ -74,11 +75,11 @@ def earmark_text(pledge: Pledge) -> str:
             parts.append(str(pledge.instrument))
         if pledge.kind:
             parts.append(str(AssistanceKind(pledge.kind).label))
-        return _("Thematic: %(theme)s") % {"theme": ", ".join(parts)}
+        return _("Thematic: %(theme)s") % {"theme": list_separator().join(parts)}
     if pledge.earmark == Earmark.GEOGRAPHIC:
         parts = [str(RegionalGroup(pledge.regional_group).label)] if pledge.regional_group else []
         parts.extend(str(s) for s in pledge.states.all())
-        return _("Geographic: %(where)s") % {"where": ", ".join(parts)}
+        return _("Geographic: %(where)s") % {"where": list_separator().join(parts)}
     if pledge.earmark == Earmark.PROJECT and pledge.project:
         return _("Project: %(project)s") % {"project": pledge.project.code}
     return str(Earmark.NONE.label)

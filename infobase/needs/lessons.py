@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.history import one_version
+from infobase.core.i18n import list_separator
 from infobase.core.search import search
 from infobase.core.text import fold, strip_arabic_article
 from infobase.needs.models import DAC_CRITERIA, LessonLearned, Need, Rating
@@ -274,7 +275,8 @@ class Relatedness:
         if self.same_kind:
             reasons.append(_("Same kind of assistance"))
         if self.shared_words:
-            reasons.append(_("Similar words: %(words)s") % {"words": ", ".join(self.shared_words)})
+            words = list_separator().join(self.shared_words)
+            reasons.append(_("Similar words: %(words)s") % {"words": words})
         return reasons
 
 
@@ -334,7 +336,7 @@ def related_lessons(
     for lesson, why in found[: max(limit, 0)]:
         reasons = why.reasons()
         if len(why.shared_words) > SHOWN_WORDS:
-            words = ", ".join(why.shared_words[:SHOWN_WORDS])
+            words = list_separator().join(why.shared_words[:SHOWN_WORDS])
             reasons[-1] = _("Similar words: %(words)s …") % {"words": words}
         results.append((lesson, reasons))
     return results

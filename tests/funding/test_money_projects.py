@@ -535,6 +535,28 @@ def test_the_pledge_form_sets_each_earmark_apart_and_names_what_an_empty_choice_
     }
 
 
+def test_a_pledges_page_writes_its_amounts_and_its_earmark_as_its_readers_language_does(
+    secretariat, african_project
+):
+    states = [State.objects.get(iso3="SEN"), State.objects.get(iso3="EGY")]
+    made = pledge(
+        secretariat,
+        amount="1250000",
+        earmark=Earmark.GEOGRAPHIC,
+        regional_group="african",
+        states=states,
+    )
+    allocate(user=secretariat, pledge=made, project=african_project, amount=D("250000"))
+    url = reverse("pledge_detail", args=[made.pk])
+    english = client_for(secretariat).get(url, {"lang": "en"}).content.decode()
+    # Grouped as on the list of pledges: the amount, what is allocated, what remains.
+    for amount in ("1,250,000.00 USD", "250,000.00 USD", "1,000,000.00 USD"):
+        assert amount in english
+    assert "Geographic: African States, " in english
+    arabic = client_for(secretariat).get(url, {"lang": "ar"}).content.decode()
+    assert "جغرافي: مجموعة الدول الأفريقية، " in arabic and "الأفريقية, " not in arabic
+
+
 def test_a_donor_cannot_allocate_through_the_screen(secretariat, donor, african_project):
     free = pledge(secretariat, donor=donor.organization)
     url = reverse("project_allocate", args=[african_project.pk])

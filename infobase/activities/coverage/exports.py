@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from infobase.activities.coverage.measures import open_needs_coverage, overview
 from infobase.activities.coverage.overlaps import overlaps_kept
 from infobase.core.exporters import Exporter
+from infobase.core.i18n import list_separator
 from infobase.needs.models import Need
 from infobase.needs.selectors import coverage_status, status_label
 from infobase.reference.models import AssistanceKind, RegionalGroup
@@ -130,7 +131,7 @@ class OverlapsExporter(Exporter):
                     o.state_name,
                     o.state_iso3,
                     o.subject_label,
-                    ", ".join(o.providers),
+                    list_separator().join(o.providers),
                     a.provider,
                     a.iati_identifier,
                     _title(a.title),

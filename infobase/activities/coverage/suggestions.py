@@ -80,6 +80,7 @@ from infobase.activities.coverage.words import region_states, texts_of, words
 from infobase.activities.iati_import.write import Table
 from infobase.activities.models import Activity, LinkStatus, NeedLink, Recipient, Sector, Theme
 from infobase.core.collector import collector_paused
+from infobase.core.i18n import list_separator
 from infobase.needs.models import DerivationState, Need, NeedStatus
 from infobase.reference.models import Article, AssistanceKind, Instrument, State
 
@@ -124,7 +125,7 @@ def reason_text(reason: Mapping[str, Any]) -> str:
         }
     if code == "sector":
         return _("DAC sector %(codes)s is consistent with the need.") % {
-            "codes": ", ".join(p.get("codes", []))
+            "codes": list_separator().join(p.get("codes", []))
         }
     if code == "kind":
         return _("Same kind of assistance (%(kind)s).") % {
@@ -133,7 +134,7 @@ def reason_text(reason: Mapping[str, Any]) -> str:
     if code == "text":
         return _("Words in common with the need (%(percent)s%%): %(words)s.") % {
             "percent": p.get("percent", 0),
-            "words": ", ".join(p.get("words", [])),
+            "words": list_separator().join(p.get("words", [])),
         }
     return str(code)
 
