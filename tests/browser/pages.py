@@ -20,3 +20,12 @@ def expect_direction(page: Any, lang: str) -> None:
     html = page.locator("html")
     assert html.get_attribute("lang") == lang, page.url
     assert html.get_attribute("dir") == ("rtl" if lang == "ar" else "ltr"), page.url
+
+
+# The gaps between an element's text and its box, left and right (px): where the text stands.
+TEXT_GAPS = """element => {
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  const text = range.getBoundingClientRect(), box = element.getBoundingClientRect();
+  return [text.left - box.left, box.right - text.right];
+}"""

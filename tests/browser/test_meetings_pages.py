@@ -13,7 +13,7 @@ import pytest
 from django.utils.translation import gettext_lazy
 
 from tests.browser.conftest import Site
-from tests.browser.pages import LANGUAGES, expect_direction, say
+from tests.browser.pages import LANGUAGES, TEXT_GAPS, expect_direction, say
 
 PHONE = 390
 # Of an element starting with a number: whether its first digit is drawn at its left edge, and
@@ -111,14 +111,6 @@ def test_on_a_phone_a_long_source_breaks_instead_of_widening_a_sessions_page(
 
 
 # Of an element: the gaps between its text and its left and right edges.
-TEXT_GAPS = """element => {
-  const range = document.createRange();
-  range.selectNodeContents(element);
-  const text = range.getBoundingClientRect(), box = element.getBoundingClientRect();
-  return [text.left - box.left, box.right - text.right];
-}"""
-
-
 def test_an_english_note_on_an_arabic_page_reads_left_to_right_beside_its_label(
     site: Site, open_page: Any
 ) -> None:
