@@ -27,6 +27,7 @@ from infobase.meetings import selectors
 from infobase.meetings.mandates import STATUS_LABELS
 from infobase.meetings.models import Body, Membership, MembershipRole, OutcomeKind, label
 from infobase.needs.models import Need, NeedStatus
+from infobase.needs.programmes import themes_separator, title_in_text
 from infobase.needs.selectors import needs_visible_to
 from infobase.questionnaires.analytical import best_replies
 from infobase.questionnaires.models import Assignment, ReportingCycle
@@ -157,6 +158,19 @@ def chair_figures(*, body: Body, start: date, end: date) -> ChairFigures:
         ),
         documents=documents,
     )
+
+
+def _priorities(item: selectors.OutcomeLinks) -> str:
+    """A sentence naming the priorities of the work programme a recommendation gives guidance
+    on (decision 2/6, paragraph (c) (ii)), titled in the report's language, to follow the
+    sentence of its note (one note: two side by side read as one number); empty when it names
+    none."""
+    if not item.priority_themes:
+        return ""
+    titles = [title_in_text(theme.translated("title")) for theme in item.priority_themes]
+    return " " + _("Priorities concerned: %(themes)s.") % {
+        "themes": themes_separator().join(titles)
+    }
 
 
 @register
@@ -385,7 +399,8 @@ class ChairReport(Report):
                                 "%(n)s article", "%(n)s articles", len(item.articles)
                             )
                             % {"n": n(len(item.articles))},
-                        },
+                        }
+                        + _priorities(item),
                     ),
                 )
             )

@@ -19,8 +19,15 @@ from decimal import Decimal
 from typing import Protocol
 
 from django.db import transaction
+from django.utils.translation import pgettext
 
-from infobase.core.i18n import FALLBACK_SUFFIX, FIELD_LANGUAGES, Translated, translated_text
+from infobase.core.i18n import (
+    FALLBACK_SUFFIX,
+    FIELD_LANGUAGES,
+    Translated,
+    isolated,
+    translated_text,
+)
 from infobase.needs.models import PriorityTheme, ScoringWeights, WorkProgramme
 from infobase.reference.models import Article, Instrument
 
@@ -76,6 +83,18 @@ def theme_weight(
     if not matching:
         return Decimal("0"), ()
     return matching[0].weight, tuple(matching)
+
+
+def themes_separator() -> str:
+    """What separates themes' titles in a sentence, as the active language writes it (titles
+    may hold commas): «؛ » in Arabic, «；» in Chinese."""
+    return pgettext("between the titles of themes", "; ")
+
+
+def title_in_text(title: Translated) -> str:
+    """A title to put in a sentence: an English one (a fallback) set apart in a right-to-left
+    sentence, so that its words keep their order."""
+    return isolated(title.text) if title.is_fallback else title.text
 
 
 def title_translations(theme: PriorityTheme) -> tuple[tuple[str, str], ...]:

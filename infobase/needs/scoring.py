@@ -73,11 +73,17 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
-from infobase.core.i18n import format_share, isolated
+from infobase.core.i18n import format_share
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, ScoringWeights
-from infobase.needs.programmes import ThemeSpec, active_themes, theme_weight
+from infobase.needs.programmes import (
+    ThemeSpec,
+    active_themes,
+    theme_weight,
+    themes_separator,
+    title_in_text,
+)
 from infobase.questionnaires.models import (
     ArticleImplementation,
     AssignmentStatus,
@@ -374,8 +380,7 @@ def _wording() -> _Wording:
         priorities={str(priority): str(priority.label) for priority in Priority},
         groups={str(group): str(group.label) for group in RegionalGroup},
         theme_titles={},
-        # Titles may hold commas: «؛ » in Arabic, «；» in Chinese.
-        theme_separator=pgettext("between the titles of themes", "; "),
+        theme_separator=themes_separator(),
     )
 
 
@@ -384,9 +389,7 @@ def _theme_title(theme: ThemeSpec, words: _Wording) -> str:
     explanation (``isolated``)."""
     title = words.theme_titles.get(theme)
     if title is None:
-        written = theme.title_in()
-        title = isolated(written.text) if written.is_fallback else written.text
-        words.theme_titles[theme] = title
+        title = words.theme_titles[theme] = title_in_text(theme.title_in())
     return title
 
 

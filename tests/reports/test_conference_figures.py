@@ -108,11 +108,18 @@ def test_the_chairs_report_figures(seed: int) -> None:
         "session__starts_on", "number"
     )
     notes = [n for b in document.blocks if isinstance(b, Paragraph) for n in b.notes]
+
+    def priorities(outcome: Outcome) -> str:
+        themes = outcome.priority_themes.order_by("programme", "-weight", "title_en")
+        titles = "; ".join(t.title_en for t in themes)
+        return f" Priorities concerned: {titles}." if titles else ""
+
     assert notes == [
         f"Concerns {plural(o.needs.count(), 'need')}, {plural(o.projects.count(), 'project')} "
-        f"and {plural(o.articles.count(), 'article')} of the information base."
+        f"and {plural(o.articles.count(), 'article')} of the information base." + priorities(o)
         for o in recommendations
     ]
+    assert any("Priorities concerned" in note for note in notes)
     assert f"held {len(sessions)} session" in document.text()
 
 

@@ -116,6 +116,32 @@ def test_each_report_comes_out_in_arabic_and_english_as_pdf_and_word(demo, slug)
         assert bool(bidi) is (lang == "ar")
 
 
+def test_the_chair_report_names_the_priorities_a_recommendation_concerns_in_its_language(demo):  # type: ignore[no-untyped-def]
+    from infobase.meetings.models import Outcome
+    from infobase.reports.blocks import Paragraph
+
+    outcome = Outcome.objects.filter(
+        kind="recommendation", priority_themes__isnull=False, session__body__code="wg-ta"
+    ).first()
+    assert outcome is not None, "the demo links a recommendation to a priority"
+    themes = list(outcome.priority_themes.all())
+    notes = {}
+    for lang in ("ar", "en"):
+        document = report_document(report=engine.get("chair"), params=params("chair"), lang=lang)
+        # One note to a paragraph: two markers side by side (¹²) read as one number.
+        assert all(len(b.notes) <= 1 for b in document.blocks if isinstance(b, Paragraph))
+        notes[lang] = [
+            note
+            for block in document.blocks
+            if isinstance(block, Paragraph)
+            for note in block.notes
+        ]
+    for theme in themes:
+        assert any(theme.title_ar in note for note in notes["ar"])
+        assert any(theme.title_en in note for note in notes["en"])
+        assert not any(theme.title_en in note for note in notes["ar"])
+
+
 def test_a_chair_report_filed_before_the_fourth_session_meets_paragraph_g(demo, secretariat):  # type: ignore[no-untyped-def]
     from infobase.meetings.selectors import mandate_statuses
     from infobase.meetings.services import document_from_report
