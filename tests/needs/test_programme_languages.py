@@ -152,3 +152,27 @@ def test_the_demo_programme_made_before_translations_is_given_them_once() -> Non
     versions = programme.history.count()
     demo_programme()  # nothing left to fill: no new version
     assert programme.history.count() == versions
+
+
+def test_a_score_table_stored_before_themes_had_translations_still_reads(world: None) -> None:
+    from infobase.needs.models import DerivationState
+    from infobase.needs.score_table import STATE_NAME
+
+    state = DerivationState.objects.get(name=STATE_NAME)
+    state.data["themes"] = [row[:6] for row in state.data["themes"]]  # as stored before
+    state.save()
+    themes = {t.title: t for t in score_table().themes}
+    assert themes[JUSTICE_EN].translations == ()
+
+    def stored_text() -> str:  # the explanation of the stored row, as the register shows it
+        from infobase.core.i18n import language as in_language
+        from infobase.needs.selectors import scored_needs
+
+        with in_language("ar"):
+            (scored,), _table = scored_needs(needs_qs=Need.objects.filter(pk=egypt_article_5().pk))
+            return str(scored.explanation.term("programme").explanation)
+
+    # Until the next refresh, the stored row is explained with the English title, marked.
+    assert f"{FSI}{JUSTICE_EN}{PDI}" in stored_text()
+    assert need_scores_refresh().written == 0  # the titles move no score: no row rewritten
+    assert JUSTICE_AR in stored_text()
