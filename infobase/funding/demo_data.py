@@ -116,6 +116,7 @@ PROJECTS = [
         "demo-sen-sit",
         {
             "en": "Special investigative techniques in Senegal (illustrative)",
+            "ar": "أساليب التحرّي الخاصة في السنغال (توضيحي)",
             "fr": "Techniques d'enquête spéciales au Sénégal (illustratif)",
         },
         ProjectStatus.FUNDED,
@@ -130,7 +131,10 @@ PROJECTS = [
     ),
     ProjectSpec(
         "demo-weog-extradition",
-        {"en": "Extradition practice network, Western Europe and others (illustrative)"},
+        {
+            "en": "Extradition practice network, Western Europe and others (illustrative)",
+            "ar": "شبكة الممارسين في مجال تسليم المطلوبين، أوروبا الغربية ودول أخرى (توضيحي)",
+        },
         ProjectStatus.FUNDED,
         "USD",
         (("Network meetings", "350000"), ("Practitioners' guide", "250000")),
@@ -142,7 +146,10 @@ PROJECTS = [
     ),
     ProjectSpec(
         "demo-tip-europe",
-        {"en": "Victims of trafficking: referral and training in Europe (illustrative)"},
+        {
+            "en": "Victims of trafficking: referral and training in Europe (illustrative)",
+            "ar": "ضحايا الاتجار بالأشخاص: الإحالة والتدريب في أوروبا (توضيحي)",
+        },
         ProjectStatus.APPROVED,
         "USD",
         (("National referral mechanisms", "500000"), ("Training of labour inspectors", "400000")),
@@ -156,6 +163,7 @@ PROJECTS = [
         "demo-grulac-witness",
         {
             "en": "Witness protection in Latin America and the Caribbean (illustrative)",
+            "ar": "حماية الشهود في أمريكا اللاتينية ومنطقة البحر الكاريبي (توضيحي)",
             "es": "Protección de testigos en América Latina y el Caribe (ilustrativo)",
         },
         ProjectStatus.APPROVED,
@@ -169,7 +177,11 @@ PROJECTS = [
     ),
     ProjectSpec(
         "demo-asia-training",
-        {"en": "Training for investigators and prosecutors in Asia and the Pacific (illustrative)"},
+        {
+            "en": "Training for investigators and prosecutors in Asia and the Pacific "
+            "(illustrative)",
+            "ar": "تدريب المحققين وأعضاء النيابة العامة في آسيا والمحيط الهادئ (توضيحي)",
+        },
         ProjectStatus.APPROVED,
         "JPY",
         (("Regional training courses", "60000000"), ("E-learning modules", "15000000")),
@@ -183,6 +195,7 @@ PROJECTS = [
         "demo-africa-firearms",
         {
             "en": "Firearms marking and record-keeping in Africa (illustrative)",
+            "ar": "وسم الأسلحة النارية وحفظ سجلاتها في أفريقيا (توضيحي)",
             "fr": "Marquage et registres des armes à feu en Afrique (illustratif)",
         },
         ProjectStatus.CONCEPT,
@@ -197,6 +210,7 @@ PROJECTS = [
         "demo-africa-institutions",
         {
             "en": "Central authorities and specialised units in Africa (illustrative)",
+            "ar": "السلطات المركزية والوحدات المتخصصة في أفريقيا (توضيحي)",
             "fr": "Autorités centrales et unités spécialisées en Afrique (illustratif)",
         },
         ProjectStatus.APPROVED,
@@ -211,7 +225,10 @@ PROJECTS = [
     ),
     ProjectSpec(
         "demo-africa-legislation",
-        {"en": "Model legislation on organized crime, pilot in Africa (illustrative)"},
+        {
+            "en": "Model legislation on organized crime, pilot in Africa (illustrative)",
+            "ar": "تشريعات نموذجية بشأن الجريمة المنظمة، مشروع تجريبي في أفريقيا (توضيحي)",
+        },
         ProjectStatus.CLOSED,
         "USD",
         (("Drafting workshops", "80000"),),
@@ -743,7 +760,10 @@ def world_funding(ctx: DemoContext) -> None:
         projects.append(
             Project(
                 code=f"{WORLD_CODE}{n:04d}",
-                title={"en": f"Technical assistance project {n:04d} (illustrative)"},
+                title={
+                    "en": f"Technical assistance project {n:04d} (illustrative)",
+                    "ar": f"مشروع المساعدة التقنية {n:04d} (توضيحي)",
+                },
                 description={
                     "en": "Illustrative project of the world-scale demonstration data, designed "
                     "from the demo needs register."

@@ -112,3 +112,14 @@ def test_a_demo_focal_point_signs_in_and_lands_in_arabic(client):
     assert "contact.egy@demo.invalid" in egypt
     senegal = client.get(reverse("state_detail", args=["SEN"])).content.decode()
     assert "contact.sen@demo.invalid" not in senegal
+
+
+def test_the_donors_arabic_home_lists_the_projects_needing_funds_in_arabic(demo_loaded):
+    from infobase.funding.models import Project
+    from tests.conftest import client_for
+
+    assert all(p.title.get("ar") for p in Project.objects.filter(is_demo=True))
+    donor = User.objects.get(username="donor")
+    home = client_for(donor).get(reverse("home"), {"lang": "ar"}).content.decode()
+    assert "وسم الأسلحة النارية وحفظ سجلاتها في أفريقيا (توضيحي)" in home
+    assert "Firearms marking and record-keeping in Africa" not in home
