@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -144,14 +143,12 @@ class OneVersionAdmin:
                 if change
                 else gettext_noop("Recorded in the administration")
             )
-        # ``one_version`` entered here and left once the lists are saved (or the save failed).
-        version = ExitStack()
-        version.enter_context(one_version(obj))
-        try:
+        # ``one_version`` entered here and left once the lists are saved; left at once when the
+        # save fails (``pop_all`` hands it over only after the save).
+        with ExitStack() as stack:
+            stack.enter_context(one_version(obj))
             super().save_model(request, obj, form, change)  # type: ignore[misc]
-        except BaseException:
-            version.__exit__(*sys.exc_info())
-            raise
+            version = stack.pop_all()
         save_lists = form.save_m2m
 
         def save_lists_then_version() -> None:

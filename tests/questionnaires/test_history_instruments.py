@@ -102,6 +102,31 @@ def test_an_admin_save_of_the_instruments_is_one_entry_with_who_and_why(
     assert words in text and "غُيِّر في صفحات الإدارة" in text
 
 
+def test_an_admin_save_that_fails_keeps_no_version_and_leaves_the_record_as_it_was(
+    imported: Questionnaire,
+) -> None:
+    from infobase.core.history import OneVersionAdmin
+
+    class Refused(Exception):
+        pass
+
+    class Failing:
+        def save_model(self, request: object, obj: object, form: object, change: bool) -> None:
+            raise Refused
+
+    class Admin(OneVersionAdmin, Failing):
+        pass
+
+    versions = imported.history.count()  # type: ignore[attr-defined]
+    with pytest.raises(Refused):
+        Admin().save_model(None, imported, SimpleNamespace(save_m2m=lambda: None), True)
+    assert imported.history.count() == versions  # type: ignore[attr-defined]
+    # The record's next save makes its version as any save does (no version skipped).
+    assert not hasattr(imported, "skip_history_when_saving")
+    imported.save()
+    assert imported.history.count() == versions + 1  # type: ignore[attr-defined]
+
+
 def test_versions_from_before_the_list_was_kept_hold_todays_instruments(
     imported: Questionnaire,
 ) -> None:
