@@ -118,6 +118,8 @@ def test_the_programmes_page_reads_in_arabic_and_marks_what_is_only_in_english(
     assert programme.name_ar in body and DEMO_PROGRAMME_NAME not in body
     assert programme.description_ar in body
     assert JUSTICE_AR in body
+    # The session that approved it, written in one language, set apart in the Arabic sentence.
+    assert f"اعتُمد في <bdi>{programme.approved_at}</bdi>" in body
     # The theme written in English only: shown in English, marked as such.
     assert '<span lang="en" dir="ltr" class="fallback"' in body
     assert "Mobilization of resources" in body
