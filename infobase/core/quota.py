@@ -7,8 +7,10 @@ State's uploads, exports and reports would then fail. The apps that store a Stat
 register how many bytes they hold (``register_state_files``); a new file is refused, with a
 message naming it, when it would take the State past ``INFOBASE_STATE_FILES_QUOTA_BYTES``.
 
-Two uploads checked at the same moment may both pass: the quota can be passed by at most the
-files sent at once, each within its own cap.
+The services check a new file within the transaction that stores it, the State's row locked
+first (``check_state_quota``): two uploads of the same State at once are checked one after the
+other, the second against what the first stored. Forms ask ``quota_problems`` first, to name
+the file among the form's errors.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -65,9 +68,26 @@ def quota_problems(*, state: Any, uploads: Iterable[Any]) -> dict[int, str]:
     return problems
 
 
+def locked_quota_problems(*, state: Any, uploads: Iterable[Any]) -> dict[int, str]:
+    """``quota_problems``, asked within the transaction that stores the files, once the State's
+    row is locked until that transaction ends: an upload of the same State at the same moment
+    waits, then counts what this one stored. PostgreSQL: ``FOR NO KEY UPDATE``, which leaves
+    other rows free to refer to the State; SQLite: every transaction takes the write lock up
+    front (settings), so they are one after the other already."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A State's files are checked in the transaction that stores them.")
+    list(
+        type(state)
+        ._default_manager.select_for_update(no_key=True)
+        .filter(pk=state.pk)
+        .values_list("pk", flat=True)
+    )
+    return quota_problems(state=state, uploads=uploads)
+
+
 def check_state_quota(*, state: Any, upload: Any) -> None:
     """Raise ``InvalidInput`` naming ``upload`` when storing it would take ``state`` past its
-    quota (for the services; forms ask ``quota_problems`` first, for every file they hold)."""
-    problems = quota_problems(state=state, uploads=[upload])
+    quota (the services, within the transaction that stores it: ``locked_quota_problems``)."""
+    problems = locked_quota_problems(state=state, uploads=[upload])
     if problems:
         raise InvalidInput([InputProblem(file=upload.name or "", message=problems[0])])

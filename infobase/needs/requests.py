@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 from infobase.accounts.permissions import is_secretariat, scope_to_user
 from infobase.core.history import reason_with
 from infobase.core.i18n import language
-from infobase.core.quota import quota_problems
+from infobase.core.quota import locked_quota_problems, quota_problems
 from infobase.core.search import search
 from infobase.core.text import fold
 from infobase.core.uploads import DOCUMENTS, content_problem
@@ -368,7 +368,7 @@ def request_create(
     ):
         errors.append(problem)
     elif document is not None and (over := quota_problems(state=state, uploads=[document])):
-        errors.append(over[0])
+        errors.append(over[0])  # asked again, locked, where the request is saved
     if errors:
         raise ValueError(" ".join(errors))
     if source == RequestSource.NOTE_VERBALE:
@@ -385,6 +385,10 @@ def request_create(
     else:
         reason = gettext_noop("Filed on the web by the State")
     with transaction.atomic():
+        if document is not None and (
+            over := locked_quota_problems(state=state, uploads=[document])
+        ):
+            raise ValueError(over[0])
         saved = save_request(
             user=user,
             state=state,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -139,6 +139,99 @@ def test_the_request_form_refuses_a_document_past_the_quota(focal_egypt, egypt) 
     assert list(errors) == ["document"] and "مصر" in errors["document"][0]  # Egypt, in Arabic
     assert not AssistanceRequest.objects.exists()
     assert stored_files() == files_before
+
+
+def locked_elsewhere(state_id: int) -> dict[str, bool]:
+    """Whether another session finds the State's row locked: for a writer of the State's files
+    (``FOR NO KEY UPDATE``) and for a row referring to the State (``FOR KEY SHARE``)."""
+    import threading
+
+    from django.db import OperationalError
+    from django.db import connection as own
+
+    found: dict[str, bool] = {}
+
+    def ask() -> None:
+        try:
+            for mode, sql in (
+                (
+                    "NO KEY UPDATE",
+                    "SELECT id FROM reference_state WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                ),
+                ("KEY SHARE", "SELECT id FROM reference_state WHERE id = %s FOR KEY SHARE NOWAIT"),
+            ):
+                try:
+                    with transaction.atomic(), own.cursor() as cursor:
+                        cursor.execute(sql, [state_id])
+                    found[mode] = False
+                except OperationalError:
+                    found[mode] = True
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    thread.join(30)
+    return found
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite: every transaction takes the write lock up front, one after the other",
+)
+def test_a_stored_file_keeps_its_states_files_locked_until_its_transaction_ends(
+    answering, focal_egypt, egypt, senegal
+):  # type: ignore[no-untyped-def]
+    """Two uploads of a State at the same moment are checked one after the other: the first
+    holds the State's row until it is stored; rows referring to the State are not held up."""
+    assignment, (law, _decree) = answering
+    assert locked_elsewhere(egypt.pk) == {"NO KEY UPDATE": False, "KEY SHARE": False}
+    services.answer_file_add(
+        assignment=assignment, item=law, repeat_path="", upload=pdf("a.pdf"), user=focal_egypt
+    )
+    # The test's transaction is still open, as the upload's would be until it commits.
+    assert locked_elsewhere(egypt.pk) == {"NO KEY UPDATE": True, "KEY SHARE": False}
+    assert locked_elsewhere(senegal.pk) == {"NO KEY UPDATE": False, "KEY SHARE": False}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite: every transaction takes the write lock up front, one after the other",
+)
+def test_a_request_document_is_checked_with_the_states_files_locked(focal_egypt, egypt):  # type: ignore[no-untyped-def]
+    from infobase.needs.models import RequestSource
+    from infobase.needs.requests import request_create
+    from infobase.reference.models import Article, Instrument
+
+    untoc = Instrument.objects.get(code="untoc")
+    request_create(
+        user=focal_egypt,
+        state=egypt,
+        instrument=untoc,
+        title="T",
+        description="D",
+        language="en",
+        urgency="medium",
+        received_on=date(2026, 1, 5),
+        lines=[(Article.objects.get(instrument=untoc, number=5), None, "training")],
+        source=RequestSource.WEB,
+        document=pdf("note.pdf"),
+    )
+    assert locked_elsewhere(egypt.pk)["NO KEY UPDATE"]
+
+
+def test_the_locked_check_refuses_to_run_outside_a_transaction(egypt) -> None:  # type: ignore[no-untyped-def]
+    from infobase.core.quota import locked_quota_problems
+
+    with transaction.atomic():
+        assert locked_quota_problems(state=egypt, uploads=[pdf("a.pdf")]) == {}
+    # pytest-django's test transaction makes every test atomic: leave it to ask outside one.
+    connection.in_atomic_block, atomic = False, connection.in_atomic_block
+    try:
+        with pytest.raises(RuntimeError):
+            locked_quota_problems(state=egypt, uploads=[pdf("a.pdf")])
+    finally:
+        connection.in_atomic_block = atomic
 
 
 def test_migrations_leave_every_change_log_trigger_in_place() -> None:
