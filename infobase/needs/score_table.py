@@ -136,8 +136,9 @@ def _themes_data(themes: Sequence[ThemeSpec]) -> list[list[Any]]:
 def config_fingerprint(weights: Weights, themes: Sequence[ThemeSpec]) -> str:
     """What the stored scores depend on: the version, the weights and the themes' weights and
     dimensions. Not the themes' titles, in any language: they explain a score but do not
-    move it (the refresh after a title is edited stores the new titles, rewriting no row)."""
-    dimensions = [row[1:6] for row in _themes_data(themes)]
+    move it (the refresh after a title is edited stores the new titles, rewriting no row), nor
+    their order, which follows their English titles."""
+    dimensions = sorted(row[1:6] for row in _themes_data(themes))
     payload = json.dumps([SCORE_VERSION, _weights_data(weights), dimensions])
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 

@@ -97,12 +97,15 @@ def test_an_edited_title_is_shown_after_the_refresh_without_rewriting_a_score(
     theme = PriorityTheme.objects.get(title_en=JUSTICE_EN)
     with django_capture_on_commit_callbacks(execute=True):  # the refresh job runs on commit
         theme.title_ar = "تعزيز العدالة الجنائية"
-        theme.title_en = "Criminal justice responses"
+        # Now first of the themes of its weight (it came after "Central authorities …").
+        theme.title_en = "A criminal justice response"
         theme.save()
     assert dict(NeedScore.objects.values_list("need_id", "computed_at")) == rows
     assert need_scores_refresh().written == 0
     stored = {t.title: t for t in score_table().themes}
-    assert dict(stored["Criminal justice responses"].translations)["ar"] == "تعزيز العدالة الجنائية"
+    assert (
+        dict(stored["A criminal justice response"].translations)["ar"] == "تعزيز العدالة الجنائية"
+    )
     assert "تعزيز العدالة الجنائية" in programme_text(egypt_article_5(), "ar")
 
 
