@@ -71,6 +71,14 @@ class NeedFilter(df.FilterSet):
         choices=[("uncovered", "uncovered"), ("partly", "partly"), ("covered", "covered")],
         method="noop",
     )
+    theme = df.NumberFilter(
+        method="noop",
+        min_value=1,
+        max_value=2**63 - 1,
+        decimal_places=0,
+        help_text="a priority theme of an active work programme (its id in /work-programmes/): "
+        "the needs it matches",
+    )
 
     class Meta:
         model = Need

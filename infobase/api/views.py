@@ -528,6 +528,7 @@ class NeedViewSet(SelectorFilterMixin, ReadOnly):
                 legal_family=data.get("legal_system") or "",
                 state=data.get("state") or "",
                 status=needs_selectors.status_filter(data.get("status")),
+                theme=int(data["theme"]) if data.get("theme") is not None else None,
             ),
         )
         coverage = data.get("coverage")

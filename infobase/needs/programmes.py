@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import pgettext
 
 from infobase.core.i18n import (
@@ -66,6 +67,20 @@ class ThemeSpec:
             and (not self.regional_group or self.regional_group == need.regional_group)
         )
 
+    def needs_q(self) -> Q:
+        """``matches`` as a filter of ``Need`` rows (the State's regional group, the article's
+        instrument): the register narrowed to a theme's needs."""
+        q = Q()
+        if self.instrument_code:
+            q &= Q(article__instrument__code=self.instrument_code)
+        if self.article_ids:
+            q &= Q(article_id__in=sorted(self.article_ids))
+        if self.kind:
+            q &= Q(kind=self.kind)
+        if self.regional_group:
+            q &= Q(state__regional_group=self.regional_group)
+        return q
+
     def title_in(self, language_code: str | None = None) -> Translated:
         """The title in the active (or a given) language, else in English, marked as such."""
         texts = {**dict(self.translations), FALLBACK_SUFFIX: self.title}
@@ -109,9 +124,12 @@ def title_translations(theme: PriorityTheme) -> tuple[tuple[str, str], ...]:
 
 def themes_of(programmes: list[WorkProgramme]) -> list[ThemeSpec]:
     """The themes of the given programmes as ``ThemeSpec`` (two queries)."""
+    return _specs(PriorityTheme.objects.filter(programme__in=programmes))
+
+
+def _specs(themes: QuerySet[PriorityTheme]) -> list[ThemeSpec]:
     themes = (
-        PriorityTheme.objects.filter(programme__in=programmes)
-        .select_related("instrument")
+        themes.select_related("instrument")
         .prefetch_related("articles")
         .order_by("programme_id", "-weight", "title_en", "pk")
     )
@@ -132,6 +150,12 @@ def themes_of(programmes: list[WorkProgramme]) -> list[ThemeSpec]:
 def active_themes() -> list[ThemeSpec]:
     """The themes of every programme that guides the current priorities."""
     return themes_of(list(WorkProgramme.objects.filter(is_active=True)))
+
+
+def active_theme(pk: int) -> ThemeSpec | None:
+    """The theme ``pk`` if a programme that guides the current priorities has it."""
+    themes = PriorityTheme.objects.filter(pk=pk, programme__is_active=True)
+    return next(iter(_specs(themes)), None)
 
 
 # --- The demo programme -----------------------------------------------------------------

@@ -24,6 +24,7 @@ from infobase.needs.models import (
     NeedScore,
     NeedStatus,
 )
+from infobase.needs.programmes import active_theme
 from infobase.needs.score_table import ScoreTable, need_scores_fill, score_table, stored_facts
 from infobase.needs.scoring import CoverageFn, ScoredNeed, activities_coverage
 from infobase.reference.models import Article, AssistanceKind, LegalFamily, RegionalGroup
@@ -140,6 +141,7 @@ class RegisterFilters:
     status: str = NeedStatus.OPEN  # "": every status; CLOSED_STATUS: either closing status
     coverage: str = ""  # a CoverageStatus value
     query: str = ""  # free text: State names and codes, article numbers and titles
+    theme: int | None = None  # a priority theme of an active work programme: the needs it matches
 
 
 def _coverage_filter(
@@ -177,6 +179,9 @@ def register(
         needs = needs.filter(**{f"state__legal_{filters.legal_family}": True})
     if filters.state:
         needs = needs.filter(state__iso3=filters.state.upper())
+    if filters.theme is not None:
+        theme = active_theme(filters.theme)
+        needs = needs.filter(theme.needs_q()) if theme else needs.none()
     if filters.query:
         needs = search(needs, filters.query, keys=("state__search_names", "article__search_text"))
     if filters.coverage in CoverageStatus.values:

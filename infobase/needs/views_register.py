@@ -27,7 +27,7 @@ from infobase.core.widgets import FastSelect
 from infobase.needs import decisions, selectors
 from infobase.needs.jobs import needs_derive_request
 from infobase.needs.lessons import related_lessons
-from infobase.needs.models import Need, NeedEvidence, NeedStatus, WorkProgramme
+from infobase.needs.models import Need, NeedEvidence, NeedStatus, PriorityTheme, WorkProgramme
 from infobase.needs.score_table import need_scores_rescore, score_table
 from infobase.needs.scoring import ScoredNeed, weights_in_use, weights_record_in_use
 from infobase.questionnaires.models import ImplementationStatus
@@ -121,6 +121,13 @@ class RegisterFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Any priority")), *Priority.choices],
     )
+    theme = forms.TypedChoiceField(
+        label=gettext_lazy("Priority theme"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=gettext_lazy("The needs a theme of the current work programmes matches."),
+    )
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         if data is not None and not data.get("status"):
@@ -132,6 +139,12 @@ class RegisterFilterForm(forms.Form):
         article = self.fields["article"]
         assert isinstance(article, forms.TypedChoiceField)
         article.choices = article_choices()
+        theme = self.fields["theme"]
+        assert isinstance(theme, forms.TypedChoiceField)
+        theme.choices = [
+            ("", _("Any priority theme")),
+            *[(t.pk, str(t)) for t in PriorityTheme.objects.filter(programme__is_active=True)],
+        ]
 
     def filters(self) -> selectors.RegisterFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -146,6 +159,7 @@ class RegisterFilterForm(forms.Form):
             status=selectors.status_filter(data.get("status")),
             coverage=data.get("coverage", ""),
             query=data.get("q", ""),
+            theme=data.get("theme"),
         )
 
 

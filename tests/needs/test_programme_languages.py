@@ -5,6 +5,9 @@ and move no score."""
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,7 +19,7 @@ from infobase.needs.programmes import DEMO_PROGRAMME_NAME, demo_programme
 from infobase.needs.score_table import need_scores_refresh, score_table
 from infobase.needs.scoring import scored_register
 from tests.api.conftest import token_client
-from tests.conftest import client_for
+from tests.conftest import client_for, exported
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +184,61 @@ def test_a_score_table_stored_before_themes_had_translations_still_reads(world: 
     assert f"{FSI}{JUSTICE_EN}{PDI}" in stored_text()
     assert need_scores_refresh().written == 0  # the titles move no score: no row rewritten
     assert JUSTICE_AR in stored_text()
+
+
+# --- The register narrowed to a priority theme ------------------------------------------
+
+
+def test_a_themes_filter_keeps_exactly_the_needs_it_matches(world: None) -> None:
+    from infobase.needs.programmes import active_themes
+    from infobase.needs.scoring import needs_facts
+
+    facts = {f.need_id: f for f in needs_facts(Need.objects.all(), today=date(2026, 6, 1))}
+    themes = active_themes()
+    assert len(themes) == 8
+    for theme in themes:
+        by_filter = set(Need.objects.filter(theme.needs_q()).values_list("pk", flat=True))
+        # The filter and the score's rule (``ThemeSpec.matches``) agree, need by need.
+        assert by_filter == {pk for pk, f in facts.items() if theme.matches(f)}, theme.title
+    assert any(Need.objects.filter(t.needs_q()).exists() for t in themes)
+
+
+def test_the_register_page_and_the_api_narrow_to_a_theme_in_the_readers_language(
+    world: None, secretariat: Any
+) -> None:
+    import lxml.html
+
+    theme = PriorityTheme.objects.get(title_en=JUSTICE_EN)
+    # The open needs on the Convention's articles 5, 6, 8, 11 and 23 (the theme's dimensions).
+    matching = set(
+        Need.objects.filter(
+            status="open",
+            article__instrument__code="untoc",
+            article__number__in=[5, 6, 8, 11, 23],
+        ).values_list("pk", flat=True)
+    )
+    assert matching and matching != set(
+        Need.objects.filter(status="open").values_list("pk", flat=True)
+    )
+    client = client_for(secretariat)
+    page = client.get(reverse("need_register"), {"theme": theme.pk, "lang": "ar"})
+    html = lxml.html.fromstring(page.content)
+    option = html.xpath(f'//select[@name="theme"]/option[@value="{theme.pk}"]')[0]
+    assert option.text == JUSTICE_AR and option.get("selected") is not None
+    shown = {row.need.pk for row in page.context["rows"]}
+    assert shown == matching
+
+    api = token_client(secretariat).get("/api/v1/needs/", {"theme": theme.pk}).json()
+    assert {n["id"] for n in api["results"]} == shown
+    # The register's file, exported from the filtered page: the same needs.
+    export = exported(client, reverse("need_export", args=["csv"]), {"theme": theme.pk})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert len(rows) - 1 == len(shown)
+    # A theme of no active programme, or none at all: nothing matches; a bad value is refused.
+    theme.programme.is_active = False
+    theme.programme.save()
+    assert (
+        token_client(secretariat).get("/api/v1/needs/", {"theme": theme.pk}).json()["results"] == []
+    )
+    assert token_client(secretariat).get("/api/v1/needs/", {"theme": "0"}).status_code == 400
+    assert token_client(secretariat).get("/api/v1/needs/", {"theme": str(2**70)}).status_code == 400
