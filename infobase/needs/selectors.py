@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -23,6 +23,7 @@ from infobase.needs.models import (
     Need,
     NeedScore,
     NeedStatus,
+    PriorityTheme,
 )
 from infobase.needs.programmes import active_theme
 from infobase.needs.score_table import ScoreTable, need_scores_fill, score_table, stored_facts
@@ -187,6 +188,16 @@ def register(
     if filters.coverage in CoverageStatus.values:
         needs = _coverage_filter(needs, filters.coverage, coverage)
     return needs
+
+
+def theme_need_counts(*, user: Any, themes: Iterable[PriorityTheme]) -> dict[int, int]:
+    """How many open needs of the register ``user`` may see each theme matches: the register
+    narrowed to the theme (``RegisterFilters(theme=…)``), counted; the themes of programmes
+    that no longer guide the priorities match none."""
+    return {
+        theme.pk: register(user=user, filters=RegisterFilters(theme=theme.pk)).count()
+        for theme in themes
+    }
 
 
 # --- The stored scores --------------------------------------------------------------------

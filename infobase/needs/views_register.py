@@ -431,14 +431,25 @@ def need_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def programme_list(request: HttpRequest) -> HttpResponse:
     _require(request.user, "needs.view_workprogramme")
-    programmes = WorkProgramme.objects.prefetch_related(
-        "themes__articles__instrument", "themes__instrument"
+    programmes = list(
+        WorkProgramme.objects.prefetch_related("themes__articles__instrument", "themes__instrument")
+    )
+    # The open needs each theme of the current programmes matches, as the reader's register
+    # counts them (and links to them).
+    counts = (
+        selectors.theme_need_counts(
+            user=request.user,
+            themes=[t for p in programmes if p.is_active for t in p.themes.all()],
+        )
+        if request.user.has_perm("needs.view_register")
+        else None
     )
     return render(
         request,
         "needs/programmes.html",
         {
             "programmes": programmes,
+            "need_counts": counts,
             "weights": weights_in_use(),
             "weights_record": weights_record_in_use(),
             "can_edit": request.user.has_perm("needs.change_workprogramme"),

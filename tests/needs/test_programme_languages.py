@@ -242,3 +242,26 @@ def test_the_register_page_and_the_api_narrow_to_a_theme_in_the_readers_language
     )
     assert token_client(secretariat).get("/api/v1/needs/", {"theme": "0"}).status_code == 400
     assert token_client(secretariat).get("/api/v1/needs/", {"theme": str(2**70)}).status_code == 400
+
+
+def test_the_programmes_page_counts_each_themes_open_needs_as_the_readers_register_does(
+    world: None, secretariat: Any, focal_egypt: Any
+) -> None:
+    import lxml.html
+
+    theme = PriorityTheme.objects.get(title_en=JUSTICE_EN)
+    for user in (secretariat, focal_egypt):
+        client = client_for(user)
+        page = lxml.html.fromstring(client.get(reverse("programme_list")).content)
+        link = page.xpath(f'//a[@href="{reverse("need_register")}?theme={theme.pk}"]')[0]
+        register = client.get(reverse("need_register"), {"theme": theme.pk})
+        # The number is the count of the register the link opens, for each reader.
+        assert int(link.text) == register.context["total"] > 0
+    # Kenya's confidential need on article 5 counts for the secretariat, not for Egypt.
+    counted = {}
+    for user in (secretariat, focal_egypt):
+        page = lxml.html.fromstring(client_for(user).get(reverse("programme_list")).content)
+        counted[user.username] = int(
+            page.xpath(f'//a[@href="{reverse("need_register")}?theme={theme.pk}"]')[0].text
+        )
+    assert counted[secretariat.username] == counted[focal_egypt.username] + 1
