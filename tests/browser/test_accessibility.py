@@ -23,6 +23,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "answering": ("focal.spare", "/assignments/{spare_assignment}/"),
     "review": ("secretariat", "/assignments/{submitted_assignments[3]}/review/"),
     "register": ("secretariat", "/needs/"),
+    "work-programmes": ("delegate.mexico", "/programmes/"),  # themes with their open needs
     "heat-table": ("secretariat", "/needs/heat/"),
     "funding-gaps": ("donor", "/funding/gaps/"),
     "mobilization": ("donor", "/funding/mobilization/"),
