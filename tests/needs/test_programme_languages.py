@@ -265,3 +265,19 @@ def test_the_programmes_page_counts_each_themes_open_needs_as_the_readers_regist
             page.xpath(f'//a[@href="{reverse("need_register")}?theme={theme.pk}"]')[0].text
         )
     assert counted[secretariat.username] == counted[focal_egypt.username] + 1
+
+
+def test_the_heat_tables_count_a_themes_needs_and_lead_to_them(
+    world: None, secretariat: Any
+) -> None:
+    theme = PriorityTheme.objects.get(title_en=JUSTICE_EN)
+    client = client_for(secretariat)
+    register = client.get(reverse("need_register"), {"theme": theme.pk})
+    heat = client.get(reverse("need_heat"), {"theme": theme.pk})
+    # The kinds' table counts the States with a need of each kind: those the register lists.
+    pairs = {(row.need.state_id, row.need.kind) for row in register.context["rows"]}
+    assert register.context["total"] == len(register.context["rows"]) > 0  # one page
+    assert sum(heat.context["kinds"].cells.values()) == len(pairs)
+    everything = client.get(reverse("need_heat")).context["kinds"].cells.values()
+    assert len(pairs) < sum(everything)  # the theme narrowed it
+    assert f"theme={theme.pk}&" in heat.context["link_base"]  # a cell's link keeps the theme
