@@ -16,6 +16,7 @@ from infobase.api.fields import Serializer
 from infobase.core.i18n import FIELD_LANGUAGES
 from infobase.funding.models import Allocation, Pledge, Project, Proposal
 from infobase.meetings.models import Document, DocumentFile, Mandate, Outcome, Session
+from infobase.needs import selectors as needs_selectors
 from infobase.needs.models import (
     AssistanceRequest,
     LessonLearned,
@@ -430,6 +431,11 @@ class PriorityThemeSerializer(Serializer):
     title = serializers.SerializerMethodField()
     instrument = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     articles = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    open_needs = serializers.SerializerMethodField(
+        help_text="The open needs of the register the requester may see that the theme matches "
+        "(as /api/v1/needs/?theme=id counts them); null for a theme of a programme that no "
+        "longer guides the priorities, or for a requester who may not see the register."
+    )
 
     class Meta:
         model = PriorityTheme
@@ -442,10 +448,17 @@ class PriorityThemeSerializer(Serializer):
             "kind",
             "regional_group",
             "weight",
+            "open_needs",
         ]
 
     def get_title(self, obj: PriorityTheme) -> str:
         return str(obj.translated("title"))
+
+    def get_open_needs(self, obj: PriorityTheme) -> int | None:
+        user = self.context["request"].user
+        if not obj.programme.is_active or not user.has_perm("needs.view_register"):
+            return None
+        return needs_selectors.theme_need_counts(user=user, themes=[obj])[obj.pk]
 
 
 class WorkProgrammeSerializer(Serializer):

@@ -281,3 +281,21 @@ def test_the_heat_tables_count_a_themes_needs_and_lead_to_them(
     everything = client.get(reverse("need_heat")).context["kinds"].cells.values()
     assert len(pairs) < sum(everything)  # the theme narrowed it
     assert f"theme={theme.pk}&" in heat.context["link_base"]  # a cell's link keeps the theme
+
+
+def test_the_api_gives_each_themes_open_needs_as_the_page_counts_them(
+    world: None, secretariat: Any, focal_egypt: Any
+) -> None:
+    import lxml.html
+
+    theme = PriorityTheme.objects.get(title_en=JUSTICE_EN)
+    url = reverse("api:workprogramme-detail", args=[theme.programme_id])
+    for user in (secretariat, focal_egypt):
+        themes = {t["id"]: t for t in token_client(user).get(url).json()["themes"]}
+        page = lxml.html.fromstring(client_for(user).get(reverse("programme_list")).content)
+        link = page.xpath(f'//a[@href="{reverse("need_register")}?theme={theme.pk}"]')[0]
+        assert themes[theme.pk]["open_needs"] == int(link.text) > 0
+    theme.programme.is_active = False
+    theme.programme.save()
+    themes = token_client(secretariat).get(url).json()["themes"]
+    assert {t["open_needs"] for t in themes} == {None}
