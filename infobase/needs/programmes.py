@@ -133,18 +133,21 @@ def _specs(themes: QuerySet[PriorityTheme]) -> list[ThemeSpec]:
         .prefetch_related("articles")
         .order_by("programme_id", "-weight", "title_en", "pk")
     )
-    return [
-        ThemeSpec(
-            title=t.title_en,
-            weight=t.weight,
-            instrument_code=t.instrument.code if t.instrument else "",
-            article_ids=frozenset(a.pk for a in t.articles.all()),
-            kind=t.kind,
-            regional_group=t.regional_group,
-            translations=title_translations(t),
-        )
-        for t in themes
-    ]
+    return [theme_spec(t) for t in themes]
+
+
+def theme_spec(theme: PriorityTheme) -> ThemeSpec:
+    """A theme as ``ThemeSpec`` (its instrument and articles loaded with it, or one query
+    each)."""
+    return ThemeSpec(
+        title=theme.title_en,
+        weight=theme.weight,
+        instrument_code=theme.instrument.code if theme.instrument else "",
+        article_ids=frozenset(a.pk for a in theme.articles.all()),
+        kind=theme.kind,
+        regional_group=theme.regional_group,
+        translations=title_translations(theme),
+    )
 
 
 def active_themes() -> list[ThemeSpec]:
