@@ -309,7 +309,8 @@ def test_page_shows_budgets_with_the_total_in_the_activity_currency(secretariat:
     assert "Objectives" in text and "نص الأهداف" in text and "Target groups" in text
     # 1200 EUR (revised 2023) + 500 USD at 0.9 on 2024-01-15 = 450.00 EUR.
     assert "450.00" in text
-    assert '<bdi dir="ltr">1,650.00</bdi> EUR' in text
+    # The number isolated left to right, its code kept beside it (``money``).
+    assert '<span class="money"><bdi dir="ltr">1,650.00</bdi>\xa0EUR</span>' in text
     # The USD transaction of 2023-03-01: 90.00 EUR.
     assert "90.00" in text
 

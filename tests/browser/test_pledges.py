@@ -55,13 +55,20 @@ def test_secretariat_records_a_pledge_earmarked_to_a_region_and_reads_it_back(
     with translation.override(lang):
         amount = floatformat(Decimal("1234567.50"), "2g")
         where = list_separator().join([str(RegionalGroup.AFRICAN.label), SENEGAL[lang]])
-    assert f"{amount} EUR" in facts
+    assert f"{amount}\xa0EUR" in facts
     assert where in facts
     assert say(PledgeStatus.AGREED.label, lang) in facts
-    # Each amount reads left to right and stands by its label: at the right on an Arabic page.
-    amounts = page.locator('main dl.facts > dd[dir="ltr"]')
+    # Each amount stands by its label (at the right on an Arabic page), its digits left to
+    # right, its code after it in the page's direction: on its left on an Arabic page.
+    amounts = page.locator("main dl.facts > dd > .money")
     assert amounts.count() == 3  # the amount, what is allocated, what remains
     for index in range(amounts.count()):
-        left, right = amounts.nth(index).evaluate(TEXT_GAPS)
+        money = amounts.nth(index)
+        left, right = money.locator("xpath=..").evaluate(TEXT_GAPS)
         assert (right < 1 < left) if lang == "ar" else (left < 1 < right), (index, left, right)
+        number = money.locator("bdi").bounding_box()
+        whole = money.bounding_box()
+        assert number is not None and whole is not None
+        code_on_left = number["x"] - whole["x"] > 1
+        assert code_on_left == (lang == "ar"), (index, number, whole)
     assert_accessible(page)

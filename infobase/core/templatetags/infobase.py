@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -45,6 +46,24 @@ def bdi(value: Any) -> SafeString:
     into a translated sentence, keeps its words in order and does not pull the sentence's
     punctuation into its own direction («الدورة: Working group, 2007.» in Arabic)."""
     return format_html("<bdi>{}</bdi>", value)
+
+
+@register.simple_tag
+def money(amount: Any, currency: str = "", places: str = "2g") -> SafeString | str:
+    """An amount of money, written one way on every page: the number grouped as the reader's
+    language groups it (``floatformat``), isolated left to right so that its digits and
+    separators keep their order, then its currency code, never wrapped apart from it. The code
+    follows the number in the sentence's direction, as CLDR's currency patterns place it: on
+    the right in English, on the left on an Arabic page (read after the number there too). No
+    amount: a dash."""
+    if amount is None or amount == "":
+        return "—"
+    number = floatformat(amount, places)
+    if not currency:
+        return format_html('<bdi dir="ltr">{}</bdi>', number)
+    return format_html(
+        '<span class="money"><bdi dir="ltr">{}</bdi>\N{NO-BREAK SPACE}{}</span>', number, currency
+    )
 
 
 @register.filter

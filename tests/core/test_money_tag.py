@@ -1,0 +1,58 @@
+"""An amount of money is written one way on every page: ``{% money amount currency %}``, the
+number grouped as the reader's language groups it and isolated left to right, then its code."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+import infobase
+
+MONEY = Template("{% load infobase %}{% money amount currency %}")
+
+
+def render(amount: object, currency: str, lang: str) -> str:
+    with translation.override(lang):
+        return MONEY.render(Context({"amount": amount, "currency": currency}))
+
+
+@pytest.mark.parametrize(
+    ("lang", "number"),
+    [("en", "1,234,567.50"), ("ar", "1,234,567.50"), ("fr", "1\xa0234\xa0567,50")],
+)
+def test_an_amount_is_its_grouped_number_isolated_left_to_right_then_its_code(
+    lang: str, number: str
+) -> None:
+    # One element holds both, kept on one line; only the number is isolated, so that the code
+    # follows it in the page's direction (on its left on an Arabic page, read after it).
+    assert render(Decimal("1234567.5"), "EUR", lang) == (
+        f'<span class="money"><bdi dir="ltr">{number}</bdi>\xa0EUR</span>'
+    )
+
+
+def test_no_amount_is_a_dash_and_an_amount_without_its_code_is_the_number_alone() -> None:
+    assert render(None, "USD", "en") == "—"
+    assert render(Decimal("3"), "", "ar") == '<bdi dir="ltr">3.00</bdi>'
+
+
+# An amount followed by its currency written by hand: ``{{ x|floatformat:"2g" }} {{ y.currency }}``
+# or ``… }} USD``, with or without a ``<bdi>`` around the number.
+BY_HAND = re.compile(
+    r'floatformat:"\d?g" \}\}(?:</bdi>)?\s*(?:\{\{ [\w.]*currency[\w.]* \}\}|[A-Z]{3}\b)'
+)
+
+
+def test_no_template_writes_an_amount_and_its_currency_by_hand() -> None:
+    root = Path(infobase.__file__).parent
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(root.rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if BY_HAND.search(line)
+    ]
+    assert not found, found
