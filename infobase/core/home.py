@@ -33,6 +33,9 @@ class QueueItem:
 
     title: str
     url: str
+    # The title's direction: "auto", from its first letter (a name in any script); "" for the
+    # page's (an amount of money, whose code follows its number as the page's language reads).
+    title_dir: str = "auto"
     detail: str = ""
     when: date | None = None
     when_label: str = ""

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.safestring import SafeString
 
 # Column suffix used for each UI language in translated model fields (``name_zh`` …).
 FIELD_SUFFIX = {"ar": "ar", "zh-hans": "zh", "en": "en", "fr": "fr", "ru": "ru", "es": "es"}
@@ -135,6 +137,27 @@ def format_datetime(value: datetime | None, language_code: str | None = None) ->
 def list_separator() -> str:
     """What separates the items of a list in the active language (CLDR's list patterns)."""
     return translation.pgettext("list separator", ", ")
+
+
+def format_money(amount: Any, currency: str = "", places: str = "2g") -> SafeString | str:
+    """An amount of money, written one way on every page (the ``money`` template tag, the
+    home page's queues): the number grouped as the reader's language groups it
+    (``floatformat``), isolated left to right so that its digits and separators keep their
+    order, then its currency code, never wrapped apart from it. The code follows the number
+    in the sentence's direction, as CLDR's currency patterns place it: on the right in
+    English, on the left on an Arabic page (read after the number there too). No amount: a
+    dash."""
+    from django.template.defaultfilters import floatformat
+    from django.utils.html import format_html
+
+    if amount is None or amount == "":
+        return "—"
+    number = floatformat(amount, places)
+    if not currency:
+        return format_html('<bdi dir="ltr">{}</bdi>', number)
+    return format_html(
+        '<span class="money"><bdi dir="ltr">{}</bdi>\N{NO-BREAK SPACE}{}</span>', number, currency
+    )
 
 
 def babel_locale_name(language_code: str | None = None) -> str:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from infobase.core import home
 from infobase.core.home import Queue, QueueItem
+from infobase.core.i18n import format_money
 from infobase.funding.models import Pledge, Project, ProjectStatus
 
 SEEKING_FUNDS = (ProjectStatus.CONCEPT, ProjectStatus.APPROVED)
@@ -18,11 +18,8 @@ SEEKING_FUNDS = (ProjectStatus.CONCEPT, ProjectStatus.APPROVED)
 
 def _pledge(p: Pledge) -> QueueItem:
     return QueueItem(
-        title=_("%(amount)s %(currency)s")
-        % {
-            "amount": number_format(p.amount, decimal_pos=2, force_grouping=True),
-            "currency": p.currency,
-        },
+        title=format_money(p.amount, p.currency),
+        title_dir="",  # the page's: the code after the number as the page's language reads
         url=reverse("pledge_detail", args=[p.pk]),
         detail=p.get_earmark_display(),
         when=p.pledged_on,

@@ -88,3 +88,17 @@ def test_a_table_that_fits_has_no_hint_and_no_fade(open_page: Any) -> None:
     assert region.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
     assert not page.locator("main .scroll-hint").first.is_visible()
     assert not classes(region) & {"more-start", "more-end"}
+
+
+def test_a_needs_score_explained_on_a_phone_keeps_its_sentences_readable(open_page: Any) -> None:
+    # The explanation column of a need's score holds sentences: at a phone's width its table
+    # scrolls sideways rather than squeezing them to a word a line.
+    page = open_page("/needs/", as_="secretariat", lang="ar", width=PHONE)
+    page.locator('main table th a[href^="/needs/"]').first.click()
+    page.wait_for_load_state("load")
+    cells = page.locator("main table.data td.prose")
+    assert cells.count() >= 5  # one a term of the score
+    rem = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    widths = [cells.nth(i).bounding_box()["width"] for i in range(cells.count())]
+    assert min(widths) >= 16 * rem - 1, widths
+    assert page.locator("main .table-scroll").first.evaluate("e => e.scrollWidth > e.clientWidth")

@@ -280,6 +280,12 @@ def test_donor_sees_its_pledges_and_projects_it_can_fund(donor) -> None:  # type
     Project.objects.create(code="p-done", title={"en": "Closed"}, status=ProjectStatus.CLOSED)
     soup = page(client_for(donor))
     assert links(queue(soup, "pledges")) == [reverse("pledge_detail", args=[pledge.pk])]
+    # The pledge's amount as every page writes money: its number isolated, its code after it,
+    # in the page's direction (not the first letter's: the code's, left to right in Arabic).
+    titled = one(queue(soup, "pledges"), './/a[contains(@class, "queue-link")]')
+    assert titled.get("dir") is None
+    assert one(titled, './/*[@class="money"]/bdi[@dir="ltr"]').text == "250,000.00"
+    assert titled.text_content() == "250,000.00\xa0EUR"
     fundable = queue(soup, "fundable")
     assert links(fundable) == [reverse("project_detail", args=[open_project.pk])]
     assert one(fundable, './/*[@class="queue-more"]/a').get("href") == reverse("funding_gaps")

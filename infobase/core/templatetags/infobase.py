@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -50,20 +49,10 @@ def bdi(value: Any) -> SafeString:
 
 @register.simple_tag
 def money(amount: Any, currency: str = "", places: str = "2g") -> SafeString | str:
-    """An amount of money, written one way on every page: the number grouped as the reader's
-    language groups it (``floatformat``), isolated left to right so that its digits and
-    separators keep their order, then its currency code, never wrapped apart from it. The code
-    follows the number in the sentence's direction, as CLDR's currency patterns place it: on
-    the right in English, on the left on an Arabic page (read after the number there too). No
-    amount: a dash."""
-    if amount is None or amount == "":
-        return "—"
-    number = floatformat(amount, places)
-    if not currency:
-        return format_html('<bdi dir="ltr">{}</bdi>', number)
-    return format_html(
-        '<span class="money"><bdi dir="ltr">{}</bdi>\N{NO-BREAK SPACE}{}</span>', number, currency
-    )
+    """An amount and its currency by the one rule of ``core.i18n.format_money``."""
+    from infobase.core.i18n import format_money
+
+    return format_money(amount, currency, places)
 
 
 @register.filter
