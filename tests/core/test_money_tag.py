@@ -23,7 +23,12 @@ def render(amount: object, currency: str, lang: str) -> str:
 
 @pytest.mark.parametrize(
     ("lang", "number"),
-    [("en", "1,234,567.50"), ("ar", "1,234,567.50"), ("fr", "1\xa0234\xa0567,50")],
+    [
+        ("en", "1,234,567.50"),
+        ("ar", "1,234,567.50"),
+        ("fr", "1\u202f234\u202f567,50"),
+        ("es", "1.234.567,50"),
+    ],
 )
 def test_an_amount_is_its_grouped_number_isolated_left_to_right_then_its_code(
     lang: str, number: str

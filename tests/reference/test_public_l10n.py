@@ -73,3 +73,25 @@ def test_lists_are_separated_as_each_language_writes_them() -> None:
             assert render(loop, v=states) == separator.join(states), code
     with language("ar"):
         assert render("{{ v|join_list }}", v=["<b>"]) == "&lt;b&gt;"
+
+
+LANGUAGES = ("ar", "en", "es", "fr", "ru", "zh-hans")
+
+
+def test_pages_and_reports_write_dates_and_numbers_alike_in_every_language() -> None:
+    """A figure reads the same on a page and in the report that quotes it: the same
+    separators (94.276.502,54 in Spanish, with a narrow no-break space in French) and the same
+    long date, in each of the six languages."""
+    from decimal import Decimal
+
+    from infobase.reports.numbers import integer, number
+
+    day, amount, count = date(2027, 2, 3), Decimal("94276502.54"), 12345
+    for code in LANGUAGES:
+        with language(code):
+            page_day = render('{{ d|date:"DATE_FORMAT" }}', d=day)
+            page_amount = render('{{ v|floatformat:"2g" }}', v=amount)
+            page_count = render('{{ v|floatformat:"0g" }}', v=count)
+        assert page_day == format_date(day, code) == long_date(day, code), code
+        assert page_amount == format_number(amount, 2, code) == number(amount, code, 2), code
+        assert page_count == format_number(count, 0, code) == integer(count, code), code
