@@ -201,6 +201,46 @@ def format_share(value: int | float | Decimal | None, language_code: str | None 
     return format_number(Decimal(str(value)) * 100, PERCENT_DIGITS, language_code)
 
 
+def format_percent(
+    value: int | float | Decimal | None,
+    digits: int = PERCENT_DIGITS,
+    language_code: str | None = None,
+) -> str:
+    """A figure already in percent (0–100) with the language's percent sign as CLDR writes
+    it (its percent pattern), on pages and in reports alike: «31.9%» in English, «31,9 %» in
+    French, Spanish and Russian (a no-break space), «31.9‎%‎» in Arabic (marks that keep the
+    sign after the number in right-to-left text); ``digits`` decimals rounded half up; None
+    is "—"."""
+    if value is None:
+        return "—"
+    before, after = _percent_affixes(babel_locale_name(language_code))
+    return f"{before}{format_number(value, digits, language_code)}{after}"
+
+
+def format_share_percent(
+    value: int | float | Decimal | None, language_code: str | None = None
+) -> str:
+    """A share of 0–1 as a percentage by ``format_percent`` (0.319 is «31.9%»)."""
+    if value is None:
+        return "—"
+    return format_percent(Decimal(str(value)) * 100, PERCENT_DIGITS, language_code)
+
+
+@lru_cache(maxsize=16)
+def _percent_affixes(locale: str) -> tuple[str, str]:
+    """What CLDR writes before and after the number of a percentage in ``locale`` (its
+    percent pattern, "#,##0\u00a0%" in French), the sign as the Latin-digit numbering system
+    writes it («\u200e%\u200e» in Arabic)."""
+    from babel import Locale
+
+    data = Locale.parse(locale)
+    pattern = str(data.percent_formats[None].pattern).split(";")[0]
+    sign = str(data.number_symbols["latn"]["percentSign"])
+    digits = [i for i, c in enumerate(pattern) if c in "#0"]
+    before, after = pattern[: digits[0]], pattern[digits[-1] + 1 :]
+    return before.replace("%", sign), after.replace("%", sign)
+
+
 def language_name(code: str | None) -> str:
     """A language's name in the interface language («العربية» for "ar" in Arabic); the code
     itself when it is no language Django knows."""

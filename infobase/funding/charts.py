@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from infobase.core.i18n import format_share, is_rtl
+from infobase.core.i18n import format_share_percent, is_rtl
 from infobase.funding.equity import GroupShare
 
 WIDTH = 720
@@ -52,10 +52,8 @@ def label_lines(label: str, *, room: float, size: float = FONT_SIZE) -> list[str
 
 def percent(share: Decimal | None) -> str:
     """A share (0..1) as a percentage in the active locale, one decimal ("—" if undefined)."""
-    if share is None:
-        return "—"
-    # Rounded half up as every share (Django's number_format cuts 12.96 to 12.9).
-    return _("%(value)s %%") % {"value": format_share(share)}
+    # Rounded half up as every share, written as pages and reports write percentages.
+    return format_share_percent(share)
 
 
 def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:

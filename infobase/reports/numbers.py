@@ -69,14 +69,11 @@ def number(value: Number | None, lang: str, digits: int = 1) -> str:
 
 def percent(value: Number | None, lang: str, digits: int = PERCENT_DIGITS) -> str:
     """A share already in percent (0–100), with the reports' one number of decimals unless a
-    figure that is no share (a chosen level such as "80 %") asks for another."""
-    if value is None:
-        return "—"
-    text = number(value, lang, digits)
-    # CLDR's sign for the language (for Arabic it carries the marks that keep it after the
-    # number in right-to-left text); French separates it with a narrow no-break space.
-    symbol = babel_locale(lang).number_symbols["latn"]["percentSign"]
-    return f"{text}\u202f{symbol}" if lang == "fr" else f"{text}{symbol}"
+    figure that is no share (a chosen level such as "80 %") asks for another; written by the
+    pages' rule (``core.i18n.format_percent``)."""
+    from infobase.core.i18n import format_percent
+
+    return format_percent(value, digits, lang)
 
 
 def long_date(value: date | None, lang: str) -> str:

@@ -1,11 +1,13 @@
 """An amount of money is written one way on every page: ``{% money amount currency %}``, the
-number grouped as the reader's language groups it and isolated left to right, then its code."""
+number grouped as the reader's language groups it and isolated left to right, then its code;
+a percentage by ``|percent`` and ``|percent_points``, as the reports write it."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.template import Context, Template
@@ -52,12 +54,18 @@ BY_HAND = re.compile(
 )
 
 
-def test_no_template_writes_an_amount_and_its_currency_by_hand() -> None:
+# A figure followed by a percent sign written by hand: ``{{ x|share }} %``, ``{{ r.progress }} %``
+# (a translated sentence's bare ``{{ percent }} %`` is the translator's to write).
+PERCENT_BY_HAND = re.compile(r"\{\{ (?:[\w.]+\|[^ }]+|\w+\.[\w.]+) \}\} ?%")
+
+
+@pytest.mark.parametrize(("rule", "pattern"), [("money", BY_HAND), ("percent", PERCENT_BY_HAND)])
+def test_no_template_writes_an_amount_or_a_percentage_by_hand(rule: str, pattern: Any) -> None:
     root = Path(infobase.__file__).parent
     found = [
         f"{path.relative_to(root)}:{number}"
         for path in sorted(root.rglob("*.html"))
         for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if BY_HAND.search(line)
+        if pattern.search(line)
     ]
-    assert not found, found
+    assert not found, (rule, found)

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from infobase.core.i18n import format_share
+from infobase.core.i18n import format_share_percent
 from infobase.core.jobs import start_job
 from infobase.core.models import Job, JobStatus
 from infobase.funding.allocation import (
@@ -207,7 +207,7 @@ def test_the_job_computes_the_proposals_and_the_curve(portfolio, secretariat, do
     html = page.content.decode()
     for group in optimizer.report["groups"]:
         for share in (group["fair_share"], group["funds_share"]):
-            assert f">{format_share(share)} %<" in html, share
+            assert f">{format_share_percent(share)}<" in html, share
     # Only the secretariat may compute: the job fails, nothing is stored.
     denied = start_job(kind="funding.allocation", params=request.as_job_params(), user=donor)
     denied.refresh_from_db()

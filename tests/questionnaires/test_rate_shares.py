@@ -18,7 +18,7 @@ def test_a_response_rate_is_rounded_half_up() -> None:
     assert rate.percent == Decimal("6.3")
     with translation.override("fr"):
         html = render_to_string("questionnaires/_rates.html", {"rates": [rate], "heading": "x"})
-    assert "6,3 %" in html and "6.2" not in html
+    assert "6,3\xa0%" in html and "6.2" not in html
 
 
 def test_a_coverage_confidence_is_written_as_a_share() -> None:

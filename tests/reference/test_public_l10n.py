@@ -95,3 +95,24 @@ def test_pages_and_reports_write_dates_and_numbers_alike_in_every_language() -> 
         assert page_day == format_date(day, code) == long_date(day, code), code
         assert page_amount == format_number(amount, 2, code) == number(amount, code, 2), code
         assert page_count == format_number(count, 0, code) == integer(count, code), code
+
+
+def test_pages_and_reports_write_percentages_alike_in_every_language() -> None:
+    """«31.9%» in English, «31,9 %» in French, «31.9‎%‎» in Arabic: CLDR's sign and spacing,
+    on a page (a share, or a figure already in percent) as in a report."""
+    from decimal import Decimal
+
+    from infobase.core.i18n import format_percent, format_share_percent
+    from infobase.reports.numbers import percent
+
+    share = Decimal("0.31949")  # 31.949 %: 31.9 with one decimal, rounded half up
+    for code in LANGUAGES:
+        with language(code):
+            page_share = render("{% load infobase %}{{ v|percent }}", v=share)
+            page_points = render("{% load infobase %}{{ v|percent_points:1 }}", v=share * 100)
+        written = percent(share * 100, code)
+        assert page_share == page_points == format_share_percent(share, code) == written, code
+        assert written == format_percent(Decimal("31.9"), 1, code), code
+    assert percent(Decimal("31.9"), "en") == "31.9%"
+    assert percent(Decimal("31.9"), "fr") == "31,9\xa0%"
+    assert percent(Decimal("31.9"), "ar") == "31.9\u200e%\u200e"

@@ -40,6 +40,35 @@ def share(value: Any) -> str:
 
 
 @register.filter
+def percent(value: Any) -> str:
+    """A share of 0–1 as a percentage, by the one rule of percentages on pages and in reports
+    (``core.i18n.format_percent``: CLDR's sign and spacing, ``PERCENT_DIGITS`` decimals)."""
+    from infobase.core.i18n import format_share_percent
+
+    return format_share_percent(value)
+
+
+@register.filter
+def percent_points(value: Any, digits: Any = None) -> str:
+    """A figure already in percent (a fair share, a progress, an IATI sector's percentage) by
+    the same rule, with ``digits`` decimals; without them, as many as the figure has (at most
+    two: 50 is «50%», 33.33 «33.33%»)."""
+    from decimal import Decimal, InvalidOperation
+
+    from infobase.core.i18n import format_percent
+
+    if value is None or value == "":
+        return "—"
+    if digits is None or digits == "":
+        try:
+            exponent = Decimal(str(value)).normalize().as_tuple().exponent
+        except InvalidOperation:
+            return str(value)
+        digits = min(2, max(0, -exponent)) if isinstance(exponent, int) else 0
+    return format_percent(value, int(digits))
+
+
+@register.filter
 def bdi(value: Any) -> SafeString:
     """``value`` isolated from the sentence around it (``<bdi>``): a name in another script, put
     into a translated sentence, keeps its words in order and does not pull the sentence's
