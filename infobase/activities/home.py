@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from infobase.activities.models import LinkStatus, NeedLink
 from infobase.core import home
 from infobase.core.home import Queue, QueueItem
-from infobase.core.i18n import format_share
+from infobase.core.i18n import format_share_percent
 
 
 def _suggestion(link: NeedLink) -> QueueItem:
@@ -25,7 +25,7 @@ def _suggestion(link: NeedLink) -> QueueItem:
         },
         url=reverse("need_links", args=[link.need_id]),
         # By the one rule of shares (one decimal, half up), as the need's page writes shares.
-        detail=_("Confidence %(percent)s %%") % {"percent": format_share(link.confidence)},
+        detail=_("Confidence %(percent)s") % {"percent": format_share_percent(link.confidence)},
         status=link.status,
         status_label=link.get_status_display(),
     )

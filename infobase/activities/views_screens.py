@@ -43,7 +43,12 @@ from infobase.core.errors import InvalidInput
 from infobase.core.exporters import Exporter
 from infobase.core.exports import export_requested
 from infobase.core.forms import NONE, LanguageBoxes, NamedEmptyChoice
-from infobase.core.i18n import FIELD_LANGUAGES, format_share, html_lang
+from infobase.core.i18n import (
+    FIELD_LANGUAGES,
+    format_percent_range,
+    format_share_percent,
+    html_lang,
+)
 from infobase.core.once import OnceField, once
 from infobase.reference.forms import (
     ArticleChoiceField,
@@ -608,7 +613,7 @@ def _value_label(measure: str, value: Decimal | int | None) -> str:
     if value is None:
         return _("no open needs") if measure == "coverage" else "—"
     if measure == "coverage":
-        return _("%(percent)s %%") % {"percent": format_share(value)}
+        return format_share_percent(value)
     return str(value)
 
 
@@ -647,7 +652,7 @@ def activity_map(request: HttpRequest) -> HttpResponse:
         )
     if measure == "coverage":
         scale = worldmap.share_scale(
-            label=lambda lo, hi: _("%(low)s–%(high)s %%") % {"low": lo, "high": hi},
+            label=lambda lo, hi: format_percent_range(lo, hi),
             zero_label=_("0 % (uncovered)"),
             no_value_label=_("No open needs"),
         )

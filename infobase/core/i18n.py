@@ -226,6 +226,12 @@ def format_share_percent(
     return format_percent(Decimal(str(value)) * 100, PERCENT_DIGITS, language_code)
 
 
+def format_percent_range(low: int, high: int, language_code: str | None = None) -> str:
+    """A class of percentages, «20–40%» («20–40 %» in French), for a map's legend on pages
+    and in reports alike."""
+    return f"{format_number(low, 0, language_code)}–{format_percent(high, 0, language_code)}"
+
+
 @lru_cache(maxsize=16)
 def _percent_affixes(locale: str) -> tuple[str, str]:
     """What CLDR writes before and after the number of a percentage in ``locale`` (its

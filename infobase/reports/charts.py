@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from infobase.core.i18n import format_percent_range
 from infobase.reports import numbers, worldmap
 from infobase.reports.blocks import BarChart, HeatTable, Number, WorldMap
 
@@ -164,7 +165,7 @@ def map_scale(block: WorldMap) -> worldmap.Scale:
     no_value = _("No answer")
     if block.percent:
         return worldmap.share_scale(
-            label=lambda lo, hi: f"{lo}–{hi} %",
+            label=lambda lo, hi: format_percent_range(lo, hi),
             zero_label=_("None (0 %)"),
             no_value_label=no_value,
         )

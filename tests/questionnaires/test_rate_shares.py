@@ -35,4 +35,4 @@ def test_a_coverage_confidence_is_written_as_a_share() -> None:
         status="suggested",
         get_status_display=lambda: "Suggested",
     )
-    assert _suggestion(link).detail == "Confidence 12.5 %"  # type: ignore[arg-type]
+    assert _suggestion(link).detail == "Confidence 12.5%"  # type: ignore[arg-type]

@@ -116,3 +116,16 @@ def test_pages_and_reports_write_percentages_alike_in_every_language() -> None:
     assert percent(Decimal("31.9"), "en") == "31.9%"
     assert percent(Decimal("31.9"), "fr") == "31,9\xa0%"
     assert percent(Decimal("31.9"), "ar") == "31.9\u200e%\u200e"
+
+
+def test_a_maps_classes_of_percentages_are_written_by_the_same_rule() -> None:
+    """The legend of a report's map of shares and of the coverage map on the web."""
+    from infobase.core.i18n import format_percent_range
+    from infobase.reports.blocks import WorldMap
+    from infobase.reports.charts import map_scale
+
+    assert format_percent_range(20, 40, "en") == "20–40%"
+    assert format_percent_range(20, 40, "fr") == "20–40\xa0%"
+    with language("ar"):
+        scale = map_scale(WorldMap(title="x", areas=(), percent=True))
+    assert [c.label for c in scale.classes][1] == "20–40\u200e%\u200e"

@@ -233,6 +233,9 @@ def test_map_measures_coverage_and_funding_render(secretariat: User, egypt: Stat
         response = client.get(f"/activities/map/?measure={measure}")
         assert response.status_code == 200
         assert b"<svg" in response.content
+    # The coverage map's classes are written as a report's map writes them («20–40%»).
+    page = client.get("/activities/map/?measure=coverage").content.decode()
+    assert "20–40%" in page and "20–40 %" not in page
 
 
 def test_rings_crossing_the_antimeridian_are_cut_in_two() -> None:
