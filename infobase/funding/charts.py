@@ -1,10 +1,11 @@
 """Server-side SVG bar charts (no script, nothing fetched): each group's share of the resources
 beside its share of the priority-weighted needs, as horizontal bars.
 
-The drawing is always laid out left to right (``dir="ltr"``, bars grow rightwards); labels are
-in the active language, and on right-to-left pages they are written right to left
-(``direction="rtl"``) so Arabic reads correctly with the page's fonts (inline SVG inherits
-them). Percentages are formatted for the active locale."""
+The coordinates are always left to right (``dir="ltr"``). On right-to-left pages the drawing
+is mirrored, as the reports' charts are: the labels on the right, written right to left
+(``direction="rtl"``, with the page's fonts, which inline SVG inherits), the bars growing
+leftwards from them, the legend's swatches on the right of their texts. Percentages are
+written by the one rule of percentages (``core.i18n.format_percent``)."""
 
 from __future__ import annotations
 
@@ -66,16 +67,27 @@ def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:
     )
     height = TOP + ROW_HEIGHT * len(rows) + 8
     label_x = LABEL_WIDTH - 10
-    # Right-aligned labels at ``label_x``; legend texts left-aligned after their swatch. On
-    # right-to-left pages the text runs right to left, so "start" is its right edge.
+
+    # Positions are worked out left to right, then mirrored on right-to-left pages: ``at`` a
+    # point, ``box`` the left edge of something ``width`` wide.
+    def at(x: Decimal | int) -> Decimal | int:
+        return WIDTH - x if rtl else x
+
+    def box(x: Decimal | int, width: Decimal | int) -> Decimal | int:
+        return WIDTH - x - width if rtl else x
+
+    # Labels end by the bars (right-aligned in English; in Arabic, written right to left, they
+    # end on their left, by the bars); legend texts start after their swatch; a bar's figure
+    # runs left to right from the bar's end, on the side away from the labels.
     label_attrs = (
-        mark_safe(' direction="rtl" unicode-bidi="embed" text-anchor="start"')
+        mark_safe(' direction="rtl" unicode-bidi="embed" text-anchor="end"')
         if rtl
         else mark_safe(' text-anchor="end"')
     )
     legend_attrs = (
-        mark_safe(' direction="rtl" unicode-bidi="embed" text-anchor="end"') if rtl else ""
+        mark_safe(' direction="rtl" unicode-bidi="embed" text-anchor="start"') if rtl else ""
     )
+    figure_anchor = mark_safe(' text-anchor="end"') if rtl else ""
     parts: list[SafeString] = [
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" class="share-chart" dir="ltr" '
@@ -100,10 +112,10 @@ def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:
             format_html(
                 '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
                 '<text x="{}" y="{}"{}>{}</text>',
-                LABEL_WIDTH,
+                box(LABEL_WIDTH, 12),
                 4 + 18 * line,
                 colour,
-                LABEL_WIDTH + 18,
+                at(LABEL_WIDTH + 18),
                 14 + 18 * line,
                 legend_attrs,
                 text,
@@ -126,7 +138,7 @@ def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:
                     "",
                     '<tspan x="{}" y="{}">{}</tspan>',
                     (
-                        (label_x, f"{first + n * LINE_HEIGHT:g}", line)
+                        (at(label_x), f"{first + n * LINE_HEIGHT:g}", line)
                         for n, line in enumerate(lines)
                     ),
                 ),
@@ -143,21 +155,28 @@ def share_bars(rows: Sequence[GroupShare], *, title: str) -> SafeString:
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
                     # Figures run left to right from the bar's end, also on Arabic pages
                     # (inherited right-to-left text would end at the bar's end, over it).
-                    '<text x="{}" y="{}" font-size="11" direction="ltr" unicode-bidi="embed">'
+                    '<text x="{}" y="{}" font-size="11" direction="ltr" unicode-bidi="embed"{}>'
                     "{}</text>",
-                    LABEL_WIDTH,
+                    box(LABEL_WIDTH, width),
                     bar_y,
                     width,
                     BAR_HEIGHT,
                     colour,
-                    LABEL_WIDTH + width + 4,
+                    at(LABEL_WIDTH + width + 4),
                     bar_y + BAR_HEIGHT - 3,
+                    figure_anchor,
                     percent(share),
                 )
             )
     if not rows:
         parts.append(
-            format_html('<text x="{}" y="{}">{}</text>', LABEL_WIDTH, TOP + 14, _("No data."))
+            format_html(
+                '<text x="{}" y="{}"{}>{}</text>',
+                at(LABEL_WIDTH),
+                TOP + 14,
+                legend_attrs,
+                _("No data."),
+            )
         )
     parts.append(mark_safe("</svg>"))
     return format_html_join("", "{}", ((p,) for p in parts))

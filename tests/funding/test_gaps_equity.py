@@ -566,6 +566,30 @@ def test_equity_page_draws_charts_with_translated_labels_right_to_left(
     assert 'dir="ltr"' in svg and 'direction="rtl"' in svg
     with language("ar"):
         assert str(RegionalGroup.WEOG.label) in svg
+    # Mirrored in Arabic, as the reports' charts are: the labels on the right, the bars growing
+    # leftwards from them; in English the labels on the left, the bars growing rightwards.
+    for page, rtl in ((english, False), (body, True)):
+        bars, labels = _bars_and_labels(page[page.index("<svg") : page.index("</svg>") + 6])
+        assert bars and labels
+        edge = charts.WIDTH - charts.LABEL_WIDTH if rtl else charts.LABEL_WIDTH
+        for x, width in bars:
+            assert (x + width if rtl else x) == pytest.approx(edge), (rtl, x, width)
+        assert all((x > edge) if rtl else (x < edge) for x in labels), (rtl, labels)
+
+
+def _bars_and_labels(svg: str) -> tuple[list[tuple[float, float]], list[float]]:
+    """The (x, width) of a chart's bars and the x of its groups' labels."""
+    from defusedxml import ElementTree
+
+    ns = "{http://www.w3.org/2000/svg}"
+    drawing = ElementTree.fromstring(svg)
+    bars = [
+        (float(r.get("x")), float(r.get("width")))
+        for r in drawing.iter(f"{ns}rect")
+        if float(r.get("height")) == charts.BAR_HEIGHT
+    ]
+    labels = [float(s.get("x")) for s in drawing.iter(f"{ns}tspan")]
+    return bars, labels
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es", "ru", "ar", "zh-hans"])
