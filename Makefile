@@ -20,6 +20,8 @@ install: $(STAMP)
 messages: $(STAMP)
 	cd infobase && ../$(BIN)/infobase compilemessages --ignore '.venv' -v0
 
+# The address the demo's e-mails and links name is the one it serves on (unless SITE_URL is set).
+demo: export SITE_URL ?= http://$(HOST):$(PORT)
 demo: install messages
 	$(BIN)/infobase migrate --noinput -v0
 	$(BIN)/infobase load-reference
