@@ -455,10 +455,16 @@ class PriorityThemeSerializer(Serializer):
         return str(obj.translated("title"))
 
     def get_open_needs(self, obj: PriorityTheme) -> int | None:
-        user = self.context["request"].user
-        if not obj.programme.is_active or not user.has_perm("needs.view_register"):
+        if not obj.programme.is_active:
             return None
-        return needs_selectors.theme_need_counts(user=user, themes=[obj])[obj.pk]
+        # Counted once a response for every active theme (the root serializer's context is
+        # shared by the nested ones), not once a theme.
+        if "theme_need_counts" not in self.context:
+            self.context["theme_need_counts"] = needs_selectors.active_theme_need_counts(
+                user=self.context["request"].user
+            )
+        counts = self.context["theme_need_counts"]
+        return None if counts is None else counts.get(obj.pk, 0)
 
 
 class WorkProgrammeSerializer(Serializer):

@@ -206,6 +206,20 @@ def theme_need_counts(*, user: Any, themes: Iterable[PriorityTheme]) -> dict[int
     return {t.pk: counts.get(str(t.pk), 0) for t in themes}
 
 
+def active_theme_need_counts(*, user: Any) -> dict[int, int] | None:
+    """``theme_need_counts`` of every theme of the programmes that guide the current priorities
+    (one query for the themes, one for the counts); None for a reader who may not see the
+    register. The programmes page and the API's work programmes give these numbers."""
+    if not user.has_perm("needs.view_register"):
+        return None
+    themes = (
+        PriorityTheme.objects.filter(programme__is_active=True)
+        .select_related("programme", "instrument")
+        .prefetch_related("articles")
+    )
+    return theme_need_counts(user=user, themes=themes)
+
+
 # --- The stored scores --------------------------------------------------------------------
 
 # The register's order on the stored rows (``scoring.rank_key``): ranked needs first, pinned

@@ -436,14 +436,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     )
     # The open needs each theme of the current programmes matches, as the reader's register
     # counts them (and links to them).
-    counts = (
-        selectors.theme_need_counts(
-            user=request.user,
-            themes=[t for p in programmes if p.is_active for t in p.themes.all()],
-        )
-        if request.user.has_perm("needs.view_register")
-        else None
-    )
+    counts = selectors.active_theme_need_counts(user=request.user)
     return render(
         request,
         "needs/programmes.html",
