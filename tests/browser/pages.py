@@ -7,6 +7,8 @@ from typing import Any
 from django.utils import translation
 
 LANGUAGES = ("en", "ar")
+# The widths journeys are walked at: a phone's and a desk's screen, in CSS pixels.
+PHONE, DESK = 390, 1366
 
 
 def say(text: Any, lang: str) -> str:

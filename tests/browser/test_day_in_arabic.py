@@ -9,9 +9,8 @@ import pytest
 from django.utils import translation
 
 from tests.browser.conftest import Site, assert_accessible
-from tests.browser.pages import LANGUAGES, expect_direction
+from tests.browser.pages import DESK, LANGUAGES, PHONE, expect_direction
 
-PHONE, DESK = 390, 1366
 IN_VIEW = """element => {
   const box = element.getBoundingClientRect();
   return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;

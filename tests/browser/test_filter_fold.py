@@ -12,9 +12,8 @@ import pytest
 from django.utils import translation
 
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import LANGUAGES, expect_direction
+from tests.browser.pages import DESK, LANGUAGES, PHONE, expect_direction
 
-PHONE, DESK = 390, 1366
 # (page, a select of its filter form, the value chosen, filters in force then)
 PAGES = [("/needs/", "#id_regional_group", "african", 2), ("/requests/", "#id_status", "open", 1)]
 FIRST_ROW = "main table.data tbody tr"

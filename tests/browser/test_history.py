@@ -14,9 +14,8 @@ import pytest
 
 from infobase.needs.models import NeedStatus
 from tests.browser.conftest import Site, assert_accessible
-from tests.browser.pages import LANGUAGES, expect_direction, say
+from tests.browser.pages import LANGUAGES, PHONE, expect_direction, say
 
-PHONE = 390
 # name (the key of its fact): (the record's own page, the model of its history, its reason)
 RECORDS: dict[str, tuple[str, str, str]] = {
     "need": ("/needs/{pk}/", "needs.need", "Met by the 2026 training"),

@@ -13,9 +13,8 @@ import pytest
 from django.utils.translation import gettext_lazy
 
 from tests.browser.conftest import Site
-from tests.browser.pages import LANGUAGES, TEXT_GAPS, expect_direction, say
+from tests.browser.pages import LANGUAGES, PHONE, TEXT_GAPS, expect_direction, say
 
-PHONE = 390
 # Of an element starting with a number: whether its first digit is drawn at its left edge, and
 # whether at its right edge.
 FIRST_DIGIT = """element => {

@@ -7,9 +7,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Site, assert_accessible
-from tests.browser.pages import LANGUAGES, expect_direction
-
-PHONE = 390
+from tests.browser.pages import LANGUAGES, PHONE, expect_direction
 
 
 def menu(page: Any, ident: str) -> tuple[Any, Any]:

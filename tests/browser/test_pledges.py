@@ -17,9 +17,8 @@ from infobase.core.i18n import list_separator
 from infobase.funding.models import Earmark, PledgeStatus
 from infobase.reference.models import RegionalGroup
 from tests.browser.conftest import Site, assert_accessible
-from tests.browser.pages import TEXT_GAPS, expect_direction, say
+from tests.browser.pages import DESK, PHONE, TEXT_GAPS, expect_direction, say
 
-PHONE, DESK = 390, 1366
 # Senegal as the States list names it (the UN's names in the reference data).
 SENEGAL = {"en": "Senegal", "ar": "السنغال"}
 

@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Site, assert_accessible
-from tests.browser.pages import expect_direction
-
-PHONE, DESK = 390, 1366
+from tests.browser.pages import DESK, PHONE, expect_direction
 
 
 def first_number(text: str) -> int:

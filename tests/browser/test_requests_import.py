@@ -15,9 +15,8 @@ from django.utils import translation
 
 from infobase.core.errors import InputProblem
 from tests.browser.conftest import Site, assert_accessible
-from tests.browser.pages import expect_direction
+from tests.browser.pages import DESK, PHONE, expect_direction
 
-PHONE, DESK = 390, 1366
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = (
     "iso3",

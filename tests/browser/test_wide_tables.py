@@ -12,9 +12,8 @@ import pytest
 from django.utils import translation
 
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import LANGUAGES, expect_direction
+from tests.browser.pages import DESK, LANGUAGES, PHONE, expect_direction
 
-PHONE, DESK = 390, 1366
 HINT = "The table is wider than the screen: scroll it sideways to see every column."
 # The region's box and the box of its table's last header cell (the column read last).
 BOXES = """region => {
