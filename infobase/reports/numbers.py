@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
 
 # Shares are written with PERCENT_DIGITS decimals, on pages and files as in reports.
 from infobase.core.i18n import PERCENT_DIGITS as PERCENT_DIGITS
+from infobase.core.i18n import format_number, format_percent
 from infobase.reports.blocks import Number
 
 T = TypeVar("T")
@@ -54,25 +54,20 @@ def babel_locale(lang: str) -> Locale:
 
 
 def integer(value: Number | None, lang: str) -> str:
-    if value is None:
-        return "—"
-    # Rounded half up, never truncated: 18,324,678.6 is written 18,324,679.
-    return format_decimal(round_half_up(value), format="#,##0", locale=babel_locale(lang))
+    """A whole number as pages write it (``core.i18n.format_number``): rounded half up, never
+    truncated (18,324,678.6 is written 18,324,679)."""
+    return format_number(value, 0, lang)
 
 
 def number(value: Number | None, lang: str, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(round_half_up(value, digits), format=pattern, locale=babel_locale(lang))
+    """A number with ``digits`` decimals as pages write it (``core.i18n.format_number``)."""
+    return format_number(value, digits, lang)
 
 
 def percent(value: Number | None, lang: str, digits: int = PERCENT_DIGITS) -> str:
     """A share already in percent (0–100), with the reports' one number of decimals unless a
     figure that is no share (a chosen level such as "80 %") asks for another; written by the
     pages' rule (``core.i18n.format_percent``)."""
-    from infobase.core.i18n import format_percent
-
     return format_percent(value, digits, lang)
 
 

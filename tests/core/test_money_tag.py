@@ -54,7 +54,8 @@ BY_HAND = re.compile(
 )
 
 
-# A figure followed by a percent sign written by hand: ``{{ x|share }} %``, ``{{ r.progress }} %``
+# A figure followed by a percent sign written by hand: ``{{ x|floatformat:1 }} %``,
+# ``{{ r.progress }} %``
 # (a translated sentence's bare ``{{ percent }} %`` is the translator's to write).
 PERCENT_BY_HAND = re.compile(r"\{\{ (?:[\w.]+\|[^ }]+|\w+\.[\w.]+) \}\} ?%")
 

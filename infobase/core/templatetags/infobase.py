@@ -31,15 +31,6 @@ def tr(obj: Any, field: str) -> SafeString:
 
 
 @register.filter
-def share(value: Any) -> str:
-    """A share of 0–1 as its number of percent, written by the one rule of shares
-    (``core.i18n.format_share``: one decimal, rounded half up); the template writes the sign."""
-    from infobase.core.i18n import format_share
-
-    return format_share(value)
-
-
-@register.filter
 def percent(value: Any) -> str:
     """A share of 0–1 as a percentage, by the one rule of percentages on pages and in reports
     (``core.i18n.format_percent``: CLDR's sign and spacing, ``PERCENT_DIGITS`` decimals)."""
