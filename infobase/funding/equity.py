@@ -12,10 +12,11 @@ Definitions (all amounts in US dollars; every figure is deterministic):
   weight of all open needs.
 - **Resources** ``R_g``: the money attributed to g. Money given to a need goes to its State;
   money given to a project is shared equally among the needs the project addresses (whatever
-  their status) and goes to their States; a project that addresses no need shares it equally
-  among its beneficiary States; money that reaches no State is *unattributed*: reported, but
-  left out of the shares. ``R`` is the attributed total. Shares of money are whole cents
-  (``money.split_cents``), so the groups' resources add up exactly to ``R``.
+  their status; those the reader may see, below) and goes to their States; a project that
+  addresses no need shares it equally among its beneficiary States; money that reaches no
+  State is *unattributed*: reported, but left out of the shares. ``R`` is the attributed
+  total. Shares of money are whole cents (``money.split_cents``), so the groups' resources add
+  up exactly to ``R``.
 - **Share of needs** ``n_g = W_g / W``; **share of resources** ``r_g = R_g / R``.
 - **Ratio to the fair share** ``ρ_g = r_g / n_g`` (1 = the group receives exactly its share;
   undefined when the group has no weighted need).
@@ -48,9 +49,10 @@ funding-gaps page), and the rates used are listed. Rounding (from the unrounded 
 to 6 decimal places, ratios and the index to 4 (half up), amounts to cents (half up, as
 ``money.cents``).
 
-The needs weighed are those given (``weighted_needs(needs_qs=...)``): a screen passes the needs
-its reader may see, so that a confidential need of another State counts nowhere; without them,
-the needs everyone may see, scored as on the report date (the reports, which are published).
+The needs weighed, and those among which a project's money is spread, are those the reader may
+see (``needs_qs``): a screen passes its reader's, so that a confidential need of another State
+counts nowhere, neither in the weights nor in where the money goes; without them, the needs
+everyone may see, scored as on the report date (the reports, which are published).
 """
 
 from __future__ import annotations
@@ -163,13 +165,18 @@ class Attributed:
     amount_usd: Decimal
 
 
-def attribute(resources: Mapping[Target, Decimal]) -> list[Attributed]:
-    """Spread each target's money over the States it reaches (see the module docstring)."""
+def attribute(
+    resources: Mapping[Target, Decimal], *, needs_qs: QuerySet[Need] | None = None
+) -> list[Attributed]:
+    """Spread each target's money over the States it reaches (see the module docstring).
+    ``needs_qs``: the needs the reader may see (default: those everyone may see); money is
+    spread as if the others did not exist, so that it tells nothing of them."""
+    visible = (needs_visible_to(AnonymousUser()) if needs_qs is None else needs_qs).order_by()
     need_ids = {t.pk for t in resources if t.kind == "need"}
     project_ids = {t.pk for t in resources if t.kind == "project"}
     project_needs: dict[int, list[int]] = defaultdict(list)
     for project_id, need_id in Project.needs.through.objects.filter(
-        project_id__in=project_ids
+        project_id__in=project_ids, need_id__in=visible.values("pk")
     ).values_list("project_id", "need_id"):
         project_needs[project_id].append(need_id)
     project_states: dict[int, list[int]] = defaultdict(list)
@@ -178,7 +185,7 @@ def attribute(resources: Mapping[Target, Decimal]) -> list[Attributed]:
     ).values_list("project_id", "state_id"):
         project_states[project_id].append(state_id)
     all_need_ids = need_ids | {n for ids in project_needs.values() for n in ids}
-    need_state = dict(Need.objects.filter(pk__in=all_need_ids).values_list("pk", "state_id"))
+    need_state = dict(visible.filter(pk__in=all_need_ids).values_list("pk", "state_id"))
     places = _places([*need_state.values(), *(s for ids in project_states.values() for s in ids)])
 
     out: list[Attributed] = []
@@ -332,11 +339,14 @@ def equity_of(
     threshold: Decimal | None = None,
     on: date | None = None,
     rates: RatesUsed | None = None,
+    needs_qs: QuerySet[Need] | None = None,
 ) -> EquityReport:
-    """Equity of a distribution of money (target → USD) against the weighted open needs."""
+    """Equity of a distribution of money (target → USD) against the weighted open needs.
+    ``needs_qs``: the needs the reader may see (default: those everyone may see), which are
+    weighed (unless ``needs`` are given) and among which projects' money is spread."""
     threshold = threshold_setting() if threshold is None else Decimal(threshold)
-    needs = weighted_needs(today=on) if needs is None else needs
-    attributed = attribute(resources)
+    needs = weighted_needs(needs_qs=needs_qs, today=on) if needs is None else needs
+    attributed = attribute(resources, needs_qs=needs_qs)
 
     group_w: dict[str, Decimal] = defaultdict(lambda: ZERO)
     family_w: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -411,11 +421,15 @@ def portfolio_equity(
     on: date,
     needs: Sequence[WeightedNeed] | None = None,
     threshold: Decimal | None = None,
+    needs_qs: QuerySet[Need] | None = None,
 ) -> EquityReport:
-    """Equity of the allocations made up to ``on``, with the rates used."""
+    """Equity of the allocations made up to ``on``, with the rates used (``needs_qs``: as
+    ``equity_of``)."""
     rates = RatesUsed()
     resources = portfolio_resources(on=on, rates=rates)
-    return equity_of(resources, needs=needs, threshold=threshold, on=on, rates=rates)
+    return equity_of(
+        resources, needs=needs, threshold=threshold, on=on, rates=rates, needs_qs=needs_qs
+    )
 
 
 def proposal_equity(
@@ -423,7 +437,9 @@ def proposal_equity(
     *,
     needs: Sequence[WeightedNeed] | None = None,
     threshold: Decimal | None = None,
+    needs_qs: QuerySet[Need] | None = None,
 ) -> EquityReport:
-    """Equity of a proposal: a stored ``Proposal`` or a mapping target → USD."""
+    """Equity of a proposal: a stored ``Proposal`` or a mapping target → USD (``needs_qs``: as
+    ``equity_of``)."""
     resources = proposal_resources(proposal) if isinstance(proposal, Proposal) else dict(proposal)
-    return equity_of(resources, needs=needs, threshold=threshold)
+    return equity_of(resources, needs=needs, threshold=threshold, needs_qs=needs_qs)

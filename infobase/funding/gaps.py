@@ -19,7 +19,9 @@ A need's **cost**:
 - when the need is addressed by one or more projects: the sum over those projects of the
   project's budget divided by the number of needs the project addresses (its *budget share*);
   a project's budget is the sum of its budget lines; a project with no budget line yet is
-  costed at the illustrative unit costs of its needs (below);
+  costed at the illustrative unit costs of its needs (below). The needs counted are those the
+  reader may see (``needs.selectors.needs_visible_to``): a confidential need of another State
+  changes no figure, so none can be worked out from them;
 - otherwise an illustrative **unit cost** per kind of assistance, in US dollars, from the setting
   ``INFOBASE_UNIT_COSTS`` (a mapping kind → amount; the kinds it leaves out keep the default):
 
@@ -32,8 +34,8 @@ A need's **cost**:
   ====================  =======  ====================  =======
 
 A need's **funding**: the allocations to the projects addressing it, each project's funding
-shared equally (in cents, as above) among the project's needs. Its **gap** is
-``max(cost − funding, 0)``.
+shared equally (in cents, as above) among the project's needs (those the reader may see).
+Its **gap** is ``max(cost − funding, 0)``.
 
 A project's gap is ``max(budget − funding, 0)``. The gap of a State, regional group,
 legal-system family, instrument or kind of assistance is the sum of the gaps of its open needs
@@ -49,7 +51,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, overload
@@ -233,10 +236,16 @@ def _funding(
 
 
 def project_gaps(
-    *, on: date, rates: RatesUsed, projects: QuerySet[Project] | None = None
+    *,
+    on: date,
+    rates: RatesUsed,
+    projects: QuerySet[Project] | None = None,
+    visible: AbstractSet[int] | None = None,
 ) -> tuple[list[ProjectGap], dict[int, list[tuple[int, str]]]]:
     """Every project's budget, funding and gap in USD on ``on`` (each rounded half up to the
-    cent once), and its needs (id, kind)."""
+    cent once), and its needs (id, kind). ``visible``: the ids of the needs the reader may see
+    (None: all); a project's other needs count nowhere, not even in the estimate of a budget
+    from its needs' unit costs, so that no figure tells of a need kept from its reader."""
     projects = Project.objects.all() if projects is None else projects
     projects = projects.order_by("code")
     ids = list(projects.values_list("pk", flat=True))
@@ -246,7 +255,8 @@ def project_gaps(
         .order_by("need_id")
         .values_list("project_id", "need_id", "need__kind")
     ):
-        needs[project_id].append((need_id, kind))
+        if visible is None or need_id in visible:
+            needs[project_id].append((need_id, kind))
     budgets: dict[int, Decimal] = {}
     for project_id, amount, currency in (
         BudgetLine.objects.filter(project_id__in=ids)
@@ -351,8 +361,10 @@ class NeedShares:
     costs: dict[str, Decimal]  # the unit costs
 
 
-def need_shares(on: date, rates: RatesUsed) -> NeedShares:
-    projects, project_needs = project_gaps(on=on, rates=rates)
+def need_shares(on: date, rates: RatesUsed, visible: AbstractSet[int] | None = None) -> NeedShares:
+    """The projects' budgets and funding shared among their needs; ``visible``: the ids of the
+    needs the reader may see (None: all), among which alone they are shared."""
+    projects, project_needs = project_gaps(on=on, rates=rates, visible=visible)
     share_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
     share_funded: dict[int, Decimal] = defaultdict(lambda: ZERO)
     in_projects: dict[int, list[int]] = defaultdict(list)
@@ -404,19 +416,6 @@ def _group_key(need: NeedGap) -> GroupKey:
     )
 
 
-def _counted(projects: list[ProjectGap], shares: NeedShares, counted: set[int]) -> list[ProjectGap]:
-    """``projects`` with their ``needs`` counting only the needs of ``counted``."""
-    return [
-        replace(
-            p,
-            needs=sum(
-                1 for need_id, _k in shares.project_needs[p.project_id] if need_id in counted
-            ),
-        )
-        for p in projects
-    ]
-
-
 Sums = dict[str, dict[str, GapRow]]  # dimension → key → the sums of its row
 
 
@@ -463,11 +462,15 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
     open needs are counted; a project's ``needs`` counts its needs within ``needs_qs``.
     Raises ``money.MissingRate`` when a currency has no rate valid on ``on``."""
     rates = RatesUsed()
-    shares = need_shares(on, rates)
-    projects = shares.projects
     qs = Need.objects.all() if needs_qs is None else needs_qs
-    if needs_qs is not None:
-        projects = _counted(projects, shares, set(qs.order_by().values_list("pk", flat=True)))
+    linked = Project.needs.through.objects.values("need_id")
+    visible = (
+        None
+        if needs_qs is None
+        else set(qs.filter(pk__in=linked).order_by().values_list("pk", flat=True))
+    )
+    shares = need_shares(on, rates, visible)
+    projects = shares.projects
     needs = [
         need_gap(row, shares)
         for row in qs.filter(status=NeedStatus.OPEN)
@@ -598,13 +601,10 @@ def funding_gaps_page(
     number of queries whatever the number of needs), with one page of its needs, the largest
     gap first. Raises ``money.MissingRate`` as ``funding_gaps`` does."""
     rates = RatesUsed()
-    shares = need_shares(on, rates)
     linked = Project.needs.through.objects.values("need_id")  # the needs of ``in_projects``
-    projects = _counted(
-        shares.projects,
-        shares,
-        set(needs_qs.filter(pk__in=linked).order_by().values_list("pk", flat=True)),
-    )
+    visible = set(needs_qs.filter(pk__in=linked).order_by().values_list("pk", flat=True))
+    shares = need_shares(on, rates, visible)
+    projects = shares.projects
     open_needs = needs_qs.filter(status=NeedStatus.OPEN)
     addressed = sorted(
         (

@@ -385,7 +385,10 @@ def mobilization_matches(*, user: Any, on: date | None = None) -> MatchList:
     from django.utils import timezone
 
     on = on or timezone.localdate()
-    shares = need_shares(on, RatesUsed())
+    # Projects' money shared among the needs the reader may see, as on the gaps page.
+    linked = Project.needs.through.objects.values("need_id")
+    visible = needs_visible_to(user).filter(pk__in=linked).order_by().values_list("pk", flat=True)
+    shares = need_shares(on, RatesUsed(), set(visible))
     needs, priority = _open_needs_with_gap(on=on, user=user, shares=shares)
     donors = _donors(user, on)
     context = _Context([p for d in donors for p in d.pledges])

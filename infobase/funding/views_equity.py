@@ -313,9 +313,10 @@ def equity(request: HttpRequest) -> HttpResponse:
         "restricted": not is_secretariat(request.user),
     }
     # The needs the user may see, weighted by their priority scores as on the report date.
-    needs = weighted_needs(needs_qs=needs_visible_to(request.user), today=on)
+    visible = needs_visible_to(request.user)
+    needs = weighted_needs(needs_qs=visible, today=on)
     try:
-        report = portfolio_equity(on=on, needs=needs)
+        report = portfolio_equity(on=on, needs=needs, needs_qs=visible)
     except MissingRate as exc:
         context["problem"] = str(exc)
         return render(request, "funding/equity.html", context)
@@ -323,6 +324,8 @@ def equity(request: HttpRequest) -> HttpResponse:
     for proposal_pk in ids_from([request.GET.get("proposal", "")]):
         proposal = get_object_or_404(Proposal, pk=proposal_pk)
         _require(request.user, "funding.view_proposal", proposal)
-        proposed = proposal_equity(proposal, needs=needs, threshold=report.threshold)
+        proposed = proposal_equity(
+            proposal, needs=needs, threshold=report.threshold, needs_qs=visible
+        )
         context.update(proposal=proposal, proposed=proposed, proposal_sections=_charts(proposed))
     return render(request, "funding/equity.html", context)

@@ -128,6 +128,13 @@ def test_every_aggregate_is_computed_from_the_needs_the_reader_may_see(
         pledged_on=date(2025, 3, 1),
         status="agreed",
     )
+    # Projects that also address a confidential need: their budget and funding are shared
+    # among the needs the reader may see, and so is where their money goes (equity); a budget
+    # estimated from its needs' unit costs counts only those (else the hidden need's share or
+    # kind would be told).
+    Project.objects.get(code="p1").needs.add(Need.objects.get(state__iso3="KEN"))
+    estimated = Project.objects.create(code="p9", title={"en": "P9"}, currency="USD")
+    estimated.needs.set(Need.objects.filter(state__iso3__in=["MEX", "PSE"]))
     with_secret = {"donor": snapshot(donor), "delegate": snapshot(delegate)}
     secretariat_before = content(client_for(secretariat).get("/funding/gaps/"))
 
