@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from infobase.questionnaires.models import (
+    ANSWERED,
     ArticleImplementation,
     Assignment,
     AssignmentStatus,
@@ -31,7 +32,6 @@ from infobase.questionnaires.models import (
 from infobase.reference.models import Instrument, LegalFamily, RegionalGroup, State
 from infobase.reports.numbers import share as percent_share
 
-ANSWERED = (AssignmentStatus.SUBMITTED, AssignmentStatus.RETURNED, AssignmentStatus.VALIDATED)
 STATUSES = tuple(s.value for s in ImplementationStatus)  # yes, partly, no, na
 MIXED = "mixed"  # States whose legal system draws on two or more families
 FAMILIES = (*(f.value for f in LegalFamily), MIXED)

@@ -283,6 +283,18 @@ class AssignmentStatus(models.TextChoices):
     VALIDATED = "validated", _("Validated")
 
 
+# A State has answered once it has submitted its answers, whatever became of them since
+# (validated, returned for clarification or awaiting validation): the response rate's one
+# definition, on pages, in reports and in the API.
+ANSWERED = (AssignmentStatus.SUBMITTED, AssignmentStatus.RETURNED, AssignmentStatus.VALIDATED)
+# Assignments whose next move is the State's: past their deadline, they are overdue.
+AWAITING_STATE = (
+    AssignmentStatus.NOT_STARTED,
+    AssignmentStatus.IN_PROGRESS,
+    AssignmentStatus.RETURNED,
+)
+
+
 class Assignment(models.Model):
     """A questionnaire sent to one State."""
 

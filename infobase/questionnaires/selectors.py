@@ -20,6 +20,8 @@ from infobase.accounts.permissions import scope_to_user
 from infobase.core.i18n import PERCENT_DIGITS
 from infobase.questionnaires import expressions
 from infobase.questionnaires.models import (
+    ANSWERED,
+    AWAITING_STATE,
     Answer,
     AnswerFile,
     Assignment,
@@ -38,8 +40,6 @@ from infobase.reference.models import (
     RegionalGroup,
     State,
 )
-
-ANSWERED = (AssignmentStatus.SUBMITTED, AssignmentStatus.VALIDATED)
 
 
 def assignments_for(user: Any) -> QuerySet[Assignment]:
@@ -641,7 +641,7 @@ def overdue(
     return (
         _assignments(questionnaires)
         .filter(deadline__lt=today)
-        .exclude(status__in=ANSWERED)
+        .filter(status__in=AWAITING_STATE)
         .select_related("state", "questionnaire")
         .order_by("deadline", "state__name_en")
     )

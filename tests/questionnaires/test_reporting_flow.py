@@ -296,6 +296,34 @@ def test_the_secretariat_sees_response_rates_and_reminds(
     )
 
 
+def test_a_reply_returned_for_clarification_counts_as_answered_as_the_report_counts_it(
+    assignment, secretariat
+):
+    """The response rate has one definition: the responses page, its tables and the
+    analytical report count a State whose answers were returned for clarification as having
+    answered, and the page says so; the State still owes a reply, so it stays overdue."""
+    from infobase.questionnaires.analytical import best_replies, response_of
+    from infobase.questionnaires.models import Assignment
+    from infobase.questionnaires.selectors import rates_by_instrument, response_rate
+
+    assignment.status = AssignmentStatus.RETURNED
+    assignment.deadline = date(2020, 1, 1)
+    assignment.save()
+    questionnaire = assignment.questionnaire
+    on_page = response_rate([questionnaire])
+    in_report = response_of(best_replies(Assignment.objects.filter(questionnaire=questionnaire)))
+    assert (on_page.asked, on_page.answered) == (in_report.asked, in_report.answered) == (1, 1)
+    assert rates_by_instrument([questionnaire])[0].answered == 1
+    page = client_for(secretariat).get(
+        reverse("questionnaire_responses", args=[questionnaire.code])
+    )
+    assert list(page.context["overdue"]) == [assignment]
+    assert (
+        "A State has answered when it has submitted its answers, whether they are validated, "
+        "returned for clarification or awaiting validation." in page.content.decode()
+    )
+
+
 def test_response_rates_by_instrument_count_only_states_taking_part(assignment, secretariat):
     from infobase.questionnaires.selectors import rates_by_instrument
 
