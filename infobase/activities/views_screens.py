@@ -45,6 +45,7 @@ from infobase.core.exports import export_requested
 from infobase.core.forms import NONE, LanguageBoxes, NamedEmptyChoice
 from infobase.core.i18n import (
     FIELD_LANGUAGES,
+    format_percent,
     format_percent_range,
     format_share_percent,
     html_lang,
@@ -653,7 +654,7 @@ def activity_map(request: HttpRequest) -> HttpResponse:
     if measure == "coverage":
         scale = worldmap.share_scale(
             label=lambda lo, hi: format_percent_range(lo, hi),
-            zero_label=_("0 % (uncovered)"),
+            zero_label=_("%(percent)s (uncovered)") % {"percent": format_percent(0, 0)},
             no_value_label=_("No open needs"),
         )
     else:

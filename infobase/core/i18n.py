@@ -36,6 +36,12 @@ def isolated(text: str) -> str:
     return f"{FSI}{text}{PDI}" if translation.get_language_bidi() else text
 
 
+def in_page_direction(text: str) -> str:
+    """``text`` isolated in the page's direction in a right-to-left language (plain text
+    mixing scripts, whose first strong character should not set its direction)."""
+    return f"\u2067{text}{PDI}" if translation.get_language_bidi() else text
+
+
 def is_rtl(language_code: str | None = None) -> bool:
     code = language_code or translation.get_language() or settings.LANGUAGE_CODE
     return code.split("-")[0] in settings.LANGUAGES_RTL
@@ -145,8 +151,9 @@ def format_money(amount: Any, currency: str = "", places: str = "2g") -> SafeStr
     (``floatformat``), isolated left to right so that its digits and separators keep their
     order, then its currency code, never wrapped apart from it. The code follows the number
     in the sentence's direction, as CLDR's currency patterns place it: on the right in
-    English, on the left on an Arabic page (read after the number there too). No amount: a
-    dash."""
+    English, on the left on an Arabic page (read after the number there too). The whole is
+    an isolate in the page's direction (``dir``), so that a Latin word before it (a donor's
+    name) cannot carry the code over to the number's other side. No amount: a dash."""
     from django.template.defaultfilters import floatformat
     from django.utils.html import format_html
 
@@ -156,7 +163,10 @@ def format_money(amount: Any, currency: str = "", places: str = "2g") -> SafeStr
     if not currency:
         return format_html('<bdi dir="ltr">{}</bdi>', number)
     return format_html(
-        '<span class="money"><bdi dir="ltr">{}</bdi>\N{NO-BREAK SPACE}{}</span>', number, currency
+        '<span class="money" dir="{}"><bdi dir="ltr">{}</bdi>\N{NO-BREAK SPACE}{}</span>',
+        "rtl" if translation.get_language_bidi() else "ltr",
+        number,
+        currency,
     )
 
 

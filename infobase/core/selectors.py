@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from infobase.core.i18n import format_percent
 from infobase.core.jobs import kind_title
 from infobase.core.models import Job, JobStatus
 
@@ -14,10 +15,12 @@ def job_status(job: Job) -> dict[str, Any]:
     """The job's state in the active language (``step`` and framework errors are message ids;
     a handler's own error was written in the requester's language)."""
     url = job.result.get("url", "") if job.status == JobStatus.DONE else ""
+    progress = 100 if job.status == JobStatus.DONE else job.progress
     return {
         "status": job.status,
         "status_display": str(job.get_status_display()),
-        "progress": 100 if job.status == JobStatus.DONE else job.progress,
+        "progress": progress,
+        "progress_display": format_percent(progress, 0),
         "step": _(job.step) if job.step else "",
         "error": _(job.error) if job.error else "",
         "url": url if isinstance(url, str) and url.startswith("/") else "",

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from infobase.activities.coverage.measures import coverage_of
 from infobase.activities.models import Activity, ProviderKind
@@ -91,7 +91,7 @@ def compute(*, start: date, end: date, progress: Progress = no_progress) -> Deli
     per_state: Counter[int] = Counter()
     articles: Counter[int] = Counter()
     kinds: Counter[str] = Counter()
-    progress(0.2, "activities")
+    progress(0.2, gettext_noop("Reading the activities"))
     for activity in activities:
         recipients = {r.state_id for r in activity.recipients.all() if r.state_id}
         for state_id in recipients:
@@ -113,10 +113,10 @@ def compute(*, start: date, end: date, progress: Progress = no_progress) -> Deli
     figures.per_state = dict(per_state)
     figures.states_reached = len(per_state)
 
-    progress(0.4, "coverage")
+    progress(0.4, gettext_noop("Computing coverage"))
     figures.coverage, figures.coverage_by_group = coverage_on(end)
 
-    progress(0.6, "resources")
+    progress(0.6, gettext_noop("Counting resources"))
     pledges = Pledge.objects.filter(pledged_on__gte=start, pledged_on__lte=end).order_by("pk")
     by_status: dict[str, list[Decimal]] = defaultdict(list)
     for pledge in pledges:
@@ -149,7 +149,7 @@ def compute(*, start: date, end: date, progress: Progress = no_progress) -> Deli
     figures.curve = latest_tradeoff_curve(
         until=datetime.combine(end, time.max, tzinfo=UTC),
     )
-    progress(0.85, "figures ready")
+    progress(0.85, gettext_noop("Figures computed"))
     return figures
 
 

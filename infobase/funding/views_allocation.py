@@ -21,13 +21,19 @@ from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require as _require
 from infobase.core.errors import InvalidInput
-from infobase.core.i18n import is_rtl
+from infobase.core.i18n import format_number, in_page_direction, is_rtl, isolated, list_separator
 from infobase.core.params import ids_from
 from infobase.funding import allocation
-from infobase.funding.allocation import plain_number
+from infobase.funding.allocation.core import clean
 from infobase.funding.jobs import allocation_start
 from infobase.funding.models import Earmark, Proposal
-from infobase.reference.models import Instrument, LegalFamily, RegionalGroup
+from infobase.reference.models import (
+    AssistanceKind,
+    Instrument,
+    LegalFamily,
+    RegionalGroup,
+    State,
+)
 
 MINIMUM = re.compile(r"^\s*([a-z0-9_-]+)\s*=\s*([0-9][0-9_,.]*)\s*$", re.IGNORECASE)
 
@@ -153,24 +159,67 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
+def _figure(value: float | Decimal | None, places: int = 2) -> str:
+    """A figure of a stored proposal as pages write numbers in the reader's language
+    (``core.i18n.format_number``), never a signed zero; None is a dash."""
+    if value is None:
+        return "—"
+    return format_number(clean(value, places), places)
+
+
 def _money(value: Any) -> str:
-    return plain_number(Decimal(str(value or 0)), 2)
+    return _figure(Decimal(str(value or 0)), 2)
 
 
 def _name(kind: str, key: str, labels: dict[str, Any]) -> str:
     return str(labels.get(kind, {}).get(key, key))
 
 
+def _pledge_name(source: dict[str, Any], key: str) -> str:
+    """A pledge as a sentence names it: its donor and the amount the proposal could use, the
+    amount written as pages write money, all in the page's direction (plain text: a Latin
+    donor's name cannot carry the currency code to the number's other side)."""
+    facts = source.get("facts")
+    if not facts:  # a proposal stored before its pledges' facts were kept: its label
+        return isolated(source.get("label") or key)
+    amount = f"{isolated(_money(facts.get('amount')))}\N{NO-BREAK SPACE}{facts.get('currency', '')}"
+    return in_page_direction(f"{isolated(facts.get('donor', ''))} · {amount}")
+
+
+def _earmark_detail(source: dict[str, Any]) -> str:
+    """What a pledge is earmarked to, named in the reader's language (its stored codes)."""
+    facts = source.get("facts")
+    if not facts:
+        return source.get("earmark_detail") or ""
+    parts: list[str] = []
+    if facts.get("project"):
+        parts.append(isolated(facts["project"]))
+    if facts.get("instrument"):
+        instrument = Instrument.objects.filter(code=facts["instrument"]).first()
+        parts.append(str(instrument) if instrument else facts["instrument"].upper())
+    if facts.get("article"):
+        parts.append(_("Article %(number)s") % {"number": facts["article"]})
+    if facts.get("kind"):
+        parts.append(str(dict(AssistanceKind.choices).get(facts["kind"], facts["kind"])))
+    if facts.get("regional_group"):
+        group = facts["regional_group"]
+        parts.append(str(dict(RegionalGroup.choices).get(group, group)))
+    if facts.get("states"):
+        names = {s.iso3: str(s) for s in State.objects.filter(iso3__in=facts["states"])}
+        parts.append(list_separator().join(names.get(code, code) for code in facts["states"]))
+    return " · ".join(parts)
+
+
 def _pledges(ids: list[str], report: dict[str, Any]) -> str:
-    """Pledges named by their labels, with what each is earmarked to."""
+    """Pledges named by their donors and amounts, with what each is earmarked to."""
     earmarks = dict(Earmark.choices)
     names = []
     for key in ids:
         source = report.get("sources", {}).get(key, {})
-        label = source.get("label") or key
+        label = _pledge_name(source, key)
         kind = source.get("earmark") or ""
         if kind and kind != Earmark.NONE:
-            detail = source.get("earmark_detail") or ""
+            detail = _earmark_detail(source)
             label = _("%(pledge)s (earmark: %(earmark)s%(detail)s)") % {
                 "pledge": label,
                 "earmark": earmarks.get(kind, kind),
@@ -186,7 +235,7 @@ def describe(entry: dict[str, Any], report: dict[str, Any], labels: dict[str, An
     if kind == "pledge":
         source = report.get("sources", {}).get(key, {})
         text = _("Pledge %(pledge)s is used in full (%(amount)s USD).") % {
-            "pledge": source.get("label") or key,
+            "pledge": _pledge_name(source, key),
             "amount": _money(entry.get("limit_usd", source.get("available_usd", 0))),
         }
         return text
@@ -209,13 +258,13 @@ def describe(entry: dict[str, Any], report: dict[str, Any], labels: dict[str, An
     without = entry.get("objective_without")
     if without is not None:
         current = report.get("objective", 0)
-        if plain_number(without, 3) == plain_number(current, 3):
+        if _figure(without, 3) == _figure(current, 3):
             text += " " + _("It costs no priority-weighted need met.")
         else:
             text += " " + _(
                 "Without this constraint the priority-weighted needs met would be %(value)s "
                 "instead of %(current)s."
-            ) % {"value": plain_number(without, 3), "current": plain_number(current, 3)}
+            ) % {"value": _figure(without, 3), "current": _figure(current, 3)}
     return text
 
 
@@ -340,13 +389,13 @@ def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
     points = curve["points"]
     rows = [
         {
-            "level": plain_number(p["level"], 2),
-            "objective": plain_number(p["objective"], 3),
-            "total_usd": plain_number(p["total_usd"], 2),
-            "index_groups": plain_number(p.get("equity_index_groups"), 3),
-            "index_families": plain_number(p.get("equity_index_families"), 3),
+            "level": _figure(p["level"], 2),
+            "objective": _figure(p["objective"], 3),
+            "total_usd": _figure(p["total_usd"], 2),
+            "index_groups": _figure(p.get("equity_index_groups"), 3),
+            "index_families": _figure(p.get("equity_index_families"), 3),
             "shortfalls": p.get("shortfalls", 0),
-            "shortfall_usd": plain_number(p.get("shortfall_usd", 0), 2),
+            "shortfall_usd": _figure(p.get("shortfall_usd", 0), 2),
         }
         for p in points
     ]
@@ -382,13 +431,13 @@ def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
                     *at(p),
                     _("Floors at %(level)s: %(needs)s needs met, equity index %(index)s")
                     % {
-                        "level": plain_number(p["level"], 2),
-                        "needs": plain_number(p["objective"], 1),
-                        "index": plain_number(p["equity_index_groups"], 3),
+                        "level": _figure(p["level"], 2),
+                        "needs": _figure(p["objective"], 1),
+                        "index": _figure(p["equity_index_groups"], 3),
                     },
                     at(p)[0],
                     at(p)[1] - 8,
-                    plain_number(p["level"], 1),
+                    _figure(p["level"], 1),
                 )
                 for p in marks
             ),
@@ -402,8 +451,8 @@ def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
                     at(g)[1] - 4,
                     _("Greedy baseline: %(needs)s needs met, equity index %(index)s")
                     % {
-                        "needs": plain_number(g["objective"], 1),
-                        "index": plain_number(g["equity_index_groups"], 3),
+                        "needs": _figure(g["objective"], 1),
+                        "index": _figure(g["equity_index_groups"], 3),
                     },
                 )
                 for g in extra
@@ -434,10 +483,10 @@ def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
             title_y=bottom + 34,
             left=CHART_MARGIN - 6,
             top=CHART_MARGIN - 16,
-            x_low=plain_number(x_low, 2),
-            x_high=plain_number(x_high, 2),
-            y_low=plain_number(y_low, 0),
-            y_high=plain_number(y_high, 0),
+            x_low=_figure(x_low, 2),
+            x_high=_figure(x_high, 2),
+            y_low=_figure(y_low, 0),
+            y_high=_figure(y_high, 0),
             x_title=_("Equity index of the regional groups (1 = money in proportion to needs)"),
             y_title=_("Priority-weighted needs met"),
             # Right-to-left text still starts at the axis and runs into the drawing.
@@ -452,17 +501,17 @@ def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
     return {
         "rows": rows,
         "chart": chart,
-        "seconds": plain_number(curve.get("seconds", 0), 1),
+        "seconds": _figure(curve.get("seconds", 0), 1),
         "greedy": None
         if not greedy
         else {
-            "objective": plain_number(greedy["objective"], 3),
-            "total_usd": plain_number(greedy["total_usd"], 2),
-            "index_groups": plain_number(greedy.get("equity_index_groups"), 3),
-            "index_families": plain_number(greedy.get("equity_index_families"), 3),
+            "objective": _figure(greedy["objective"], 3),
+            "total_usd": _figure(greedy["total_usd"], 2),
+            "index_groups": _figure(greedy.get("equity_index_groups"), 3),
+            "index_families": _figure(greedy.get("equity_index_families"), 3),
         },
-        "chosen_group": plain_number(chosen.get("equity_fraction_group", 0), 2),
-        "chosen_family": plain_number(chosen.get("equity_fraction_family", 0), 2),
+        "chosen_group": _figure(chosen.get("equity_fraction_group", 0), 2),
+        "chosen_family": _figure(chosen.get("equity_fraction_family", 0), 2),
     }
 
 
@@ -494,9 +543,29 @@ def _view(proposal: Proposal, labels: dict[str, Any]) -> dict[str, Any]:
             for r in report.get("instruments", [])
         ],
         "seconds": report.get("seconds"),
-        "rates": report.get("rates", []),
-        "on": report.get("on"),
+        "rates": [_stored_rate(rate) for rate in report.get("rates", [])],
+        "on": _stored_date(report.get("on")),
     }
+
+
+def _stored_date(value: Any) -> date | None:
+    """A date a proposal's report stores as ISO text, back as a date (a page writes it in the
+    reader's style; Django's ``date`` filter writes nothing for text)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _stored_rate(rate: dict[str, Any]) -> dict[str, Any]:
+    """An exchange rate as a proposal's report stores it, its date and rate as values again."""
+    try:
+        per_usd: Any = Decimal(rate.get("per_usd", ""))
+    except (ArithmeticError, TypeError):
+        per_usd = rate.get("per_usd", "")
+    return {**rate, "per_usd": per_usd, "valid_from": _stored_date(rate.get("valid_from"))}
 
 
 def _project_rows(views: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, Sum
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext
 
 from infobase.activities.coverage.counting import COUNTING_STATUSES
 from infobase.activities.models import NeedLink
@@ -523,7 +523,7 @@ def effectiveness_figures(
             except MissingRate:
                 continue
         years.append(row)
-    progress(0.75, "response rates")
+    progress(0.75, gettext_noop("Computing response rates"))
     response = []
     # Cycles begun by the end of the period: a later cycle is not evidence for it.
     cycles = ReportingCycle.objects.filter(Q(starts_on__lte=end) | Q(starts_on__isnull=True))
@@ -531,7 +531,7 @@ def effectiveness_figures(
         replies = best_replies(Assignment.objects.filter(questionnaire__cycle=cycle))
         if replies:
             response.append((cycle.number, len(replies), sum(r.answered for r in replies)))
-    progress(0.85, "equity and mandates")
+    progress(0.85, gettext_noop("Computing equity and mandates"))
     equity = portfolio_equity(on=end)
     states = selectors.mandate_statuses("2/6", today=end)
     return EffectivenessFigures(

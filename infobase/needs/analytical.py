@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from infobase.needs.models import (
     AssistanceRequest,
@@ -99,7 +100,7 @@ def compute(
 ) -> AnalyticalFigures:
     step = progress or (lambda _f, _s: None)
     questionnaires = questionnaires_for(instrument, cycle)
-    step(0.05, "replies")
+    step(0.05, gettext_noop("Reading the replies"))
     replies = best_replies(Assignment.objects.filter(questionnaire__in=questionnaires))
     states = {s.pk: s for s in State.objects.filter(pk__in=[r.state_id for r in replies])}
     families = {pk: state_families(state) for pk, state in states.items()}
@@ -111,7 +112,7 @@ def compute(
         f: response_of(r for r in replies if f in families[r.state_id]) for f in FAMILIES
     }
 
-    step(0.2, "implementation")
+    step(0.2, gettext_noop("Counting implementation"))
     articles = list(
         Article.objects.filter(
             Q(instrument=instrument),
@@ -165,7 +166,7 @@ def compute(
         for r in sorted(latest.values(), key=lambda r: (r.state_id, r.article_id))
     ]
 
-    step(0.5, "needs")
+    step(0.5, gettext_noop("Counting the needs"))
     window = ReportingCycle.objects.filter(number=cycle).values_list("starts_on", "ends_on").first()
     starts, ends = window if window else (None, None)
     # The needs the cycle documents: open needs of the register with public evidence in the
@@ -221,7 +222,7 @@ def compute(
     behind = set().union(*request_of_need.values()) if request_of_need else set()
     behind_in_cycle = {r for r in behind if (starts is None or received[r] >= starts)}
 
-    step(0.65, "requests and lessons")
+    step(0.65, gettext_noop("Reading requests and lessons learned"))
     requests = AssistanceRequest.objects.filter(instrument=instrument, confidential=False)
     if starts:
         requests = requests.filter(received_on__gte=starts)
@@ -272,7 +273,7 @@ def compute(
         lessons=lessons,
     )
 
-    step(0.8, "previous cycle")
+    step(0.8, gettext_noop("Comparing with the previous cycle"))
     earlier = questionnaires_for(instrument, cycle - 1) if cycle > 1 else []
     if earlier:
         figures.previous_cycle = cycle - 1
@@ -297,5 +298,5 @@ def compute(
             figures.changes[article.pk] = (
                 (improved, worsened) if len(pairs) >= MIN_AGGREGATE else (None, None)
             )
-    step(0.85, "figures ready")
+    step(0.85, gettext_noop("Figures computed"))
     return figures

@@ -75,7 +75,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from infobase.core.i18n import format_share
+from infobase.core.i18n import format_share_percent
 from infobase.needs.models import Need, NeedEvidence, NeedStatus, ScoringWeights
 from infobase.needs.programmes import (
     ThemeSpec,
@@ -372,7 +372,7 @@ def _wording() -> _Wording:
         urgency=_("Urgency stated by the State: %(urgency)s."),
         no_urgency=_("The State stated no urgency."),
         coverage=_(
-            "Current and planned activities cover %(percent)s%% of this need (accepted and "
+            "Current and planned activities cover %(percent)s of this need (accepted and "
             "hand-made links to activities)."
         ),
         age=_("First identified %(days)s days ago (counts fully after %(full)s days)."),
@@ -448,7 +448,7 @@ def score(
     )
 
     raw["coverage"] = numbers.coverage
-    text["coverage"] = words.coverage % {"percent": format_share(numbers.coverage)}
+    text["coverage"] = words.coverage % {"percent": format_share_percent(numbers.coverage)}
 
     raw["age"] = facts.age_days
     text["age"] = words.age % {"days": facts.age_days, "full": AGE_FULL_DAYS}

@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from infobase.core.i18n import format_percent_range
+from infobase.core.i18n import format_percent, format_percent_range
 from infobase.reports import numbers, worldmap
 from infobase.reports.blocks import BarChart, HeatTable, Number, WorldMap
 
@@ -166,7 +166,7 @@ def map_scale(block: WorldMap) -> worldmap.Scale:
     if block.percent:
         return worldmap.share_scale(
             label=lambda lo, hi: format_percent_range(lo, hi),
-            zero_label=_("None (0 %)"),
+            zero_label=_("None (%(percent)s)") % {"percent": format_percent(0, 0)},
             no_value_label=no_value,
         )
     return worldmap.count_scale(

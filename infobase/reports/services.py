@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from infobase.accounts.permissions import require
 from infobase.core.errors import InputProblem, InvalidInput
@@ -154,7 +154,7 @@ def report_render(
     document = report_document(
         report=report, params=params, lang=lang, progress=progress, figures_key=figures_key
     )
-    progress(0.9, "render")
+    progress(0.9, gettext_noop("Writing the document"))
     with language(lang):
         return renderer(fmt)(document)
 

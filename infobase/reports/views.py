@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from infobase.accounts.permissions import require
 from infobase.core.errors import InvalidInput
 from infobase.core.files import stored_file_response
-from infobase.core.i18n import format_date, language_codes
+from infobase.core.i18n import format_date, format_percent, language_codes
 from infobase.reports import engine, publications, services
 from infobase.reports.engine import CONTENT_TYPES, FORMATS
 from infobase.reports.models import Publication, PublicationFile, ReportRun, RunStatus
@@ -195,7 +195,14 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
     report = engine.get(run.report)
     if request.headers.get("Accept") == "application/json":
         return JsonResponse(
-            {"status": run.status, "progress": run.progress, "step": run.step, "error": run.error}
+            {
+                "status": run.status,
+                "progress": run.progress,
+                "progress_display": format_percent(run.progress, 0),
+                # Steps and errors are message ids (a year's figures: the year itself).
+                "step": _(run.step) if run.step else "",
+                "error": _(run.error) if run.error else "",
+            }
         )
     others = ReportRun.objects.filter(
         report=run.report, fingerprint=run.fingerprint, status=RunStatus.DONE

@@ -310,7 +310,7 @@ def test_page_shows_budgets_with_the_total_in_the_activity_currency(secretariat:
     # 1200 EUR (revised 2023) + 500 USD at 0.9 on 2024-01-15 = 450.00 EUR.
     assert "450.00" in text
     # The number isolated left to right, its code kept beside it (``money``).
-    assert '<span class="money"><bdi dir="ltr">1,650.00</bdi>\xa0EUR</span>' in text
+    assert '<span class="money" dir="ltr"><bdi dir="ltr">1,650.00</bdi>\xa0EUR</span>' in text
     # The USD transaction of 2023-03-01: 90.00 EUR.
     assert "90.00" in text
 

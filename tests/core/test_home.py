@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from lxml import html
 
 from infobase.activities.models import Activity, LinkStatus, NeedLink
+from infobase.core.i18n import format_percent, language
 from infobase.funding.models import Pledge, Project, ProjectStatus
 from infobase.meetings.models import Body, BodyKind, Document, DocumentKind, Session, SessionKind
 from infobase.needs.models import AssistanceRequest, Need, RequestSource, RequestStatus
@@ -107,6 +108,14 @@ def test_focal_point_sees_questionnaires_due_with_deadline_and_progress(
     bar = one(due, ".//progress")
     # Six questions, one of which ("Which kinds?") does not apply until assistance is needed.
     assert (bar.get("value"), bar.get("max")) == ("1", "5")
+    # Its label and fallback text write the percentage as the pages do, in the page's
+    # language (the focal point's, Arabic: «20‎%‎», not «20 %»).
+    lang = soup.get("lang")
+    percent = format_percent(20, 0, lang)
+    with language(lang):
+        done = translation.gettext("%(percent)s done") % {"percent": percent}
+    assert bar.get("aria-label") == done
+    assert bar.text_content() == percent
 
 
 def figures(text: str) -> tuple[int, int]:

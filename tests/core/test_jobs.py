@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from infobase.core import jobs
+from infobase.core.i18n import format_percent
 from infobase.core.jobs import JobContext, JobLost, jobs_sweep, start_job
 from infobase.core.models import Job, JobStatus
 from tests.conftest import client_for
@@ -190,6 +191,10 @@ def test_the_job_page_is_translated(focal_egypt):  # type: ignore[no-untyped-def
         status = client.get(f"/jobs/{job.pk}/status.json", {"lang": lang})
         assert expected in page.content.decode()
         assert status.json()["error"] == expected
+        # The progress bar's text, for browsers that show it, as the page writes a percentage.
+        assert status.json()["progress_display"] == format_percent(
+            status.json()["progress"], 0, lang
+        )
 
 
 def test_only_the_requester_and_the_secretariat_see_a_job(

@@ -35,10 +35,12 @@ def render(amount: object, currency: str, lang: str) -> str:
 def test_an_amount_is_its_grouped_number_isolated_left_to_right_then_its_code(
     lang: str, number: str
 ) -> None:
-    # One element holds both, kept on one line; only the number is isolated, so that the code
-    # follows it in the page's direction (on its left on an Arabic page, read after it).
+    # One element holds both, kept on one line, isolated in the page's direction; the number
+    # is isolated left to right inside it, so that the code follows it in the page's direction
+    # (on its left on an Arabic page, read after it).
+    direction = "rtl" if lang == "ar" else "ltr"
     assert render(Decimal("1234567.5"), "EUR", lang) == (
-        f'<span class="money"><bdi dir="ltr">{number}</bdi>\xa0EUR</span>'
+        f'<span class="money" dir="{direction}"><bdi dir="ltr">{number}</bdi>\xa0EUR</span>'
     )
 
 

@@ -10,10 +10,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext
+from lxml import html
 
 from infobase.core.errors import InvalidInput
+from infobase.core.i18n import format_date, language
 from infobase.core.models import Job, JobStatus
 from infobase.funding.allocation import (
     NO_PLEDGE,
@@ -384,6 +388,33 @@ def test_a_proposal_allocates_nothing_until_accepted_then_in_the_pledge_currency
     with pytest.raises(InvalidInput, match="already accepted"):
         proposal_accept(user=secretariat, proposal=proposal, on=ON)
     assert Allocation.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_proposals_page_writes_the_dates_of_its_rates_in_the_readers_style(
+    portfolio, secretariat
+):
+    """The rates' date and each rate's start, stored as ISO text in the proposal's report, are
+    written as every page writes a date (Django's ``date`` filter writes nothing for text)."""
+    proposal = propose(user=secretariat, params=Parameters(), method="optimizer", on=ON)
+    client = client_for(secretariat)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    page = html.fromstring(
+        client.get(
+            reverse("proposal_detail", args=[proposal.pk]), HTTP_ACCEPT_LANGUAGE="ar"
+        ).content
+    )
+    with language("ar"):
+        label = gettext("Exchange rates of")
+    facts = page.xpath(
+        f'//dl[@class="facts"]/dt[normalize-space()="{label}"]/following-sibling::dd[1]'
+    )
+    assert [dd.text_content().strip() for dd in facts] == [format_date(ON, "ar")]
+    rate = page.xpath('//table[@class="data"]//tr[th[@scope="row"]="EUR"]/td')
+    assert [td.text_content().strip() for td in rate][:2] == [
+        "0.800000",
+        format_date(date(2024, 1, 1), "ar"),
+    ]
 
 
 @pytest.mark.django_db

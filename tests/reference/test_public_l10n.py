@@ -5,6 +5,7 @@ the decimal point; stored language codes are shown as language names."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from django.template import Context, Template
 from django.utils import translation
@@ -82,7 +83,6 @@ def test_pages_and_reports_write_dates_and_numbers_alike_in_every_language() -> 
     """A figure reads the same on a page and in the report that quotes it: the same
     separators (94.276.502,54 in Spanish, with a narrow no-break space in French) and the same
     long date, in each of the six languages."""
-    from decimal import Decimal
 
     from infobase.reports.numbers import integer, number
 
@@ -100,7 +100,6 @@ def test_pages_and_reports_write_dates_and_numbers_alike_in_every_language() -> 
 def test_pages_and_reports_write_percentages_alike_in_every_language() -> None:
     """«31.9%» in English, «31,9 %» in French, «31.9‎%‎» in Arabic: CLDR's sign and spacing,
     on a page (a share, or a figure already in percent) as in a report."""
-    from decimal import Decimal
 
     from infobase.core.i18n import format_percent, format_share_percent
     from infobase.reports.numbers import percent
@@ -129,3 +128,30 @@ def test_a_maps_classes_of_percentages_are_written_by_the_same_rule() -> None:
     with language("ar"):
         scale = map_scale(WorldMap(title="x", areas=(), percent=True))
     assert [c.label for c in scale.classes][1] == "20–40\u200e%\u200e"
+
+
+def test_percentages_inside_sentences_are_written_by_the_same_rule() -> None:
+    """A percentage a translated sentence holds (a coverage suggestion's words in common, a
+    need's coverage in its score, a map legend's uncovered class) is written as every page
+    writes a percentage, not with the spacing each translator chose."""
+    from infobase.activities.coverage.suggestions import reason_text
+    from infobase.core.i18n import format_percent, format_share_percent
+    from infobase.needs.scoring import score
+    from infobase.reports.blocks import WorldMap
+    from infobase.reports.charts import map_scale
+    from tests.needs.test_scoring import THEMES, WEIGHTS, facts
+
+    words = {"code": "text", "params": {"percent": 33, "words": ["corruption"]}}
+    for code in ("en", "fr", "ar", "ru"):
+        with language(code):
+            reason = reason_text(words)
+            coverage = score(facts(coverage=Decimal("0.25")), WEIGHTS, THEMES).term("coverage")
+            legend = map_scale(WorldMap(title="x", areas=(), percent=True)).zero_label
+        assert f"({format_percent(33, 0, code)})" in reason, code
+        assert format_share_percent(Decimal("0.25"), code) in coverage.explanation, code
+        assert format_percent(0, 0, code) in legend, code
+    # French puts a no-break space before the sign, Arabic none (marks keep it after the number).
+    with language("fr"):
+        assert "(33\xa0%)" in reason_text(words)
+    with language("ar"):
+        assert "(33\u200e%\u200e)" in reason_text(words)

@@ -40,7 +40,13 @@ def test_the_secretariat_produces_a_report_from_the_web(secretariat, cycle):  # 
     page = client.get(f"/reports/runs/{run.pk}/file/")
     assert b'lang="en" dir="ltr"' in b"".join(page.streaming_content)
     status = client.get(f"/reports/runs/{run.pk}/", headers={"Accept": "application/json"}).json()
-    assert status == {"status": "done", "progress": 100, "step": "", "error": ""}
+    assert status == {
+        "status": "done",
+        "progress": 100,
+        "progress_display": "100%",
+        "step": "",
+        "error": "",
+    }
 
 
 def test_it_reports_bad_parameters_on_the_form(secretariat, cycle):  # type: ignore[no-untyped-def]

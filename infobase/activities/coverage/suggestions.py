@@ -80,7 +80,7 @@ from infobase.activities.coverage.words import region_states, texts_of, words
 from infobase.activities.iati_import.write import Table
 from infobase.activities.models import Activity, LinkStatus, NeedLink, Recipient, Sector, Theme
 from infobase.core.collector import collector_paused
-from infobase.core.i18n import list_separator
+from infobase.core.i18n import format_percent, list_separator
 from infobase.needs.models import DerivationState, Need, NeedStatus
 from infobase.reference.models import Article, AssistanceKind, Instrument, State
 
@@ -132,8 +132,8 @@ def reason_text(reason: Mapping[str, Any]) -> str:
             "kind": AssistanceKind(p["kind"]).label if p.get("kind") in AssistanceKind else ""
         }
     if code == "text":
-        return _("Words in common with the need (%(percent)s%%): %(words)s.") % {
-            "percent": p.get("percent", 0),
+        return _("Words in common with the need (%(percent)s): %(words)s.") % {
+            "percent": format_percent(p.get("percent", 0), 0),
             "words": list_separator().join(p.get("words", [])),
         }
     return str(code)

@@ -88,7 +88,9 @@ class Source:
     """Money that can be allocated: a pledge's remaining amount in US dollars. ``allows`` is a
     predicate on targets, or the set of the ids of the targets it may fund (None: any).
     ``earmark`` (none, thematic, geographic, project) and ``earmark_detail`` (what it is
-    earmarked to, e.g. a project code) serve only to explain the floors it keeps money from."""
+    earmarked to, e.g. a project code) serve only to explain the floors it keeps money from;
+    ``facts`` (donor, amount, currency, what it is earmarked to, as values and codes) let a
+    page write it in its reader's language."""
 
     id: Hashable
     available_usd: float | Decimal
@@ -96,6 +98,7 @@ class Source:
     label: str = ""
     earmark: str = ""
     earmark_detail: str = ""
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
     def may_fund(self, target: Target) -> bool:
         if self.allows is None:

@@ -255,9 +255,37 @@ def load_problem(
                 label=f"{pledge.donor} · {remaining[pledge.pk]} {pledge.currency}",
                 earmark=pledge.earmark or "none",
                 earmark_detail=earmark_detail(pledge),
+                facts={
+                    "donor": str(pledge.donor),
+                    "amount": str(remaining[pledge.pk]),
+                    "currency": pledge.currency,
+                    **earmark_facts(pledge),
+                },
             )
         )
     return Problem(sources, targets, rates, on, include_needs, published)
+
+
+def earmark_facts(pledge: Any) -> dict[str, Any]:
+    """What a pledge is earmarked to, as codes a page names in its reader's language: a
+    project's code; an instrument's code, an article's number and a kind of assistance; a
+    regional group and States' ISO codes."""
+    from infobase.funding.models import Earmark
+
+    if pledge.earmark == Earmark.PROJECT:
+        return {"project": pledge.project.code if pledge.project else ""}
+    if pledge.earmark == Earmark.THEMATIC:
+        return {
+            "instrument": pledge.instrument.code if pledge.instrument else "",
+            "article": pledge.article.number if pledge.article else "",
+            "kind": pledge.kind or "",
+        }
+    if pledge.earmark == Earmark.GEOGRAPHIC:
+        return {
+            "regional_group": pledge.regional_group or "",
+            "states": sorted(s.iso3 for s in pledge.states.all()),
+        }
+    return {}
 
 
 def earmark_detail(pledge: Any) -> str:
@@ -292,6 +320,7 @@ def _store(*, user: Any, problem: Problem, params: Parameters, solution: Solutio
             "available_usd": str(cents_down(s.available_usd)),
             "earmark": s.earmark,
             "earmark_detail": s.earmark_detail,
+            "facts": dict(s.facts),
         }
         for s in problem.sources
     }

@@ -11,7 +11,8 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         bar.value = data.progress;
-        bar.textContent = data.progress + " %";
+        // The percentage as the page writes it (the fallback text of browsers without <progress>).
+        bar.textContent = data.progress_display || String(data.progress);
         if (step) { step.textContent = data.step; }
         if (status && data.status_display) { status.textContent = data.status_display; }
         if (data.finished || data.status === "done" || data.status === "failed") {
