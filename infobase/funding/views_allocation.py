@@ -226,7 +226,8 @@ def _pledges(ids: list[str], report: dict[str, Any]) -> str:
                 "detail": f" — {detail}" if detail else "",
             }
         names.append(label)
-    return "; ".join(names)
+    # Pledges hold commas (a list of States): semicolons between them, Arabic's in Arabic.
+    return ("\u061b " if is_rtl() else "; ").join(names)
 
 
 def describe(entry: dict[str, Any], report: dict[str, Any], labels: dict[str, Any]) -> str:

@@ -202,6 +202,15 @@ def test_a_proposals_lines_add_up_to_its_total_and_its_groups_share_the_money(
         project, _pledge, amount = cells(row)
         by_project[project] = by_project.get(project, Decimal(0)) + number(amount, lang, 2)
     assert sum(by_project.values()) == total, (by_project, total)
+    # Each line's pledge: its donor, then its amount, the code after the number in the page's
+    # direction (on its left in Arabic), even after a donor's name in Latin letters.
+    for money in lines.locator(".money").all():
+        number_box, whole = money.locator("bdi").bounding_box(), money.bounding_box()
+        assert number_box is not None and whole is not None
+        assert (number_box["x"] - whole["x"] > 1) == (lang == "ar"), (number_box, whole)
+    # The explanations of floors not met name pledges by the reader's words: no stored code.
+    for line in page.locator("main ul.problems li").all_inner_texts():
+        assert not re.search(r"[a-z]+_[a-z_]+", line), line
 
     # What each candidate project is funded: its lines of what it still needs (a whole percent).
     candidates = table_after(page, say(gettext_lazy("Candidate projects"), lang))

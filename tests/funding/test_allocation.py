@@ -44,7 +44,7 @@ from infobase.funding.models import (
 )
 from infobase.funding.services import pledge_save, project_save
 from infobase.needs.models import Need
-from infobase.reference.models import Article, Organization, State
+from infobase.reference.models import Article, Organization, RegionalGroup, State
 from tests.conftest import client_for
 
 D = Decimal
@@ -415,6 +415,43 @@ def test_a_proposals_page_writes_the_dates_of_its_rates_in_the_readers_style(
         "0.800000",
         format_date(date(2024, 1, 1), "ar"),
     ]
+
+
+@pytest.mark.django_db
+def test_a_pledge_in_a_floors_explanation_is_named_in_the_readers_words() -> None:
+    """The pledges a floor's explanation names: the donor, the amount as pages write money in
+    the reader's language and what the pledge is earmarked to by its names (a proposal stores
+    codes), the whole isolated in an Arabic sentence; a proposal stored before the facts were
+    kept shows its stored label."""
+    from infobase.funding.views_allocation import _pledges
+
+    source = {
+        "label": "EU · 2500000.00 EUR",
+        "earmark": "geographic",
+        "earmark_detail": "latin_american_caribbean",
+        "facts": {
+            "donor": "EU",
+            "amount": "2500000.00",
+            "currency": "EUR",
+            "regional_group": "latin_american_caribbean",
+            "states": ["MEX"],
+        },
+    }
+    report = {"sources": {"pledge:1": source}}
+    with language("fr"):
+        french = _pledges(["pledge:1"], report)
+        group, mexico = (
+            str(RegionalGroup.LATIN_AMERICAN_CARIBBEAN.label),
+            str(State.objects.get(iso3="MEX")),
+        )
+    assert french.startswith("EU · 2\u202f500\u202f000,00\xa0EUR (")
+    assert group in french and mexico in french and "latin_american" not in french
+    with language("ar"):
+        arabic = _pledges(["pledge:1"], report)
+    # The pledge isolated right to left, its donor and number each isolated inside.
+    assert arabic.startswith("\u2067\u2068EU\u2069 · \u20682,500,000.00\u2069\xa0EUR\u2069")
+    old = {"sources": {"pledge:1": {"label": "EU · 2500000.00 EUR", "earmark": "none"}}}
+    assert _pledges(["pledge:1"], old) == "EU · 2500000.00 EUR"
 
 
 @pytest.mark.django_db
