@@ -1188,6 +1188,8 @@ def _create(
         questionnaire._change_reason = reason_with(  # type: ignore[attr-defined]
             gettext_noop("Imported from %(file)s"), file=filename
         )
+        if getattr(user, "pk", None):  # who, from a command or a job too (no request)
+            questionnaire._history_user = user  # type: ignore[attr-defined]
         with one_version(questionnaire):  # its instruments kept with it
             questionnaire.save()
             if instruments:

@@ -167,13 +167,13 @@ def test_the_migration_keeps_every_name() -> None:
     ]
 
 
-def test_the_import_command_names_the_cycle_it_creates(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_command_names_the_cycle_it_creates(tmp_path, secretariat) -> None:  # type: ignore[no-untyped-def]
     from django.core.management import CommandError, call_command
 
     from tests.questionnaires.test_xlsform import small_form
 
     path = small_form(tmp_path / "s.xlsx")
-    args = ["questionnaire-import", str(path), "--create-cycle", "--cycle"]
+    args = ["questionnaire-import", str(path), "--user", "alice", "--create-cycle", "--cycle"]
     with pytest.raises(CommandError, match="English"):
         call_command(*args, "67", "--cycle-name", "ar=الدورة السابعة والستون")
     with pytest.raises(CommandError, match="LANG=NAME"):

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from infobase.core.errors import InvalidInput
+from infobase.core.history import history_of
 from infobase.questionnaires.models import (
     ANSWERABLE_KINDS,
     Choice,
@@ -609,25 +610,56 @@ def test_a_given_code_must_be_free(tmp_path: Path, cycle: ReportingCycle) -> Non
 # --- commands --------------------------------------------------------------------------------
 
 
-def test_import_command_fails_with_the_problems(tmp_path: Path, cycle: ReportingCycle) -> None:
+def test_import_command_fails_with_the_problems(
+    tmp_path: Path, cycle: ReportingCycle, secretariat: Any
+) -> None:
     path = small_form(tmp_path / "bad.xlsx", ["select_one colours", "colour", "Colour"])
     before = counts()
     with pytest.raises(CommandError) as exc:
-        call_command("questionnaire-import", str(path), "--cycle", "7")
+        call_command("questionnaire-import", str(path), "--cycle", "7", "--user", "alice")
     assert counts() == before
     assert "bad.xlsx, sheet “survey”, row 6, column “type”" in str(exc.value)
 
 
-def test_import_command_refuses_an_unknown_cycle_unless_asked(tmp_path: Path) -> None:
+def test_a_refused_workbook_leaves_no_cycle_behind(tmp_path: Path, secretariat: Any) -> None:
+    path = small_form(tmp_path / "bad.xlsx", ["select_one colours", "colour", "Colour"])
+    with pytest.raises(CommandError, match="row 6"):
+        call_command(
+            "questionnaire-import", str(path), "--cycle", "97", "--create-cycle", "--user", "alice"
+        )
+    assert not ReportingCycle.objects.filter(number=97).exists()
+
+
+def test_the_import_command_imports_as_a_user_who_may_and_keeps_who(
+    tmp_path: Path, cycle: ReportingCycle, secretariat: Any, focal_egypt: Any
+) -> None:
+    path = small_form(tmp_path / "s.xlsx")
+    with pytest.raises(CommandError, match="nobody: no such active user"):
+        call_command("questionnaire-import", str(path), "--cycle", "7", "--user", "nobody")
+    with pytest.raises(CommandError, match="hoda may not import questionnaires"):
+        call_command("questionnaire-import", str(path), "--cycle", "7", "--user", "hoda")
+    assert not Questionnaire.objects.exists()
+    call_command(
+        "questionnaire-import", str(path), "--cycle", "7", "--user", "alice", stdout=io.StringIO()
+    )
+    created = history_of(Questionnaire.objects.get())[-1]
+    assert created.kind == "+" and "alice" in created.who
+
+
+def test_import_command_refuses_an_unknown_cycle_unless_asked(
+    tmp_path: Path, secretariat: Any
+) -> None:
     path = small_form(tmp_path / "s.xlsx")
     with pytest.raises(CommandError, match="no reporting cycle 42"):
-        call_command("questionnaire-import", str(path), "--cycle", "42")
+        call_command("questionnaire-import", str(path), "--cycle", "42", "--user", "alice")
     out = io.StringIO()
     call_command(
         "questionnaire-import",
         str(path),
         "--cycle",
         "42",
+        "--user",
+        "alice",
         "--create-cycle",
         "--instrument",
         "untoc",

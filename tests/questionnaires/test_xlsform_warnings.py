@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
@@ -94,21 +95,37 @@ def test_web_import_with_many_warnings_shows_a_sample_and_the_count_left(
 
 
 def test_command_prints_each_skipped_row_on_stderr_and_succeeds(
-    cycle: ReportingCycle, commented: Path
+    cycle: ReportingCycle, commented: Path, secretariat: Any
 ) -> None:
     out, err = io.StringIO(), io.StringIO()
-    call_command("questionnaire-import", str(commented), "--cycle", "7", stdout=out, stderr=err)
+    call_command(
+        "questionnaire-import",
+        str(commented),
+        "--cycle",
+        "7",
+        "--user",
+        "alice",
+        stdout=out,
+        stderr=err,
+    )
     assert err.getvalue().splitlines() == [f"warning: {text}" for text in SKIPPED]
     assert out.getvalue().startswith("commented: 2 items, languages en")
     assert Questionnaire.objects.get().items.count() == 2
 
 
 def test_command_prints_nothing_on_stderr_for_a_clean_form(
-    cycle: ReportingCycle, tmp_path: Path
+    cycle: ReportingCycle, tmp_path: Path, secretariat: Any
 ) -> None:
     clean = write_xlsform(tmp_path / "clean.xlsx", [["type", "name", "label"], ["text", "a", "A"]])
     err = io.StringIO()
     call_command(
-        "questionnaire-import", str(clean), "--cycle", "7", stdout=io.StringIO(), stderr=err
+        "questionnaire-import",
+        str(clean),
+        "--cycle",
+        "7",
+        "--user",
+        "alice",
+        stdout=io.StringIO(),
+        stderr=err,
     )
     assert err.getvalue() == ""

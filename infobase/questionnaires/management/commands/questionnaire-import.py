@@ -4,7 +4,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from infobase.accounts.models import User
 from infobase.core.errors import InvalidInput
 from infobase.core.i18n import FIELD_LANGUAGES, FIELD_SUFFIX
 from infobase.questionnaires.models import ReportingCycle, default_cycle_names
@@ -15,12 +17,18 @@ from infobase.reference.models import Instrument
 class Command(BaseCommand):
     help = (
         "Import an XLSForm workbook (.xlsx) as a questionnaire of a reporting cycle. "
-        "The whole workbook is checked first; on any problem nothing is written."
+        "The whole workbook is checked first; on any problem nothing is written, not even "
+        "the cycle --create-cycle asked for."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--cycle", type=int, required=True, help="Reporting cycle number.")
+        parser.add_argument(
+            "--user",
+            required=True,
+            help="Username of the importing user (kept in the questionnaire's history).",
+        )
         parser.add_argument("--code", default=None, help="Code of the new questionnaire.")
         parser.add_argument(
             "--instrument",
@@ -64,6 +72,11 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+        user = User.objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"{options['user']}: no such active user")
+        if not user.has_perm("questionnaires.add_questionnaire"):
+            raise CommandError(f"{user.username} may not import questionnaires")
         number: int = options["cycle"]
         cycle = ReportingCycle.objects.filter(number=number).first()
         if cycle is None and not options["create_cycle"]:
@@ -76,18 +89,21 @@ class Command(BaseCommand):
         unknown = sorted(set(codes) - {i.code for i in instruments})
         if unknown:
             raise CommandError(f"Unknown instrument(s): {', '.join(unknown)}")
-        if cycle is None:
-            cycle = ReportingCycle.objects.create(
-                number=number, name=names or default_cycle_names(number)
-            )
         try:
-            questionnaire = import_xlsform(
-                path,
-                filename=path.name,
-                cycle=cycle,
-                code=options["code"],
-                instruments=instruments,
-            )
+            # The new cycle and the questionnaire together: a refused workbook leaves no cycle.
+            with transaction.atomic():
+                if cycle is None:
+                    cycle = ReportingCycle.objects.create(
+                        number=number, name=names or default_cycle_names(number)
+                    )
+                questionnaire = import_xlsform(
+                    path,
+                    filename=path.name,
+                    cycle=cycle,
+                    code=options["code"],
+                    user=user,
+                    instruments=instruments,
+                )
         except InvalidInput as exc:
             raise CommandError(str(exc)) from exc
         # what was skipped goes to stderr, so the summary on stdout stays one line
