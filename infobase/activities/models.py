@@ -27,6 +27,18 @@ from infobase.reference.models import (
 )
 
 
+class ActivityVersionParts(models.Model):
+    """What each version of an activity keeps beside its fields: its recipients, sectors,
+    themes and participants as they were, as codes (``activity_parts``), which its history names
+    (``Activity.history_parts_changes``). Empty: not recorded, as in the versions an IATI import
+    writes in bulk, whose file is the record of what they held."""
+
+    parts = models.JSONField(default=dict, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class ActivitySource(models.TextChoices):
     MANUAL = "manual", _("Entered by hand")
     IATI = "iati", _("Imported from IATI")
@@ -125,7 +137,11 @@ class Activity(SearchKeyMixin, models.Model):
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
     search_text = models.TextField(editable=False, blank=True)
 
-    history = HistoryWithMany(excluded_fields=["search_text"], m2m_fields=["instruments"])
+    history = HistoryWithMany(
+        excluded_fields=["search_text"],
+        m2m_fields=["instruments"],
+        bases=[ActivityVersionParts],
+    )
 
     class Meta:
         ordering = ["-actual_start", "-planned_start", "iati_identifier"]
@@ -143,6 +159,27 @@ class Activity(SearchKeyMixin, models.Model):
         from infobase.core.i18n import pick_label
 
         return pick_label(self.title, default=self.default_language)[0] or self.iati_identifier
+
+    def history_parts_changes(self, record: Any, previous: Any) -> list[Any]:
+        """What changed in its recipients, sectors, themes and participants between two
+        versions of its history (``core.history``), named in the reader's language; nothing
+        where either version did not record them."""
+        from infobase.core.history import Change, list_change_words
+
+        now, before = record.parts or None, previous.parts or None
+        if now is None or before is None:
+            return []
+        changes = []
+        for key, label in PART_LABELS.items():
+            held, had = _part_items(now, key), _part_items(before, key)
+            if held == had:
+                continue
+            names = _part_names(key, held ^ had)
+            words = list_change_words(
+                [names[item] for item in held - had], [names[item] for item in had - held]
+            )
+            changes.append(Change(str(label), None, None, words))
+        return changes
 
 
 class ParticipantRole(models.TextChoices):
@@ -466,3 +503,83 @@ def activity_figure_sources() -> tuple[str, ...]:
             CodelistItem,
         )
     )
+
+
+# The parts of an activity each version of its history keeps, with their labels.
+PART_LABELS = {
+    "recipients": _("Recipients"),
+    "sectors": _("DAC sectors"),
+    "themes": _("Themes"),
+    "participants": _("Participants"),
+}
+
+
+def activity_parts(activity: Activity) -> dict[str, list[list[str]]]:
+    """An activity's recipients, sectors, themes and participants as codes, each a list of
+    items in order (an item a list of strings), for a version of its history."""
+    return {
+        "recipients": sorted(
+            ["state", iso3] if iso3 else ["region", f"{vocabulary or ''}:{code or ''}"]
+            for iso3, vocabulary, code in activity.recipients.values_list(
+                "state__iso3", "region_vocabulary", "region_code"
+            )
+        ),
+        "sectors": sorted(
+            [f"{vocabulary or ''}:{code or ''}"]
+            for vocabulary, code in activity.sectors.values_list("vocabulary", "code")
+        ),
+        # A theme may name no article (a kind of assistance only).
+        "themes": sorted(
+            [instrument or "", "" if number is None else str(number), kind or ""]
+            for instrument, number, kind in activity.themes.values_list(
+                "article__instrument__code", "article__number", "kind"
+            )
+        ),
+        "participants": sorted(
+            [role or "", name or ""]
+            for role, name in activity.participants.values_list("role", "name")
+        ),
+    }
+
+
+def _part_items(parts: dict[str, Any], key: str) -> set[tuple[str, ...]]:
+    return {tuple(item) for item in parts.get(key, [])}
+
+
+def _part_names(key: str, items: set[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """The items of a part named in the reader's language: a State by its name, a theme by its
+    article and kind of assistance, a participant by its name and role."""
+    from django.utils.translation import gettext
+
+    if key == "recipients":
+        states = {
+            s.iso3: str(s)
+            for s in State.objects.filter(iso3__in=[c for kind, c in items if kind == "state"])
+        }
+        return {
+            item: states.get(item[1], item[1])
+            if item[0] == "state"
+            else gettext("IATI region %(code)s") % {"code": item[1].partition(":")[2]}
+            for item in items
+        }
+    if key == "themes":
+        kinds = dict(AssistanceKind.choices)
+        return {
+            item: " · ".join(
+                part
+                for part in (
+                    f"{item[0].upper()} {item[1]}".strip(),
+                    str(kinds.get(item[2], item[2])),
+                )
+                if part
+            )
+            for item in items
+        }
+    if key == "participants":
+        roles = dict(ParticipantRole.choices)
+        return {
+            item: gettext("%(name)s (%(role)s)")
+            % {"name": item[1], "role": roles.get(item[0], item[0])}
+            for item in items
+        }
+    return {item: item[0].partition(":")[2] for item in items}  # sectors: their DAC codes

@@ -343,10 +343,22 @@ def activity_save(
     ordered: list[Instrument] = sorted(wanted, key=lambda i: i.pk)
     if getattr(user, "pk", None):  # who, also without a web request (a command, the demo)
         instance._history_user = user  # type: ignore[attr-defined]
-    with one_version(instance):  # its instruments kept with it
+    # One version: its fields, its instruments and its parts as written here.
+    with one_version(instance):
         instance.save()
         instance.instruments.set(ordered)
+        _write_parts(instance, recipient_specs, sectors, themes, participants)
+    return instance
 
+
+def _write_parts(
+    instance: Activity,
+    recipient_specs: Sequence[tuple[State, Any]],
+    sectors: Sequence[tuple[str, Decimal | None]],
+    themes: Sequence[tuple[Article | None, str]],
+    participants: Sequence[ParticipantSpec],
+) -> None:
+    """An activity's recipients, sectors, themes and participants, replaced."""
     instance.recipients.all().delete()
     Recipient.objects.bulk_create(
         [
@@ -376,7 +388,6 @@ def activity_save(
             for role, org, name in participants
         ]
     )
-    return instance
 
 
 @transaction.atomic

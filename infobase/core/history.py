@@ -321,14 +321,21 @@ def _many_words(field: Field[Any, Any], added: set[Any], removed: set[Any], name
     """A many-to-many field's change as its reader reads it: "added Egypt, Chad; removed
     Senegal", the rows named in the reader's language, those the reader may not see left out."""
 
-    def named(keys: set[Any]) -> str:
-        shown = sorted(names(field, key) for key in keys if (field, key) not in names.unseen)
-        return list_separator().join(shown)
+    def named(keys: set[Any]) -> list[str]:
+        return [names(field, key) for key in keys if (field, key) not in names.unseen]
 
+    return list_change_words(named(added), named(removed))
+
+
+def list_change_words(added: list[str], removed: list[str]) -> str:
+    """A list's change in words, its items already named: "added Egypt, Chad; removed Senegal"
+    (each part in order of the names); empty when nothing changed."""
     parts = []
-    if text := named(added):
+    if added:
+        text = list_separator().join(sorted(added))
         parts.append(pgettext("history of a list", "added %(items)s") % {"items": text})
-    if text := named(removed):
+    if removed:
+        text = list_separator().join(sorted(removed))
         parts.append(pgettext("history of a list", "removed %(items)s") % {"items": text})
     if len(parts) == 2:
         return pgettext("history of a list", "%(added)s; %(removed)s") % {
@@ -368,6 +375,10 @@ def history_of(
         hidden_before = False
     # Machine fields (a search key, an answer's version counter) are no change a reader made.
     hidden = set(getattr(obj, "history_hidden", ()))
+    # Rows a model keeps with each version beside its fields (an activity's recipients …).
+    parts_changes: Callable[[Any, Any], list[Change]] | None = getattr(
+        obj, "history_parts_changes", None
+    )
     # Many-to-many fields kept with each version (``HistoryWithMany``): compared here, all
     # versions at once, rather than by ``diff_against`` (two queries a field a version).
     skipped = [field.name for field in (records[0]._history_m2m_fields if records else ())]
@@ -419,6 +430,8 @@ def history_of(
                     _readable(field, own(field.name, change.new), names),
                 )
             )
+        if parts_changes is not None and previous is not None:
+            changes.extend(parts_changes(record, previous))
         user = record.history_user
         entries.append(
             HistoryEntry(

@@ -23,7 +23,7 @@ from infobase.activities.iati_import.relevance import RelevanceFilter
 from infobase.activities.models import Activity
 from infobase.activities.services import activity_save
 from infobase.core.history import history_of
-from infobase.reference.models import Instrument, Organization
+from infobase.reference.models import AssistanceKind, Instrument, Organization
 from tests.activities.test_iati_import import activity_xml, iati_file
 from tests.activities.test_screens import art, record
 from tests.conftest import client_for
@@ -73,8 +73,11 @@ def test_an_activitys_instruments_change_in_one_entry_with_who_and_why(
     assert created.kind == "+"
     assert (change.kind, change.who, change.reason) == ("~", "alice", "Scope widened")
     tip, untoc = instrument("tip"), instrument("untoc")
+    # Its themes went with the change (kept with each version too, ``test_history_parts``).
+    training = AssistanceKind.TRAINING.label
     assert [(c.field, c.summary) for c in change.changes] == [
-        ("instruments", f"added {tip}; removed {untoc}")
+        ("instruments", f"added {tip}; removed {untoc}"),
+        ("Themes", f"removed UNTOC 18 · {training}"),
     ]
     page = client_for(secretariat).get(
         reverse("history", args=["activities.activity", made.pk]), HTTP_ACCEPT_LANGUAGE="ar"

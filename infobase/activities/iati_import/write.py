@@ -504,11 +504,13 @@ class Writer:
         if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
             return
         table = Table.of(Activity.history.model)
-        entry = {
+        entry: dict[str, Any] = {
             "history_date": timezone.now(),
             "history_change_reason": reason,
             "history_type": kind,
             "history_user_id": getattr(self.user, "pk", None),
+            # Its recipients and other parts are not recorded in bulk (the file records them).
+            "parts": {},
         }
         copier = table.copier(written[0], ("id", *entry)) if written else None
         if written and copier is not None:
