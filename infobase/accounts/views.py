@@ -146,6 +146,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
 
+    @property
+    def extra_email_context(self) -> dict[str, str]:  # type: ignore[override]
+        # The link on the configured site address, as every e-mail's (core.notifications),
+        # never the request's Host header, which a sender chooses among the allowed hosts.
+        return {"site_url": settings.SITE_URL.rstrip("/")}
+
     def form_valid(self, form: Any) -> HttpResponse:
         # The same answer whether or not the address is known; the log keeps which it was.
         email = form.cleaned_data["email"]

@@ -93,6 +93,7 @@ from django.utils.translation import gettext_noop
 
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.history import one_version, reason_with
+from infobase.core.i18n import format_number
 from infobase.core.tabular import read_workbook
 from infobase.core.text import xml_text
 from infobase.core.uploads import zip_problem
@@ -510,6 +511,9 @@ def _read_bytes(source: Path | IO[bytes]) -> bytes:
 # What a form may hold: REACH-style forms list tens of thousands of choices.
 MAX_FORM_ROWS = 100_000
 MAX_FORM_COLUMNS = 500
+# Questions and groups of one questionnaire: implementation questionnaires hold hundreds; a
+# survey sheet of thousands is a mistake (a sheet of data pasted in), refused before it is read.
+MAX_SURVEY_ROWS = 3_000
 
 
 def _load_sheets(data: bytes, filename: str) -> dict[str, tuple[str, list[tuple[int, list[Any]]]]]:
@@ -651,6 +655,19 @@ class Reader:
         survey_title, survey_rows = sheets["survey"]
         if not survey_rows:
             self.problem(_("the sheet is empty."), survey_title)
+            return
+        if len(survey_rows) - 1 > MAX_SURVEY_ROWS:
+            self.problem(
+                _(
+                    "the sheet has %(count)s rows of questions and groups; a questionnaire holds "
+                    "at most %(limit)s."
+                )
+                % {
+                    "count": format_number(len(survey_rows) - 1, 0),
+                    "limit": format_number(MAX_SURVEY_ROWS, 0),
+                },
+                survey_title,
+            )
             return
         self.readable = True
         survey = Sheet(survey_title, survey_rows[1:])

@@ -179,8 +179,9 @@ class _Writer:
             title.element.pPr.remove(border)
         props = self.doc.core_properties
         meta = self.source.meta
-        props.title = xml_text(meta.title)
-        props.subject = xml_text(meta.symbol)
+        # Word's core properties hold at most 255 characters.
+        props.title = xml_text(meta.title)[:255]
+        props.subject = xml_text(meta.symbol)[:255]
         props.author = props.last_modified_by = "Infobase"
         props.language = WORD_LANG[self.lang]
         props.revision = 1

@@ -22,6 +22,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from infobase.core.exporters import safe_cell
 from infobase.core.i18n import is_rtl
+from infobase.core.text import xml_text
 from infobase.core.zips import stable_zip
 from infobase.reports import charts, numbers, raster
 from infobase.reports.blocks import (
@@ -52,8 +53,9 @@ class _Book:
         self.index: list[tuple[str, str]] = []
 
     def unique(self, name: str, number: int = 0) -> str:
-        # Excel sheet names: at most 31 characters, none of []:*?/\ .
-        base = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:28] or "Sheet"
+        # Excel sheet names: at most 31 characters, none of []:*?/\ , no control character
+        # (xml_text), no apostrophe at either end (Excel's rule: it quotes names in links).
+        base = re.sub(r"[\[\]:*?/\\]", " ", xml_text(name)).strip().strip("'")[:28] or "Sheet"
         candidate = f"{number} {base}"[:31] if number else base[:31]
         suffix = 2
         while candidate in self.names:
@@ -215,7 +217,8 @@ class _Book:
         self.header_row(ws, 6, [_("Sheet"), _("Contents")])
         for r, (name, title) in enumerate(self.index, start=7):
             link = ws.cell(row=r, column=1, value=safe_cell(name))
-            link.hyperlink = f"#'{name}'!A1"
+            quoted = name.replace("'", "''")  # an apostrophe in a quoted sheet name is doubled
+            link.hyperlink = f"#'{quoted}'!A1"
             ws.cell(row=r, column=2, value=safe_cell(title))
         for r, text in enumerate(left_out, start=len(self.index) + 8):
             ws.cell(row=r, column=1, value=safe_cell(text)).font = Font(italic=True, size=9)
@@ -224,7 +227,7 @@ class _Book:
         moment = datetime.combine(meta.date, time(12)) if meta.date else datetime(2000, 1, 1, 12)
         props = self.wb.properties
         props.creator = props.lastModifiedBy = "Infobase"
-        props.title = meta.title
+        props.title = xml_text(meta.title)
         props.created = props.modified = moment
         raw = io.BytesIO()
         with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:

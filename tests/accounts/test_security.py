@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp import devices_for_user
 from django_otp.oath import TOTP
@@ -130,6 +130,20 @@ def test_password_change_refuses_short_then_changes(officer: User) -> None:
     officer.refresh_from_db()
     assert officer.check_password(new)
     assert AuthEvent.objects.filter(user=officer, kind=AuthEventKind.PASSWORD_CHANGED).exists()
+
+
+def test_a_password_reset_link_names_the_site_not_the_requests_host(officer: User) -> None:
+    # Another allowed host (an internal name) or plain http behind a TLS proxy must not reach
+    # the link a person is sent: it is on the configured site address, as every e-mail's.
+    hosts = ["infobase.example.org", "internal.lan", "testserver"]
+    with override_settings(SITE_URL="https://infobase.example.org", ALLOWED_HOSTS=hosts):
+        Client().post(
+            reverse("password_reset"), {"email": "omar@example.org"}, HTTP_HOST="internal.lan"
+        )
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "https://infobase.example.org/accounts/password/reset/" in body
+    assert "internal.lan" not in body
 
 
 def test_password_reset_by_email_link(officer: User) -> None:

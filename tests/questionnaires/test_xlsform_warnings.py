@@ -129,3 +129,24 @@ def test_command_prints_nothing_on_stderr_for_a_clean_form(
         stderr=err,
     )
     assert err.getvalue() == ""
+
+
+def test_a_survey_of_thousands_of_rows_is_refused_before_anything_is_written(
+    secretariat: User, cycle: ReportingCycle, tmp_path: Path
+) -> None:
+    """A sheet of data pasted into the survey (thousands of rows) would be imported as
+    thousands of questions while the page waits: refused, naming the file, the sheet and the
+    limit, and nothing is written."""
+    from infobase.questionnaires.models import Item
+    from infobase.questionnaires.xlsform import MAX_SURVEY_ROWS
+
+    rows = [["type", "name", "label"]]
+    rows += [["text", f"q{i}", f"Question {i}"] for i in range(MAX_SURVEY_ROWS + 1)]
+    pasted = write_xlsform(tmp_path / "pasted.xlsx", rows)
+    response = upload(client_for(secretariat), pasted, cycle)
+    assert response.status_code == 200
+    assert not Questionnaire.objects.exists() and not Item.objects.exists()
+    page = response.content.decode()
+    limit = f"{MAX_SURVEY_ROWS:,}"
+    assert "pasted.xlsx, sheet “survey”" in page
+    assert f"rows of questions and groups; a questionnaire holds at most {limit}." in page

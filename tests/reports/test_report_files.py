@@ -127,3 +127,31 @@ def test_a_report_never_names_a_State_with_a_confidential_status(demo):  # type:
                 assert value == "Confidential"
             else:
                 assert value != "Confidential"
+
+
+def test_a_working_groups_name_cannot_break_the_excel_or_word_file() -> None:
+    """Titles and sheet names come from translated words and a working group's name, which the
+    secretariat types: a control character, an apostrophe or a name longer than Word's core
+    properties hold still give files that open, their contents' links to each sheet working."""
+    from datetime import date
+
+    from infobase.reports.blocks import Column, DocumentMeta, ReportDocument, Table
+    from infobase.reports.render_docx import render_docx
+    from infobase.reports.render_xlsx import render_xlsx
+
+    title = "Working group\x1f on ‘technical’ assistance " + "x" * 300
+    table = Table("T\x1f", (Column("a"),), (("x",),), sheet="'Bad\x01 name's")
+    document = ReportDocument(DocumentMeta(title=title, date=date(2024, 1, 1)), "en", (table,))
+    with language("en"):
+        book = load_workbook(io.BytesIO(render_xlsx(document)))
+        word = Document(io.BytesIO(render_docx(document)))
+    sheet = book.worksheets[-1].title
+    assert "\x01" not in sheet and not sheet.startswith("'")
+    quoted = sheet.replace("'", "''")
+    links = [
+        c.hyperlink.target for row in book.worksheets[0].iter_rows() for c in row if c.hyperlink
+    ]
+    assert f"#'{quoted}'!A1" in links, links
+    assert book.properties.title.startswith("Working group on")
+    assert word.core_properties.title.startswith("Working group on")
+    assert len(word.core_properties.title) == 255
