@@ -455,6 +455,24 @@ def test_a_pledge_in_a_floors_explanation_is_named_in_the_readers_words() -> Non
 
 
 @pytest.mark.django_db
+def test_a_floors_figures_are_written_as_pages_write_numbers() -> None:
+    # Not with English separators whatever the language (French groups with a narrow space).
+    from infobase.funding.views_allocation import _labels, describe_shortfall
+
+    entry = {
+        "kind": "equity_group",
+        "key": "african",
+        "funds_usd": "161290.32",
+        "floor_usd": "177355.52",
+        "shortfall_usd": "16065.20",
+    }
+    with language("fr"):
+        text = describe_shortfall(entry, {"sources": {}}, _labels())
+    assert "161\u202f290,32" in text and "16\u202f065,20" in text, text
+    assert "161,290.32" not in text
+
+
+@pytest.mark.django_db
 def test_acceptance_is_all_or_nothing(portfolio, secretariat):
     proposal = propose(user=secretariat, params=Parameters(), method="optimizer", on=ON)
     # Meanwhile someone spends the TIP pledge by hand: its line can no longer be honoured.
