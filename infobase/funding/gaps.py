@@ -361,9 +361,13 @@ class NeedShares:
     costs: dict[str, Decimal]  # the unit costs
 
 
-def need_shares(on: date, rates: RatesUsed, visible: AbstractSet[int] | None = None) -> NeedShares:
-    """The projects' budgets and funding shared among their needs; ``visible``: the ids of the
-    needs the reader may see (None: all), among which alone they are shared."""
+def need_shares(on: date, rates: RatesUsed, needs_qs: QuerySet[Need] | None = None) -> NeedShares:
+    """The projects' budgets and funding shared among their needs; ``needs_qs``: the needs the
+    reader may see (None: all), among which alone they are shared."""
+    visible = None
+    if needs_qs is not None:
+        in_a_project = Project.needs.through.objects.values("need_id")
+        visible = set(needs_qs.filter(pk__in=in_a_project).order_by().values_list("pk", flat=True))
     projects, project_needs = project_gaps(on=on, rates=rates, visible=visible)
     share_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
     share_funded: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -463,13 +467,7 @@ def funding_gaps(*, on: date, needs_qs: QuerySet[Need] | None = None) -> GapRepo
     Raises ``money.MissingRate`` when a currency has no rate valid on ``on``."""
     rates = RatesUsed()
     qs = Need.objects.all() if needs_qs is None else needs_qs
-    linked = Project.needs.through.objects.values("need_id")
-    visible = (
-        None
-        if needs_qs is None
-        else set(qs.filter(pk__in=linked).order_by().values_list("pk", flat=True))
-    )
-    shares = need_shares(on, rates, visible)
+    shares = need_shares(on, rates, needs_qs)
     projects = shares.projects
     needs = [
         need_gap(row, shares)
@@ -602,8 +600,7 @@ def funding_gaps_page(
     gap first. Raises ``money.MissingRate`` as ``funding_gaps`` does."""
     rates = RatesUsed()
     linked = Project.needs.through.objects.values("need_id")  # the needs of ``in_projects``
-    visible = set(needs_qs.filter(pk__in=linked).order_by().values_list("pk", flat=True))
-    shares = need_shares(on, rates, visible)
+    shares = need_shares(on, rates, needs_qs)
     projects = shares.projects
     open_needs = needs_qs.filter(status=NeedStatus.OPEN)
     addressed = sorted(

@@ -386,9 +386,7 @@ def mobilization_matches(*, user: Any, on: date | None = None) -> MatchList:
 
     on = on or timezone.localdate()
     # Projects' money shared among the needs the reader may see, as on the gaps page.
-    linked = Project.needs.through.objects.values("need_id")
-    visible = needs_visible_to(user).filter(pk__in=linked).order_by().values_list("pk", flat=True)
-    shares = need_shares(on, RatesUsed(), set(visible))
+    shares = need_shares(on, RatesUsed(), needs_visible_to(user))
     needs, priority = _open_needs_with_gap(on=on, user=user, shares=shares)
     donors = _donors(user, on)
     context = _Context([p for d in donors for p in d.pledges])

@@ -186,8 +186,9 @@ def _pledge_name(source: dict[str, Any], key: str) -> str:
     return in_page_direction(f"{isolated(facts.get('donor', ''))} · {amount}")
 
 
-def _earmark_detail(source: dict[str, Any]) -> str:
-    """What a pledge is earmarked to, named in the reader's language (its stored codes)."""
+def _earmark_detail(source: dict[str, Any], labels: dict[str, Any]) -> str:
+    """What a pledge is earmarked to, named in the reader's language (its stored codes): an
+    instrument and a regional group by the page's labels (``_labels``)."""
     facts = source.get("facts")
     if not facts:
         return source.get("earmark_detail") or ""
@@ -195,22 +196,22 @@ def _earmark_detail(source: dict[str, Any]) -> str:
     if facts.get("project"):
         parts.append(isolated(facts["project"]))
     if facts.get("instrument"):
-        instrument = Instrument.objects.filter(code=facts["instrument"]).first()
-        parts.append(str(instrument) if instrument else facts["instrument"].upper())
+        code = facts["instrument"]
+        parts.append(labels["instrument_minimum"].get(code, code.upper()))
     if facts.get("article"):
         parts.append(_("Article %(number)s") % {"number": facts["article"]})
     if facts.get("kind"):
         parts.append(str(dict(AssistanceKind.choices).get(facts["kind"], facts["kind"])))
     if facts.get("regional_group"):
         group = facts["regional_group"]
-        parts.append(str(dict(RegionalGroup.choices).get(group, group)))
+        parts.append(labels["equity_group"].get(group, group))
     if facts.get("states"):
         names = {s.iso3: str(s) for s in State.objects.filter(iso3__in=facts["states"])}
         parts.append(list_separator().join(names.get(code, code) for code in facts["states"]))
     return " · ".join(parts)
 
 
-def _pledges(ids: list[str], report: dict[str, Any]) -> str:
+def _pledges(ids: list[str], report: dict[str, Any], labels: dict[str, Any]) -> str:
     """Pledges named by their donors and amounts, with what each is earmarked to."""
     earmarks = dict(Earmark.choices)
     names = []
@@ -219,7 +220,7 @@ def _pledges(ids: list[str], report: dict[str, Any]) -> str:
         label = _pledge_name(source, key)
         kind = source.get("earmark") or ""
         if kind and kind != Earmark.NONE:
-            detail = _earmark_detail(source)
+            detail = _earmark_detail(source, labels)
             label = _("%(pledge)s (earmark: %(earmark)s%(detail)s)") % {
                 "pledge": label,
                 "earmark": earmarks.get(kind, kind),
@@ -296,7 +297,7 @@ def describe_shortfall(
         "fundable": entry.get("fundable", 0),
         "funded": entry.get("funded", 0),
         "compatible": _money(entry.get("compatible_usd")),
-        "pledges": _pledges(entry.get("pledges", []), report),
+        "pledges": _pledges(entry.get("pledges", []), report, labels),
     }
     if reason == allocation.NO_PLEDGE:
         text += (
@@ -350,7 +351,7 @@ def describe_shortfall(
             "largest: %(pledges)s."
         ) % {
             "amount": _money(entry.get("blocking_usd")),
-            "pledges": _pledges(entry["blocking"], report),
+            "pledges": _pledges(entry["blocking"], report, labels),
         }
     return text
 

@@ -86,6 +86,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -1112,7 +1113,11 @@ def import_xlsform(
     user: Any = None,
     instruments: Iterable[Instrument] = (),
 ) -> Questionnaire:
-    """Check the workbook, then create the questionnaire, its lists and items in one go."""
+    """Check the workbook, then create the questionnaire, its lists and items in one go. A
+    ``user`` who may not add questionnaires is refused (``PermissionDenied``) before anything is
+    read; without one (the demo, tests), nobody is checked."""
+    if getattr(user, "pk", None) and not user.has_perm("questionnaires.add_questionnaire"):
+        raise PermissionDenied
     reader = Reader(filename)
     try:
         data = _read_bytes(source)

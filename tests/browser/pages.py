@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from django.utils import translation
@@ -31,3 +33,12 @@ TEXT_GAPS = """element => {
   const text = range.getBoundingClientRect(), box = element.getBoundingClientRect();
   return [text.left - box.left, box.right - text.right];
 }"""
+
+
+def shoot(page: Any, name: str) -> None:
+    """With INFOBASE_SHOTS=FOLDER, a picture of the whole page (``name``.png), for people to
+    look at; nothing otherwise."""
+    folder = os.environ.get("INFOBASE_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

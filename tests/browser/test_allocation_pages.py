@@ -8,10 +8,8 @@ phone, and each page passes the accessibility check."""
 
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +21,7 @@ from infobase.questionnaires.models import AssignmentStatus
 from infobase.questionnaires.selectors import ANSWERED
 from infobase.reference.models import RegionalGroup
 from tests.browser.conftest import Site, assert_accessible
-from tests.browser.pages import DESK, PHONE, expect_direction, say
+from tests.browser.pages import DESK, PHONE, expect_direction, say, shoot
 
 JOURNEYS = [("ar", PHONE), ("en", DESK)]
 # The marks a right-to-left page keeps around a figure or its percent sign.
@@ -48,19 +46,20 @@ STICKING_OUT = """() => {
 }"""
 
 
-def shoot(page: Any, name: str) -> None:
-    # INFOBASE_SHOTS=FOLDER keeps a picture of each page, for people to look at.
-    folder = os.environ.get("INFOBASE_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
 def fits_the_screen(page: Any) -> None:
     """Nothing on the page is wider than the screen but the tables, which scroll in their own
     region (tests/browser/test_wide_tables.py): the page itself never scrolls sideways."""
     found = page.evaluate(STICKING_OUT)
     assert found["page"] <= found["screen"] and not found["out"], (page.url, found)
+
+
+def read_as_a_whole(page: Any, name: str, width: int) -> None:
+    """The checks every page of these journeys ends with: on a phone nothing wider than the
+    screen, a picture kept (``shoot``), and the accessibility check."""
+    if width == PHONE:
+        fits_the_screen(page)
+    shoot(page, name)
+    assert_accessible(page)
 
 
 def number(text: str, lang: str, digits: int) -> Decimal:
@@ -172,10 +171,7 @@ def test_secretariat_computes_proposals_and_compares_them_side_by_side(
     for total in totals:
         assert abs(total - 100) <= Decimal("0.05") * rows.count(), totals
 
-    if width == PHONE:
-        fits_the_screen(page)
-    shoot(page, f"allocation-{lang}-{width}")
-    assert_accessible(page)
+    read_as_a_whole(page, f"allocation-{lang}-{width}", width)
 
 
 @pytest.mark.parametrize(("lang", "width"), JOURNEYS)
@@ -246,10 +242,7 @@ def test_a_proposals_lines_add_up_to_its_total_and_its_groups_share_the_money(
             in_groups += money
     assert abs(in_groups - total) <= Decimal("0.01") * len(rows), (in_groups, total)
 
-    if width == PHONE:
-        fits_the_screen(page)
-    shoot(page, f"proposal-{lang}-{width}")
-    assert_accessible(page)
+    read_as_a_whole(page, f"proposal-{lang}-{width}", width)
 
 
 @pytest.mark.parametrize(("lang", "width"), JOURNEYS)
@@ -308,7 +301,4 @@ def test_the_response_rate_is_the_states_that_answered_of_those_asked(
     assert sum(int(number(n, lang, 0)) for n, _k in counts) == asked, counts
     assert sum(int(number(k, lang, 0)) for _n, k in counts) == answered, counts
 
-    if width == PHONE:
-        fits_the_screen(page)
-    shoot(page, f"responses-{lang}-{width}")
-    assert_accessible(page)
+    read_as_a_whole(page, f"responses-{lang}-{width}", width)

@@ -4,15 +4,13 @@ words, and the side where columns are hidden fades out, in the direction the lan
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import translation
 
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import DESK, LANGUAGES, PHONE, expect_direction
+from tests.browser.pages import DESK, LANGUAGES, PHONE, expect_direction, shoot
 
 HINT = "The table is wider than the screen: scroll it sideways to see every column."
 # The region's box and the box of its table's last header cell (the column read last).
@@ -34,13 +32,6 @@ NEXT_TO = "(hint, region) => hint.nextElementSibling === region"
 
 def classes(region: Any) -> set[str]:
     return set((region.get_attribute("class") or "").split())
-
-
-def shoot(page: Any, name: str) -> None:
-    # INFOBASE_SHOTS=FOLDER keeps a picture of each step, for people to look at.
-    folder = os.environ.get("INFOBASE_SHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"wide-table-{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -69,14 +60,14 @@ def test_a_table_wider_than_a_phone_says_so_and_fades_on_the_hidden_side(
     assert classes(region) >= {"more-end"} and "more-start" not in classes(region)
     mask = region.evaluate(MASK)
     assert ("to right" if rtl else "to left") in mask, mask
-    shoot(page, f"start-{lang}")
+    shoot(page, f"wide-table-start-{lang}")
 
     # Scrolled to the end, the fade moves to the side where the first columns now hide.
     region.evaluate(TO_THE_END)
     page.wait_for_function(AT_THE_END, arg=region.element_handle())
     mask = region.evaluate(MASK)
     assert ("to left" if rtl else "to right") in mask, mask
-    shoot(page, f"end-{lang}")
+    shoot(page, f"wide-table-end-{lang}")
     assert_accessible(page)
 
 

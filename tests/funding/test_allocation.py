@@ -423,7 +423,7 @@ def test_a_pledge_in_a_floors_explanation_is_named_in_the_readers_words() -> Non
     the reader's language and what the pledge is earmarked to by its names (a proposal stores
     codes), the whole isolated in an Arabic sentence; a proposal stored before the facts were
     kept shows its stored label."""
-    from infobase.funding.views_allocation import _pledges
+    from infobase.funding.views_allocation import _labels, _pledges
 
     source = {
         "label": "EU · 2500000.00 EUR",
@@ -439,7 +439,7 @@ def test_a_pledge_in_a_floors_explanation_is_named_in_the_readers_words() -> Non
     }
     report = {"sources": {"pledge:1": source}}
     with language("fr"):
-        french = _pledges(["pledge:1"], report)
+        french = _pledges(["pledge:1"], report, _labels())
         group, mexico = (
             str(RegionalGroup.LATIN_AMERICAN_CARIBBEAN.label),
             str(State.objects.get(iso3="MEX")),
@@ -447,11 +447,11 @@ def test_a_pledge_in_a_floors_explanation_is_named_in_the_readers_words() -> Non
     assert french.startswith("EU · 2\u202f500\u202f000,00\xa0EUR (")
     assert group in french and mexico in french and "latin_american" not in french
     with language("ar"):
-        arabic = _pledges(["pledge:1"], report)
+        arabic = _pledges(["pledge:1"], report, _labels())
     # The pledge isolated right to left, its donor and number each isolated inside.
     assert arabic.startswith("\u2067\u2068EU\u2069 · \u20682,500,000.00\u2069\xa0EUR\u2069")
     old = {"sources": {"pledge:1": {"label": "EU · 2500000.00 EUR", "earmark": "none"}}}
-    assert _pledges(["pledge:1"], old) == "EU · 2500000.00 EUR"
+    assert _pledges(["pledge:1"], old, _labels()) == "EU · 2500000.00 EUR"
 
 
 @pytest.mark.django_db

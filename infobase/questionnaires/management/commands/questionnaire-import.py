@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -75,8 +76,6 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(f"{options['user']}: no such active user")
-        if not user.has_perm("questionnaires.add_questionnaire"):
-            raise CommandError(f"{user.username} may not import questionnaires")
         number: int = options["cycle"]
         cycle = ReportingCycle.objects.filter(number=number).first()
         if cycle is None and not options["create_cycle"]:
@@ -106,6 +105,8 @@ class Command(BaseCommand):
                 )
         except InvalidInput as exc:
             raise CommandError(str(exc)) from exc
+        except PermissionDenied as exc:
+            raise CommandError(f"{user.username} may not import questionnaires") from exc
         # what was skipped goes to stderr, so the summary on stdout stays one line
         for warning in import_warnings(questionnaire):
             self.stderr.write(f"warning: {warning}")
