@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy, pgettext
 from infobase.reports.blocks import DocumentMeta
 
 SYMBOL = r"^[A-Z][A-Za-z0-9./()\-]*$"
+# The browser's date picker, which shows a date in its reader's way and sends it as ISO 8601
+# (a text box took a date typed in a format nobody was told).
+DATE_PICKER = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MeetingsRecords(Protocol):
@@ -61,7 +64,12 @@ class DocumentParameters(forms.Form):
         max_length=100,
         help_text=gettext_lazy("For example CTOC/COP/2008/2; leave empty for a draft."),
     )
-    date = forms.DateField(label=gettext_lazy("Date of the document"), required=False)
+    date = forms.DateField(
+        label=gettext_lazy("Date of the document"),
+        required=False,
+        widget=DATE_PICKER,
+        help_text=gettext_lazy("Leave empty for today."),
+    )
     session = SessionChoiceField(
         label=gettext_lazy("Session"),
         queryset=None,
@@ -103,8 +111,15 @@ class DocumentParameters(forms.Form):
 class PeriodParameters(DocumentParameters):
     """A period (inclusive) and the document header."""
 
-    start = forms.DateField(label=gettext_lazy("From"), initial=date(2006, 1, 1))
-    end = forms.DateField(label=gettext_lazy("Until"), required=False)
+    start = forms.DateField(
+        label=gettext_lazy("From"), initial=date(2006, 1, 1), widget=DATE_PICKER
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Until"),
+        required=False,
+        widget=DATE_PICKER,
+        help_text=gettext_lazy("Leave empty for today."),
+    )
 
     field_order = ["start", "end", "symbol", "date", "session", "agenda_item"]
 

@@ -194,9 +194,11 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
     require(request.user, "reports.view_reportrun", run)
     report = engine.get(run.report)
     if request.headers.get("Accept") == "application/json":
-        return JsonResponse(
+        response = JsonResponse(
             {
                 "status": run.status,
+                # job.js writes it on the page, which said "Queued" until the run ended.
+                "status_display": str(run.get_status_display()),
                 "progress": run.progress,
                 "progress_display": format_percent(run.progress, 0),
                 # Steps and errors are message ids (a year's figures: the year itself).
@@ -204,6 +206,8 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
                 "error": _(run.error) if run.error else "",
             }
         )
+        response["Cache-Control"] = "no-store"
+        return response
     others = ReportRun.objects.filter(
         report=run.report, fingerprint=run.fingerprint, status=RunStatus.DONE
     ).exclude(pk=run.pk)
@@ -215,6 +219,7 @@ def run_detail(request: HttpRequest, pk: str) -> HttpResponse:
             "params": _Described()(report, run.params),
             "language": publications.language_name(run.lang),
             "format": _format_name(run.fmt),
+            "file_name": services.file_name(run),
             "report": report,
             "others": [
                 (other, publications.language_name(other.lang), _format_name(other.fmt))

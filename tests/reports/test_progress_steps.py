@@ -63,3 +63,25 @@ def test_a_running_report_shows_its_step_and_progress_in_arabic(secretariat):  #
     status = client.get(f"/reports/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="ar", headers=json).json()
     assert status["step"] == step
     assert status["progress"] == 40 and status["progress_display"] == percent
+
+
+def test_the_status_json_names_the_runs_status_in_the_readers_language(secretariat):  # type: ignore[no-untyped-def]
+    # job.js writes it on the run's page, which said "Queued" until it reloaded at the end.
+    run = ReportRun.objects.create(
+        report="analytical",
+        params={"instrument": "untoc", "cycle": 1},
+        lang="en",
+        fmt="pdf",
+        fingerprint="1" * 64,
+        status=RunStatus.RUNNING,
+        progress=60,
+        requested_by=secretariat,
+    )
+    client = client_for(secretariat)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    response = client.get(f"/reports/runs/{run.pk}/", headers={"Accept": "application/json"})
+    with translation.override("ar"):
+        running = str(RunStatus.RUNNING.label)
+    assert running != "Running"
+    assert response.json()["status_display"] == running
+    assert response["Cache-Control"] == "no-store"
