@@ -42,6 +42,7 @@ def test_the_secretariat_produces_a_report_from_the_web(secretariat, cycle):  # 
     status = client.get(f"/reports/runs/{run.pk}/", headers={"Accept": "application/json"}).json()
     assert status == {
         "status": "done",
+        "status_display": "Ready",
         "progress": 100,
         "progress_display": "100%",
         "step": "",
