@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_noop
@@ -19,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, filters, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -196,6 +196,7 @@ class AssignmentViewSet(ReadOnly):
         return assignments_for(self.request.user)
 
     def _assignment(self, pk: Any) -> Assignment:
+        # DRF's get_object_or_404: an identifier that is no number ("abc", "²") is a 404.
         assignment = get_object_or_404(self.get_queryset(), pk=pk)
         require(self.request.user, "questionnaires.view_answer", assignment)
         return assignment

@@ -256,6 +256,31 @@ def test_a_number_too_large_for_the_database_is_a_problem_naming_the_field(focal
     assert not AssistanceRequest.objects.exists()
 
 
+@pytest.mark.parametrize("ident", ["abc", "%C2%B2"])
+def test_an_identifier_that_is_no_number_is_a_404_problem_on_every_detail_action(
+    ident, focal_egypt, secretariat
+):
+    focal = token_client(focal_egypt)
+    office = token_client(secretariat, HTTP_IF_MATCH='"x"')
+    for client in (focal, office):
+        client.raise_request_exception = False
+    answers = f"/api/v1/assignments/{ident}/answers/"
+    asked = [
+        focal.get(answers),
+        focal.get(answers + "authority/"),
+        focal.put(
+            answers + "authority/",
+            {"value": "x"},
+            content_type="application/json",
+            HTTP_IF_MATCH='"a1-authority-v0"',
+        ),
+        focal.post(f"/api/v1/assignments/{ident}/submit/"),
+        office.put(f"/api/v1/lessons/{ident}/", {"title": "x"}, content_type="application/json"),
+    ]
+    assert [r.status_code for r in asked] == [404] * len(asked)
+    assert {r["Content-Type"] for r in asked} == {"application/problem+json"}
+
+
 def test_the_jobs_sweep_forgets_idempotency_keys_a_week_old(focal_egypt):
     from infobase.core.jobs import jobs_sweep
 
