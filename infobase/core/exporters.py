@@ -2,7 +2,8 @@
 
 An exporter names its columns and yields rows of plain values; ``render`` writes them as CSV or
 XLSX in a given language. Every text cell is guarded against formula injection: spreadsheet
-programs run a cell that starts with = + - @ (or a tab or carriage return) as a formula.
+programs run a cell that starts with = + - @ (or a tab or carriage return) as a formula, also
+after leading spaces that an import trims.
 """
 
 from __future__ import annotations
@@ -32,9 +33,17 @@ def safe_cell(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     value = xml_text(value)
-    if value.lstrip("'").startswith(FORMULA_START):
+    if looks_like_formula(value):
         return "'" + value
     return value
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` (after apostrophes, which ``safe_cell`` adds)
+    as a formula, also after spaces or line breaks: LibreOffice's CSV import can trim them
+    ("Trim spaces") and then evaluate what follows."""
+    text = text.lstrip("'")
+    return text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START)
 
 
 @dataclass(frozen=True)

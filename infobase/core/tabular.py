@@ -26,7 +26,7 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 
 from infobase.core.errors import InputProblem, InvalidInput
-from infobase.core.exporters import FORMULA_START
+from infobase.core.exporters import looks_like_formula
 from infobase.core.uploads import (
     HEAD_BYTES,
     UTF16_BOMS,
@@ -51,11 +51,7 @@ class Sheet:
 def unguard(value: Any) -> Any:
     """The inverse of ``exporters.safe_cell`` for text read back: the apostrophe put before
     formula-looking text is taken off again. Other values unchanged."""
-    if (
-        isinstance(value, str)
-        and value.startswith("'")
-        and value.lstrip("'").startswith(FORMULA_START)
-    ):
+    if isinstance(value, str) and value.startswith("'") and looks_like_formula(value):
         return value[1:]
     return value
 

@@ -20,9 +20,23 @@ class Sample(Exporter):
         return [["مصر", '=HYPERLINK("http://evil")'], ["Sénégal", "@SUM(A1)"], ["France", "-2+3"]]
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "'=1"])
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "'=1", " =1+1", "\u00a0 @x", "\n-1", " \t+1"]
+)
 def test_formula_like_text_is_neutralised(text):
     assert safe_cell(text).startswith("'")
+
+
+def test_a_csv_cell_with_spaces_before_a_formula_is_no_formula_once_spaces_are_trimmed():
+    # LibreOffice's CSV import with "Trim spaces" and "Evaluate formulas" runs " =1+1" (written
+    # unquoted) as a formula: the spaces are no guard.
+    class Spaced(Sample):
+        def rows(self):
+            return [[' =HYPERLINK("http://evil")', "  -2+3"]]
+
+    text = render(Spaced(), fmt="csv", lang="en").content.decode("utf-8-sig")
+    row = list(csv.reader(io.StringIO(text)))[1]
+    assert [cell.strip().startswith("'") for cell in row] == [True, True]
 
 
 def test_plain_values_are_left_alone():

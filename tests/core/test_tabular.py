@@ -29,7 +29,18 @@ def xlsx(*sheets: tuple[str, list[list[object]]]) -> bytes:
 
 @pytest.mark.parametrize(
     "value",
-    ['=HYPERLINK("http://evil.example","x")', "+1", "-2", "@SUM(A1)", "plain", "'quoted", "'=1"],
+    [
+        '=HYPERLINK("http://evil.example","x")',
+        "+1",
+        "-2",
+        "@SUM(A1)",
+        "plain",
+        "'quoted",
+        "'=1",
+        " =1",
+        "'  -2",
+        " 'x",
+    ],
 )
 def test_text_guarded_by_an_export_reads_back_as_it_was(value: str) -> None:
     assert unguard(safe_cell(value)) == value
