@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks import task, task_backends
 
@@ -374,14 +375,17 @@ def run_job(job_id: str) -> None:
     _finish(job, attempt, status=JobStatus.DONE, result=result or {})
 
 
-# Errors that say what is wrong with the request in the user's words (shown as they are).
-EXPECTED_ERRORS = (InvalidInput, ValidationError, CommandError, AlreadyRunning)
+# Errors that say what is wrong with the request in the user's words (shown as they are), and
+# a requester whose rights were taken away before the worker checked them again.
+EXPECTED_ERRORS = (InvalidInput, ValidationError, CommandError, AlreadyRunning, PermissionDenied)
 
 
 def error_message(error: Exception) -> str:
     """What the job page shows for a handler's exception."""
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
+    if isinstance(error, PermissionDenied):
+        return _("Your account may not see or change this.")
     if isinstance(error, EXPECTED_ERRORS):
         return str(error)
     return f"{type(error).__name__}: {error}"

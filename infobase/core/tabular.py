@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -203,6 +204,54 @@ def read_workbook(
         raise not_readable(filename, csv_allowed=csv_allowed) from exc
     finally:
         book.close()
+
+
+# A formula element (``<f>…</f>``, ``<x:f …/>``) followed by no value or an empty one: what the
+# cells ``formulas_never_computed`` lists look like (and a few it does not), found without
+# parsing the sheet. A workbook a spreadsheet program saved has none: its values are stored.
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>|</(?:\w+:)?c>|<(?:\w+:)?extLst)"
+)
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def formulas_never_computed(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
+    """Per sheet title, the cells (row, column, formula or "") holding a formula whose value
+    the file does not keep: a program that writes workbooks without computing them (openpyxl
+    among them) stores none, and ``formulas="values"`` reads such a cell as empty. A formula
+    whose value is empty text is stored so (``t="str"``) and is not listed. Call it on a
+    workbook ``read_workbook`` has read: the archive is checked."""
+    from lxml import etree
+    from openpyxl import load_workbook
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    book = load_workbook(io.BytesIO(_transitional(data)), read_only=True)
+    try:
+        for ws in book.worksheets:
+            part = book._archive.read(ws._worksheet_path)
+            if not _FORMULA_WITHOUT_VALUE.search(part):
+                continue  # most workbooks: nothing parsed
+            cells = etree.iterparse(
+                io.BytesIO(part),
+                tag=f"{_MAIN}c",
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+            )
+            for _event, cell in cells:
+                formula, value = cell.find(f"{_MAIN}f"), cell.find(f"{_MAIN}v")
+                unset = value is None or (not value.text and cell.get("t") != "str")
+                if formula is not None and unset and cell.get("r"):
+                    row, column = coordinate_to_tuple(cell.get("r"))
+                    # A shared formula's other cells name no formula of their own: "".
+                    text = f"={formula.text}" if formula.text else ""
+                    found.setdefault(ws.title, []).append((row, column, text))
+                cell.clear()
+    finally:
+        book.close()
+    return found
 
 
 def _csv_text(data: bytes, *, filename: str) -> str:

@@ -1,5 +1,5 @@
-"""Workbook and submissions imports as background jobs: the web stores the upload, a worker
-calls the same import the command uses."""
+"""XLSForm, workbook and submissions imports as background jobs: the web stores the upload, a
+worker calls the same import the command uses."""
 
 from __future__ import annotations
 
@@ -7,14 +7,64 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
+from infobase.core.errors import InputProblem
 from infobase.core.jobs import JobContext, discard_stash, job_handler, stashed_files
 from infobase.core.upload_jobs import discard_upload, register_upload_kind, upload_requester
-from infobase.questionnaires.models import Assignment, Questionnaire
+from infobase.questionnaires.models import Assignment, Questionnaire, ReportingCycle
+from infobase.reference.models import Instrument
 
 WORKBOOK_JOB = register_upload_kind("questionnaires.workbook_import")
 SUBMISSIONS_JOB = register_upload_kind("questionnaires.submissions_import")
+XLSFORM_JOB = register_upload_kind("questionnaires.xlsform_import")
+IMPORT_WARNINGS_SHOWN = 20
+
+
+@job_handler(XLSFORM_JOB, title=gettext_lazy("Import an XLSForm"), on_failed=discard_upload)
+def xlsform_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """An XLSForm imported as the command imports it: all or nothing, the requester's right to
+    add questionnaires checked again; a refused workbook's problems, each with its sheet, row
+    and column, are the job's error."""
+    from infobase.questionnaires.xlsform import import_warnings, import_xlsform
+
+    (path,) = stashed_files(params["folder"])
+    ctx.progress(10, gettext_noop("Reading the XLSForm"))
+    questionnaire = import_xlsform(
+        path,
+        filename=params["filename"],
+        cycle=ReportingCycle.objects.get(pk=params["cycle"]),
+        user=upload_requester(ctx),
+        instruments=Instrument.objects.filter(pk__in=params.get("instruments", [])),
+    )
+    discard_stash(params["folder"])
+    return {
+        "url": reverse("questionnaire_detail", kwargs={"code": questionnaire.code}),
+        "summary": imported_summary(import_warnings(questionnaire)),
+    }
+
+
+def imported_summary(warnings: list[InputProblem]) -> list[str]:
+    """Say the import succeeded and list what it skipped or changed, each with its place (a
+    sample of them, then how many more)."""
+    if not warnings:
+        return [_("The questionnaire was imported.")]
+    said = [
+        ngettext(
+            "The questionnaire was imported, with %(count)s warning:",
+            "The questionnaire was imported, with %(count)s warnings:",
+            len(warnings),
+        )
+        % {"count": len(warnings)}
+    ]
+    said += [str(warning) for warning in warnings[:IMPORT_WARNINGS_SHOWN]]
+    if len(warnings) > IMPORT_WARNINGS_SHOWN:
+        more = len(warnings) - IMPORT_WARNINGS_SHOWN
+        said.append(
+            ngettext("… and %(count)s more warning.", "… and %(count)s more warnings.", more)
+            % {"count": more}
+        )
+    return said
 
 
 @job_handler(WORKBOOK_JOB, title=gettext_lazy("Upload a workbook"), on_failed=discard_upload)

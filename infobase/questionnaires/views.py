@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from infobase.accounts.permissions import require as _require
-from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.files import stored_file_response
 from infobase.core.quota import quota_problems
 from infobase.core.upload_jobs import upload_requested
@@ -32,7 +31,7 @@ from infobase.questionnaires.forms import (
     WorkbookUploadForm,
     XLSFormUploadForm,
 )
-from infobase.questionnaires.jobs import SUBMISSIONS_JOB, WORKBOOK_JOB
+from infobase.questionnaires.jobs import SUBMISSIONS_JOB, WORKBOOK_JOB, XLSFORM_JOB
 from infobase.questionnaires.models import (
     AnswerFile,
     Assignment,
@@ -116,55 +115,18 @@ def questionnaire_export(request: HttpRequest, code: str, fmt: str) -> HttpRespo
 
 @login_required
 def questionnaire_import(request: HttpRequest) -> HttpResponse:
-    from infobase.questionnaires.xlsform import import_warnings, import_xlsform
-
     _require(request.user, "questionnaires.add_questionnaire")
     form = XLSFormUploadForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            questionnaire = import_xlsform(
-                upload,
-                filename=upload.name,
-                cycle=form.cleaned_data["cycle"],
-                user=request.user,
-                instruments=form.cleaned_data["instruments"],
-            )
-        except InvalidInput as exc:
-            problems = [str(p) for p in exc.problems]
-        else:
-            _report_import_warnings(request, import_warnings(questionnaire))
-            return redirect("questionnaire_detail", code=questionnaire.code)
-    return render(request, "questionnaires/import.html", {"form": form, "problems": problems})
-
-
-IMPORT_WARNINGS_SHOWN = 20
-
-
-def _report_import_warnings(request: HttpRequest, warnings: list[InputProblem]) -> None:
-    """Say the import succeeded and list what it skipped or changed, each with its place."""
-    if not warnings:
-        messages.success(request, _("The questionnaire was imported."))
-        return
-    messages.success(
-        request,
-        ngettext(
-            "The questionnaire was imported, with %(count)s warning:",
-            "The questionnaire was imported, with %(count)s warnings:",
-            len(warnings),
-        )
-        % {"count": len(warnings)},
-    )
-    for warning in warnings[:IMPORT_WARNINGS_SHOWN]:
-        messages.warning(request, str(warning))
-    if len(warnings) > IMPORT_WARNINGS_SHOWN:
-        more = len(warnings) - IMPORT_WARNINGS_SHOWN
-        messages.warning(
+        # A large form takes seconds to check and write: a worker imports it, never the request.
+        return _upload_job(
             request,
-            ngettext("… and %(count)s more warning.", "… and %(count)s more warnings.", more)
-            % {"count": more},
+            kind=XLSFORM_JOB,
+            upload=form.cleaned_data["file"],
+            cycle=form.cleaned_data["cycle"].pk,
+            instruments=[instrument.pk for instrument in form.cleaned_data["instruments"]],
         )
+    return render(request, "questionnaires/import.html", {"form": form})
 
 
 @login_required

@@ -95,7 +95,7 @@ from django.utils.translation import gettext_noop
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.history import one_version, reason_with
 from infobase.core.i18n import format_number
-from infobase.core.tabular import read_workbook
+from infobase.core.tabular import formulas_never_computed, read_workbook
 from infobase.core.text import xml_text
 from infobase.core.uploads import zip_problem
 from infobase.questionnaires.models import (
@@ -587,6 +587,7 @@ class Reader:
         self.problems: list[InputProblem] = []
         self.warnings: list[InputProblem] = []
         self.readable = False  # the workbook opened and has a survey sheet with a header
+        self.formulas_unsaved = False  # a formula read as an empty cell: pyxform is not asked
         self.languages = Languages()
         self.plain_code = "en"
         self.default_code = "en"
@@ -635,6 +636,7 @@ class Reader:
         if "survey" not in sheets:
             self.problem(_("the workbook has no “survey” sheet."))
             return
+        self._formulas_never_computed(data, sheets)
         if "entities" in sheets:
             title = sheets["entities"][0]
             self.problem(
@@ -682,6 +684,42 @@ class Reader:
         if external is not None:
             self._read_choices(external, prefix=EXTERNAL_PREFIX)
         self._read_survey(survey)
+
+    def _formulas_never_computed(
+        self, data: bytes, sheets: dict[str, tuple[str, list[tuple[int, list[Any]]]]]
+    ) -> None:
+        """A formula whose value the file does not keep reads as an empty cell: a label
+        written =CONCAT(…) by a program that computes nothing would be "no label" to pyxform,
+        naming no cell. Each such cell of a sheet kept is refused where it is."""
+        from openpyxl.utils.cell import get_column_letter
+
+        never = formulas_never_computed(data)
+        for key, (title, rows) in sheets.items():
+            if key not in KEPT_SHEETS or title not in never:
+                continue
+            header = rows[0][1] if rows else []
+            for row, column, formula in never[title]:
+                named = cell_text(header[column - 1]).strip() if column <= len(header) else ""
+                self.formulas_unsaved = True
+                self.problem(
+                    _(
+                        "the cell holds the formula “%(formula)s”, but the file keeps no value "
+                        "for it (the program that wrote the file does not compute formulas). "
+                        "Open the workbook in a spreadsheet program and save it again, or type "
+                        "the text in place of the formula."
+                    )
+                    % {"formula": formula if len(formula) <= 80 else f"{formula[:79]}…"}
+                    if formula
+                    else _(
+                        "the cell holds a formula, but the file keeps no value for it (the "
+                        "program that wrote the file does not compute formulas). Open the "
+                        "workbook in a spreadsheet program and save it again, or type the text "
+                        "in place of the formula."
+                    ),
+                    title,
+                    row,
+                    named or get_column_letter(column),
+                )
 
     @staticmethod
     def _choices_sheet(
@@ -1114,9 +1152,10 @@ def import_xlsform(
     instruments: Iterable[Instrument] = (),
 ) -> Questionnaire:
     """Check the workbook, then create the questionnaire, its lists and items in one go. A
-    ``user`` who may not add questionnaires is refused (``PermissionDenied``) before anything is
-    read; without one (the demo, tests), nobody is checked."""
-    if getattr(user, "pk", None) and not user.has_perm("questionnaires.add_questionnaire"):
+    ``user`` who may not add questionnaires (an anonymous one too: a job whose requester is
+    gone) is refused (``PermissionDenied``) before anything is read; without one (the demo,
+    tests), nobody is checked."""
+    if user is not None and not user.has_perm("questionnaires.add_questionnaire"):
         raise PermissionDenied
     reader = Reader(filename)
     try:
@@ -1134,7 +1173,8 @@ def import_xlsform(
         reader.problem(
             _("“%(code)s” is not a valid code (letters, digits, hyphens).") % {"code": code}
         )
-    if reader.readable:
+    # A formula without its value is read empty by pyxform too: its error would follow from it.
+    if reader.readable and not reader.formulas_unsaved:
         # pyxform stops at its first error: add it unless it is about a row already reported
         # (pyxform does not always name the row: then by the cell it quotes)
         places = {(p.sheet, p.line) for p in reader.problems}

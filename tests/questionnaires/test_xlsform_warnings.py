@@ -1,4 +1,4 @@
-"""What an XLSForm import skipped reaches the person importing: on the web page and the command."""
+"""What an XLSForm import skipped reaches the person importing: on the job page and the command."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.urls import reverse
 
 from infobase.accounts.models import User
-from infobase.questionnaires import views
+from infobase.core.models import Job, JobStatus
+from infobase.questionnaires import jobs
 from infobase.questionnaires.models import Questionnaire, ReportingCycle
 from tests.conftest import client_for
 from tests.questionnaires.test_xlsform import write_xlsform
@@ -45,51 +45,49 @@ def commented(tmp_path: Path) -> Path:
 
 
 def upload(client, path: Path, cycle: ReportingCycle):  # type: ignore[no-untyped-def]
+    """The import as the secretariat does it on the web: the workbook goes to a background job
+    (run at once in tests) and the person lands on the job's page, which says how it went."""
     with path.open("rb") as handle:
-        return client.post(
-            reverse("questionnaire_import"),
-            {"file": handle, "cycle": cycle.pk},
-            follow=True,
+        response = client.post(
+            reverse("questionnaire_import"), {"file": handle, "cycle": cycle.pk}, follow=True
         )
+    job = Job.objects.get()
+    assert response.redirect_chain == [(job.get_absolute_url(), 302)]
+    return response, job
 
 
 def test_web_import_lists_each_skipped_row_with_its_place(
     secretariat: User, cycle: ReportingCycle, commented: Path
 ) -> None:
-    response = upload(client_for(secretariat), commented, cycle)
+    response, job = upload(client_for(secretariat), commented, cycle)
     questionnaire = Questionnaire.objects.get()
-    assert response.redirect_chain[-1][0] == reverse(
-        "questionnaire_detail", kwargs={"code": questionnaire.code}
-    )
-    shown = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
-    assert shown == [
-        ("success", "The questionnaire was imported, with 2 warnings:"),
-        *(("warning", text) for text in SKIPPED),
-    ]
+    assert job.status == JobStatus.DONE, job.error
+    assert job.result["url"] == reverse("questionnaire_detail", kwargs={"code": questionnaire.code})
+    assert job.result["summary"] == ["The questionnaire was imported, with 2 warnings:", *SKIPPED]
     page = response.content.decode()
     assert "row 3, column “type”" in page and "row 5, column “type”" in page
+    assert job.result["url"] in page  # "See the result": the new questionnaire's page
 
 
 def test_web_import_without_warnings_only_says_it_was_imported(
     secretariat: User, cycle: ReportingCycle, tmp_path: Path
 ) -> None:
     clean = write_xlsform(tmp_path / "clean.xlsx", [["type", "name", "label"], ["text", "a", "A"]])
-    response = upload(client_for(secretariat), clean, cycle)
-    shown = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
-    assert shown == [("success", "The questionnaire was imported.")]
+    _response, job = upload(client_for(secretariat), clean, cycle)
+    assert job.result["summary"] == ["The questionnaire was imported."]
 
 
 def test_web_import_with_many_warnings_shows_a_sample_and_the_count_left(
     secretariat: User, cycle: ReportingCycle, tmp_path: Path
 ) -> None:
-    comments = [["", "", "", f"comment {n}"] for n in range(views.IMPORT_WARNINGS_SHOWN + 3)]
+    comments = [["", "", "", f"comment {n}"] for n in range(jobs.IMPORT_WARNINGS_SHOWN + 3)]
     path = write_xlsform(
         tmp_path / "many.xlsx", [["type", "name", "label", "notes"], ["text", "a", "A"], *comments]
     )
-    response = upload(client_for(secretariat), path, cycle)
-    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    _response, job = upload(client_for(secretariat), path, cycle)
+    shown = job.result["summary"]
     assert shown[0] == "The questionnaire was imported, with 23 warnings:"
-    assert len(shown) == 1 + views.IMPORT_WARNINGS_SHOWN + 1
+    assert len(shown) == 1 + jobs.IMPORT_WARNINGS_SHOWN + 1
     assert shown[1].startswith("many.xlsx, sheet “survey”, row 3,")
     assert shown[-1] == "… and 3 more warnings."
 
@@ -143,8 +141,8 @@ def test_a_survey_of_thousands_of_rows_is_refused_before_anything_is_written(
     rows = [["type", "name", "label"]]
     rows += [["text", f"q{i}", f"Question {i}"] for i in range(MAX_SURVEY_ROWS + 1)]
     pasted = write_xlsform(tmp_path / "pasted.xlsx", rows)
-    response = upload(client_for(secretariat), pasted, cycle)
-    assert response.status_code == 200
+    response, job = upload(client_for(secretariat), pasted, cycle)
+    assert job.status == JobStatus.FAILED
     assert not Questionnaire.objects.exists() and not Item.objects.exists()
     page = response.content.decode()
     limit = f"{MAX_SURVEY_ROWS:,}"
