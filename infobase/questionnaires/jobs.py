@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
@@ -28,12 +29,15 @@ def xlsform_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any
     and column, are the job's error."""
     from infobase.questionnaires.xlsform import import_warnings, import_xlsform
 
+    cycle = ReportingCycle.objects.filter(pk=params["cycle"]).first()
+    if cycle is None:  # deleted while the workbook waited for a worker
+        raise CommandError(_("The reporting cycle chosen for this questionnaire no longer exists."))
     (path,) = stashed_files(params["folder"])
     ctx.progress(10, gettext_noop("Reading the XLSForm"))
     questionnaire = import_xlsform(
         path,
         filename=params["filename"],
-        cycle=ReportingCycle.objects.get(pk=params["cycle"]),
+        cycle=cycle,
         user=upload_requester(ctx),
         instruments=Instrument.objects.filter(pk__in=params.get("instruments", [])),
     )

@@ -249,3 +249,22 @@ def test_the_worker_checks_the_rights_again_and_the_uploads_are_capped(
         assert job.error == "Your account may not see or change this."
         assert not stored(job).exists()
     assert not Questionnaire.objects.exists()
+
+
+def test_a_cycle_deleted_before_the_worker_reads_the_form_fails_the_job_in_words(
+    secretariat: User, cycle: ReportingCycle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    path = write_xlsform(tmp_path / "clean.xlsx", [["type", "name", "label"], ["text", "a", "A"]])
+    with override_settings(TASKS=DB_QUEUE), path.open("rb") as handle:
+        client_for(secretariat).post(
+            reverse("questionnaire_import"), {"file": handle, "cycle": cycle.pk}
+        )
+        cycle.delete()
+        call_command("db_worker", "--batch", "--no-startup-delay", "-v0")
+    job = Job.objects.get(kind=XLSFORM_JOB)
+    assert job.status == JobStatus.FAILED
+    assert job.error == "The reporting cycle chosen for this questionnaire no longer exists."
+    assert not stored(job).exists() and not Questionnaire.objects.exists()
