@@ -12,6 +12,7 @@ from django import forms
 
 from infobase.core.params import id_from
 from infobase.reference.models import CodelistItem, State
+from infobase.reference.selectors import states_by_name
 
 STATES_LIST = "picker-states"
 CURRENCIES_LIST = "picker-currencies"
@@ -69,10 +70,7 @@ def _codelist(name: str) -> list[Choice]:
 
 def picker_lists() -> dict[str, list[Choice]]:
     """The datalists the activity form refers to, by id."""
-    states = sorted(
-        (Choice(s.iso3, str(s.translated("name"))) for s in State.objects.all()),
-        key=lambda c: c.label.casefold(),
-    )
+    states = [Choice(s.iso3, str(s)) for s in states_by_name(State.objects.all())]
     return {
         STATES_LIST: states,
         CURRENCIES_LIST: _codelist("Currency"),

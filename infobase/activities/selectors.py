@@ -31,6 +31,7 @@ from infobase.activities.models import (
     Theme,
     activity_figure_sources,
 )
+from infobase.core.collation import collation_key
 from infobase.core.figures import kept, warmer
 from infobase.core.search import search
 from infobase.core.text import fold
@@ -385,7 +386,7 @@ def who_what_where(*, filters: ActivityFilters, axis: ThemeAxis = "instrument") 
             state_keys[state.pk] = None
             continue
         state_keys[state.pk] = state.iso3
-        state_labels[state.iso3] = (str(state), (0, state.name_en))
+        state_labels[state.iso3] = (str(state), (0, collation_key(str(state))))
 
     known_themes = _known_themes(axis, articles, instruments)
     no_theme: _Theme = (NO_THEME, _("No theme recorded"), (999, ""))
@@ -447,7 +448,8 @@ def who_what_where(*, filters: ActivityFilters, axis: ThemeAxis = "instrument") 
     regions = region_names(region_codes)
     for code in region_codes:
         name = regions.get(code) or code
-        state_labels[f"region:{code}"] = (_("Region: %(name)s") % {"name": name}, (1, name))
+        label = _("Region: %(name)s") % {"name": name}
+        state_labels[f"region:{code}"] = (label, (1, collation_key(name)))
     themes = {theme[0]: theme for theme in known_themes.values()}
     themes[NO_THEME] = no_theme
 

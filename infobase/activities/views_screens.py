@@ -68,7 +68,11 @@ from infobase.reference.models import (
     State,
 )
 from infobase.reference.regions import name_regions
-from infobase.reference.selectors import activity_status_name, activity_statuses
+from infobase.reference.selectors import (
+    activity_status_name,
+    activity_statuses,
+    states_by_name,
+)
 from infobase.reports import worldmap
 
 UN_LANGUAGES = FIELD_LANGUAGES  # ar zh en fr ru es
@@ -635,7 +639,7 @@ def activity_map(request: HttpRequest) -> HttpResponse:
     if measure == "coverage" and not request.user.has_perm("activities.view_coverage"):
         raise PermissionDenied
     figures = selectors.map_figures(measure=measure, user=request.user)  # type: ignore[arg-type]
-    states = sorted(State.objects.all(), key=lambda s: str(s))
+    states = states_by_name(State.objects.all())
     map_states = []
     for state in states:
         name = state.translated("name")

@@ -64,6 +64,7 @@ from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, Wh
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from infobase.core.collation import collation_key
 from infobase.funding.models import (
     Allocation,
     BudgetLine,
@@ -442,7 +443,7 @@ def _tables(sums: Sums) -> dict[str, list[GapRow]]:
         order = _order(dimension)
         keys = sorted(rows) if order is None else [k for k in order if k in rows]
         if dimension == "state":
-            keys = sorted(rows, key=lambda k: (labels.get(k, k), k))
+            keys = sorted(rows, key=lambda k: (collation_key(labels.get(k) or k or ""), k))
         by[dimension] = [
             GapRow(
                 k,

@@ -62,6 +62,7 @@ from infobase.reference.models import (
     RegionalGroup,
     State,
 )
+from infobase.reference.selectors import states_by_name
 
 ZERO = Decimal("0")
 MAX_AMOUNT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
@@ -398,7 +399,7 @@ def project_beneficiaries(project: Project, *, needs: Iterable[Need] | None = No
         ids |= set(project.needs.values_list("state_id", flat=True))
     else:
         ids |= {n.state_id for n in needs}
-    return list(State.objects.filter(pk__in=ids).order_by("name_en"))
+    return states_by_name(State.objects.filter(pk__in=ids))
 
 
 def _earmark_allows(

@@ -39,7 +39,7 @@ from infobase.funding.services import (
     pledge_save,
     rate_save,
 )
-from infobase.reference.forms import ArticleChoiceField
+from infobase.reference.forms import ArticleChoiceField, StateMultipleChoiceField
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -48,7 +48,6 @@ from infobase.reference.models import (
     Organization,
     OrganizationKind,
     RegionalGroup,
-    State,
 )
 
 
@@ -203,9 +202,8 @@ class PledgeForm(NamedEmptyChoice, forms.ModelForm):
         required=False,
         empty_label=gettext_lazy("Any article"),
     )
-    states = forms.ModelMultipleChoiceField(
+    states = StateMultipleChoiceField(
         label=gettext_lazy("States"),
-        queryset=State.objects.all(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )

@@ -49,6 +49,7 @@ from infobase.needs.lessons import kind_labels
 from infobase.needs.models import LessonLearned, Need, NeedStatus
 from infobase.needs.selectors import RegisterFilters, needs_visible_to, register
 from infobase.reference.forms import (
+    StateMultipleChoiceField,
     instrument_filter,
     kind_filter,
     regional_group_filter,
@@ -56,7 +57,6 @@ from infobase.reference.forms import (
 )
 from infobase.reference.models import (
     AssistanceKind,
-    State,
 )
 
 
@@ -371,9 +371,8 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 12}),
     )
-    states = forms.ModelMultipleChoiceField(
+    states = StateMultipleChoiceField(
         label=gettext_lazy("Beneficiary States"),
-        queryset=State.objects.all(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=gettext_lazy("Left empty, the States of the needs."),

@@ -24,8 +24,8 @@ from infobase.needs.article_picker import (
 )
 from infobase.needs.models import RequestStatus
 from infobase.needs.requests import lines_from, parse_articles
-from infobase.reference.forms import instrument_filter, state_filter
-from infobase.reference.models import Article, AssistanceKind, Instrument, Priority, State
+from infobase.reference.forms import StateChoiceField, instrument_filter, state_filter
+from infobase.reference.models import Article, AssistanceKind, Instrument, Priority
 
 DOCUMENT_EXTENSIONS = set(DOCUMENTS.extensions)
 OPTION = re.compile(r"a\d+(\.\d+)?")
@@ -67,7 +67,7 @@ class ArticlesField(forms.MultipleChoiceField):
 
 
 class RequestForm(NamedEmptyChoice, forms.Form):
-    state = forms.ModelChoiceField(label=_("State"), queryset=State.objects.all())
+    state = StateChoiceField(label=_("State"))
     instrument = forms.ModelChoiceField(label=_("Instrument"), queryset=Instrument.objects.all())
     articles = ArticlesField(
         label=_("Articles"),

@@ -10,6 +10,7 @@ from infobase.needs.models import NeedStatus
 from infobase.needs.selectors import needs_visible_to
 from infobase.reference.models import Article, State
 from infobase.reference.profile import article_section, state_section
+from infobase.reference.selectors import by_state_name
 
 
 @state_section(key="needs", order=30, template="reference/profile/needs.html")
@@ -29,10 +30,10 @@ def article_needs(article: Article, user: Any) -> dict[str, Any]:
         needs_visible_to(user)
         .filter(article=article, status=NeedStatus.OPEN)
         .select_related("article__instrument", "state")
-        .order_by("state__name_en", "kind")
+        .order_by("kind")
     )
     return {
-        "needs": list(needs),
+        "needs": by_state_name(needs, lambda need: need.state),
         "can_open": user.has_perm("needs.view_register"),
         "by_state": True,
     }

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from infobase.core.collation import Key, collation_key
 from infobase.core.i18n import list_separator
 from infobase.needs.analytical import TOP_NEEDS, AnalyticalFigures, compute
 from infobase.questionnaires.analytical import (
@@ -293,6 +294,9 @@ class Composer:
 
     def state_name(self, state_id: int) -> str:
         return str(self.f.states[state_id].translated("name", self.lang))
+
+    def state_order(self, state_id: int) -> Key:
+        return collation_key(self.state_name(state_id), self.lang)
 
     def add(self, *blocks: Block) -> None:
         self.blocks.extend(blocks)
@@ -815,7 +819,7 @@ class Composer:
                 ),
                 str(labels[r.status]),
             )
-            for r in sorted(f.replies, key=lambda r: self.state_name(r.state_id))
+            for r in sorted(f.replies, key=lambda r: self.state_order(r.state_id))
         )
         self.add(
             Table(
@@ -845,7 +849,7 @@ class Composer:
         matrix_rows: tuple[tuple[str, ...], ...] = tuple(
             (self.state_name(state_id), *(statuses.get(a.pk, "") for a in f.articles))
             for state_id, statuses in sorted(
-                by_state.items(), key=lambda kv: self.state_name(kv[0])
+                by_state.items(), key=lambda kv: self.state_order(kv[0])
             )
         )
         self.add(

@@ -29,12 +29,13 @@ from infobase.needs.lessons import (
 from infobase.needs.models import DAC_CRITERIA, LessonLearned
 from infobase.reference.forms import (
     ArticleMultipleChoiceField,
+    StateMultipleChoiceField,
     article_filter,
     articles,
     kind_filter,
     state_filter,
 )
-from infobase.reference.models import AssistanceKind, State
+from infobase.reference.models import AssistanceKind
 
 
 class LessonFilterForm(forms.Form):
@@ -50,9 +51,8 @@ class LessonFilterForm(forms.Form):
 
 class LessonForm(NamedEmptyChoice, forms.ModelForm):
     once = OnceField()
-    states = forms.ModelMultipleChoiceField(
+    states = StateMultipleChoiceField(
         label=gettext_lazy("States concerned"),
-        queryset=State.objects.all(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 10}),
     )

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from infobase.core.forms import LanguageBoxes, NamedEmptyChoice
 from infobase.core.uploads import SPREADSHEET, TABLE, validate_upload
 from infobase.questionnaires.models import ReportingCycle, cycle_names
-from infobase.reference.models import Instrument, State
+from infobase.reference.forms import StateMultipleChoiceField
+from infobase.reference.models import Instrument
 
 
 class DispatchForm(forms.Form):
@@ -19,9 +20,8 @@ class DispatchForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty for today."),
     )
-    states = forms.ModelMultipleChoiceField(
+    states = StateMultipleChoiceField(
         label=_("Only these States"),
-        queryset=State.objects.all(),
         required=False,
         help_text=_("Leave empty to send to every party and signatory of the instruments."),
     )

@@ -44,6 +44,7 @@ from infobase.questionnaires.models import (
     StatedNeed,
 )
 from infobase.reference.models import AssistanceKind, Participation, State
+from infobase.reference.selectors import states_by_name
 
 # --- Dispatch ---------------------------------------------------------------------------
 
@@ -54,7 +55,7 @@ def recipients_on(*, questionnaire: Questionnaire, on: date) -> list[State]:
     involved = Participation.objects.filter(instrument__in=instruments).filter(
         Q(signature_date__lte=on) | Q(consent_date__lte=on)
     )
-    return list(State.objects.filter(pk__in=involved.values("state_id")).order_by("name_en"))
+    return states_by_name(State.objects.filter(pk__in=involved.values("state_id")))
 
 
 @transaction.atomic

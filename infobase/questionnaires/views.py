@@ -40,6 +40,7 @@ from infobase.questionnaires.models import (
     NotificationKind,
     Questionnaire,
 )
+from infobase.reference.selectors import by_state_name
 
 
 @login_required
@@ -172,9 +173,12 @@ def responses(request: HttpRequest, code: str) -> HttpResponse:
             "by_instrument": selectors.rates_by_instrument(qs),
             "by_status": selectors.rates_by_status(qs),
             "over_cycles": selectors.rates_over_cycles(),
-            "overdue": selectors.overdue(qs),
-            "assignments": questionnaire.assignments.select_related("state").order_by(
-                "state__name_en"
+            # By deadline, then in the reader's alphabetical order of the States.
+            "overdue": sorted(
+                by_state_name(selectors.overdue(qs), lambda a: a.state), key=lambda a: a.deadline
+            ),
+            "assignments": by_state_name(
+                questionnaire.assignments.select_related("state"), lambda a: a.state
             ),
             "status_choices": AssignmentStatus.choices,
         },

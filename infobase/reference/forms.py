@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from infobase.core.collation import sorted_by_name
 from infobase.core.once import OnceField
 from infobase.core.widgets import FastSelect
 from infobase.reference.models import (
@@ -37,6 +40,38 @@ class ArticleMultipleChoiceField(ArticleLabelMixin, forms.ModelMultipleChoiceFie
     pass
 
 
+class ByNameIterator(ModelChoiceIterator):
+    """The choices in the alphabetical order of their labels in the language the form is
+    shown in (``core.collation``), whatever the queryset's order."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = list(self.queryset)
+        for obj in sorted_by_name(rows, lambda o: str(self.field.label_from_instance(o))):
+            yield self.choice(obj)
+
+
+class StateChoiceField(forms.ModelChoiceField):
+    """A State, listed in the reader's alphabetical order."""
+
+    iterator = ByNameIterator
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", State.objects.all())
+        super().__init__(**kwargs)
+
+
+class StateMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """States, listed in the reader's alphabetical order."""
+
+    iterator = ByNameIterator
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", State.objects.all())
+        super().__init__(**kwargs)
+
+
 def articles() -> Any:
     return Article.objects.select_related("instrument")
 
@@ -61,12 +96,11 @@ def instrument_filter(**kwargs: Any) -> forms.ModelChoiceField:
     )
 
 
-def state_filter(**kwargs: Any) -> forms.ModelChoiceField:
+def state_filter(**kwargs: Any) -> StateChoiceField:
     """A State by its ISO code (``?state=EGY``), or any."""
     kwargs.setdefault("label", _("State"))
     kwargs.setdefault("widget", FastSelect)  # every State
-    return forms.ModelChoiceField(
-        queryset=State.objects.all(),
+    return StateChoiceField(
         to_field_name="iso3",
         required=False,
         empty_label=_("Any State"),

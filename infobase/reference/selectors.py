@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import pgettext_lazy
 
+from infobase.core.collation import sorted_by_name
 from infobase.core.search import search
 from infobase.reference.models import (
     CodelistItem,
@@ -18,6 +21,25 @@ from infobase.reference.models import (
     State,
     StateContact,
 )
+
+T = TypeVar("T")
+
+
+def by_state_name(
+    items: Iterable[T], state: Callable[[T], State], *, language_code: str | None = None
+) -> list[T]:
+    """``items`` in the alphabetical order of their State's name in the reader's language
+    (``core.collation``), not the English order of the database."""
+    return sorted_by_name(
+        items,
+        lambda item: state(item).translated("name", language_code).text,
+        language_code=language_code,
+    )
+
+
+def states_by_name(states: Iterable[State], *, language_code: str | None = None) -> list[State]:
+    """States in the alphabetical order of their names in the reader's language."""
+    return by_state_name(states, lambda state: state, language_code=language_code)
 
 
 class PartyStatus:

@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from infobase.core.collation import collation_key
 from infobase.core.i18n import format_percent, format_percent_range
 from infobase.reports import numbers, worldmap
 from infobase.reports.blocks import BarChart, HeatTable, Number, WorldMap
@@ -190,7 +191,7 @@ def map_states(block: WorldMap, lang: str) -> list[worldmap.MapState]:
             label=a.label,
             url="#",
         )
-        for a in block.areas
+        for a in sorted(block.areas, key=lambda a: collation_key(a.name, lang))
     ]
 
 

@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from infobase.core.collation import collation_key
 from infobase.core.exporters import safe_cell
 from infobase.core.i18n import is_rtl
 from infobase.core.text import xml_text
@@ -169,7 +170,8 @@ class _Book:
     def world_map(self, block: WorldMap) -> None:
         ws = self.sheet(block.sheet, block.title)
         self.header_row(ws, 3, [_("State"), _("ISO code"), _("Value")])
-        for r, area in enumerate(sorted(block.areas, key=lambda a: a.iso3), start=4):
+        areas = sorted(block.areas, key=lambda a: collation_key(a.name, self.lang))
+        for r, area in enumerate(areas, start=4):
             ws.cell(row=r, column=1, value=safe_cell(area.name))
             ws.cell(row=r, column=2, value=area.iso3)
             ws.cell(row=r, column=3, value=None if area.value is None else float(area.value))

@@ -363,6 +363,20 @@ def test_matrix_page_and_csv_export(secretariat: User, unodc: Organization) -> N
     assert exported(client, "/activities/matrix/export.pdf").status_code == 404
 
 
+def test_the_matrix_export_in_arabic_lists_states_in_arabic_alphabetical_order(
+    secretariat: User, unodc: Organization
+) -> None:
+    record(secretariat, provider=unodc, states=("EGY", "YEM", "JOR", "MAR"))
+    secretariat.language = "ar"
+    secretariat.save()
+    client = client_for(secretariat)
+    response = exported(client, "/activities/matrix/export.csv", {"axis": "kind"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # «ال» set aside: الأردن (أ), مصر (مص), المغرب (مغ), اليمن (ي); not in English order.
+    assert [r[2] for r in rows[1:5]] == ["JOR", "EGY", "MAR", "YEM"]
+    assert [r[1] for r in rows[1:5]] == ["الأردن", "مصر", "المغرب", "اليمن"]
+
+
 def test_new_activity_form_saves_through_the_service(
     secretariat: User, unodc: Organization
 ) -> None:

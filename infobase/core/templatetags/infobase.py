@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from infobase.core.collation import sorted_by_name
 from infobase.core.i18n import Translated, language_name
 
 register = template.Library()
@@ -73,6 +74,13 @@ def money(amount: Any, currency: str = "", places: str = "2g") -> SafeString | s
     from infobase.core.i18n import format_money
 
     return format_money(amount, currency, places)
+
+
+@register.filter
+def by_name(items: Any) -> list[Any]:
+    """Records (States…) in the alphabetical order of their names in the page's language
+    (``core.collation``), not the database's English order."""
+    return sorted_by_name(items or (), str)
 
 
 @register.filter
