@@ -23,6 +23,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
@@ -53,6 +54,7 @@ from infobase.funding.money import (
     normalise,
 )
 from infobase.needs.models import LessonLearned, Need
+from infobase.needs.selectors import needs_visible_to
 from infobase.reference.models import (
     Article,
     AssistanceKind,
@@ -389,6 +391,17 @@ def pledge_save(
 # --- Earmarks ------------------------------------------------------------------------------
 
 
+def default_beneficiaries(*, needs: Iterable[Need]) -> list[State]:
+    """The beneficiary States a project designed from ``needs`` takes when none is named: the
+    States of those needs everyone may see. A project's States are published (its page and the
+    API's record, the State's public profile, the Secretariat's report), so a State whose need
+    rests only on confidential information is named by a choice, never by default: else its
+    name beside the needs shown would tell that it stated a need in confidence."""
+    ids = [n.pk for n in needs]
+    public = needs_visible_to(AnonymousUser()).filter(pk__in=ids).values("state_id")
+    return list(State.objects.filter(pk__in=public).order_by("name_en"))
+
+
 def project_beneficiaries(project: Project, *, needs: Iterable[Need] | None = None) -> list[State]:
     """The project's beneficiary States: its own and those of the needs it addresses (of
     ``needs`` when given: the project's needs someone may see)."""
@@ -675,10 +688,11 @@ def project_save(
 
     ``data``: code, title and description (language → text), outputs, starts, ends (the
     duration), currency of the budget, is_demo. ``needs``: the needs of the register it
-    addresses. ``states``: its beneficiary States; ``None`` for a new project takes the States
-    of its needs. ``budget_lines``: (description, amount in the project's currency) replacing
-    the current lines; ``None`` keeps them. ``activities``: its delivery. ``None`` keeps any of
-    these as they are on a change. Every problem is reported at once; nothing is written.
+    addresses. ``states``: its beneficiary States; ``None`` for a new project takes
+    ``default_beneficiaries`` of its needs. ``budget_lines``: (description, amount in the
+    project's currency) replacing the current lines; ``None`` keeps them. ``activities``: its
+    delivery. ``None`` keeps any of these as they are on a change. Every problem is reported at
+    once; nothing is written.
     """
     action = "change" if instance.pk else "add"
     _require(user, f"funding.{action}_project", instance if instance.pk else None)
@@ -711,8 +725,7 @@ def project_save(
     if not instance.pk:
         instance.created_by = user if getattr(user, "pk", None) else None
     if states_list is None and not instance.pk and needs_list is not None:
-        ids = {n.state_id for n in needs_list}
-        states_list = list(State.objects.filter(pk__in=ids))
+        states_list = default_beneficiaries(needs=needs_list)
     with transaction.atomic():
         _history(instance, user, reason)
         # One version of the project, its needs, States and delivery with it.

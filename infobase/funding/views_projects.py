@@ -36,6 +36,7 @@ from infobase.funding.services import (
     ProjectFunding,
     allocate,
     allowed_transitions,
+    default_beneficiaries,
     pledges_allowing,
     project_beneficiaries,
     project_funding,
@@ -375,7 +376,10 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         label=gettext_lazy("Beneficiary States"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=gettext_lazy("Left empty, the States of the needs."),
+        help_text=gettext_lazy(
+            "Left empty, the States of the needs that are not confidential: a State whose need "
+            "is confidential is named only if chosen here."
+        ),
     )
     description = forms.CharField(
         label=gettext_lazy("Description"),
@@ -553,8 +557,8 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
         initial = {
             "currency": "USD",
             "needs": chosen_needs,
-            # "Design from needs": the beneficiary States follow the chosen needs.
-            "states": sorted({n.state for n in chosen_needs}, key=lambda s: s.name_en),
+            # "Design from needs": the beneficiary States follow the chosen public needs.
+            "states": default_beneficiaries(needs=chosen_needs),
         }
         lines_initial = []
     order = ("state__name_en", "article__instrument__position", "article__number")
@@ -596,8 +600,8 @@ def _project_edit(request: HttpRequest, project: Project | None) -> HttpResponse
                     "currency": data["currency"],
                 },
                 needs=data["needs"],
-                # Left empty, the beneficiary States are those of the needs.
-                states=data["states"] or [n.state for n in data["needs"]],
+                # Left empty, the States of the needs everyone may see (default_beneficiaries).
+                states=data["states"] or default_beneficiaries(needs=data["needs"]),
                 budget_lines=budget,
                 activities=data["activities"],
                 reason=request.POST.get("reason", "").strip(),

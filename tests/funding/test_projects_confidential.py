@@ -105,3 +105,82 @@ def test_moving_to_funded_uses_todays_rates_not_the_allocation_dates(
     project_transition(user=secretariat, project=made, to=ProjectStatus.FUNDED)
     made.refresh_from_db()
     assert made.status == ProjectStatus.FUNDED
+
+
+def _designed_from_needs(
+    secretariat: User, needs: list[Need], states: list[State] | None
+) -> Project:
+    """The secretariat's "design from needs": the form opened for ``needs``, sent with the
+    beneficiary States it offered (``states`` None), or with ``states`` (none: left empty)."""
+    client = client_for(secretariat)
+    offered = client.get(reverse("project_new"), {"need": [n.pk for n in needs]})
+    chosen = offered.context["form"].initial["states"] if states is None else states
+    saved = client.post(
+        reverse("project_new"),
+        {
+            "code": "designed",
+            "title_en": "Designed",
+            "needs": [n.pk for n in needs],
+            "states": [s.pk for s in chosen],
+            "description_language": "en",
+            "currency": "USD",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+        },
+    )
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    return Project.objects.get(code="designed")
+
+
+def _published(viewer: User | None, made: Project) -> dict[str, object]:
+    """What a reader is told of the project's beneficiaries: its page, Nigeria's public profile
+    (projects counted for those who may not list them), the API's record."""
+    client = client_for(viewer) if viewer else client_for(None)
+    out: dict[str, object] = {
+        "profile": visible_text(client.get(reverse("state_detail", args=["NGA"])).content.decode())
+    }
+    if viewer is not None:
+        page = client.get(reverse("project_detail", args=[made.pk]))
+        out["page"] = [s.iso3 for s in page.context["states"]]
+        out["api"] = client.get(f"/api/v1/projects/{made.pk}/").json()["states"]
+    return out
+
+
+@pytest.mark.parametrize("form", ["as offered", "left empty", "by the service"])
+def test_a_project_designed_from_a_confidential_need_does_not_name_its_state(
+    form: str, secretariat: User, donor: User
+) -> None:
+    # A project's beneficiary States are published (its page, the API, the State's public
+    # profile, the Secretariat's report). Designed from Egypt's visible need and Nigeria's
+    # confidential one, the States it takes by default must be what they would be had the
+    # confidential need not been chosen: else "Nigeria" beside needs of Egypt alone tells that
+    # Nigeria stated a need in confidence.
+    shown = need("EGY", "untoc", 5, "training")
+    hidden = need("NGA", "untoc", 16, "action_plan")
+    hidden.confidential = True
+    hidden.save()
+    if form == "by the service":
+        made = project(secretariat, "designed", [shown, hidden])
+    else:
+        states = [] if form == "left empty" else None
+        made = _designed_from_needs(secretariat, [shown, hidden], states)
+    assert [s.iso3 for s in made.states.all()] == ["EGY"]
+    for viewer in (donor, None):
+        seen = _published(viewer, made)
+        profile = str(seen["profile"])
+        assert "1 project is recorded" not in profile and "Designed" not in profile, viewer
+        if viewer is not None:
+            assert seen["page"] == ["EGY"] and seen["api"] == ["EGY"]
+
+
+def test_the_secretariat_may_still_name_the_state_of_a_confidential_need(
+    secretariat: User,
+) -> None:
+    # Naming Nigeria is then the secretariat's deliberate choice, kept as made.
+    shown = need("EGY", "untoc", 5, "training")
+    hidden = need("NGA", "untoc", 16, "action_plan")
+    hidden.confidential = True
+    hidden.save()
+    both = list(State.objects.filter(iso3__in=["EGY", "NGA"]).order_by("iso3"))
+    made = _designed_from_needs(secretariat, [shown, hidden], both)
+    assert sorted(s.iso3 for s in made.states.all()) == ["EGY", "NGA"]
