@@ -120,7 +120,7 @@ def test_secretariat_produces_a_report_follows_its_progress_and_downloads_it(
     assert re.search(r"/reports/runs/[0-9a-f-]+/$", page.url), page.url
     assert_accessible(page)
     # The page follows the job by itself and offers the file when it is done.
-    download = page.locator('main a[href$="/file/"]')
+    download = page.locator('main a[download][href$="/file/"]')
     download.wait_for(timeout=90_000)
     response = page.context.request.get(download.get_attribute("href"))
     assert response.ok
