@@ -219,7 +219,11 @@ class AnalyticalReport(Report):
             ),
             (
                 _("Withheld figures"),
-                _("A figure that would cover fewer than three States is withheld (—)."),
+                _(
+                    "A share of States that would rest on fewer than three States is withheld "
+                    "(—): so few answers say little about implementation. It hides no answer: "
+                    "the annexes give each State's reply and its public answers."
+                ),
             ),
             (
                 _("Regional groups"),
@@ -375,8 +379,8 @@ class Composer:
                 % {"lessons": self.n(len(f.lessons))},
                 notes=(
                     _(
-                        "Figures count only answers validated by the Secretariat. No figure "
-                        "covers fewer than three States, and answers a State asked to keep "
+                        "Figures count only answers validated by the Secretariat. No share is "
+                        "given of fewer than three States, and answers a State asked to keep "
                         "confidential are counted in no figure (see the methodology annex)."
                     ),
                 ),

@@ -7,7 +7,9 @@ public, so every figure follows the public rules:
   States whose answer is confidential, so a figure that counted them would give them away once
   the annex's named statuses are subtracted from it; counting only the answers that are public
   makes every figure a function of public answers, from which nothing confidential follows;
-- no figure covers fewer than ``MIN_AGGREGATE`` States: such a figure is withheld (``None``);
+- no share rests on fewer than ``MIN_AGGREGATE`` States: such a share is withheld (``None``).
+  It protects no answer (Annex II names each State's public answers): so small a base says
+  little about implementation. Counts (replies, needs) are given whatever their size;
 - shares of States reporting an article as implemented leave "not applicable" out of the
   denominator; shares are rounded half up to one decimal;
 - States without a regional group form their own group (``NO_GROUP``), so group rows add up to
@@ -40,7 +42,7 @@ NO_GROUP = ""  # States that belong to no regional group
 REPORT_GROUPS = (*GROUPS, NO_GROUP)
 QUOTES_PER_ARTICLE = 2
 
-# No figure covers fewer States than this: such a figure is withheld (``None``).
+# No share rests on fewer States than this: such a share is withheld (``None``).
 MIN_AGGREGATE = 3
 
 
