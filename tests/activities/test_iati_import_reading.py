@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +24,7 @@ from infobase.activities.models import Activity, ImportRun, ImportRunStatus
 from infobase.funding.models import ExchangeRate
 from tests.activities.test_iati_import import activity_xml, iati_file
 from tests.activities.test_iati_import_background import mixed_file, outcome
+from tests.core.test_jobs_workers import ROOT, SETUP, database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +163,61 @@ def test_the_reading_process_dying_mid_file_fails_the_run_and_writes_nothing_of_
     assert f"exit code -{int(signal.SIGKILL)}" in run.error
     assert_only_the_good_file_written(run)
     assert len(processes) == 2
+
+
+# An importer that starts reading a file in a process of its own, then is killed (SIGKILL: a
+# worker stopped by the system) as soon as the first events arrive.
+READ_THEN_DIE = SETUP + (
+    "import os, signal; "
+    "from infobase.activities.iati_import.normalise import Codes; "
+    "from infobase.activities.iati_import.reading import ReadingProcess; "
+    "source = open(sys.argv[1], 'rb'); "
+    "process = ReadingProcess(source, relevance=None, codes=Codes(), held=set(), "
+    "language='en').__enter__(); "
+    "next(iter(process)); "
+    "print(process.process.pid, flush=True); "
+    "os.kill(os.getpid(), signal.SIGKILL)"
+)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_the_reading_process_ends_when_its_importer_is_killed(tmp_path: Path) -> None:
+    path = tmp_path / "large.xml"
+    path.write_bytes(iati_file(*(activity_xml(f"XX-TEST-1-K{i}") for i in range(10_000))))
+    env = {**os.environ, "DATABASE_URL": database_url(tmp_path), "PYTHONPATH": str(ROOT)}
+    with open(tmp_path / "stderr", "w", encoding="utf-8") as errors:
+        importer_process = subprocess.Popen(  # noqa: S603  (the test's own command)
+            [sys.executable, "-c", READ_THEN_DIE, str(path)],
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "infobase.settings"},
+            stdout=subprocess.PIPE,  # not read to its end: the reading process holds it too
+            stderr=errors,
+            text=True,
+        )
+        assert importer_process.stdout is not None
+        with importer_process.stdout:
+            first_line = importer_process.stdout.readline()
+        killed = importer_process.wait(timeout=120)
+    assert killed == -signal.SIGKILL, (tmp_path / "stderr").read_text()
+    reader = int(first_line)
+    try:
+        deadline = time.monotonic() + 60
+        while _running(reader) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # It has far more to send than the pipe holds: it waits forever for a reader unless
+        # it finds that the importer is gone.
+        assert not _running(reader)
+    finally:
+        if _running(reader):
+            os.kill(reader, signal.SIGKILL)
 
 
 def test_a_reading_process_that_sends_nothing_for_too_long_is_stopped(

@@ -289,7 +289,7 @@ class ReadingProcess:
         self.receiver, sender = context.Pipe(duplex=False)
         self.process = context.Process(
             target=_reading_process,
-            args=(sender, self.source, self.reading, self.HAND_OVER),
+            args=(sender, self.receiver, self.source, self.reading, self.HAND_OVER),
             name="iati-reader",
             daemon=True,
         )
@@ -351,9 +351,17 @@ class ReadingProcess:
 
 
 def _reading_process(
-    connection: Any, source: IO[bytes], reading: dict[str, Any], hand_over: bool | None
+    connection: Any,
+    importers_end: Any,
+    source: IO[bytes],
+    reading: dict[str, Any],
+    hand_over: bool | None,
 ) -> None:
     """The reading process: events pickled in chunks through ``connection``."""
+    # The importer's end, inherited by the fork, is closed here: held open, the pipe would
+    # outlive a killed importer and this process would wait on it forever, a file's worth of
+    # memory that no sweep ever frees; closed, sending fails and the process ends.
+    importers_end.close()
     _forbid_database()
     if money.money_converter() is not None:
         money.register_money_converter(_rates_wanted)
