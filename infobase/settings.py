@@ -280,6 +280,9 @@ TASKS = {
 # IMPORT_RUN_LEASE_SECONDS likewise.
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 120)
 IMPORT_RUN_LEASE_SECONDS = env_int("IMPORT_RUN_LEASE_SECONDS", 600)
+# A worker also touches a file per running job here, whatever the database lets it write: a
+# handler's long transaction can keep its heartbeat from being written (SQLite has one writer).
+JOB_BEATS_DIR = VAR_DIR / "job-beats"
 
 LOGGING = {
     "version": 1,

@@ -114,9 +114,10 @@ class JobLost(Exception):
 class JobContext:
     """What a handler gets: the job, and ``progress`` to report (and prove it is alive)."""
 
-    def __init__(self, job: Job, attempt: int) -> None:
+    def __init__(self, job: Job, attempt: int, beat: _Beat | None = None) -> None:
         self.job = job
         self.attempt = attempt
+        self.beat = beat
 
     @property
     def user(self) -> Any:
@@ -127,8 +128,17 @@ class JobContext:
 
         Raises ``JobLost`` when this attempt was given up by the sweep meanwhile.
         """
+        percent = max(0, min(99, round(percent)))
+        if self.beat is not None and connection.in_atomic_block:
+            # Written by the heartbeat's own connection: through the handler's, inside its
+            # transaction, nobody would see it, and on PostgreSQL the job's row would stay
+            # locked (the heartbeat, and the sweep, waiting) until the transaction ends.
+            self.beat.pending = (percent, str(step)[:200])
+            if self.beat.lost:
+                raise JobLost(str(self.job.pk))
+            return
         updated = _own(self.job.pk, self.attempt).update(
-            progress=max(0, min(99, round(percent))),
+            progress=percent,
             step=str(step)[:200],
             heartbeat_at=timezone.now(),
         )
@@ -219,7 +229,7 @@ def job_is_alive(job: Job, *, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     if job.status == JobStatus.RUNNING:
         beat = job.heartbeat_at or job.started_at or job.requested_at
-        return beat >= now - lease()
+        return beat >= now - lease() or _beat_file_fresh(job, now)
     if job.status != JobStatus.QUEUED:
         return False
     return _queued_task_alive(job, now)
@@ -358,8 +368,8 @@ def run_job(job_id: str) -> None:
         return
     lang = job.lang or getattr(job.requested_by, "language", "") or settings.LANGUAGE_CODE
     try:
-        with _heartbeat(job.pk, attempt), language(lang):
-            result = registered.handler(JobContext(job, attempt), dict(job.params))
+        with _heartbeat(job.pk, attempt) as beat, language(lang):
+            result = registered.handler(JobContext(job, attempt, beat), dict(job.params))
     except JobLost:
         logger.warning("job %s attempt %s was given up by the sweep", job.pk, attempt)
         return
@@ -411,35 +421,77 @@ def _finish(
         _failed_hook(Job.objects.get(pk=job.pk))
 
 
+def _beat_file(job_id: Any, attempt: int) -> Path:
+    return Path(settings.JOB_BEATS_DIR) / f"{job_id}-{attempt}"
+
+
+def _beat_file_fresh(job: Job, now: datetime) -> bool:
+    """Whether the worker running ``job`` touched its beat file within the lease: it is alive
+    though its heartbeat could not be written (a long transaction of its handler)."""
+    try:
+        touched = _beat_file(job.pk, job.attempts).stat().st_mtime
+    except OSError:
+        return False
+    return touched >= (now - lease()).timestamp()
+
+
+@dataclass
+class _Beat:
+    pending: tuple[int, str] | None = None  # progress reported inside a transaction
+    lost: bool = False  # the sweep gave this attempt up
+
+
 @contextmanager
-def _heartbeat(job_id: Any, attempt: int) -> Iterator[None]:
-    """Renew the lease from a thread while the handler runs in a worker. Not started inside
-    a transaction (a job run inline by the immediate backend in a test or a request), where
-    another connection could not see the job anyway."""
+def _heartbeat(job_id: Any, attempt: int) -> Iterator[_Beat | None]:
+    """Renew the lease from threads while the handler runs in a worker: one writes the
+    heartbeat (and progress reported inside a transaction), one touches the beat file. Not
+    started inside a transaction (a job run inline by the immediate backend in a test or a
+    request), where another connection could not see the job anyway."""
     if connection.in_atomic_block:
-        yield
+        yield None
         return
     stop = threading.Event()
     interval = max(0.5, lease().total_seconds() / 4)
+    state = _Beat()
+    path = _beat_file(job_id, attempt)
+    with suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+
+    def touch() -> None:
+        while not stop.wait(interval):
+            with suppress(OSError):
+                path.touch()
 
     def beat() -> None:
         try:
             while not stop.wait(interval):
+                fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
+                pending = state.pending
+                if pending is not None:
+                    fields.update(progress=pending[0], step=pending[1])
                 try:
-                    _own(job_id, attempt).update(heartbeat_at=timezone.now())
+                    if not _own(job_id, attempt).update(**fields):
+                        state.lost = True
                 except Exception:  # a locked SQLite database: try again at the next beat
                     logger.warning("heartbeat of job %s missed", job_id, exc_info=True)
                     close_old_connections()
         finally:
             connection.close()
 
-    thread = threading.Thread(target=beat, name=f"job-heartbeat-{job_id}", daemon=True)
-    thread.start()
+    threads = [
+        threading.Thread(target=target, name=f"job-{name}-{job_id}", daemon=True)
+        for name, target in (("heartbeat", beat), ("beat-file", touch))
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        yield
+        yield state
     finally:
         stop.set()
-        thread.join()
+        for thread in threads:
+            thread.join()
+        path.unlink(missing_ok=True)
 
 
 # --- Files handed to a job ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -115,6 +116,25 @@ def test_the_sweep_leaves_a_live_job_alone(secretariat):  # type: ignore[no-unty
     assert result.retried == [] and result.failed == []
     assert set(Job.objects.values_list("status", flat=True)) == {"queued", "running"}
     assert queued.pk != running.pk
+
+
+def test_a_job_whose_transaction_keeps_its_heartbeat_back_is_alive_while_its_worker_runs(  # type: ignore[no-untyped-def]
+    secretariat, settings, tmp_path
+):
+    # A handler's long transaction (an IATI file, a derivation) keeps the heartbeat from being
+    # written: SQLite has one writer. Taken for dead, the job ran again over its own upload,
+    # already imported and removed, and ended "done" on an empty import.
+    settings.JOB_BEATS_DIR = tmp_path
+    with override_settings(TASKS=DB_QUEUE):
+        job = die(start_job(kind="tests.echo", params={}, user=secretariat))
+        beat = tmp_path / f"{job.pk}-{job.attempts}"
+        beat.touch()  # what the worker's thread does, whatever the database lets it write
+        assert jobs_sweep().retried == []
+        job.refresh_from_db()
+        assert job.status == JobStatus.RUNNING and job.attempts == 1
+        stopped = (timezone.now() - timedelta(minutes=10)).timestamp()
+        os.utime(beat, (stopped, stopped))  # the worker died: nothing touches it any more
+        assert jobs_sweep().retried == [str(job.pk)]
 
 
 def test_a_queued_job_whose_task_was_lost_is_queued_again(secretariat, worker):  # type: ignore[no-untyped-def]
