@@ -266,6 +266,8 @@ def reap(job: Job, *, retry: bool, now: datetime | None = None) -> str:
     )
     never_started = job.status == JobStatus.QUEUED
     attempts = job.attempts + (1 if never_started else 0)
+    if not never_started:
+        _beat_file(job.pk, job.attempts).unlink(missing_ok=True)  # its dead worker's
     if retry and attempts < job.max_attempts:
         if not current.update(
             status=JobStatus.QUEUED,
