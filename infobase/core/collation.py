@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 # At the first level only; the names' own letters then break ties (أ after ا, ة before ت).
 _ARABIC_LETTERS = str.maketrans(
-    {"ء": "ا", "أ": "ا", "ؤ": "ا", "إ": "ا", "ئ": "ا", "ٱ": "ا", "آ": "اا", "ة": "ت", "ى": "ي"}
+    {"ء": "ا", "أ": "ا", "ؤ": "ا", "إ": "ا", "ئ": "ا", "ٱ": "ا", "آ": "ا", "ة": "ت", "ى": "ي"}
 )
 _ARABIC_ARTICLE = "ال"
 # A noncharacter's implicit weight is above every letter's: «ñ» sorts after «nz».

@@ -35,6 +35,14 @@ def test_an_arabic_state_picker_follows_the_arabic_alphabet_setting_the_article_
     ]
 
 
+def test_an_arabic_state_picker_opens_as_the_uns_arabic_list_of_member_states() -> None:
+    # The opening of the list on https://www.un.org/ar/about-us/member-states: alef with madda
+    # is alef too (آيرلندا after أوكرانيا, not before الاتحاد الروسي).
+    order = ["RUS", "ETH", "AZE", "ARG", "JOR", "ARM", "ERI", "ESP", "AUS", "EST", "UKR", "IRL"]
+    order += ["ISL", "ITA"]
+    assert iso3_in_choices("ar", set(order)) == order
+
+
 def test_a_french_state_picker_puts_egypte_between_danemark_and_espagne() -> None:
     codes = {"DNK", "EGY", "ECU", "ESP", "ZWE"}
     assert iso3_in_choices("fr", codes) == ["DNK", "EGY", "ECU", "ESP", "ZWE"]
