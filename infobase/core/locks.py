@@ -2,7 +2,8 @@
 
 PostgreSQL: a session advisory lock (``pg_try_advisory_lock``), released by the database when
 the process holding it dies. SQLite: a row of ``core.Lock`` inserted in its own committed
-transaction; a row left by a process that is gone (same host, pid not running) is taken over.
+transaction; a row left by a process that is gone (same host, pid not running, or its pid now
+another process's: the holder names its process's start and the machine's boot) is taken over.
 Take a lock outside any transaction: inside one, other connections could not see it on SQLite.
 """
 
@@ -70,7 +71,28 @@ def _pg_release(name: str, token: str) -> None:
 
 
 def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex}:{_boot_id()}:{_started(pid)}"
+
+
+def _boot_id() -> str:
+    """This machine's boot (Linux), or "" where it cannot be told."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as boot:
+            return boot.read().strip()
+    except OSError:
+        return ""
+
+
+def _started(pid: int) -> str:
+    """When process ``pid`` started, in clock ticks since boot (Linux), or "" where it cannot be
+    told (no such process, another system). A pid given to a new process has another start: a
+    container restarted runs its new worker under the pid its dead one had."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 def _row_try(name: str) -> str | None:
@@ -90,11 +112,16 @@ def _row_try(name: str) -> str | None:
 
 
 def _holder_gone(holder: str) -> bool:
-    host, _sep, rest = holder.partition(":")
-    pid_text = rest.split(":", 1)[0]
+    host, pid_text, *rest = [*holder.split(":"), ""]
     if host != socket.gethostname() or not pid_text.isdigit():
         return False  # another machine: cannot tell, wait for it to release
     pid = int(pid_text)
+    boot, started = (rest[1], rest[2]) if len(rest) >= 3 else ("", "")
+    if boot and boot != _boot_id():
+        return True  # the machine restarted since: every process of then is gone
+    now = _started(pid) if started else ""
+    if now and now != started:
+        return True  # the pid is another process's now
     if pid == os.getpid():
         return False  # another thread of this process
     try:

@@ -104,6 +104,28 @@ def test_a_lock_row_left_by_a_dead_process_is_taken_over():  # type: ignore[no-u
 
 
 @pytest.mark.django_db
+def test_a_lock_row_whose_pid_is_now_another_process_is_taken_over():  # type: ignore[no-untyped-def]
+    # A restarted container runs its new worker under the pid its dead one had: the row names
+    # the pid's process by its start (and the machine's boot), so the pid alone holds nothing.
+    host, pid, boot = socket.gethostname(), os.getpid(), locks._boot_id()
+    started = locks._started(pid)
+    assert started and boot  # Linux, as everywhere Infobase runs its tests
+    earlier = str(int(started) - 1)
+    for holder in (f"{host}:{pid}:x:{boot}:{earlier}", f"{host}:{pid}:x:another-boot:{started}"):
+        Lock.objects.create(name="tests-batch", holder=holder)
+        token = locks._row_try("tests-batch")
+        assert token is not None, holder
+        locks._row_release("tests-batch", token)
+    # This very process (another of its threads) still holds it.
+    Lock.objects.create(name="tests-batch", holder=f"{host}:{pid}:x:{boot}:{started}")
+    assert locks._row_try("tests-batch") is None
+    # A row written before the start was recorded: judged by its pid alone, as then.
+    Lock.objects.all().delete()
+    Lock.objects.create(name="tests-batch", holder=f"{host}:{os.getppid()}:x")
+    assert locks._row_try("tests-batch") is None
+
+
+@pytest.mark.django_db
 def test_derivation_on_demand_runs_as_a_job(secretariat, focal_egypt):  # type: ignore[no-untyped-def]
     from django.core.exceptions import PermissionDenied
 
