@@ -400,7 +400,12 @@ def error_message(error: Exception) -> str:
         return _("Your account may not see or change this.")
     if isinstance(error, EXPECTED_ERRORS):
         return str(error)
-    return f"{type(error).__name__}: {error}"
+    # Its text may hold what the requester should not read (a query's values, a path): the
+    # details are in the server's log, under the job's id.
+    return _(
+        "The work stopped on an unexpected error (%(kind)s), recorded with its details in the "
+        "server's log. Try again; if it stops again, tell the administrators."
+    ) % {"kind": type(error).__name__}
 
 
 def _finish(

@@ -33,6 +33,12 @@ def invalid(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     raise InvalidInput([InputProblem("data.csv", _("This field is required."), line=3)])
 
 
+@job_handler("tests.bug")
+def bug(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A handler's own bug, its message holding what no requester should read."""
+    raise ValueError("duplicate key value (email)=(someone.else@example.org)")
+
+
 @job_handler("tests.record")
 def record(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Appends the job id and the worker's pid to a log file: each run leaves one line."""

@@ -63,6 +63,20 @@ def test_a_handler_error_fails_the_job_with_its_message(secretariat):  # type: i
     assert job.error == "data.csv, line 3: This field is required."
 
 
+def test_an_unexpected_error_fails_the_job_in_the_readers_words_without_its_details(  # type: ignore[no-untyped-def]
+    focal_egypt,
+):
+    # A bug's message may quote a query's values or a path: the page names only its kind and
+    # where the details are (the server's log), in the requester's language.
+    with translation.override("ar"):
+        job = start_job(kind="tests.bug", params={}, user=focal_egypt)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "someone.else" not in job.error and "(ValueError)" in job.error
+    with translation.override("ar"):
+        assert job.error == jobs.error_message(ValueError("x")) != jobs.error_message(KeyError())
+
+
 def test_the_same_live_work_is_not_queued_twice(secretariat):  # type: ignore[no-untyped-def]
     with override_settings(TASKS=DB_QUEUE):
         first = start_job(kind="tests.echo", params={}, user=secretariat, dedupe_key="echo:1")
