@@ -222,6 +222,11 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=env_bool("SECURE_COOKIES"))
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
+# The interface language, for a year: over HTTPS only where the session is; no script reads it.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Sessions end after SESSION_COOKIE_AGE (12 hours) and after SESSION_IDLE_TIMEOUT seconds without
 # a request (30 minutes; infobase.core.middleware.SessionIdleTimeoutMiddleware), ASVS V3.3.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)

@@ -150,6 +150,9 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
     return render(request, "infobase/history.html", context)
 
 
+# Signed in only: a job is its requester's and the secretariat's, and a link to one followed after
+# the session ended (an import left to run, a link in a notice) leads to the login and back.
+@login_required
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = get_object_or_404(Job, pk=pk)
     require(request.user, "core.view_job", job)
@@ -200,6 +203,7 @@ def export_file(request: HttpRequest, pk: str) -> FileResponse:
     )
 
 
+@login_required
 def job_status(request: HttpRequest, pk: str) -> JsonResponse:
     job = get_object_or_404(Job, pk=pk)
     require(request.user, "core.view_job", job)

@@ -71,6 +71,41 @@ def test_the_language_switch_does_not_leave_https_for_http():
     assert response["Location"] == "/"
 
 
+def test_the_language_cookie_is_kept_from_scripts_and_sent_over_https_where_sessions_are():
+    switched = Client().post(reverse("switch_language"), {"language": "ar", "next": "/"})
+    cookie = switched.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "ar"
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert not cookie["secure"]  # this development server's sessions travel over HTTP too
+    with override_settings(LANGUAGE_COOKIE_SECURE=True):
+        switched = Client().post(reverse("switch_language"), {"language": "ar", "next": "/"})
+    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME]["secure"] is True
+
+
+def test_a_deployment_with_secure_cookies_gets_a_secure_language_cookie(tmp_path):
+    # The settings as a deployment reads them (docs/deployment.md: SECURE_COOKIES behind HTTPS).
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.SESSION_COOKIE_SECURE, settings.LANGUAGE_COOKIE_SECURE)"
+    )
+    environ = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "infobase.settings",
+        "INFOBASE_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    for secure, expected in (("1", "True True"), ("0", "False False")):
+        printed = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+            [sys.executable, "-c", code],
+            env={**environ, "SECURE_COOKIES": secure},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert " ".join(printed) == expected
+
+
 # --- Tokens after a change of rights -------------------------------------------------------------
 
 

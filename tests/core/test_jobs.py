@@ -6,7 +6,10 @@ import os
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.http import QueryDict
+from django.shortcuts import resolve_url
 from django.test import override_settings
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
@@ -239,10 +242,23 @@ def test_only_the_requester_and_the_secretariat_see_a_job(
         client = client_for(user)
         assert client.get(job.get_absolute_url()).status_code == 200
         assert client.get(f"/jobs/{job.pk}/status.json").status_code == 200
-    for user in (focal_senegal, donor, None):
+    for user in (focal_senegal, donor):
         client = client_for(user)
-        assert client.get(job.get_absolute_url()).status_code in (302, 403)
-        assert client.get(f"/jobs/{job.pk}/status.json").status_code in (302, 403)
+        assert client.get(job.get_absolute_url()).status_code == 403
+        assert client.get(f"/jobs/{job.pk}/status.json").status_code == 403
+
+
+def test_a_job_link_followed_after_the_session_ended_leads_to_the_login_and_back(
+    focal_egypt,
+):  # type: ignore[no-untyped-def]
+    job = start_job(kind="tests.echo", params={}, user=focal_egypt)
+    anonymous = client_for(None)
+    for url in (job.get_absolute_url(), f"/jobs/{job.pk}/status.json"):
+        response = anonymous.get(url)
+        assert response.status_code == 302
+        login, _, query = response["Location"].partition("?")
+        assert login == resolve_url(settings.LOGIN_URL)
+        assert QueryDict(query)["next"] == url
 
 
 def test_the_sweep_forgets_form_tokens_a_week_old():  # type: ignore[no-untyped-def]

@@ -8,8 +8,17 @@
   var status = document.getElementById("job-status");
   function poll() {
     fetch(bar.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) { return response.json(); })
+      .then(function (response) {
+        // The session ended (sent to the login page) or the job is no longer this person's: the
+        // page itself says so, and leads back here after signing in.
+        if (response.redirected || response.status === 403 || response.status === 404) {
+          window.location.reload();
+          return null;
+        }
+        return response.json();
+      })
       .then(function (data) {
+        if (data === null) { return; }
         bar.value = data.progress;
         // The percentage as the page writes it (the fallback text of browsers without <progress>).
         bar.textContent = data.progress_display || String(data.progress);
