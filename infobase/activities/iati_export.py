@@ -269,7 +269,9 @@ def activity_element(
 
     etree.SubElement(root, "iati-identifier").text = _clean(activity.iati_identifier)
 
-    rep = etree.SubElement(root, "reporting-org", ref=reporting.ref, type=reporting.type)
+    rep = etree.SubElement(
+        root, "reporting-org", ref=_attribute(reporting.ref), type=reporting.type
+    )
     if activity.provider_kind != ProviderKind.SECRETARIAT:
         # Re-publishing an activity the secretariat does not itself carry out.
         rep.set("secondary-reporter", "1")
@@ -322,12 +324,12 @@ def _participating_orgs(
         if provider is not None:
             ref = _org_ref(provider, reporting)
             if ref:
-                attrs["ref"] = ref
+                attrs["ref"] = _attribute(ref)
             if provider.iati_type:
                 attrs["type"] = provider.iati_type
             names = _organization_names(provider)
         else:
-            attrs.update(ref=reporting.ref, type=reporting.type)
+            attrs.update(ref=_attribute(reporting.ref), type=reporting.type)
             names = reporting.names
         org = etree.SubElement(root, "participating-org", attrs)
         _narratives(org, names, default_lang)
@@ -338,7 +340,7 @@ def _participating_orgs(
         ref = participant.ref or (_org_ref(organization, reporting) if organization else "")
         kind = participant.org_type or (organization.iati_type if organization else "")
         if ref:
-            attrs["ref"] = ref
+            attrs["ref"] = _attribute(ref)
         if kind:
             attrs["type"] = kind
         org = etree.SubElement(root, "participating-org", attrs)
@@ -458,15 +460,17 @@ def _transactions(root: etree._Element, activity: Activity) -> None:
             value.set("value-date", _date(value_day))
         value.text = _decimal(tx.value)
         if tx.provider_ref:
-            etree.SubElement(element, "provider-org", ref=tx.provider_ref)
+            etree.SubElement(element, "provider-org", ref=_attribute(tx.provider_ref))
         if tx.receiver_ref:
-            etree.SubElement(element, "receiver-org", ref=tx.receiver_ref)
+            etree.SubElement(element, "receiver-org", ref=_attribute(tx.receiver_ref))
 
 
 def _documents(root: etree._Element, activity: Activity, default_lang: str) -> None:
     for document in sorted(activity.documents.all(), key=lambda d: d.pk):
         media_type = document.format or mimetypes.guess_type(document.url)[0] or "text/html"
-        element = etree.SubElement(root, "document-link", url=document.url, format=media_type)
+        element = etree.SubElement(
+            root, "document-link", url=_attribute(document.url), format=_attribute(media_type)
+        )
         title = etree.SubElement(element, "title")
         _narratives(title, document.title or {default_lang: document.url}, default_lang)
         # DocumentCategory A12 "Activity web page" for a web page without a category; any other
@@ -564,6 +568,12 @@ def _history_dates(queryset: QuerySet[Activity]) -> dict[int, datetime]:
 
 def _clean(text: str) -> str:
     return xml_text(str(text))
+
+
+def _attribute(value: str) -> str:
+    """An identifier or address as one line XML can hold: lxml refuses a control character in
+    an attribute, and one record typed or pasted with one stopped the file of every activity."""
+    return " ".join(_clean(value).split())
 
 
 def _aware(moment: datetime) -> datetime:

@@ -216,6 +216,28 @@ def test_a_description_holding_characters_xml_cannot_hold_is_exported_valid(
     assert narratives(activity.find("description"), "fr") == {"fr": "ligne\nligne fin"}
 
 
+def test_identifiers_and_addresses_holding_characters_xml_cannot_hold_are_exported_valid(
+    full_activity: Activity,
+) -> None:
+    # Attribute values, typed in a form or pasted from a spreadsheet: lxml refused them whole,
+    # and one such record stopped the file for every activity.
+    full_activity.participants.filter(ref="XM-DAC-7").update(ref="XM-DAC\x07-7")
+    full_activity.transactions.filter(receiver_ref="EG-GOV-1").update(receiver_ref="EG-GOV\x1b-1")
+    full_activity.documents.update(url="https://www.unodc.org/documents/mla\x0breport.pdf")
+
+    content = iati_export(generated=GENERATED)
+
+    assert validate_iati(content) == []
+    activity = by_identifier(parse(content), full_activity.iati_identifier)
+    refs = [org.get("ref") for org in activity.iterfind("participating-org")]
+    assert "XM-DAC-7" in refs
+    assert activity.findall("transaction")[1].find("receiver-org").get("ref") == "EG-GOV-1"
+    # An identifier or address is one line: a break pasted into it becomes a space.
+    assert activity.find("document-link").get("url") == (
+        "https://www.unodc.org/documents/mla report.pdf"
+    )
+
+
 def test_file_header_and_activity_attributes(full_activity: Activity) -> None:
     root = parse(iati_export(generated=GENERATED))
     activity = by_identifier(root, full_activity.iati_identifier)
