@@ -59,6 +59,7 @@ from infobase.reference.forms import (
 from infobase.reference.models import (
     AssistanceKind,
 )
+from infobase.reference.selectors import by_state_name
 
 
 def _title(labels: dict[str, str] | None) -> dict[str, str]:
@@ -199,10 +200,11 @@ def _project_page(
     user = request.user
     # Only the needs the viewer may see, and nothing derived from the others (no count, no
     # article or kind): for the secretariat these are all the project's needs.
-    visible = list(
+    visible = by_state_name(
         project.needs.filter(pk__in=needs_visible_to(user).values("pk"))
         .select_related("state", "article__instrument")
-        .order_by("state__name_en", "article__instrument__position", "article__number", "kind")
+        .order_by("article__instrument__position", "article__number", "kind"),
+        lambda need: need.state,
     )
     on, date_problem = report_date(request)
     funding = project_funding(project, on=on)

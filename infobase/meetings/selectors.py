@@ -17,6 +17,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 from django.utils.translation import gettext as _
 
 from infobase.accounts.permissions import scope_documents
+from infobase.core.collation import sorted_by_name
 from infobase.core.search import search as text_search
 from infobase.funding.models import Project
 from infobase.meetings.mandates import EvidenceItem, MandateState, evaluate_decision
@@ -107,14 +108,25 @@ def session_summaries(
 
 def participants_by_capacity(session: Session) -> list[tuple[str, str, list[SessionParticipant]]]:
     """``(capacity, label, participants)`` for each capacity present, in the order of
-    ``Capacity``."""
-    people = list(session.participants.select_related("state", "organization"))
+    ``Capacity``; within each, in the alphabetical order of the names the page shows, in the
+    reader's language."""
+    people = sorted_by_name(
+        session.participants.select_related("state", "organization"), _participant_name
+    )
     groups: list[tuple[str, str, list[SessionParticipant]]] = []
     for value, label in Capacity.choices:
         members = [p for p in people if p.capacity == value]
         if members:
             groups.append((value, str(label), members))
     return groups
+
+
+def _participant_name(participant: SessionParticipant) -> str:
+    if participant.state is not None:
+        return participant.state.translated("name").text
+    if participant.organization is not None:
+        return str(participant.organization)
+    return participant.observer_name
 
 
 def documents(

@@ -75,6 +75,25 @@ def test_the_session_page_groups_participants_by_capacity(met: Data) -> None:
     assert "United Nations entity" in content
 
 
+@pytest.mark.parametrize(
+    ("lang", "first", "second"), [("en", "Egypt", "Senegal"), ("ar", "السنغال", "مصر")]
+)
+def test_the_session_page_lists_participants_in_the_readers_alphabet(
+    met: Data, lang: str, first: str, second: str
+) -> None:
+    session = met.intersessional
+    for iso3 in ("EGY", "SEN"):
+        SessionParticipant.objects.create(
+            session=session, state=State.objects.get(iso3=iso3), capacity=Capacity.STATE_PARTY
+        )
+    page = client_for(None).get(
+        reverse("session_detail", args=[session.pk]),  # type: ignore[union-attr]
+        {"lang": lang},
+    )
+    content = page.content.decode()
+    assert 0 < content.index(first) < content.index(second)
+
+
 def test_the_public_cannot_see_a_restricted_document(
     restricted: Document, focal_egypt: User
 ) -> None:
