@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -351,6 +351,7 @@ def history_of(
     shown: Callable[[Model], bool] | None = None,
     people: bool = True,
     seen: Callable[[Model], bool] | None = None,
+    private: Collection[str] = (),
 ) -> list[HistoryEntry]:
     """Newest first. Each entry lists the fields changed since the version before it, each
     value readable (see ``_readable``).
@@ -365,7 +366,10 @@ def history_of(
 
     ``seen``: whether a row a many-to-many field held may be named to the reader (a project's
     confidential need); the others are left out of its changes, and a change of nothing else
-    with them."""
+    with them.
+
+    ``private``: fields the reader may not see (``history_private`` of the model): left out of
+    the changes, and a version that changed nothing else is left out whole, its reason with it."""
     records = list(obj.history.all().select_related("history_user"))  # type: ignore[attr-defined]
     if shown is not None:
         kept = [record for record in records if shown(_version(record, obj))]
@@ -375,6 +379,8 @@ def history_of(
         hidden_before = False
     # Machine fields (a search key, an answer's version counter) are no change a reader made.
     hidden = set(getattr(obj, "history_hidden", ()))
+    secret = set(private) - hidden
+    hidden |= secret
     # Rows a model keeps with each version beside its fields (an activity's recipients …).
     parts_changes: Callable[[Any, Any], list[Change]] | None = getattr(
         obj, "history_parts_changes", None
@@ -387,15 +393,24 @@ def history_of(
         for field in obj._meta.many_to_many
         if field.name in skipped and field.editable and field.name not in hidden
     ]
-    held = _members(records, many)
+    many_secret = [field for field in obj._meta.many_to_many if field.name in secret]
+    held = _members(records, many + many_secret)
     deltas = []
     wanted: dict[Field[Any, Any], set[Any]] = {}
+    # Versions that changed a private field, for the reader who may not see it.
+    touched: set[Any] = set()
     for index, record in enumerate(records):
         previous = records[index + 1] if index + 1 < len(records) else None
         fields: list[tuple[Field[Any, Any], Any]] = []
         if previous is not None:
+            for secret_field in many_secret:
+                before = held.get((secret_field, previous.history_id), set())
+                if held.get((secret_field, record.history_id), set()) != before:
+                    touched.add(record.history_id)
             for change in record.diff_against(previous, excluded_fields=skipped).changes:
                 field = cast(Field[Any, Any], obj._meta.get_field(change.field))
+                if field.name in secret:
+                    touched.add(record.history_id)
                 if not field.editable or field.name in hidden or (_is_person(field) and not people):
                     continue
                 fields.append((field, change))
@@ -432,6 +447,8 @@ def history_of(
             )
         if parts_changes is not None and previous is not None:
             changes.extend(parts_changes(record, previous))
+        if not changes and record.history_id in touched:
+            continue  # a change of a private field alone: no trace of it
         user = record.history_user
         entries.append(
             HistoryEntry(

@@ -1,5 +1,6 @@
 """Home-page work queues for a donor: its own pledges, and the projects still looking for
-funding (with the funding gaps one link away)."""
+funding (with the funding gaps one link away); for the secretariat, the projects naming a
+beneficiary State to review."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from infobase.core import home
 from infobase.core.home import Queue, QueueItem
 from infobase.core.i18n import format_money
 from infobase.funding.models import Pledge, Project, ProjectStatus
+from infobase.funding.selectors import projects_to_review
 
 SEEKING_FUNDS = (ProjectStatus.CONCEPT, ProjectStatus.APPROVED)
 
@@ -61,4 +63,17 @@ def projects_to_fund(user: Any) -> Queue:
         more_url=reverse("funding_gaps"),
         more_label=_("Funding gaps"),
         empty=_("No project is looking for funding."),
+    )
+
+
+@home.register(home.SECRETARIAT, order=45)
+def beneficiaries_to_review(user: Any) -> Queue:
+    return home.queue_of(
+        projects_to_review().order_by("code"),
+        _project,
+        key="beneficiaries-review",
+        title=_("Projects naming a State whose needs in them are all confidential"),
+        more_url=reverse("project_list") + "?review=on",
+        more_label=_("All projects with beneficiary States to review"),
+        empty=_("No project names a State through confidential needs alone."),
     )

@@ -161,6 +161,15 @@ class Project(models.Model):
     states = models.ManyToManyField(
         State, blank=True, related_name="projects", verbose_name=_("beneficiary States")
     )
+    # Beneficiary States the secretariat confirmed on purpose (with a reason, in the history)
+    # though the project's needs of that State are all confidential: see
+    # ``funding.selectors.beneficiaries_to_review``. Shown only to the secretariat.
+    states_on_purpose = models.ManyToManyField(
+        State,
+        blank=True,
+        related_name="+",
+        verbose_name=_("beneficiary States named on purpose"),
+    )
     outputs = models.TextField(_("outputs"), blank=True)
     starts = models.DateField(_("start"), null=True, blank=True)
     ends = models.DateField(_("end"), null=True, blank=True)
@@ -176,7 +185,12 @@ class Project(models.Model):
     )
     is_demo = models.BooleanField(_("illustrative demo record"), default=False)
 
-    history = HistoryWithMany(m2m_fields=["needs", "states", "activities", "lessons"])
+    history = HistoryWithMany(
+        m2m_fields=["needs", "states", "states_on_purpose", "activities", "lessons"]
+    )
+    # Fields whose changes only readers with the permission see in the history: which States
+    # were named on purpose would tell that their needs in the project are confidential.
+    history_private = {"states_on_purpose": "funding.change_project"}
 
     class Meta:
         ordering = ["code"]

@@ -28,11 +28,12 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from infobase.accounts.permissions import require as _require
 from infobase.activities.models import Activity
 from infobase.core.errors import InputProblem, InvalidInput
-from infobase.core.history import one_version
+from infobase.core.history import one_version, reason_with
 from infobase.core.i18n import format_date
 from infobase.funding.models import (
     EARMARK_FIELDS,
@@ -53,6 +54,7 @@ from infobase.funding.money import (
     convert_exact,
     normalise,
 )
+from infobase.funding.selectors import beneficiaries_to_review
 from infobase.needs.models import LessonLearned, Need
 from infobase.needs.selectors import needs_visible_to
 from infobase.reference.models import (
@@ -735,11 +737,74 @@ def project_save(
                 instance.needs.set(needs_list)
             if states_list is not None:
                 instance.states.set(states_list)
+                # A State no longer named is no longer named on purpose either.
+                instance.states_on_purpose.remove(
+                    *instance.states_on_purpose.exclude(pk__in=[s.pk for s in states_list])
+                )
             if activities is not None:
                 instance.activities.set(list(activities))
         if lines is not None:
             _replace_lines(instance, lines, user=user, reason=reason)
     return instance
+
+
+def _beneficiary_to_review(project: Project, state: State) -> InputProblem | None:
+    """Why ``state`` may not be settled as one of ``project``'s beneficiary States resting only
+    on confidential needs, or None."""
+    if beneficiaries_to_review().filter(project_id=project.pk, state_id=state.pk).exists():
+        return None
+    return InputProblem(
+        project_label(project),
+        _("%(state)s is not a beneficiary State of this project waiting for review.")
+        % {"state": state},
+        column="state",
+    )
+
+
+def beneficiary_remove(*, user: Any, project: Project, state: State, reason: str = "") -> Project:
+    """Take ``state`` out of ``project``'s beneficiary States, as the secretariat's answer to
+    ``selectors.beneficiaries_to_review``: one version of the project, with ``reason`` or, left
+    empty, a reason that says only what was done (everyone who reads the project's history
+    reads it)."""
+    _require(user, "funding.change_project", project)
+    problem = _beneficiary_to_review(project, state)
+    if problem:
+        raise InvalidInput([problem])
+    text = reason.strip() or reason_with(
+        gettext_noop("%(state)s removed from the beneficiary States"), state=state.name_en
+    )
+    with transaction.atomic():
+        _history(project, user, text)
+        with one_version(project):
+            project.states.remove(state)
+    return project
+
+
+def beneficiary_keep(*, user: Any, project: Project, state: State, reason: str) -> Project:
+    """Keep ``state`` among ``project``'s beneficiary States though its needs in the project
+    are all confidential: the secretariat's choice, made on purpose and said why (``reason``,
+    required), kept in the project's history, which shows it to the secretariat alone
+    (``Project.history_private``)."""
+    _require(user, "funding.change_project", project)
+    problems = []
+    problem = _beneficiary_to_review(project, state)
+    if problem:
+        problems.append(problem)
+    if not reason.strip():
+        problems.append(
+            InputProblem(
+                project_label(project),
+                _("Say why the State is kept on purpose."),
+                column="reason",
+            )
+        )
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        _history(project, user, reason.strip())
+        with one_version(project):
+            project.states_on_purpose.add(state)
+    return project
 
 
 def _replace_lines(

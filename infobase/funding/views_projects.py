@@ -32,10 +32,13 @@ from infobase.core.params import ids_from
 from infobase.core.widgets import AutoDirSelectMultiple
 from infobase.funding.models import Pledge, Project, ProjectStatus
 from infobase.funding.money import MoneyRule, RatesUsed
+from infobase.funding.selectors import projects_to_review, states_to_review
 from infobase.funding.services import (
     ProjectFunding,
     allocate,
     allowed_transitions,
+    beneficiary_keep,
+    beneficiary_remove,
     default_beneficiaries,
     pledges_allowing,
     project_beneficiaries,
@@ -58,6 +61,7 @@ from infobase.reference.forms import (
 )
 from infobase.reference.models import (
     AssistanceKind,
+    State,
 )
 from infobase.reference.selectors import by_state_name
 
@@ -76,6 +80,19 @@ class ProjectFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Any status")), *ProjectStatus.choices],
     )
+    review = forms.BooleanField(
+        label=gettext_lazy("Beneficiary States to review"),
+        required=False,
+        help_text=gettext_lazy(
+            "Projects naming a State whose needs in the project are all confidential, not "
+            "confirmed on purpose."
+        ),
+    )
+
+    def __init__(self, *args: Any, secretariat: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not secretariat:  # which needs are confidential is the secretariat's to know
+            del self.fields["review"]
 
 
 @login_required
@@ -83,9 +100,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
     _require(request.user, "funding.view_project")
     # Grouped for the budget total: the model's ordering must be given again.
     projects = with_funding(Project.objects.prefetch_related("states")).order_by("code")
-    form = ProjectFilterForm(request.GET or None)
+    form = ProjectFilterForm(request.GET or None, secretariat=is_secretariat(request.user))
     if form.is_valid() and form.cleaned_data["status"]:
         projects = projects.filter(status=form.cleaned_data["status"])
+    if form.is_valid() and form.cleaned_data.get("review"):
+        projects = projects.filter(pk__in=projects_to_review().values("pk"))
     on, date_problem = report_date(request)
     page = Paginator(projects, 50).get_page(request.GET.get("page"))
     rows = []
@@ -182,6 +201,19 @@ class TransitionForm(NamedEmptyChoice, forms.Form):
     )
 
 
+class BeneficiaryReviewForm(forms.Form):
+    """The secretariat's answer for one beneficiary State resting only on confidential needs:
+    remove it, or keep it on purpose saying why (the services check the reason)."""
+
+    state = forms.ModelChoiceField(queryset=State.objects.all(), widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "auto"}),
+    )
+
+
 def _allowed_pledges(project: Project) -> list[tuple[Pledge, Decimal]]:
     pledges = Pledge.objects.select_related(
         "donor", "instrument", "article", "project"
@@ -222,6 +254,8 @@ def _project_page(
             allowed=_allowed_pledges(project), initial={"allocated_on": date.today()}
         )
     transitions = allowed_transitions(project) if can_change else []
+    # Which needs are confidential is the secretariat's to know: no one else is told of them.
+    review = states_to_review(project) if can_change else []
     if transitions and transition_form is None:
         transition_form = TransitionForm(initial={"to": transitions[0]})
     return render(
@@ -254,6 +288,7 @@ def _project_page(
             "transition_form": transition_form,
             "problems": problems or [],
             "can_change": can_change,
+            "review": review,
         },
         status=400 if problems else 200,
     )
@@ -342,6 +377,45 @@ def project_move(request: HttpRequest, pk: int) -> HttpResponse:
         problems = _form_problems(form)
     project.refresh_from_db()
     return _project_page(request, project, transition_form=form, problems=problems)
+
+
+def _beneficiary_review(request: HttpRequest, pk: int, *, keep: bool) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    _require(request.user, "funding.change_project", project)
+    form = BeneficiaryReviewForm(request.POST)
+    problems: list[str] = []
+    if form.is_valid():
+        state, reason = form.cleaned_data["state"], form.cleaned_data["reason"]
+        try:
+            if keep:
+                beneficiary_keep(user=request.user, project=project, state=state, reason=reason)
+            else:
+                beneficiary_remove(user=request.user, project=project, state=state, reason=reason)
+        except InvalidInput as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            done = (
+                _("%(state)s is kept among the beneficiary States on purpose.")
+                if keep
+                else _("%(state)s is no longer a beneficiary State of this project.")
+            )
+            messages.success(request, done % {"state": state})
+            return redirect("project_detail", pk=project.pk)
+    else:
+        problems = _form_problems(form)
+    return _project_page(request, project, problems=problems)
+
+
+@login_required
+@require_POST
+def project_beneficiary_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    return _beneficiary_review(request, pk, keep=False)
+
+
+@login_required
+@require_POST
+def project_beneficiary_keep(request: HttpRequest, pk: int) -> HttpResponse:
+    return _beneficiary_review(request, pk, keep=True)
 
 
 # --- Design from needs ---------------------------------------------------------------------

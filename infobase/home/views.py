@@ -140,6 +140,11 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
         seen=lambda row: request.user.has_perm(
             f"{row._meta.app_label}.view_{row._meta.model_name}", row
         ),
+        private=[
+            field
+            for field, needed in getattr(obj, "history_private", {}).items()
+            if not request.user.has_perm(needed, obj)
+        ],
     )
     context = {
         "object": obj,

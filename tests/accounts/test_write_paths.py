@@ -486,6 +486,20 @@ WRITES: list[Write] = [
     Write("project_edit", SECRETARIAT, args=lambda w: [w.project.pk], control=False),
     Write("project_allocate", SECRETARIAT, args=lambda w: [w.project.pk], control=False),
     Write("project_move", SECRETARIAT, args=lambda w: [w.project.pk], control=False),
+    Write(
+        "project_beneficiary_remove",
+        SECRETARIAT,
+        args=lambda w: [w.project.pk],
+        body=lambda w: {"state": w.egypt.pk},
+        control=False,
+    ),
+    Write(
+        "project_beneficiary_keep",
+        SECRETARIAT,
+        args=lambda w: [w.project.pk],
+        body=lambda w: {"state": w.egypt.pk, "reason": "Named on purpose."},
+        control=False,
+    ),
     Write("allocation", SECRETARIAT, control=False),
     Write("proposal_accept", SECRETARIAT, args=lambda w: [w.proposal.pk], control=False),
     # meetings and reports
