@@ -72,7 +72,7 @@ def beneficiaries_to_review(user: Any) -> Queue:
         projects_to_review().order_by("code"),
         _project,
         key="beneficiaries-review",
-        title=_("Projects naming a State whose needs in them are all confidential"),
+        title=_("Beneficiary States to review"),
         more_url=reverse("project_list") + "?review=on",
         more_label=_("All projects with beneficiary States to review"),
         empty=_("No project names a State through confidential needs alone."),

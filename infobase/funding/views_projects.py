@@ -83,10 +83,6 @@ class ProjectFilterForm(forms.Form):
     review = forms.BooleanField(
         label=gettext_lazy("Beneficiary States to review"),
         required=False,
-        help_text=gettext_lazy(
-            "Projects naming a State whose needs in the project are all confidential, not "
-            "confirmed on purpose."
-        ),
     )
 
     def __init__(self, *args: Any, secretariat: bool, **kwargs: Any) -> None:
