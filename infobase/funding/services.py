@@ -985,12 +985,19 @@ def project_transition(
                 data = dict(lesson_data)
                 data.setdefault("activity", f"{project.code} — {project}")
                 data.setdefault("is_demo", project.is_demo)
-                needs = list(project.needs.all())
+                # What the lesson says of the project comes from what the project publishes:
+                # its named States and its needs everyone may see, not a confidential need's
+                # State, article or kind (see ``default_beneficiaries``).
+                needs = list(
+                    needs_visible_to(AnonymousUser()).filter(pk__in=project.needs.values("pk"))
+                )
                 lesson = lesson_save(
                     user=user,
                     instance=LessonLearned(),
                     data=data,
-                    states=project_beneficiaries(project),
+                    states=states_by_name(
+                        {*project.states.all(), *default_beneficiaries(needs=needs)}
+                    ),
                     articles=Article.objects.filter(pk__in={n.article_id for n in needs}),
                     kinds=sorted({n.kind for n in needs}),
                     reason=reason,

@@ -184,3 +184,24 @@ def test_the_secretariat_may_still_name_the_state_of_a_confidential_need(
     both = list(State.objects.filter(iso3__in=["EGY", "NGA"]).order_by("iso3"))
     made = _designed_from_needs(secretariat, [shown, hidden], both)
     assert sorted(s.iso3 for s in made.states.all()) == ["EGY", "NGA"]
+
+
+def test_the_lesson_recorded_on_closing_names_nothing_of_a_confidential_need(
+    secretariat: User, mixed_project: tuple[Project, Need, Need]
+) -> None:
+    made, shown, hidden = mixed_project
+    Project.objects.filter(pk=made.pk).update(status=ProjectStatus.IN_DELIVERY)
+    made.refresh_from_db()
+    project_transition(
+        user=secretariat,
+        project=made,
+        to=ProjectStatus.CLOSED,
+        reason="Delivered",
+        lesson_data={"title": "Train the trainers first", "what_worked": "Mentoring"},
+    )
+    lesson = made.lessons.get()
+    # Egypt's public training need, article 5; not Nigeria, article 16 or an action plan.
+    assert list(lesson.states.values_list("iso3", flat=True)) == ["EGY"]
+    assert list(lesson.articles.values_list("number", flat=True)) == [shown.article.number]
+    assert lesson.kinds == ["training"]
+    assert hidden.article.number not in lesson.articles.values_list("number", flat=True)
