@@ -417,6 +417,18 @@ def project_beneficiaries(project: Project, *, needs: Iterable[Need] | None = No
     return states_by_name(State.objects.filter(pk__in=ids))
 
 
+def published_beneficiaries(project: Project) -> list[State]:
+    """The beneficiary States everyone is shown, in the reader's order: the States the project
+    names and those of its needs everyone may see (``default_beneficiaries``), never the State
+    of a confidential need the secretariat did not name. The project's page (whoever reads
+    it) and the lesson learned recorded on closing it."""
+    if not project.pk:
+        return []
+    return states_by_name(
+        {*project.states.all(), *default_beneficiaries(needs=project.needs.all())}
+    )
+
+
 def _earmark_allows(
     pledge: Pledge,
     project: Project,
@@ -986,8 +998,7 @@ def project_transition(
                 data.setdefault("activity", f"{project.code} — {project}")
                 data.setdefault("is_demo", project.is_demo)
                 # What the lesson says of the project comes from what the project publishes:
-                # its named States and its needs everyone may see, not a confidential need's
-                # State, article or kind (see ``default_beneficiaries``).
+                # not a confidential need's State, article or kind.
                 needs = list(
                     needs_visible_to(AnonymousUser()).filter(pk__in=project.needs.values("pk"))
                 )
@@ -995,9 +1006,7 @@ def project_transition(
                     user=user,
                     instance=LessonLearned(),
                     data=data,
-                    states=states_by_name(
-                        {*project.states.all(), *default_beneficiaries(needs=needs)}
-                    ),
+                    states=published_beneficiaries(project),
                     articles=Article.objects.filter(pk__in={n.article_id for n in needs}),
                     kinds=sorted({n.kind for n in needs}),
                     reason=reason,

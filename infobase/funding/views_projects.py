@@ -41,10 +41,10 @@ from infobase.funding.services import (
     beneficiary_remove,
     default_beneficiaries,
     pledges_allowing,
-    project_beneficiaries,
     project_funding,
     project_save,
     project_transition,
+    published_beneficiaries,
     with_funding,
 )
 from infobase.funding.views_equity import report_date
@@ -262,7 +262,8 @@ def _project_page(
             "title": _title(project.title),
             "description": _title(project.description),
             "needs": visible,
-            "states": project_beneficiaries(project, needs=visible),
+            # As published, whoever reads: a State the secretariat took out stays out.
+            "states": published_beneficiaries(project),
             "articles": sorted(
                 {n.article for n in visible}, key=lambda a: (a.instrument_id, a.number)
             ),
