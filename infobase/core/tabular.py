@@ -8,9 +8,11 @@ own exports put before formula-looking text (``unguard``), and refuse an unreada
 same message naming it.
 
 Formulas are never evaluated. The caller says what a formula cell gives: ``"values"`` (the value
-the spreadsheet program stored when it saved the file, empty when there is none) or ``"text"``
-(the formula itself, as text). LibreOffice saves TRUE and FALSE as the formulas ``=TRUE()`` and
-``=FALSE()``: those are read as the booleans they are either way.
+the spreadsheet program stored when it saved the file) or ``"text"`` (the formula itself, as
+text). LibreOffice saves TRUE and FALSE as the formulas ``=TRUE()`` and ``=FALSE()``: those are
+read as the booleans they are either way. Read for its values, a workbook holding a formula whose
+value it does not keep (written by a program that computes nothing) is refused naming each such
+cell: it would read as an empty cell, and the answer or request would lose its value unseen.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from infobase.core.uploads import (
     UTF16_BOMS,
     check_zip,
     limited_rows,
+    spreadsheet_to_save_again,
     utf16_without_bom,
 )
 
@@ -47,6 +50,8 @@ class Sheet:
 
     name: str | None
     rows: list[Row]
+    # cells merged over several rows: (first row, first column, last row), numbered from 1
+    merged_down: tuple[tuple[int, int, int], ...] = ()
 
 
 def unguard(value: Any) -> Any:
@@ -91,8 +96,8 @@ def cell_text(value: Any, *, booleans: tuple[str, str] = ("yes", "no")) -> str:
     return str(unguard(str(value)))
 
 
-def not_readable(filename: str, *, csv_allowed: bool = True) -> InvalidInput:
-    message = (
+def not_readable(filename: str, *, csv_allowed: bool = True, data: bytes = b"") -> InvalidInput:
+    message = spreadsheet_to_save_again(data[:HEAD_BYTES]) or (
         _("The file is neither an Excel workbook (.xlsx) nor a CSV file in UTF-8.")
         if csv_allowed
         else _("The file is not an Excel workbook (.xlsx).")
@@ -161,20 +166,27 @@ def read_workbook(
     max_columns: int,
     first_only: bool = False,
     csv_allowed: bool = False,
+    cells_checked: bool = True,
 ) -> list[Sheet]:
     """The sheets of a workbook in their order (with ``first_only``, only the first sheet not
     hidden: the one its author sees first, not a hidden sheet of lists for drop-downs);
-    ``csv_allowed`` only says, in the refusal of an unreadable file, that CSV would do."""
+    ``csv_allowed`` only says, in the refusal of an unreadable file, that CSV would do.
+
+    A sheet with cells that would lose a value the person sees (``cell_problems``: merged over
+    several rows, a formula whose value the file does not keep) is refused naming each; a
+    caller that reads some sheets only (the XLSForm import) passes ``cells_checked=False`` and
+    asks ``cell_problems`` about those."""
     from openpyxl import load_workbook  # loaded when a workbook is read, not at start-up
 
-    if not is_workbook(data):
-        raise not_readable(filename, csv_allowed=csv_allowed)
+    if not is_workbook(data) or spreadsheet_to_save_again(data[:HEAD_BYTES]):
+        raise not_readable(filename, csv_allowed=csv_allowed, data=data)
     check_zip(data, name=filename)
     try:
         data = _transitional(data)
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=formulas == "values")
     except Exception as exc:  # a zip that is not a workbook, broken XML …
         raise not_readable(filename, csv_allowed=csv_allowed) from exc
+    sheets: list[Sheet] = []
     try:
         worksheets = book.worksheets
         if first_only:
@@ -182,7 +194,6 @@ def read_workbook(
             worksheets = (shown or worksheets)[:1]
         if not worksheets:
             raise not_readable(filename, csv_allowed=csv_allowed)
-        sheets = []
         for ws in worksheets:
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()  # some files claim a million rows: read the stored ones
@@ -196,14 +207,68 @@ def read_workbook(
                 max_rows=max_rows,
                 max_columns=max_columns,
             )
-            sheets.append(Sheet(ws.title, rows))
-        return sheets
+            merged = _merged_down(book._archive.read(ws._worksheet_path))
+            sheets.append(Sheet(ws.title, rows, merged))
     except InvalidInput:
         raise
     except Exception as exc:
         raise not_readable(filename, csv_allowed=csv_allowed) from exc
     finally:
         book.close()
+    values = formulas == "values"
+    if cells_checked and (
+        problems := cell_problems(data, sheets, filename=filename, formulas=values)
+    ):
+        raise InvalidInput(problems)
+    return sheets
+
+
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+
+
+def _merged_down(part: bytes) -> tuple[tuple[int, int, int], ...]:
+    """The cells merged over several rows in a sheet's XML (``part``)."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    return tuple(
+        (int(match[2]), column_index_from_string(match[1].decode()), int(match[4]))
+        for match in _MERGED.finditer(part)
+        if int(match[4]) > int(match[2])
+    )
+
+
+def _merged_problems(sheet: Sheet, *, filename: str) -> list[InputProblem]:
+    """A problem for each value merged over the rows below it: the person sees the value on
+    every row, the file keeps it in the first cell only, and the rows below would be read
+    without it. Cells merged across the columns of one row (a title) are no problem."""
+    from openpyxl.utils.cell import get_column_letter
+
+    problems = []
+    for first_row, column, last_row in sheet.merged_down:
+        held = sheet.rows[first_row - 1] if first_row <= len(sheet.rows) else ()
+        value = cell_text(held[column - 1] if column <= len(held) else None).strip()
+        if not value:
+            continue
+        letter = get_column_letter(column)
+        problems.append(
+            InputProblem(
+                file=filename,
+                message=_(
+                    "the cells %(cells)s are merged: “%(value)s” shows on every row, but the "
+                    "file keeps it in %(first)s only, and the rows below would be read without "
+                    "it. Unmerge the cells and write the value on each row."
+                )
+                % {
+                    "cells": f"{letter}{first_row}:{letter}{last_row}",
+                    "value": value if len(value) <= 80 else f"{value[:79]}…",
+                    "first": f"{letter}{first_row}",
+                },
+                line=first_row + 1,
+                column=_header_name(sheet.rows, first_row + 1, column) or letter,
+                sheet=sheet.name,
+            )
+        )
+    return problems
 
 
 # A formula element (``<f>…</f>``, ``<x:f …/>``) followed by no value or an empty one: what the
@@ -254,12 +319,69 @@ def formulas_never_computed(data: bytes) -> dict[str, list[tuple[int, int, str]]
     return found
 
 
+def _header_name(rows: list[Row], row: int, column: int) -> str:
+    """The text heading ``column`` in the first row of ``rows`` that is not blank, if that row
+    is above ``row``: every import's header row (the column letter is the fallback)."""
+    for values in rows[: row - 1]:
+        if any(cell_text(value).strip() for value in values):
+            return cell_text(values[column - 1]).strip() if column <= len(values) else ""
+    return ""
+
+
+def cell_problems(
+    data: bytes, sheets: Iterable[Sheet], *, filename: str, formulas: bool = True
+) -> list[InputProblem]:
+    """The cells of ``sheets`` (read from ``data`` by ``read_workbook``) that would lose a value
+    the person sees, each naming its sheet, row and column (by its header, or its letter): a
+    value merged over the rows below it, and (unless formulas are read as their text,
+    ``formulas=False``) a formula whose value the file does not keep, read as empty."""
+    from openpyxl.utils.cell import get_column_letter
+
+    sheets = list(sheets)
+    problems = [p for sheet in sheets for p in _merged_problems(sheet, filename=filename)]
+    wanted = {sheet.name: sheet.rows for sheet in sheets if sheet.name is not None}
+    never = formulas_never_computed(data) if wanted and formulas else {}
+    for title, cells in never.items():
+        if title not in wanted:
+            continue
+        for row, column, formula in cells:
+            message = (
+                _(
+                    "the cell holds the formula “%(formula)s”, but the file keeps no value "
+                    "for it (the program that wrote the file does not compute formulas). "
+                    "Open the workbook in a spreadsheet program and save it again, or type "
+                    "the text in place of the formula."
+                )
+                % {"formula": formula if len(formula) <= 80 else f"{formula[:79]}…"}
+                if formula
+                else _(
+                    "the cell holds a formula, but the file keeps no value for it (the "
+                    "program that wrote the file does not compute formulas). Open the "
+                    "workbook in a spreadsheet program and save it again, or type the text "
+                    "in place of the formula."
+                )
+            )
+            named = _header_name(wanted[title], row, column)
+            problems.append(
+                InputProblem(
+                    file=filename,
+                    message=message,
+                    line=row,
+                    column=named or get_column_letter(column),
+                    sheet=title,
+                )
+            )
+    return problems
+
+
 def _csv_text(data: bytes, *, filename: str) -> str:
     """The text of a CSV file in UTF-8 or UTF-16, with or without BOM (UTF-16 without one is told
     by its NUL bytes, ``uploads.utf16_without_bom``). A file in
     a one-byte code page is refused, naming its first line that is not UTF-8: which code page it
     is cannot be told for sure, and a wrong guess would change every accented or Arabic letter
     without a word."""
+    if spreadsheet_to_save_again(data[:HEAD_BYTES]):  # binary: no line of it is "not UTF-8"
+        raise not_readable(filename, data=data)
     encoding = "utf-16" if data.startswith(UTF16_BOMS) else utf16_without_bom(data[:HEAD_BYTES])
     if encoding:
         try:

@@ -275,6 +275,29 @@ def zip_problem(source: Any) -> str | None:
     return None
 
 
+# An Excel 97-2003 workbook (.xls) is an OLE2 compound file; an OpenDocument spreadsheet (.ods)
+# a zip archive whose first part, stored uncompressed, names its type (OpenDocument 1.2, part 3,
+# section 3.3).
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
+
+
+def spreadsheet_to_save_again(head: bytes) -> str | None:
+    """For a spreadsheet in a format the imports do not read (old Excel, OpenDocument), what to
+    do, whatever the file's name says; None for any other file."""
+    if head.startswith(_OLE2):
+        return _(
+            "The file is an Excel 97–2003 workbook (.xls), which cannot be read here. Open it "
+            "in a spreadsheet program, save it as an Excel workbook (.xlsx), and upload that."
+        )
+    if head.startswith(b"PK\x03\x04") and _ODS in head[:200]:
+        return _(
+            "The file is an OpenDocument spreadsheet (.ods), which cannot be read here. Open it "
+            "in a spreadsheet program, save it as an Excel workbook (.xlsx), and upload that."
+        )
+    return None
+
+
 def content_problem(source: Any, *, name: str, policy: UploadPolicy) -> str | None:
     """Why the file ``name`` (bytes or a seekable binary file) breaks ``policy``, or None."""
     size = _size_of(source)
@@ -292,6 +315,8 @@ def content_problem(source: Any, *, name: str, policy: UploadPolicy) -> str | No
     wrong = _("The content of the file is not %(kind)s, whatever its name says.") % {
         "kind": kind.label
     }
+    if "xlsx" in policy.kinds:  # what to do, where a workbook would have been taken
+        wrong = spreadsheet_to_save_again(head) or wrong
     if kind.zip_member:
         if not head.startswith(b"PK\x03\x04"):
             return wrong

@@ -137,11 +137,12 @@ def requests_import(
     column (InvalidInput); only then are all the requests created, in one transaction."""
     if not user.has_perm("needs.import_assistancerequests"):
         raise PermissionDenied
-    # Formula cells are read as their text: a request's words are never computed.
+    # A formula cell gives the value its spreadsheet showed and saved (never computed here);
+    # one whose value the file does not keep is refused naming it, not filed empty.
     table = read_table(
         _read_bytes(source),
         filename=filename,
-        formulas="text",
+        formulas="values",
         max_rows=IMPORT_MAX_ROWS,
         max_columns=IMPORT_MAX_COLUMNS,
     )

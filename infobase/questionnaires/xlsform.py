@@ -95,7 +95,7 @@ from django.utils.translation import gettext_noop
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.history import one_version, reason_with
 from infobase.core.i18n import format_number
-from infobase.core.tabular import formulas_never_computed, read_workbook
+from infobase.core.tabular import cell_problems, read_workbook
 from infobase.core.text import xml_text
 from infobase.core.uploads import zip_problem
 from infobase.questionnaires.models import (
@@ -517,9 +517,16 @@ MAX_FORM_COLUMNS = 500
 MAX_SURVEY_ROWS = 3_000
 
 
-def _load_sheets(data: bytes, filename: str) -> dict[str, tuple[str, list[tuple[int, list[Any]]]]]:
+_Sheets = dict[str, tuple[str, list[tuple[int, list[Any]]]]]
+
+
+def _load_sheets(data: bytes, filename: str) -> tuple[_Sheets, list[InputProblem]]:
     """Every sheet by its lower-case name: (title, its non-empty rows numbered as in the file),
-    read by the one spreadsheet reader (zip checks, row caps, formulas never evaluated)."""
+    read by the one spreadsheet reader (zip checks, row caps, formulas never evaluated); and a
+    problem for each cell of a kept sheet that would lose a value its author sees: merged over
+    several rows, or a formula whose value the file does not keep (a label written =CONCAT(…)
+    by a program that computes nothing would be "no label" to pyxform, naming no cell). A sheet
+    not kept is only warned about: its cells do not matter."""
     import warnings
 
     with warnings.catch_warnings():
@@ -530,7 +537,9 @@ def _load_sheets(data: bytes, filename: str) -> dict[str, tuple[str, list[tuple[
             formulas="values",
             max_rows=MAX_FORM_ROWS,
             max_columns=MAX_FORM_COLUMNS,
+            cells_checked=False,
         )
+    kept = [s for s in read if s.name is not None and s.name.strip().lower() in KEPT_SHEETS]
     return {
         sheet.name.strip().lower(): (
             sheet.name,
@@ -542,7 +551,7 @@ def _load_sheets(data: bytes, filename: str) -> dict[str, tuple[str, list[tuple[
         )
         for sheet in read
         if sheet.name is not None
-    }
+    }, cell_problems(data, kept, filename=filename)
 
 
 @dataclass
@@ -587,7 +596,7 @@ class Reader:
         self.problems: list[InputProblem] = []
         self.warnings: list[InputProblem] = []
         self.readable = False  # the workbook opened and has a survey sheet with a header
-        self.formulas_unsaved = False  # a formula read as an empty cell: pyxform is not asked
+        self.cells_lost = False  # a value its author sees read as lost: pyxform is not asked
         self.languages = Languages()
         self.plain_code = "en"
         self.default_code = "en"
@@ -622,10 +631,10 @@ class Reader:
             self.problem(bomb)
             return
         try:
-            sheets = _load_sheets(data, self.filename)
+            sheets, lost = _load_sheets(data, self.filename)
         except InvalidInput as refused:
             for problem in refused.problems:
-                self.problem(str(problem.message), problem.sheet or None)
+                self.problem(str(problem.message), problem.sheet, problem.line, problem.column)
             return
         except Exception as exc:  # openpyxl raises many kinds of errors on damaged files
             self.problem(
@@ -636,7 +645,9 @@ class Reader:
         if "survey" not in sheets:
             self.problem(_("the workbook has no “survey” sheet."))
             return
-        self._formulas_never_computed(data, sheets)
+        if lost:
+            self.cells_lost = True
+            self.problems += lost
         if "entities" in sheets:
             title = sheets["entities"][0]
             self.problem(
@@ -684,42 +695,6 @@ class Reader:
         if external is not None:
             self._read_choices(external, prefix=EXTERNAL_PREFIX)
         self._read_survey(survey)
-
-    def _formulas_never_computed(
-        self, data: bytes, sheets: dict[str, tuple[str, list[tuple[int, list[Any]]]]]
-    ) -> None:
-        """A formula whose value the file does not keep reads as an empty cell: a label
-        written =CONCAT(…) by a program that computes nothing would be "no label" to pyxform,
-        naming no cell. Each such cell of a sheet kept is refused where it is."""
-        from openpyxl.utils.cell import get_column_letter
-
-        never = formulas_never_computed(data)
-        for key, (title, rows) in sheets.items():
-            if key not in KEPT_SHEETS or title not in never:
-                continue
-            header = rows[0][1] if rows else []
-            for row, column, formula in never[title]:
-                named = cell_text(header[column - 1]).strip() if column <= len(header) else ""
-                self.formulas_unsaved = True
-                self.problem(
-                    _(
-                        "the cell holds the formula “%(formula)s”, but the file keeps no value "
-                        "for it (the program that wrote the file does not compute formulas). "
-                        "Open the workbook in a spreadsheet program and save it again, or type "
-                        "the text in place of the formula."
-                    )
-                    % {"formula": formula if len(formula) <= 80 else f"{formula[:79]}…"}
-                    if formula
-                    else _(
-                        "the cell holds a formula, but the file keeps no value for it (the "
-                        "program that wrote the file does not compute formulas). Open the "
-                        "workbook in a spreadsheet program and save it again, or type the text "
-                        "in place of the formula."
-                    ),
-                    title,
-                    row,
-                    named or get_column_letter(column),
-                )
 
     @staticmethod
     def _choices_sheet(
@@ -1174,7 +1149,7 @@ def import_xlsform(
             _("“%(code)s” is not a valid code (letters, digits, hyphens).") % {"code": code}
         )
     # A formula without its value is read empty by pyxform too: its error would follow from it.
-    if reader.readable and not reader.formulas_unsaved:
+    if reader.readable and not reader.cells_lost:
         # pyxform stops at its first error: add it unless it is about a row already reported
         # (pyxform does not always name the row: then by the cell it quotes)
         places = {(p.sheet, p.line) for p in reader.problems}

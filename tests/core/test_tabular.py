@@ -7,12 +7,12 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from infobase.core.errors import InvalidInput
 from infobase.core.exporters import safe_cell
 from infobase.core.tabular import cell_text, read_table, read_workbook, unguard
-from infobase.core.uploads import TABLE, check_file, utf16_without_bom
+from infobase.core.uploads import TABLE, check_file, content_problem, utf16_without_bom
 
 
 def xlsx(*sheets: tuple[str, list[list[object]]]) -> bytes:
@@ -63,11 +63,72 @@ def test_a_workbook_gives_every_sheet_in_order_with_formulas_as_asked() -> None:
     as_text = read_workbook(data, filename="f.xlsx", formulas="text", max_rows=10, max_columns=5)
     assert [s.name for s in as_text] == ["First", "Second"]
     assert as_text[0].rows == [("a", "=1+1")]
-    # Written by a program, the formula has no stored value: nothing is evaluated.
-    as_values = read_workbook(
-        data, filename="f.xlsx", formulas="values", max_rows=10, max_columns=5
+    # Written by a program, the formula has no stored value: nothing is evaluated, and read for
+    # its values the cell is refused rather than read as empty.
+    with pytest.raises(InvalidInput) as refused:
+        read_workbook(data, filename="f.xlsx", formulas="values", max_rows=10, max_columns=5)
+    (problem,) = refused.value.problems
+    assert (problem.sheet, problem.line, problem.column) == ("First", 1, "B")
+
+
+def with_stored_values(data: bytes, values: dict[str, str]) -> bytes:
+    """The workbook as a spreadsheet program saves it: each formula's text value stored too
+    (``values`` by cell)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            part = source.read(entry)
+            for cell, value in values.items():
+                head = f'<c r="{cell}">'.encode()
+                start = part.find(head)
+                if start >= 0:
+                    end = part.index(b"<v></v>", start)
+                    part = (
+                        part[:start]
+                        + f'<c r="{cell}" t="str">'.encode()
+                        + part[start + len(head) : end]
+                        + f"<v>{value}</v>".encode()
+                        + part[end + 7 :]
+                    )
+            target.writestr(entry, part)
+    return out.getvalue()
+
+
+def test_a_formula_whose_value_the_file_does_not_keep_is_refused_naming_its_place() -> None:
+    """openpyxl, like any program that writes workbooks without computing them, stores no value
+    for a formula: read as empty, an answer or a request would lose it without a word."""
+    data = xlsx(
+        ("Lists", [["=1+1"]]),  # hidden below: not read, not checked
+        ("Requests", [[], ["iso3", " Title "], ["EGY", '="Training "&"of judges"'], ["SEN", 5]]),
+        ("Other", [["x", "=A1"]]),
     )
-    assert as_values[0].rows == [("a", None)]
+    book = load_workbook(io.BytesIO(data))
+    book["Lists"].sheet_state = "hidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    with pytest.raises(InvalidInput) as refused:
+        read_table(data, filename="f.xlsx", formulas="values", max_rows=10, max_columns=5)
+    (problem,) = refused.value.problems
+    # named by the header above it, in the first row that is not blank
+    assert (problem.file, problem.sheet, problem.line, problem.column) == (
+        "f.xlsx",
+        "Requests",
+        3,
+        "Title",
+    )
+    assert '="Training "&"of judges"' in problem.message
+    with pytest.raises(InvalidInput) as refused:
+        read_workbook(data, filename="f.xlsx", formulas="values", max_rows=10, max_columns=5)
+    assert [(p.sheet, p.line, p.column) for p in refused.value.problems] == [
+        ("Lists", 1, "A"),
+        ("Requests", 3, "Title"),
+        ("Other", 1, "B"),  # on the header row itself: its letter
+    ]
+    # Saved by a spreadsheet program, each value is kept and read.
+    saved = with_stored_values(data, {"B3": "Training of judges"})
+    sheet = read_table(saved, filename="f.xlsx", formulas="values", max_rows=10, max_columns=5)
+    assert sheet.rows[2] == ("EGY", "Training of judges")
 
 
 def test_booleans_libreoffice_saves_as_formulas_are_read_as_booleans() -> None:
@@ -260,3 +321,70 @@ def test_text_without_nul_bytes_is_not_taken_for_utf16_and_broken_utf16_is_refus
     broken = "iso3,title\n".encode("utf-16-le") + b"\x00\xdc"  # a lone low surrogate
     with pytest.raises(InvalidInput, match="neither"):
         read_table(broken, filename="r.csv", formulas="text", max_rows=5, max_columns=5)
+
+
+def test_a_value_merged_over_several_rows_is_refused_naming_the_row_that_would_lose_it() -> None:
+    """The person sees "EGY" on both rows; the file keeps it in A2 only: row 3 would be read
+    with no State. Cells merged across one row (a title), or merged empty, are no problem."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Requests"
+    for row in (["Requests of 2024"], ["iso3", "title"], ["EGY", "One"], [None, "Two"]):
+        sheet.append(row)
+    sheet.append([None, None])
+    sheet.merge_cells("A1:B1")
+    sheet.merge_cells("A3:A4")
+    sheet.merge_cells("B5:B6")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(InvalidInput) as refused:
+        read_table(buffer.getvalue(), filename="f.xlsx", formulas="text", max_rows=9, max_columns=5)
+    (problem,) = refused.value.problems
+    # its header is the first row that is not blank: the title here, merged over two columns
+    assert (problem.file, problem.sheet, problem.line, problem.column) == (
+        "f.xlsx",
+        "Requests",
+        4,
+        "Requests of 2024",
+    )
+    assert "A3:A4" in problem.message and "“EGY”" in problem.message
+
+
+def opendocument_spreadsheet() -> bytes:
+    """The start of an .ods file as every OpenDocument program writes it: its type first."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+# An Excel 97-2003 workbook is an OLE2 compound file: its signature, then binary records.
+OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [(OLD_EXCEL, "Excel 97–2003 workbook (.xls)"), (opendocument_spreadsheet(), "(.ods)")],
+    ids=["xls", "ods"],
+)
+def test_an_old_excel_or_opendocument_file_is_refused_saying_to_save_it_as_xlsx(
+    data: bytes, kind: str
+) -> None:
+    """Not "not in UTF-8, line 1" (an .xls read as CSV) nor "not a workbook": what it is and
+    what to do, whatever the file's name says, on the web as by the readers."""
+    readers = [
+        lambda: read_table(data, filename="f.xlsx", formulas="values", max_rows=9, max_columns=9),
+        lambda: read_workbook(
+            data, filename="f.xlsx", formulas="values", max_rows=9, max_columns=9
+        ),
+    ]
+    for read in readers:
+        with pytest.raises(InvalidInput) as refused:
+            read()
+        (problem,) = refused.value.problems
+        assert problem.file == "f.xlsx" and kind in problem.message
+        assert "save it as an Excel workbook (.xlsx)" in problem.message
+    for name in ("f.xlsx", "f.csv"):
+        said = content_problem(data, name=name, policy=TABLE)
+        assert said is not None and kind in said

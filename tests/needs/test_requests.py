@@ -632,15 +632,50 @@ def test_formula_looking_text_is_stored_as_text(secretariat, tmp_path: Path):
     assert created[0].title == formula
     assert created[0].description == "@SUM(1+1)"
     assert created[0].reference == "=1+2"  # the guard apostrophe of an export is taken off
-    # In a workbook a formula cell is read as its text, never evaluated.
+
+
+def test_a_formula_whose_value_the_workbook_does_not_keep_is_refused_naming_its_cell(
+    secretariat, tmp_path: Path
+):
+    """Written by a program that computes nothing (openpyxl here), a formula has no value in
+    the file: the request is not filed with an empty title, nor with the formula as its title."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Requests"
+    ws.append(HEADER.split(","))
+    ws.append(["SEN", "untoc", "5", "training", '="Training "&"of judges"', "-2+3", "fr", "low"])
+    ws.append(["EGY", "untoc", "5", "training", "Drafting", "d", "en", "high", "2024-01-05"])
+    ws["I2"] = "=DATE(2024,1,5)"
+    path = tmp_path / "formula.xlsx"
+    wb.save(path)
+    with pytest.raises(InvalidInput) as refused:
+        requests_import(source=path, filename=path.name, user=secretariat)
+    assert [(p.file, p.sheet, p.line, p.column) for p in refused.value.problems] == [
+        ("formula.xlsx", "Requests", 2, "title"),
+        ("formula.xlsx", "Requests", 2, "received_on"),
+    ]
+    assert '="Training "&"of judges"' in refused.value.problems[0].message
+    assert not AssistanceRequest.objects.exists()
+
+
+def test_a_state_merged_over_several_rows_is_refused_naming_the_rows_that_would_lose_it(
+    secretariat, tmp_path: Path
+):
+    """The person sees "EGY" beside both requests; the file keeps it on the first row only."""
     wb = Workbook()
     ws = wb.active
     ws.append(HEADER.split(","))
-    ws.append(["SEN", "untoc", "5", "training", "=1+1", "-2+3", "fr", "low", "2024-01-05"])
-    path = tmp_path / "formula.xlsx"
+    ws.append(["EGY", "untoc", "5", "training", "One", "d", "en", "high", "2024-01-05"])
+    ws.append([None, "untoc", "6", "training", "Two", "d", "en", "high", "2024-01-05"])
+    ws.merge_cells("A2:A3")
+    path = tmp_path / "merged.xlsx"
     wb.save(path)
-    (req,) = requests_import(source=path, filename=path.name, user=secretariat)
-    assert (req.title, req.description) == ("=1+1", "-2+3")
+    with pytest.raises(InvalidInput) as refused:
+        requests_import(source=path, filename=path.name, user=secretariat)
+    (problem,) = refused.value.problems
+    assert (problem.sheet, problem.line, problem.column) == ("Sheet", 3, "iso3")
+    assert "A2:A3" in problem.message
+    assert not AssistanceRequest.objects.exists()
 
 
 def test_only_the_secretariat_imports(focal_egypt, secretariat):

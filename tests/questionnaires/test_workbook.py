@@ -605,13 +605,66 @@ def test_an_upload_that_is_not_a_workbook_names_the_file(egypt_assignment, focal
         do_import(egypt_assignment, other.getvalue(), focal_egypt, filename="other.xlsx")
 
 
-def test_formulas_in_a_returned_workbook_are_not_evaluated(egypt_assignment, focal_egypt):
-    filled = fill(
-        workbook_export(assignment=egypt_assignment, language="en"), {"details": "=1+1", "cases": 4}
+def test_a_formula_whose_value_the_workbook_does_not_keep_is_refused_naming_its_cell(
+    egypt_assignment, focal_egypt
+):
+    """Filled by a program that computes nothing (openpyxl here), a formula has no value in the
+    file: read as empty, the answer would be lost without a word. Nothing is saved."""
+    save(egypt_assignment, focal_egypt, details="Kept")
+    with translation.override("ar"):
+        data = workbook_export(assignment=egypt_assignment, language="ar")
+    filled = fill(data, {"details": "=1+1", "cases": 4})
+    wb = open_xlsx(filled)
+    ws = answers_sheet(wb)
+    details_row = rows_by_name(ws)["details"]
+    header = ws.cell(row=1, column=column(ws, "answer")).value
+    with pytest.raises(InvalidInput) as refused:
+        do_import(egypt_assignment, filled, focal_egypt)
+    (problem,) = refused.value.problems
+    assert (problem.sheet, problem.line, problem.column) == (ws.title, details_row, header)
+    assert "=1+1" in problem.message
+    assert values(egypt_assignment) == {("details", ""): "Kept"}
+
+
+def test_submission_headers_typed_in_another_case_or_with_spaces_name_their_questions(
+    egypt_assignment, secretariat
+):
+    """A header retyped "CASES" or " Adopted " names the question "cases" or "adopted": it was
+    refused as not a question of the questionnaire."""
+    source = io.BytesIO(" STATE ; CASES ; Adopted \r\nEgypt;4;31/01/2020\r\n".encode("utf-8-sig"))
+    results = submissions_import(
+        questionnaire=egypt_assignment.questionnaire,
+        source=source,
+        filename="kobo.csv",
+        user=secretariat,
     )
-    result = do_import(egypt_assignment, filled, focal_egypt)
-    assert result.saved == 1  # the formula has no cached value: read as empty
-    assert values(egypt_assignment) == {("cases", ""): 4}
+    assert not results["EGY"].errors
+    assert values(egypt_assignment) == {("cases", ""): 4, ("adopted", ""): "2020-01-31"}
+
+
+def test_a_formula_in_submissions_whose_value_the_file_does_not_keep_is_refused(
+    egypt_assignment, secretariat
+):
+    wb = openpyxl.Workbook()
+    wb.active.append(["iso3", "cases"])
+    wb.active.append(["EGY", "=2+2"])
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(InvalidInput) as refused:
+        submissions_import(
+            questionnaire=egypt_assignment.questionnaire,
+            source=io.BytesIO(out.getvalue()),
+            filename="odk.xlsx",
+            user=secretariat,
+        )
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.sheet, problem.line, problem.column) == (
+        "odk.xlsx",
+        "Sheet",
+        2,
+        "cases",
+    )
+    assert values(egypt_assignment) == {}
 
 
 # --- The workbook in the user's language ----------------------------------------------------

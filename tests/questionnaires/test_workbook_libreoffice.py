@@ -26,6 +26,7 @@ import pytest
 from django.db import transaction
 
 from infobase.accounts.models import Role, User
+from infobase.core.errors import InvalidInput
 from infobase.needs.models import AssistanceRequest
 from infobase.needs.requests_import import COLUMNS as REQUEST_COLUMNS
 from infobase.needs.requests_import import requests_import
@@ -38,12 +39,16 @@ from infobase.questionnaires.models import (
     ReportingCycle,
 )
 from infobase.questionnaires.services import AnswerInput, answers_save
-from infobase.questionnaires.workbook import workbook_export, workbook_import
+from infobase.questionnaires.workbook import (
+    submissions_import,
+    workbook_export,
+    workbook_import,
+)
 from infobase.questionnaires.xlsform import export_xlsform, import_xlsform
 from infobase.reference.models import State
 from tests.conftest import SHARED, make_user, shared_data
 from tests.questionnaires.conftest import build_questionnaire
-from tests.questionnaires.test_workbook import answers_sheet, column, rows_by_name
+from tests.questionnaires.test_workbook import answers_sheet, column, fill, rows_by_name
 
 REAL_FORMS = ["nested-repeats.xlsx", "multi-lingual-form.xlsx", "mali-health-facilities.xlsx"]
 LANGUAGES = ["ar", "en", "es", "fr", "ru", "zh-hans"]
@@ -124,6 +129,25 @@ def libreoffice_resave(files: dict[str, bytes], folder: Path) -> dict[str, bytes
     missing = [name for name, path in saved.items() if not path.is_file()]
     assert not missing, f"soffice did not save {missing}: {done.stdout!r} {done.stderr!r}"
     return {name: path.read_bytes() for name, path in saved.items()}
+
+
+def formula_files(answers: bytes) -> dict[str, bytes]:
+    """Files holding formulas, written by openpyxl, which stores no value for them: the
+    answers workbook, a requests file and submissions."""
+    answers = fill(answers, {"cases": "=40+3", "authority": '="Ministry "&"of Justice"'})
+    requests = openpyxl.load_workbook(io.BytesIO(requests_file()))
+    sheet = requests.active
+    sheet["E3"] = '="Training "&"of judges"'  # title
+    sheet["H3"] = '=LOWER("HIGH")'  # urgency
+    submissions = openpyxl.Workbook()
+    submissions.active.append(["state", "cases", "authority"])
+    submissions.active.append(["EGY", "=6*7", '="Public "&"prosecution"'])
+    files = {"formula-answers.xlsx": answers}
+    for name, book in (("formula-requests.xlsx", requests), ("formula-kobo.xlsx", submissions)):
+        out = io.BytesIO()
+        book.save(out)
+        files[name] = out.getvalue()
+    return files
 
 
 @dataclass
@@ -255,6 +279,7 @@ def resaved(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Re
             "xlsform.xlsx": export_xlsform(questionnaire),
             "requests.xlsx": requests_file(),
         }
+        original |= formula_files(original["answers-en.xlsx"])
         if SHARED.is_dir():
             original |= {
                 f"real-{name}": (SHARED / "xlsform" / name).read_bytes() for name in REAL_FORMS
@@ -451,3 +476,56 @@ def test_a_requests_file_saved_again_by_libreoffice_imports_the_same(resaved: Re
         return rows
 
     assert imported(resaved.files["requests.xlsx"]) == imported(resaved.original["requests.xlsx"])
+
+
+def test_formulas_are_read_once_libreoffice_saved_their_values_and_refused_before(
+    resaved: Resaved,
+):
+    """openpyxl keeps no value for a formula: every import refuses such a cell naming it.
+    LibreOffice computes the formulas when it opens the file and saves their values: the same
+    files are then read as the person saw them."""
+    secretariat = make_user("lo-formulas", role=Role.SECRETARIAT, is_staff=True)
+    assignment = Assignment.objects.get(pk=resaved.assignment_pk)
+    questionnaire = Questionnaire.objects.get(pk=resaved.questionnaire_pk)
+    before = snapshot(assignment)
+
+    imports = {
+        "formula-answers.xlsx": lambda data: upload(resaved, data, "formula-answers.xlsx"),
+        "formula-requests.xlsx": lambda data: requests_import(
+            source=io.BytesIO(data), filename="formula-requests.xlsx", user=secretariat
+        ),
+        "formula-kobo.xlsx": lambda data: submissions_import(
+            questionnaire=questionnaire,
+            source=io.BytesIO(data),
+            filename="formula-kobo.xlsx",
+            user=secretariat,
+        ),
+    }
+    places = []
+    for name, imported in imports.items():
+        with pytest.raises(InvalidInput) as refused:
+            imported(resaved.original[name])
+        places += [(p.file, p.sheet, p.line, p.column) for p in refused.value.problems]
+    ws = answers_sheet(openpyxl.load_workbook(io.BytesIO(resaved.original["formula-answers.xlsx"])))
+    rows, answer = rows_by_name(ws), ws.cell(row=1, column=column(ws, "answer")).value
+    assert places == [
+        ("formula-answers.xlsx", ws.title, rows["authority"], answer),
+        ("formula-answers.xlsx", ws.title, rows["cases"], answer),
+        ("formula-requests.xlsx", "Sheet", 3, "title"),
+        ("formula-requests.xlsx", "Sheet", 3, "urgency"),
+        ("formula-kobo.xlsx", "Sheet", 2, "cases"),
+        ("formula-kobo.xlsx", "Sheet", 2, "authority"),
+    ]
+    assert snapshot(assignment) == before
+    assert not AssistanceRequest.objects.exists()
+
+    answers = imports["formula-answers.xlsx"](resaved.files["formula-answers.xlsx"])
+    assert not answers.errors and not answers.conflicts and answers.saved == 2
+    after = snapshot(assignment)
+    assert (after["cases"][0], after["authority"][0]) == (43, "Ministry of Justice")
+    requests = imports["formula-requests.xlsx"](resaved.files["formula-requests.xlsx"])
+    submissions = imports["formula-kobo.xlsx"](resaved.files["formula-kobo.xlsx"])
+    assert [(r.title, r.urgency) for r in requests][1] == ("Training of judges", "high")
+    assert not submissions["EGY"].errors
+    after = snapshot(assignment)
+    assert (after["cases"][0], after["authority"][0]) == (42, "Public prosecution")

@@ -10,9 +10,10 @@ as conflicts instead of being overwritten.
 for the secretariat and replaces the answers of each State named in it, all or nothing.
 
 Files are read by ``core.tabular`` (openpyxl in read-only, data-only mode): a formula is read as
-the value Excel cached for it, never evaluated. Text written to a workbook that a spreadsheet
-could take for a formula is prefixed with an apostrophe (``safe_cell``), and no formula is ever
-written.
+the value the spreadsheet program saved for it, never evaluated; one whose value the file does
+not keep (a program that computes nothing wrote it) is refused naming its cell. Text written to
+a workbook that a spreadsheet could take for a formula is prefixed with an apostrophe
+(``safe_cell``), and no formula is ever written.
 
 The package: ``cells`` (format, sheets and columns, reading and writing a cell, the
 questionnaire's shape), ``export``, ``imports`` (a filled workbook) and ``submissions``

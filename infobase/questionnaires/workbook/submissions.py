@@ -114,12 +114,22 @@ def submissions_import(
         problems.add(_("The file is empty."), sheet=sheet)
         problems.raise_if_any()
     names = {item.name: item for item in shape.items}
+    # A header typed in another case ("Cases", "CASES") names the question whose name it is
+    # in any case, when there is only one.
+    lowered: dict[str, list[Item]] = {}
+    for question in shape.items:
+        lowered.setdefault(question.name.lower(), []).append(question)
+
+    def named(header: str) -> Item | None:
+        alike = lowered.get(header.lower(), [])
+        return names.get(header) or (alike[0] if len(alike) == 1 else None)
+
     top = {item.pk for item in shape.top}
     header = [_text(h) for h in rows[0]]
     state_index: int | None = None
     for wanted in STATE_COLUMNS:
         for n, h in enumerate(header):
-            if h.split("/")[-1].lower() == wanted and h not in names:
+            if h.split("/")[-1].lower() == wanted and named(h) is None:
                 state_index = n
                 break
         if state_index is not None:
@@ -134,14 +144,14 @@ def submissions_import(
     for n, h in enumerate(header):
         if n == state_index or not h:
             continue
-        item = next((names[s] for s in _segments(h) if s in names), None)
+        item = next((hit for s in _segments(h) if (hit := named(s))), None)
         last = re.split(r"[/-]", h)[-1]
         if item is None and (
             h.startswith("_") or last.startswith("_") or fold(last) in META_COLUMNS
         ):
             continue
         if item is None:
-            parent = next((names[s] for s in _segments(h.rsplit("/", 1)[0]) if s in names), None)
+            parent = next((hit for s in _segments(h.rsplit("/", 1)[0]) if (hit := named(s))), None)
             if parent is not None and parent.kind == ItemKind.SELECT_MULTIPLE and "/" in h:
                 continue  # Kobo's one column per choice, besides the column of the question
             problems.add(
