@@ -120,6 +120,7 @@ def build() -> dict[str, Any]:
     StaticToken.objects.create(device=device, token=RECOVERY_CODE)
 
     pages = _meetings_pages()
+    pages["running_report"] = _running_report(secretariat)
     used = [assignments.get(state__iso3="EGY").pk, fresh.pk, spare.pk, commented, *submitted]
     pages["history"] = _history_pages(secretariat, assignments.exclude(pk__in=used))
 
@@ -241,6 +242,28 @@ def _meetings_pages() -> dict[str, Any]:
                 "confidential_need": line(confidential),
             }
     return facts
+
+
+def _running_report(secretariat: Any) -> str:
+    """A report run stopped at 40 % on a step, with no job behind it: its page shows the
+    progress bar for as long as the journey looks at it (a real run may end first)."""
+    from django.utils import timezone
+
+    from infobase.reports.models import ReportRun, RunStatus
+
+    run = ReportRun.objects.create(
+        report="analytical",
+        params={"instrument": "untoc", "cycle": 1},
+        lang="en",
+        fmt="pdf",
+        fingerprint="f" * 64,  # no request for a report computes it
+        status=RunStatus.RUNNING,
+        started_at=timezone.now(),
+        progress=40,
+        step="Counting the needs",
+        requested_by=secretariat,
+    )
+    return str(run.pk)
 
 
 def _history_pages(secretariat: Any, assignments: Any) -> dict[str, int]:

@@ -35,14 +35,16 @@ WATCH = """(() => {
     const bar = document.getElementById("job-progress");
     const step = document.getElementById("job-step");
     const status = document.getElementById("job-status");
+    const percent = document.getElementById("job-percent");
     if (!bar) { return; }
     const send = () => window.reportSeen({
-      percent: bar.textContent, step: step ? step.textContent : "",
+      percent: percent.textContent, spoken: bar.getAttribute("aria-valuetext"),
+      step: step ? step.textContent : "",
       status: status ? status.textContent : "", width: document.documentElement.scrollWidth,
       screen: document.documentElement.clientWidth,
     });
     send();
-    new MutationObserver(send).observe(bar.parentElement.parentElement.parentElement,
+    new MutationObserver(send).observe(document.querySelector("main"),
       {subtree: true, childList: true, characterData: true});
   };
   document.addEventListener("DOMContentLoaded", watch);
@@ -72,6 +74,7 @@ def progress_as_read(seen: list[dict[str, Any]], lang: str, width: int) -> None:
         figure = re.search(r"\d+", state["percent"])
         assert figure is not None, state
         assert state["percent"] == format_percent(int(figure.group()), 0, lang), state
+        assert state["spoken"] == state["percent"], state
         if lang == "ar":
             assert not LATIN.search(state["step"]), state
         if width == PHONE:

@@ -5,6 +5,7 @@
   var bar = document.getElementById("job-progress");
   if (!bar) { return; }
   var step = document.getElementById("job-step");
+  var percent = document.getElementById("job-percent");
   var status = document.getElementById("job-status");
   function poll() {
     fetch(bar.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
@@ -20,8 +21,12 @@
       .then(function (data) {
         if (data === null) { return; }
         bar.value = data.progress;
-        // The percentage as the page writes it (the fallback text of browsers without <progress>).
-        bar.textContent = data.progress_display || String(data.progress);
+        // The percentage as the page writes it: shown beside the bar, said by screen readers
+        // (aria-valuetext) and the fallback text of browsers without <progress>.
+        var written = data.progress_display || String(data.progress);
+        bar.textContent = written;
+        bar.setAttribute("aria-valuetext", written);
+        if (percent) { percent.textContent = written; }
         if (step) { step.textContent = data.step; }
         if (status && data.status_display) { status.textContent = data.status_display; }
         if (data.finished || data.status === "done" || data.status === "failed") {
