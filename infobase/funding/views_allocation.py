@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -379,13 +379,27 @@ def describe_infeasible(report: dict[str, Any], labels: dict[str, Any]) -> list[
     return out
 
 
-CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 640, 300, 56
+# The chart's box (SVG units): the side of the vertical axis keeps room for its figures. Its
+# titles are HTML around it (shaped, wrapped and read like any text, at any width).
+CHART_WIDTH, CHART_HEIGHT = 640, 260
+AXIS_SIDE, FAR_SIDE, TOP, BOTTOM = 64, 24, 24, 30
+
+
+def _levels_label(levels: list[float]) -> str:
+    """The floor levels of points drawn at one place, as one label: "0.4" or "0.0–1.0"."""
+    if len(levels) == 1:
+        return _figure(levels[0], 1)
+    return f"{_figure(min(levels), 1)}–{_figure(max(levels), 1)}"
 
 
 def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
     """The stored trade-off curve as table rows and an SVG chart: priority-weighted needs met
     (vertical) against the regional groups' equity index (horizontal), one point per floor
-    level, the greedy baseline as a separate mark."""
+    level, the greedy baseline as a separate mark.
+
+    On a right-to-left page the chart is mirrored as the page is: the vertical axis on the
+    right, the equity index growing to the left, so that it reads from the side the tables
+    beside it read from; its figures stay written left to right, as numbers are."""
     if not curve or not curve.get("points"):
         return None
     points = curve["points"]
@@ -406,28 +420,33 @@ def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
     extra = [greedy] if greedy and greedy.get("equity_index_groups") is not None else []
     chart: SafeString | None = None
     if marks:
+        rtl = is_rtl()
         xs = [float(p["equity_index_groups"]) for p in marks + extra]
         ys = [float(p["objective"]) for p in marks + extra]
         x_low, x_high = min([*xs, 1.0]) - 0.02, 1.0
         x_low = max(0.0, min(x_low, x_high - 0.1))
         y_high = max(ys) * 1.05 or 1.0
         y_low = max(0.0, min(ys) - (y_high - min(ys)) * 0.2)
+        width = CHART_WIDTH - AXIS_SIDE - FAR_SIDE
+        height = CHART_HEIGHT - TOP - BOTTOM
+        axis = CHART_WIDTH - AXIS_SIDE if rtl else AXIS_SIDE  # where the vertical axis stands
+        far = FAR_SIDE if rtl else CHART_WIDTH - FAR_SIDE
+        bottom = CHART_HEIGHT - BOTTOM
 
         def at(p: dict[str, Any]) -> tuple[float, float]:
-            x = float(p["equity_index_groups"])
-            y = float(p["objective"])
-            width = CHART_WIDTH - 2 * CHART_MARGIN
-            height = CHART_HEIGHT - 2 * CHART_MARGIN
-            return (
-                round(CHART_MARGIN + width * (x - x_low) / (x_high - x_low), 1),
-                round(CHART_HEIGHT - CHART_MARGIN - height * (y - y_low) / (y_high - y_low), 1),
-            )
+            along = width * (float(p["equity_index_groups"]) - x_low) / (x_high - x_low)
+            rise = height * (float(p["objective"]) - y_low) / (y_high - y_low)
+            return (round(axis - along if rtl else axis + along, 1), round(bottom - rise, 1))
 
         line = " ".join(f"{x},{y}" for x, y in (at(p) for p in marks))
+        # Points at one place (floors that change nothing) share one label, not labels drawn
+        # over each other.
+        places: dict[tuple[float, float], list[float]] = {}
+        for p in marks:
+            places.setdefault(at(p), []).append(float(p["level"]))
         dots = format_html_join(
             "",
-            '<circle cx="{}" cy="{}" r="4" fill="#005a9c"><title>{}</title></circle>'
-            '<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>',
+            '<circle cx="{}" cy="{}" r="4" fill="#005a9c"><title>{}</title></circle>',
             (
                 (
                     *at(p),
@@ -437,12 +456,14 @@ def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
                         "needs": _figure(p["objective"], 1),
                         "index": _figure(p["equity_index_groups"], 3),
                     },
-                    at(p)[0],
-                    at(p)[1] - 8,
-                    _figure(p["level"], 1),
                 )
                 for p in marks
             ),
+        )
+        labels = format_html_join(
+            "",
+            '<text x="{}" y="{}" class="level" text-anchor="middle">{}</text>',
+            ((x, y - 8, _levels_label(levels)) for (x, y), levels in places.items()),
         )
         baseline = format_html_join(
             "",
@@ -460,49 +481,48 @@ def _curve(curve: dict[str, Any] | None) -> dict[str, Any] | None:
                 for g in extra
             ),
         )
-        bottom = CHART_HEIGHT - CHART_MARGIN
+        # Figures written left to right on either side ("start" is their left end): those of
+        # the vertical axis outside it, those of the horizontal one inside its ends.
+        outside, inside, beyond = ("start", "end", "start") if rtl else ("end", "start", "end")
         chart = format_html(
-            '<svg dir="ltr" role="img" aria-label="{label}" width="{w}" height="{h}" '
-            'viewBox="0 0 {w} {h}" class="chart">'
-            '<line x1="{m}" y1="{b}" x2="{r}" y2="{b}" stroke="#555"/>'
-            '<line x1="{m}" y1="{m}" x2="{m}" y2="{b}" stroke="#555"/>'
-            '<text x="{m}" y="{below}" font-size="11">{x_low}</text>'
-            '<text x="{r}" y="{below}" font-size="11" text-anchor="end">{x_high}</text>'
-            '<text x="{mid}" y="{title_y}" font-size="12" text-anchor="middle">{x_title}</text>'
-            '<text x="{left}" y="{b}" font-size="11" text-anchor="end">{y_low}</text>'
-            '<text x="{left}" y="{m}" font-size="11" text-anchor="end">{y_high}</text>'
-            '<text x="{m}" y="{top}" font-size="12"{y_attrs}>{y_title}</text>'
+            '<svg dir="ltr" direction="ltr" role="img" aria-label="{label}" width="{w}" '
+            'height="{h}" viewBox="0 0 {w} {h}" class="chart">'
+            '<line x1="{axis}" y1="{b}" x2="{far}" y2="{b}" stroke="#555"/>'
+            '<line x1="{axis}" y1="{top}" x2="{axis}" y2="{b}" stroke="#555"/>'
+            '<text x="{axis}" y="{below}" class="tick" text-anchor="{inside}">{x_low}</text>'
+            '<text x="{far}" y="{below}" class="tick" text-anchor="{beyond}">{x_high}</text>'
+            '<text x="{tick_x}" y="{b}" class="tick" text-anchor="{outside}">{y_low}</text>'
+            '<text x="{tick_x}" y="{top_tick}" class="tick" text-anchor="{outside}">{y_high}</text>'
             '<polyline points="{line}" fill="none" stroke="#005a9c" stroke-width="2"/>'
-            "{dots}{baseline}</svg>",
+            "{dots}{labels}{baseline}</svg>",
             label=_("Trade-off between priority-weighted needs met and equity"),
             w=CHART_WIDTH,
             h=CHART_HEIGHT,
-            m=CHART_MARGIN,
+            axis=axis,
+            far=far,
             b=bottom,
-            r=CHART_WIDTH - CHART_MARGIN,
-            below=bottom + 16,
-            mid=CHART_WIDTH // 2,
-            title_y=bottom + 34,
-            left=CHART_MARGIN - 6,
-            top=CHART_MARGIN - 16,
+            top=TOP,
+            top_tick=TOP + 4,
+            below=bottom + 18,
+            tick_x=axis + 6 if rtl else axis - 6,
+            outside=outside,
+            inside=inside,
+            beyond=beyond,
             x_low=_figure(x_low, 2),
             x_high=_figure(x_high, 2),
             y_low=_figure(y_low, 0),
             y_high=_figure(y_high, 0),
-            x_title=_("Equity index of the regional groups (1 = money in proportion to needs)"),
-            y_title=_("Priority-weighted needs met"),
-            # Right-to-left text still starts at the axis and runs into the drawing.
-            y_attrs=mark_safe(' direction="rtl" unicode-bidi="embed" text-anchor="end"')
-            if is_rtl()
-            else "",
             line=line,
             dots=dots,
+            labels=labels,
             baseline=baseline,
         )
     chosen = curve.get("chosen") or {}
     return {
         "rows": rows,
         "chart": chart,
+        "x_title": _("Equity index of the regional groups (1 = money in proportion to needs)"),
+        "y_title": _("Priority-weighted needs met"),
         "seconds": _figure(curve.get("seconds", 0), 1),
         "greedy": None
         if not greedy

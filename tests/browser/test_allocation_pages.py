@@ -3,8 +3,9 @@ Arabic on a phone and English on a desk: the secretariat computes proposals from
 page (the job's page follows the solver to its end), compares them side by side and reads one,
 its lines adding up to its total and its groups' shares to the money; a questionnaire's response
 rate is the States that answered of those asked, on its cards, in its tables and in its list of
-States. Every figure is written as the reader's language writes it, nothing is wider than a
-phone, and each page passes the accessibility check."""
+States. The trade-off chart is laid out as the page reads (mirrored in Arabic). Every figure
+is written as the reader's language writes it, nothing is wider than a phone, and each page
+passes the accessibility check."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from infobase.questionnaires.models import AssignmentStatus
 from infobase.questionnaires.selectors import ANSWERED
 from infobase.reference.models import RegionalGroup
 from tests.browser.conftest import Site, assert_accessible
-from tests.browser.pages import DESK, PHONE, expect_direction, say, shoot
+from tests.browser.pages import DESK, PHONE, TEXT_GAPS, expect_direction, say, shoot
 
 JOURNEYS = [("ar", PHONE), ("en", DESK)]
 # The marks a right-to-left page keeps around a figure or its percent sign.
@@ -51,6 +52,47 @@ def fits_the_screen(page: Any) -> None:
     region (tests/browser/test_wide_tables.py): the page itself never scrolls sideways."""
     found = page.evaluate(STICKING_OUT)
     assert found["page"] <= found["screen"] and not found["out"], (page.url, found)
+
+
+# The trade-off chart as drawn: where its vertical axis stands and its horizontal figures are
+# (screen pixels), and the size its smallest figure is read at.
+CHART = """svg => {
+  const box = svg.getBoundingClientRect();
+  const at = e => e.getBoundingClientRect();
+  const axis = at(svg.querySelectorAll("line")[1]);
+  const ticks = [...svg.querySelectorAll("text.tick")].map(at);
+  const scale = box.width / svg.viewBox.baseVal.width;
+  const sizes = [...svg.querySelectorAll("text")].map(
+    t => parseFloat(getComputedStyle(t).fontSize) * scale);
+  return {left: box.left, right: box.right, axis: axis.left, low: ticks[0].left,
+          high: ticks[1].left, smallest: Math.min(...sizes),
+          words: [...svg.querySelectorAll("text")].map(t => t.textContent).join(" ")};
+}"""
+
+
+def chart_reads_in_the_pages_direction(page: Any, lang: str) -> None:
+    """The trade-off chart is laid out as the page reads: in Arabic its vertical axis on the
+    right and the equity index growing to the left (mirrored, as the tables beside it are),
+    in English the other way; its titles are the page's text around it, in its language, and
+    its figures are drawn at least at 10 px, on a phone too."""
+    section = page.locator("main section.tradeoff")
+    drawn = section.locator("svg.chart").evaluate(CHART)
+    middle = (drawn["left"] + drawn["right"]) / 2
+    if lang == "ar":
+        assert drawn["axis"] > middle and drawn["low"] > drawn["high"], drawn
+    else:
+        assert drawn["axis"] < middle and drawn["low"] < drawn["high"], drawn
+    assert drawn["smallest"] >= 10, drawn
+    assert not re.search("[A-Za-z\u0600-\u06ff]", drawn["words"]), drawn  # figures only
+    for title, words in (
+        ("axis-y", "Priority-weighted needs met"),
+        ("axis-x", "Equity index of the regional groups (1 = money in proportion to needs)"),
+    ):
+        shown = section.locator(f"figure .{title}")
+        assert shown.inner_text().strip() == say(gettext_lazy(words), lang)
+    # The vertical axis's title stands over it: at the right in Arabic.
+    over = section.locator("figure .axis-y").evaluate(TEXT_GAPS)
+    assert (over[1] < 1 < over[0]) if lang == "ar" else (over[0] < 1 < over[1]), over
 
 
 def read_as_a_whole(page: Any, name: str, width: int) -> None:
@@ -171,6 +213,7 @@ def test_secretariat_computes_proposals_and_compares_them_side_by_side(
     for total in totals:
         assert abs(total - 100) <= Decimal("0.05") * rows.count(), totals
 
+    chart_reads_in_the_pages_direction(page, lang)
     read_as_a_whole(page, f"allocation-{lang}-{width}", width)
 
 
