@@ -94,7 +94,7 @@ from django.utils.translation import gettext_noop
 
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.history import one_version, reason_with
-from infobase.core.i18n import format_number
+from infobase.core.i18n import format_number, isolated
 from infobase.core.tabular import cell_problems, read_workbook
 from infobase.core.text import xml_text
 from infobase.core.uploads import zip_problem
@@ -1071,7 +1071,8 @@ class Reader:
 
 _ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
 _QUOTED = re.compile(r"'([^']+)'")
-_SHEET = re.compile(r"'(survey|choices|settings|external_choices|entities)' sheet", re.I)
+# pyxform names a sheet quoted ("the 'survey' sheet") or in its prose ("a choices sheet").
+_SHEET = re.compile(r"'?\b(survey|choices|settings|external_choices|entities)\b'? sheet", re.I)
 
 
 def pyxform_problems(data: bytes, filename: str) -> tuple[list[InputProblem], Any]:
@@ -1095,7 +1096,10 @@ def pyxform_problems(data: bytes, filename: str) -> tuple[list[InputProblem], An
         if row is not None and not sheet:
             sheet = "survey"
         column = context.get("column")
-        text = _("pyxform: %(message)s") % {"message": _ROW.sub("", message).strip()}
+        # pyxform speaks English only: its sentence is kept whole, set apart from the words
+        # around it on a right-to-left page (its quotes and full stop stay where it put them).
+        said = isolated(_ROW.sub("", message).strip())
+        text = _("pyxform: %(message)s") % {"message": said}
         try:
             line = int(row) if row is not None else None
         except (TypeError, ValueError):
