@@ -98,6 +98,13 @@ class LessonForm(NamedEmptyChoice, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["language"].widget.choices = [("", NONE), *settings.LANGUAGES]
+        # A criterion left empty is one not evaluated: its empty choice says so, as the note
+        # above the form and the lesson's page do, rather than "None".
+        for criterion in DAC_CRITERIA:
+            field = self.fields[criterion]
+            assert isinstance(field, forms.TypedChoiceField)
+            field.choices = [("", _("Not rated")), *list(field.choices)[1:]]
+            field.empty_choice_named = True  # type: ignore[attr-defined]
 
     def clean_evaluation(self) -> Any:
         return validate_upload(self.cleaned_data.get("evaluation"), policy=DOCUMENTS)
