@@ -450,8 +450,9 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=gettext_lazy(
-            "Left empty, the States of the needs that are not confidential: a State whose need "
-            "is confidential is named only if chosen here."
+            "Left empty, the States of the chosen needs that everyone may see. Beneficiary "
+            "States are published: a State whose chosen need is confidential is named only if "
+            "you choose it here."
         ),
     )
     description = forms.CharField(
