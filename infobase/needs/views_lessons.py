@@ -26,7 +26,7 @@ from infobase.needs.lessons import (
     lesson_save,
     lesson_search,
 )
-from infobase.needs.models import DAC_CRITERIA, LessonLearned
+from infobase.needs.models import DAC_CRITERIA, LessonLearned, Rating
 from infobase.reference.forms import (
     ArticleMultipleChoiceField,
     StateMultipleChoiceField,
@@ -103,7 +103,7 @@ class LessonForm(NamedEmptyChoice, forms.ModelForm):
         for criterion in DAC_CRITERIA:
             field = self.fields[criterion]
             assert isinstance(field, forms.TypedChoiceField)
-            field.choices = [("", _("Not rated")), *list(field.choices)[1:]]
+            field.choices = [("", _("Not rated")), *Rating.choices]
             field.empty_choice_named = True  # type: ignore[attr-defined]
 
     def clean_evaluation(self) -> Any:
