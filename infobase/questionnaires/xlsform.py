@@ -82,7 +82,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -595,6 +595,7 @@ class Reader:
         self.filename = filename
         self.problems: list[InputProblem] = []
         self.warnings: list[InputProblem] = []
+        self.sheet_titles: dict[str, str] = {}  # the workbook's sheets, by their XLSForm key
         self.readable = False  # the workbook opened and has a survey sheet with a header
         self.cells_lost = False  # a value its author sees read as lost: pyxform is not asked
         self.languages = Languages()
@@ -642,6 +643,7 @@ class Reader:
                 % {"error": exc}
             )
             return
+        self.sheet_titles = {key: title for key, (title, _rows) in sheets.items()}
         if "survey" not in sheets:
             self.problem(_("the workbook has no “survey” sheet."))
             return
@@ -1071,8 +1073,9 @@ class Reader:
 
 _ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
 _QUOTED = re.compile(r"'([^']+)'")
-# pyxform names a sheet quoted ("the 'survey' sheet") or in its prose ("a choices sheet").
-_SHEET = re.compile(r"'?\b(survey|choices|settings|external_choices|entities)\b'? sheet", re.I)
+_SHEET = re.compile(r"'(survey|choices|settings|external_choices|entities)' sheet", re.I)
+# A sentence naming no row may name its sheet in its prose ("a choices sheet").
+_SHEET_SAID = re.compile(r"\b(survey|choices|settings|external_choices|entities) sheet", re.I)
 
 
 def pyxform_problems(data: bytes, filename: str) -> tuple[list[InputProblem], Any]:
@@ -1089,7 +1092,7 @@ def pyxform_problems(data: bytes, filename: str) -> tuple[list[InputProblem], An
         context = getattr(exc, "context", None) or {}
         message = str(exc).strip()
         row_match = _ROW.search(message)
-        sheet_match = _SHEET.search(message)
+        sheet_match = _SHEET.search(message) or (None if row_match else _SHEET_SAID.search(message))
         row = context.get("row") or (row_match.group(1) if row_match else None)
         sheet = context.get("sheet") or context.get("sheet_name")
         sheet = sheet or (sheet_match.group(1).lower() if sheet_match else None)
@@ -1158,6 +1161,9 @@ def import_xlsform(
         # (pyxform does not always name the row: then by the cell it quotes)
         places = {(p.sheet, p.line) for p in reader.problems}
         for found in pyxform_problems(data, filename)[0]:
+            if found.line is None and found.sheet:
+                # The place is the sheet as the workbook names it; one it lacks is no place.
+                found = replace(found, sheet=reader.sheet_titles.get(found.sheet.lower()))
             if found.line is not None and (found.sheet, found.line) in places:
                 continue
             quoted = _QUOTED.findall(found.message)
