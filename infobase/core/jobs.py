@@ -26,7 +26,14 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.management.base import CommandError
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -49,6 +56,13 @@ WORKER_DIED_RETRY = gettext_noop(
 )
 UNKNOWN_KIND = gettext_noop("This kind of job is not known to the worker.")
 NOT_QUEUED = gettext_noop("The job was never picked up by a worker.")
+DATABASE_LOST = gettext_noop(
+    "The database could not be reached while this job ran. Try again in a while; if it happens "
+    "again, tell the administrators."
+)
+DATABASE_LOST_RETRY = gettext_noop(
+    "The database could not be reached while this job ran; the job was queued again."
+)
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -257,10 +271,18 @@ def _queued_task_alive(job: Job, now: datetime) -> bool:
     return False  # the task ended without running the job
 
 
-def reap(job: Job, *, retry: bool, now: datetime | None = None) -> str:
+def reap(
+    job: Job,
+    *,
+    retry: bool,
+    now: datetime | None = None,
+    errors: tuple[str, str] = (WORKER_DIED, WORKER_DIED_RETRY),
+) -> str:
     """Give up the current attempt of a dead job: queue it again (``retry`` and attempts
-    left) or fail it. Returns the job's new status, or "" when someone else changed it."""
+    left) or fail it. Returns the job's new status, or "" when someone else changed it.
+    ``errors``: what the job page says of a started attempt (failed for good, queued again)."""
     now = now or timezone.now()
+    given_up, queued_again = errors
     current = Job.objects.filter(
         pk=job.pk, status=job.status, attempts=job.attempts, task_id=job.task_id
     )
@@ -272,7 +294,7 @@ def reap(job: Job, *, retry: bool, now: datetime | None = None) -> str:
         if not current.update(
             status=JobStatus.QUEUED,
             attempts=attempts,
-            error=NOT_QUEUED if never_started else WORKER_DIED_RETRY,
+            error=NOT_QUEUED if never_started else queued_again,
             heartbeat_at=now,  # when it was queued again (see _queued_task_alive)
             worker="",
             task_id="",
@@ -285,12 +307,12 @@ def reap(job: Job, *, retry: bool, now: datetime | None = None) -> str:
     if not current.update(
         status=JobStatus.FAILED,
         attempts=attempts,
-        error=NOT_QUEUED if never_started else WORKER_DIED,
+        error=NOT_QUEUED if never_started else given_up,
         finished_at=now,
     ):
         return ""
     _end_task(job.task_id, now)
-    logger.warning("job %s (%s) failed: its worker stopped", job.pk, job.kind)
+    logger.warning("job %s (%s) failed: %s", job.pk, job.kind, given_up)
     _failed_hook(Job.objects.get(pk=job.pk))
     return JobStatus.FAILED
 
@@ -376,6 +398,9 @@ def run_job(job_id: str) -> None:
         logger.warning("job %s attempt %s was given up by the sweep", job.pk, attempt)
         return
     except Exception as error:
+        if database_unavailable(error):
+            _database_lost(job)
+            return
         if isinstance(error, EXPECTED_ERRORS):
             logger.info("job %s (%s) refused: %s", job.pk, job.kind, error)
         else:
@@ -385,6 +410,36 @@ def run_job(job_id: str) -> None:
         _finish(job, attempt, status=JobStatus.FAILED, error=message)
         return
     _finish(job, attempt, status=JobStatus.DONE, result=result or {})
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database went away (its connection was ended, the server
+    could not be reached) or stayed locked past the timeout (SQLite): not the work's fault,
+    and what the work wrote meanwhile was rolled back with its transaction."""
+    if isinstance(error, InterfaceError):
+        return True  # a connection already closed
+    if not isinstance(error, OperationalError):
+        return False
+    if "is locked" in str(error).lower():
+        return True
+    # PostgreSQL: a connection refused or broken (class 08), the session ended by an
+    # administrator or a server shutting down (57P01-57P05; not 57014, a statement cancelled).
+    state = getattr(error.__cause__, "sqlstate", None) or ""
+    if state.startswith("08") or state.startswith("57P"):
+        return True
+    raw = connection.connection
+    return raw is None or bool(getattr(raw, "closed", False))
+
+
+def _database_lost(job: Job) -> None:
+    """Queue again (or fail, no attempt left) a job whose handler lost the database."""
+    logger.warning(
+        "job %s (%s): the database could not be reached", job.pk, job.kind, exc_info=True
+    )
+    if connection.connection is not None and getattr(connection.connection, "closed", False):
+        connection.close()  # ended by the server: Django reconnects at the next query
+    job.refresh_from_db()  # raises again while the database is away: the sweep sees to it
+    reap(job, retry=True, errors=(DATABASE_LOST, DATABASE_LOST_RETRY))
 
 
 # Errors that say what is wrong with the request in the user's words (shown as they are), and

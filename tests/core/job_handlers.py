@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -47,3 +48,62 @@ def record(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     with open(params["log"], "a", encoding="utf-8") as log:
         log.write(f"{ctx.job.pk} {os.getpid()}\n")
     return {"pid": os.getpid()}
+
+
+@job_handler("tests.hold")
+def hold(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Writes a row in its transaction; its first attempt then stays in that transaction, the
+    pid of its database session written to ``params["session"]``, until the session is ended
+    (PostgreSQL) or a minute has passed."""
+    from django.db import connection, transaction
+
+    from infobase.core.once import OnceToken
+
+    with transaction.atomic():
+        OnceToken.objects.create(token=f"{params['token']}-{ctx.attempt}")
+        if ctx.attempt == 1:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (pid,) = cursor.fetchone()
+            ready = Path(params["session"])
+            Path(f"{ready}.part").write_text(str(pid))
+            Path(f"{ready}.part").rename(ready)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                time.sleep(0.05)
+    return {"attempt": ctx.attempt}
+
+
+@job_handler("tests.locked_out")
+def locked_out(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """SQLite: its first attempt finds the database locked by another writer (another
+    connection holds the write lock longer than this connection waits)."""
+    import sqlite3
+
+    from django.db import connection
+
+    from infobase.core.once import OnceToken
+
+    if ctx.attempt == 1:
+        other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # the write lock, as a long import holds it
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 50")
+            OnceToken.objects.create(token=f"{params['token']}-{ctx.attempt}")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    OnceToken.objects.create(token=f"{params['token']}-{ctx.attempt}")
+    return {"attempt": ctx.attempt}
+
+
+@job_handler("tests.crash")
+def crash(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A payload that kills the worker's process each time it is run (it leaves a line in
+    ``params["log"]`` first)."""
+    with open(params["log"], "a", encoding="utf-8") as log:
+        log.write(f"{ctx.job.pk} {os.getpid()}\n")
+    os._exit(3)
