@@ -15,9 +15,9 @@ from infobase.activities.iati_import import IMPORT_STOPPED, RelevanceFilter, iat
 from infobase.activities.models import ImportRun, ImportRunStatus
 from infobase.core.figures import warm
 from infobase.core.jobs import JobContext, discard_stash, job_handler, stashed_files, sweeper
-from infobase.core.models import Job
+from infobase.core.upload_jobs import discard_upload, register_upload_kind
 
-IATI_IMPORT_JOB = "activities.iati_import"
+IATI_IMPORT_JOB = register_upload_kind("activities.iati_import")
 
 
 def import_run_lease() -> timedelta:
@@ -37,12 +37,7 @@ def end_dead_import_runs(*, now: datetime) -> int:
     )
 
 
-def _discard_files(job: Job) -> None:
-    if job.params.get("folder"):
-        discard_stash(job.params["folder"])
-
-
-@job_handler(IATI_IMPORT_JOB, title=gettext_lazy("IATI import"), on_failed=_discard_files)
+@job_handler(IATI_IMPORT_JOB, title=gettext_lazy("IATI import"), on_failed=discard_upload)
 def iati_import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Import the uploaded files stored in ``params["folder"]`` (see ``stash_uploads``)."""
     paths = stashed_files(params["folder"])

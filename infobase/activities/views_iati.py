@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -16,7 +16,7 @@ from infobase.accounts.permissions import require
 from infobase.activities.iati_import import file_messages
 from infobase.activities.jobs import IATI_IMPORT_JOB
 from infobase.activities.models import Activity, ImportRun
-from infobase.core.jobs import start_job, stash_uploads
+from infobase.core.upload_jobs import upload_requested
 from infobase.core.uploads import IATI_XML, validate_uploads
 
 OUTCOMES = {
@@ -64,17 +64,13 @@ def iati_import_upload(request: HttpRequest) -> HttpResponse:
     form = IatiUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         # Imported by a worker (infobase.activities.jobs); the job page follows it.
-        folder = stash_uploads([(upload.name, upload) for upload in form.cleaned_data["upload"]])
-        job = start_job(
+        return upload_requested(
+            request,
             kind=IATI_IMPORT_JOB,
-            params={
-                "folder": folder,
-                "validate": form.cleaned_data["validate"],
-                "all": form.cleaned_data["all_activities"],
-            },
-            user=request.user,
+            uploads=form.cleaned_data["upload"],
+            validate=form.cleaned_data["validate"],
+            all=form.cleaned_data["all_activities"],
         )
-        return redirect(job)
     return render(
         request,
         "activities/iati_import.html",

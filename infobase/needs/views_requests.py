@@ -190,7 +190,9 @@ def requests_import(request: HttpRequest) -> HttpResponse:
     form = RequestsImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         # Up to IMPORT_MAX_ROWS requests: read and written by a worker, never in the request.
-        return upload_requested(request, kind=REQUESTS_IMPORT_JOB, upload=form.cleaned_data["file"])
+        return upload_requested(
+            request, kind=REQUESTS_IMPORT_JOB, uploads=[form.cleaned_data["file"]]
+        )
     return render(
         request,
         "needs/requests_import.html",

@@ -473,7 +473,7 @@ def workbook_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def _upload_job(request: HttpRequest, *, kind: str, upload: Any, **params: Any) -> HttpResponse:
     """Store a checked upload and hand it to a worker (``infobase.questionnaires.jobs``), which
     imports it with the same service as the command; the job page follows it."""
-    return upload_requested(request, kind=kind, upload=upload, **params)
+    return upload_requested(request, kind=kind, uploads=[upload], **params)
 
 
 @login_required

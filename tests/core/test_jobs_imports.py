@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from infobase.activities import iati_import as importer
 from infobase.activities.iati_import import IMPORT_STOPPED, iati_import
@@ -139,3 +140,48 @@ def test_a_bad_workbook_fails_its_job_in_the_users_language(egypt_assignment, fo
     assert job.error == said["ar"] != said["en"] and "egypt.xlsx" in job.error
     page = client.get(job.get_absolute_url()).content.decode()
     assert html.escape(said["ar"]) in page
+
+
+def test_the_same_files_sent_again_while_their_job_is_under_way_are_read_once(  # type: ignore[no-untyped-def]
+    egypt_assignment,  # noqa: F811
+    secretariat,
+    monkeypatch,
+):
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    client = client_for(secretariat)
+    code = egypt_assignment.questionnaire.code
+    answers = csv_file("2026-01-01;2026-01-02;yes;;0;0;5;;Egypt answer;EGY;1;u1;x").getvalue()
+    stashes = Path(settings.MEDIA_ROOT) / "jobs"
+
+    def send_answers(content: bytes = answers):  # type: ignore[no-untyped-def]
+        upload = SimpleUploadedFile("kobo.csv", content, content_type="text/csv")
+        return client.post(reverse("submissions_upload", args=[code]), {"file": upload})
+
+    def send_iati():  # type: ignore[no-untyped-def]
+        upload = SimpleUploadedFile("a.xml", iati_file(activity_xml("XX-TEST-1-TWICE")))
+        return client.post(reverse("iati_import_upload"), {"upload": [upload], "all": "on"})
+
+    stashed_before = len(list(stashes.iterdir())) if stashes.is_dir() else 0
+    with override_settings(TASKS=DB_QUEUE):
+        for send in (send_answers, send_iati):
+            first = send()
+            again = send()  # a double click, a second tab, the browser sending the form again
+            assert again["Location"] == first["Location"], send
+            page = client.get(again["Location"]).content.decode()
+            assert (
+                html.escape(_("What you sent is already being read: this page follows it.")) in page
+            )
+        assert Job.objects.count() == DBTaskResult.objects.count() == 2
+        assert len(list(stashes.iterdir())) == stashed_before + 2  # the repeats are not kept
+        # Other answers, or another person's, are other work.
+        assert send_answers(answers.replace(b"Egypt answer", b"Other")).status_code == 302
+        assert Job.objects.count() == 3
+        call_command("db_worker", "--batch", "--no-startup-delay", "-v0")
+        assert set(Job.objects.values_list("status", flat=True)) == {JobStatus.DONE}
+        assert ImportRun.objects.count() == 1
+        # Once read, the same files sent again are read again: the person asks for it.
+        send_iati()
+        assert Job.objects.count() == 4

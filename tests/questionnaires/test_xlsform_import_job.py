@@ -223,10 +223,16 @@ def test_the_worker_checks_the_rights_again_and_the_uploads_are_capped(
     from django_tasks_db.management.commands import db_worker
 
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    path = write_xlsform(tmp_path / "clean.xlsx", [["type", "name", "label"], ["text", "a", "A"]])
+    # Four different forms: the same one sent again would lead to its own job.
+    paths = [
+        write_xlsform(
+            tmp_path / f"form-{n}.xlsx", [["type", "name", "label"], ["text", "a", f"A{n}"]]
+        )
+        for n in range(4)
+    ]
     client = client_for(secretariat)
     with override_settings(TASKS=DB_QUEUE):
-        for _n in range(3):
+        for path in paths[:3]:
             with path.open("rb") as handle:
                 response = client.post(
                     reverse("questionnaire_import"), {"file": handle, "cycle": cycle.pk}
@@ -235,7 +241,7 @@ def test_the_worker_checks_the_rights_again_and_the_uploads_are_capped(
         queued = list(Job.objects.filter(kind=XLSFORM_JOB).order_by("requested_at"))
         assert [job.status for job in queued] == [JobStatus.QUEUED] * 3
         assert not Questionnaire.objects.exists()
-        with path.open("rb") as handle:
+        with paths[3].open("rb") as handle:
             response = client.post(
                 reverse("questionnaire_import") + "?lang=en", {"file": handle, "cycle": cycle.pk}
             )
