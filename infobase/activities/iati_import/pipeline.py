@@ -184,15 +184,15 @@ class Importer:
             with many_keys_written(Activity), transaction.atomic():
                 self._read(name, source, info, size)
         except FileRefused as exc:
-            counts, report_length, dropped = before
-            for key, value in counts.items():
-                setattr(self.run, key, value)
-            del self.run.report[report_length:]
-            self.report_dropped = dropped
-            self.held.difference_update(self.created_in_file)
+            self._forget_file(before)
             info.clear()
             info.update(name=name, size=size, status="refused", message=str(exc))
             return False
+        except BaseException:
+            # The file's transaction was rolled back (its database session ended, the worker
+            # stopped): the run's counts and report keep nothing of it, as nothing was kept.
+            self._forget_file(before)
+            raise
         if validate:
             source.seek(0)
             info["schema_errors"] = validate_schema(source)
@@ -373,6 +373,15 @@ class Importer:
             )
         written = prior.outcome in ("created", "updated")
         return written, prior.outcome == "created"
+
+    def _forget_file(self, before: tuple[dict[str, int], int, int]) -> None:
+        """Set the run's counts and report back to what they were before a file not kept."""
+        counts, report_length, dropped = before
+        for key, value in counts.items():
+            setattr(self.run, key, value)
+        del self.run.report[report_length:]
+        self.report_dropped = dropped
+        self.held.difference_update(self.created_in_file)
 
     def _flush(self, state: _FileState, batch: list[Item]) -> None:
         """Hand a batch to the writing thread, once the one before is recorded."""
