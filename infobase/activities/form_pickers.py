@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from infobase.core.i18n import currency_name
 from infobase.core.params import id_from
 from infobase.reference.models import CodelistItem, State
 from infobase.reference.selectors import states_by_name
@@ -60,11 +61,13 @@ class StatePickerField(forms.ModelChoiceField):
 
 
 def _codelist(name: str) -> list[Choice]:
-    rows = (
+    rows: list[tuple[str, str]] = list(
         CodelistItem.objects.filter(codelist__name=name, withdrawn=False)
         .order_by("code")
         .values_list("code", "name_en")
     )
+    if name == "Currency":  # named in the reader's language where CLDR names them
+        rows = [(code, currency_name(code, label)) for code, label in rows]
     return [Choice(code, f"{code} — {label}" if label else code) for code, label in rows]
 
 

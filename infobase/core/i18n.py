@@ -175,6 +175,16 @@ def babel_locale_name(language_code: str | None = None) -> str:
     return "zh_Hans" if code.startswith("zh") else code.split("-")[0]
 
 
+def currency_name(code: str, fallback: str = "", language_code: str | None = None) -> str:
+    """A currency's name in the reader's language (CLDR's, through Babel), else ``fallback``
+    (the IATI codelist's name, in English only): «دولار أمريكي», not "US Dollar", on an Arabic
+    page."""
+    from babel.numbers import get_currency_name
+
+    name = get_currency_name(code, locale=babel_locale_name(language_code))
+    return fallback if name == code else name
+
+
 def format_number(
     value: int | float | Decimal | None, digits: int = 0, language_code: str | None = None
 ) -> str:

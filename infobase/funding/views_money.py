@@ -22,7 +22,7 @@ from infobase.accounts.permissions import require as _require
 from infobase.accounts.permissions import scope_pledges
 from infobase.core.errors import InvalidInput
 from infobase.core.forms import NamedEmptyChoice
-from infobase.core.i18n import babel_locale_name, list_separator
+from infobase.core.i18n import currency_name, list_separator
 from infobase.core.once import OnceField, save_once
 from infobase.funding.models import (
     EARMARK_FIELDS,
@@ -62,14 +62,10 @@ def pledges_visible_to(user: Any) -> QuerySet[Pledge]:
 def currency_choices() -> list[tuple[str, str]]:
     """The currencies of IATI's codelist, each by its code and its name in the reader's
     language (CLDR's; the codelist names them in English only), else its English name."""
-    from babel.numbers import get_currency_name
-
     items = CodelistItem.objects.filter(codelist__name="Currency", withdrawn=False).order_by("code")
-    locale = babel_locale_name()
 
     def named(item: CodelistItem) -> str:
-        name = get_currency_name(item.code, locale=locale)
-        name = item.name_en if name == item.code else name
+        name = currency_name(item.code, item.name_en)
         return f"{item.code} — {name}" if name else item.code
 
     return [(item.code, named(item)) for item in items]

@@ -24,6 +24,22 @@ def test_form_offers_pickers_from_the_codelists(secretariat):  # type: ignore[no
     assert html.count('<option value="EGY"') == 1
 
 
+@pytest.mark.parametrize(
+    ("lang", "usd", "euro"),
+    [
+        ("ar", "دولار أمريكي", "يورو"),
+        ("fr", "dollar des États-Unis", "euro"),
+        ("en", "US Dollar", "Euro"),
+    ],
+)
+def test_currencies_are_named_in_the_readers_language(secretariat, lang, usd, euro):  # type: ignore[no-untyped-def]
+    # CLDR's names (the IATI codelist names currencies in English only), as the pledge and
+    # project forms name them: one rule, core.i18n.currency_name.
+    html = client_for(secretariat).get("/activities/new/", {"lang": lang}).content.decode()
+    assert f'<option value="USD" label="USD — {usd}">' in html
+    assert f'<option value="EUR" label="EUR — {euro}">' in html
+
+
 def test_a_state_typed_by_its_code_is_recorded_as_the_recipient(secretariat):  # type: ignore[no-untyped-def]
     unodc = Organization.objects.filter(kind="secretariat").first() or Organization.objects.first()
     response = client_for(secretariat).post(
