@@ -7,6 +7,7 @@ is there for as long as the journey looks."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.utils.translation import gettext_lazy
@@ -40,3 +41,20 @@ def test_a_running_reports_progress_is_named_and_written_in_the_readers_language
     assert label is not None and figure is not None
     assert (figure["x"] < label["x"]) == (lang == "ar"), (label, figure)
     read_as_a_whole(page, f"report-progress-{lang}-{width}", width)
+
+
+def test_a_progress_page_left_open_after_the_session_ended_leads_to_the_login_and_back(
+    site: Site, open_page: Any
+) -> None:
+    # The page asks for the run's status every second; once the session is gone the answer is
+    # no longer the run's: the page reloads into the login, which leads back to it, instead of
+    # showing a bar that no longer moves.
+    path = f"/reports/runs/{site.facts['running_report']}/"
+    page = open_page(path, as_="secretariat", lang="ar", width=PHONE)
+    assert page.locator("#job-progress").count() == 1
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "infobase_language", "value": "ar", "url": site.url}])
+    login = "/accounts/login/?" + urlencode({"next": path}, safe="/")
+    page.wait_for_url(lambda url: url.endswith(login))
+    expect_direction(page, "ar")
+    assert page.locator("input[name=password]").count() == 1
