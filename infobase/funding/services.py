@@ -404,16 +404,13 @@ def default_beneficiaries(*, needs: Iterable[Need]) -> list[State]:
     return list(State.objects.filter(pk__in=public).order_by("name_en"))
 
 
-def project_beneficiaries(project: Project, *, needs: Iterable[Need] | None = None) -> list[State]:
-    """The project's beneficiary States: its own and those of the needs it addresses (of
-    ``needs`` when given: the project's needs someone may see)."""
+def project_beneficiaries(project: Project) -> list[State]:
+    """The States a project serves, for its earmarks: its own and those of all the needs it
+    addresses (confidential ones too; what is shown is ``published_beneficiaries``)."""
     if not project.pk:
         return []
     ids = set(project.states.values_list("pk", flat=True))
-    if needs is None:
-        ids |= set(project.needs.values_list("state_id", flat=True))
-    else:
-        ids |= {n.state_id for n in needs}
+    ids |= set(project.needs.values_list("state_id", flat=True))
     return states_by_name(State.objects.filter(pk__in=ids))
 
 
