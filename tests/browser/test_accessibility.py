@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Site, assert_accessible
+from tests.browser.conftest import Site, assert_accessible, axe_violations
 from tests.browser.pages import LANGUAGES, expect_direction
 
 # name: (persona, path from the prepared facts)
@@ -55,3 +55,19 @@ def test_page_has_no_serious_accessibility_violation(
     page = open_page(path.format(**site.facts), as_=persona, lang=lang)
     expect_direction(page, lang)
     assert_accessible(page)
+
+
+def test_the_check_reports_a_serious_violation_when_there_is_one(chromium: Any) -> None:
+    # The options given to axe (violations only, one rule added) must not silence it.
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.set_content(
+            '<html lang="en"><head><title>t</title></head><body><main>'
+            '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button></button>'
+            "</main></body></html>"
+        )
+        found = {v["id"] for v in axe_violations(page)}
+    finally:
+        context.close()
+    assert {"image-alt", "button-name"} <= found
