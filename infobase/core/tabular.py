@@ -374,13 +374,21 @@ def cell_problems(
     return problems
 
 
-def _csv_text(data: bytes, *, filename: str) -> str:
+def _csv_text(data: bytes, *, filename: str, workbooks: bool = True) -> str:
     """The text of a CSV file in UTF-8 or UTF-16, with or without BOM (UTF-16 without one is told
     by its NUL bytes, ``uploads.utf16_without_bom``). A file in
     a one-byte code page is refused, naming its first line that is not UTF-8: which code page it
     is cannot be told for sure, and a wrong guess would change every accented or Arabic letter
-    without a word."""
-    if spreadsheet_to_save_again(data[:HEAD_BYTES]):  # binary: no line of it is "not UTF-8"
+    without a word. ``workbooks``: whether the caller reads workbooks too, so that what to do
+    names only a format it reads."""
+    # A workbook of any format is binary: no line of it is "not UTF-8".
+    if not workbooks and (is_workbook(data) or spreadsheet_to_save_again(data[:HEAD_BYTES])):
+        message = _(
+            "The file is a spreadsheet, not a CSV file. Open it in a spreadsheet program, "
+            "save it as “CSV UTF-8”, and give that."
+        )
+        raise InvalidInput([InputProblem(file=filename, message=message)])
+    if spreadsheet_to_save_again(data[:HEAD_BYTES]):
         raise not_readable(filename, data=data)
     encoding = "utf-16" if data.startswith(UTF16_BOMS) else utf16_without_bom(data[:HEAD_BYTES])
     if encoding:
@@ -391,9 +399,16 @@ def _csv_text(data: bytes, *, filename: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        message = _(
-            "The file is not in UTF-8: it was saved in the computer's own character set. Save it "
-            "again as “CSV UTF-8”, or as an Excel workbook (.xlsx), and upload that."
+        message = (
+            _(
+                "The file is not in UTF-8: it was saved in the computer's own character set. "
+                "Save it again as “CSV UTF-8”, or as an Excel workbook (.xlsx), and upload that."
+            )
+            if workbooks
+            else _(
+                "The file is not in UTF-8: it was saved in the computer's own character set. "
+                "Save it again as “CSV UTF-8” and give that."
+            )
         )
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidInput([InputProblem(file=filename, line=line, message=message)]) from None
@@ -420,12 +435,18 @@ def _csv_problem(error: csv.Error, *, filename: str, line: int) -> InvalidInput:
     return InvalidInput([InputProblem(file=filename, line=line, message=message)])
 
 
-def read_csv(data: bytes, *, filename: str, max_rows: int, max_columns: int) -> Sheet:
+def read_csv(
+    data: bytes, *, filename: str, max_rows: int, max_columns: int, workbooks: bool = True
+) -> Sheet:
     """A CSV file in UTF-8 or UTF-16 (``_csv_text``); the delimiter is the most frequent of
     comma, semicolon and tab on the first line that is not blank. Read strictly: a quotation
-    mark left open would silently swallow every row after it into one cell."""
-    text = _csv_text(data, filename=filename)
+    mark left open would silently swallow every row after it into one cell. ``workbooks=False``
+    for a caller that reads only CSV: its refusals then never advise saving a workbook."""
+    text = _csv_text(data, filename=filename, workbooks=workbooks)
     if "\x00" in text:
+        if not workbooks:
+            message = _("The file is not a CSV file in UTF-8.")
+            raise InvalidInput([InputProblem(file=filename, message=message)])
         raise not_readable(filename)
     first = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = max(",;\t", key=first.count) if first else ","

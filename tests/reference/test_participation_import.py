@@ -128,6 +128,38 @@ def test_a_file_in_a_windows_code_page_is_refused_naming_its_line():
     (problem,) = caught.value.problems
     assert (problem.file, problem.line) == ("cp.csv", 3)
     assert "UTF-8" in problem.message
+    # The reference files are read as CSV only: what to do names no workbook.
+    assert "xlsx" not in problem.message
+    assert snapshot() == before
+
+
+def _workbook(rows: list[list[str]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(lambda: _workbook([HEADER.strip().split(",")]), id="xlsx"),
+        pytest.param(lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), id="xls"),
+    ],
+)
+def test_a_spreadsheet_given_for_the_csv_file_is_told_to_be_saved_as_csv(data):
+    # A workbook given where a CSV file is read was told "not in UTF-8, line 1" (an .xlsx) or
+    # to "save it as an Excel workbook (.xlsx)", a format this loader does not read either.
+    before = snapshot()
+    with pytest.raises(InvalidInput) as caught:
+        import_participation(io.BytesIO(data()), name="untc.csv")
+    (problem,) = caught.value.problems
+    assert problem.file == "untc.csv" and problem.line is None
+    assert "CSV UTF-8" in problem.message and "xlsx" not in problem.message
     assert snapshot() == before
 
 

@@ -107,7 +107,11 @@ def read_csv(
     rows: list[Row] = []
     try:
         table = read_table_csv(
-            _data(source), filename=name, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS
+            _data(source),
+            filename=name,
+            max_rows=MAX_ROWS,
+            max_columns=MAX_COLUMNS,
+            workbooks=False,  # the reference files are CSV only
         )
     except FileNotFoundError:
         return [], [InputProblem(name, _("the file does not exist."))]
