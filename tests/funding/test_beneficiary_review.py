@@ -225,7 +225,9 @@ def test_the_command_lists_the_projects_to_review(secretariat: User, older: Proj
     assert out.getvalue().splitlines() == ["older\tNigeria"]
     with pytest.raises(CommandError) as failed:
         call_command("project-beneficiaries-review", "--check", stdout=StringIO())
-    assert failed.value.returncode == 1 and "1 project(s)" in str(failed.value)
+    assert failed.value.returncode == 1 and str(failed.value) == (
+        "1 project names a State through confidential needs alone."
+    )
     beneficiary_keep(
         user=secretariat, project=older, state=State.objects.get(iso3="NGA"), reason="Agreed."
     )

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from infobase.funding.selectors import beneficiaries_to_review
 
@@ -47,7 +48,11 @@ class Command(BaseCommand):
             self.stdout.write(_("No project names a State through confidential needs alone."))
         elif options["check"]:
             raise CommandError(
-                _("%(count)s project(s) name a State through confidential needs alone.")
+                ngettext(
+                    "%(count)s project names a State through confidential needs alone.",
+                    "%(count)s projects name a State through confidential needs alone.",
+                    len(projects),
+                )
                 % {"count": len(projects)},
                 returncode=1,
             )
