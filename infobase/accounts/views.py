@@ -29,7 +29,7 @@ from infobase.accounts.services import (
     tokens_revoked_notice,
     verify_second_factor,
 )
-from infobase.core.i18n import language_codes
+from infobase.core.i18n import address_without_language, language_codes
 
 
 @require_POST
@@ -41,6 +41,9 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = "/"
+    elif code in language_codes():
+        # A page opened as /needs/?lang=ar would come back in Arabic whatever was chosen.
+        target = address_without_language(target)
     response = HttpResponseRedirect(target)
     if code in language_codes():
         activate(code)

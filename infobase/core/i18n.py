@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.utils import translation
@@ -22,6 +23,29 @@ FALLBACK_SUFFIX = "en"
 
 def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
+
+
+def language_of_address(address: str, *, onward: bool = True) -> str | None:
+    """The language an address asks for (``?lang=ar``), else, with ``onward``, that of the
+    page its ``next`` leads to: the sign-in page met on the way to ``/needs/?lang=ar``."""
+    query = parse_qsl(urlsplit(address).query)
+    chosen = next((value for name, value in reversed(query) if name == "lang"), None)
+    if chosen in language_codes():
+        return chosen
+    then = next((value for name, value in reversed(query) if name == "next"), None)
+    return language_of_address(then, onward=False) if onward and then else None
+
+
+def address_without_language(address: str) -> str:
+    """The address without the language it asks for, in itself or in its ``next``: where the
+    language switch leads back, so that the language chosen is the one shown."""
+    parts = urlsplit(address)
+    query = [
+        (name, address_without_language(value) if name == "next" else value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name != "lang"
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 # First-strong isolate and its end: a column's name in Latin letters, followed by a message that

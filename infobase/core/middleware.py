@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 
-from infobase.core.i18n import language_codes
+from infobase.core.i18n import language_of_address
 
 
 class LanguageMiddleware:
-    """Per request (``?lang=ar``) beats the user's saved language, which beats the cookie.
+    """Per request (``?lang=ar``, or the ``lang`` of the page named by ``next``) beats the
+    user's saved language, which beats the cookie.
 
     Runs after ``LocaleMiddleware`` (cookie and Accept-Language) and after authentication.
     """
@@ -24,9 +25,8 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = request.GET.get("lang")
-        if chosen not in language_codes():
-            chosen = None
+        chosen = language_of_address(request.get_full_path())
+        if chosen is None:
             user = getattr(request, "user", None)
             if (
                 settings.LANGUAGE_COOKIE_NAME not in request.COOKIES

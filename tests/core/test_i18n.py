@@ -135,3 +135,35 @@ def test_our_words_win_over_third_party_apps_words(code):
     assert {m: s for m, s in shown.items() if s != words[m]} == {}
     if code in ("ar", "zh-hans"):
         assert shown["Sessions"] == {"ar": "الدورات", "zh-hans": "届会"}[code]
+
+
+def test_the_sign_in_page_on_the_way_to_a_page_in_arabic_is_in_arabic(client):
+    # A link to /needs/?lang=ar followed while signed out: the sign-in page asked the browser
+    # for its language; it now takes the one of the page it leads to, also after a wrong
+    # password (the form posts to its own address, next included).
+    needs = reverse("need_register") + "?lang=ar"
+    response = client.get(needs)
+    assert response.status_code == 302
+    login = response["Location"]
+    page = client.get(login, HTTP_ACCEPT_LANGUAGE="fr")
+    assert '<html lang="ar" dir="rtl">' in page.content.decode()
+    refused = client.post(login, {"username": "nobody", "password": "wrong"})
+    assert '<html lang="ar" dir="rtl">' in refused.content.decode()
+    # Only a language of the site, and only one step on: not the next's next.
+    odd = client.get(reverse("login"), {"next": "/needs/?lang=xx"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert '<html lang="fr" dir="ltr">' in odd.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("shown", "back"),
+    [
+        ("/states/?lang=ar&region=africa", "/states/?region=africa"),
+        ("/accounts/login/?next=%2Fneeds%2F%3Flang%3Dar", "/accounts/login/?next=%2Fneeds%2F"),
+    ],
+)
+def test_the_language_chosen_is_shown_on_a_page_opened_in_another(client, shown, back):
+    # Switching on a page whose address asks for Arabic led back to that address: in Arabic.
+    response = client.post(reverse("switch_language"), {"language": "en", "next": shown})
+    assert response.status_code == 302 and response["Location"] == back
+    page = client.get(response["Location"])
+    assert '<html lang="en" dir="ltr">' in page.content.decode()
