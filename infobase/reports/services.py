@@ -20,7 +20,15 @@ from django.utils.translation import gettext_noop, ngettext
 from infobase.accounts.permissions import require
 from infobase.core.errors import InputProblem, InvalidInput
 from infobase.core.i18n import is_rtl, language
-from infobase.core.jobs import WORKER_DIED, job_is_alive, jobs_under_way, reap, start_job
+from infobase.core.jobs import (
+    EXPECTED_ERRORS,
+    WORKER_DIED,
+    database_unavailable,
+    job_is_alive,
+    jobs_under_way,
+    reap,
+    start_job,
+)
 from infobase.core.models import JobStatus
 from infobase.reports import engine, publications
 from infobase.reports.blocks import ReportDocument
@@ -37,6 +45,12 @@ RENDER_VERSION = "1"
 # and activity, and a person (or a script with their token) asking for report after report
 # would hold every worker (as ``core.exports.EXPORTS_UNDER_WAY`` for the pages' files).
 REPORTS_UNDER_WAY = 3
+# Kept in a run that failed on an unexpected error (a message id: each reader reads it in
+# their own language).
+RENDER_FAILED = gettext_noop(
+    "An unexpected error stopped the report; its details are in the server's log. Try again; "
+    "if it stops again, tell the administrators."
+)
 
 
 class TooManyReports(Exception):
@@ -264,10 +278,14 @@ def report_run_execute(run_id: str, *, beat: Progress = no_progress) -> None:
             figures_key=run.fingerprint,
         )
     except Exception as error:
+        if database_unavailable(error):
+            raise  # not the report's fault: its job is queued again (core.jobs)
         logger.exception("report run %s failed", run.pk)
+        # An unexpected error's text may hold a query's values or a path: the log has it.
+        expected = isinstance(error, EXPECTED_ERRORS)
         ReportRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED,
-            error=f"{type(error).__name__}: {error}",
+            error=str(error) if expected else RENDER_FAILED,
             finished_at=timezone.now(),
         )
         return

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F
 from django.test import override_settings
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from infobase.core import jobs
 from infobase.core.jobs import jobs_sweep
@@ -16,6 +17,7 @@ from infobase.core.models import Job, JobStatus
 from infobase.questionnaires.models import ReportingCycle
 from infobase.reports.models import ReportRun, RunStatus
 from infobase.reports.services import report_request
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +118,48 @@ def test_a_report_retried_by_the_sweep_is_then_produced(secretariat, cycle, work
     assert run.status == RunStatus.DONE and run.file and run.job is not None
     assert run.job.status == JobStatus.DONE and run.job.attempts == 2
     assert run.job.result["url"] == f"/reports/runs/{run.pk}/"
+
+
+def test_a_report_stopped_by_an_unexpected_error_says_so_in_the_readers_language(
+    secretariat, cycle, monkeypatch
+):  # type: ignore[no-untyped-def]
+    # The run kept the error's own text ("ValueError: …"), which may hold a path or a query's
+    # values, and showed it as code on an Arabic page; the log keeps it now.
+    from infobase.reports import services
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("/srv/secret/path.sqlite3")
+
+    monkeypatch.setattr(services, "report_render", broken)
+    run = request(secretariat)
+    assert run.status == RunStatus.FAILED and run.error == services.RENDER_FAILED
+    page = client_for(secretariat).get(reverse("reports:run", args=[run.pk]), {"lang": "ar"})
+    text = page.content.decode()
+    assert "secret" not in text and "ValueError" not in text
+    with translation.override("ar"):
+        assert translation.gettext(services.RENDER_FAILED) in text
+
+
+def test_a_report_that_lost_the_database_is_queued_again_not_failed(
+    secretariat, cycle, worker, monkeypatch
+):  # type: ignore[no-untyped-def]
+    from django.db import OperationalError
+
+    from infobase.reports import services
+
+    real = services.report_render
+    calls = []
+
+    def locked_once(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "report_render", locked_once)
+    with override_settings(TASKS=DB_QUEUE):
+        run = request(secretariat)
+        worker()  # runs the queue empty: the job queued again is run again
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.file and len(calls) == 2
+    assert run.job is not None and run.job.status == JobStatus.DONE and run.job.attempts == 2
