@@ -16,7 +16,8 @@ from infobase.core.i18n import language_of_address
 
 class LanguageMiddleware:
     """Per request (``?lang=ar``, or the ``lang`` of the page named by ``next``) beats the
-    user's saved language, which beats the cookie.
+    cookie the language switch sets, which beats the user's saved language (it applies in a
+    browser without the cookie), which beats the browser's Accept-Language.
 
     Runs after ``LocaleMiddleware`` (cookie and Accept-Language) and after authentication.
     """
