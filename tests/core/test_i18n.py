@@ -71,10 +71,12 @@ def test_a_users_saved_language_applies_in_a_new_browser(focal_egypt):
     assert 'dir="rtl"' in html
 
 
-def test_the_switch_refuses_to_redirect_off_site(client):
-    response = client.post(
-        reverse("switch_language"), {"language": "fr", "next": "https://evil.example/"}
-    )
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "https://evil.example/?lang=ar", "/\\evil.example/?lang=ar"]
+)
+def test_the_switch_refuses_to_redirect_off_site(client, target):
+    # Also once the language is taken out of the address: the address checked is the one led to.
+    response = client.post(reverse("switch_language"), {"language": "fr", "next": target})
     assert response["Location"] == "/"
 
 
