@@ -20,16 +20,11 @@ from django import forms
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from infobase.core.i18n import Translated
 from infobase.core.text import fold
+from infobase.core.widgets import chosen_texts
 from infobase.reference.models import Article
-
-# One number per plural category of the Unicode CLDR (what the browser's Intl.PluralRules
-# names), each in that category wherever the language has it: the count's translation for
-# each is written into the page and the script picks the one its number falls in.
-PLURAL_SAMPLES = {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 11, "other": 100}
 
 
 @dataclass(frozen=True)
@@ -131,11 +126,8 @@ def picker_choices(groups: Iterable[PickerGroup]) -> list[tuple[str, list[tuple[
 
 def count_texts() -> dict[str, str]:
     """The count ("N chosen") in the active language for each plural category, ``{n}`` for
-    the number."""
-    return {
-        category: ngettext("%(count)s chosen", "%(count)s chosen", sample) % {"count": "{n}"}
-        for category, sample in PLURAL_SAMPLES.items()
-    }
+    the number: the checklists' (``core.widgets.chosen_texts``)."""
+    return chosen_texts()
 
 
 class ArticlePicker(forms.Widget):
