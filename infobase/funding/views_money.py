@@ -24,6 +24,7 @@ from infobase.core.errors import InvalidInput
 from infobase.core.forms import NamedEmptyChoice
 from infobase.core.i18n import currency_name, list_separator
 from infobase.core.once import OnceField, save_once
+from infobase.core.widgets import Checklist
 from infobase.funding.models import (
     EARMARK_FIELDS,
     Earmark,
@@ -212,7 +213,7 @@ class PledgeForm(NamedEmptyChoice, forms.ModelForm):
     states = StateMultipleChoiceField(
         label=gettext_lazy("States"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=Checklist,
     )
     project = forms.ModelChoiceField(
         label=gettext_lazy("Project"),

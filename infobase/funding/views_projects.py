@@ -29,7 +29,7 @@ from infobase.core.forms import LanguageBoxes, NamedEmptyChoice
 from infobase.core.i18n import format_date, format_number, list_separator, pick_label
 from infobase.core.once import OnceField, save_once
 from infobase.core.params import ids_from
-from infobase.core.widgets import AutoDirSelectMultiple
+from infobase.core.widgets import Checklist
 from infobase.funding.models import Pledge, Project, ProjectStatus
 from infobase.funding.money import MoneyRule, RatesUsed
 from infobase.funding.selectors import projects_to_review, states_to_review
@@ -443,12 +443,12 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         label=gettext_lazy("Needs addressed"),
         queryset=Need.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 12}),
+        widget=Checklist,
     )
     states = StateMultipleChoiceField(
         label=gettext_lazy("Beneficiary States"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=Checklist,
         help_text=gettext_lazy(
             "Left empty, the States of the chosen needs that everyone may see. Beneficiary "
             "States are published: a State whose chosen need is confidential is named only if "
@@ -487,7 +487,7 @@ class ProjectForm(NamedEmptyChoice, forms.Form):
         label=gettext_lazy("Delivery: activities"),
         queryset=Activity.objects.order_by("iati_identifier"),
         required=False,
-        widget=AutoDirSelectMultiple(attrs={"size": 6}),
+        widget=Checklist(auto_dir=True),
         help_text=gettext_lazy("The activities linked to the chosen needs, and those chosen."),
     )
     activity_identifiers = forms.CharField(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from infobase.accounts.permissions import require, scope_documents
 from infobase.core.errors import InvalidInput
 from infobase.core.files import stored_file_response
+from infobase.core.widgets import Checklist
 from infobase.meetings import selectors
 from infobase.meetings.mandates import evaluate_mandate
 from infobase.meetings.models import (
@@ -223,14 +224,19 @@ class MandateStatusForm(forms.Form):
         label=gettext_lazy("Sessions showing it"),
         queryset=Session.objects.select_related("body"),
         required=False,
+        widget=Checklist(auto_dir=True),  # a title may be shown in another language
     )
     documents = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Documents showing it"), queryset=Document.objects.all(), required=False
+        label=gettext_lazy("Documents showing it"),
+        queryset=Document.objects.all(),
+        required=False,
+        widget=Checklist(auto_dir=True),  # UN symbols, left to right on an Arabic page too
     )
     outcomes = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Outcomes showing it"),
         queryset=Outcome.objects.select_related("session"),
         required=False,
+        widget=Checklist,
     )
     link_url = forms.CharField(
         label=gettext_lazy("Link to another record (/… or https://…)"),

@@ -19,6 +19,7 @@ from infobase.core.files import stored_file_response
 from infobase.core.forms import NONE, NamedEmptyChoice
 from infobase.core.once import OnceField, save_once
 from infobase.core.uploads import DOCUMENTS, validate_upload
+from infobase.core.widgets import Checklist
 from infobase.needs.lessons import (
     field_label,
     kind_labels,
@@ -54,13 +55,13 @@ class LessonForm(NamedEmptyChoice, forms.ModelForm):
     states = StateMultipleChoiceField(
         label=gettext_lazy("States concerned"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=Checklist,
     )
     articles = ArticleMultipleChoiceField(
         label=gettext_lazy("Articles concerned"),
         queryset=articles(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=Checklist,
     )
     kinds = forms.MultipleChoiceField(
         label=gettext_lazy("Kinds of assistance"),

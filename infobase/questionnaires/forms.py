@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from infobase.core.forms import LanguageBoxes, NamedEmptyChoice
 from infobase.core.uploads import SPREADSHEET, TABLE, validate_upload
+from infobase.core.widgets import Checklist
 from infobase.questionnaires.models import ReportingCycle, cycle_names
 from infobase.reference.forms import StateMultipleChoiceField
 from infobase.reference.models import Instrument
@@ -23,6 +24,7 @@ class DispatchForm(forms.Form):
     states = StateMultipleChoiceField(
         label=_("Only these States"),
         required=False,
+        widget=Checklist,
         help_text=_("Leave empty to send to every party and signatory of the instruments."),
     )
 

@@ -36,13 +36,14 @@ def test_the_project_form_fits_and_explains_its_beneficiary_states(
     page.wait_for_load_state()
     expect_direction(page, lang)
     form = page.locator("main form.stacked")
-    states = form.locator('select[name="states"]')
+    # The States' checklist: a group named by its legend (core.widgets.Checklist).
+    states = form.locator('fieldset:has(input[name="states"])')
     # The rule is the list's description: said with it by a screen reader, in the reader's words.
     described = states.get_attribute("aria-describedby")
     assert described, "the beneficiary States' list has no description"
     said = page.locator(f"#{described}").inner_text().strip()
     assert said == say(gettext_lazy(HELP), lang)
-    assert states.locator("option:checked").count() >= 1  # the chosen needs' States
+    assert states.locator('input[name="states"]:checked').count() >= 1  # the chosen needs' States
     currency = form.locator('select[name="currency"] option:checked').inner_text().strip()
     assert currency == DOLLAR[lang]
     read_as_a_whole(page, f"project-form-{lang}-{width}", width)
