@@ -37,14 +37,20 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language for this browser and, when signed in, for the user."""
     code = request.POST.get("language", "")
     target = request.POST.get("next") or "/"
-    if code in language_codes():
-        # A page opened as /needs/?lang=ar would come back in Arabic whatever was chosen.
-        # Before the check below, so that the address checked is the one followed.
-        target = address_without_language(target)
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+
+    def on_site(address: str) -> bool:
+        return url_has_allowed_host_and_scheme(
+            address, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+
+    if not on_site(target):
         target = "/"
+    elif code in language_codes():
+        # A page opened as /needs/?lang=ar would come back in Arabic whatever was chosen;
+        # the address without it is checked again, being the one followed.
+        target = address_without_language(target)
+        if not on_site(target):
+            target = "/"
     response = HttpResponseRedirect(target)
     if code in language_codes():
         activate(code)

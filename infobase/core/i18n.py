@@ -40,6 +40,8 @@ def address_without_language(address: str) -> str:
     """The address without the language it asks for, in itself or in its ``next``: where the
     language switch leads back, so that the language chosen is the one shown."""
     parts = urlsplit(address)
+    if not any(name in ("lang", "next") for name, _value in parse_qsl(parts.query)):
+        return address  # as it is: taken apart and put together, "///x" would become "/x"
     query = [
         (name, address_without_language(value) if name == "next" else value)
         for name, value in parse_qsl(parts.query, keep_blank_values=True)

@@ -72,7 +72,13 @@ def test_a_users_saved_language_applies_in_a_new_browser(focal_egypt):
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "https://evil.example/?lang=ar", "/\\evil.example/?lang=ar"]
+    "target",
+    [
+        "https://evil.example/",
+        "https://evil.example/?lang=ar",
+        "/\\evil.example/?lang=ar",
+        "///evil.example/?lang=ar",
+    ],
 )
 def test_the_switch_refuses_to_redirect_off_site(client, target):
     # Also once the language is taken out of the address: the address checked is the one led to.
