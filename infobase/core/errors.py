@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -80,3 +82,48 @@ class InvalidInput(Exception):
             ]
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+# Characters refused in text that comes in (imports, forms, the API), by ``text_problem``:
+# the C0 control characters but tab, line feed and carriage return, and DEL (pasted from a
+# terminal or read from a binary file; PostgreSQL cannot store NUL at all), and the
+# bidirectional embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069, which make
+# a text show in another order than it is written ("Trojan Source") on every page listing it.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_REFUSED = re.compile(f"[{_CONTROLS}{_BIDI}]")
+_BIDI_ONLY = re.compile(f"[{_BIDI}]")
+
+
+def text_problem(value: Any, field: Any = None) -> str | None:
+    """What makes ``value`` refused as the text of ``field`` (a model field, or None), in the
+    reader's language, or None: a character of ``_REFUSED``, named by its code and position,
+    or more characters than the field's ``max_length`` (what PostgreSQL refuses and SQLite
+    would keep). The one rule every import's row validation and every form calls."""
+    if not isinstance(value, str):
+        return None
+    if found := _REFUSED.search(value):
+        place = {"code": f"U+{ord(found[0]):04X}", "position": found.start() + 1}
+        if _BIDI_ONLY.match(found[0]):
+            return (
+                _(
+                    "The text holds the invisible character %(code)s (character %(position)s), "
+                    "which makes it show in another order than it is written. Remove it."
+                )
+                % place
+            )
+        return (
+            _(
+                "The text holds the control character %(code)s (character %(position)s), "
+                "which no text can hold. Remove it."
+            )
+            % place
+        )
+    limit = getattr(field, "max_length", None)
+    if limit is not None and len(value) > limit:
+        return ngettext(
+            "The text is %(length)s characters long; at most %(limit)s character is allowed.",
+            "The text is %(length)s characters long; at most %(limit)s characters are allowed.",
+            limit,
+        ) % {"length": len(value), "limit": limit}
+    return None

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.errors import InputProblem, InvalidInput, text_problem
 from infobase.core.exporters import Exporter
 from infobase.core.history import reason_with
 from infobase.core.i18n import language
@@ -268,10 +268,10 @@ def requests_import(
         if received_on and received_on > timezone.localdate():
             problem(_("The date received is in the future."), line, "received_on")
         title, description, reference = values["title"], values["description"], values["reference"]
-        if len(title.strip()) > 300:
-            problem(_("The title is longer than 300 characters."), line, "title")
-        if len(reference.strip()) > 200:
-            problem(_("The reference is longer than 200 characters."), line, "reference")
+        for name in ("title", "description", "reference"):
+            field = AssistanceRequest._meta.get_field(name)
+            if said := text_problem(values[name].strip(), field):
+                problem(said, line, name)
         try:
             language_code = clean_language(values["language"])
         except ValueError as exc:
