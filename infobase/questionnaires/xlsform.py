@@ -92,7 +92,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.errors import InputProblem, InvalidInput, text_problem
 from infobase.core.history import one_version, reason_with
 from infobase.core.i18n import format_number, isolated
 from infobase.core.tabular import cell_problems, read_workbook
@@ -724,6 +724,9 @@ class Reader:
             value = cell_text(values[index]).strip() if index < len(values) else ""
             base, sep, _lang = key.partition("::")
             name = _SETTINGS_ALIASES.get("_".join(base.split()).lower())
+            column = Questionnaire._meta.get_field(name) if name in {"form_id", "version"} else None
+            if said := text_problem(value, column):
+                self.problem(said, sheet[0], rows[1][0], key)
             if name == "title" and not sep:
                 self.raw_title = value
             elif name == "default_language":
@@ -777,7 +780,12 @@ class Reader:
     # ---- rows
 
     def _translations(
-        self, sheet: Sheet, cells: list[Any], fields: tuple[str, ...], extra: dict[str, str]
+        self,
+        sheet: Sheet,
+        cells: list[Any],
+        fields: tuple[str, ...],
+        extra: dict[str, str],
+        row: int,
     ) -> dict[str, dict[str, str]]:
         """Translatable values by field and code; a column that repeats another one for the
         same language is used when the first is empty, and kept in ``extra`` if it differs."""
@@ -790,6 +798,8 @@ class Reader:
                 value = cell_text(cells[column.index]) if column.index < len(cells) else ""
                 if not value.strip():
                     continue
+                if said := text_problem(value):
+                    self.problem(said, sheet.title, row, column.header)
                 code = column.code or self.plain_code
                 if code not in taken:
                     taken[code] = value
@@ -825,15 +835,13 @@ class Reader:
                 self.problem(_("the choice has no name."), sheet.title, row, name_column.header)
                 continue
             extra = {c.header: get(c) for c in extras if get(c).strip()}
-            labels = self._translations(sheet, cells, TRANSLATABLE_CHOICES, extra)["label"]
-            for value, limit, column in ((list_name, 200, list_column), (name, 200, name_column)):
-                if len(value) > limit:
-                    self.problem(
-                        _("the value is longer than %(limit)s characters.") % {"limit": limit},
-                        sheet.title,
-                        row,
-                        column.header,
-                    )
+            labels = self._translations(sheet, cells, TRANSLATABLE_CHOICES, extra, row)["label"]
+            for value, model_field, column in (
+                (list_name, ChoiceList._meta.get_field("name"), list_column),
+                (name, Choice._meta.get_field("name"), name_column),
+            ):
+                if said := text_problem(value, model_field):
+                    self.problem(said, sheet.title, row, column.header)
             self.lists.setdefault(prefix + list_name, []).append((row, name, labels, extra))
 
     def _read_survey(self, sheet: Sheet) -> None:
@@ -985,7 +993,7 @@ class Reader:
             for c in extras
             if c.index < len(cells) and cell_text(cells[c.index]).strip()
         }
-        texts = self._translations(sheet, cells, TRANSLATABLE_SURVEY, extra)
+        texts = self._translations(sheet, cells, TRANSLATABLE_SURVEY, extra, row)
         values: dict[str, Any] = {
             "label": texts["label"],
             "hint": texts["hint"],
@@ -1000,25 +1008,24 @@ class Reader:
             if raw and raw not in yes_no:
                 # an expression, or "1"/"0" that pyxform writes as they are: kept for export
                 extra[simple[flag].header] = raw
-        for text_field in ("relevant", "constraint", "choice_filter", "calculation"):
+        for text_field in (
+            "relevant",
+            "constraint",
+            "choice_filter",
+            "calculation",
+            "appearance",
+            "default",
+        ):
             values[text_field] = get(text_field)
-        for char_field, limit in (("appearance", 200), ("default", 500)):
-            values[char_field] = get(char_field)
-            if len(values[char_field]) > limit:
-                self.problem(
-                    _("the value is longer than %(limit)s characters.") % {"limit": limit},
-                    sheet.title,
-                    row,
-                    simple[char_field].header,
-                )
-        for value, header in ((type_text, type_header), (name, name_header)):
-            if len(value) > 200:
-                self.problem(
-                    _("the value is longer than %(limit)s characters.") % {"limit": 200},
-                    sheet.title,
-                    row,
-                    header,
-                )
+            said = text_problem(values[text_field], Item._meta.get_field(text_field))
+            if said:
+                self.problem(said, sheet.title, row, simple[text_field].header)
+        for value, header, field_name in (
+            (type_text, type_header, "xlsform_type"),
+            (name, name_header, "name"),
+        ):
+            if said := text_problem(value, Item._meta.get_field(field_name)):
+                self.problem(said, sheet.title, row, header)
         values["extra"] = extra
         item = PendingItem(row, parsed.kind, type_text, name, None, values, list_name)
         article_text = get("infobase_article")
