@@ -11,10 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
 
-from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.errors import InputProblem, InvalidInput, text_problem
 from infobase.core.tabular import read_csv as read_table_csv
 from infobase.core.typed import DateOrder, date_orders, read_date
 
@@ -93,15 +94,29 @@ def _data(source: Path | IO[bytes] | IO[str]) -> bytes:
     return raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
 
 
+def _model_field(model: type[models.Model] | None, name: str) -> Any:
+    """The field of ``model`` a column of the same name is written to, if there is one."""
+    try:
+        return model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        return None
+
+
 def read_csv(
-    source: Path | IO[bytes] | IO[str], *, name: str, columns: Iterable[Column]
+    source: Path | IO[bytes] | IO[str],
+    *,
+    name: str,
+    columns: Iterable[Column],
+    model: type[models.Model] | None = None,
 ) -> tuple[list[Row], list[InputProblem]]:
     """Parse every row; return the rows and every problem found (nothing is written here).
 
     The file is read by the one reader of uploaded tables (``core.tabular.read_csv``), as a
     spreadsheet program saves it: UTF-8 with or without its byte-order mark or UTF-16
     ("Unicode text"), commas, semicolons or tabs between cells. Headers are matched whatever
-    their case and the spaces around them; rows left blank are skipped."""
+    their case and the spaces around them; rows left blank are skipped. Every text is checked
+    by ``core.errors.text_problem``, against the length of the field of ``model`` a column of
+    the same name is written to."""
     columns = list(columns)
     problems: list[InputProblem] = []
     rows: list[Row] = []
@@ -151,6 +166,10 @@ def read_csv(
                 )
             except ValueError as exc:
                 problems.append(InputProblem(name, str(exc), line, column.name))
+                continue
+            said = text_problem(values[column.name], _model_field(model, column.name))
+            if said:
+                problems.append(InputProblem(name, said, line, column.name))
         rows.append(Row(line, values))
     return rows, problems
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from infobase.core import figures
-from infobase.core.errors import InputProblem
+from infobase.core.errors import InputProblem, text_problem
 from infobase.core.history import reason_with
 from infobase.core.i18n import FIELD_LANGUAGES
 from infobase.reference.loaders.codelists import load_codelists
@@ -104,7 +104,7 @@ STATE_COLUMNS = [
 
 
 def load_states(source: Path | IO[bytes], *, name: str = "states.csv") -> LoadResult:
-    rows, problems = read_csv(source, name=name, columns=STATE_COLUMNS)
+    rows, problems = read_csv(source, name=name, columns=STATE_COLUMNS, model=State)
     problems += duplicates(rows, ("iso3",), name=name)
     problems += duplicates(rows, ("iso2",), name=name)
     problems += duplicates(rows, ("m49",), name=name)
@@ -155,8 +155,12 @@ def load_instruments(
     *,
     names: tuple[str, str] = ("instruments.csv", "articles.csv"),
 ) -> LoadResult:
-    inst_rows, problems = read_csv(instruments, name=names[0], columns=INSTRUMENT_COLUMNS)
-    art_rows, art_problems = read_csv(articles, name=names[1], columns=ARTICLE_COLUMNS)
+    inst_rows, problems = read_csv(
+        instruments, name=names[0], columns=INSTRUMENT_COLUMNS, model=Instrument
+    )
+    art_rows, art_problems = read_csv(
+        articles, name=names[1], columns=ARTICLE_COLUMNS, model=Article
+    )
     problems += art_problems + duplicates(inst_rows, ("code",), name=names[0])
     problems += duplicates(art_rows, ("instrument", "number"), name=names[1])
     codes = {row.values["code"] for row in inst_rows}
@@ -226,7 +230,7 @@ def import_participation(
 
     Rows of States or instruments not in the file are left as they are.
     """
-    rows, problems = read_csv(source, name=name, columns=PARTICIPATION_COLUMNS)
+    rows, problems = read_csv(source, name=name, columns=PARTICIPATION_COLUMNS, model=Participation)
     problems += duplicates(rows, ("instrument", "iso3"), name=name)
     states = dict(State.objects.values_list("iso3", "pk"))
     instruments = dict(Instrument.objects.values_list("code", "pk"))
@@ -276,6 +280,8 @@ def import_participation(
             problems.append(
                 InputProblem(name, _("consent precedes signature."), row.line, "consent_date")
             )
+    if said := text_problem(source_label or name, Participation._meta.get_field("source")):
+        problems.append(InputProblem(name, said, column="source"))
     raise_if(problems)
     result = LoadResult()
     reason = reason_with(gettext_noop("Imported from %(file)s"), file=name)
@@ -308,7 +314,7 @@ ORGANIZATION_COLUMNS = [
 
 
 def load_organizations(source: Path | IO[bytes], *, name: str = "organizations.csv") -> LoadResult:
-    rows, problems = read_csv(source, name=name, columns=ORGANIZATION_COLUMNS)
+    rows, problems = read_csv(source, name=name, columns=ORGANIZATION_COLUMNS, model=Organization)
     problems += duplicates(rows, ("code",), name=name)
     states = dict(State.objects.values_list("iso3", "pk"))
     for row in rows:
