@@ -14,7 +14,10 @@ from infobase.reference.models import Organization
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "code,acronym,name_ar,name_zh,name_en,name_fr,name_ru,name_es,kind,iati_ref,iati_type,state_iso3,website"
+HEADER = (
+    "code,acronym,name_ar,name_zh,name_en,name_fr,name_ru,name_es,kind,iati_ref,iati_type,"
+    "state_iso3,website"
+)
 
 
 def _row(code: str, acronym: str = "OK", name_en: str = "An office", iati_ref: str = "") -> str:
