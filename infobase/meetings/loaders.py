@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.errors import InputProblem, InvalidInput, text_problem
 from infobase.core.history import reason_with
 from infobase.meetings.mandates import CHECKS
 from infobase.meetings.models import (
@@ -117,10 +117,48 @@ def _session_key(ref: Any) -> tuple[str, int] | None:
     return (body, int(number)) if number.isdigit() else None
 
 
+# The texts written to a column of their own, by list and key: checked against its length
+# (``_texts``). The other texts are kept in JSON or text columns, which have none.
+_LIMITED = (
+    ("bodies", "code", Body._meta.get_field("code")),
+    ("mandates", "paragraph", Mandate._meta.get_field("paragraph")),
+)
+
+
+def _texts(data: Any, check: _Checker, place: str = "") -> None:
+    """Every text of the file (keys too) by ``core.errors.text_problem``: no control or bidi
+    character anywhere (PostgreSQL cannot store NUL in a JSON column either), and a text
+    written to a column of its own no longer than it. Called on a file ``_shape`` accepts."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            inner = f"{place}.{key}" if place else str(key)
+            if said := text_problem(key):
+                check.add(inner, said)
+            _texts(value, check, inner)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _texts(value, check, f"{place}[{i}]")
+    elif said := text_problem(data):
+        check.add(place, said)
+    if place:
+        return
+    limited = [
+        (f"{key}[{i}].{name}", entry.get(name), field)
+        for key, name, field in _LIMITED
+        for i, entry in enumerate(data.get(key) or [])
+    ]
+    decision = data.get("decision") or {}
+    limited.append(("decision.number", decision.get("number"), Outcome._meta.get_field("number")))
+    for where, value, field in limited:
+        if not text_problem(value) and (said := text_problem(value, field)):
+            check.add(where, said)
+
+
 def _validate(data: Any, check: _Checker) -> None:
     _shape(data, check)
     if check.problems:
         return
+    _texts(data, check)
     body_codes = set(Body.objects.values_list("code", flat=True))
     bodies = data.get("bodies") or []
     for i, body in enumerate(bodies):
