@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from infobase.accounts.models import Role, User
+from infobase.core.errors import text_problem
 from infobase.core.i18n import language
 from infobase.core.quota import check_state_quota
 from infobase.core.typed import read_number
@@ -217,10 +218,12 @@ def clean_value(item: Item, raw: Any) -> Any:
     """Normalise a raw value for ``item``; raises ValueError with a translated message."""
     if raw in (None, "", []):
         return None
-    # No text a State writes holds NUL, and PostgreSQL cannot store it (the API's JSON could
-    # carry one; the web's forms refuse it already).
-    if any(isinstance(v, str) and "\x00" in v for v in (raw if isinstance(raw, list) else [raw])):
-        raise ValueError(_("Null characters are not allowed."))
+    # No text a State writes holds NUL (PostgreSQL cannot store it; the API's JSON or a
+    # submissions file could carry one), another control character, or a bidi override that
+    # would show the answer in another order than it is written: the one rule for text in.
+    for text in raw if isinstance(raw, list) else [raw]:
+        if said := text_problem(text):
+            raise ValueError(said)
     kind = item.kind
     if kind == ItemKind.INTEGER:
         number = _finite_number(raw, whole=True)

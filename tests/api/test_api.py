@@ -112,7 +112,24 @@ def test_an_answer_holding_a_null_character_is_refused_with_a_message(
         url, {"value": "Ministry\u0000"}, content_type="application/json", HTTP_IF_MATCH=etag
     )
     assert put.status_code == 422
-    assert "Null characters are not allowed." in put.content.decode()
+    assert "U+0000" in put.content.decode()
+    assert not Answer.objects.filter(assignment=assignment).exists()
+
+
+@pytest.mark.parametrize("odd", ["\u202e", "\u2066", "\x07", "\x1b"])
+def test_an_answer_holding_a_control_or_bidi_character_is_refused_naming_it(
+    focal_egypt, egypt, questionnaire, odd
+):
+    # A right-to-left override shows "Ministry" reversed wherever the answer is listed.
+    assignment = assign(questionnaire, egypt)
+    client = token_client(focal_egypt)
+    url = f"/api/v1/assignments/{assignment.pk}/answers/authority/"
+    etag = client.get(url)["ETag"]
+    put = client.put(
+        url, {"value": f"Min{odd}istry"}, content_type="application/json", HTTP_IF_MATCH=etag
+    )
+    assert put.status_code == 422
+    assert f"U+{ord(odd):04X}" in put.content.decode()
     assert not Answer.objects.filter(assignment=assignment).exists()
 
 
