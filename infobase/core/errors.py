@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -127,3 +128,11 @@ def text_problem(value: Any, field: Any = None) -> str | None:
             limit,
         ) % {"length": len(value), "limit": limit}
     return None
+
+
+def validate_text(value: Any) -> None:
+    """``text_problem`` as a validator: every form's and every API serializer's text field runs
+    it (``CoreConfig.ready``), after its own length check. NUL is left to the validator
+    both frameworks' text fields already have (one message, not two)."""
+    if isinstance(value, str) and "\x00" not in value and (said := text_problem(value)):
+        raise ValidationError(said, code="text")
