@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from infobase.activities.iati_import.parse import by_tag, first
-from infobase.activities.models import ParticipantRole
+from infobase.activities.models import Activity, ParticipantRole
 from infobase.activities.money import convert_amount
+from infobase.core.errors import text_problem
 from infobase.reference.models import CodelistItem
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -472,8 +473,10 @@ def parse_activity(el: Any, codes: Codes) -> Parsed:
     identifier = element_text(first(children, "iati-identifier"))
     if not identifier:
         reasons.append(_("no iati-identifier"))
-    elif len(identifier) > 255:
-        reasons.append(_("the iati-identifier is longer than 255 characters"))
+    elif said := text_problem(identifier, Activity._meta.get_field("iati_identifier")):
+        # Too long for its column, or a control or bidi character: the identifier is the key
+        # of the activity and shows on every list, and a publisher's file is not ours to fix.
+        reasons.append(_("iati-identifier: %(problem)s") % {"problem": said})
     parsed = Parsed(identifier=identifier, line=el.sourceline)
     warnings = parsed.warnings
     parsed.language = normalise_language(el.get(XML_LANG)) or "en"
