@@ -43,7 +43,8 @@ def _own_validators() -> list[type]:
     found: list[type] = []
     todo: list[type] = [forms.CharField, serializers.CharField]
     while todo:
-        for sub in todo.pop().__subclasses__():
+        subclasses: list[type] = todo.pop().__subclasses__()
+        for sub in subclasses:
             todo.append(sub)
             if "default_validators" in sub.__dict__:
                 found.append(sub)
