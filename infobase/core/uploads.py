@@ -35,7 +35,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from infobase.core.errors import InputProblem, InvalidInput
+from infobase.core.errors import InputProblem, InvalidInput, text_problem
 
 MB = 1024 * 1024
 HEAD_BYTES = 8192  # enough for every signature and a fair sample of a text file
@@ -299,7 +299,11 @@ def spreadsheet_to_save_again(head: bytes) -> str | None:
 
 
 def content_problem(source: Any, *, name: str, policy: UploadPolicy) -> str | None:
-    """Why the file ``name`` (bytes or a seekable binary file) breaks ``policy``, or None."""
+    """Why the file ``name`` (bytes or a seekable binary file) breaks ``policy``, or None.
+    A name the one rule for text refuses is refused first (``errors.text_problem``): kept with
+    the file and listed, "report\u202efdp.exe" would show as "reportexe.pdf"."""
+    if said := text_problem(name):
+        return _("The name of the file: %(problem)s") % {"problem": said}
     size = _size_of(source)
     if getattr(source, "too_large", False) or size > policy.max_bytes:
         return _("The file is larger than %(limit)s.") % {"limit": filesizeformat(policy.max_bytes)}

@@ -260,3 +260,17 @@ def test_an_xml_file_names_its_own_encoding_and_binary_posing_as_xml_is_refused(
     assert content_problem(latin1, name="a.xml", policy=IATI_XML) is None
     assert content_problem(b"\x00\x01\x02 binary", name="a.xml", policy=IATI_XML) is not None
     assert content_problem(b"<?xml version='1.0'?>\x00", name="a.xml", policy=IATI_XML)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("report\u202efdp.exe.pdf", "U+202E"), ("nv\u2067.pdf", "U+2067"), ("nv\x07.pdf", "U+0007")],
+)
+def test_a_file_whose_name_holds_a_control_or_bidi_character_is_refused_naming_it(
+    name: str, code: str
+) -> None:
+    problem = content_problem(upload("nv.pdf", PDF), name=name, policy=DOCUMENTS) or ""
+    assert problem.startswith("The name of the file: ") and code in problem
+    with pytest.raises(InvalidInput) as caught:
+        uploads.check_file(PDF, name=name, policy=DOCUMENTS)
+    assert code in str(caught.value)
