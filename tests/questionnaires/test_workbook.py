@@ -988,3 +988,37 @@ def test_a_workbook_saved_as_strict_open_xml_is_imported(egypt_assignment, focal
     strict = to_strict(fill(data, {"cases": 7}))
     result = do_import(egypt_assignment, strict, focal_egypt)
     assert not result.errors and values(egypt_assignment)[("cases", "")] == 7
+
+
+# --- Text the one rule refuses (core.errors.text_problem, through services.clean_value) ---
+
+
+def test_a_filled_workbook_with_a_bidi_override_is_refused_naming_the_cell(
+    egypt_assignment, focal_egypt
+):
+    data = workbook_export(assignment=egypt_assignment, language="en")
+    filled = fill(data, {"details": "Ministry \u202eecitsuj", "cases": 4})
+    ws = answers_sheet(open_xlsx(filled))
+    with pytest.raises(InvalidInput) as refused:
+        do_import(egypt_assignment, filled, focal_egypt)
+    (problem,) = refused.value.problems
+    assert (problem.sheet, problem.line) == (ws.title, rows_by_name(ws)["details"])
+    assert "U+202E" in problem.message
+    assert values(egypt_assignment) == {}
+
+
+def test_a_submissions_file_with_a_control_character_is_refused_naming_the_cell(
+    egypt_assignment, secretariat
+):
+    source = io.BytesIO(b"iso3;cases;details\r\nEGY;4;Min\x07istry\r\n")
+    with pytest.raises(InvalidInput) as refused:
+        submissions_import(
+            questionnaire=egypt_assignment.questionnaire,
+            source=source,
+            filename="kobo.csv",
+            user=secretariat,
+        )
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.line, problem.column) == ("kobo.csv", 2, "details")
+    assert "U+0007" in problem.message
+    assert values(egypt_assignment) == {}
