@@ -88,10 +88,13 @@ class InvalidInput(Exception):
 # Characters refused in text that comes in (imports, forms, the API), by ``text_problem``:
 # the C0 control characters but tab, line feed and carriage return, and DEL (pasted from a
 # terminal or read from a binary file; PostgreSQL cannot store NUL at all), and the
-# bidirectional embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069, which make
-# a text show in another order than it is written ("Trojan Source") on every page listing it.
+# bidirectional overrides U+202D and U+202E, which show a text's letters in another order than
+# they are written ("Trojan Source": "invoice\u202egnp.exe" shows as "invoiceexe.png"). The
+# embeddings and isolates (U+202A–U+202C, U+2066–U+2069) are let through: Arabic text pasted
+# from a word processor carries them, and so does text copied from our own pages
+# (``core.i18n.isolated``); they set the direction of a run without reordering its letters.
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_BIDI = "\u202a-\u202e\u2066-\u2069"
+_BIDI = "\u202d\u202e"
 _REFUSED = re.compile(f"[{_CONTROLS}{_BIDI}]")
 _BIDI_ONLY = re.compile(f"[{_BIDI}]")
 

@@ -24,7 +24,7 @@ def _entry(run, identifier: str) -> dict:  # type: ignore[no-untyped-def]
     ("identifier", "said"),
     [
         ("XX-TEST-1-\u202eGNOL", "U+202E"),
-        ("XX-TEST-1-\u2066ISO", "U+2066"),
+        ("XX-TEST-1-\u202dISO", "U+202D"),
         ("XX-TEST-1-" + "9" * 250, "at most 255 characters"),
     ],
 )

@@ -27,7 +27,7 @@ def test_import_refuses_overlong_and_odd_text_naming_line_and_column_and_writes_
         _row(title="invoice\u202egnp.exe"),  # line 4: shows as "invoiceexe.png"
         _row(description="ring\x07ring"),  # line 5
         _row(reference="NV\x1b/2"),  # line 6
-        _row(title="isolated \u2067name\u2069"),  # line 7
+        _row(title="override \u202dname"),  # line 7
         _row(reference="r" * 201),  # line 8
     )
     with pytest.raises(InvalidInput) as caught:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
     ("field", "odd", "code"),
     [
         ("title", "\u202e", "U+202E"),
-        ("title", "\u2066", "U+2066"),
+        ("title", "\u202d", "U+202D"),
         ("description", "\x1b", "U+001B"),
         ("description", "\x0c", "U+000C"),
     ],
@@ -35,6 +35,15 @@ def test_the_request_form_still_takes_tabs_and_line_breaks(focal_egypt):
     page = client_for(focal_egypt).post(reverse("request_new"), form)
     assert page.status_code == 302
     assert AssistanceRequest.objects.get().description == "Line one\r\n\tLine two"
+
+
+def test_the_request_form_keeps_the_direction_marks_arabic_text_carries(focal_egypt):
+    # Arabic pasted from a word processor carries embeddings (U+202B … U+202C), and text
+    # copied from our own pages isolates (``core.i18n.isolated``): they reorder no letters.
+    title = "\u202bتدريب المدعين العامين\u202c على \u2068UNTOC\u2069"
+    page = client_for(focal_egypt).post(reverse("request_new"), request_form(title=title))
+    assert page.status_code == 302
+    assert AssistanceRequest.objects.get().title == title
 
 
 def test_the_lesson_form_refuses_a_bidi_override_in_its_title(secretariat):

@@ -32,7 +32,7 @@ def test_overlong_and_reversed_values_are_refused_by_sheet_row_and_column(
             ["text", "n" * 201, "N"],  # row 3
             ["select_one yn", "s", "S", "a" * 201],  # row 4
         ],
-        [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "n\u2066o", "No"]],
+        [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "n\u202eo", "No"]],
         [["form_title", "form_id", "version"], ["Odd", "odd\u202d", "v" * 101]],
     )
     with pytest.raises(InvalidInput) as info:
@@ -47,5 +47,5 @@ def test_overlong_and_reversed_values_are_refused_by_sheet_row_and_column(
         ("settings", 2, "version"),
     }
     said = str(info.value)
-    assert "U+202E" in said and "U+2066" in said and "at most 100 characters" in said
+    assert "U+202E" in said and "U+202D" in said and "at most 100 characters" in said
     assert not Questionnaire.objects.exists()
