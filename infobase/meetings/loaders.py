@@ -127,8 +127,7 @@ _LIMITED = (
 
 def _texts(data: Any, check: _Checker, place: str = "") -> None:
     """Every text of the file (keys too) by ``core.errors.text_problem``: no control or bidi
-    character anywhere (PostgreSQL cannot store NUL in a JSON column either), and a text
-    written to a column of its own no longer than it. Called on a file ``_shape`` accepts."""
+    character anywhere (PostgreSQL cannot store NUL in a JSON column either)."""
     if isinstance(data, dict):
         for key, value in data.items():
             inner = f"{place}.{key}" if place else str(key)
@@ -140,8 +139,11 @@ def _texts(data: Any, check: _Checker, place: str = "") -> None:
             _texts(value, check, f"{place}[{i}]")
     elif said := text_problem(data):
         check.add(place, said)
-    if place:
-        return
+
+
+def _lengths(data: dict[str, Any], check: _Checker) -> None:
+    """A text written to a column of its own no longer than the column (``_LIMITED``, the
+    decision's number); its characters are ``_texts``'s, said once."""
     limited = [
         (f"{key}[{i}].{name}", entry.get(name), field)
         for key, name, field in _LIMITED
@@ -159,6 +161,7 @@ def _validate(data: Any, check: _Checker) -> None:
     if check.problems:
         return
     _texts(data, check)
+    _lengths(data, check)
     body_codes = set(Body.objects.values_list("code", flat=True))
     bodies = data.get("bodies") or []
     for i, body in enumerate(bodies):

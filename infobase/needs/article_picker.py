@@ -124,12 +124,6 @@ def picker_choices(groups: Iterable[PickerGroup]) -> list[tuple[str, list[tuple[
     return choices
 
 
-def count_texts() -> dict[str, str]:
-    """The count ("N chosen") in the active language for each plural category, ``{n}`` for
-    the number: the checklists' (``core.widgets.chosen_texts``)."""
-    return chosen_texts()
-
-
 class ArticlePicker(forms.Widget):
     """Checkboxes named like the field, grouped by instrument (``groups``, set by the form)."""
 
@@ -193,6 +187,6 @@ class ArticlePicker(forms.Widget):
                 {"instrument": group.instrument_id, "name": group.name, "articles": articles}
             )
         context["widget"].update(
-            {"id": base, "groups": groups, "count_texts": json.dumps(count_texts())}
+            {"id": base, "groups": groups, "count_texts": json.dumps(chosen_texts())}
         )
         return context
